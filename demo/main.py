@@ -1,0 +1,234 @@
+"""``cagekeeper-demo``: run a whole cage locally and walk through a checkout and a return.
+
+Everything is real except the hardware: Mosquitto with the deploy/ configuration, the hub on
+SQLite with its dashboard, and two kiosks whose drivers are the simulated ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+from demo.data import KIOSKS, PEOPLE, seed
+from hub.config import BrokerSection, HubConfig, HubSection, WebSection
+from hub.localbroker import LocalBroker
+from hub.service import HubService
+from hub.store import Store
+from hub.web.auth import create_user
+from kiosk.app import AppSettings, Devices, KioskApp
+from kiosk.clock import SystemClock
+from kiosk.link import BrokerSettings
+from kiosk.screens import Screen
+from kiosk.session import Cancel, Confirm, Profile, Settings
+
+log = logging.getLogger("demo")
+
+
+class DemoKiosk:
+    """A kiosk app with simulated drivers a person (or the script) can tap and scan on."""
+
+    def __init__(self, app: KioskApp, badges: object, codes: object, screens: Path) -> None:
+        self.app = app
+        self._badges = badges
+        self._codes = codes
+        self.screens = screens
+
+    def tap(self, uid: str) -> None:
+        self._badges.tap(uid)  # type: ignore[attr-defined]
+
+    def scan(self, text: str) -> None:
+        self._codes.show(text)  # type: ignore[attr-defined]
+
+    def confirm(self) -> None:
+        self.app.submit(Confirm())
+
+    def wait(self, predicate: Callable[[Screen], bool], timeout: float = 10) -> Screen:
+        return self.app.wait_for_screen(predicate, timeout)
+
+
+def _kiosk(kiosk_id: str, name: str, profile: str, folder: Path, key: bytes, port: int,
+           password: str) -> DemoKiosk:
+    from kiosk.drivers.camera import SimulatedScanner
+    from kiosk.drivers.display import Display
+    from kiosk.drivers.rfid import SimulatedBadgeReader
+
+    badges, codes = SimulatedBadgeReader(), SimulatedScanner()
+    display = Display()
+    display.open(size=(800, 480), fullscreen=False)
+    screens = folder / "screens" / f"{kiosk_id}.png"
+    screens.parent.mkdir(parents=True, exist_ok=True)
+    settings = AppSettings(
+        kiosk_id=kiosk_id,
+        session=Settings(kiosk_name=name, profile=Profile(profile),
+                         inactivity=timedelta(seconds=90), linger=timedelta(seconds=6)),
+        data_dir=folder / kiosk_id, key=key,
+        broker=BrokerSettings("127.0.0.1", port, kiosk_id, password),
+    )
+    app = KioskApp(settings, Devices(badges=badges, codes=codes, display=display),
+                   SystemClock())
+    app.on_screen = lambda _screen: display.screenshot(screens)
+    return DemoKiosk(app, badges, codes, screens)
+
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+def scenario(cage: DemoKiosk, door: DemoKiosk, store: Store) -> None:
+    """The walk-through the README describes; each step waits on what the kiosk shows."""
+    from kiosk.screens import CartScreen, IdleScreen, ReceiptScreen
+
+    ada_badge = PEOPLE[0][2]
+    _say(f"\n1. Ada taps her badge ({ada_badge}) at the cage kiosk")
+    cage.tap(ada_badge)
+    cage.wait(lambda s: isinstance(s, CartScreen))
+    _say("2. She shows the camera and the lens labels to the camera")
+    cage.scan("CK1:CAM-0001")
+    cage.scan("CK1:LENS-0001")
+    cage.wait(lambda s: isinstance(s, CartScreen) and len(s.lines) == 2)
+    _say("3. She confirms on the touch screen")
+    cage.confirm()
+    receipt = cage.wait(lambda s: isinstance(s, ReceiptScreen))
+    assert isinstance(receipt, ReceiptScreen)
+    for line in receipt.lines:
+        due = line.due.strftime("%a %d %b %H:%M UTC") if line.due else ""
+        _say(f"   receipt: {line.name} ({line.code}) due {due}")
+    _drain(cage)
+    _say("4. The hub committed it; the dashboard lists:")
+    for item in store.items_out():
+        _say(f"   {item.asset:10} {item.asset_name:28} {item.person_name:16} due {item.due:%a %H:%M}")
+    _say("5. Later the lens comes back through the door return station")
+    door.app.wait_replica(10)
+    door.scan("CK1:LENS-0001")
+    door.wait(lambda s: isinstance(s, IdleScreen) and (s.message or "").startswith("Returned"))
+    _drain(door)
+    _say(f"   out now: {', '.join(i.asset for i in store.items_out()) or 'nothing'}")
+    _say("6. Grace tries to take Ada's camera: refused with the reason")
+    cage.wait(lambda s: isinstance(s, IdleScreen), 15)
+    cage.app.wait_replica(10)
+    cage.tap(PEOPLE[1][2])
+    cage.wait(lambda s: isinstance(s, CartScreen))
+    cage.scan("CK1:CAM-0001")
+    cart = cage.wait(lambda s: isinstance(s, CartScreen) and bool(s.lines))
+    assert isinstance(cart, CartScreen)
+    _say(f"   kiosk says: {cart.lines[0].name}: {cart.lines[0].reason}")
+    cage.app.submit(Cancel())
+
+
+def _drain(kiosk: DemoKiosk) -> None:
+    if kiosk.app.link is not None and not kiosk.app.link.wait_drained(15):
+        raise RuntimeError("the hub did not acknowledge the kiosk's events")
+
+
+def repl(kiosks: dict[str, DemoKiosk]) -> None:
+    _say("\nType commands (help for the list, quit to stop):")
+    while True:
+        try:
+            line = input("cage> ").strip()
+        except EOFError:
+            return
+        if not line:
+            continue
+        words = line.split()
+        cmd, args = words[0], words[1:]
+        if cmd in ("quit", "exit"):
+            return
+        if cmd == "help" or len(args) < 1 or args[0] not in kiosks:
+            _say("  tap KIOSK UID | scan KIOSK TEXT | confirm KIOSK | cancel KIOSK | show KIOSK\n"
+                 f"  kiosks: {', '.join(kiosks)}; badges: "
+                 f"{', '.join(f'{n} {b}' for _i, n, b in PEOPLE)}")
+            continue
+        k = kiosks[args[0]]
+        if cmd == "tap" and len(args) == 2:
+            k.tap(args[1])
+        elif cmd == "scan" and len(args) == 2:
+            k.scan(args[1])
+        elif cmd == "confirm":
+            k.confirm()
+        elif cmd == "cancel":
+            k.app.submit(Cancel())
+        elif cmd == "show":
+            _say(f"  {k.app.screen!r}\n  screenshot: {k.screens}")
+        else:
+            _say("  unknown command; try help")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cagekeeper-demo", description=__doc__)
+    parser.add_argument("--folder", type=Path, default=Path(".demo"),
+                        help="where the demo keeps its databases (wiped at start)")
+    parser.add_argument("--web-port", type=int, default=8080)
+    parser.add_argument("--no-script", action="store_true", help="skip the scripted scenario")
+    parser.add_argument("--exit-after-script", action="store_true",
+                        help="stop after the scenario (for automated checks)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+
+    folder: Path = args.folder.resolve()
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    hub_password = secrets.token_urlsafe(18)
+    broker = LocalBroker(folder / "broker", {"hub": hub_password})
+    broker.folder.mkdir(parents=True)
+    broker.start()
+    secret = folder / "web-secret"
+    secret.write_text(secrets.token_urlsafe(48))
+    secret.chmod(0o600)
+    config = HubConfig(
+        hub=HubSection(database=f"sqlite:///{folder / 'hub.db'}"),
+        broker=BrokerSection(host="127.0.0.1", port=broker.port, password=hub_password),
+        web=WebSection(bind="127.0.0.1", port=args.web_port, secret_key_file=secret),
+    )
+    service = HubService(config)
+    store = service.store
+    seed(store)
+    clock = SystemClock()
+    admin_password = secrets.token_urlsafe(12)
+    create_user(store, "admin", admin_password, "admin", clock.now())
+    kiosks: dict[str, DemoKiosk] = {}
+    for kiosk_id, name, profile in KIOSKS:
+        key = store.add_kiosk(kiosk_id, name, clock.now())
+        password = secrets.token_urlsafe(18)
+        broker.add_user(kiosk_id, password)
+        kiosks[kiosk_id] = _kiosk(kiosk_id, name, profile, folder, key, broker.port, password)
+    try:
+        service.start_in_background()
+        for k in kiosks.values():
+            k.app.start_in_background()
+        for k in kiosks.values():
+            k.app.wait_replica(15)
+        _say(f"Cagekeeper demo running.\n  dashboard: {service.url}\n"
+             f"  login:     admin / {admin_password}\n"
+             f"  broker:    127.0.0.1:{broker.port} (config from deploy/mosquitto)\n"
+             f"  kiosk screens are saved to {folder / 'screens'}")
+        if not args.no_script:
+            scenario(kiosks["cage-1"], kiosks["door-1"], store)
+            _say("\nScenario done.")
+        if args.exit_after_script:
+            return 0
+        if sys.stdin.isatty():
+            repl(kiosks)
+        else:
+            _say("Press Ctrl-C to stop.")
+            service.wait_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for k in kiosks.values():
+            k.app.stop()
+        service.stop()
+        broker.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""``cagekeeper-hub``: run the hub and manage its registry from a shell."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from hub.config import HubConfig, load_config
+from hub.errors import HubError
+from hub.store import Store
+from wire.topics import is_valid_kiosk_id
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Ctx:
+    def __init__(self, config_path: Path) -> None:
+        self.config_path = config_path
+        self._config: HubConfig | None = None
+
+    @property
+    def config(self) -> HubConfig:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def store(self) -> Store:
+        return Store.open(self.config.hub.database)
+
+
+pass_ctx = click.make_pass_decorator(_Ctx)
+
+
+@click.group()
+@click.option(
+    "-c",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="CAGEKEEPER_HUB_CONFIG",
+    default=Path("/etc/cagekeeper/hub.toml"),
+    show_default=True,
+    help="Hub configuration file.",
+)
+@click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
+    """Cagekeeper hub: custody ledger, policy and dashboard."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    ctx.obj = _Ctx(config_path)
+
+
+@cli.command()
+@pass_ctx
+def serve(ctx: _Ctx) -> None:
+    """Run the hub: MQTT ingest, replica publisher and the dashboard."""
+    from hub.service import HubService
+
+    service = HubService(ctx.config)
+    click.echo(f"dashboard on {service.url}")
+    service.serve_forever()
+
+
+@cli.command()
+@pass_ctx
+def migrate(ctx: _Ctx) -> None:
+    """Bring the database schema up to date (also done at every start)."""
+    ctx.store().close()
+    click.echo("database is up to date")
+
+
+@cli.group()
+def user() -> None:
+    """Dashboard users."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "manager", "viewer"]),
+    default="manager",
+    show_default=True,
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def user_add(ctx: _Ctx, username: str, role: str, password_stdin: bool) -> None:
+    """Create a dashboard user (the first one is how an install gets its admin)."""
+    from hub.web.auth import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    store = ctx.store()
+    try:
+        create_user(store, username, password, role, _now())
+    finally:
+        store.close()
+    click.echo(f"user {username} ({role}) created")
+
+
+@cli.group()
+def kiosk() -> None:
+    """Kiosks and their credentials."""
+
+
+@kiosk.command("add")
+@click.argument("kiosk_id")
+@click.option("--name", default=None, help="Name shown on the kiosk and dashboard.")
+@click.option(
+    "--write-config",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write a kiosk config file with the new credentials (mode 0600).",
+)
+@pass_ctx
+def kiosk_add(ctx: _Ctx, kiosk_id: str, name: str | None, write_config: Path | None) -> None:
+    """Register a kiosk: make its signing key and broker login."""
+    if not is_valid_kiosk_id(kiosk_id):
+        raise click.BadParameter("lowercase letters, digits and dashes; not 'hub'", param_hint="ID")
+    store = ctx.store()
+    try:
+        key = store.add_kiosk(kiosk_id, name or kiosk_id, _now())
+    finally:
+        store.close()
+    password = secrets.token_urlsafe(24)
+    passwd_file = ctx.config.broker.broker_passwd_file
+    if passwd_file is not None:
+        add_broker_login(passwd_file, kiosk_id, password)
+        click.echo(f"broker login added to {passwd_file}; reload mosquitto to apply")
+    if write_config is not None:
+        write_config.write_text(
+            kiosk_config_text(kiosk_id, name or kiosk_id, ctx.config, password, key.hex())
+        )
+        write_config.chmod(0o600)
+        click.echo(f"kiosk config written to {write_config}")
+    else:
+        click.echo(f"signing key (hex): {key.hex()}")
+        click.echo(f"broker username: {kiosk_id}\nbroker password: {password}")
+
+
+def add_broker_login(passwd_file: Path, username: str, password: str) -> None:
+    tool = shutil.which("mosquitto_passwd")
+    if tool is None:
+        raise HubError("mosquitto_passwd is not installed (apt-get install mosquitto)")
+    if not passwd_file.exists():
+        passwd_file.touch(mode=0o600)
+    subprocess.run([tool, "-b", str(passwd_file), username, password], check=True)
+
+
+def kiosk_config_text(
+    kiosk_id: str, name: str, config: HubConfig, password: str, key_hex: str
+) -> str:
+    return (
+        f'[kiosk]\nid = "{kiosk_id}"\nname = "{name}"\n\n'
+        f'[broker]\nhost = "{config.broker.host}"\nport = {config.broker.port}\n'
+        f'password = "{password}"\ntopic_root = "{config.broker.topic_root}"\n\n'
+        f'[signing]\nkey = "{key_hex}"\n'
+    )
+
+
+@cli.group()
+def person() -> None:
+    """People who borrow."""
+
+
+@person.command("add")
+@click.argument("person_id")
+@click.argument("name")
+@click.option("--badge", "badges", multiple=True, help="Badge UID in hex (repeatable).")
+@pass_ctx
+def person_add(ctx: _Ctx, person_id: str, name: str, badges: tuple[str, ...]) -> None:
+    store = ctx.store()
+    try:
+        store.add_person(person_id, name, badges)
+    finally:
+        store.close()
+    click.echo(f"person {person_id} added")
+
+
+@cli.group()
+def asset() -> None:
+    """Equipment."""
+
+
+@asset.command("add")
+@click.argument("code")
+@click.argument("name")
+@click.option("--category", required=True)
+@pass_ctx
+def asset_add(ctx: _Ctx, code: str, name: str, category: str) -> None:
+    store = ctx.store()
+    try:
+        store.add_asset(code.upper(), name, category)
+    finally:
+        store.close()
+    click.echo(f"asset {code.upper()} added")
+
+
+@cli.command("loan-hours")
+@click.argument("category")
+@click.argument("hours", type=click.IntRange(min=1))
+@pass_ctx
+def loan_hours(ctx: _Ctx, category: str, hours: int) -> None:
+    """Set the loan period of a category."""
+    store = ctx.store()
+    try:
+        store.set_loan_hours(category, hours)
+    finally:
+        store.close()
+
+
+@cli.command()
+@pass_ctx
+def quarantine(ctx: _Ctx) -> None:
+    """List messages that could not be ingested, with why."""
+    store = ctx.store()
+    try:
+        for topic, kiosk_id, error, payload in store.quarantined():
+            click.echo(f"{topic}\t{kiosk_id or '-'}\t{error}\t{payload[:120]!r}")
+    finally:
+        store.close()
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except HubError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)

@@ -1,0 +1,69 @@
+"""The hub's TOML configuration, validated with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from configfile import load_toml, read_secret
+from hub.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class HubSection(_Section):
+    database: str = "sqlite:////var/lib/cagekeeper-hub/hub.db"
+    default_loan_hours: int = Field(default=24, ge=1)
+    timezone: str = "UTC"
+
+
+class BrokerSection(_Section):
+    host: str = "localhost"
+    port: int = Field(default=1883, ge=1, le=65535)
+    username: str = "hub"
+    password: str | None = None
+    password_file: Path | None = None
+    topic_root: str = "cagekeeper"
+    share_group: str | None = "hub"
+    tls_ca: Path | None = None
+    # Where `cagekeeper-hub kiosk add` writes kiosk logins (the broker's password_file).
+    broker_passwd_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _one_password(self) -> BrokerSection:
+        if (self.password is None) == (self.password_file is None):
+            raise ValueError("give exactly one of password or password_file")
+        return self
+
+
+class WebSection(_Section):
+    bind: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    secret_key_file: Path
+    secure_cookies: bool = False
+
+
+class HubConfig(_Section):
+    hub: HubSection = Field(default_factory=HubSection)
+    broker: BrokerSection
+    web: WebSection
+
+    def broker_password(self) -> str:
+        if self.broker.password is not None:
+            return self.broker.password
+        assert self.broker.password_file is not None
+        return read_secret(self.broker.password_file, "broker password", ConfigError)
+
+    def web_secret(self) -> str:
+        secret = read_secret(self.web.secret_key_file, "web secret key", ConfigError)
+        if len(secret) < 32:
+            raise ConfigError(f"{self.web.secret_key_file}: the secret key needs 32+ characters")
+        return secret
+
+
+def load_config(path: Path) -> HubConfig:
+    """Read and validate the config; every problem is one ConfigError naming file and field."""
+    return load_toml(path, HubConfig, ConfigError)

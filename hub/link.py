@@ -1,0 +1,257 @@
+"""The hub's MQTT side: takes kiosk events in batches, commits, then acks; publishes the replica.
+
+Events are received with manual PUBACK: the broker keeps a message until the hub has committed it,
+so a hub that dies mid-batch gets it again. Several hubs can share the load through an MQTT v5
+shared subscription.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from pydantic import ValidationError
+
+from hub import __version__
+from hub.errors import StoreError
+from hub.ingest import Inbound, Ingest
+from hub.replica import build_snapshot
+from hub.store import Store
+from wire import HubStatus, KioskState, KioskStatus, Topics, encode_ack
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HubBroker:
+    host: str
+    port: int
+    username: str
+    password: str
+    topic_root: str = "cagekeeper"
+    share_group: str | None = "hub"
+    client_id: str = "cagekeeper-hub"
+    tls_ca: str | None = None
+
+
+@dataclass(frozen=True)
+class _Received:
+    inbound: Inbound
+    mid: int
+    qos: int
+
+
+class HubLink:
+    def __init__(
+        self,
+        broker: HubBroker,
+        store: Store,
+        now: Callable[[], datetime],
+        batch_size: int = 500,
+        replica_interval: float = 1.0,
+        default_loan_hours: int = 24,
+    ) -> None:
+        self.broker = broker
+        self.store = store
+        self.topics = Topics(broker.topic_root)
+        self.ingest = Ingest(store, self.topics)
+        self._now = now
+        self._batch_size = batch_size
+        self._replica_interval = replica_interval
+        self._default_loan_hours = default_loan_hours
+        self._queue: queue.Queue[_Received] = queue.Queue()
+        self._stopping = threading.Event()
+        self._connected = threading.Event()
+        self._replica_dirty = threading.Event()
+        self._replica_digest = ""
+        self._replica_version = 0
+        self.committed = 0
+        self._workers = [
+            threading.Thread(target=self._ingest_loop, name="ingest", daemon=True),
+            threading.Thread(target=self._replica_loop, name="replica", daemon=True),
+        ]
+        client = mqtt.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2,
+            client_id=broker.client_id,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,
+        )
+        client.username_pw_set(broker.username, broker.password)
+        if broker.tls_ca:
+            client.tls_set(ca_certs=broker.tls_ca)
+        client.will_set(
+            self.topics.hub_status(),
+            HubStatus(state=KioskState.OFFLINE).model_dump_json(exclude_none=True),
+            qos=1,
+            retain=True,
+        )
+        client.reconnect_delay_set(min_delay=1, max_delay=10)
+        client.max_inflight_messages_set(100)
+        client.on_connect = self._on_connect
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        self._client = client
+
+    def start(self) -> None:
+        self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
+        self._client.loop_start()
+        for w in self._workers:
+            w.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._replica_dirty.set()
+        for w in self._workers:
+            w.join(timeout=10)
+        if self._connected.is_set():
+            offline = HubStatus(state=KioskState.OFFLINE, at=self._now())
+            self._client.publish(
+                self.topics.hub_status(),
+                offline.model_dump_json(exclude_none=True),
+                qos=1,
+                retain=True,
+            ).wait_for_publish(timeout=2)
+        self._client.disconnect()
+        self._client.loop_stop()
+
+    def wait_connected(self, timeout: float) -> bool:
+        return self._connected.wait(timeout)
+
+    def republish_replica(self) -> None:
+        """Registry changed (or a test wants it now): publish a fresh snapshot soon."""
+        self._replica_dirty.set()
+
+    # network thread ------------------------------------------------------------------------
+
+    def _on_connect(
+        self,
+        client: mqtt.Client,
+        _u: object,
+        _f: mqtt.ConnectFlags,
+        reason: ReasonCode,
+        _p: Properties | None,
+    ) -> None:
+        if reason.is_failure:
+            log.error("broker refused the hub: %s", reason)
+            return
+        client.subscribe(
+            [(self.topics.all_events(self.broker.share_group), 1), (self.topics.all_status(), 1)]
+        )
+        self._replica_digest = ""  # publish again: the broker may have lost the retained copy
+        self._replica_dirty.set()
+        self._connected.set()
+        online = HubStatus(state=KioskState.ONLINE, at=self._now(), version=__version__)
+        client.publish(
+            self.topics.hub_status(), online.model_dump_json(exclude_none=True), qos=1, retain=True
+        )
+        log.info("hub connected to %s:%s", self.broker.host, self.broker.port)
+
+    def _on_disconnect(
+        self,
+        _c: mqtt.Client,
+        _u: object,
+        _f: mqtt.DisconnectFlags,
+        reason: ReasonCode,
+        _p: Properties | None,
+    ) -> None:
+        self._connected.clear()
+        if not self._stopping.is_set():
+            log.warning("hub disconnected from the broker: %s", reason)
+
+    def _on_message(self, client: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
+        if msg.topic.endswith("/status"):
+            self._take_status(msg)
+            client.ack(msg.mid, msg.qos)
+            return
+        self._queue.put(_Received(Inbound(msg.topic, msg.payload), msg.mid, msg.qos))
+
+    def _take_status(self, msg: mqtt.MQTTMessage) -> None:
+        kiosk = self.topics.kiosk_of(msg.topic)
+        try:
+            status = KioskStatus.model_validate_json(msg.payload)
+        except ValidationError as exc:
+            log.warning("ignored a malformed status on %s: %s", msg.topic, exc.errors()[:1])
+            return
+        if status.kiosk != kiosk:
+            log.warning("ignored a status for %s on %s", status.kiosk, msg.topic)
+            return
+        try:
+            self.store.record_status(status, msg.payload.decode(), self._now())
+        except StoreError as exc:
+            log.error("could not record kiosk status: %s", exc)
+
+    # workers -------------------------------------------------------------------------------
+
+    def _ingest_loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                first = self._queue.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            batch = [first]
+            while len(batch) < self._batch_size:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Received]) -> None:
+        try:
+            acks = self.ingest.process([r.inbound for r in batch], self._now())
+        except StoreError as exc:
+            # Nothing committed and nothing acknowledged: the broker redelivers after reconnect
+            # and kiosks resend; drop the connection so that happens now.
+            log.error("commit failed, will get these events again: %s", exc)
+            self._client.reconnect()
+            return
+        for kiosk, ack_batch in acks.items():
+            key = self.store.kiosk_key(kiosk)
+            if key is None:
+                continue
+            self._client.publish(self.topics.acks(kiosk), encode_ack(ack_batch, key), qos=1)
+            self.committed += sum(1 for a in ack_batch.acks if a.result.value == "committed")
+        for r in batch:
+            self._client.ack(r.mid, r.qos)
+        if acks:
+            self._replica_dirty.set()
+
+    def _replica_loop(self) -> None:
+        while not self._stopping.is_set():
+            self._replica_dirty.wait(timeout=10.0)  # also catches registry edits by the CLI
+            if self._stopping.is_set():
+                return
+            self._replica_dirty.clear()
+            if self._connected.is_set():
+                try:
+                    self._publish_replica()
+                except Exception:
+                    log.exception("publishing the replica failed")
+            self._stopping.wait(self._replica_interval)
+
+    def _publish_replica(self) -> None:
+        rows = self.store.replica_rows()
+        now = self._now()
+        draft = build_snapshot(rows, 0, now, self._default_loan_hours)
+        digest = hashlib.sha256(
+            draft.model_dump_json(exclude={"at", "version"}).encode()
+        ).hexdigest()
+        if digest == self._replica_digest:
+            return
+        # Versions must grow across hub restarts too: millisecond time, bumped if it stalls.
+        self._replica_version = max(self._replica_version + 1, int(now.timestamp() * 1000))
+        snap = draft.model_copy(update={"version": self._replica_version})
+        info = self._client.publish(
+            self.topics.replica_snapshot(), snap.model_dump_json(), qos=1, retain=True
+        )
+        if info.rc == mqtt.MQTT_ERR_SUCCESS:
+            self._replica_digest = digest

@@ -1,0 +1,56 @@
+"""Current custody as a projection of the ledger: pure, no I/O.
+
+A checkout makes the person the holder; a return ends the holding. A checkout of an item that
+someone else still holds (two offline kiosks lending it) moves the holding to the newer event by
+event time and is reported as a conflict, so nothing is silently dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from wire import CustodyEvent, EventType
+
+
+@dataclass(frozen=True)
+class Holding:
+    asset: str
+    person: str
+    since: datetime
+    due: datetime
+    kiosk: str
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Change:
+    """What one event does to the projection of one asset."""
+
+    asset: str | None
+    holding: Holding | None  # the new holding, or None if the asset is now free
+    touched: bool  # False: the event does not change custody (a denial, a stale event)
+    conflict: str | None = None
+
+
+def apply(current: Holding | None, event: CustodyEvent) -> Change:
+    if event.asset is None or event.type is EventType.DENIED:
+        return Change(asset=event.asset, holding=current, touched=False)
+    if event.type is EventType.CHECKOUT:
+        assert event.person is not None and event.due is not None
+        new = Holding(event.asset, event.person, event.at, event.due, event.kiosk, event.id)
+        if current is None:
+            return Change(event.asset, new, touched=True)
+        if current.person == event.person:
+            return Change(event.asset, new, touched=True)
+        conflict = (
+            f"{event.asset} lent to {event.person} at {event.kiosk} while held by "
+            f"{current.person} (since {current.since.isoformat()})"
+        )
+        if event.at >= current.since:
+            return Change(event.asset, new, touched=True, conflict=conflict)
+        return Change(event.asset, current, touched=False, conflict=conflict)
+    # a return: ends the holding unless a newer checkout already replaced it
+    if current is not None and current.since > event.at:
+        return Change(event.asset, current, touched=False)
+    return Change(event.asset, None, touched=current is not None)

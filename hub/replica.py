@@ -1,0 +1,51 @@
+"""Builds the retained replica snapshot kiosks decide from when the hub is out of reach."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from wire import (
+    ReplicaAsset,
+    ReplicaHolding,
+    ReplicaPerson,
+    ReplicaPolicy,
+    ReplicaSnapshot,
+)
+
+
+def build_snapshot(
+    rows: dict[str, Any], version: int, now: datetime, default_loan_hours: int = 24
+) -> ReplicaSnapshot:
+    """Pure assembly from ``Store.replica_rows()``; no I/O."""
+    badges: dict[str, list[str]] = defaultdict(list)
+    for b in rows["badges"]:
+        badges[b["person_id"]].append(b["uid"])
+    return ReplicaSnapshot(
+        version=version,
+        at=now,
+        people=[
+            ReplicaPerson(
+                id=p["id"], name=p["name"], badges=sorted(badges[p["id"]]), active=bool(p["active"])
+            )
+            for p in rows["people"]
+        ],
+        assets=[
+            ReplicaAsset(
+                code=a["code"],
+                name=a["name"],
+                category=a["category"],
+                lendable=a["status"] in ("available", "out"),
+            )
+            for a in rows["assets"]
+        ],
+        holdings=[
+            ReplicaHolding(asset=h["asset"], person=h["person"], due=h["due"])
+            for h in rows["holdings"]
+        ],
+        policy=ReplicaPolicy(
+            default_loan_hours=default_loan_hours, loan_hours=dict(rows["categories"])
+        ),
+        kiosk_seqs=dict(rows["kiosk_seqs"]),
+    )

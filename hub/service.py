@@ -1,0 +1,107 @@
+"""The hub process: store, MQTT link and web dashboard, started and stopped together."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import uvicorn
+
+from hub.config import HubConfig
+from hub.link import HubBroker, HubLink
+from hub.store import Store
+from hub.web.app import WebSettings, create_app
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class HubService:
+    def __init__(self, config: HubConfig, now: Callable[[], datetime] = utcnow) -> None:
+        self.config = config
+        self.store = Store.open(config.hub.database)
+        b = config.broker
+        self.link = HubLink(
+            HubBroker(
+                host=b.host,
+                port=b.port,
+                username=b.username,
+                password=config.broker_password(),
+                topic_root=b.topic_root,
+                share_group=b.share_group,
+                tls_ca=str(b.tls_ca) if b.tls_ca else None,
+            ),
+            self.store,
+            now,
+            default_loan_hours=config.hub.default_loan_hours,
+        )
+        self.app = create_app(
+            self.store,
+            WebSettings(
+                secret_key=config.web_secret(),
+                secure_cookies=config.web.secure_cookies,
+                display_tz=config.hub.timezone,
+            ),
+            now,
+        )
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.config.web.bind}:{self.config.web.port}/"
+
+    def _server_config(self) -> uvicorn.Config:
+        return uvicorn.Config(
+            self.app,
+            host=self.config.web.bind,
+            port=self.config.web.port,
+            log_level="warning",
+            access_log=False,
+        )
+
+    def serve_forever(self) -> None:
+        """Run until interrupted (the `cagekeeper-hub serve` command)."""
+        self.link.start()
+        try:
+            self._server = uvicorn.Server(self._server_config())
+            self._server.run()
+        finally:
+            self.link.stop()
+            self.store.close()
+
+    def start_in_background(self, timeout: float = 10.0) -> None:
+        """Start link and web server in threads (for the demo and tests)."""
+        self.link.start()
+        self._server = uvicorn.Server(self._server_config())
+        self._thread = threading.Thread(target=self._server.run, name="web", daemon=True)
+        self._thread.start()
+        done = threading.Event()
+
+        def started() -> bool:
+            return bool(self._server and self._server.started)
+
+        for _ in range(int(timeout / 0.05)):
+            if started() or not self._thread.is_alive():
+                break
+            done.wait(0.05)
+        if not started():
+            raise RuntimeError(f"the dashboard did not start on {self.url}")
+
+    def wait_forever(self) -> None:
+        """Block while the background web server runs (Ctrl-C ends it)."""
+        if self._thread is not None:
+            self._thread.join()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.link.stop()
+        self.store.close()

@@ -1,0 +1,411 @@
+"""The hub's database: the append-only ledger, its custody projection and the registry.
+
+One transaction per ingest batch: ledger rows and projection move together, and the kiosk is
+acknowledged only after it commits.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from hub import projection
+from hub.errors import AlreadyExists, NotFound, StoreError
+from hub.store import migrate
+from hub.store.schema import (
+    assets,
+    badges,
+    categories,
+    conflicts,
+    holdings,
+    kiosk_status,
+    kiosks,
+    ledger,
+    people,
+    quarantine,
+    users,
+)
+from wire import AckResult, CustodyEvent, KioskStatus
+
+
+@dataclass(frozen=True)
+class Outcome:
+    event: CustodyEvent
+    result: AckResult
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class ItemOut:
+    asset: str
+    asset_name: str
+    category: str
+    person: str
+    person_name: str
+    since: datetime
+    due: datetime
+    kiosk: str
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    id: str
+    kiosk: str
+    seq: int
+    type: str
+    at: datetime
+    person: str | None
+    asset: str | None
+    due: datetime | None
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    password_hash: str
+    role: str
+
+
+@dataclass(frozen=True)
+class KioskRow:
+    id: str
+    name: str
+    state: str | None
+    updated_at: datetime | None
+    status: str | None
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.close()
+
+
+class Store:
+    """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._keys: dict[str, bytes] = {}
+
+    @classmethod
+    def open(cls, url: str, *, upgrade: bool = True) -> Store:
+        engine = create_engine(url, future=True)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        if upgrade:
+            migrate.upgrade(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreError(f"database error: {exc.orig}") from exc
+
+    # registry -----------------------------------------------------------------------------
+
+    def add_person(self, person_id: str, name: str, badge_uids: Iterable[str] = ()) -> None:
+        try:
+            with self._tx() as conn:
+                conn.execute(insert(people).values(id=person_id, name=name, active=True))
+                for uid in badge_uids:
+                    conn.execute(insert(badges).values(uid=uid.upper(), person_id=person_id))
+        except IntegrityError as exc:
+            raise AlreadyExists(f"person {person_id!r} or one of the badges exists") from exc
+
+    def add_asset(self, code: str, name: str, category: str) -> None:
+        try:
+            with self._tx() as conn:
+                conn.execute(insert(assets).values(code=code, name=name, category=category))
+        except IntegrityError as exc:
+            raise AlreadyExists(f"asset {code!r} exists") from exc
+
+    def set_loan_hours(self, category: str, hours: int) -> None:
+        with self._tx() as conn:
+            done = conn.execute(
+                update(categories).where(categories.c.name == category).values(loan_hours=hours)
+            )
+            if done.rowcount == 0:
+                conn.execute(insert(categories).values(name=category, loan_hours=hours))
+
+    def add_kiosk(self, kiosk_id: str, name: str, now: datetime, key: bytes | None = None) -> bytes:
+        """Register a kiosk and return its signing key (made here unless given)."""
+        key = key if key is not None else secrets.token_bytes(32)
+        try:
+            with self._tx() as conn:
+                conn.execute(
+                    insert(kiosks).values(id=kiosk_id, name=name, hmac_key=key, created_at=now)
+                )
+        except IntegrityError as exc:
+            raise AlreadyExists(f"kiosk {kiosk_id!r} exists") from exc
+        self._keys[kiosk_id] = key
+        return key
+
+    def kiosk_key(self, kiosk_id: str) -> bytes | None:
+        key = self._keys.get(kiosk_id)
+        if key is None:
+            with self.engine.connect() as conn:
+                key = conn.scalar(select(kiosks.c.hmac_key).where(kiosks.c.id == kiosk_id))
+            if key is not None:
+                self._keys[kiosk_id] = key
+        return key
+
+    def kiosks(self) -> list[KioskRow]:
+        q = (
+            select(
+                kiosks.c.id,
+                kiosks.c.name,
+                kiosk_status.c.state,
+                kiosk_status.c.updated_at,
+                kiosk_status.c.payload,
+            )
+            .select_from(kiosks.outerjoin(kiosk_status, kiosk_status.c.kiosk == kiosks.c.id))
+            .order_by(kiosks.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [KioskRow(*row) for row in conn.execute(q)]
+
+    # ledger -------------------------------------------------------------------------------
+
+    def commit_events(
+        self, batch: Sequence[tuple[CustodyEvent, str]], now: datetime
+    ) -> list[Outcome]:
+        """Append new events, update the projection, and say for each what the kiosk is told.
+
+        A repeated event id is a duplicate (acknowledged, ignored). A new id reusing a kiosk's
+        sequence number is refused: the kiosk's outbox state is broken and a person must look.
+        """
+        outcomes: list[Outcome] = []
+        with self._tx() as conn:
+            ids = [e.id for e, _ in batch]
+            known = set(conn.scalars(select(ledger.c.id).where(ledger.c.id.in_(ids))))
+            for ev, raw in batch:
+                if ev.id in known:
+                    outcomes.append(Outcome(ev, AckResult.DUPLICATE))
+                    continue
+                clash = conn.scalar(
+                    select(ledger.c.id).where(ledger.c.kiosk == ev.kiosk, ledger.c.seq == ev.seq)
+                )
+                if clash is not None:
+                    outcomes.append(
+                        Outcome(
+                            ev, AckResult.REJECTED, f"sequence {ev.seq} already used by {clash}"
+                        )
+                    )
+                    continue
+                conn.execute(insert(ledger).values(_ledger_values(ev, raw, now)))
+                known.add(ev.id)
+                self._project(conn, ev, now)
+                outcomes.append(Outcome(ev, AckResult.COMMITTED))
+        return outcomes
+
+    def _project(self, conn: Connection, ev: CustodyEvent, now: datetime) -> None:
+        if ev.asset is None:
+            return
+        row = conn.execute(select(holdings).where(holdings.c.asset == ev.asset)).first()
+        current = projection.Holding(**row._mapping) if row is not None else None
+        change = projection.apply(current, ev)
+        if change.conflict:
+            conn.execute(
+                insert(conflicts).values(
+                    detected_at=now, asset=ev.asset, event_id=ev.id, detail=change.conflict
+                )
+            )
+        if not change.touched:
+            return
+        conn.execute(holdings.delete().where(holdings.c.asset == ev.asset))
+        if change.holding is not None:
+            h = change.holding
+            conn.execute(
+                insert(holdings).values(
+                    asset=h.asset,
+                    person=h.person,
+                    since=h.since,
+                    due=h.due,
+                    kiosk=h.kiosk,
+                    event_id=h.event_id,
+                )
+            )
+        status = "out" if change.holding is not None else "available"
+        conn.execute(update(assets).where(assets.c.code == ev.asset).values(status=status))
+
+    def quarantine(
+        self, topic: str, kiosk: str | None, error: str, payload: bytes, now: datetime
+    ) -> None:
+        """Keep a message that could not be ingested, as received, for a person to inspect."""
+        with self._tx() as conn:
+            conn.execute(
+                insert(quarantine).values(
+                    received_at=now,
+                    topic=topic[:300],
+                    kiosk=kiosk,
+                    error=error[:500],
+                    payload=payload,
+                )
+            )
+
+    def quarantined(self) -> list[tuple[str, str | None, str, bytes]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(
+                    quarantine.c.topic, quarantine.c.kiosk, quarantine.c.error, quarantine.c.payload
+                ).order_by(quarantine.c.id)
+            )
+            return [(r.topic, r.kiosk, r.error, r.payload) for r in rows]
+
+    def record_status(self, status: KioskStatus, raw: str, now: datetime) -> None:
+        with self._tx() as conn:
+            done = conn.execute(
+                update(kiosk_status)
+                .where(kiosk_status.c.kiosk == status.kiosk)
+                .values(state=status.state.value, updated_at=now, payload=raw)
+            )
+            if done.rowcount == 0:
+                conn.execute(
+                    insert(kiosk_status).values(
+                        kiosk=status.kiosk, state=status.state.value, updated_at=now, payload=raw
+                    )
+                )
+
+    # reads --------------------------------------------------------------------------------
+
+    def ledger_rows(self, kiosk: str | None = None) -> list[LedgerRow]:
+        q = select(
+            ledger.c.id,
+            ledger.c.kiosk,
+            ledger.c.seq,
+            ledger.c.type,
+            ledger.c.at,
+            ledger.c.person,
+            ledger.c.asset,
+            ledger.c.due,
+            ledger.c.reason,
+        ).order_by(ledger.c.kiosk, ledger.c.seq)
+        if kiosk is not None:
+            q = q.where(ledger.c.kiosk == kiosk)
+        with self.engine.connect() as conn:
+            return [LedgerRow(*row) for row in conn.execute(q)]
+
+    def items_out(self) -> list[ItemOut]:
+        """What is out now, soonest due first (the dashboard's main table)."""
+        q = (
+            select(
+                holdings.c.asset,
+                assets.c.name,
+                assets.c.category,
+                holdings.c.person,
+                people.c.name,
+                holdings.c.since,
+                holdings.c.due,
+                holdings.c.kiosk,
+            )
+            .select_from(
+                holdings.join(assets, assets.c.code == holdings.c.asset).join(
+                    people, people.c.id == holdings.c.person
+                )
+            )
+            .order_by(holdings.c.due, holdings.c.asset)
+        )
+        with self.engine.connect() as conn:
+            return [ItemOut(*row) for row in conn.execute(q)]
+
+    def conflicts(self) -> list[tuple[str, str, str]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(conflicts.c.asset, conflicts.c.event_id, conflicts.c.detail).order_by(
+                    conflicts.c.id
+                )
+            )
+            return [(r.asset, r.event_id, r.detail) for r in rows]
+
+    def replica_rows(self) -> dict[str, Any]:
+        """Everything the kiosk replica is built from, read in one transaction."""
+        with self.engine.connect() as conn:
+            person_rows = conn.execute(select(people).order_by(people.c.id)).all()
+            badge_rows = conn.execute(
+                select(badges.c.uid, badges.c.person_id).where(badges.c.revoked.is_(False))
+            ).all()
+            asset_rows = conn.execute(select(assets).order_by(assets.c.code)).all()
+            holding_rows = conn.execute(select(holdings).order_by(holdings.c.asset)).all()
+            category_rows = conn.execute(select(categories)).all()
+            seqs = conn.execute(
+                select(ledger.c.kiosk, func.max(ledger.c.seq)).group_by(ledger.c.kiosk)
+            ).all()
+        return {
+            "people": [r._asdict() for r in person_rows],
+            "badges": [r._asdict() for r in badge_rows],
+            "assets": [r._asdict() for r in asset_rows],
+            "holdings": [r._asdict() for r in holding_rows],
+            "categories": {r.name: r.loan_hours for r in category_rows},
+            "kiosk_seqs": {k: int(s) for k, s in seqs},
+        }
+
+    # users --------------------------------------------------------------------------------
+
+    def add_user(self, username: str, password_hash: str, role: str, now: datetime) -> None:
+        try:
+            with self._tx() as conn:
+                conn.execute(
+                    insert(users).values(
+                        username=username, password_hash=password_hash, role=role, created_at=now
+                    )
+                )
+        except IntegrityError as exc:
+            raise AlreadyExists(f"user {username!r} exists") from exc
+
+    def set_password(self, username: str, password_hash: str) -> None:
+        with self._tx() as conn:
+            done = conn.execute(
+                update(users)
+                .where(users.c.username == username)
+                .values(password_hash=password_hash)
+            )
+        if done.rowcount == 0:
+            raise NotFound(f"no user {username!r}")
+
+    def get_user(self, username: str) -> User | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(users.c.username, users.c.password_hash, users.c.role).where(
+                    users.c.username == username
+                )
+            ).first()
+        return User(*row) if row is not None else None
+
+
+def _ledger_values(ev: CustodyEvent, raw: str, now: datetime) -> dict[str, Any]:
+    return {
+        "id": ev.id,
+        "kiosk": ev.kiosk,
+        "seq": ev.seq,
+        "type": ev.type.value,
+        "at": ev.at,
+        "session": ev.session,
+        "badge": ev.badge,
+        "person": ev.person,
+        "asset": ev.asset,
+        "due": ev.due,
+        "condition": ev.condition.value if ev.condition else None,
+        "reason": ev.reason.value if ev.reason else None,
+        "detail": ev.detail,
+        "received_at": now,
+        "payload": raw,
+    }

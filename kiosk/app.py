@@ -1,0 +1,375 @@
+"""The kiosk application: drivers feed the session, the session's effects drive the outputs.
+
+One thread owns the session and the display; device threads only put inputs on a queue, so the
+UI never waits on the reader, the camera or the network.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from kiosk import __version__
+from kiosk.clock import Clock
+from kiosk.errors import DriverError, OutboxError
+from kiosk.link import BrokerSettings, KioskLink
+from kiosk.outbox import Outbox
+from kiosk.replica import Replica
+from kiosk.screens import DeniedScreen, Screen
+from kiosk.session import (
+    BadgeTapped,
+    Cancel,
+    Confirm,
+    ConnectivityChanged,
+    Effect,
+    Feedback,
+    Input,
+    LabelScanned,
+    Mode,
+    Record,
+    RemoveItem,
+    Settings,
+    Show,
+    Signal,
+    State,
+    Tick,
+    screen_for,
+    step,
+)
+from wire import KioskState, KioskStatus, LabelError, parse_label
+
+log = logging.getLogger(__name__)
+
+
+class BadgeSource(Protocol):
+    def poll(self) -> str | None: ...
+
+
+class CodeSource(Protocol):
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def poll(self) -> list[str]: ...
+
+
+class Indicator(Protocol):
+    def show(self, pattern: str) -> None: ...
+    def beep(self, tone: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class UiAction(Protocol):
+    action: str
+    code: str | None
+
+
+class Screenish(Protocol):
+    def show(self, screen: Screen) -> object: ...
+    def poll_actions(self) -> list[UiAction]: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class Devices:
+    """What the kiosk has fitted; any of them may be absent (a return station has no screen)."""
+
+    badges: BadgeSource | None = None
+    codes: CodeSource | None = None
+    indicator: Indicator | None = None
+    display: Screenish | None = None
+    extra_closers: list[Callable[[], None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    kiosk_id: str
+    session: Settings
+    data_dir: Path
+    key: bytes
+    broker: BrokerSettings | None
+    poll_interval: float = 0.05
+    tick_interval: float = 0.5
+    status_interval: float = 30.0
+
+
+_SIGNALS = {
+    Signal.OK: ("success", "ok"),
+    Signal.ERROR: ("denied", "error"),
+    Signal.DONE: ("success", "ok"),
+}
+
+
+class KioskApp:
+    def __init__(self, settings: AppSettings, devices: Devices, clock: Clock) -> None:
+        self.settings = settings
+        self.devices = devices
+        self.clock = clock
+        self.outbox = Outbox(settings.data_dir / "outbox.db", settings.kiosk_id, settings.key)
+        self.replica = Replica(settings.data_dir / "replica.db", settings.kiosk_id)
+        self.state = State()
+        self.screen: Screen | None = None
+        self.screens_shown = 0
+        self._inputs: queue.Queue[Input] = queue.Queue()
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._started_at = clock.monotonic()
+        self.on_screen: Callable[[Screen], None] | None = None
+        self.link: KioskLink | None = None
+        if settings.broker is not None:
+            self.link = KioskLink(
+                settings.broker,
+                self.outbox,
+                settings.key,
+                self._status,
+                on_replica=self._take_replica,
+                on_online=lambda online: self.submit(ConnectivityChanged(online)),
+                monotonic=clock.monotonic,
+                utcnow=clock.now,
+            )
+
+    # lifecycle -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start device threads and the link; the session loop runs in ``run`` or a thread."""
+        if self.link is not None:
+            self.link.start()
+        if self.devices.badges is not None:
+            self._spawn("badge-reader", self._pump_badges)
+        if self.devices.codes is not None:
+            self.devices.codes.start()
+            self._spawn("camera", self._pump_codes)
+        if self.devices.indicator is not None:
+            self.devices.indicator.show("ready")
+
+    def start_in_background(self) -> None:
+        self.start()
+        self._spawn("session", self.run)
+
+    def run(self) -> None:
+        self._apply(self.state, [Show(self._screen_now())])
+        last_tick = last_status = self.clock.monotonic()
+        while not self._stop.is_set():
+            try:
+                inp = self._inputs.get(timeout=self.settings.poll_interval)
+            except queue.Empty:
+                inp = None
+            if inp is not None:
+                self.handle(inp)
+            if self.devices.display is not None:
+                for action in self.devices.display.poll_actions():
+                    self._ui_action(action)
+            mono = self.clock.monotonic()
+            if mono - last_tick >= self.settings.tick_interval:
+                last_tick = mono
+                self.handle(Tick())
+            if self.link is not None and mono - last_status >= self.settings.status_interval:
+                last_status = mono
+                self.link.publish_status()
+
+    def request_stop(self) -> None:
+        """Ask the session loop to end (safe from a signal handler)."""
+        self._stop.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=5)
+        if self.devices.codes is not None:
+            self.devices.codes.stop()
+        if self.link is not None:
+            self.link.stop()
+        if self.devices.indicator is not None:
+            self.devices.indicator.close()
+        if self.devices.display is not None:
+            self.devices.display.close()
+        for closer in self.devices.extra_closers:
+            closer()
+        self.outbox.close()
+
+    # inputs --------------------------------------------------------------------------------
+
+    def submit(self, inp: Input) -> None:
+        """Queue an input from any thread; the session thread handles it."""
+        self._inputs.put(inp)
+
+    def badge(self, uid: str) -> BadgeTapped:
+        return BadgeTapped(uid.upper(), self.replica.person_by_badge(uid))
+
+    def label(self, raw: str) -> LabelScanned:
+        try:
+            code = parse_label(raw)
+        except LabelError as exc:
+            return LabelScanned(raw, None, None, str(exc))
+        return LabelScanned(raw, code, self.replica.item(code))
+
+    def handle(self, inp: Input) -> list[Effect]:
+        """Run one input through the session and carry out its effects (session thread only)."""
+        now = self.clock.now()
+        settings = self._session_settings()
+        new, effects = step(self.state, inp, now, settings)
+        self._apply(new, effects)
+        return effects
+
+    def _ui_action(self, action: UiAction) -> None:
+        match action.action:
+            case "confirm":
+                self.handle(Confirm())
+            case "cancel" | "done":
+                self.handle(Cancel())
+            case "remove" if action.code:
+                self.handle(RemoveItem(action.code))
+            case "quit":
+                self._stop.set()
+
+    def _pump_badges(self) -> None:
+        assert self.devices.badges is not None
+        while not self._stop.is_set():
+            try:
+                uid = self.devices.badges.poll()
+            except DriverError as exc:
+                log.error("badge reader: %s", exc)
+                self._stop.wait(1.0)
+                continue
+            if uid is not None:
+                self.submit(self.badge(uid))
+            self._stop.wait(self.settings.poll_interval)
+
+    def _pump_codes(self) -> None:
+        assert self.devices.codes is not None
+        while not self._stop.is_set():
+            try:
+                codes = self.devices.codes.poll()
+            except DriverError as exc:
+                log.error("camera: %s", exc)
+                self._stop.wait(1.0)
+                continue
+            for raw in codes:
+                self.submit(self.label(raw))
+            if not codes:
+                self._stop.wait(self.settings.poll_interval / 2)
+
+    # effects -------------------------------------------------------------------------------
+
+    def _apply(self, new: State, effects: list[Effect]) -> None:
+        for effect in effects:
+            if isinstance(effect, Record):
+                try:
+                    self._record(effect)
+                except OutboxError as exc:
+                    log.error("could not record %s: %s", effect.type.value, exc)
+                    new = self._storage_failure(new)
+                    effects = [Feedback(Signal.ERROR), Show(self._failure_screen(new))]
+                    break
+        self.state = new
+        for effect in effects:
+            if isinstance(effect, Show):
+                self._show(effect.screen)
+            elif isinstance(effect, Feedback) and self.devices.indicator is not None:
+                pattern, tone = _SIGNALS[effect.signal]
+                self.devices.indicator.show(pattern)
+                self.devices.indicator.beep(tone)
+
+    def _record(self, rec: Record) -> None:
+        fields: dict[str, object] = {
+            "type": rec.type,
+            "session": rec.session,
+            "badge": rec.badge,
+            "person": rec.person,
+            "asset": rec.asset,
+            "due": rec.due,
+            "reason": rec.reason,
+            "detail": rec.detail,
+        }
+        event = self.outbox.append(fields, self.clock.now())
+        self.replica.record_local(event)
+        if self.link is not None:
+            self.link.kick()
+
+    def _storage_failure(self, state: State) -> State:
+        return State(
+            mode=Mode.DENIED,
+            offline=state.offline,
+            denial=("Could not save", "Nothing was recorded. Please see staff."),
+            expires=self.clock.now() + self.settings.session.linger,
+        )
+
+    def _failure_screen(self, state: State) -> DeniedScreen:
+        assert state.denial is not None
+        return DeniedScreen(state.denial[0], state.denial[1], state.offline)
+
+    def _show(self, screen: Screen) -> None:
+        if self.devices.display is not None:
+            self.devices.display.show(screen)
+        if self.on_screen is not None:
+            self.on_screen(screen)
+        with self._changed:
+            self.screen = screen
+            self.screens_shown += 1
+            self._changed.notify_all()
+
+    def wait_for_screen(self, predicate: Callable[[Screen], bool], timeout: float) -> Screen:
+        """Block until the shown screen satisfies ``predicate`` (for tests and the demo)."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.screen is None or not predicate(self.screen):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"screen never matched; last was {self.screen!r}")
+                self._changed.wait(left)
+            return self.screen
+
+    # helpers -------------------------------------------------------------------------------
+
+    def _session_settings(self) -> Settings:
+        return Settings(
+            kiosk_name=self.settings.session.kiosk_name,
+            profile=self.settings.session.profile,
+            inactivity=self.settings.session.inactivity,
+            linger=self.settings.session.linger,
+            policy=self.replica.policy,
+        )
+
+    def _screen_now(self) -> Screen:
+        return screen_for(self.state, self._session_settings(), self.clock.now())
+
+    def _take_replica(self, payload: bytes) -> None:
+        if self.replica.apply_snapshot(payload):
+            log.info("replica version %s", self.replica.version)
+            with self._changed:
+                self._changed.notify_all()
+
+    def wait_replica(self, timeout: float, newer_than: int = 0) -> int:
+        """Block until a replica snapshot newer than ``newer_than`` is in; returns its version."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while self.replica.version <= newer_than:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("no replica snapshot arrived from the hub")
+                self._changed.wait(left)
+            return self.replica.version
+
+    def _status(self, state: KioskState) -> KioskStatus:
+        if state is KioskState.OFFLINE:
+            return KioskStatus(kiosk=self.settings.kiosk_id, state=state)
+        return KioskStatus(
+            kiosk=self.settings.kiosk_id,
+            state=state,
+            at=self.clock.now(),
+            version=__version__,
+            profile=self.settings.session.profile.value,
+            outbox=self.outbox.depth(),
+            replica=self.replica.version,
+            uptime_s=int(self.clock.monotonic() - self._started_at),
+        )
+
+    def _spawn(self, name: str, target: Callable[[], None]) -> None:
+        t = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(t)
+        t.start()

@@ -1,0 +1,78 @@
+"""``cagekeeper-kiosk``: run a kiosk from its config file."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from kiosk.app import AppSettings, KioskApp
+from kiosk.clock import SystemClock
+from kiosk.config import KioskConfig, load_config
+from kiosk.errors import KioskError
+from kiosk.link import BrokerSettings
+from kiosk.session import Settings
+
+
+def app_settings(cfg: KioskConfig) -> AppSettings:
+    from datetime import timedelta
+
+    return AppSettings(
+        kiosk_id=cfg.kiosk.id,
+        session=Settings(
+            kiosk_name=cfg.kiosk.name, profile=cfg.kiosk.profile,
+            inactivity=timedelta(seconds=cfg.session.inactivity_s),
+            linger=timedelta(seconds=cfg.session.linger_s),
+        ),
+        data_dir=cfg.kiosk.data_dir,
+        key=cfg.signing_key(),
+        broker=BrokerSettings(
+            host=cfg.broker.host, port=cfg.broker.port, username=cfg.broker_username(),
+            password=cfg.broker_password(), topic_root=cfg.broker.topic_root,
+            tls_ca=str(cfg.broker.tls_ca) if cfg.broker.tls_ca else None,
+        ),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="cagekeeper-kiosk", description=__doc__)
+    parser.add_argument("-c", "--config", type=Path, default=Path("/etc/cagekeeper/kiosk.toml"),
+                        help="kiosk configuration file (default: %(default)s)")
+    parser.add_argument("--simulate", action="store_true",
+                        help="simulated drivers, whatever the config says (for a laptop)")
+    parser.add_argument("--check", action="store_true",
+                        help="validate the configuration and exit")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        cfg = load_config(args.config)
+        if args.simulate:
+            cfg.drivers.simulate = True
+        settings = app_settings(cfg)
+        if args.check:
+            print(f"{args.config}: OK (kiosk {cfg.kiosk.id}, profile {cfg.kiosk.profile.value})")
+            return 0
+        from kiosk.devices import build_devices
+
+        clock = SystemClock()
+        app = KioskApp(settings, build_devices(cfg, clock), clock)
+    except KioskError as exc:
+        print(f"cagekeeper-kiosk: {exc}", file=sys.stderr)
+        return 2
+    signal.signal(signal.SIGTERM, lambda *_: app.request_stop())
+    app.start()
+    try:
+        app.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        app.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

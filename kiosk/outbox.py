@@ -1,0 +1,138 @@
+"""The durable outbox: every event the kiosk makes waits here until the hub says it is committed.
+
+SQLite with synchronous=FULL, so a receipt the student saw survives a power cut. Sequence numbers
+come from a counter that never goes back, even when the outbox is emptied.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kiosk.errors import OutboxError
+from wire import CustodyEvent, encode_event
+from wire.ids import uuid7
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    payload BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS dead_letter (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL,
+    payload BLOB NOT NULL,
+    error TEXT NOT NULL,
+    moved_at TEXT NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True)
+class Pending:
+    seq: int
+    id: str
+    payload: bytes
+
+
+class Outbox:
+    """Thread-safe: the session thread appends, the MQTT thread reads and removes."""
+
+    def __init__(self, path: Path, kiosk_id: str, key: bytes) -> None:
+        self.path = path
+        self.kiosk_id = kiosk_id
+        self._key = key
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+            ok = self._db.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise OutboxError(
+                f"the outbox at {path} cannot be opened ({exc}); it was left untouched — "
+                "move it aside to start a new one and keep it for recovery"
+            ) from exc
+        if ok != "ok":
+            raise OutboxError(f"the outbox at {path} is damaged: {ok}")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def append(self, fields: dict[str, object], now: datetime) -> CustodyEvent:
+        """Give the event its id, sequence number and signature, and store it durably."""
+        with self._lock:
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                row = self._db.execute("SELECT value FROM meta WHERE key='last_seq'").fetchone()
+                seq = int(row[0]) + 1 if row else 1
+                event = CustodyEvent.model_validate(
+                    {
+                        **{k: v for k, v in fields.items() if v is not None},
+                        "id": uuid7(int(now.timestamp() * 1000)),
+                        "kiosk": self.kiosk_id,
+                        "seq": seq,
+                        "at": now,
+                    }
+                )
+                payload = encode_event(event, self._key)
+                self._db.execute(
+                    "INSERT INTO outbox(seq, id, payload, created_at) VALUES (?,?,?,?)",
+                    (seq, event.id, payload, now.astimezone(UTC).isoformat()),
+                )
+                self._db.execute(
+                    "INSERT INTO meta(key, value) VALUES ('last_seq', ?) "
+                    "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                    (str(seq),),
+                )
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise OutboxError(f"could not store the event: {exc}") from exc
+        return event
+
+    def pending(self, limit: int = 500) -> list[Pending]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT seq, id, payload FROM outbox ORDER BY seq LIMIT ?", (limit,)
+            ).fetchall()
+        return [Pending(int(s), str(i), bytes(p)) for s, i, p in rows]
+
+    def depth(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def remove(self, ids: list[str]) -> int:
+        """Drop events the hub has committed (or already had)."""
+        if not ids:
+            return 0
+        with self._lock:
+            cur = self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+            return cur.rowcount
+
+    def dead_letter(self, event_id: str, error: str, now: datetime) -> None:
+        """Keep an event the hub refused, for a person to inspect; it is not sent again."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(
+                "INSERT OR REPLACE INTO dead_letter(seq, id, payload, error, moved_at) "
+                "SELECT seq, id, payload, ?, ? FROM outbox WHERE id = ?",
+                (error, now.astimezone(UTC).isoformat(), event_id),
+            )
+            self._db.execute("DELETE FROM outbox WHERE id = ?", (event_id,))
+            self._db.execute("COMMIT")
+
+    def dead_letters(self) -> list[tuple[str, str]]:
+        with self._lock:
+            rows = self._db.execute("SELECT id, error FROM dead_letter ORDER BY seq").fetchall()
+        return [(str(i), str(e)) for i, e in rows]

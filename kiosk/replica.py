@@ -1,0 +1,125 @@
+"""The kiosk's local replica of hub state, so it decides offline.
+
+It keeps the newest retained snapshot from the hub plus the kiosk's own events that the snapshot
+does not yet reflect (an overlay), so an item lent here offline is known to be out.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from kiosk.errors import KioskError
+from kiosk.session import Item, Person
+from wire import CustodyEvent, EventType, ReplicaPolicy, ReplicaSnapshot, WireError
+from wire.codec import load_object
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), payload BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS overlay (
+    seq INTEGER PRIMARY KEY, type TEXT NOT NULL, asset TEXT NOT NULL, person TEXT
+);
+"""
+
+
+class Replica:
+    def __init__(self, path: Path, kiosk_id: str) -> None:
+        self.kiosk_id = kiosk_id
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise KioskError(f"the replica at {path} cannot be opened: {exc}") from exc
+        self._snapshot: ReplicaSnapshot | None = None
+        self._people: dict[str, Person] = {}
+        self._badges: dict[str, Person] = {}
+        self._assets: dict[str, Item] = {}
+        self._holders: dict[str, str] = {}
+        row = self._db.execute("SELECT payload FROM snapshot WHERE id = 1").fetchone()
+        if row is not None:
+            try:
+                self._load(ReplicaSnapshot.model_validate(load_object(bytes(row[0]))))
+            except (WireError, ValidationError) as exc:
+                log.error("stored replica snapshot is unreadable, waiting for a new one: %s", exc)
+
+    @property
+    def version(self) -> int:
+        return self._snapshot.version if self._snapshot else 0
+
+    @property
+    def policy(self) -> ReplicaPolicy:
+        return self._snapshot.policy if self._snapshot else ReplicaPolicy()
+
+    def apply_snapshot(self, payload: bytes) -> bool:
+        """Take a newer snapshot; refuse (and log) a malformed one, keeping the current one."""
+        try:
+            snap = ReplicaSnapshot.model_validate(load_object(payload))
+        except (WireError, ValidationError) as exc:
+            log.error("ignored a malformed replica snapshot: %s", exc)
+            return False
+        with self._lock:
+            if self._snapshot is not None and snap.version < self._snapshot.version:
+                return False
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(
+                "INSERT OR REPLACE INTO snapshot(id, payload) VALUES (1, ?)", (payload,)
+            )
+            seen = snap.kiosk_seqs.get(self.kiosk_id, 0)
+            self._db.execute("DELETE FROM overlay WHERE seq <= ?", (seen,))
+            self._db.execute("COMMIT")
+            self._load(snap)
+        return True
+
+    def record_local(self, event: CustodyEvent) -> None:
+        """Remember our own custody events until a snapshot includes them."""
+        if event.asset is None or event.type is EventType.DENIED:
+            return
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO overlay(seq, type, asset, person) VALUES (?,?,?,?)",
+                (event.seq, event.type.value, event.asset, event.person),
+            )
+            self._apply_overlay_row(event.type.value, event.asset, event.person)
+
+    def person_by_badge(self, uid: str) -> Person | None:
+        return self._badges.get(uid.upper())
+
+    def item(self, code: str) -> Item | None:
+        base = self._assets.get(code)
+        if base is None:
+            return None
+        return Item(base.code, base.name, base.category, base.lendable, self._holders.get(code))
+
+    def holdings_of(self, person_id: str) -> list[str]:
+        return sorted(a for a, p in self._holders.items() if p == person_id)
+
+    def snapshot_at(self) -> datetime | None:
+        return self._snapshot.at if self._snapshot else None
+
+    def _load(self, snap: ReplicaSnapshot) -> None:
+        self._snapshot = snap
+        self._people = {p.id: Person(p.id, p.name) for p in snap.people if p.active}
+        self._badges = {
+            uid: self._people[p.id] for p in snap.people if p.active for uid in p.badges
+        }
+        self._assets = {a.code: Item(a.code, a.name, a.category, a.lendable) for a in snap.assets}
+        self._holders = {h.asset: h.person for h in snap.holdings}
+        for type_, asset, person in self._db.execute(
+            "SELECT type, asset, person FROM overlay ORDER BY seq"
+        ):
+            self._apply_overlay_row(str(type_), str(asset), person)
+
+    def _apply_overlay_row(self, type_: str, asset: str, person: str | None) -> None:
+        if type_ == EventType.CHECKOUT.value and person is not None:
+            self._holders[asset] = person
+        elif type_ == EventType.RETURN.value:
+            self._holders.pop(asset, None)

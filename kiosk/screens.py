@@ -1,0 +1,55 @@
+"""What the kiosk shows, as plain data: the session decides it, the UI draws it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class LineAction(StrEnum):
+    CHECKOUT = "checkout"
+    RETURN = "return"
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class CartLine:
+    code: str
+    name: str
+    action: LineAction
+    reason: str | None = None  # a sentence the student can act on, for refused lines
+    due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class IdleScreen:
+    kiosk_name: str
+    now: datetime
+    offline: bool = False
+    message: str | None = None  # e.g. "Tap your badge first"
+
+
+@dataclass(frozen=True)
+class CartScreen:
+    person_name: str
+    lines: tuple[CartLine, ...] = ()
+    message: str | None = None
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class ReceiptScreen:
+    person_name: str
+    lines: tuple[CartLine, ...] = field(default_factory=tuple)
+    offline: bool = False
+
+
+@dataclass(frozen=True)
+class DeniedScreen:
+    title: str
+    reason: str
+    offline: bool = False
+
+
+Screen = IdleScreen | CartScreen | ReceiptScreen | DeniedScreen

@@ -1,0 +1,355 @@
+"""The kiosk session state machine: inputs in, effects out. Pure: no I/O, no clock, no threads.
+
+The app resolves badges and labels against the local replica before feeding them in, so every
+decision here is a function of the state, the input and the time passed with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from kiosk.screens import (
+    CartLine,
+    CartScreen,
+    DeniedScreen,
+    IdleScreen,
+    LineAction,
+    ReceiptScreen,
+    Screen,
+)
+from wire import DenialReason, EventType, ReplicaPolicy
+
+
+class Profile(StrEnum):
+    CAGE = "cage"  # badge, cart, confirm
+    STATION = "station"  # door return station: a scan is a return, no badge needed
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Item:
+    code: str
+    name: str
+    category: str
+    lendable: bool = True
+    holder: str | None = None  # person id of whoever holds it now, as far as the replica knows
+
+
+# inputs ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BadgeTapped:
+    uid: str
+    person: Person | None
+
+
+@dataclass(frozen=True)
+class LabelScanned:
+    raw: str
+    code: str | None  # None when the QR content is not a Cagekeeper label
+    item: Item | None  # None when the label names an asset the replica does not know
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Confirm:
+    pass
+
+
+@dataclass(frozen=True)
+class Cancel:
+    pass
+
+
+@dataclass(frozen=True)
+class RemoveItem:
+    code: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    pass
+
+
+@dataclass(frozen=True)
+class ConnectivityChanged:
+    online: bool
+
+
+Input = BadgeTapped | LabelScanned | Confirm | Cancel | RemoveItem | Tick | ConnectivityChanged
+
+
+# effects -----------------------------------------------------------------------------------
+
+
+class Signal(StrEnum):
+    OK = "ok"  # a scan accepted
+    ERROR = "error"  # refused or not understood
+    DONE = "done"  # session confirmed
+
+
+@dataclass(frozen=True)
+class Show:
+    screen: Screen
+
+
+@dataclass(frozen=True)
+class Feedback:
+    signal: Signal
+
+
+@dataclass(frozen=True)
+class Record:
+    """An event for the outbox; the app gives it an id, a sequence number and a signature."""
+
+    type: EventType
+    session: str | None = None
+    badge: str | None = None
+    person: str | None = None
+    asset: str | None = None
+    due: datetime | None = None
+    reason: DenialReason | None = None
+    detail: str | None = None
+
+
+Effect = Show | Feedback | Record
+
+
+# state -------------------------------------------------------------------------------------
+
+
+class Mode(StrEnum):
+    IDLE = "idle"
+    CART = "cart"
+    RECEIPT = "receipt"
+    DENIED = "denied"
+
+
+@dataclass(frozen=True)
+class Settings:
+    kiosk_name: str
+    profile: Profile = Profile.CAGE
+    inactivity: timedelta = timedelta(seconds=60)
+    linger: timedelta = timedelta(seconds=8)  # how long a receipt or denial stays up
+    policy: ReplicaPolicy = field(default_factory=ReplicaPolicy)
+
+
+@dataclass(frozen=True)
+class State:
+    mode: Mode = Mode.IDLE
+    person: Person | None = None
+    badge: str | None = None
+    session: str | None = None
+    lines: tuple[CartLine, ...] = ()
+    message: str | None = None
+    denial: tuple[str, str] | None = None
+    expires: datetime | None = None
+    offline: bool = False
+
+
+REFUSAL_TEXT = {
+    DenialReason.UNKNOWN_ITEM: "Unknown item: please hand it to staff",
+    DenialReason.HELD_BY_OTHER: "Checked out to someone else",
+    DenialReason.NOT_LENDABLE: "Not available for loan",
+}
+
+
+def screen_for(state: State, settings: Settings, now: datetime) -> Screen:
+    if state.mode is Mode.CART and state.person is not None:
+        return CartScreen(state.person.name, state.lines, state.message, state.offline)
+    if state.mode is Mode.RECEIPT and state.person is not None:
+        return ReceiptScreen(state.person.name, state.lines, state.offline)
+    if state.mode is Mode.DENIED and state.denial is not None:
+        return DeniedScreen(state.denial[0], state.denial[1], state.offline)
+    return IdleScreen(settings.kiosk_name, now, state.offline, state.message)
+
+
+def step(
+    state: State, event: Input, now: datetime, settings: Settings
+) -> tuple[State, list[Effect]]:
+    """Advance the session by one input; the new screen is always the last effect."""
+    new, effects = _dispatch(state, event, now, settings)
+    if new != state or effects:
+        effects.append(Show(screen_for(new, settings, now)))
+    return new, effects
+
+
+def _dispatch(
+    state: State, event: Input, now: datetime, settings: Settings
+) -> tuple[State, list[Effect]]:
+    match event:
+        case ConnectivityChanged(online=online):
+            return replace(state, offline=not online), []
+        case Tick():
+            if state.expires is not None and now >= state.expires:
+                return _idle(state), []
+            return state, []
+        case Cancel():
+            return (_idle(state), []) if state.mode is not Mode.IDLE else (state, [])
+        case BadgeTapped():
+            return _badge(state, event, now, settings)
+        case LabelScanned():
+            if settings.profile is Profile.STATION:
+                return _station_scan(state, event, now, settings)
+            return _scan(state, event, now, settings)
+        case RemoveItem(code=code):
+            if state.mode is not Mode.CART:
+                return state, []
+            lines = tuple(line for line in state.lines if line.code != code)
+            return replace(state, lines=lines, message=None, expires=now + settings.inactivity), []
+        case Confirm():
+            return _confirm(state, now, settings)
+    return state, []
+
+
+def _idle(state: State, message: str | None = None) -> State:
+    return State(offline=state.offline, message=message)
+
+
+def _badge(
+    state: State, event: BadgeTapped, now: datetime, settings: Settings
+) -> tuple[State, list[Effect]]:
+    if settings.profile is Profile.STATION:
+        return state, []
+    person = event.person
+    if person is None:
+        denied = replace(
+            _idle(state),
+            mode=Mode.DENIED,
+            denial=("Badge not recognised", "Please ask staff to register your badge."),
+            expires=now + settings.linger,
+        )
+        record = Record(EventType.DENIED, badge=event.uid, reason=DenialReason.UNKNOWN_BADGE)
+        return denied, [Feedback(Signal.ERROR), record]
+    if state.mode is Mode.CART and state.person == person:
+        return _confirm(state, now, settings)  # tapping the badge again confirms
+    session = f"{event.uid}-{int(now.timestamp() * 1000)}"
+    started = State(
+        mode=Mode.CART,
+        person=person,
+        badge=event.uid,
+        session=session,
+        expires=now + settings.inactivity,
+        offline=state.offline,
+    )
+    return started, [Feedback(Signal.OK)]
+
+
+def _scan(
+    state: State, event: LabelScanned, now: datetime, settings: Settings
+) -> tuple[State, list[Effect]]:
+    if state.mode is not Mode.CART or state.person is None:
+        return replace(_idle(state), message="Tap your badge first"), [Feedback(Signal.ERROR)]
+    if event.code is None:
+        text = "That code is not an equipment label"
+        rec = Record(
+            EventType.DENIED,
+            session=state.session,
+            badge=state.badge,
+            person=state.person.id,
+            reason=DenialReason.NOT_A_LABEL,
+            detail=(event.error or event.raw)[:200],
+        )
+        return replace(state, message=text, expires=now + settings.inactivity), [
+            Feedback(Signal.ERROR),
+            rec,
+        ]
+    if any(line.code == event.code for line in state.lines):
+        return state, []  # the same label held in view counts once per session
+    line, reason = _line_for(event, state.person, now, settings)
+    new = replace(
+        state, lines=(*state.lines, line), message=None, expires=now + settings.inactivity
+    )
+    if reason is None:
+        return new, [Feedback(Signal.OK)]
+    rec = Record(
+        EventType.DENIED,
+        session=state.session,
+        badge=state.badge,
+        person=state.person.id,
+        asset=event.code,
+        reason=reason,
+    )
+    return new, [Feedback(Signal.ERROR), rec]
+
+
+def _line_for(
+    event: LabelScanned, person: Person, now: datetime, settings: Settings
+) -> tuple[CartLine, DenialReason | None]:
+    assert event.code is not None
+    item = event.item
+    if item is None:
+        reason = DenialReason.UNKNOWN_ITEM
+        return CartLine(event.code, event.code, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
+    if item.holder == person.id:
+        return CartLine(item.code, item.name, LineAction.RETURN), None
+    if item.holder is not None:
+        reason = DenialReason.HELD_BY_OTHER
+    elif not item.lendable:
+        reason = DenialReason.NOT_LENDABLE
+    else:
+        due = now + timedelta(hours=settings.policy.loan_hours_for(item.category))
+        return CartLine(item.code, item.name, LineAction.CHECKOUT, due=due), None
+    return CartLine(item.code, item.name, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
+
+
+def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, list[Effect]]:
+    if state.mode is not Mode.CART or state.person is None:
+        return state, []
+    actionable = [line for line in state.lines if line.action is not LineAction.REFUSED]
+    if not actionable:
+        return replace(state, message="Scan an item first"), [Feedback(Signal.ERROR)]
+    effects: list[Effect] = []
+    for line in actionable:
+        kind = EventType.CHECKOUT if line.action is LineAction.CHECKOUT else EventType.RETURN
+        effects.append(
+            Record(
+                kind,
+                session=state.session,
+                badge=state.badge,
+                person=state.person.id,
+                asset=line.code,
+                due=line.due,
+            )
+        )
+    effects.append(Feedback(Signal.DONE))
+    receipt = replace(
+        state,
+        mode=Mode.RECEIPT,
+        lines=tuple(actionable),
+        message=None,
+        expires=now + settings.linger,
+    )
+    return receipt, effects
+
+
+def _station_scan(
+    state: State, event: LabelScanned, now: datetime, settings: Settings
+) -> tuple[State, list[Effect]]:
+    if event.code is None:
+        return replace(
+            _idle(state),
+            message="That code is not an equipment label",
+            expires=now + settings.linger,
+        ), [Feedback(Signal.ERROR)]
+    item = event.item
+    if item is None or item.holder is None:
+        text = (
+            "Unknown item: please hand it to staff"
+            if item is None
+            else (f"{item.name} is not checked out")
+        )
+        return replace(_idle(state), message=text, expires=now + settings.linger), [
+            Feedback(Signal.ERROR)
+        ]
+    rec = Record(EventType.RETURN, person=item.holder, asset=item.code)
+    done = replace(_idle(state), message=f"Returned: {item.name}", expires=now + settings.linger)
+    return done, [rec, Feedback(Signal.OK)]

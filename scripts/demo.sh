@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job on one machine: installs what it needs, then runs Mosquitto (deploy/ config), the
+# hub on SQLite with its dashboard on localhost, and two simulated kiosks. Extra arguments go to
+# cagekeeper-demo (try --help).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export SDL_VIDEODRIVER="${SDL_VIDEODRIVER:-dummy}" SDL_AUDIODRIVER="${SDL_AUDIODRIVER:-dummy}"
+export PYGAME_HIDE_SUPPORT_PROMPT=1
+exec .venv/bin/cagekeeper-demo "$@"

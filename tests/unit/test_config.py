@@ -1,0 +1,53 @@
+"""Configuration files: the shipped examples load, mistakes become one clear error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hub.config import load_config as load_hub_config
+from hub.errors import ConfigError as HubConfigError
+from kiosk.config import load_config as load_kiosk_config
+from kiosk.errors import ConfigError
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+def test_shipped_examples_are_valid() -> None:
+    kiosk = load_kiosk_config(DEPLOY / "pi" / "kiosk.toml.example")
+    assert kiosk.kiosk.id == "cage-1" and kiosk.broker_username() == "cage-1"
+    hub = load_hub_config(DEPLOY / "hub" / "hub.toml.example")
+    assert hub.broker.username == "hub"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[kiosk\nid = 1", "not valid TOML"),
+        ('[kiosk]\nid = "Cage 1"\n[signing]\nkey="' + "a" * 64 + '"\n[broker]\npassword="x"',
+         "kiosk.id"),
+        ('[kiosk]\nid = "cage-1"\n[broker]\npassword="x"', "give exactly one of key or key_file"),
+        ('[kiosk]\nid = "cage-1"\ncolour = "red"\n[signing]\nkey="' + "a" * 64
+         + '"\n[broker]\npassword="x"', "kiosk.colour: Extra inputs are not permitted"),
+    ],
+)
+def test_kiosk_config_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=message) as info:
+        load_kiosk_config(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_files_are_clear(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_kiosk_config(tmp_path / "nope.toml")
+    with pytest.raises(HubConfigError, match="cannot read"):
+        load_hub_config(tmp_path / "nope.toml")
+    path = tmp_path / "kiosk.toml"
+    path.write_text('[kiosk]\nid = "cage-1"\n[broker]\npassword="x"\n'
+                    f'[signing]\nkey_file="{tmp_path / "missing.key"}"\n')
+    cfg = load_kiosk_config(path)
+    with pytest.raises(ConfigError, match="cannot read the signing key"):
+        cfg.signing_key()

@@ -1,0 +1,48 @@
+"""Custody projection rules, pure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hub.projection import Holding, apply
+from wire import CustodyEvent, DenialReason, EventType
+
+T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+def ev(seq: int, type_: EventType, person: str | None = "ada", at: datetime = T0,
+       kiosk: str = "cage-1") -> CustodyEvent:
+    return CustodyEvent(
+        id=f"01890000-0000-7000-8000-{seq:012d}", kiosk=kiosk, seq=seq, at=at, type=type_,
+        person=person, asset="CAM-1",
+        due=at + timedelta(hours=1) if type_ is EventType.CHECKOUT else None,
+        reason=DenialReason.HELD_BY_OTHER if type_ is EventType.DENIED else None,
+    )
+
+
+def test_checkout_then_return() -> None:
+    out = apply(None, ev(1, EventType.CHECKOUT))
+    assert out.holding is not None and out.holding.person == "ada" and out.touched
+    back = apply(out.holding, ev(2, EventType.RETURN, at=T0 + timedelta(minutes=5)))
+    assert back.holding is None and back.touched
+
+
+def test_denial_changes_nothing() -> None:
+    assert not apply(None, ev(1, EventType.DENIED)).touched
+
+
+def test_two_offline_kiosks_lending_one_item_later_wins_and_is_flagged() -> None:
+    held = Holding("CAM-1", "ada", T0, T0 + timedelta(hours=1), "cage-1", "x")
+    later = apply(held, ev(2, EventType.CHECKOUT, person="grace", at=T0 + timedelta(minutes=1),
+                           kiosk="cage-2"))
+    assert later.holding is not None and later.holding.person == "grace"
+    assert later.conflict is not None and "held by ada" in later.conflict
+    earlier = apply(held, ev(3, EventType.CHECKOUT, person="grace", at=T0 - timedelta(minutes=1),
+                             kiosk="cage-2"))
+    assert earlier.holding == held and earlier.conflict is not None and not earlier.touched
+
+
+def test_stale_return_does_not_end_a_newer_loan() -> None:
+    held = Holding("CAM-1", "grace", T0, T0 + timedelta(hours=1), "cage-2", "x")
+    stale = apply(held, ev(4, EventType.RETURN, at=T0 - timedelta(minutes=1)))
+    assert stale.holding == held and not stale.touched

@@ -1,0 +1,181 @@
+"""The session state machine, pure: inputs and a time in, screens and records out."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, LineAction, ReceiptScreen
+from kiosk.session import (
+    BadgeTapped,
+    Cancel,
+    Confirm,
+    ConnectivityChanged,
+    Effect,
+    Feedback,
+    Input,
+    Item,
+    LabelScanned,
+    Person,
+    Profile,
+    Record,
+    RemoveItem,
+    Settings,
+    Show,
+    Signal,
+    State,
+    Tick,
+    step,
+)
+from wire import DenialReason, EventType, ReplicaPolicy
+
+T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+ADA = Person("ada", "Ada Lovelace")
+CAMERA = Item("CAM-1", "Camera", "camera")
+LENS = Item("LENS-1", "Lens", "lens")
+SETTINGS = Settings(kiosk_name="Film cage",
+                    policy=ReplicaPolicy(default_loan_hours=24, loan_hours={"camera": 48}))
+
+
+def run(inputs: list[tuple[Input, datetime]], settings: Settings = SETTINGS,
+        state: State | None = None) -> tuple[State, list[Effect]]:
+    state = state or State()
+    effects: list[Effect] = []
+    for inp, at in inputs:
+        state, out = step(state, inp, at, settings)
+        effects += out
+    return state, effects
+
+
+def scan(item: Item | None, code: str | None = None) -> LabelScanned:
+    code = code or (item.code if item else None)
+    return LabelScanned(raw=f"CK1:{code}", code=code, item=item)
+
+
+def last_screen(effects: list[Effect]) -> object:
+    return [e for e in effects if isinstance(e, Show)][-1].screen
+
+
+def records(effects: list[Effect]) -> list[Record]:
+    return [e for e in effects if isinstance(e, Record)]
+
+
+def test_checkout_flow_records_due_times_by_category() -> None:
+    state, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0),
+                          (scan(LENS), T0), (Confirm(), T0)])
+    assert state.mode.value == "receipt"
+    receipt = last_screen(effects)
+    assert isinstance(receipt, ReceiptScreen)
+    assert [(ln.code, ln.due) for ln in receipt.lines] == [
+        ("CAM-1", T0 + timedelta(hours=48)), ("LENS-1", T0 + timedelta(hours=24))]
+    recs = records(effects)
+    assert [(r.type, r.person, r.asset, r.badge) for r in recs] == [
+        (EventType.CHECKOUT, "ada", "CAM-1", "04A1"), (EventType.CHECKOUT, "ada", "LENS-1", "04A1")]
+    assert recs[0].session == recs[1].session is not None
+    assert Feedback(Signal.DONE) in effects
+
+
+def test_item_held_by_the_same_person_is_a_return() -> None:
+    held = Item("CAM-1", "Camera", "camera", holder="ada")
+    _, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(held), T0), (Confirm(), T0)])
+    assert [(r.type, r.asset) for r in records(effects)] == [(EventType.RETURN, "CAM-1")]
+
+
+def test_refusals_name_a_reason_and_are_recorded() -> None:
+    other = Item("CAM-2", "Camera 2", "camera", holder="grace")
+    broken = Item("CAM-3", "Camera 3", "camera", lendable=False)
+    state, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(other), T0), (scan(broken), T0),
+                          (scan(None, "GHOST-1"), T0)])
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen)
+    assert [(ln.action, ln.reason) for ln in cart.lines] == [
+        (LineAction.REFUSED, "Checked out to someone else"),
+        (LineAction.REFUSED, "Not available for loan"),
+        (LineAction.REFUSED, "Unknown item: please hand it to staff"),
+    ]
+    assert [r.reason for r in records(effects)] == [
+        DenialReason.HELD_BY_OTHER, DenialReason.NOT_LENDABLE, DenialReason.UNKNOWN_ITEM]
+    # nothing to confirm: the cart stays, with a hint
+    state, effects = step(state, Confirm(), T0, SETTINGS)
+    assert state.mode.value == "cart" and records(effects) == []
+    assert Feedback(Signal.ERROR) in effects
+
+
+def test_same_label_in_view_counts_once() -> None:
+    _, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0), (scan(CAMERA), T0),
+                      (scan(CAMERA), T0)])
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and len(cart.lines) == 1
+    assert effects.count(Feedback(Signal.OK)) == 2  # badge + first scan only
+
+
+def test_unknown_badge_is_denied_then_returns_to_idle() -> None:
+    state, effects = run([(BadgeTapped("DEAD", None), T0)])
+    assert isinstance(last_screen(effects), DeniedScreen)
+    assert [(r.type, r.reason, r.badge) for r in records(effects)] == [
+        (EventType.DENIED, DenialReason.UNKNOWN_BADGE, "DEAD")]
+    state, effects = step(state, Tick(), T0 + SETTINGS.linger, SETTINGS)
+    assert isinstance(last_screen(effects), IdleScreen)
+
+
+def test_inactivity_discards_the_cart_without_recording() -> None:
+    state, _ = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0)])
+    state, effects = step(state, Tick(), T0 + timedelta(seconds=59), SETTINGS)
+    assert state.mode.value == "cart"
+    state, effects = step(state, Tick(), T0 + timedelta(seconds=60), SETTINGS)
+    assert state.mode.value == "idle" and records(effects) == []
+
+
+def test_tapping_the_badge_again_confirms() -> None:
+    _, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0),
+                      (BadgeTapped("04A1", ADA), T0)])
+    assert isinstance(last_screen(effects), ReceiptScreen)
+
+
+def test_another_persons_badge_starts_their_own_session() -> None:
+    grace = Person("grace", "Grace Hopper")
+    state, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0),
+                          (BadgeTapped("0411", grace), T0)])
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.person_name == "Grace Hopper" and not cart.lines
+
+
+def test_remove_and_cancel() -> None:
+    state, _ = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0), (scan(LENS), T0)])
+    state, effects = step(state, RemoveItem("CAM-1"), T0, SETTINGS)
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and [ln.code for ln in cart.lines] == ["LENS-1"]
+    state, effects = step(state, Cancel(), T0, SETTINGS)
+    assert state.mode.value == "idle" and records(effects) == []
+
+
+def test_foreign_code_is_explained_and_recorded() -> None:
+    bad = LabelScanned(raw="hello", code=None, item=None, error="not a Cagekeeper label: hello")
+    _, effects = run([(BadgeTapped("04A1", ADA), T0), (bad, T0)])
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.message == "That code is not an equipment label"
+    [rec] = records(effects)
+    assert rec.reason is DenialReason.NOT_A_LABEL and rec.detail is not None
+
+
+def test_scan_before_badge_asks_for_badge() -> None:
+    _, effects = run([(scan(CAMERA), T0)])
+    idle = last_screen(effects)
+    assert isinstance(idle, IdleScreen) and idle.message == "Tap your badge first"
+
+
+def test_offline_flag_reaches_every_screen() -> None:
+    state, effects = run([(ConnectivityChanged(online=False), T0), (BadgeTapped("04A1", ADA), T0)])
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.offline
+
+
+def test_return_station_returns_on_scan_without_badge() -> None:
+    station = Settings(kiosk_name="Door", profile=Profile.STATION)
+    held = Item("CAM-1", "Camera", "camera", holder="ada")
+    _, effects = run([(scan(held), T0)], settings=station)
+    assert [(r.type, r.asset, r.person) for r in records(effects)] == [
+        (EventType.RETURN, "CAM-1", "ada")]
+    idle = last_screen(effects)
+    assert isinstance(idle, IdleScreen) and idle.message == "Returned: Camera"
+    _, effects = run([(scan(CAMERA), T0)], settings=station)
+    assert records(effects) == [] and Feedback(Signal.ERROR) in effects

@@ -1,0 +1,52 @@
+"""Asset label contents (v1): what a Cagekeeper QR code says and how a kiosk reads it.
+
+Two forms name the same asset code:
+- ``CK1:<code>``: compact, for small labels;
+- ``https://<hub>/a/<code>``: opens the asset's page when scanned by a phone.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import unquote, urlsplit
+
+from wire.errors import LabelError
+
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,63}$")
+COMPACT_PREFIX = "CK1:"
+
+
+def compact_label(code: str) -> str:
+    return f"{COMPACT_PREFIX}{code}"
+
+
+def url_label(hub_base_url: str, code: str) -> str:
+    return f"{hub_base_url.rstrip('/')}/a/{code}"
+
+
+def parse_label(raw: str) -> str:
+    """The asset code a label names; LabelError says why anything else is not a label."""
+    text = raw.strip()
+    if text.upper().startswith(COMPACT_PREFIX):
+        return _code(text[len(COMPACT_PREFIX) :], raw)
+    if text.lower().startswith(("https://", "http://")):
+        parts = urlsplit(text)
+        segments = [s for s in parts.path.split("/") if s]
+        if len(segments) >= 2 and segments[-2] == "a":
+            return _code(unquote(segments[-1]), raw)
+        raise LabelError(f"a link that is not an asset label: {_shorten(raw)}")
+    if re.match(r"^CK\d+:", text.upper()):
+        raise LabelError(f"a label of a newer format this kiosk does not read: {_shorten(raw)}")
+    raise LabelError(f"not a Cagekeeper label: {_shorten(raw)}")
+
+
+def _code(candidate: str, raw: str) -> str:
+    code = candidate.strip().upper()
+    if not _CODE.match(code):
+        raise LabelError(f"a label with an invalid asset code: {_shorten(raw)}")
+    return code
+
+
+def _shorten(raw: str, limit: int = 60) -> str:
+    flat = raw.replace("\n", " ")
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

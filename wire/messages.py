@@ -1,0 +1,184 @@
+"""Payload schemas of the v1 contract (see docs/protocol.md for the prose version)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from wire.topics import KIOSK_ID_PATTERN
+
+PROTOCOL_VERSION = 1
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+KioskId = Annotated[str, Field(pattern=f"^{KIOSK_ID_PATTERN}$")]
+AssetCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9._-]{0,63}$")]
+Uid = Annotated[str, Field(pattern=r"^([0-9A-F]{2}){4,10}$")]
+EventId = Annotated[
+    str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+]
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EventType(StrEnum):
+    CHECKOUT = "checkout"
+    RETURN = "return"
+    DENIED = "denied"
+
+
+class DenialReason(StrEnum):
+    """Why a kiosk refused something; each maps to a sentence the student can act on."""
+
+    UNKNOWN_BADGE = "unknown_badge"
+    UNKNOWN_ITEM = "unknown_item"
+    NOT_A_LABEL = "not_a_label"
+    HELD_BY_OTHER = "held_by_other"
+    NOT_LENDABLE = "not_lendable"
+    NO_BADGE = "no_badge"
+
+
+class ReturnCondition(StrEnum):
+    OK = "ok"
+    DAMAGED = "damaged"
+    MISSING_PART = "missing_part"
+
+
+class CustodyEvent(_Message):
+    """One fact from a kiosk: an item lent, an item returned, or an attempt refused."""
+
+    v: Literal[1] = 1
+    id: EventId
+    kiosk: KioskId
+    seq: int = Field(ge=1)
+    at: UtcDatetime
+    type: EventType
+    session: str | None = Field(default=None, max_length=64)
+    badge: Uid | None = None
+    person: str | None = Field(default=None, min_length=1, max_length=64)
+    asset: AssetCode | None = None
+    due: UtcDatetime | None = None
+    condition: ReturnCondition | None = None
+    reason: DenialReason | None = None
+    detail: str | None = Field(default=None, max_length=200)
+    sig: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _fields_for_type(self) -> Self:
+        missing: list[str] = []
+        if self.type is EventType.CHECKOUT:
+            missing = [f for f in ("person", "asset", "due") if getattr(self, f) is None]
+            if self.due is not None and self.due <= self.at:
+                raise ValueError("due must be after at")
+        elif self.type is EventType.RETURN:
+            missing = [f for f in ("asset",) if getattr(self, f) is None]
+        elif self.type is EventType.DENIED:
+            missing = [f for f in ("reason",) if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"a {self.type.value} event needs {', '.join(missing)}")
+        return self
+
+
+class AckResult(StrEnum):
+    COMMITTED = "committed"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+
+
+class Ack(_Message):
+    id: EventId
+    seq: int = Field(ge=1)
+    result: AckResult
+    error: str | None = Field(default=None, max_length=500)
+
+
+class AckBatch(_Message):
+    """Hub to kiosk, after the commit: the kiosk may now drop these events from its outbox."""
+
+    v: Literal[1] = 1
+    kiosk: KioskId
+    acks: list[Ack] = Field(min_length=1, max_length=1000)
+    sig: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+
+class KioskState(StrEnum):
+    ONLINE = "online"
+    OFFLINE = "offline"
+
+
+class KioskStatus(_Message):
+    """Retained kiosk health; the broker publishes the offline form as the kiosk's last will."""
+
+    v: Literal[1] = 1
+    kiosk: KioskId
+    state: KioskState
+    at: UtcDatetime | None = None
+    version: str | None = None
+    profile: str | None = None
+    outbox: int | None = Field(default=None, ge=0)
+    replica: int | None = Field(default=None, ge=0)
+    uptime_s: int | None = Field(default=None, ge=0)
+
+
+class HubStatus(_Message):
+    """Retained hub presence; the broker publishes the offline form as the hub's last will."""
+
+    v: Literal[1] = 1
+    state: KioskState
+    at: UtcDatetime | None = None
+    version: str | None = None
+
+
+class ReplicaPerson(_Message):
+    id: str = Field(min_length=1, max_length=64)
+    name: str
+    badges: list[Uid]
+    active: bool = True
+
+
+class ReplicaAsset(_Message):
+    code: AssetCode
+    name: str
+    category: str
+    lendable: bool = True
+
+
+class ReplicaHolding(_Message):
+    asset: AssetCode
+    person: str
+    due: UtcDatetime
+
+
+class ReplicaPolicy(_Message):
+    """Loan periods in hours, per category with a default."""
+
+    default_loan_hours: int = Field(default=24, ge=1)
+    loan_hours: dict[str, int] = Field(default_factory=dict)
+
+    def loan_hours_for(self, category: str) -> int:
+        return self.loan_hours.get(category, self.default_loan_hours)
+
+
+class ReplicaSnapshot(_Message):
+    """Everything a kiosk needs to decide offline, retained so a kiosk gets it on connect."""
+
+    v: Literal[1] = 1
+    version: int = Field(ge=0)
+    at: UtcDatetime
+    people: list[ReplicaPerson]
+    assets: list[ReplicaAsset]
+    holdings: list[ReplicaHolding]
+    policy: ReplicaPolicy = Field(default_factory=ReplicaPolicy)
+    kiosk_seqs: dict[str, int] = Field(
+        default_factory=dict,
+        description="Highest committed sequence number per kiosk reflected in this snapshot.",
+    )
