@@ -172,7 +172,7 @@ class HubLink:
             self._take_status(msg)
             client.ack(msg.mid, msg.qos)
             return
-        self._queue.put(_Received(Inbound(msg.topic, msg.payload), msg.mid, msg.qos))
+        self._queue.put(_Received(Inbound(msg.topic, bytes(msg.payload)), msg.mid, msg.qos))
 
     def _take_status(self, msg: mqtt.MQTTMessage) -> None:
         kiosk = self.topics.kiosk_of(msg.topic)

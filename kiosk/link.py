@@ -173,12 +173,13 @@ class KioskLink:
         self._on_online(False)
 
     def _on_message(self, _client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
+        payload = bytes(msg.payload)
         if msg.topic == self.topics.replica_snapshot():
-            self._on_replica(msg.payload)
+            self._on_replica(payload)
         elif msg.topic == self.topics.acks(self.kiosk_id):
-            self._take_acks(msg.payload)
+            self._take_acks(payload)
         elif msg.topic == self.topics.hub_status():
-            self._take_hub_status(msg.payload)
+            self._take_hub_status(payload)
 
     def _take_hub_status(self, payload: bytes) -> None:
         try:

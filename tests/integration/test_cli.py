@@ -1,0 +1,80 @@
+"""The operator's commands: registering kiosks, people and assets, and checking a kiosk config."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from hub.cli import cli
+from hub.store import Store
+from kiosk.cli import main as kiosk_main
+from kiosk.config import load_config
+
+
+def _hub_config(tmp_path: Path) -> Path:
+    (tmp_path / "hub-pw").write_text("hub-password")
+    (tmp_path / "secret").write_text("s" * 40)
+    config = tmp_path / "hub.toml"
+    config.write_text(
+        f'[hub]\ndatabase = "sqlite:///{tmp_path / "hub.db"}"\n'
+        f'[broker]\nhost = "127.0.0.1"\npassword_file = "{tmp_path / "hub-pw"}"\n'
+        f'broker_passwd_file = "{tmp_path / "passwd"}"\n'
+        f'[web]\nsecret_key_file = "{tmp_path / "secret"}"\n'
+    )
+    return config
+
+
+def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
+    config = _hub_config(tmp_path)
+    runner = CliRunner()
+    kiosk_file = tmp_path / "cage-1.toml"
+    result = runner.invoke(cli, ["-c", str(config), "kiosk", "add", "cage-1", "--name",
+                                 "Film cage", "--write-config", str(kiosk_file)])
+    assert result.exit_code == 0, result.output
+    assert kiosk_file.stat().st_mode & 0o777 == 0o600
+    kiosk_cfg = load_config(kiosk_file)
+    assert kiosk_cfg.kiosk.id == "cage-1" and len(kiosk_cfg.signing_key()) == 32
+    # the broker login was written in Mosquitto's own format, and it checks out
+    line = (tmp_path / "passwd").read_text().strip()
+    assert line.startswith("cage-1:$")
+    assert kiosk_main(["--config", str(kiosk_file), "--check"]) == 0
+
+    for args in (["person", "add", "ada", "Ada Lovelace", "--badge", "04a1b2c3"],
+                 ["asset", "add", "cam-1", "Camera", "--category", "camera"],
+                 ["loan-hours", "camera", "48"]):
+        result = runner.invoke(cli, ["-c", str(config), *args])
+        assert result.exit_code == 0, result.output
+
+    store = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
+    try:
+        assert store.kiosk_key("cage-1") == kiosk_cfg.signing_key()
+        rows = store.replica_rows()
+        assert rows["badges"] == [{"uid": "04A1B2C3", "person_id": "ada"}]
+        assert rows["assets"][0]["code"] == "CAM-1"
+        assert rows["categories"] == {"camera": 48}
+    finally:
+        store.close()
+
+
+def test_bad_kiosk_id_and_duplicates_are_refused(tmp_path: Path) -> None:
+    config = _hub_config(tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["-c", str(config), "kiosk", "add", "Cage 1"])
+    assert result.exit_code == 2 and "lowercase letters" in result.output
+    assert runner.invoke(cli, ["-c", str(config), "kiosk", "add", "cage-2"]).exit_code == 0
+    again = runner.invoke(cli, ["-c", str(config), "kiosk", "add", "cage-2"])
+    assert again.exit_code != 0 and "exists" in str(again.exception or again.output)
+
+
+def test_kiosk_refuses_a_broken_config_with_one_clear_line(tmp_path: Path) -> None:
+    config = tmp_path / "kiosk.toml"
+    config.write_text("[kiosk]\nid = 'cage-1'\n")
+    result = subprocess.run(
+        [str(Path(".venv/bin/cagekeeper-kiosk").resolve()), "--config", str(config), "--check"],
+        capture_output=True, text=True, check=False,
+    )
+    assert result.returncode == 2
+    assert "give exactly one of key or key_file" in result.stderr
+    assert "Traceback" not in result.stderr
