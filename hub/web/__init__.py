@@ -1,0 +1,1 @@
+"""The managers' dashboard and its HTTP API."""

@@ -1,0 +1,91 @@
+"""Dashboard fixtures: a real SQLite store, an injected clock, a user, the app on a real port."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from hub.localbroker import free_port
+from hub.store import Store
+from hub.web.app import WebSettings, create_app
+from hub.web.auth import create_user
+from wire import CustodyEvent, EventType
+from wire.ids import uuid7
+
+PASSWORD = "a long test password"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
+    s = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
+    s.add_person("ada", "Ada Lovelace", ["04A1B2C3"])
+    s.add_person("eve", "<script>alert(1)</script>", ["0EEEEEEE"])
+    for code, name in (
+        ("CAM-0001", "Canon C70"),
+        ("CAM-0002", "Sony FX3"),
+        ("LENS-0001", "Zeiss 50mm"),
+    ):
+        s.add_asset(code, name, "camera")
+    s.add_kiosk("cage-1", "Film cage", clock())
+    create_user(s, "manager", PASSWORD, "manager", clock())
+    yield s
+    s.close()
+
+
+def checkout(
+    store: Store, clock: Clock, asset: str, person: str = "ada", hours: float = 2, seq: int = 1
+) -> None:
+    at = clock()
+    event = CustodyEvent(
+        id=uuid7(int(at.timestamp() * 1000)),
+        kiosk="cage-1",
+        seq=seq,
+        at=at,
+        type=EventType.CHECKOUT,
+        person=person,
+        asset=asset,
+        due=at + timedelta(hours=hours),
+    )
+    store.commit_events([(event, event.model_dump_json())], at)
+
+
+@pytest.fixture
+def app(store: Store, clock: Clock) -> FastAPI:
+    return create_app(store, WebSettings(secret_key="k" * 40), clock)
+
+
+@pytest.fixture
+def served(app: FastAPI) -> Iterator[str]:
+    """The app on a free loopback port in a background thread; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    ready = threading.Event()
+    for _ in range(200):
+        if server.started:
+            break
+        ready.wait(0.05)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
