@@ -1,0 +1,223 @@
+"""Badge reading with an MFRC522 over SPI, without blocking and without RPi.GPIO.
+
+The driver speaks to the chip's registers directly (spidev), so it runs unchanged on a Pi 4,
+a Pi 5 (where RPi.GPIO fails with "Cannot determine SOC peripheral base address") and a Zero 2 W;
+tie the reader's RST pin high or drive it with gpiozero. Each ``poll`` is one short exchange
+(wake, anticollision, select, halt), so the UI and the camera never wait on the reader. UIDs of
+4, 7 and 10 bytes are read through the ISO/IEC 14443-3 cascade levels.
+"""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+from typing import Protocol
+
+from kiosk.errors import ReaderError
+
+# registers (MFRC522 datasheet, section 9)
+COMMAND, COM_IRQ, ERROR, FIFO_DATA, FIFO_LEVEL = 0x01, 0x04, 0x06, 0x09, 0x0A
+CONTROL, BIT_FRAMING, MODE, TX_CONTROL, TX_ASK = 0x0C, 0x0D, 0x11, 0x14, 0x15
+T_MODE, T_PRESCALER, T_RELOAD_H, T_RELOAD_L, VERSION = 0x2A, 0x2B, 0x2C, 0x2D, 0x37
+# commands
+IDLE, TRANSCEIVE, SOFT_RESET = 0x00, 0x0C, 0x0F
+# ComIrqReg bits
+TIMER_IRQ, RX_IRQ, IDLE_IRQ = 0x01, 0x20, 0x10
+# ErrorReg bits
+PROTOCOL_ERR, PARITY_ERR, CRC_ERR, COLL_ERR, BUFFER_OVFL = 0x01, 0x02, 0x04, 0x08, 0x10
+# ISO/IEC 14443-3 type A
+WUPA, HLTA, CASCADE_TAG = 0x52, 0x50, 0x88
+SELECT_LEVELS = (0x93, 0x95, 0x97)
+KNOWN_VERSIONS = {0x88, 0x90, 0x91, 0x92, 0xB2}
+_MAX_IRQ_READS = 2000
+
+
+class SpiDevice(Protocol):
+    """The part of ``spidev.SpiDev`` the driver uses."""
+
+    def xfer2(self, data: list[int]) -> list[int]: ...
+    def close(self) -> None: ...
+
+
+class CardError(ReaderError):
+    """A card exchange went wrong (moved away, two cards at once); the next poll may succeed."""
+
+
+def crc_a(data: bytes) -> bytes:
+    """The ISO/IEC 14443-A frame CRC (preset 0x6363), low byte first."""
+    crc = 0x6363
+    for byte in data:
+        b = (byte ^ crc) & 0xFF
+        b = (b ^ (b << 4)) & 0xFF
+        crc = ((crc >> 8) ^ (b << 8) ^ (b << 3) ^ (b >> 4)) & 0xFFFF
+    return bytes((crc & 0xFF, crc >> 8))
+
+
+class MFRC522:
+    def __init__(self, spi: SpiDevice) -> None:
+        self.spi = spi
+
+    # register access -------------------------------------------------------------------------
+
+    def read(self, reg: int) -> int:
+        return self.spi.xfer2([0x80 | ((reg << 1) & 0x7E), 0])[1]
+
+    def write(self, reg: int, *values: int) -> None:
+        self.spi.xfer2([(reg << 1) & 0x7E, *values])
+
+    def _set_bits(self, reg: int, mask: int) -> None:
+        self.write(reg, self.read(reg) | mask)
+
+    def _clear_bits(self, reg: int, mask: int) -> None:
+        self.write(reg, self.read(reg) & ~mask & 0xFF)
+
+    # set-up ----------------------------------------------------------------------------------
+
+    def init(self) -> int:
+        """Reset and configure the chip; returns its version, or ReaderError if none answers."""
+        self.write(COMMAND, SOFT_RESET)
+        version = self.read(VERSION)
+        if version not in KNOWN_VERSIONS:
+            raise ReaderError(
+                f"no MFRC522 answered on SPI (version register reads 0x{version:02X}); "
+                "check the wiring and that SPI is enabled"
+            )
+        self.write(T_MODE, 0x8D)  # timer starts after each transmission...
+        self.write(T_PRESCALER, 0x3E)  # ...ticking at about 2 kHz...
+        self.write(T_RELOAD_H, 0x00)
+        self.write(T_RELOAD_L, 0x32)  # ...so a silent card times out after ~25 ms
+        self.write(TX_ASK, 0x40)  # 100 % ASK modulation, as type A needs
+        self.write(MODE, 0x3D)  # CRC preset 0x6363
+        self._set_bits(TX_CONTROL, 0x03)  # antenna on
+        return version
+
+    # exchanges ---------------------------------------------------------------------------------
+
+    def transceive(self, frame: bytes, last_bits: int = 0) -> bytes | None:
+        """Send a frame and return the card's answer; None when no card answered in time."""
+        self.write(COMMAND, IDLE)
+        self.write(COM_IRQ, 0x7F)
+        self.write(FIFO_LEVEL, 0x80)
+        self.write(FIFO_DATA, *frame)
+        self.write(COMMAND, TRANSCEIVE)
+        self.write(BIT_FRAMING, 0x80 | (last_bits & 0x07))
+        for _ in range(_MAX_IRQ_READS):
+            irq = self.read(COM_IRQ)
+            if irq & (RX_IRQ | IDLE_IRQ):
+                break
+            if irq & TIMER_IRQ:
+                self._clear_bits(BIT_FRAMING, 0x80)
+                return None
+        else:
+            raise ReaderError("the reader stopped answering on SPI (unplugged?)")
+        self._clear_bits(BIT_FRAMING, 0x80)
+        error = self.read(ERROR)
+        if error & BUFFER_OVFL:
+            raise ReaderError("the reader's FIFO overflowed")
+        if error & COLL_ERR:
+            raise CardError("two cards at once; hold one badge to the reader")
+        if error & (PROTOCOL_ERR | PARITY_ERR | CRC_ERR):
+            raise CardError(f"garbled answer from the card (error 0x{error:02X})")
+        count = self.read(FIFO_LEVEL) & 0x7F
+        return bytes(self.read(FIFO_DATA) for _ in range(count))
+
+    def poll(self) -> bytes | None:
+        """One attempt: the UID of a card in the field (4, 7 or 10 bytes), or None."""
+        atqa = self.transceive(bytes([WUPA]), last_bits=7)
+        if atqa is None:
+            return None
+        if len(atqa) != 2:
+            raise CardError(f"odd answer to wake-up ({atqa.hex()})")
+        uid = b""
+        for level in SELECT_LEVELS:
+            part = self.transceive(bytes([level, 0x20]))
+            if part is None or len(part) != 5:
+                raise CardError("the card left during anticollision")
+            if part[0] ^ part[1] ^ part[2] ^ part[3] != part[4]:
+                raise CardError("UID check byte mismatch")
+            select = bytes([level, 0x70]) + part
+            sak = self.transceive(select + crc_a(select))
+            if sak is None or len(sak) != 3 or crc_a(sak[:1]) != sak[1:]:
+                raise CardError("the card did not confirm selection")
+            if part[0] == CASCADE_TAG:
+                uid += part[1:4]
+            else:
+                uid += part[:4]
+            if not sak[0] & 0x04:  # no cascade bit: the UID is complete
+                halt = bytes([HLTA, 0x00])
+                self.transceive(halt + crc_a(halt))  # silence means halted
+                return uid
+        raise CardError("UID longer than three cascade levels")
+
+
+class BadgeReader:
+    """Turns a stream of polls into taps: a card held on the reader is one tap; it must be away
+    for ``release_after`` seconds before the same card counts again. A different card counts at
+    once."""
+
+    def __init__(self, chip: MFRC522, clock: Callable[[], float],
+                 release_after: float = 0.3) -> None:
+        self.chip = chip
+        self.clock = clock
+        self.release_after = release_after
+        self._current: bytes | None = None
+        self._last_seen = 0.0
+        self._was_absent = False
+        self.healthy = True
+        self.last_error: str | None = None
+
+    def poll(self) -> str | None:
+        try:
+            uid = self.chip.poll()
+        except CardError as exc:
+            self.last_error = str(exc)
+            return None
+        except ReaderError as exc:
+            self.healthy, self.last_error = False, str(exc)
+            raise
+        self.healthy = True
+        now = self.clock()
+        if uid is None:
+            self._was_absent = True
+            return None
+        returning = (uid == self._current and self._was_absent
+                     and now - self._last_seen >= self.release_after)
+        is_new = uid != self._current or returning
+        self._current, self._last_seen, self._was_absent = uid, now, False
+        return uid.hex().upper() if is_new else None
+
+
+class SimulatedBadgeReader:
+    """Taps typed or scripted on a laptop, in place of a reader."""
+
+    def __init__(self) -> None:
+        self._taps: queue.Queue[str] = queue.Queue()
+        self.healthy = True
+
+    def tap(self, uid_hex: str) -> None:
+        self._taps.put(uid_hex.upper())
+
+    def poll(self) -> str | None:
+        try:
+            return self._taps.get_nowait()
+        except queue.Empty:
+            return None
+
+
+def open_spi(bus: int = 0, device: int = 0, speed_hz: int = 1_000_000) -> SpiDevice:
+    """The reader's SPI device; spidev exists only on a Pi, so it is imported here."""
+    try:
+        import spidev
+    except ImportError as exc:
+        raise ReaderError("spidev is not installed: install the kiosk with its 'pi' extra "
+                          "(pip install '.[kiosk,pi]')") from exc
+    spi = spidev.SpiDev()
+    try:
+        spi.open(bus, device)
+    except OSError as exc:
+        raise ReaderError(f"cannot open /dev/spidev{bus}.{device}: {exc.strerror}; enable SPI "
+                          "(raspi-config nonint do_spi 0)") from exc
+    spi.max_speed_hz = speed_hz
+    spi.mode = 0
+    result: SpiDevice = spi
+    return result

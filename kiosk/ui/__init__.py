@@ -1,0 +1,5 @@
+"""The kiosk's screens, drawn with pygame from the plain screen models in kiosk.screens."""
+
+from kiosk.ui.render import Button, Renderer, RenderReport, UiAction
+
+__all__ = ["Button", "RenderReport", "Renderer", "UiAction"]
