@@ -61,7 +61,7 @@ def _kiosk(kiosk_id: str, name: str, profile: str, folder: Path, key: bytes, por
 
     badges, codes = SimulatedBadgeReader(), SimulatedScanner()
     display = Display()
-    display.open(size=(800, 480), fullscreen=False)
+    display.open(size=(800, 480), fullscreen=False, offscreen=True)
     screens = folder / "screens" / f"{kiosk_id}.png"
     screens.parent.mkdir(parents=True, exist_ok=True)
     settings = AppSettings(
@@ -85,6 +85,7 @@ def scenario(cage: DemoKiosk, door: DemoKiosk, store: Store) -> None:
     """The walk-through the README describes; each step waits on what the kiosk shows."""
     from kiosk.screens import CartScreen, IdleScreen, ReceiptScreen
 
+    door_version = door.app.replica.version
     ada_badge = PEOPLE[0][2]
     _say(f"\n1. Ada taps her badge ({ada_badge}) at the cage kiosk")
     cage.tap(ada_badge)
@@ -105,14 +106,14 @@ def scenario(cage: DemoKiosk, door: DemoKiosk, store: Store) -> None:
     for item in store.items_out():
         _say(f"   {item.asset:10} {item.asset_name:28} {item.person_name:16} due {item.due:%a %H:%M}")
     _say("5. Later the lens comes back through the door return station")
-    door.app.wait_replica(10)
+    door.app.wait_replica(10, newer_than=door_version)
     door.scan("CK1:LENS-0001")
     door.wait(lambda s: isinstance(s, IdleScreen) and (s.message or "").startswith("Returned"))
     _drain(door)
     _say(f"   out now: {', '.join(i.asset for i in store.items_out()) or 'nothing'}")
     _say("6. Grace tries to take Ada's camera: refused with the reason")
+    cage.app.submit(Cancel())
     cage.wait(lambda s: isinstance(s, IdleScreen), 15)
-    cage.app.wait_replica(10)
     cage.tap(PEOPLE[1][2])
     cage.wait(lambda s: isinstance(s, CartScreen))
     cage.scan("CK1:CAM-0001")

@@ -341,15 +341,13 @@ def _station_scan(
             expires=now + settings.linger,
         ), [Feedback(Signal.ERROR)]
     item = event.item
-    if item is None or item.holder is None:
-        text = (
-            "Unknown item: please hand it to staff"
-            if item is None
-            else (f"{item.name} is not checked out")
-        )
+    if item is None:
+        text = "Unknown item: please hand it to staff"
         return replace(_idle(state), message=text, expires=now + settings.linger), [
             Feedback(Signal.ERROR)
         ]
+    # Taken back even when this station's replica does not know it is out (it may be behind);
+    # the hub's projection ignores a return of an item nobody holds.
     rec = Record(EventType.RETURN, person=item.holder, asset=item.code)
     done = replace(_idle(state), message=f"Returned: {item.name}", expires=now + settings.linger)
     return done, [rec, Feedback(Signal.OK)]

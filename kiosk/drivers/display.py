@@ -22,6 +22,7 @@ class Display:
     def __init__(self) -> None:
         self._surface: pygame.Surface | None = None
         self._renderer: Renderer | None = None
+        self._offscreen = False
         self.last_report: RenderReport | None = None
 
     @property
@@ -30,8 +31,17 @@ class Display:
             raise DriverError("the display is not open")
         return self._surface.get_size()
 
-    def open(self, size: tuple[int, int] | None = None, fullscreen: bool = True) -> None:
+    def open(self, size: tuple[int, int] | None = None, fullscreen: bool = True,
+             offscreen: bool = False) -> None:
+        """Open the screen; ``offscreen`` draws into memory only (several simulated kiosks in
+        one process, each saving screenshots)."""
         os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+        if offscreen:
+            pygame.font.init()
+            self._offscreen = True
+            self._surface = pygame.Surface(size or (800, 480))
+            self._renderer = Renderer(self._surface)
+            return
         try:
             pygame.display.init()
             pygame.font.init()
@@ -52,14 +62,15 @@ class Display:
         if self._renderer is None:
             raise DriverError("the display is not open")
         report = self._renderer.render(screen)
-        pygame.display.flip()
+        if not self._offscreen:
+            pygame.display.flip()
         self.last_report = report
         return report
 
     def poll_actions(self) -> list[UiAction]:
         """Taps since the last call, as actions; a touch that SDL also reports as a mouse click
         counts once."""
-        if self._surface is None:
+        if self._surface is None or self._offscreen:
             return []
         actions: list[UiAction] = []
         width, height = self._surface.get_size()
@@ -86,6 +97,7 @@ class Display:
 
     def close(self) -> None:
         if self._surface is not None:
-            pygame.display.quit()
+            if not self._offscreen:
+                pygame.display.quit()
             self._surface = None
             self._renderer = None

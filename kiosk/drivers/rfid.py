@@ -56,6 +56,7 @@ def crc_a(data: bytes) -> bytes:
 class MFRC522:
     def __init__(self, spi: SpiDevice) -> None:
         self.spi = spi
+        self._interrupted = False
 
     # register access -------------------------------------------------------------------------
 
@@ -123,7 +124,18 @@ class MFRC522:
 
     def poll(self) -> bytes | None:
         """One attempt: the UID of a card in the field (4, 7 or 10 bytes), or None."""
+        try:
+            return self._read_uid()
+        except CardError:
+            self._interrupted = True
+            raise
+
+    def _read_uid(self) -> bytes | None:
         atqa = self.transceive(bytes([WUPA]), last_bits=7)
+        if atqa is None and self._interrupted:
+            # A card left half-way through an exchange answers only the wake-up after next.
+            atqa = self.transceive(bytes([WUPA]), last_bits=7)
+        self._interrupted = False
         if atqa is None:
             return None
         if len(atqa) != 2:

@@ -149,6 +149,10 @@ class FakeMFRC522Chip:
 
     def _answer(self, frame: bytes, last_bits: int) -> bytes | None:
         if last_bits == 7 and len(frame) == 1 and frame[0] in (0x26, 0x52):
+            for card in self.cards:
+                if card.state in (CardState.READY, CardState.ACTIVE):
+                    card.state = CardState.IDLE  # an out-of-sequence wake-up resets a card
+                    return None
             woken = [c for c in self.cards if c.state is CardState.IDLE
                      or (frame[0] == 0x52 and c.state is CardState.HALT)]
             for card in woken:

@@ -177,5 +177,8 @@ def test_return_station_returns_on_scan_without_badge() -> None:
         (EventType.RETURN, "CAM-1", "ada")]
     idle = last_screen(effects)
     assert isinstance(idle, IdleScreen) and idle.message == "Returned: Camera"
-    _, effects = run([(scan(CAMERA), T0)], settings=station)
+    _, effects = run([(scan(None, "GHOST-1"), T0)], settings=station)
     assert records(effects) == [] and Feedback(Signal.ERROR) in effects
+    _, effects = run([(scan(CAMERA), T0)], settings=station)  # not known to be out: still taken
+    assert [(r.type, r.asset, r.person) for r in records(effects)] == [
+        (EventType.RETURN, "CAM-1", None)]

@@ -1,0 +1,79 @@
+"""The scanner against a fake Picamera2 whose frames hold real QR codes, decoded by pyzbar."""
+
+from __future__ import annotations
+
+import pytest
+from PIL import Image, ImageDraw
+
+from kiosk.drivers.camera import QrScanner, SimulatedScanner, decode_qr, open_camera
+from kiosk.errors import CameraError
+from tests.fakes.camera import FakePicamera2, QrPlacement
+
+
+def scanner() -> tuple[FakePicamera2, QrScanner]:
+    camera = FakePicamera2()
+    scan = QrScanner(camera, forget_after_frames=3)
+    scan.start()
+    return camera, scan
+
+
+def test_both_label_forms_decode() -> None:
+    camera, scan = scanner()
+    camera.show("CK1:CAM-0001", QrPlacement("https://cage.example.edu/a/LENS-0001", x=420,
+                                            y=250, module_px=4))
+    assert scan.poll() == ["CK1:CAM-0001", "https://cage.example.edu/a/LENS-0001"]
+    assert camera.format == "YUV420" and camera.size == (640, 480)
+
+
+def test_a_code_in_view_is_reported_once_until_it_leaves() -> None:
+    camera, scan = scanner()
+    camera.show("CK1:CAM-0001")
+    assert scan.poll() == ["CK1:CAM-0001"]
+    assert [scan.poll() for _ in range(10)] == [[]] * 10
+    camera.clear()
+    assert [scan.poll() for _ in range(3)] == [[]] * 3
+    camera.show("CK1:CAM-0001")
+    assert scan.poll() == ["CK1:CAM-0001"]
+
+
+@pytest.mark.parametrize("placement", [
+    QrPlacement("CK1:CAM-0002", rotate_deg=30),
+    QrPlacement("CK1:CAM-0002", blur=0.8),
+    QrPlacement("CK1:CAM-0002", contrast=0.5),
+    QrPlacement("CK1:CAM-0002", module_px=3),
+])
+def test_rotated_blurred_faint_and_small_codes(placement: QrPlacement) -> None:
+    camera, scan = scanner()
+    camera.show(placement)
+    assert scan.poll() == ["CK1:CAM-0002"]
+
+
+def test_only_qr_codes_are_decoded() -> None:
+    img = Image.new("L", (400, 200), 255)
+    draw = ImageDraw.Draw(img)
+    for i in range(0, 300, 6):  # a barcode-like pattern, not a QR code
+        draw.rectangle([50 + i, 40, 52 + i, 160], fill=0)
+    import numpy as np
+
+    assert decode_qr(np.asarray(img, dtype=np.uint8)) == []
+
+
+def test_camera_failures_are_reported() -> None:
+    camera, scan = scanner()
+    camera.fail_after(1)
+    assert scan.poll() == []
+    with pytest.raises(CameraError, match="stopped delivering frames"):
+        scan.poll()
+    assert not scan.healthy and scan.last_error
+    idle = QrScanner(FakePicamera2())
+    with pytest.raises(CameraError):
+        idle.poll()  # capture before start, as the real camera refuses it
+
+
+def test_simulated_scanner_and_missing_picamera2() -> None:
+    sim = SimulatedScanner()
+    sim.show("CK1:X-1")
+    sim.show("CK1:X-2")
+    assert sim.poll() == ["CK1:X-1", "CK1:X-2"] and sim.poll() == []
+    with pytest.raises(CameraError, match="python3-picamera2"):
+        open_camera()
