@@ -21,7 +21,7 @@ from kiosk.errors import DriverError, OutboxError
 from kiosk.link import BrokerSettings, KioskLink
 from kiosk.outbox import Outbox
 from kiosk.replica import Replica
-from kiosk.screens import DeniedScreen, Screen
+from kiosk.screens import DeniedScreen, IdleScreen, Screen
 from kiosk.session import (
     BadgeTapped,
     Cancel,
@@ -168,9 +168,16 @@ class KioskApp:
             if mono - last_tick >= self.settings.tick_interval:
                 last_tick = mono
                 self.handle(Tick())
+                self._refresh_idle_clock()
             if self.link is not None and mono - last_status >= self.settings.status_interval:
                 last_status = mono
                 self.link.publish_status()
+
+    def _refresh_idle_clock(self) -> None:
+        """The idle screen shows the time: redraw it when the minute changes."""
+        shown = self.screen
+        if isinstance(shown, IdleScreen) and shown.now.minute != self.clock.now().minute:
+            self._show(self._screen_now())
 
     def request_stop(self) -> None:
         """Ask the session loop to end (safe from a signal handler)."""

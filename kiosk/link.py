@@ -155,7 +155,6 @@ class KioskLink:
             self._inflight.clear()  # anything unacked goes again on this connection
         self._connected.set()
         self.publish_status()
-        self._on_online(True)
         self._wake.set()
         log.info("connected to %s:%s", self.broker.host, self.broker.port)
 
@@ -170,6 +169,7 @@ class KioskLink:
         if self._connected.is_set():
             log.warning("disconnected from the broker: %s", reason)
         self._connected.clear()
+        self.hub_online = False  # learnt again from the retained hub status on reconnect
         self._on_online(False)
 
     def _on_message(self, _client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
@@ -192,7 +192,10 @@ class KioskLink:
             with self._lock:
                 self._inflight.clear()  # the hub may have missed them while it was away
             self._wake.set()
-        self.hub_online = online
+        if online != self.hub_online:
+            self.hub_online = online
+            # "online" for the student means the hub is reachable, not just the broker
+            self._on_online(online)
 
     def _take_acks(self, payload: bytes) -> None:
         try:

@@ -86,3 +86,12 @@ def test_idle_screen_says_offline_when_broker_is_gone(cage: Cage) -> None:
     kiosk.wait_for_screen(lambda s: isinstance(s, IdleScreen) and not s.offline, 10)
     cage.broker.stop()
     kiosk.wait_for_screen(lambda s: isinstance(s, IdleScreen) and s.offline, 10)
+
+
+def test_kiosk_says_offline_while_the_hub_is_away(cage: Cage) -> None:
+    kiosk = cage.kiosk("cage-1")
+    kiosk.wait_for_screen(lambda s: isinstance(s, IdleScreen) and not s.offline, 10)
+    cage.stop_hub()  # the broker is still there, but nobody commits
+    kiosk.wait_for_screen(lambda s: isinstance(s, IdleScreen) and s.offline, 10)
+    cage.start_hub()
+    kiosk.wait_for_screen(lambda s: isinstance(s, IdleScreen) and not s.offline, 10)
