@@ -104,7 +104,8 @@ def scenario(cage: DemoKiosk, door: DemoKiosk, store: Store) -> None:
     _drain(cage)
     _say("4. The hub committed it; the dashboard lists:")
     for item in store.items_out():
-        _say(f"   {item.asset:10} {item.asset_name:28} {item.person_name:16} due {item.due:%a %H:%M}")
+        due = f"{item.due:%a %H:%M} UTC"
+        _say(f"   {item.asset:10} {item.asset_name:28} {item.person_name:16} due {due}")
     _say("5. Later the lens comes back through the door return station")
     door.app.wait_replica(10, newer_than=door_version)
     door.scan("CK1:LENS-0001")

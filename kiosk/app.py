@@ -10,7 +10,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -64,13 +64,15 @@ class Indicator(Protocol):
 
 
 class UiAction(Protocol):
-    action: str
-    code: str | None
+    @property
+    def action(self) -> str: ...
+    @property
+    def code(self) -> str | None: ...
 
 
-class Screenish(Protocol):
+class ScreenDevice(Protocol):
     def show(self, screen: Screen) -> object: ...
-    def poll_actions(self) -> list[UiAction]: ...
+    def poll_actions(self) -> Sequence[UiAction]: ...
     def close(self) -> None: ...
 
 
@@ -81,7 +83,7 @@ class Devices:
     badges: BadgeSource | None = None
     codes: CodeSource | None = None
     indicator: Indicator | None = None
-    display: Screenish | None = None
+    display: ScreenDevice | None = None
     extra_closers: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -221,6 +223,8 @@ class KioskApp:
         settings = self._session_settings()
         new, effects = step(self.state, inp, now, settings)
         self._apply(new, effects)
+        if isinstance(inp, ConnectivityChanged) and self.devices.indicator is not None:
+            self.devices.indicator.show("ready" if inp.online else "offline")
         return effects
 
     def _ui_action(self, action: UiAction) -> None:

@@ -41,8 +41,11 @@ MIN_FONT_PX = 14
 # geometry, as fractions of the screen height (TAG and REMOVE of the width)
 MARGIN = 0.03
 TOP_BAR = 0.14
-ROW = 0.145
+ROW = 0.135
 FOOTER = 0.16  # Confirm/Cancel/Done: about 12 mm tall on the 7" panel, easy to hit
 TAG_WIDTH = 0.17
 REMOVE_WIDTH = 0.15
 MIN_TOUCH_PX = 40
+# sizes follow the height on every landscape panel we support (5:3 to 16:9); on a narrower
+# screen they follow 0.6 x the width instead
+MAX_BASIS_PER_WIDTH = 0.6

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from itertools import pairwise
 import time
 from collections.abc import Iterator
 
@@ -41,7 +42,7 @@ def wait_for_level(factory: MockFactory, pin: int, level: bool, timeout: float =
 
 def pulses(factory: MockFactory, pin: int) -> int:
     states = [bool(s.state) for s in factory.pin(pin).states]
-    return sum(1 for a, b in zip(states, states[1:], strict=False) if not a and b)
+    return sum(1 for a, b in pairwise(states) if not a and b)
 
 
 def test_ready_success_and_denied(factory: MockFactory) -> None:

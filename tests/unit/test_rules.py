@@ -13,8 +13,8 @@ WEEKDAYS_9_TO_17 = {d: (time(9), time(17)) for d in range(5)}
 LONDON = OpeningHours("Europe/London", WEEKDAYS_9_TO_17, frozenset({date(2026, 4, 3)}))
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def test_always_open_cage_counts_plain_hours() -> None:

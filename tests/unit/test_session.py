@@ -133,7 +133,7 @@ def test_tapping_the_badge_again_confirms() -> None:
 
 def test_another_persons_badge_starts_their_own_session() -> None:
     grace = Person("grace", "Grace Hopper")
-    state, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0),
+    _state, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0),
                           (BadgeTapped("0411", grace), T0)])
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen) and cart.person_name == "Grace Hopper" and not cart.lines
@@ -164,7 +164,7 @@ def test_scan_before_badge_asks_for_badge() -> None:
 
 
 def test_offline_flag_reaches_every_screen() -> None:
-    state, effects = run([(ConnectivityChanged(online=False), T0), (BadgeTapped("04A1", ADA), T0)])
+    _state, effects = run([(ConnectivityChanged(online=False), T0), (BadgeTapped("04A1", ADA), T0)])
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen) and cart.offline
 

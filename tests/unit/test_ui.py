@@ -1,15 +1,23 @@
-"""Every screen drawn by pygame at the official 7-inch size and at 720p: what is on it, inside it."""
+"""The renderer and the display driver on real pygame frames (SDL's dummy video driver).
+
+Layout is checked through the render report: each text's rectangle must lie on the surface, texts
+must not overlap each other, buttons must not overlap. Taps are real pygame events posted to the
+queue, the way SDL delivers them from a touch panel.
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pygame
 import pytest
 
-from kiosk.drivers.display import Display
+from kiosk.drivers.display import DEBOUNCE_S, Display
+from kiosk.errors import DriverError
 from kiosk.screens import (
     CartLine,
     CartScreen,
@@ -19,81 +27,339 @@ from kiosk.screens import (
     ReceiptScreen,
     Screen,
 )
-from kiosk.ui.render import UiAction
+from kiosk.ui import Renderer, RenderReport, UiAction, save_png
+from kiosk.ui.render import IDLE_HEADLINE, OFFLINE_LABEL
+from kiosk.ui.text import ELLIPSIS, fit, format_due, wrap
 
-NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+SIZES = [(800, 480), (1280, 720)]
+NOW = datetime(2026, 11, 23, 9, 41, tzinfo=UTC)
+DUE = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
+REFUSED_REASON = "Checked out to someone else"
 LINES = (
-    CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.CHECKOUT,
-             due=NOW + timedelta(hours=48)),
-    CartLine("LENS-0001", "Zeiss CP.3 50mm", LineAction.RETURN),
-    CartLine("CAM-0002", "Sony FX3", LineAction.REFUSED, "Checked out to someone else"),
+    CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.CHECKOUT, due=DUE),
+    CartLine("LENS-0001", "Zeiss 50mm lens", LineAction.RETURN),
+    CartLine("MIC-0007", "Rode NTG4+ microphone", LineAction.REFUSED, reason=REFUSED_REASON),
 )
+
 SCREENS: dict[str, tuple[Screen, list[str]]] = {
-    "idle": (IdleScreen("Film cage", NOW), ["Film cage", "Tap your badge", "09:30"]),
-    "idle-offline": (IdleScreen("Film cage", NOW, offline=True), ["OFFLINE"]),
-    "cart": (CartScreen("Ada Lovelace", LINES, "That code is not an equipment label"),
-             ["Hello, Ada Lovelace", "Confirm", "Cancel", "Zeiss CP.3 50mm", "RETURN",
-              "Due Wed 04 Mar 09:30", "That code is not an equipment label"]),
-    "receipt": (ReceiptScreen("Ada Lovelace", LINES[:2]), ["All done, Ada Lovelace", "Done"]),
-    "denied": (DeniedScreen("Badge not recognised", "Please ask staff to register your badge."),
-               ["Badge not recognised", "Please ask staff to register your badge."]),
+    "idle": (IdleScreen("Media cage", NOW), ["Media cage", IDLE_HEADLINE, "09:41"]),
+    "idle-offline": (
+        IdleScreen("Media cage", NOW, offline=True, message="Tap your badge first"),
+        ["Media cage", IDLE_HEADLINE, OFFLINE_LABEL, "Tap your badge first"],
+    ),
+    "cart": (
+        CartScreen("Ada Lovelace", LINES, message="That code is not an equipment label"),
+        ["Ada Lovelace", "Canon C70 cinema camera", "CAM-0001", "Check out", "Return",
+         "Refused", REFUSED_REASON, "Due Wed 25 Nov 17:00", "Confirm", "Cancel", "Remove",
+         "That code is not an equipment label"],
+    ),
+    "receipt": (
+        ReceiptScreen("Ada Lovelace", LINES[:2]),
+        ["Ada Lovelace", "Canon C70 cinema camera", "Checked out", "Returned",
+         "Due Wed 25 Nov 17:00", "Done"],
+    ),
+    "denied": (
+        DeniedScreen("Badge not recognised", "Please see staff.", offline=True),
+        ["Badge not recognised", "Please see staff.", OFFLINE_LABEL],
+    ),
+}
+BUTTONS = {
+    "idle": set(),
+    "idle-offline": set(),
+    "cart": {("cancel", None), ("confirm", None)} | {("remove", line.code) for line in LINES},
+    "receipt": {("done", None)},
+    "denied": set(),
 }
 
 
-@pytest.fixture(params=[(800, 480), (1280, 720)], ids=["800x480", "1280x720"])
-def display(request: pytest.FixtureRequest) -> Iterator[Display]:
-    d = Display()
-    d.open(size=request.param, fullscreen=False)
-    yield d
-    d.close()
+@pytest.fixture(autouse=True, scope="module")
+def sdl_dummy() -> Iterator[None]:
+    """Headless SDL for the whole module, set before pygame's display starts."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SDL_VIDEODRIVER", "dummy")
+        mp.setenv("SDL_AUDIODRIVER", "dummy")
+        pygame.display.quit()  # so a display another module opened picks up the dummy driver
+        pygame.font.init()
+        yield
+        pygame.display.quit()
 
 
+@pytest.fixture
+def display() -> Iterator[Display]:
+    shown = Display()
+    shown.open(size=(800, 480), fullscreen=False)
+    yield shown
+    shown.close()
+
+
+def render(screen: Screen, size: tuple[int, int]) -> tuple[pygame.Surface, RenderReport]:
+    surface = pygame.Surface(size)
+    return surface, Renderer(surface, tz=UTC).render(screen)
+
+
+def assert_laid_out(surface: pygame.Surface, report: RenderReport) -> None:
+    bounds = surface.get_rect()
+    for text, rect in report.texts:
+        assert bounds.contains(rect), f"{text!r} at {rect} leaves the {bounds.size} screen"
+    for (a, ra), (b, rb) in itertools.combinations(report.texts, 2):
+        assert not ra.colliderect(rb), f"{a!r} {ra} overlaps {b!r} {rb}"
+    for one, other in itertools.combinations(report.buttons, 2):
+        assert not one.rect.colliderect(other.rect), f"{one} overlaps {other}"
+    for button in report.buttons:
+        assert bounds.contains(button.rect)
+        assert button.rect.height >= 40, f"{button} is too small to hit with a finger"
+
+
+def colours_in(surface: pygame.Surface, rect: pygame.Rect, step: int = 3) -> set[tuple[int, ...]]:
+    return {
+        tuple(surface.get_at((x, y)))[:3]
+        for x in range(rect.left, rect.right, step)
+        for y in range(rect.top, rect.bottom, step)
+    }
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("name", list(SCREENS))
-def test_screen_shows_its_texts_inside_the_screen(display: Display, name: str) -> None:
+def test_each_screen_draws_its_texts_inside_the_surface(name: str, size: tuple[int, int]) -> None:
     screen, expected = SCREENS[name]
-    report = display.show(screen)
-    drawn = report.text()
-    for text in expected:
-        assert text in drawn, f"{text!r} missing on {name}"
-    width, height = display.size
-    bounds = pygame.Rect(0, 0, width, height)
-    assert all(bounds.contains(rect) for _, rect in report.texts)
-    for i, a in enumerate(report.buttons):
-        assert bounds.contains(a.rect)
-        assert not any(a.rect.colliderect(b.rect) for b in report.buttons[i + 1:])
-    surface = pygame.display.get_surface()
-    assert surface is not None
-    colours = {surface.get_at((x, y))[:3] for x in range(0, width, 37) for y in range(0, height, 29)}
-    assert len(colours) > 2, "the screen is blank"
+    surface, report = render(screen, size)
+
+    drawn = report.strings()
+    missing = [text for text in expected if text not in drawn]
+    assert not missing, f"{missing} not among {drawn}"
+    assert_laid_out(surface, report)
+    assert {(b.action, b.code) for b in report.buttons} == BUTTONS[name]
+    assert len(colours_in(surface, surface.get_rect(), step=7)) > 3, "the frame is blank"
+    headline = next(rect for text, rect in report.texts if text == expected[1])
+    assert len(colours_in(surface, headline, step=1)) > 2, "the headline has no ink"
 
 
-def test_long_names_stay_on_screen(display: Display) -> None:
-    long = CartLine("CAM-9", "A very long equipment name " * 6, LineAction.CHECKOUT,
-                    due=NOW + timedelta(hours=1))
-    report = display.show(CartScreen("Maximiliane Theodora Wolfeschlegelsteinhausen " * 2,
-                                     (long,) * 12))
-    width, height = display.size
-    assert all(pygame.Rect(0, 0, width, height).contains(r) for _, r in report.texts)
-    assert any("more" in t for t, _ in report.texts)
+@pytest.mark.parametrize("size", [(1024, 600), (1920, 1080), (640, 480), (480, 800)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_other_panels_and_a_rotated_one_keep_the_layout(name: str, size: tuple[int, int]) -> None:
+    screen, expected = SCREENS[name]
+    surface, report = render(screen, size)
+    assert_laid_out(surface, report)
+    assert expected[1] in report.strings()  # the headline fits across, uncut
 
 
-def test_taps_become_actions_once(display: Display) -> None:
-    report = display.show(SCREENS["cart"][0])
-    confirm = next(b for b in report.buttons if b.action == "confirm")
-    remove = next(b for b in report.buttons if b.action == "remove" and b.code == "LENS-0001")
-    width, height = display.size
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=confirm.rect.center,
-                                         touch=False))
-    x, y = remove.rect.center
-    pygame.event.post(pygame.event.Event(pygame.FINGERUP, x=x / width, y=y / height,
-                                         touch_id=1, finger_id=1))
-    # SDL also reports a touch as a mouse click marked as coming from touch: counted once
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=(x, y), touch=True))
-    assert display.poll_actions() == [UiAction("confirm"), UiAction("remove", "LENS-0001")]
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_font_sizes_follow_the_screen_height(size: tuple[int, int]) -> None:
+    _, small = render(SCREENS["idle"][0], (800, 480))
+    _, large = render(SCREENS["idle"][0], size)
+    [small_rect] = [r for t, r in small.texts if t == IDLE_HEADLINE]
+    [large_rect] = [r for t, r in large.texts if t == IDLE_HEADLINE]
+    assert large_rect.height == pytest.approx(small_rect.height * size[1] / 480, rel=0.1)
+    assert small_rect.height >= 480 // 10  # big enough to read across the cage
 
 
-def test_screenshots_are_written(display: Display, tmp_path: Path) -> None:
+def test_clock_comes_from_the_screen_model_not_the_system() -> None:
+    _, report = render(IdleScreen("Cage", datetime(2031, 1, 6, 23, 59, tzinfo=UTC)), (800, 480))
+    assert {"23:59", "Mon 6 Jan"} <= set(report.strings())
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_long_names_are_cut_with_an_ellipsis_and_stay_inside(size: tuple[int, int]) -> None:
+    long_name = "Extremely long equipment name " * 10
+    person = "Maximiliana Wolfeschlegelsteinhausenbergerdorff-Featherstonehaugh the Third"
+    screen = CartScreen(person, (
+        CartLine("CAM-0001", long_name, LineAction.CHECKOUT, due=DUE),
+        CartLine("MIC-0007", long_name, LineAction.REFUSED, reason=long_name),
+    ), message=long_name)
+    surface, report = render(screen, size)
+
+    assert_laid_out(surface, report)
+    cut = [text for text in report.strings() if text.endswith(ELLIPSIS)]
+    assert len(cut) >= 4  # the person, both names, the reason (and the message's last line)
+    assert all(text.rstrip(ELLIPSIS) in long_name + person for text in cut)
+
+
+def test_a_long_denial_wraps_and_stays_inside() -> None:
+    reason = "Your badge has expired; please ask staff at the front desk to renew it. " * 3
+    surface, report = render(DeniedScreen("Badge expired or not recognised here", reason),
+                             (800, 480))
+    assert_laid_out(surface, report)
+    assert len(report.texts) >= 3  # the title and more than one line of reason
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_many_lines_show_the_newest_that_fit_and_count_the_rest(size: tuple[int, int]) -> None:
+    lines = tuple(CartLine(f"CAM-{i:04}", f"Camera {i}", LineAction.CHECKOUT, due=DUE)
+                  for i in range(15))
+    surface, report = render(CartScreen("Ada Lovelace", lines), size)
+
+    assert_laid_out(surface, report)
+    removes = [b.code for b in report.buttons if b.action == "remove"]
+    assert 2 <= len(removes) < len(lines)
+    assert removes == [line.code for line in lines[-len(removes):]]
+    assert f"+{len(lines) - len(removes)} more" in report.strings()
+    assert report.button("confirm") is not None
+
+
+def test_an_empty_cart_asks_for_a_label() -> None:
+    surface, report = render(CartScreen("Ada Lovelace"), (800, 480))
+    assert_laid_out(surface, report)
+    assert "Show each item's label to the camera" in report.strings()
+    assert not [b for b in report.buttons if b.action == "remove"]
+
+
+def test_due_times_read_like_a_diary() -> None:
+    assert format_due(DUE, UTC) == "Due Wed 25 Nov 17:00"
+
+
+def test_fit_and_wrap_respect_the_width() -> None:
+    font = pygame.font.Font(None, 30)
+    assert fit("short", font, 500) == "short"
+    cut = fit("a rather long sentence that will not fit", font, 120)
+    assert cut.endswith(ELLIPSIS) and font.size(cut)[0] <= 120
+    lines = wrap("one two three four five six seven eight nine ten", font, 120, 2)
+    assert len(lines) == 2 and lines[-1].endswith(ELLIPSIS)
+    assert all(font.size(line)[0] <= 120 for line in lines)
+
+
+def test_control_characters_in_data_do_not_break_drawing() -> None:
+    line = CartLine("CAM-1", "Lens\x00\n  kit", LineAction.CHECKOUT)  # SDL_ttf rejects NUL
+    _, report = render(CartScreen("Ada\tLovelace", (line,)), (800, 480))
+    assert {"Lens kit", "Ada Lovelace"} <= set(report.strings())
+
+
+def test_hit_finds_the_button_under_a_point() -> None:
+    _, report = render(SCREENS["cart"][0], (800, 480))
+    confirm = report.button("confirm")
+    assert confirm is not None
+    assert report.hit(confirm.rect.center) is confirm
+    assert report.hit((0, 0)) is None
+
+
+# the display driver ----------------------------------------------------------------------
+
+
+def finger(kind: int, pos: tuple[int, int], size: tuple[int, int], finger_id: int = 0) -> None:
+    pygame.event.post(pygame.event.Event(kind, touch_id=1, finger_id=finger_id,
+                                         x=pos[0] / size[0], y=pos[1] / size[1], dx=0.0, dy=0.0))
+
+
+def mouse(kind: int, pos: tuple[int, int], *, touch: bool) -> None:
+    pygame.event.post(pygame.event.Event(kind, button=1, pos=pos, touch=touch))
+
+
+def centre_of(display: Display, action: str, code: str | None = None) -> tuple[int, int]:
+    assert display.last_report is not None
+    button = display.last_report.button(action, code)
+    assert button is not None
+    return (button.rect.centerx, button.rect.centery)
+
+
+def test_a_finger_tap_on_confirm_is_a_confirm(display: Display) -> None:
+    display.show(SCREENS["cart"][0])
+    finger(pygame.FINGERUP, centre_of(display, "confirm"), display.size)
+    assert display.poll_actions() == [UiAction("confirm")]
+
+
+def test_a_tap_on_a_remove_names_its_line(display: Display) -> None:
+    display.show(SCREENS["cart"][0])
+    pos = centre_of(display, "remove", "LENS-0001")
+    finger(pygame.FINGERDOWN, pos, display.size)
+    finger(pygame.FINGERUP, pos, display.size)
+    assert display.poll_actions() == [UiAction("remove", "LENS-0001")]
+
+
+def test_a_mouse_click_works_for_laptops(display: Display) -> None:
     display.show(SCREENS["receipt"][0])
-    path = tmp_path / "receipt.png"
-    display.screenshot(path)
-    assert pygame.image.load(str(path)).get_size() == display.size
+    pos = centre_of(display, "done")
+    mouse(pygame.MOUSEBUTTONDOWN, pos, touch=False)
+    mouse(pygame.MOUSEBUTTONUP, pos, touch=False)
+    assert display.poll_actions() == [UiAction("done")]
+
+
+def test_one_touch_counts_once_though_sdl_reports_it_twice(display: Display) -> None:
+    display.show(SCREENS["cart"][0])
+    pos = centre_of(display, "confirm")
+    finger(pygame.FINGERDOWN, pos, display.size)
+    mouse(pygame.MOUSEBUTTONDOWN, pos, touch=True)
+    finger(pygame.FINGERUP, pos, display.size)
+    mouse(pygame.MOUSEBUTTONUP, pos, touch=True)
+    assert display.poll_actions() == [UiAction("confirm")]
+    assert display.poll_actions() == []
+
+
+def test_a_panel_that_also_sends_plain_clicks_is_debounced() -> None:
+    now = [100.0]
+    shown = Display(monotonic=lambda: now[0])
+    shown.open(size=(800, 480), fullscreen=False)
+    try:
+        shown.show(SCREENS["cart"][0])
+        pos = centre_of(shown, "confirm")
+        finger(pygame.FINGERUP, pos, shown.size)
+        mouse(pygame.MOUSEBUTTONUP, pos, touch=False)  # no touch flag: looks like a mouse
+        assert shown.poll_actions() == [UiAction("confirm")]
+        now[0] += DEBOUNCE_S + 0.01
+        finger(pygame.FINGERUP, pos, shown.size)  # a deliberate second tap, later
+        assert shown.poll_actions() == [UiAction("confirm")]
+    finally:
+        shown.close()
+
+
+def test_sliding_off_a_button_or_missing_all_buttons_does_nothing(display: Display) -> None:
+    display.show(SCREENS["cart"][0])
+    finger(pygame.FINGERDOWN, centre_of(display, "cancel"), display.size)
+    finger(pygame.FINGERUP, centre_of(display, "confirm"), display.size)
+    finger(pygame.FINGERUP, (2, 2), display.size, finger_id=1)
+    mouse(pygame.MOUSEBUTTONUP, (2, 2), touch=False)
+    assert display.poll_actions() == []
+
+
+def test_quit_is_an_action(display: Display) -> None:
+    pygame.event.post(pygame.event.Event(pygame.QUIT))
+    assert display.poll_actions() == [UiAction("quit")]
+
+
+def test_fullscreen_hides_the_pointer() -> None:
+    shown = Display()
+    shown.open(size=(800, 480), fullscreen=True)
+    try:
+        assert not pygame.mouse.get_visible()
+        surface = pygame.display.get_surface()
+        assert surface is not None
+        # SDL may give full screen its own mode; the layout follows whatever size it got
+        assert_laid_out(surface, shown.show(SCREENS["cart"][0]))
+    finally:
+        shown.close()
+    assert not shown.is_open
+
+
+def test_using_a_closed_display_is_a_driver_error() -> None:
+    with pytest.raises(DriverError):
+        Display().show(SCREENS["idle"][0])
+    assert Display().poll_actions() == []
+
+
+def test_screenshots_are_pngs_of_the_right_size(display: Display, tmp_path: Path) -> None:
+    display.show(SCREENS["cart"][0])
+    display.screenshot(tmp_path / "display.png")
+    assert pygame.image.load(tmp_path / "display.png").get_size() == (800, 480)
+    for size in SIZES:
+        for name, (screen, _) in SCREENS.items():
+            surface, _ = render(screen, size)
+            path = tmp_path / f"{name}-{size[0]}x{size[1]}.png"
+            save_png(surface, path)
+            assert path.read_bytes().startswith(b"\x89PNG")
+            assert pygame.image.load(path).get_size() == size
+    assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]  # no temporaries left
+
+
+def test_offscreen_displays_draw_without_taking_the_screen(tmp_path: Path) -> None:
+    first, second = Display(), Display()
+    first.open(size=(800, 480), fullscreen=False, offscreen=True)
+    second.open(size=(1280, 720), fullscreen=False, offscreen=True)
+    try:
+        assert first.show(SCREENS["idle"][0]).strings()
+        second.show(SCREENS["cart"][0])
+        assert pygame.display.get_surface() is None  # SDL's window was never opened
+        assert first.poll_actions() == []
+        second.screenshot(tmp_path / "second.png")
+        assert pygame.image.load(tmp_path / "second.png").get_size() == (1280, 720)
+    finally:
+        first.close()
+        second.close()
