@@ -27,7 +27,15 @@ EventId = Annotated[
 
 
 class _Message(BaseModel):
+    """Kiosk to hub: strict, an unknown field is refused so a sender's typo is noticed."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _FromHub(BaseModel):
+    """Hub to kiosk: tolerant, so the hub can add optional fields before every kiosk updates."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 class EventType(StrEnum):
@@ -94,14 +102,14 @@ class AckResult(StrEnum):
     REJECTED = "rejected"
 
 
-class Ack(_Message):
+class Ack(_FromHub):
     id: EventId
     seq: int = Field(ge=1)
     result: AckResult
     error: str | None = Field(default=None, max_length=500)
 
 
-class AckBatch(_Message):
+class AckBatch(_FromHub):
     """Hub to kiosk, after the commit: the kiosk may now drop these events from its outbox."""
 
     v: Literal[1] = 1
@@ -129,7 +137,7 @@ class KioskStatus(_Message):
     uptime_s: int | None = Field(default=None, ge=0)
 
 
-class HubStatus(_Message):
+class HubStatus(_FromHub):
     """Retained hub presence; the broker publishes the offline form as the hub's last will."""
 
     v: Literal[1] = 1
@@ -138,27 +146,27 @@ class HubStatus(_Message):
     version: str | None = None
 
 
-class ReplicaPerson(_Message):
+class ReplicaPerson(_FromHub):
     id: str = Field(min_length=1, max_length=64)
     name: str
     badges: list[Uid]
     active: bool = True
 
 
-class ReplicaAsset(_Message):
+class ReplicaAsset(_FromHub):
     code: AssetCode
     name: str
     category: str
     lendable: bool = True
 
 
-class ReplicaHolding(_Message):
+class ReplicaHolding(_FromHub):
     asset: AssetCode
     person: str
     due: UtcDatetime
 
 
-class ReplicaPolicy(_Message):
+class ReplicaPolicy(_FromHub):
     """Loan periods in hours, per category with a default."""
 
     default_loan_hours: int = Field(default=24, ge=1)
@@ -168,7 +176,7 @@ class ReplicaPolicy(_Message):
         return self.loan_hours.get(category, self.default_loan_hours)
 
 
-class ReplicaSnapshot(_Message):
+class ReplicaSnapshot(_FromHub):
     """Everything a kiosk needs to decide offline, retained so a kiosk gets it on connect."""
 
     v: Literal[1] = 1
