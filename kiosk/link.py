@@ -8,6 +8,7 @@ after every reconnect; the hub ignores the duplicates.
 from __future__ import annotations
 
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -84,6 +85,7 @@ class KioskLink:
         offline = status(KioskState.OFFLINE).model_dump_json(exclude_none=True)
         client.will_set(self.topics.status(self.kiosk_id), offline, qos=1, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=10)
+        client.on_socket_open = no_delay
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -166,7 +168,7 @@ class KioskLink:
         reason: ReasonCode,
         _props: Properties | None,
     ) -> None:
-        if self._connected.is_set():
+        if self._connected.is_set() and not self._stopping.is_set():
             log.warning("disconnected from the broker: %s", reason)
         self._connected.clear()
         self.hub_online = False  # learnt again from the retained hub status on reconnect
@@ -261,3 +263,12 @@ class KioskLink:
             sent[item.id] = now
         with self._lock:
             self._inflight.update(sent)
+
+
+def no_delay(_client: object, _userdata: object, sock: object) -> None:
+    """Turn off Nagle's algorithm on the MQTT socket: small QoS 1 packets otherwise wait for the
+    peer's delayed ACK (~40 ms per event and ack)."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        pass  # not a TCP socket (e.g. a websocket wrapper)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,4 +52,7 @@ def test_login_and_live_update(
     expect(page.locator("#items-out tr[data-asset='LENS-0001']")).to_be_visible(timeout=10_000)
     expect(page.locator("#out-count")).to_have_text("2")
     page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
+    # CAGEKEEPER_SCREENS=docs/screens refreshes the README's picture of the dashboard
+    if folder := os.environ.get("CAGEKEEPER_SCREENS"):
+        page.screenshot(path=str(Path(folder) / "dashboard-overview.png"), full_page=True)
     page.close()

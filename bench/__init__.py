@@ -1,0 +1,1 @@
+"""Benchmarks: ``python -m bench.run`` prints a table of medians over several runs."""

@@ -1,0 +1,60 @@
+"""``python -m kiosk.ui.screenshots docs/screens``: every kiosk screen as PNG, at the official
+7-inch size and at 720p, from sample data (the README shows them)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from kiosk.screens import (
+    CartLine,
+    CartScreen,
+    DeniedScreen,
+    IdleScreen,
+    LineAction,
+    ReceiptScreen,
+    Screen,
+)
+
+SIZES = ((800, 480), (1280, 720))
+NOW = datetime(2026, 11, 23, 16, 5, tzinfo=UTC)
+DUE = NOW + timedelta(hours=48)
+LINES = (
+    CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.CHECKOUT, due=DUE),
+    CartLine("LENS-0001", "Zeiss CP.3 50mm", LineAction.RETURN),
+    CartLine("CAM-0002", "Sony FX3 camera", LineAction.REFUSED, "Checked out to someone else"),
+)
+SAMPLES: dict[str, Screen] = {
+    "idle": IdleScreen("Film cage, Building 4", NOW),
+    "idle-offline": IdleScreen("Film cage, Building 4", NOW, offline=True),
+    "cart": CartScreen("Ada Lovelace", LINES),
+    "receipt": ReceiptScreen("Ada Lovelace", LINES[:2]),
+    "denied": DeniedScreen("Badge not recognised", "Please ask staff to register your badge."),
+}
+
+
+def write(folder: Path) -> list[Path]:
+    os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
+    import pygame
+
+    from kiosk.ui import Renderer, save_png
+
+    pygame.font.init()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for width, height in SIZES:
+        surface = pygame.Surface((width, height))
+        renderer = Renderer(surface, tz=UTC)
+        for name, screen in SAMPLES.items():
+            renderer.render(screen)
+            path = folder / f"{name}-{width}x{height}.png"
+            save_png(surface, path)
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for p in write(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screens")):
+        print(p)
