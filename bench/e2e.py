@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 import statistics
 import tempfile
@@ -21,7 +22,7 @@ from kiosk.link import BrokerSettings, KioskLink
 from kiosk.outbox import Outbox
 from kiosk.screens import ReceiptScreen
 from kiosk.session import Cancel, Confirm, Settings
-from wire import DenialReason, EventType, KioskStatus
+from wire import DenialReason, EventType, KioskState, KioskStatus
 
 
 @dataclass
@@ -49,8 +50,12 @@ def rig(kiosks: list[str], assets: int = 0) -> Iterator[Rig]:
         for i in range(assets):
             store.add_asset(f"A-{i:05d}", f"Asset {i}", "camera")
         keys = {k: store.add_kiosk(k, k, clock.now()) for k in kiosks}
-        hub = HubLink(HubBroker("127.0.0.1", broker.port, "hub", hub_password), store,
-                      clock.now, replica_interval=0.2)
+        hub = HubLink(
+            HubBroker("127.0.0.1", broker.port, "hub", hub_password),
+            store,
+            clock.now,
+            replica_interval=0.2,
+        )
         hub.start()
         try:
             if not hub.wait_connected(10):
@@ -71,13 +76,23 @@ def throughput(kiosks: int, events: int) -> float:
         for kiosk_id in ids:
             box = Outbox(r.folder / kiosk_id / "outbox.db", kiosk_id, r.keys[kiosk_id])
             for _ in range(events):
-                box.append({"type": EventType.DENIED, "reason": DenialReason.UNKNOWN_BADGE,
-                            "badge": "DEADBEEF"}, clock.now())
+                box.append(
+                    {
+                        "type": EventType.DENIED,
+                        "reason": DenialReason.UNKNOWN_BADGE,
+                        "badge": "DEADBEEF",
+                    },
+                    clock.now(),
+                )
             link = KioskLink(
                 BrokerSettings("127.0.0.1", r.broker.port, kiosk_id, r.passwords[kiosk_id]),
-                box, r.keys[kiosk_id], lambda s, k=kiosk_id: KioskStatus(kiosk=k, state=s),
-                on_replica=lambda _p: None, on_online=lambda _o: None,
-                monotonic=clock.monotonic, utcnow=clock.now,
+                box,
+                r.keys[kiosk_id],
+                functools.partial(_status, kiosk_id),
+                on_replica=lambda _p: None,
+                on_online=lambda _o: None,
+                monotonic=clock.monotonic,
+                utcnow=clock.now,
             )
             links.append((link, box))
         started = time.perf_counter()
@@ -104,11 +119,14 @@ def latencies(sessions: int) -> tuple[list[float], list[float]]:
             AppSettings(
                 kiosk_id="bench-kiosk",
                 session=Settings(kiosk_name="Bench", inactivity=timedelta(minutes=5)),
-                data_dir=r.folder / "kiosk", key=r.keys["bench-kiosk"],
-                broker=BrokerSettings("127.0.0.1", r.broker.port, "bench-kiosk",
-                                      r.passwords["bench-kiosk"]),
+                data_dir=r.folder / "kiosk",
+                key=r.keys["bench-kiosk"],
+                broker=BrokerSettings(
+                    "127.0.0.1", r.broker.port, "bench-kiosk", r.passwords["bench-kiosk"]
+                ),
             ),
-            Devices(), clock,
+            Devices(),
+            clock,
         )
         app.start_in_background()
         try:
@@ -134,7 +152,9 @@ def latencies(sessions: int) -> tuple[list[float], list[float]]:
             app.stop()
 
 
+def _status(kiosk_id: str, state: KioskState) -> KioskStatus:
+    return KioskStatus(kiosk=kiosk_id, state=state)
+
+
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else max(values)
-
-

@@ -1,4 +1,4 @@
-"""Run the benchmarks several times and print a table of medians (min–max)."""
+"""Run the benchmarks several times and print a table of medians (min-max)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,9 @@ from bench.e2e import latencies, p95, throughput
 
 def _machine() -> str:
     try:
-        first = subprocess.run(["mosquitto", "-h"], capture_output=True, text=True,
-                               check=False).stdout.splitlines()[0]
+        first = subprocess.run(
+            ["mosquitto", "-h"], capture_output=True, text=True, check=False
+        ).stdout.splitlines()[0]
     except (OSError, IndexError):
         first = "mosquitto: unknown"
     return f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {first}"
@@ -22,7 +23,7 @@ def _machine() -> str:
 
 def _row(name: str, values: list[float], unit: str) -> str:
     med = statistics.median(values)
-    return f"{name:<44} {med:>10.1f} {unit:<9} ({min(values):.1f}–{max(values):.1f})"
+    return f"{name:<44} {med:>10.1f} {unit:<9} ({min(values):.1f}-{max(values):.1f})"
 
 
 def main() -> None:
@@ -46,14 +47,15 @@ def main() -> None:
         commit_p95.append(p95(to_commit))
 
     print(_machine())
-    print(f"medians of {args.repeat} runs (min–max across runs); shared machine, expect noise")
+    print(f"medians of {args.repeat} runs (min-max across runs); shared machine, expect noise")
     print(f"{'figure':<44} {'median':>10} {'unit':<9} range")
-    print(_row(f"events committed+acked/s ({args.kiosks} kiosks x {args.events})", rates,
-               "events/s"))
+    print(
+        _row(f"events committed+acked/s ({args.kiosks} kiosks x {args.events})", rates, "events/s")
+    )
     print(_row(f"tap-to-receipt, median of {args.sessions}", receipt_med, "ms"))
     print(_row(f"tap-to-receipt, p95 of {args.sessions}", receipt_p95, "ms"))
-    print(_row(f"receipt-to-committed (hub ack), median", commit_med, "ms"))
-    print(_row(f"receipt-to-committed (hub ack), p95", commit_p95, "ms"))
+    print(_row("receipt-to-committed (hub ack), median", commit_med, "ms"))
+    print(_row("receipt-to-committed (hub ack), p95", commit_p95, "ms"))
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ class DemoKiosk:
         return self.app.wait_for_screen(predicate, timeout)
 
 
-def _kiosk(kiosk_id: str, name: str, profile: str, folder: Path, key: bytes, port: int,
-           password: str) -> DemoKiosk:
+def _kiosk(
+    kiosk_id: str, name: str, profile: str, folder: Path, key: bytes, port: int, password: str
+) -> DemoKiosk:
     from kiosk.drivers.camera import SimulatedScanner
     from kiosk.drivers.display import Display
     from kiosk.drivers.rfid import SimulatedBadgeReader
@@ -66,13 +67,17 @@ def _kiosk(kiosk_id: str, name: str, profile: str, folder: Path, key: bytes, por
     screens.parent.mkdir(parents=True, exist_ok=True)
     settings = AppSettings(
         kiosk_id=kiosk_id,
-        session=Settings(kiosk_name=name, profile=Profile(profile),
-                         inactivity=timedelta(seconds=90), linger=timedelta(seconds=6)),
-        data_dir=folder / kiosk_id, key=key,
+        session=Settings(
+            kiosk_name=name,
+            profile=Profile(profile),
+            inactivity=timedelta(seconds=90),
+            linger=timedelta(seconds=6),
+        ),
+        data_dir=folder / kiosk_id,
+        key=key,
         broker=BrokerSettings("127.0.0.1", port, kiosk_id, password),
     )
-    app = KioskApp(settings, Devices(badges=badges, codes=codes, display=display),
-                   SystemClock())
+    app = KioskApp(settings, Devices(badges=badges, codes=codes, display=display), SystemClock())
     app.on_screen = lambda _screen: display.screenshot(screens)
     return DemoKiosk(app, badges, codes, screens)
 
@@ -143,9 +148,11 @@ def repl(kiosks: dict[str, DemoKiosk]) -> None:
         if cmd in ("quit", "exit"):
             return
         if cmd == "help" or len(args) < 1 or args[0] not in kiosks:
-            _say("  tap KIOSK UID | scan KIOSK TEXT | confirm KIOSK | cancel KIOSK | show KIOSK\n"
-                 f"  kiosks: {', '.join(kiosks)}; badges: "
-                 f"{', '.join(f'{n} {b}' for _i, n, b in PEOPLE)}")
+            _say(
+                "  tap KIOSK UID | scan KIOSK TEXT | confirm KIOSK | cancel KIOSK | show KIOSK\n"
+                f"  kiosks: {', '.join(kiosks)}; badges: "
+                f"{', '.join(f'{n} {b}' for _i, n, b in PEOPLE)}"
+            )
             continue
         k = kiosks[args[0]]
         if cmd == "tap" and len(args) == 2:
@@ -164,12 +171,19 @@ def repl(kiosks: dict[str, DemoKiosk]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cagekeeper-demo", description=__doc__)
-    parser.add_argument("--folder", type=Path, default=Path(".demo"),
-                        help="where the demo keeps its databases (wiped at start)")
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        default=Path(".demo"),
+        help="where the demo keeps its databases (wiped at start)",
+    )
     parser.add_argument("--web-port", type=int, default=8080)
     parser.add_argument("--no-script", action="store_true", help="skip the scripted scenario")
-    parser.add_argument("--exit-after-script", action="store_true",
-                        help="stop after the scenario (for automated checks)")
+    parser.add_argument(
+        "--exit-after-script",
+        action="store_true",
+        help="stop after the scenario (for automated checks)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
@@ -208,10 +222,12 @@ def main(argv: list[str] | None = None) -> int:
             k.app.start_in_background()
         for k in kiosks.values():
             k.app.wait_replica(15)
-        _say(f"Cagekeeper demo running.\n  dashboard: {service.url}\n"
-             f"  login:     admin / {admin_password}\n"
-             f"  broker:    127.0.0.1:{broker.port} (config from deploy/mosquitto)\n"
-             f"  kiosk screens are saved to {folder / 'screens'}")
+        _say(
+            f"Cagekeeper demo running.\n  dashboard: {service.url}\n"
+            f"  login:     admin / {admin_password}\n"
+            f"  broker:    127.0.0.1:{broker.port} (config from deploy/mosquitto)\n"
+            f"  kiosk screens are saved to {folder / 'screens'}"
+        )
         if not args.no_script:
             scenario(kiosks["cage-1"], kiosks["door-1"], store)
             _say("\nScenario done.")

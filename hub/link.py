@@ -7,10 +7,11 @@ shared subscription.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
-import socket
 import queue
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -262,7 +263,5 @@ class HubLink:
 def no_delay(_client: object, _userdata: object, sock: object) -> None:
     """Turn off Nagle's algorithm on the MQTT socket: small QoS 1 packets otherwise wait for the
     peer's delayed ACK (~40 ms per event and ack)."""
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # not TCP (e.g. a websocket wrapper)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[attr-defined]
-    except (AttributeError, OSError):
-        pass  # not a TCP socket (e.g. a websocket wrapper)

@@ -22,15 +22,19 @@ def app_settings(cfg: KioskConfig) -> AppSettings:
     return AppSettings(
         kiosk_id=cfg.kiosk.id,
         session=Settings(
-            kiosk_name=cfg.kiosk.name, profile=cfg.kiosk.profile,
+            kiosk_name=cfg.kiosk.name,
+            profile=cfg.kiosk.profile,
             inactivity=timedelta(seconds=cfg.session.inactivity_s),
             linger=timedelta(seconds=cfg.session.linger_s),
         ),
         data_dir=cfg.kiosk.data_dir,
         key=cfg.signing_key(),
         broker=BrokerSettings(
-            host=cfg.broker.host, port=cfg.broker.port, username=cfg.broker_username(),
-            password=cfg.broker_password(), topic_root=cfg.broker.topic_root,
+            host=cfg.broker.host,
+            port=cfg.broker.port,
+            username=cfg.broker_username(),
+            password=cfg.broker_password(),
+            topic_root=cfg.broker.topic_root,
             tls_ca=str(cfg.broker.tls_ca) if cfg.broker.tls_ca else None,
         ),
     )
@@ -38,16 +42,25 @@ def app_settings(cfg: KioskConfig) -> AppSettings:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="cagekeeper-kiosk", description=__doc__)
-    parser.add_argument("-c", "--config", type=Path, default=Path("/etc/cagekeeper/kiosk.toml"),
-                        help="kiosk configuration file (default: %(default)s)")
-    parser.add_argument("--simulate", action="store_true",
-                        help="simulated drivers, whatever the config says (for a laptop)")
-    parser.add_argument("--check", action="store_true",
-                        help="validate the configuration and exit")
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=Path("/etc/cagekeeper/kiosk.toml"),
+        help="kiosk configuration file (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--simulate",
+        action="store_true",
+        help="simulated drivers, whatever the config says (for a laptop)",
+    )
+    parser.add_argument("--check", action="store_true", help="validate the configuration and exit")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     try:
         cfg = load_config(args.config)
         if args.simulate:

@@ -63,9 +63,15 @@ def _indicator(cfg: KioskConfig) -> Any:
     from kiosk.drivers.gpio import Feedback, GpioPins
 
     g = cfg.drivers.gpio
-    pins = GpioPins(green_led=g.green_led, red_led=g.red_led, buzzer=g.buzzer,
-                    lock_relay=g.lock_relay, door_sensor=g.door_sensor, button=g.button,
-                    relay_active_high=g.relay_active_high)
+    pins = GpioPins(
+        green_led=g.green_led,
+        red_led=g.red_led,
+        buzzer=g.buzzer,
+        lock_relay=g.lock_relay,
+        door_sensor=g.door_sensor,
+        button=g.button,
+        relay_active_high=g.relay_active_high,
+    )
     factory = None
     if cfg.drivers.simulate:
         from gpiozero.pins.mock import MockFactory, MockPWMPin

@@ -7,6 +7,7 @@ after every reconnect; the hub ignores the duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -268,7 +269,5 @@ class KioskLink:
 def no_delay(_client: object, _userdata: object, sock: object) -> None:
     """Turn off Nagle's algorithm on the MQTT socket: small QoS 1 packets otherwise wait for the
     peer's delayed ACK (~40 ms per event and ack)."""
-    try:
+    with contextlib.suppress(AttributeError, OSError):  # not TCP (e.g. a websocket wrapper)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[attr-defined]
-    except (AttributeError, OSError):
-        pass  # not a TCP socket (e.g. a websocket wrapper)

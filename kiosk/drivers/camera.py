@@ -48,8 +48,9 @@ def decode_qr(gray: Gray) -> list[str]:
 class QrScanner:
     """Reports a code when it comes into view; a code held in view is reported once."""
 
-    def __init__(self, camera: CameraDevice, size: tuple[int, int] = (640, 480),
-                 forget_after_frames: int = 5) -> None:
+    def __init__(
+        self, camera: CameraDevice, size: tuple[int, int] = (640, 480), forget_after_frames: int = 5
+    ) -> None:
         self.camera = camera
         self.size = size
         self.forget_after_frames = forget_after_frames
@@ -63,7 +64,8 @@ class QrScanner:
     def start(self) -> None:
         try:
             config = self.camera.create_video_configuration(
-                main={"size": self.size, "format": "YUV420"})
+                main={"size": self.size, "format": "YUV420"}
+            )
             self.camera.configure(config)
             self.camera.start()
         except Exception as exc:

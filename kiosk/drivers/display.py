@@ -42,8 +42,9 @@ class Display:
     may only post events.
     """
 
-    def __init__(self, monotonic: Callable[[], float] = time.monotonic, *,
-                 tz: tzinfo | None = None) -> None:
+    def __init__(
+        self, monotonic: Callable[[], float] = time.monotonic, *, tz: tzinfo | None = None
+    ) -> None:
         """``monotonic`` times the debounce; ``tz`` is passed to the Renderer (None: the Pi's
         own zone)."""
         self._monotonic = monotonic
@@ -64,8 +65,9 @@ class Display:
     def size(self) -> tuple[int, int]:
         return self._require_surface().get_size()
 
-    def open(self, size: tuple[int, int] | None = None, fullscreen: bool = True,
-             offscreen: bool = False) -> None:
+    def open(
+        self, size: tuple[int, int] | None = None, fullscreen: bool = True, offscreen: bool = False
+    ) -> None:
         """Take the screen; full screen without a size uses the panel's own mode.
 
         ``offscreen`` draws into memory only and never touches SDL's display or its (shared,

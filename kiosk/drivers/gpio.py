@@ -39,8 +39,11 @@ class Feedback:
     def __init__(self, pins: GpioPins, pin_factory: Any | None = None) -> None:
         self.green = LED(pins.green_led, pin_factory=pin_factory) if pins.green_led else None
         self.red = LED(pins.red_led, pin_factory=pin_factory) if pins.red_led else None
-        self.buzzer = (Buzzer(pins.buzzer, active_high=pins.buzzer_active_high,
-                              pin_factory=pin_factory) if pins.buzzer else None)
+        self.buzzer = (
+            Buzzer(pins.buzzer, active_high=pins.buzzer_active_high, pin_factory=pin_factory)
+            if pins.buzzer
+            else None
+        )
         self.state = "off"
         self._offline = False
 
@@ -97,10 +100,16 @@ class DoorLock:
     """A fail-secure lock: the relay energised means unlocked, so a power cut or a crash leaves
     the door locked."""
 
-    def __init__(self, pin: int, pin_factory: Any | None = None, active_high: bool = True,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self._relay = OutputDevice(pin, active_high=active_high, initial_value=False,
-                                   pin_factory=pin_factory)
+    def __init__(
+        self,
+        pin: int,
+        pin_factory: Any | None = None,
+        active_high: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._relay = OutputDevice(
+            pin, active_high=active_high, initial_value=False, pin_factory=pin_factory
+        )
         self._clock = clock
         self._relock_at: float | None = None
 
@@ -131,9 +140,13 @@ class DoorLock:
 class DoorSensor:
     """A reed switch between the pin and ground (pull-up): closed (low) means the door is shut."""
 
-    def __init__(self, pin: int, pin_factory: Any | None = None,
-                 clock: Callable[[], float] = time.monotonic,
-                 held_open_after: float = 30.0) -> None:
+    def __init__(
+        self,
+        pin: int,
+        pin_factory: Any | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        held_open_after: float = 30.0,
+    ) -> None:
         self._switch = Button(pin, pull_up=True, pin_factory=pin_factory)
         self._clock = clock
         self._held_open_after = held_open_after
@@ -150,7 +163,8 @@ class DoorSensor:
     @property
     def held_open(self) -> bool:
         return self._opened_at is not None and (
-            self._clock() - self._opened_at >= self._held_open_after)
+            self._clock() - self._opened_at >= self._held_open_after
+        )
 
     def _opened(self) -> None:
         self._opened_at = self._clock()

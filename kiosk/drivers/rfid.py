@@ -167,8 +167,9 @@ class BadgeReader:
     for ``release_after`` seconds before the same card counts again. A different card counts at
     once."""
 
-    def __init__(self, chip: MFRC522, clock: Callable[[], float],
-                 release_after: float = 0.3) -> None:
+    def __init__(
+        self, chip: MFRC522, clock: Callable[[], float], release_after: float = 0.3
+    ) -> None:
         self.chip = chip
         self.clock = clock
         self.release_after = release_after
@@ -192,8 +193,11 @@ class BadgeReader:
         if uid is None:
             self._was_absent = True
             return None
-        returning = (uid == self._current and self._was_absent
-                     and now - self._last_seen >= self.release_after)
+        returning = (
+            uid == self._current
+            and self._was_absent
+            and now - self._last_seen >= self.release_after
+        )
         is_new = uid != self._current or returning
         self._current, self._last_seen, self._was_absent = uid, now, False
         return uid.hex().upper() if is_new else None
@@ -221,14 +225,18 @@ def open_spi(bus: int = 0, device: int = 0, speed_hz: int = 1_000_000) -> SpiDev
     try:
         import spidev
     except ImportError as exc:
-        raise ReaderError("spidev is not installed: install the kiosk with its 'pi' extra "
-                          "(pip install '.[kiosk,pi]')") from exc
+        raise ReaderError(
+            "spidev is not installed: install the kiosk with its 'pi' extra "
+            "(pip install '.[kiosk,pi]')"
+        ) from exc
     spi = spidev.SpiDev()
     try:
         spi.open(bus, device)
     except OSError as exc:
-        raise ReaderError(f"cannot open /dev/spidev{bus}.{device}: {exc.strerror}; enable SPI "
-                          "(raspi-config nonint do_spi 0)") from exc
+        raise ReaderError(
+            f"cannot open /dev/spidev{bus}.{device}: {exc.strerror}; enable SPI "
+            "(raspi-config nonint do_spi 0)"
+        ) from exc
     spi.max_speed_hz = speed_hz
     spi.mode = 0
     result: SpiDevice = spi

@@ -147,8 +147,15 @@ class Renderer:
 
     # primitives ----------------------------------------------------------------------------
 
-    def _text(self, text: str, role: float, colour: Colour, at: tuple[int, int],
-              anchor: str = "topleft", max_width: int | None = None) -> pygame.Rect:
+    def _text(
+        self,
+        text: str,
+        role: float,
+        colour: Colour,
+        at: tuple[int, int],
+        anchor: str = "topleft",
+        max_width: int | None = None,
+    ) -> pygame.Rect:
         """Draw one line, cut with an ellipsis to ``max_width`` (never wider than the screen)."""
         font = self._font(role)
         limit = self._w - 2 * self._m if max_width is None else min(max_width, self._w)
@@ -163,8 +170,17 @@ class Renderer:
         self._report.texts.append((shown, rect))
         return rect
 
-    def _paragraph(self, text: str, role: float, colour: Colour, *, centre_x: int, top: int,
-                   max_width: int, max_lines: int) -> int:
+    def _paragraph(
+        self,
+        text: str,
+        role: float,
+        colour: Colour,
+        *,
+        centre_x: int,
+        top: int,
+        max_width: int,
+        max_lines: int,
+    ) -> int:
         """Draw ``text`` wrapped and centred; returns the bottom of the last line."""
         height = self._line_height(role)
         lines = wrap(clean(text), self._font(role), max_width, max_lines)
@@ -176,19 +192,28 @@ class Renderer:
         lines = wrap(clean(text), self._font(role), max_width, max_lines)
         return len(lines) * self._line_height(role)
 
-    def _pill(self, label: str, role: float, fill: Colour, ink: Colour,
-              rect: pygame.Rect) -> None:
+    def _pill(self, label: str, role: float, fill: Colour, ink: Colour, rect: pygame.Rect) -> None:
         pygame.draw.rect(self.surface, fill, rect, border_radius=max(3, rect.height // 4))
         pad = max(2, rect.height // 6)
         self._text(label, role, ink, rect.center, "center", rect.width - 2 * pad)
 
-    def _button(self, label: str, action: str, rect: pygame.Rect, fill: Colour, *,
-                role: float, outline: Colour | None = None, code: str | None = None) -> None:
+    def _button(
+        self,
+        label: str,
+        action: str,
+        rect: pygame.Rect,
+        fill: Colour,
+        *,
+        role: float,
+        outline: Colour | None = None,
+        code: str | None = None,
+    ) -> None:
         radius = max(4, rect.height // 5)
         pygame.draw.rect(self.surface, fill, rect, border_radius=radius)
         if outline is not None:
-            pygame.draw.rect(self.surface, outline, rect, width=max(2, self._px(1 / 240)),
-                             border_radius=radius)
+            pygame.draw.rect(
+                self.surface, outline, rect, width=max(2, self._px(1 / 240)), border_radius=radius
+            )
         self._text(label, role, theme.TEXT, rect.center, "center", rect.width - 2 * self._m)
         self._report.buttons.append(Button(action, code, rect.copy()))
 
@@ -203,8 +228,9 @@ class Renderer:
 
     # shared pieces -------------------------------------------------------------------------
 
-    def _top_bar(self, title: str, offline: bool,
-                 right: Sequence[tuple[str, float, Colour]] = ()) -> int:
+    def _top_bar(
+        self, title: str, offline: bool, right: Sequence[tuple[str, float, Colour]] = ()
+    ) -> int:
         """Title on the left; ``right`` items right-aligned, outermost first. Returns the bottom."""
         bar = pygame.Rect(0, 0, self._w, self._px(theme.TOP_BAR))
         pygame.draw.rect(self.surface, theme.PANEL, bar)
@@ -229,15 +255,27 @@ class Renderer:
         rect.height = len(lines) * height + 2 * pad
         rect.bottom = bottom
         pygame.draw.rect(self.surface, theme.PANEL, rect, border_radius=pad)
-        pygame.draw.rect(self.surface, stripe, (rect.left, rect.top, stripe_w, rect.height),
-                         border_top_left_radius=pad, border_bottom_left_radius=pad)
+        pygame.draw.rect(
+            self.surface,
+            stripe,
+            (rect.left, rect.top, stripe_w, rect.height),
+            border_top_left_radius=pad,
+            border_bottom_left_radius=pad,
+        )
         for i, line in enumerate(lines):
-            self._text(line, theme.BODY, ink, (rect.left + stripe_w + 2 * pad,
-                                                rect.top + pad + i * height), "topleft", width)
+            self._text(
+                line,
+                theme.BODY,
+                ink,
+                (rect.left + stripe_w + 2 * pad, rect.top + pad + i * height),
+                "topleft",
+                width,
+            )
         return rect.top
 
-    def _footer(self, specs: Sequence[tuple[str, str, Colour, Colour | None, int]],
-                span: float = 1.0) -> int:
+    def _footer(
+        self, specs: Sequence[tuple[str, str, Colour, Colour | None, int]], span: float = 1.0
+    ) -> int:
         """Big buttons along the bottom: (label, action, fill, outline, weight). Returns the top."""
         m = self._m
         height = max(self._px(theme.FOOTER), theme.MIN_TOUCH_PX)
@@ -249,13 +287,18 @@ class Renderer:
         for i, (label, action, fill, outline, weight) in enumerate(specs):
             last = i == len(specs) - 1
             width = left + total - x if last else free * weight // weights
-            self._button(label, action, pygame.Rect(x, top, width, height), fill,
-                         role=theme.TITLE, outline=outline)
+            self._button(
+                label,
+                action,
+                pygame.Rect(x, top, width, height),
+                fill,
+                role=theme.TITLE,
+                outline=outline,
+            )
             x += width + m
         return top
 
-    def _rows(self, lines: tuple[CartLine, ...], top: int, bottom: int, *,
-              removable: bool) -> None:
+    def _rows(self, lines: tuple[CartLine, ...], top: int, bottom: int, *, removable: bool) -> None:
         """The newest lines that fit between ``top`` and ``bottom``, with "+k more" above."""
         m = self._m
         row_h = max(self._px(theme.ROW), theme.MIN_TOUCH_PX + m)
@@ -263,7 +306,7 @@ class Renderer:
         if len(lines) * row_h > bottom - top:
             more_h = self._line_height(theme.SMALL)
             capacity = max(0, (bottom - top - more_h) // row_h)
-            shown = lines[len(lines) - capacity:]
+            shown = lines[len(lines) - capacity :]
             self._text(f"+{len(lines) - len(shown)} more", theme.SMALL, theme.MUTED, (m, top))
             top += more_h
         for i, line in enumerate(shown):
@@ -282,8 +325,15 @@ class Renderer:
             height = max(rect.height - 2 * pad, min(theme.MIN_TOUCH_PX, rect.height))
             remove = pygame.Rect(0, 0, round(self._w * theme.REMOVE_WIDTH), height)
             remove.midright = (right, rect.centery)
-            self._button("Remove", "remove", remove, theme.BACKGROUND, role=theme.SMALL,
-                         outline=theme.PANEL_EDGE, code=line.code)
+            self._button(
+                "Remove",
+                "remove",
+                remove,
+                theme.BACKGROUND,
+                role=theme.SMALL,
+                outline=theme.PANEL_EDGE,
+                code=line.code,
+            )
             right = remove.left - pad
         x = tag.right + 2 * pad
         width = right - pad - x
@@ -321,17 +371,25 @@ class Renderer:
 
     def _idle(self, s: IdleScreen) -> None:
         self.surface.fill(theme.BACKGROUND)
-        top = self._top_bar(s.kiosk_name, s.offline, [
-            (format_clock(s.now, self.tz), theme.TITLE, theme.TEXT),
-            (format_day(s.now, self.tz), theme.BODY, theme.MUTED),
-        ])
+        top = self._top_bar(
+            s.kiosk_name,
+            s.offline,
+            [
+                (format_clock(s.now, self.tz), theme.TITLE, theme.TEXT),
+                (format_day(s.now, self.tz), theme.BODY, theme.MUTED),
+            ],
+        )
         m = self._m
         bottom = self._h - m
         if s.message:
             bottom = self._message_band(s.message, theme.TEXT, theme.ACCENT, bottom) - m
         if s.offline:
-            bottom = self._text(OFFLINE_NOTE, theme.SMALL, theme.WARN,
-                                (self._w // 2, bottom), "midbottom").top - m
+            bottom = (
+                self._text(
+                    OFFLINE_NOTE, theme.SMALL, theme.WARN, (self._w // 2, bottom), "midbottom"
+                ).top
+                - m
+            )
         head_h = self._line_height(theme.HUGE)
         block = head_h + self._line_height(theme.BODY)
         y = top + max(m, (bottom - top - block) // 2)
@@ -344,10 +402,15 @@ class Renderer:
         right = [(f"{count} item{'' if count == 1 else 's'}", theme.BODY, theme.MUTED)]
         top = self._top_bar(s.person_name, s.offline, right if count else [])
         m = self._m
-        bottom = self._footer([
-            ("Cancel", "cancel", theme.PANEL, theme.PANEL_EDGE, 1),
-            ("Confirm", "confirm", theme.CONFIRM_FILL, None, 2),
-        ]) - m
+        bottom = (
+            self._footer(
+                [
+                    ("Cancel", "cancel", theme.PANEL, theme.PANEL_EDGE, 1),
+                    ("Confirm", "confirm", theme.CONFIRM_FILL, None, 2),
+                ]
+            )
+            - m
+        )
         if s.message:
             bottom = self._message_band(s.message, theme.WARN, theme.WARN, bottom) - m
         if s.lines:
@@ -355,8 +418,15 @@ class Renderer:
             return
         width = self._w - 2 * m
         height = self._paragraph_height(EMPTY_CART_HINT, theme.TITLE, width, 2)
-        self._paragraph(EMPTY_CART_HINT, theme.TITLE, theme.MUTED, centre_x=self._w // 2,
-                        top=(top + bottom - height) // 2, max_width=width, max_lines=2)
+        self._paragraph(
+            EMPTY_CART_HINT,
+            theme.TITLE,
+            theme.MUTED,
+            centre_x=self._w // 2,
+            top=(top + bottom - height) // 2,
+            max_width=width,
+            max_lines=2,
+        )
 
     def _receipt(self, s: ReceiptScreen) -> None:
         self.surface.fill(theme.BACKGROUND)
@@ -382,15 +452,34 @@ class Renderer:
         arm = radius * 45 // 100
         stroke = max(3, radius // 6)
         cx, cy = centre
-        pygame.draw.line(self.surface, theme.TEXT, (cx - arm, cy - arm), (cx + arm, cy + arm),
-                         stroke)
-        pygame.draw.line(self.surface, theme.TEXT, (cx - arm, cy + arm), (cx + arm, cy - arm),
-                         stroke)
+        pygame.draw.line(
+            self.surface, theme.TEXT, (cx - arm, cy - arm), (cx + arm, cy + arm), stroke
+        )
+        pygame.draw.line(
+            self.surface, theme.TEXT, (cx - arm, cy + arm), (cx + arm, cy - arm), stroke
+        )
         y += 2 * radius + m
-        y = self._paragraph(s.title, theme.HUGE, theme.TEXT, centre_x=self._w // 2, top=y,
-                            max_width=width, max_lines=2) + m
-        self._paragraph(s.reason, theme.TITLE, theme.TEXT, centre_x=self._w // 2, top=y,
-                        max_width=width, max_lines=3)
+        y = (
+            self._paragraph(
+                s.title,
+                theme.HUGE,
+                theme.TEXT,
+                centre_x=self._w // 2,
+                top=y,
+                max_width=width,
+                max_lines=2,
+            )
+            + m
+        )
+        self._paragraph(
+            s.reason,
+            theme.TITLE,
+            theme.TEXT,
+            centre_x=self._w // 2,
+            top=y,
+            max_width=width,
+            max_lines=3,
+        )
 
 
 def save_png(surface: pygame.Surface, path: str | os.PathLike[str]) -> None:

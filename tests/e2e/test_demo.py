@@ -13,9 +13,21 @@ from hub.localbroker import free_port
 def test_demo_scenario_runs_to_the_end(tmp_path: Path) -> None:
     env = {**os.environ, "SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
     result = subprocess.run(
-        [sys.executable, "-m", "demo.main", "--exit-after-script", "--folder",
-         str(tmp_path / "demo"), "--web-port", str(free_port())],
-        capture_output=True, text=True, timeout=120, env=env, check=False,
+        [
+            sys.executable,
+            "-m",
+            "demo.main",
+            "--exit-after-script",
+            "--folder",
+            str(tmp_path / "demo"),
+            "--web-port",
+            str(free_port()),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
     )
     out = result.stdout
     assert result.returncode == 0, out + result.stderr

@@ -26,8 +26,9 @@ GREEN, RED, BUZZER = 17, 27, 22
 
 
 @pytest.fixture
-def hardware(cage: Cage) -> Iterator[tuple[FakeMFRC522Chip, FakePicamera2, Display, Devices,
-                                            MockFactory]]:
+def hardware(
+    cage: Cage,
+) -> Iterator[tuple[FakeMFRC522Chip, FakePicamera2, Display, Devices, MockFactory]]:
     factory = MockFactory(pin_class=MockPWMPin)
     chip = FakeMFRC522Chip()
     reader_chip = MFRC522(chip)
@@ -38,8 +39,9 @@ def hardware(cage: Cage) -> Iterator[tuple[FakeMFRC522Chip, FakePicamera2, Displ
     devices = Devices(
         badges=BadgeReader(reader_chip, cage.clock.monotonic),
         codes=QrScanner(camera),
-        indicator=Feedback(GpioPins(green_led=GREEN, red_led=RED, buzzer=BUZZER),
-                           pin_factory=factory),
+        indicator=Feedback(
+            GpioPins(green_led=GREEN, red_led=RED, buzzer=BUZZER), pin_factory=factory
+        ),
         display=display,
     )
     yield chip, camera, display, devices, factory
@@ -50,12 +52,14 @@ def _tap(display: Display, button: str) -> None:
     report = display.last_report
     assert report is not None
     [target] = [b for b in report.buttons if b.action == button]
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=target.rect.center,
-                                         touch=False))
+    pygame.event.post(
+        pygame.event.Event(pygame.MOUSEBUTTONUP, button=1, pos=target.rect.center, touch=False)
+    )
 
 
 def test_badge_and_label_become_one_committed_checkout(
-    cage: Cage, hardware: tuple[FakeMFRC522Chip, FakePicamera2, Display, Devices, MockFactory],
+    cage: Cage,
+    hardware: tuple[FakeMFRC522Chip, FakePicamera2, Display, Devices, MockFactory],
     tmp_path: Path,
 ) -> None:
     chip, camera, display, devices, factory = hardware
@@ -74,8 +78,7 @@ def test_badge_and_label_become_one_committed_checkout(
 
     assert kiosk.link is not None and kiosk.link.wait_drained(10)
     [row] = cage.store.ledger_rows()
-    assert (row.type, row.person, row.asset, row.kiosk) == ("checkout", "ada", "CAM-0001",
-                                                             "cage-1")
+    assert (row.type, row.person, row.asset, row.kiosk) == ("checkout", "ada", "CAM-0001", "cage-1")
     assert row.due == cage.clock.now() + timedelta(hours=48)
     assert kiosk.outbox.depth() == 0
 
@@ -85,8 +88,10 @@ def test_badge_and_label_become_one_committed_checkout(
     texts = " ".join(t for t, _ in drawn.texts)
     assert "Ada Lovelace" in texts and "Canon C70" in texts and "Due" in texts
     width, height = display.size
-    assert all(r.left >= 0 and r.top >= 0 and r.right <= width and r.bottom <= height
-               for _, r in drawn.texts)
+    assert all(
+        r.left >= 0 and r.top >= 0 and r.right <= width and r.bottom <= height
+        for _, r in drawn.texts
+    )
     shot = tmp_path / "receipt.png"
     display.screenshot(shot)
     assert pygame.image.load(str(shot)).get_size() == (800, 480)

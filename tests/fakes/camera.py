@@ -35,7 +35,8 @@ def qr_image(p: QrPlacement) -> Image.Image:
         img = ImageEnhance.Contrast(img).enhance(p.contrast)
     if p.blur:
         img = img.filter(ImageFilter.GaussianBlur(p.blur))
-    return img
+    result: Image.Image = img
+    return result
 
 
 class FakePicamera2:
@@ -57,7 +58,8 @@ class FakePicamera2:
         return {"use_case": "video", "main": dict(main)}
 
     def configure(self, config: dict[str, Any]) -> None:
-        self.size = tuple(config["main"]["size"])  # type: ignore[assignment]
+        width, height = config["main"]["size"]
+        self.size = (int(width), int(height))
         self.format = config["main"].get("format", "XBGR8888")
 
     def start(self) -> None:

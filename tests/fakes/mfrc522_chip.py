@@ -153,8 +153,11 @@ class FakeMFRC522Chip:
                 if card.state in (CardState.READY, CardState.ACTIVE):
                     card.state = CardState.IDLE  # an out-of-sequence wake-up resets a card
                     return None
-            woken = [c for c in self.cards if c.state is CardState.IDLE
-                     or (frame[0] == 0x52 and c.state is CardState.HALT)]
+            woken = [
+                c
+                for c in self.cards
+                if c.state is CardState.IDLE or (frame[0] == 0x52 and c.state is CardState.HALT)
+            ]
             for card in woken:
                 card.state, card.level = CardState.READY, 0
             if not woken:

@@ -30,8 +30,20 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
     config = _hub_config(tmp_path)
     runner = CliRunner()
     kiosk_file = tmp_path / "cage-1.toml"
-    result = runner.invoke(cli, ["-c", str(config), "kiosk", "add", "cage-1", "--name",
-                                 "Film cage", "--write-config", str(kiosk_file)])
+    result = runner.invoke(
+        cli,
+        [
+            "-c",
+            str(config),
+            "kiosk",
+            "add",
+            "cage-1",
+            "--name",
+            "Film cage",
+            "--write-config",
+            str(kiosk_file),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert kiosk_file.stat().st_mode & 0o777 == 0o600
     kiosk_cfg = load_config(kiosk_file)
@@ -41,9 +53,11 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
     assert line.startswith("cage-1:$")
     assert kiosk_main(["--config", str(kiosk_file), "--check"]) == 0
 
-    for args in (["person", "add", "ada", "Ada Lovelace", "--badge", "04a1b2c3"],
-                 ["asset", "add", "cam-1", "Camera", "--category", "camera"],
-                 ["loan-hours", "camera", "48"]):
+    for args in (
+        ["person", "add", "ada", "Ada Lovelace", "--badge", "04a1b2c3"],
+        ["asset", "add", "cam-1", "Camera", "--category", "camera"],
+        ["loan-hours", "camera", "48"],
+    ):
         result = runner.invoke(cli, ["-c", str(config), *args])
         assert result.exit_code == 0, result.output
 
@@ -73,7 +87,9 @@ def test_kiosk_refuses_a_broken_config_with_one_clear_line(tmp_path: Path) -> No
     config.write_text("[kiosk]\nid = 'cage-1'\n")
     result = subprocess.run(
         [str(Path(".venv/bin/cagekeeper-kiosk").resolve()), "--config", str(config), "--check"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 2
     assert "give exactly one of key or key_file" in result.stderr

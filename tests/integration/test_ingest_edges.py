@@ -30,8 +30,14 @@ def kiosk_probe(cage: Cage) -> Iterator[Probe]:
 def _checkout(cage: Cage, seq: int, kiosk: str = "cage-9") -> CustodyEvent:
     now = cage.clock.now()
     return CustodyEvent(
-        id=uuid7(int(now.timestamp() * 1000)), kiosk=kiosk, seq=seq, at=now,
-        type=EventType.CHECKOUT, person="ada", asset="CAM-0002", due=now + timedelta(hours=48),
+        id=uuid7(int(now.timestamp() * 1000)),
+        kiosk=kiosk,
+        seq=seq,
+        at=now,
+        type=EventType.CHECKOUT,
+        person="ada",
+        asset="CAM-0002",
+        due=now + timedelta(hours=48),
     )
 
 
@@ -75,8 +81,15 @@ def test_authentic_but_invalid_event_is_rejected_to_the_kiosk(
     cage: Cage, kiosk_probe: Probe
 ) -> None:
     now = cage.clock.now()
-    body = {"v": 1, "id": uuid7(int(now.timestamp() * 1000)), "kiosk": "cage-9", "seq": 1,
-            "at": now.isoformat(), "type": "checkout", "asset": "CAM-0001"}
+    body = {
+        "v": 1,
+        "id": uuid7(int(now.timestamp() * 1000)),
+        "kiosk": "cage-9",
+        "seq": 1,
+        "at": now.isoformat(),
+        "type": "checkout",
+        "asset": "CAM-0001",
+    }
     body["sig"] = sign(cage.kiosk_keys["cage-9"], body)
     kiosk_probe.publish(TOPICS.events("cage-9"), json.dumps(body))
     [msg] = kiosk_probe.wait_for(TOPICS.acks("cage-9"))
@@ -100,9 +113,7 @@ def test_a_kiosk_cannot_publish_as_another(cage: Cage, kiosk_probe: Probe) -> No
     assert [k for _t, k, _e, _p in cage.store.quarantined()] == ["cage-9"]
 
 
-def test_a_new_event_reusing_a_sequence_number_is_rejected(
-    cage: Cage, kiosk_probe: Probe
-) -> None:
+def test_a_new_event_reusing_a_sequence_number_is_rejected(cage: Cage, kiosk_probe: Probe) -> None:
     key = cage.kiosk_keys["cage-9"]
     kiosk_probe.publish(TOPICS.events("cage-9"), encode_event(_checkout(cage, 1), key))
     kiosk_probe.wait_for(TOPICS.acks("cage-9"))

@@ -19,16 +19,22 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 def test_published_schemas_match_the_code() -> None:
     for name, model in SCHEMAS.items():
         assert (DOCS / "schemas" / name).read_text() == render(model), (
-            f"docs/schemas/{name} is stale: run python -m wire.schemas docs/schemas")
+            f"docs/schemas/{name} is stale: run python -m wire.schemas docs/schemas"
+        )
 
 
 def _example_script(kiosk: str, key_hex: str, password: str, port: int) -> str:
     text = (DOCS / "protocol.md").read_text()
-    section = text[text.index("## 8. Worked example"):]
+    section = text[text.index("## 8. Worked example") :]
     script = re.search(r"```sh\n(.*?)```", section, re.S)
     assert script, "no shell example in section 8"
-    values = {"KIOSK": kiosk, "KEY_HEX": key_hex, "PASSWORD": password, "BROKER": "127.0.0.1",
-              "PORT": str(port)}
+    values = {
+        "KIOSK": kiosk,
+        "KEY_HEX": key_hex,
+        "PASSWORD": password,
+        "BROKER": "127.0.0.1",
+        "PORT": str(port),
+    }
     lines = []
     for line in script.group(1).splitlines():
         name = line.split("=", 1)[0]
@@ -49,7 +55,7 @@ def test_the_shell_example_commits_a_checkout(cage: Cage, tmp_path: Path) -> Non
     settings = "\n".join(
         ln for ln in script.splitlines() if re.match(r"^(KIOSK|PASSWORD|BROKER|PORT)=", ln)
     )
-    again = settings + "\n" + script[script.index("mosquitto_pub -V"):]
+    again = settings + "\n" + script[script.index("mosquitto_pub -V") :]
     subprocess.run(["bash", "-c", again], cwd=tmp_path, env=env, check=True, timeout=30)
     acks = []
     for count in (1, 2):
@@ -60,6 +66,10 @@ def test_the_shell_example_commits_a_checkout(cage: Cage, tmp_path: Path) -> Non
     probe.close()
     assert [a.result for a in acks] == [AckResult.COMMITTED, AckResult.DUPLICATE]
     [row] = cage.store.ledger_rows()
-    assert (row.kiosk, row.type, row.person, row.asset) == ("return-box-1", "checkout", "s1001",
-                                                            "CAM-0001")
+    assert (row.kiosk, row.type, row.person, row.asset) == (
+        "return-box-1",
+        "checkout",
+        "s1001",
+        "CAM-0001",
+    )
     assert cage.store.quarantined() == []

@@ -19,8 +19,10 @@ def scanner() -> tuple[FakePicamera2, QrScanner]:
 
 def test_both_label_forms_decode() -> None:
     camera, scan = scanner()
-    camera.show("CK1:CAM-0001", QrPlacement("https://cage.example.edu/a/LENS-0001", x=420,
-                                            y=250, module_px=4))
+    camera.show(
+        "CK1:CAM-0001",
+        QrPlacement("https://cage.example.edu/a/LENS-0001", x=420, y=250, module_px=4),
+    )
     assert scan.poll() == ["CK1:CAM-0001", "https://cage.example.edu/a/LENS-0001"]
     assert camera.format == "YUV420" and camera.size == (640, 480)
 
@@ -36,12 +38,15 @@ def test_a_code_in_view_is_reported_once_until_it_leaves() -> None:
     assert scan.poll() == ["CK1:CAM-0001"]
 
 
-@pytest.mark.parametrize("placement", [
-    QrPlacement("CK1:CAM-0002", rotate_deg=30),
-    QrPlacement("CK1:CAM-0002", blur=0.8),
-    QrPlacement("CK1:CAM-0002", contrast=0.5),
-    QrPlacement("CK1:CAM-0002", module_px=3),
-])
+@pytest.mark.parametrize(
+    "placement",
+    [
+        QrPlacement("CK1:CAM-0002", rotate_deg=30),
+        QrPlacement("CK1:CAM-0002", blur=0.8),
+        QrPlacement("CK1:CAM-0002", contrast=0.5),
+        QrPlacement("CK1:CAM-0002", module_px=3),
+    ],
+)
 def test_rotated_blurred_faint_and_small_codes(placement: QrPlacement) -> None:
     camera, scan = scanner()
     camera.show(placement)

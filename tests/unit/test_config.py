@@ -25,11 +25,17 @@ def test_shipped_examples_are_valid() -> None:
     ("text", "message"),
     [
         ("[kiosk\nid = 1", "not valid TOML"),
-        ('[kiosk]\nid = "Cage 1"\n[signing]\nkey="' + "a" * 64 + '"\n[broker]\npassword="x"',
-         "kiosk.id"),
+        (
+            '[kiosk]\nid = "Cage 1"\n[signing]\nkey="' + "a" * 64 + '"\n[broker]\npassword="x"',
+            "kiosk.id",
+        ),
         ('[kiosk]\nid = "cage-1"\n[broker]\npassword="x"', "give exactly one of key or key_file"),
-        ('[kiosk]\nid = "cage-1"\ncolour = "red"\n[signing]\nkey="' + "a" * 64
-         + '"\n[broker]\npassword="x"', "kiosk.colour: Extra inputs are not permitted"),
+        (
+            '[kiosk]\nid = "cage-1"\ncolour = "red"\n[signing]\nkey="'
+            + "a" * 64
+            + '"\n[broker]\npassword="x"',
+            "kiosk.colour: Extra inputs are not permitted",
+        ),
     ],
 )
 def test_kiosk_config_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
@@ -46,8 +52,10 @@ def test_missing_files_are_clear(tmp_path: Path) -> None:
     with pytest.raises(HubConfigError, match="cannot read"):
         load_hub_config(tmp_path / "nope.toml")
     path = tmp_path / "kiosk.toml"
-    path.write_text('[kiosk]\nid = "cage-1"\n[broker]\npassword="x"\n'
-                    f'[signing]\nkey_file="{tmp_path / "missing.key"}"\n')
+    path.write_text(
+        '[kiosk]\nid = "cage-1"\n[broker]\npassword="x"\n'
+        f'[signing]\nkey_file="{tmp_path / "missing.key"}"\n'
+    )
     cfg = load_kiosk_config(path)
     with pytest.raises(ConfigError, match="cannot read the signing key"):
         cfg.signing_key()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import threading
-from itertools import pairwise
 import time
 from collections.abc import Iterator
+from itertools import pairwise
 
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin

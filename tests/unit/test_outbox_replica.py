@@ -19,8 +19,12 @@ T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def checkout(asset: str = "CAM-1") -> dict[str, object]:
-    return {"type": EventType.CHECKOUT, "person": "ada", "asset": asset,
-            "due": T0 + timedelta(hours=2)}
+    return {
+        "type": EventType.CHECKOUT,
+        "person": "ada",
+        "asset": asset,
+        "due": T0 + timedelta(hours=2),
+    }
 
 
 def test_sequence_numbers_survive_reopen_and_emptying(tmp_path: Path) -> None:
@@ -64,20 +68,32 @@ def test_a_full_disk_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def snapshot(version: int, holdings: list[dict[str, str]], seqs: dict[str, int]) -> bytes:
-    return json.dumps({
-        "v": 1, "version": version, "at": "2026-03-02T09:00:00Z",
-        "people": [{"id": "ada", "name": "Ada", "badges": ["04A1B2C3"]}],
-        "assets": [{"code": "CAM-1", "name": "Camera", "category": "camera"}],
-        "holdings": holdings, "kiosk_seqs": seqs,
-    }).encode()
+    return json.dumps(
+        {
+            "v": 1,
+            "version": version,
+            "at": "2026-03-02T09:00:00Z",
+            "people": [{"id": "ada", "name": "Ada", "badges": ["04A1B2C3"]}],
+            "assets": [{"code": "CAM-1", "name": "Camera", "category": "camera"}],
+            "holdings": holdings,
+            "kiosk_seqs": seqs,
+        }
+    ).encode()
 
 
 def test_replica_overlay_until_the_hub_catches_up(tmp_path: Path) -> None:
     replica = Replica(tmp_path / "r.db", "cage-1")
     assert replica.apply_snapshot(snapshot(5, [], {}))
-    ev = CustodyEvent(id="01890000-0000-7000-8000-000000000001", kiosk="cage-1", seq=1, at=T0,
-                      type=EventType.CHECKOUT, person="ada", asset="CAM-1",
-                      due=T0 + timedelta(hours=1))
+    ev = CustodyEvent(
+        id="01890000-0000-7000-8000-000000000001",
+        kiosk="cage-1",
+        seq=1,
+        at=T0,
+        type=EventType.CHECKOUT,
+        person="ada",
+        asset="CAM-1",
+        due=T0 + timedelta(hours=1),
+    )
     replica.record_local(ev)
     item = replica.item("CAM-1")
     assert item is not None and item.holder == "ada"

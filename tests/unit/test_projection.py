@@ -10,11 +10,17 @@ from wire import CustodyEvent, DenialReason, EventType
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
-def ev(seq: int, type_: EventType, person: str | None = "ada", at: datetime = T0,
-       kiosk: str = "cage-1") -> CustodyEvent:
+def ev(
+    seq: int, type_: EventType, person: str | None = "ada", at: datetime = T0, kiosk: str = "cage-1"
+) -> CustodyEvent:
     return CustodyEvent(
-        id=f"01890000-0000-7000-8000-{seq:012d}", kiosk=kiosk, seq=seq, at=at, type=type_,
-        person=person, asset="CAM-1",
+        id=f"01890000-0000-7000-8000-{seq:012d}",
+        kiosk=kiosk,
+        seq=seq,
+        at=at,
+        type=type_,
+        person=person,
+        asset="CAM-1",
         due=at + timedelta(hours=1) if type_ is EventType.CHECKOUT else None,
         reason=DenialReason.HELD_BY_OTHER if type_ is EventType.DENIED else None,
     )
@@ -33,12 +39,16 @@ def test_denial_changes_nothing() -> None:
 
 def test_two_offline_kiosks_lending_one_item_later_wins_and_is_flagged() -> None:
     held = Holding("CAM-1", "ada", T0, T0 + timedelta(hours=1), "cage-1", "x")
-    later = apply(held, ev(2, EventType.CHECKOUT, person="grace", at=T0 + timedelta(minutes=1),
-                           kiosk="cage-2"))
+    later = apply(
+        held,
+        ev(2, EventType.CHECKOUT, person="grace", at=T0 + timedelta(minutes=1), kiosk="cage-2"),
+    )
     assert later.holding is not None and later.holding.person == "grace"
     assert later.conflict is not None and "held by ada" in later.conflict
-    earlier = apply(held, ev(3, EventType.CHECKOUT, person="grace", at=T0 - timedelta(minutes=1),
-                             kiosk="cage-2"))
+    earlier = apply(
+        held,
+        ev(3, EventType.CHECKOUT, person="grace", at=T0 - timedelta(minutes=1), kiosk="cage-2"),
+    )
     assert earlier.holding == held and earlier.conflict is not None and not earlier.touched
 
 

@@ -19,8 +19,9 @@ def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
 
 def test_always_open_cage_counts_plain_hours() -> None:
     start = utc(2026, 3, 7, 22, 0)  # a Saturday night
-    assert due_time(LoanPeriod(PeriodKind.HOURS, 48), start, OpeningHours()) == utc(2026, 3, 9,
-                                                                                     22, 0)
+    assert due_time(LoanPeriod(PeriodKind.HOURS, 48), start, OpeningHours()) == utc(
+        2026, 3, 9, 22, 0
+    )
 
 
 def test_hours_landing_when_closed_move_to_the_next_opening() -> None:
@@ -31,8 +32,9 @@ def test_hours_landing_when_closed_move_to_the_next_opening() -> None:
 def test_until_next_opening_across_the_clock_change() -> None:
     # Friday 27 March 2026 (GMT) -> Monday 30 March, 09:00 BST = 08:00 UTC
     friday = utc(2026, 3, 27, 14, 0)
-    assert due_time(LoanPeriod(PeriodKind.NEXT_OPENING, 0), friday, LONDON) == utc(2026, 3, 30,
-                                                                                    8, 0)
+    assert due_time(LoanPeriod(PeriodKind.NEXT_OPENING, 0), friday, LONDON) == utc(
+        2026, 3, 30, 8, 0
+    )
 
 
 def test_days_count_open_days_and_skip_holidays() -> None:
@@ -57,8 +59,11 @@ def test_weeks_of_checkouts_are_always_due_while_open() -> None:
     start = utc(2026, 3, 1, 0, 0)
     for hour in range(0, 24 * 60, 7):  # every 7 hours for 60 days, across the DST change
         at = start + timedelta(hours=hour)
-        for period in (LoanPeriod(PeriodKind.HOURS, 5), LoanPeriod(PeriodKind.DAYS, 1),
-                       LoanPeriod(PeriodKind.NEXT_OPENING, 0)):
+        for period in (
+            LoanPeriod(PeriodKind.HOURS, 5),
+            LoanPeriod(PeriodKind.DAYS, 1),
+            LoanPeriod(PeriodKind.NEXT_OPENING, 0),
+        ):
             due = due_time(period, at, LONDON)
             assert due > at
             local = due.astimezone(LONDON.zone)

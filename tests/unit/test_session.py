@@ -32,12 +32,14 @@ T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ADA = Person("ada", "Ada Lovelace")
 CAMERA = Item("CAM-1", "Camera", "camera")
 LENS = Item("LENS-1", "Lens", "lens")
-SETTINGS = Settings(kiosk_name="Film cage",
-                    policy=ReplicaPolicy(default_loan_hours=24, loan_hours={"camera": 48}))
+SETTINGS = Settings(
+    kiosk_name="Film cage", policy=ReplicaPolicy(default_loan_hours=24, loan_hours={"camera": 48})
+)
 
 
-def run(inputs: list[tuple[Input, datetime]], settings: Settings = SETTINGS,
-        state: State | None = None) -> tuple[State, list[Effect]]:
+def run(
+    inputs: list[tuple[Input, datetime]], settings: Settings = SETTINGS, state: State | None = None
+) -> tuple[State, list[Effect]]:
     state = state or State()
     effects: list[Effect] = []
     for inp, at in inputs:
@@ -60,16 +62,21 @@ def records(effects: list[Effect]) -> list[Record]:
 
 
 def test_checkout_flow_records_due_times_by_category() -> None:
-    state, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0),
-                          (scan(LENS), T0), (Confirm(), T0)])
+    state, effects = run(
+        [(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0), (scan(LENS), T0), (Confirm(), T0)]
+    )
     assert state.mode.value == "receipt"
     receipt = last_screen(effects)
     assert isinstance(receipt, ReceiptScreen)
     assert [(ln.code, ln.due) for ln in receipt.lines] == [
-        ("CAM-1", T0 + timedelta(hours=48)), ("LENS-1", T0 + timedelta(hours=24))]
+        ("CAM-1", T0 + timedelta(hours=48)),
+        ("LENS-1", T0 + timedelta(hours=24)),
+    ]
     recs = records(effects)
     assert [(r.type, r.person, r.asset, r.badge) for r in recs] == [
-        (EventType.CHECKOUT, "ada", "CAM-1", "04A1"), (EventType.CHECKOUT, "ada", "LENS-1", "04A1")]
+        (EventType.CHECKOUT, "ada", "CAM-1", "04A1"),
+        (EventType.CHECKOUT, "ada", "LENS-1", "04A1"),
+    ]
     assert recs[0].session == recs[1].session is not None
     assert Feedback(Signal.DONE) in effects
 
@@ -83,8 +90,14 @@ def test_item_held_by_the_same_person_is_a_return() -> None:
 def test_refusals_name_a_reason_and_are_recorded() -> None:
     other = Item("CAM-2", "Camera 2", "camera", holder="grace")
     broken = Item("CAM-3", "Camera 3", "camera", lendable=False)
-    state, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(other), T0), (scan(broken), T0),
-                          (scan(None, "GHOST-1"), T0)])
+    state, effects = run(
+        [
+            (BadgeTapped("04A1", ADA), T0),
+            (scan(other), T0),
+            (scan(broken), T0),
+            (scan(None, "GHOST-1"), T0),
+        ]
+    )
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen)
     assert [(ln.action, ln.reason) for ln in cart.lines] == [
@@ -93,7 +106,10 @@ def test_refusals_name_a_reason_and_are_recorded() -> None:
         (LineAction.REFUSED, "Unknown item: please hand it to staff"),
     ]
     assert [r.reason for r in records(effects)] == [
-        DenialReason.HELD_BY_OTHER, DenialReason.NOT_LENDABLE, DenialReason.UNKNOWN_ITEM]
+        DenialReason.HELD_BY_OTHER,
+        DenialReason.NOT_LENDABLE,
+        DenialReason.UNKNOWN_ITEM,
+    ]
     # nothing to confirm: the cart stays, with a hint
     state, effects = step(state, Confirm(), T0, SETTINGS)
     assert state.mode.value == "cart" and records(effects) == []
@@ -101,8 +117,9 @@ def test_refusals_name_a_reason_and_are_recorded() -> None:
 
 
 def test_same_label_in_view_counts_once() -> None:
-    _, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0), (scan(CAMERA), T0),
-                      (scan(CAMERA), T0)])
+    _, effects = run(
+        [(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0), (scan(CAMERA), T0), (scan(CAMERA), T0)]
+    )
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen) and len(cart.lines) == 1
     assert effects.count(Feedback(Signal.OK)) == 2  # badge + first scan only
@@ -112,7 +129,8 @@ def test_unknown_badge_is_denied_then_returns_to_idle() -> None:
     state, effects = run([(BadgeTapped("DEAD", None), T0)])
     assert isinstance(last_screen(effects), DeniedScreen)
     assert [(r.type, r.reason, r.badge) for r in records(effects)] == [
-        (EventType.DENIED, DenialReason.UNKNOWN_BADGE, "DEAD")]
+        (EventType.DENIED, DenialReason.UNKNOWN_BADGE, "DEAD")
+    ]
     state, effects = step(state, Tick(), T0 + SETTINGS.linger, SETTINGS)
     assert isinstance(last_screen(effects), IdleScreen)
 
@@ -126,15 +144,17 @@ def test_inactivity_discards_the_cart_without_recording() -> None:
 
 
 def test_tapping_the_badge_again_confirms() -> None:
-    _, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0),
-                      (BadgeTapped("04A1", ADA), T0)])
+    _, effects = run(
+        [(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0), (BadgeTapped("04A1", ADA), T0)]
+    )
     assert isinstance(last_screen(effects), ReceiptScreen)
 
 
 def test_another_persons_badge_starts_their_own_session() -> None:
     grace = Person("grace", "Grace Hopper")
-    _state, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0),
-                          (BadgeTapped("0411", grace), T0)])
+    _state, effects = run(
+        [(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0), (BadgeTapped("0411", grace), T0)]
+    )
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen) and cart.person_name == "Grace Hopper" and not cart.lines
 
@@ -174,11 +194,13 @@ def test_return_station_returns_on_scan_without_badge() -> None:
     held = Item("CAM-1", "Camera", "camera", holder="ada")
     _, effects = run([(scan(held), T0)], settings=station)
     assert [(r.type, r.asset, r.person) for r in records(effects)] == [
-        (EventType.RETURN, "CAM-1", "ada")]
+        (EventType.RETURN, "CAM-1", "ada")
+    ]
     idle = last_screen(effects)
     assert isinstance(idle, IdleScreen) and idle.message == "Returned: Camera"
     _, effects = run([(scan(None, "GHOST-1"), T0)], settings=station)
     assert records(effects) == [] and Feedback(Signal.ERROR) in effects
     _, effects = run([(scan(CAMERA), T0)], settings=station)  # not known to be out: still taken
     assert [(r.type, r.asset, r.person) for r in records(effects)] == [
-        (EventType.RETURN, "CAM-1", None)]
+        (EventType.RETURN, "CAM-1", None)
+    ]

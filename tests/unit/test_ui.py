@@ -49,14 +49,31 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
     ),
     "cart": (
         CartScreen("Ada Lovelace", LINES, message="That code is not an equipment label"),
-        ["Ada Lovelace", "Canon C70 cinema camera", "CAM-0001", "Check out", "Return",
-         "Refused", REFUSED_REASON, "Due Wed 25 Nov 17:00", "Confirm", "Cancel", "Remove",
-         "That code is not an equipment label"],
+        [
+            "Ada Lovelace",
+            "Canon C70 cinema camera",
+            "CAM-0001",
+            "Check out",
+            "Return",
+            "Refused",
+            REFUSED_REASON,
+            "Due Wed 25 Nov 17:00",
+            "Confirm",
+            "Cancel",
+            "Remove",
+            "That code is not an equipment label",
+        ],
     ),
     "receipt": (
         ReceiptScreen("Ada Lovelace", LINES[:2]),
-        ["Ada Lovelace", "Canon C70 cinema camera", "Checked out", "Returned",
-         "Due Wed 25 Nov 17:00", "Done"],
+        [
+            "Ada Lovelace",
+            "Canon C70 cinema camera",
+            "Checked out",
+            "Returned",
+            "Due Wed 25 Nov 17:00",
+            "Done",
+        ],
     ),
     "denied": (
         DeniedScreen("Badge not recognised", "Please see staff.", offline=True),
@@ -134,8 +151,9 @@ def test_each_screen_draws_its_texts_inside_the_surface(name: str, size: tuple[i
     assert len(colours_in(surface, headline, step=1)) > 2, "the headline has no ink"
 
 
-@pytest.mark.parametrize("size", [(1024, 600), (1920, 1080), (640, 480), (480, 800)],
-                         ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize(
+    "size", [(1024, 600), (1920, 1080), (640, 480), (480, 800)], ids=lambda s: f"{s[0]}x{s[1]}"
+)
 @pytest.mark.parametrize("name", list(SCREENS))
 def test_other_panels_and_a_rotated_one_keep_the_layout(name: str, size: tuple[int, int]) -> None:
     screen, expected = SCREENS[name]
@@ -163,10 +181,14 @@ def test_clock_comes_from_the_screen_model_not_the_system() -> None:
 def test_long_names_are_cut_with_an_ellipsis_and_stay_inside(size: tuple[int, int]) -> None:
     long_name = "Extremely long equipment name " * 10
     person = "Maximiliana Wolfeschlegelsteinhausenbergerdorff-Featherstonehaugh the Third"
-    screen = CartScreen(person, (
-        CartLine("CAM-0001", long_name, LineAction.CHECKOUT, due=DUE),
-        CartLine("MIC-0007", long_name, LineAction.REFUSED, reason=long_name),
-    ), message=long_name)
+    screen = CartScreen(
+        person,
+        (
+            CartLine("CAM-0001", long_name, LineAction.CHECKOUT, due=DUE),
+            CartLine("MIC-0007", long_name, LineAction.REFUSED, reason=long_name),
+        ),
+        message=long_name,
+    )
     surface, report = render(screen, size)
 
     assert_laid_out(surface, report)
@@ -177,22 +199,24 @@ def test_long_names_are_cut_with_an_ellipsis_and_stay_inside(size: tuple[int, in
 
 def test_a_long_denial_wraps_and_stays_inside() -> None:
     reason = "Your badge has expired; please ask staff at the front desk to renew it. " * 3
-    surface, report = render(DeniedScreen("Badge expired or not recognised here", reason),
-                             (800, 480))
+    surface, report = render(
+        DeniedScreen("Badge expired or not recognised here", reason), (800, 480)
+    )
     assert_laid_out(surface, report)
     assert len(report.texts) >= 3  # the title and more than one line of reason
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_many_lines_show_the_newest_that_fit_and_count_the_rest(size: tuple[int, int]) -> None:
-    lines = tuple(CartLine(f"CAM-{i:04}", f"Camera {i}", LineAction.CHECKOUT, due=DUE)
-                  for i in range(15))
+    lines = tuple(
+        CartLine(f"CAM-{i:04}", f"Camera {i}", LineAction.CHECKOUT, due=DUE) for i in range(15)
+    )
     surface, report = render(CartScreen("Ada Lovelace", lines), size)
 
     assert_laid_out(surface, report)
     removes = [b.code for b in report.buttons if b.action == "remove"]
     assert 2 <= len(removes) < len(lines)
-    assert removes == [line.code for line in lines[-len(removes):]]
+    assert removes == [line.code for line in lines[-len(removes) :]]
     assert f"+{len(lines) - len(removes)} more" in report.strings()
     assert report.button("confirm") is not None
 
@@ -236,8 +260,17 @@ def test_hit_finds_the_button_under_a_point() -> None:
 
 
 def finger(kind: int, pos: tuple[int, int], size: tuple[int, int], finger_id: int = 0) -> None:
-    pygame.event.post(pygame.event.Event(kind, touch_id=1, finger_id=finger_id,
-                                         x=pos[0] / size[0], y=pos[1] / size[1], dx=0.0, dy=0.0))
+    pygame.event.post(
+        pygame.event.Event(
+            kind,
+            touch_id=1,
+            finger_id=finger_id,
+            x=pos[0] / size[0],
+            y=pos[1] / size[1],
+            dx=0.0,
+            dy=0.0,
+        )
+    )
 
 
 def mouse(kind: int, pos: tuple[int, int], *, touch: bool) -> None:

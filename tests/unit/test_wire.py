@@ -27,9 +27,16 @@ T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
 def event(**changes: object) -> CustodyEvent:
-    base: dict[str, object] = dict(id=uuid7(1_700_000_000_000, bytes(10)), kiosk="cage-1", seq=1,
-                                   at=T0, type=EventType.CHECKOUT, person="ada", asset="CAM-1",
-                                   due=T0 + timedelta(hours=1))
+    base: dict[str, object] = dict(
+        id=uuid7(1_700_000_000_000, bytes(10)),
+        kiosk="cage-1",
+        seq=1,
+        at=T0,
+        type=EventType.CHECKOUT,
+        person="ada",
+        asset="CAM-1",
+        due=T0 + timedelta(hours=1),
+    )
     base.update(changes)
     return CustodyEvent.model_validate(base)
 
@@ -55,9 +62,12 @@ def test_signature_ignores_key_order_and_whitespace() -> None:
 
 @pytest.mark.parametrize(
     ("payload", "error"),
-    [(b"nope", MalformedPayload), (b"[1]", MalformedPayload),
-     (b'{"v": 2, "kiosk": "cage-1"}', UnsupportedVersion),
-     (b'{"v": 1}', MalformedPayload)],
+    [
+        (b"nope", MalformedPayload),
+        (b"[1]", MalformedPayload),
+        (b'{"v": 2, "kiosk": "cage-1"}', UnsupportedVersion),
+        (b'{"v": 1}', MalformedPayload),
+    ],
 )
 def test_malformed_payloads_raise_clear_errors(payload: bytes, error: type[Exception]) -> None:
     with pytest.raises(error):
@@ -80,9 +90,12 @@ def test_timestamps_are_normalised_to_utc() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "code"),
-    [("CK1:CAM-0001", "CAM-0001"), ("ck1:cam-0001", "CAM-0001"),
-     ("https://cage.example.edu/a/CAM-0001", "CAM-0001"),
-     ("https://cage.example.edu/equipment/a/LENS.50", "LENS.50")],
+    [
+        ("CK1:CAM-0001", "CAM-0001"),
+        ("ck1:cam-0001", "CAM-0001"),
+        ("https://cage.example.edu/a/CAM-0001", "CAM-0001"),
+        ("https://cage.example.edu/equipment/a/LENS.50", "LENS.50"),
+    ],
 )
 def test_labels(raw: str, code: str) -> None:
     assert parse_label(raw) == code
@@ -90,8 +103,12 @@ def test_labels(raw: str, code: str) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "why"),
-    [("hello world", "not a Cagekeeper label"), ("https://example.com/x", "not an asset label"),
-     ("CK2:CAM-1", "newer format"), ("CK1:bad code!", "invalid asset code")],
+    [
+        ("hello world", "not a Cagekeeper label"),
+        ("https://example.com/x", "not an asset label"),
+        ("CK2:CAM-1", "newer format"),
+        ("CK1:bad code!", "invalid asset code"),
+    ],
 )
 def test_non_labels_say_why(raw: str, why: str) -> None:
     with pytest.raises(LabelError, match=why):
