@@ -76,6 +76,10 @@ class Ingest:
         except WireError as exc:
             self._quarantine(msg, kiosk, str(exc), now)
             return None
+        except Exception as exc:  # a payload must never stop ingest, whatever it holds
+            log.exception("unexpected error reading a message on %s", msg.topic)
+            self._quarantine(msg, kiosk, f"could not be read: {type(exc).__name__}", now)
+            return None
         if event.kiosk != kiosk:
             self._quarantine(
                 msg, kiosk, f"payload says kiosk {event.kiosk!r}, topic {kiosk!r}", now

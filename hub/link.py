@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import queue
 import socket
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import paho.mqtt.client as mqtt
@@ -41,7 +42,10 @@ class HubBroker:
     password: str
     topic_root: str = "cagekeeper"
     share_group: str | None = "hub"
-    client_id: str = "cagekeeper-hub"
+    # Each hub process needs its own id, or two hubs would keep disconnecting each other.
+    client_id: str = field(
+        default_factory=lambda: f"cagekeeper-hub-{socket.gethostname()}-{os.getpid()}"
+    )
     tls_ca: str | None = None
 
 
@@ -211,10 +215,13 @@ class HubLink:
     def _commit(self, batch: list[_Received]) -> None:
         try:
             acks = self.ingest.process([r.inbound for r in batch], self._now())
-        except StoreError as exc:
-            # Nothing committed and nothing acknowledged: the broker redelivers after reconnect
-            # and kiosks resend; drop the connection so that happens now.
-            log.error("commit failed, will get these events again: %s", exc)
+        except Exception as exc:
+            # Nothing committed and nothing acknowledged: kiosks send these again (and the
+            # broker redelivers after a reconnect), so the ingest thread carries on.
+            if isinstance(exc, StoreError):
+                log.error("commit failed, will get these events again: %s", exc)
+            else:
+                log.exception("ingest failed on a batch; will get these events again")
             self._client.reconnect()
             return
         for kiosk, ack_batch in acks.items():

@@ -350,7 +350,7 @@ class KioskApp:
         return screen_for(self.state, self._session_settings(), self.clock.now())
 
     def _take_replica(self, payload: bytes) -> None:
-        if self.replica.apply_snapshot(payload):
+        if self.replica.apply_snapshot(payload, self.outbox.pending_seqs()):
             log.info("replica version %s", self.replica.version)
             with self._changed:
                 self._changed.notify_all()

@@ -108,6 +108,10 @@ class Outbox:
             ).fetchall()
         return [Pending(int(s), str(i), bytes(p)) for s, i, p in rows]
 
+    def pending_seqs(self) -> set[int]:
+        with self._lock:
+            return {int(s) for (s,) in self._db.execute("SELECT seq FROM outbox")}
+
     def depth(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 
@@ -59,10 +60,16 @@ class Replica:
     def policy(self) -> ReplicaPolicy:
         return self._snapshot.policy if self._snapshot else ReplicaPolicy()
 
-    def apply_snapshot(self, payload: bytes) -> bool:
-        """Take a newer snapshot; refuse (and log) a malformed one, keeping the current one."""
+    def apply_snapshot(self, payload: bytes, unacked: Collection[int] = ()) -> bool:
+        """Take a newer snapshot; refuse (and log) a malformed one, keeping the current one.
+
+        Our own events the snapshot reflects leave the overlay, except those still waiting for
+        an ack (``unacked`` sequence numbers): with events committed out of order, a snapshot's
+        highest sequence number does not prove that every lower one is in.
+        """
         try:
-            snap = ReplicaSnapshot.model_validate(load_object(payload))
+            load_object(payload)  # version check first, for a clear error
+            snap = ReplicaSnapshot.model_validate_json(payload)
         except (WireError, ValidationError) as exc:
             log.error("ignored a malformed replica snapshot: %s", exc)
             return False
@@ -74,7 +81,13 @@ class Replica:
                 "INSERT OR REPLACE INTO snapshot(id, payload) VALUES (1, ?)", (payload,)
             )
             seen = snap.kiosk_seqs.get(self.kiosk_id, 0)
-            self._db.execute("DELETE FROM overlay WHERE seq <= ?", (seen,))
+            waiting = set(unacked)
+            done = [
+                (seq,)
+                for (seq,) in self._db.execute("SELECT seq FROM overlay WHERE seq <= ?", (seen,))
+                if seq not in waiting
+            ]
+            self._db.executemany("DELETE FROM overlay WHERE seq = ?", done)
             self._db.execute("COMMIT")
             self._load(snap)
         return True

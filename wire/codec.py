@@ -51,10 +51,15 @@ def _signed(payload: bytes, model: type[M], keys: KeyLookup) -> M:
     key = keys(kiosk)
     if key is None:
         raise UnknownKiosk(f"no signing key is known for kiosk {kiosk!r}")
-    if not verify(key, obj):
+    try:
+        authentic = verify(key, obj)
+    except UnicodeEncodeError as exc:  # a lone surrogate escape such as "\ud800"
+        raise MalformedPayload("a string holds an unpaired UTF-16 surrogate") from exc
+    if not authentic:
         raise BadSignature(f"signature check failed for a message from kiosk {kiosk!r}")
     try:
-        return model.model_validate(obj)
+        # strict: "1", 1.0 or true are not integers, and a number is not a timestamp
+        return model.model_validate_json(payload, strict=True)
     except ValidationError as exc:
         raise MalformedPayload(_explain(exc)) from exc
 

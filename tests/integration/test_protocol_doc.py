@@ -3,6 +3,7 @@ example really commits a checkout through a real broker and hub."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -12,6 +13,7 @@ from tests.harness import Cage
 from tests.mqtt_probe import Probe
 from wire import AckResult, Topics, decode_ack
 from wire.schemas import SCHEMAS, render
+from wire.signing import canonical, sign
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
@@ -73,3 +75,12 @@ def test_the_shell_example_commits_a_checkout(cage: Cage, tmp_path: Path) -> Non
         "CAM-0001",
     )
     assert cage.store.quarantined() == []
+
+
+def test_the_signing_test_vector_holds() -> None:
+    section = (DOCS / "protocol.md").read_text().split("### 6.5 Test vector")[1]
+    blocks = re.findall(r"```(?:json|sh)?\n(.*?)```", section, re.S)
+    key_hex, event_json, canonical_text, signature = (b.strip() for b in blocks[:4])
+    event = json.loads(event_json)
+    assert canonical(event).decode() == canonical_text
+    assert sign(bytes.fromhex(key_hex), event) == signature

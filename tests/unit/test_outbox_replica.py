@@ -104,7 +104,10 @@ def test_replica_overlay_until_the_hub_catches_up(tmp_path: Path) -> None:
     # after a reopen (power cut) the overlay is still there
     replica = Replica(tmp_path / "r.db", "cage-1")
     assert replica.item("CAM-1").holder == "ada"  # type: ignore[union-attr]
-    # the hub has seen seq 1 and says the camera came back meanwhile: the hub wins
-    assert replica.apply_snapshot(snapshot(7, [], {"cage-1": 1}))
+    # a snapshot reflecting seq 1 while seq 1 still waits for its ack keeps the overlay
+    assert replica.apply_snapshot(snapshot(7, [], {"cage-1": 1}), unacked={1})
+    assert replica.item("CAM-1").holder == "ada"  # type: ignore[union-attr]
+    # acked, and the hub says the camera came back meanwhile: the hub wins
+    assert replica.apply_snapshot(snapshot(8, [], {"cage-1": 1}))
     assert replica.item("CAM-1").holder is None  # type: ignore[union-attr]
     assert replica.person_by_badge("04a1b2c3") is not None

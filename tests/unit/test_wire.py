@@ -118,3 +118,15 @@ def test_non_labels_say_why(raw: str, why: str) -> None:
 def test_uuid7_is_time_ordered() -> None:
     a, b = uuid7(1_000), uuid7(2_000)
     assert a < b and a[14] == "7"
+
+
+def test_strict_types_and_broken_unicode_are_malformed_not_crashes() -> None:
+    good = json.loads(encode_event(event(), KEY))
+    for field, value in (("seq", "1"), ("seq", 1.0), ("at", 1_700_000_000)):
+        body = {**good, field: value}
+        body["sig"] = sign(KEY, body)
+        with pytest.raises(MalformedPayload, match=field):
+            decode_event(json.dumps(body).encode(), lambda _k: KEY)
+    surrogate = encode_event(event(), KEY).replace(b'"person":"ada"', b'"person":"\\ud800"')
+    with pytest.raises(MalformedPayload, match="surrogate"):
+        decode_event(surrogate, lambda _k: KEY)
