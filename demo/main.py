@@ -90,7 +90,6 @@ def scenario(cage: DemoKiosk, door: DemoKiosk, store: Store) -> None:
     """The walk-through the README describes; each step waits on what the kiosk shows."""
     from kiosk.screens import CartScreen, IdleScreen, ReceiptScreen
 
-    door_version = door.app.replica.version
     ada_badge = PEOPLE[0][2]
     _say(f"\n1. Ada taps her badge ({ada_badge}) at the cage kiosk")
     cage.tap(ada_badge)
@@ -112,7 +111,7 @@ def scenario(cage: DemoKiosk, door: DemoKiosk, store: Store) -> None:
         due = f"{item.due:%a %H:%M} UTC"
         _say(f"   {item.asset:10} {item.asset_name:28} {item.person_name:16} due {due}")
     _say("5. Later the lens comes back through the door return station")
-    door.app.wait_replica(10, newer_than=door_version)
+    door.app.wait_replica(10, until=lambda r: getattr(r.item("LENS-0001"), "holder", None))
     door.scan("CK1:LENS-0001")
     door.wait(lambda s: isinstance(s, IdleScreen) and (s.message or "").startswith("Returned"))
     _drain(door)

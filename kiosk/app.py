@@ -21,7 +21,7 @@ from kiosk.errors import DriverError, OutboxError
 from kiosk.link import BrokerSettings, KioskLink
 from kiosk.outbox import Outbox
 from kiosk.replica import Replica
-from kiosk.screens import DeniedScreen, IdleScreen, Screen
+from kiosk.screens import DeniedScreen, IdleScreen, Loan, Screen
 from kiosk.session import (
     BadgeTapped,
     Cancel,
@@ -208,7 +208,15 @@ class KioskApp:
         self._inputs.put(inp)
 
     def badge(self, uid: str) -> BadgeTapped:
-        return BadgeTapped(uid.upper(), self.replica.person_by_badge(uid))
+        person = self.replica.person_by_badge(uid)
+        loans = (
+            ()
+            if person is None
+            else tuple(
+                Loan(item.code, item.name, due) for item, due in self.replica.loans_of(person.id)
+            )
+        )
+        return BadgeTapped(uid.upper(), person, loans)
 
     def label(self, raw: str) -> LabelScanned:
         try:
@@ -355,11 +363,14 @@ class KioskApp:
             with self._changed:
                 self._changed.notify_all()
 
-    def wait_replica(self, timeout: float, newer_than: int = 0) -> int:
-        """Block until a replica snapshot newer than ``newer_than`` is in; returns its version."""
+    def wait_replica(
+        self, timeout: float, newer_than: int = 0, until: Callable[[Replica], bool] | None = None
+    ) -> int:
+        """Block until a replica snapshot newer than ``newer_than`` is in (and ``until`` holds
+        for the replica, if given); returns its version."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while self.replica.version <= newer_than:
+            while self.replica.version <= newer_than or (until and not until(self.replica)):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise TimeoutError("no replica snapshot arrived from the hub")

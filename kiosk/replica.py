@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), payload BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS overlay (
-    seq INTEGER PRIMARY KEY, type TEXT NOT NULL, asset TEXT NOT NULL, person TEXT
+    seq INTEGER PRIMARY KEY, type TEXT NOT NULL, asset TEXT NOT NULL, person TEXT, due TEXT
 );
 """
 
@@ -44,7 +44,7 @@ class Replica:
         self._people: dict[str, Person] = {}
         self._badges: dict[str, Person] = {}
         self._assets: dict[str, Item] = {}
-        self._holders: dict[str, str] = {}
+        self._holders: dict[str, tuple[str, datetime]] = {}  # asset -> (person, due)
         row = self._db.execute("SELECT payload FROM snapshot WHERE id = 1").fetchone()
         if row is not None:
             try:
@@ -97,11 +97,12 @@ class Replica:
         if event.asset is None or event.type is EventType.DENIED:
             return
         with self._lock:
+            due = event.due.isoformat() if event.due else None
             self._db.execute(
-                "INSERT OR REPLACE INTO overlay(seq, type, asset, person) VALUES (?,?,?,?)",
-                (event.seq, event.type.value, event.asset, event.person),
+                "INSERT OR REPLACE INTO overlay(seq, type, asset, person, due) VALUES (?,?,?,?,?)",
+                (event.seq, event.type.value, event.asset, event.person, due),
             )
-            self._apply_overlay_row(event.type.value, event.asset, event.person)
+            self._apply_overlay_row(event.type.value, event.asset, event.person, due)
 
     def person_by_badge(self, uid: str) -> Person | None:
         return self._badges.get(uid.upper())
@@ -110,10 +111,18 @@ class Replica:
         base = self._assets.get(code)
         if base is None:
             return None
-        return Item(base.code, base.name, base.category, base.lendable, self._holders.get(code))
+        held = self._holders.get(code)
+        holder = held[0] if held else None
+        return Item(base.code, base.name, base.category, base.lendable, holder)
 
-    def holdings_of(self, person_id: str) -> list[str]:
-        return sorted(a for a, p in self._holders.items() if p == person_id)
+    def loans_of(self, person_id: str) -> list[tuple[Item, datetime]]:
+        """What a person holds, as far as this kiosk knows, soonest due first."""
+        loans = []
+        for code, (person, due) in self._holders.items():
+            item = self._assets.get(code)
+            if person == person_id and item is not None:
+                loans.append((item, due))
+        return sorted(loans, key=lambda loan: (loan[1], loan[0].code))
 
     def snapshot_at(self) -> datetime | None:
         return self._snapshot.at if self._snapshot else None
@@ -125,14 +134,16 @@ class Replica:
             uid: self._people[p.id] for p in snap.people if p.active for uid in p.badges
         }
         self._assets = {a.code: Item(a.code, a.name, a.category, a.lendable) for a in snap.assets}
-        self._holders = {h.asset: h.person for h in snap.holdings}
-        for type_, asset, person in self._db.execute(
-            "SELECT type, asset, person FROM overlay ORDER BY seq"
+        self._holders = {h.asset: (h.person, h.due) for h in snap.holdings}
+        for type_, asset, person, due in self._db.execute(
+            "SELECT type, asset, person, due FROM overlay ORDER BY seq"
         ):
-            self._apply_overlay_row(str(type_), str(asset), person)
+            self._apply_overlay_row(str(type_), str(asset), person, due)
 
-    def _apply_overlay_row(self, type_: str, asset: str, person: str | None) -> None:
-        if type_ == EventType.CHECKOUT.value and person is not None:
-            self._holders[asset] = person
+    def _apply_overlay_row(
+        self, type_: str, asset: str, person: str | None, due: str | None
+    ) -> None:
+        if type_ == EventType.CHECKOUT.value and person is not None and due is not None:
+            self._holders[asset] = (person, datetime.fromisoformat(due))
         elif type_ == EventType.RETURN.value:
             self._holders.pop(asset, None)

@@ -23,6 +23,16 @@ class CartLine:
 
 
 @dataclass(frozen=True)
+class Loan:
+    """Something the person already holds, shown when they tap in."""
+
+    code: str
+    name: str
+    due: datetime
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
 class IdleScreen:
     kiosk_name: str
     now: datetime
@@ -36,6 +46,7 @@ class CartScreen:
     lines: tuple[CartLine, ...] = ()
     message: str | None = None
     offline: bool = False
+    loans: tuple[Loan, ...] = ()  # what they hold already, soonest due first
 
 
 @dataclass(frozen=True)

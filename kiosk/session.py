@@ -16,6 +16,7 @@ from kiosk.screens import (
     DeniedScreen,
     IdleScreen,
     LineAction,
+    Loan,
     ReceiptScreen,
     Screen,
 )
@@ -49,6 +50,7 @@ class Item:
 class BadgeTapped:
     uid: str
     person: Person | None
+    loans: tuple[Loan, ...] = ()  # what the replica says the person holds
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,7 @@ class State:
     badge: str | None = None
     session: str | None = None
     lines: tuple[CartLine, ...] = ()
+    loans: tuple[Loan, ...] = ()
     message: str | None = None
     denial: tuple[str, str] | None = None
     expires: datetime | None = None
@@ -164,7 +167,7 @@ REFUSAL_TEXT = {
 
 def screen_for(state: State, settings: Settings, now: datetime) -> Screen:
     if state.mode is Mode.CART and state.person is not None:
-        return CartScreen(state.person.name, state.lines, state.message, state.offline)
+        return CartScreen(state.person.name, state.lines, state.message, state.offline, state.loans)
     if state.mode is Mode.RECEIPT and state.person is not None:
         return ReceiptScreen(state.person.name, state.lines, state.offline)
     if state.mode is Mode.DENIED and state.denial is not None:
@@ -232,11 +235,19 @@ def _badge(
     if state.mode is Mode.CART and state.person == person:
         return _confirm(state, now, settings)  # tapping the badge again confirms
     session = f"{event.uid}-{int(now.timestamp() * 1000)}"
+    loans = tuple(replace(loan, overdue=loan.due <= now) for loan in event.loans)
+    overdue = sum(loan.overdue for loan in loans)
     started = State(
         mode=Mode.CART,
         person=person,
         badge=event.uid,
         session=session,
+        loans=loans,
+        message=(
+            f"{overdue} overdue: please bring {'it' if overdue == 1 else 'them'} back"
+            if overdue
+            else None
+        ),
         expires=now + settings.inactivity,
         offline=state.offline,
     )

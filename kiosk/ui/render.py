@@ -24,6 +24,7 @@ from kiosk.screens import (
     DeniedScreen,
     IdleScreen,
     LineAction,
+    Loan,
     ReceiptScreen,
     Screen,
 )
@@ -416,6 +417,8 @@ class Renderer:
         if s.lines:
             self._rows(s.lines, top + m, bottom, removable=True)
             return
+        if s.loans:
+            top = self._loans(s.loans, top + m, bottom)
         width = self._w - 2 * m
         height = self._paragraph_height(EMPTY_CART_HINT, theme.TITLE, width, 2)
         self._paragraph(
@@ -427,6 +430,38 @@ class Renderer:
             max_width=width,
             max_lines=2,
         )
+
+    def _loans(self, loans: tuple[Loan, ...], top: int, bottom: int) -> int:
+        """What the person already holds, as a welcome; returns where the rest may start."""
+        m = self._m
+        count = len(loans)
+        heading = self._text(
+            f"You have {count} item{'' if count == 1 else 's'} out",
+            theme.BODY,
+            theme.MUTED,
+            (m, top),
+        )
+        y = heading.bottom + m // 2
+        line_h = self._line_height(theme.BODY) + m // 3
+        room = max(1, (bottom - y - self._line_height(theme.TITLE) * 2) // line_h)
+        for loan in loans[:room]:
+            colour = theme.WARN if loan.overdue else theme.TEXT
+            due = ("OVERDUE · " if loan.overdue else "") + format_due(loan.due, self.tz)
+            name_w = (self._w - 2 * m) * 11 // 20
+            self._text(loan.name, theme.BODY, colour, (m, y), "topleft", name_w - m)
+            self._text(
+                due,
+                theme.SMALL,
+                colour,
+                (m + name_w, y + m // 4),
+                "topleft",
+                self._w - 2 * m - name_w,
+            )
+            y += line_h
+        if count > room:
+            self._text(f"+{count - room} more", theme.SMALL, theme.MUTED, (m, y))
+            y += self._line_height(theme.SMALL)
+        return y
 
     def _receipt(self, s: ReceiptScreen) -> None:
         self.surface.fill(theme.BACKGROUND)

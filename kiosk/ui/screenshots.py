@@ -14,6 +14,7 @@ from kiosk.screens import (
     DeniedScreen,
     IdleScreen,
     LineAction,
+    Loan,
     ReceiptScreen,
     Screen,
 )
@@ -29,6 +30,14 @@ LINES = (
 SAMPLES: dict[str, Screen] = {
     "idle": IdleScreen("Film cage, Building 4", NOW),
     "idle-offline": IdleScreen("Film cage, Building 4", NOW, offline=True),
+    "welcome": CartScreen(
+        "Ada Lovelace",
+        message="1 overdue: please bring it back",
+        loans=(
+            Loan("AUD-0001", "Zoom F6 field recorder", NOW - timedelta(hours=20), overdue=True),
+            Loan("TRI-0001", "Sachtler tripod", NOW + timedelta(hours=30)),
+        ),
+    ),
     "cart": CartScreen("Ada Lovelace", LINES),
     "receipt": ReceiptScreen("Ada Lovelace", LINES[:2]),
     "denied": DeniedScreen("Badge not recognised", "Please ask staff to register your badge."),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from kiosk.screens import ReceiptScreen
-from kiosk.session import Confirm
+from kiosk.screens import CartScreen, ReceiptScreen
+from kiosk.session import Cancel, Confirm
 from tests.harness import Cage
 
 
@@ -24,3 +24,20 @@ def test_checkout_is_committed_and_acknowledged(cage: Cage) -> None:
     ]
     assert rows[0].due == cage.clock.now() + timedelta(hours=48)
     assert [(i.asset, i.person) for i in cage.store.items_out()] == [("CAM-0001", "ada")]
+
+
+def test_next_tap_welcomes_with_what_the_person_holds(cage: Cage) -> None:
+    kiosk = cage.kiosk("cage-1")
+    kiosk.wait_replica(10)
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(kiosk.label("CK1:LENS-0001"))
+    kiosk.submit(Confirm())
+    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
+    cage.clock.advance(73 * 3600)  # the lens was due after 72 hours
+    kiosk.submit(Cancel())
+    kiosk.wait_for_screen(lambda s: not isinstance(s, ReceiptScreen), 5)
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    welcome = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen), 5)
+    assert isinstance(welcome, CartScreen)
+    assert [(loan.code, loan.overdue) for loan in welcome.loans] == [("LENS-0001", True)]
+    assert welcome.message == "1 overdue: please bring it back"

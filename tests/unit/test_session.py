@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, LineAction, ReceiptScreen
+from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, LineAction, Loan, ReceiptScreen
 from kiosk.session import (
     BadgeTapped,
     Cancel,
@@ -204,3 +204,15 @@ def test_return_station_returns_on_scan_without_badge() -> None:
     assert [(r.type, r.asset, r.person) for r in records(effects)] == [
         (EventType.RETURN, "CAM-1", None)
     ]
+
+
+def test_welcome_lists_loans_and_warns_about_overdue_ones() -> None:
+    loans = (
+        Loan("AUD-1", "Recorder", T0 - timedelta(hours=1)),
+        Loan("TRI-1", "Tripod", T0 + timedelta(hours=5)),
+    )
+    _, effects = run([(BadgeTapped("04A1", ADA, loans), T0)])
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen)
+    assert [(loan.code, loan.overdue) for loan in cart.loans] == [("AUD-1", True), ("TRI-1", False)]
+    assert cart.message == "1 overdue: please bring it back"

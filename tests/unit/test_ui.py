@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pygame
@@ -24,6 +24,7 @@ from kiosk.screens import (
     DeniedScreen,
     IdleScreen,
     LineAction,
+    Loan,
     ReceiptScreen,
     Screen,
 )
@@ -396,3 +397,21 @@ def test_offscreen_displays_draw_without_taking_the_screen(tmp_path: Path) -> No
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1280, 720)])
+def test_welcome_shows_loans_inside_the_screen(size: tuple[int, int]) -> None:
+    display = Display()
+    display.open(size=size, fullscreen=False, offscreen=True)
+    start = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    loans = (
+        Loan("AUD-1", "Zoom F6 field recorder", start, overdue=True),
+        Loan("TRI-1", "Sachtler tripod", start + timedelta(days=1)),
+    )
+    report = display.show(
+        CartScreen("Ada Lovelace", loans=loans, message="1 overdue: please bring it back")
+    )
+    drawn = " ".join(report.strings())
+    assert "You have 2 items out" in drawn and "Sachtler tripod" in drawn and "OVERDUE" in drawn
+    assert all(pygame.Rect(0, 0, *size).contains(rect) for _, rect in report.texts)
+    display.close()
