@@ -25,6 +25,7 @@ from hub.web.auth import create_user
 from kiosk.app import AppSettings, Devices, KioskApp
 from kiosk.clock import SystemClock
 from kiosk.link import BrokerSettings
+from kiosk.replica import Replica
 from kiosk.screens import Screen
 from kiosk.session import Cancel, Confirm, Profile, Settings
 
@@ -111,7 +112,7 @@ def scenario(cage: DemoKiosk, door: DemoKiosk, store: Store) -> None:
         due = f"{item.due:%a %H:%M} UTC"
         _say(f"   {item.asset:10} {item.asset_name:28} {item.person_name:16} due {due}")
     _say("5. Later the lens comes back through the door return station")
-    door.app.wait_replica(10, until=lambda r: getattr(r.item("LENS-0001"), "holder", None))
+    door.app.wait_replica(10, until=lambda r: _holder(r, "LENS-0001") is not None)
     door.scan("CK1:LENS-0001")
     door.wait(lambda s: isinstance(s, IdleScreen) and (s.message or "").startswith("Returned"))
     _drain(door)
@@ -126,6 +127,11 @@ def scenario(cage: DemoKiosk, door: DemoKiosk, store: Store) -> None:
     assert isinstance(cart, CartScreen)
     _say(f"   kiosk says: {cart.lines[0].name}: {cart.lines[0].reason}")
     cage.app.submit(Cancel())
+
+
+def _holder(replica: Replica, code: str) -> str | None:
+    item = replica.item(code)
+    return item.holder if item else None
 
 
 def _drain(kiosk: DemoKiosk) -> None:
