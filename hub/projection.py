@@ -7,10 +7,10 @@ event time and is reported as a conflict, so nothing is silently dropped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from wire import CustodyEvent, EventType
+from wire import CustodyEvent, EventType, ReturnCondition
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,24 @@ class Change:
     holding: Holding | None  # the new holding, or None if the asset is now free
     touched: bool  # False: the event does not change custody (a denial, a stale event)
     conflict: str | None = None
+    status: str | None = None  # the asset's new status, if it changes
+
+
+PROBLEMS = (ReturnCondition.DAMAGED, ReturnCondition.MISSING_PART)
 
 
 def apply(current: Holding | None, event: CustodyEvent) -> Change:
+    """The custody change; a return reported damaged or incomplete also sends the item to
+    maintenance, out of circulation, whoever held it."""
+    change = _custody(current, event)
+    if event.type is EventType.RETURN and event.condition in PROBLEMS:
+        return replace(change, status="maintenance")
+    if change.touched:
+        return replace(change, status="out" if change.holding is not None else "available")
+    return change
+
+
+def _custody(current: Holding | None, event: CustodyEvent) -> Change:
     if event.asset is None or event.type is EventType.DENIED:
         return Change(asset=event.asset, holding=current, touched=False)
     if event.type is EventType.CHECKOUT:

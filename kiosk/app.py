@@ -27,6 +27,7 @@ from kiosk.session import (
     Cancel,
     Confirm,
     ConnectivityChanged,
+    CycleCondition,
     Effect,
     Feedback,
     Input,
@@ -243,6 +244,8 @@ class KioskApp:
                 self.handle(Cancel())
             case "remove" if action.code:
                 self.handle(RemoveItem(action.code))
+            case "condition" if action.code:
+                self.handle(CycleCondition(action.code))
             case "quit":
                 self._stop.set()
 
@@ -304,6 +307,7 @@ class KioskApp:
             "due": rec.due,
             "reason": rec.reason,
             "detail": rec.detail,
+            "condition": rec.condition,
         }
         event = self.outbox.append(fields, self.clock.now())
         self.replica.record_local(event)

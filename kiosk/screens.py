@@ -20,6 +20,7 @@ class CartLine:
     action: LineAction
     reason: str | None = None  # a sentence the student can act on, for refused lines
     due: datetime | None = None
+    condition: str = "ok"  # for returns: "ok", "damaged" or "missing_part" (one touch cycles)
 
 
 @dataclass(frozen=True)

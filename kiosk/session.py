@@ -20,7 +20,7 @@ from kiosk.screens import (
     ReceiptScreen,
     Screen,
 )
-from wire import DenialReason, EventType, ReplicaPolicy
+from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
 
 
 class Profile(StrEnum):
@@ -77,6 +77,13 @@ class RemoveItem:
 
 
 @dataclass(frozen=True)
+class CycleCondition:
+    """A touch on a return line's condition: OK -> damaged -> missing part -> OK."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class Tick:
     pass
 
@@ -86,7 +93,16 @@ class ConnectivityChanged:
     online: bool
 
 
-Input = BadgeTapped | LabelScanned | Confirm | Cancel | RemoveItem | Tick | ConnectivityChanged
+Input = (
+    BadgeTapped
+    | LabelScanned
+    | Confirm
+    | Cancel
+    | RemoveItem
+    | CycleCondition
+    | Tick
+    | ConnectivityChanged
+)
 
 
 # effects -----------------------------------------------------------------------------------
@@ -120,6 +136,7 @@ class Record:
     due: datetime | None = None
     reason: DenialReason | None = None
     detail: str | None = None
+    condition: ReturnCondition | None = None
 
 
 Effect = Show | Feedback | Record
@@ -208,9 +225,26 @@ def _dispatch(
                 return state, []
             lines = tuple(line for line in state.lines if line.code != code)
             return replace(state, lines=lines, message=None, expires=now + settings.inactivity), []
+        case CycleCondition(code=code):
+            if state.mode is not Mode.CART:
+                return state, []
+            lines = tuple(
+                replace(line, condition=_NEXT_CONDITION[line.condition])
+                if line.code == code and line.action is LineAction.RETURN
+                else line
+                for line in state.lines
+            )
+            return replace(state, lines=lines, expires=now + settings.inactivity), []
         case Confirm():
             return _confirm(state, now, settings)
     return state, []
+
+
+_NEXT_CONDITION = {
+    ReturnCondition.OK.value: ReturnCondition.DAMAGED.value,
+    ReturnCondition.DAMAGED.value: ReturnCondition.MISSING_PART.value,
+    ReturnCondition.MISSING_PART.value: ReturnCondition.OK.value,
+}
 
 
 def _idle(state: State, message: str | None = None) -> State:
@@ -329,6 +363,7 @@ def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, li
                 person=state.person.id,
                 asset=line.code,
                 due=line.due,
+                condition=ReturnCondition(line.condition) if kind is EventType.RETURN else None,
             )
         )
     effects.append(Feedback(Signal.DONE))

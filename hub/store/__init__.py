@@ -229,6 +229,10 @@ class Store:
                     detected_at=now, asset=ev.asset, event_id=ev.id, detail=change.conflict
                 )
             )
+        if change.status is not None:
+            conn.execute(
+                update(assets).where(assets.c.code == ev.asset).values(status=change.status)
+            )
         if not change.touched:
             return
         conn.execute(holdings.delete().where(holdings.c.asset == ev.asset))
@@ -244,8 +248,6 @@ class Store:
                     event_id=h.event_id,
                 )
             )
-        status = "out" if change.holding is not None else "available"
-        conn.execute(update(assets).where(assets.c.code == ev.asset).values(status=status))
 
     def quarantine(
         self, topic: str, kiosk: str | None, error: str, payload: bytes, now: datetime

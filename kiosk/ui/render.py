@@ -75,6 +75,9 @@ class RenderReport:
         return [text for text, _ in self.texts]
 
 
+# A return line's one-touch problem report; each touch moves to the next.
+CONDITION_LABELS = {"ok": "Condition OK", "damaged": "Damaged", "missing_part": "Part missing"}
+
 _CART_TAGS: dict[LineAction, tuple[str, Colour]] = {
     LineAction.CHECKOUT: ("Check out", theme.CHECKOUT_FILL),
     LineAction.RETURN: ("Return", theme.RETURN_FILL),
@@ -336,6 +339,20 @@ class Renderer:
                 code=line.code,
             )
             right = remove.left - pad
+            if line.action is LineAction.RETURN:
+                report = pygame.Rect(0, 0, round(self._w * theme.REMOVE_WIDTH * 1.45), height)
+                report.midright = (right, rect.centery)
+                problem = line.condition != "ok"
+                self._button(
+                    CONDITION_LABELS.get(line.condition, line.condition),
+                    "condition",
+                    report,
+                    theme.REFUSED_FILL if problem else theme.BACKGROUND,
+                    role=theme.SMALL,
+                    outline=None if problem else theme.PANEL_EDGE,
+                    code=line.code,
+                )
+                right = report.left - pad
         x = tag.right + 2 * pad
         width = right - pad - x
         name_h = self._line_height(theme.BODY)

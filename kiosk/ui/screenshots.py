@@ -24,7 +24,7 @@ NOW = datetime(2026, 11, 23, 16, 5, tzinfo=UTC)
 DUE = NOW + timedelta(hours=48)
 LINES = (
     CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.CHECKOUT, due=DUE),
-    CartLine("LENS-0001", "Zeiss CP.3 50mm", LineAction.RETURN),
+    CartLine("LENS-0001", "Zeiss CP.3 50mm", LineAction.RETURN, condition="damaged"),
     CartLine("CAM-0002", "Sony FX3 camera", LineAction.REFUSED, "Checked out to someone else"),
 )
 SAMPLES: dict[str, Screen] = {

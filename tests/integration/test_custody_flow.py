@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kiosk.screens import CartScreen, ReceiptScreen
-from kiosk.session import Cancel, Confirm
+from kiosk.session import Cancel, Confirm, CycleCondition
 from tests.harness import Cage
 
 
@@ -41,3 +41,30 @@ def test_next_tap_welcomes_with_what_the_person_holds(cage: Cage) -> None:
     assert isinstance(welcome, CartScreen)
     assert [(loan.code, loan.overdue) for loan in welcome.loans] == [("LENS-0001", True)]
     assert welcome.message == "1 overdue: please bring it back"
+
+
+def test_a_damaged_return_takes_the_item_out_of_circulation(cage: Cage) -> None:
+    kiosk = cage.kiosk("cage-1")
+    kiosk.wait_replica(10)
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(kiosk.label("CK1:CAM-0002"))
+    kiosk.submit(Confirm())
+    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
+    kiosk.submit(Cancel())
+    kiosk.wait_for_screen(lambda s: not isinstance(s, ReceiptScreen), 5)
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(kiosk.label("CK1:CAM-0002"))  # Ada brings it back, broken
+    kiosk.submit(CycleCondition("CAM-0002"))
+    kiosk.submit(Confirm())
+    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
+    assert kiosk.link is not None and kiosk.link.wait_drained(10)
+    kiosk.wait_replica(10, until=lambda r: not getattr(r.item("CAM-0002"), "lendable", True))
+
+    kiosk.submit(Cancel())
+    kiosk.submit(kiosk.badge("04112233445566"))  # Grace wants it next: refused
+    kiosk.submit(kiosk.label("CK1:CAM-0002"))
+    cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and bool(s.lines), 5)
+    assert isinstance(cart, CartScreen)
+    assert cart.lines[0].reason == "Not available for loan"
+    row = cage.store.ledger_rows()[1]
+    assert (row.type, row.asset) == ("return", "CAM-0002")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from hub.projection import Holding, apply
-from wire import CustodyEvent, DenialReason, EventType
+from wire import CustodyEvent, DenialReason, EventType, ReturnCondition
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -56,3 +56,20 @@ def test_stale_return_does_not_end_a_newer_loan() -> None:
     held = Holding("CAM-1", "grace", T0, T0 + timedelta(hours=1), "cage-2", "x")
     stale = apply(held, ev(4, EventType.RETURN, at=T0 - timedelta(minutes=1)))
     assert stale.holding == held and not stale.touched
+
+
+def test_a_damaged_return_sends_the_item_to_maintenance() -> None:
+    held = apply(None, ev(1, EventType.CHECKOUT))
+    assert held.status == "out"
+    damaged = CustodyEvent(
+        id="01890000-0000-7000-8000-000000000009",
+        kiosk="cage-1",
+        seq=9,
+        at=T0 + timedelta(hours=1),
+        type=EventType.RETURN,
+        asset="CAM-1",
+        condition=ReturnCondition.DAMAGED,
+    )
+    back = apply(held.holding, damaged)
+    assert back.holding is None and back.status == "maintenance"
+    assert apply(None, ev(5, EventType.DENIED)).status is None

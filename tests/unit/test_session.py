@@ -10,6 +10,7 @@ from kiosk.session import (
     Cancel,
     Confirm,
     ConnectivityChanged,
+    CycleCondition,
     Effect,
     Feedback,
     Input,
@@ -26,7 +27,7 @@ from kiosk.session import (
     Tick,
     step,
 )
-from wire import DenialReason, EventType, ReplicaPolicy
+from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ADA = Person("ada", "Ada Lovelace")
@@ -216,3 +217,18 @@ def test_welcome_lists_loans_and_warns_about_overdue_ones() -> None:
     assert isinstance(cart, CartScreen)
     assert [(loan.code, loan.overdue) for loan in cart.loans] == [("AUD-1", True), ("TRI-1", False)]
     assert cart.message == "1 overdue: please bring it back"
+
+
+def test_one_touch_reports_a_problem_with_a_return() -> None:
+    held = Item("CAM-1", "Camera", "camera", holder="ada")
+    state, _ = run([(BadgeTapped("04A1", ADA), T0), (scan(held), T0), (scan(LENS), T0)])
+    for expected in ("damaged", "missing_part", "ok", "damaged"):
+        state, effects = step(state, CycleCondition("CAM-1"), T0, SETTINGS)
+        cart = last_screen(effects)
+        assert isinstance(cart, CartScreen) and cart.lines[0].condition == expected
+    state, _ = step(state, CycleCondition("LENS-1"), T0, SETTINGS)  # a checkout has none
+    _, effects = step(state, Confirm(), T0, SETTINGS)
+    assert [(r.type, r.asset, r.condition) for r in records(effects)] == [
+        (EventType.RETURN, "CAM-1", ReturnCondition.DAMAGED),
+        (EventType.CHECKOUT, "LENS-1", None),
+    ]

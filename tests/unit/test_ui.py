@@ -84,7 +84,9 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
 BUTTONS = {
     "idle": set(),
     "idle-offline": set(),
-    "cart": {("cancel", None), ("confirm", None)} | {("remove", line.code) for line in LINES},
+    "cart": {("cancel", None), ("confirm", None)}
+    | {("remove", line.code) for line in LINES}
+    | {("condition", line.code) for line in LINES if line.action is LineAction.RETURN},
     "receipt": {("done", None)},
     "denied": set(),
 }
@@ -414,4 +416,15 @@ def test_welcome_shows_loans_inside_the_screen(size: tuple[int, int]) -> None:
     drawn = " ".join(report.strings())
     assert "You have 2 items out" in drawn and "Sachtler tripod" in drawn and "OVERDUE" in drawn
     assert all(pygame.Rect(0, 0, *size).contains(rect) for _, rect in report.texts)
+    display.close()
+
+
+def test_a_return_line_has_a_one_touch_condition_button() -> None:
+    display = Display()
+    display.open(size=(800, 480), fullscreen=False, offscreen=True)
+    line = CartLine("LENS-0001", "Zeiss 50mm", LineAction.RETURN, condition="missing_part")
+    report = display.show(CartScreen("Ada Lovelace", (line,)))
+    button = report.button("condition", "LENS-0001")
+    assert button is not None and "Part missing" in report.strings()
+    assert report.hit(button.rect.center) == button
     display.close()
