@@ -181,11 +181,12 @@ def person() -> None:
 @click.argument("person_id")
 @click.argument("name")
 @click.option("--badge", "badges", multiple=True, help="Badge UID in hex (repeatable).")
+@click.option("--staff", is_flag=True, help="May unlock the cage door at kiosks.")
 @pass_ctx
-def person_add(ctx: _Ctx, person_id: str, name: str, badges: tuple[str, ...]) -> None:
+def person_add(ctx: _Ctx, person_id: str, name: str, badges: tuple[str, ...], staff: bool) -> None:
     store = ctx.store()
     try:
-        store.add_person(person_id, name, badges)
+        store.add_person(person_id, name, badges, staff=staff)
     finally:
         store.close()
     click.echo(f"person {person_id} added")

@@ -27,7 +27,11 @@ def build_snapshot(
         at=now,
         people=[
             ReplicaPerson(
-                id=p["id"], name=p["name"], badges=sorted(badges[p["id"]]), active=bool(p["active"])
+                id=p["id"],
+                name=p["name"],
+                badges=sorted(badges[p["id"]]),
+                active=bool(p["active"]),
+                staff=bool(p["staff"]),
             )
             for p in rows["people"]
         ],

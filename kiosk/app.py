@@ -40,6 +40,8 @@ from kiosk.session import (
     Signal,
     State,
     Tick,
+    Unlock,
+    UnlockDoor,
     screen_for,
     step,
 )
@@ -61,6 +63,19 @@ class CodeSource(Protocol):
 class Indicator(Protocol):
     def show(self, pattern: str) -> None: ...
     def beep(self, tone: str) -> None: ...
+    def stop_alarm(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class DoorControl(Protocol):
+    def unlock(self, seconds: float) -> None: ...
+    def tick(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class DoorMonitor(Protocol):
+    @property
+    def held_open(self) -> bool: ...
     def close(self) -> None: ...
 
 
@@ -85,6 +100,8 @@ class Devices:
     codes: CodeSource | None = None
     indicator: Indicator | None = None
     display: ScreenDevice | None = None
+    door: DoorControl | None = None
+    door_sensor: DoorMonitor | None = None
     extra_closers: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -123,6 +140,7 @@ class KioskApp:
         self._threads: list[threading.Thread] = []
         self._started_at = clock.monotonic()
         self.on_screen: Callable[[Screen], None] | None = None
+        self._alarming = False
         self.link: KioskLink | None = None
         if settings.broker is not None:
             self.link = KioskLink(
@@ -172,9 +190,25 @@ class KioskApp:
                 last_tick = mono
                 self.handle(Tick())
                 self._refresh_idle_clock()
+                self._watch_door()
             if self.link is not None and mono - last_status >= self.settings.status_interval:
                 last_status = mono
                 self.link.publish_status()
+
+    def _watch_door(self) -> None:
+        """Relock on time, and sound the alarm while the door is held open too long."""
+        if self.devices.door is not None:
+            self.devices.door.tick()
+        sensor, indicator = self.devices.door_sensor, self.devices.indicator
+        if sensor is None or indicator is None:
+            return
+        if sensor.held_open and not self._alarming:
+            log.warning("the cage door is held open")
+            indicator.beep("alarm")
+            self._alarming = True
+        elif not sensor.held_open and self._alarming:
+            indicator.stop_alarm()
+            self._alarming = False
 
     def _refresh_idle_clock(self) -> None:
         """The idle screen shows the time: redraw it when the minute changes."""
@@ -198,6 +232,9 @@ class KioskApp:
             self.devices.indicator.close()
         if self.devices.display is not None:
             self.devices.display.close()
+        for door in (self.devices.door, self.devices.door_sensor):
+            if door is not None:
+                door.close()  # the lock closes locked
         for closer in self.devices.extra_closers:
             closer()
         self.outbox.close()
@@ -246,6 +283,8 @@ class KioskApp:
                 self.handle(RemoveItem(action.code))
             case "condition" if action.code:
                 self.handle(CycleCondition(action.code))
+            case "unlock":
+                self.handle(UnlockDoor())
             case "quit":
                 self._stop.set()
 
@@ -292,6 +331,11 @@ class KioskApp:
         for effect in effects:
             if isinstance(effect, Show):
                 self._show(effect.screen)
+            elif isinstance(effect, Unlock):
+                if self.devices.door is not None:
+                    self.devices.door.unlock(effect.seconds)
+                else:
+                    log.warning("door unlock asked for, but no door lock is fitted")
             elif isinstance(effect, Feedback) and self.devices.indicator is not None:
                 pattern, tone = _SIGNALS[effect.signal]
                 self.devices.indicator.show(pattern)

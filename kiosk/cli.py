@@ -26,6 +26,7 @@ def app_settings(cfg: KioskConfig) -> AppSettings:
             profile=cfg.kiosk.profile,
             inactivity=timedelta(seconds=cfg.session.inactivity_s),
             linger=timedelta(seconds=cfg.session.linger_s),
+            unlock_seconds=cfg.drivers.gpio.unlock_s,
         ),
         data_dir=cfg.kiosk.data_dir,
         key=cfg.signing_key(),

@@ -61,6 +61,8 @@ class GpioSection(_Section):
     door_sensor: int | None = None
     button: int | None = None
     relay_active_high: bool = True
+    unlock_s: float = Field(default=5, gt=0, le=120)  # how long a staff badge opens the door
+    held_open_s: float = Field(default=30, gt=0)  # door open longer than this: alarm
 
 
 class DisplaySection(_Section):

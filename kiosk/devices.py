@@ -12,7 +12,6 @@ from typing import Any
 from kiosk.app import Devices
 from kiosk.clock import Clock
 from kiosk.config import KioskConfig
-from kiosk.errors import DriverError
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +24,10 @@ def build_devices(cfg: KioskConfig, clock: Clock) -> Devices:
     if d.camera.enabled:
         devices.codes = _try("camera", lambda: _scanner(cfg))
     if d.gpio.enabled:
-        devices.indicator = _try("LEDs and buzzer", lambda: _indicator(cfg))
+        factory = _pin_factory(cfg)
+        devices.indicator = _try("LEDs and buzzer", lambda: _indicator(cfg, factory))
+        devices.door = _try("door lock", lambda: _door(cfg, factory, clock))
+        devices.door_sensor = _try("door sensor", lambda: _door_sensor(cfg, factory, clock))
     if d.display.enabled:
         devices.display = _try("display", lambda: _display(cfg))
     return devices
@@ -34,7 +36,7 @@ def build_devices(cfg: KioskConfig, clock: Clock) -> Devices:
 def _try(what: str, make: Any) -> Any:
     try:
         return make()
-    except DriverError as exc:
+    except Exception as exc:  # DriverError, gpiozero's pin errors, pygame's: report, go on
         log.error("%s not available, running without it: %s", what, exc)
         return None
 
@@ -59,25 +61,43 @@ def _scanner(cfg: KioskConfig) -> Any:
     return QrScanner(open_camera(), size=(c.width, c.height))
 
 
-def _indicator(cfg: KioskConfig) -> Any:
+def _pin_factory(cfg: KioskConfig) -> Any:
+    """gpiozero's own pin factory on a Pi; mock pins in simulation."""
+    if not cfg.drivers.simulate:
+        return None
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    return MockFactory(pin_class=MockPWMPin)
+
+
+def _indicator(cfg: KioskConfig, factory: Any) -> Any:
     from kiosk.drivers.gpio import Feedback, GpioPins
 
     g = cfg.drivers.gpio
-    pins = GpioPins(
-        green_led=g.green_led,
-        red_led=g.red_led,
-        buzzer=g.buzzer,
-        lock_relay=g.lock_relay,
-        door_sensor=g.door_sensor,
-        button=g.button,
-        relay_active_high=g.relay_active_high,
-    )
-    factory = None
-    if cfg.drivers.simulate:
-        from gpiozero.pins.mock import MockFactory, MockPWMPin
-
-        factory = MockFactory(pin_class=MockPWMPin)
+    pins = GpioPins(green_led=g.green_led, red_led=g.red_led, buzzer=g.buzzer)
     return Feedback(pins, pin_factory=factory)
+
+
+def _door(cfg: KioskConfig, factory: Any, clock: Clock) -> Any:
+    from kiosk.drivers.gpio import DoorLock
+
+    g = cfg.drivers.gpio
+    if g.lock_relay is None:
+        return None
+    return DoorLock(
+        g.lock_relay, pin_factory=factory, active_high=g.relay_active_high, clock=clock.monotonic
+    )
+
+
+def _door_sensor(cfg: KioskConfig, factory: Any, clock: Clock) -> Any:
+    from kiosk.drivers.gpio import DoorSensor
+
+    g = cfg.drivers.gpio
+    if g.door_sensor is None:
+        return None
+    return DoorSensor(
+        g.door_sensor, pin_factory=factory, clock=clock.monotonic, held_open_after=g.held_open_s
+    )
 
 
 def _display(cfg: KioskConfig) -> Any:

@@ -48,6 +48,7 @@ class CartScreen:
     message: str | None = None
     offline: bool = False
     loans: tuple[Loan, ...] = ()  # what they hold already, soonest due first
+    staff: bool = False  # staff see an "Unlock door" button
 
 
 @dataclass(frozen=True)

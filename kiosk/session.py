@@ -32,6 +32,7 @@ class Profile(StrEnum):
 class Person:
     id: str
     name: str
+    staff: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ class CycleCondition:
 
 
 @dataclass(frozen=True)
+class UnlockDoor:
+    """Staff asked for the cage door from their session's screen."""
+
+
+@dataclass(frozen=True)
 class Tick:
     pass
 
@@ -100,6 +106,7 @@ Input = (
     | Cancel
     | RemoveItem
     | CycleCondition
+    | UnlockDoor
     | Tick
     | ConnectivityChanged
 )
@@ -139,7 +146,14 @@ class Record:
     condition: ReturnCondition | None = None
 
 
-Effect = Show | Feedback | Record
+@dataclass(frozen=True)
+class Unlock:
+    """Energise the door-lock relay for ``seconds``; it relocks by itself."""
+
+    seconds: float
+
+
+Effect = Show | Feedback | Record | Unlock
 
 
 # state -------------------------------------------------------------------------------------
@@ -158,6 +172,7 @@ class Settings:
     profile: Profile = Profile.CAGE
     inactivity: timedelta = timedelta(seconds=60)
     linger: timedelta = timedelta(seconds=8)  # how long a receipt or denial stays up
+    unlock_seconds: float = 5.0
     policy: ReplicaPolicy = field(default_factory=ReplicaPolicy)
 
 
@@ -184,7 +199,14 @@ REFUSAL_TEXT = {
 
 def screen_for(state: State, settings: Settings, now: datetime) -> Screen:
     if state.mode is Mode.CART and state.person is not None:
-        return CartScreen(state.person.name, state.lines, state.message, state.offline, state.loans)
+        return CartScreen(
+            state.person.name,
+            state.lines,
+            state.message,
+            state.offline,
+            state.loans,
+            staff=state.person.staff,
+        )
     if state.mode is Mode.RECEIPT and state.person is not None:
         return ReceiptScreen(state.person.name, state.lines, state.offline)
     if state.mode is Mode.DENIED and state.denial is not None:
@@ -235,9 +257,24 @@ def _dispatch(
                 for line in state.lines
             )
             return replace(state, lines=lines, expires=now + settings.inactivity), []
+        case UnlockDoor():
+            if state.mode is not Mode.CART or state.person is None or not state.person.staff:
+                return state, []
+            return _unlock(state, state.person, state.badge, now, settings)
         case Confirm():
             return _confirm(state, now, settings)
     return state, []
+
+
+def _unlock(
+    state: State, person: Person, badge: str | None, now: datetime, settings: Settings
+) -> tuple[State, list[Effect]]:
+    rec = Record(EventType.DOOR_UNLOCKED, session=state.session, badge=badge, person=person.id)
+    return replace(state, message="Door unlocked", expires=now + settings.linger), [
+        rec,
+        Unlock(settings.unlock_seconds),
+        Feedback(Signal.OK),
+    ]
 
 
 _NEXT_CONDITION = {
@@ -254,9 +291,14 @@ def _idle(state: State, message: str | None = None) -> State:
 def _badge(
     state: State, event: BadgeTapped, now: datetime, settings: Settings
 ) -> tuple[State, list[Effect]]:
-    if settings.profile is Profile.STATION:
-        return state, []
     person = event.person
+    if settings.profile is Profile.STATION:
+        if person is not None and person.staff:
+            return _unlock(_idle(state), person, event.uid, now, settings)
+        text = "No badge needed: show each item's label to return it"
+        return replace(_idle(state), message=text, expires=now + settings.linger), [
+            Feedback(Signal.ERROR)
+        ]
     if person is None:
         denied = replace(
             _idle(state),

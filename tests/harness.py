@@ -20,6 +20,7 @@ PEOPLE = {
     "ada": ("Ada Lovelace", "04A1B2C3"),
     "grace": ("Grace Hopper", "04112233445566"),
 }
+STAFF_BADGE = "0A0B0C0D"
 ASSETS = {
     "CAM-0001": ("Canon C70 cinema camera", "camera"),
     "CAM-0002": ("Sony FX3 camera", "camera"),
@@ -40,6 +41,7 @@ class Cage:
         self.kiosks: list[KioskApp] = []
         for pid, (name, badge) in PEOPLE.items():
             self.store.add_person(pid, name, [badge])
+        self.store.add_person("sam", "Sam Staff", [STAFF_BADGE], staff=True)
         for code, (name, category) in ASSETS.items():
             self.store.add_asset(code, name, category)
         for category, hours in LOAN_HOURS.items():

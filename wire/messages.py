@@ -42,6 +42,7 @@ class EventType(StrEnum):
     CHECKOUT = "checkout"
     RETURN = "return"
     DENIED = "denied"
+    DOOR_UNLOCKED = "door_unlocked"  # a staff badge opened the cage door
 
 
 class DenialReason(StrEnum):
@@ -91,6 +92,8 @@ class CustodyEvent(_Message):
             missing = [f for f in ("asset",) if getattr(self, f) is None]
         elif self.type is EventType.DENIED:
             missing = [f for f in ("reason",) if getattr(self, f) is None]
+        elif self.type is EventType.DOOR_UNLOCKED:
+            missing = [f for f in ("person",) if getattr(self, f) is None]
         if missing:
             raise ValueError(f"a {self.type.value} event needs {', '.join(missing)}")
         return self
@@ -151,6 +154,7 @@ class ReplicaPerson(_FromHub):
     name: str
     badges: list[Uid]
     active: bool = True
+    staff: bool = False  # may unlock the cage door
 
 
 class ReplicaAsset(_FromHub):

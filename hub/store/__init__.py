@@ -122,10 +122,14 @@ class Store:
 
     # registry -----------------------------------------------------------------------------
 
-    def add_person(self, person_id: str, name: str, badge_uids: Iterable[str] = ()) -> None:
+    def add_person(
+        self, person_id: str, name: str, badge_uids: Iterable[str] = (), staff: bool = False
+    ) -> None:
         try:
             with self._tx() as conn:
-                conn.execute(insert(people).values(id=person_id, name=name, active=True))
+                conn.execute(
+                    insert(people).values(id=person_id, name=name, active=True, staff=staff)
+                )
                 for uid in badge_uids:
                     conn.execute(insert(badges).values(uid=uid.upper(), person_id=person_id))
         except IntegrityError as exc:

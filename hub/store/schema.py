@@ -53,6 +53,7 @@ people = Table(
     Column("name", String(200), nullable=False),
     Column("email", String(200)),
     Column("active", Boolean, nullable=False, default=True),
+    Column("staff", Boolean, nullable=False, default=False, server_default="0"),
 )
 
 badges = Table(

@@ -420,15 +420,13 @@ class Renderer:
         right = [(f"{count} item{'' if count == 1 else 's'}", theme.BODY, theme.MUTED)]
         top = self._top_bar(s.person_name, s.offline, right if count else [])
         m = self._m
-        bottom = (
-            self._footer(
-                [
-                    ("Cancel", "cancel", theme.PANEL, theme.PANEL_EDGE, 1),
-                    ("Confirm", "confirm", theme.CONFIRM_FILL, None, 2),
-                ]
-            )
-            - m
-        )
+        buttons: list[tuple[str, str, Colour, Colour | None, int]] = [
+            ("Cancel", "cancel", theme.PANEL, theme.PANEL_EDGE, 1)
+        ]
+        if s.staff:
+            buttons.append(("Unlock door", "unlock", theme.RETURN_FILL, None, 1))
+        buttons.append(("Confirm", "confirm", theme.CONFIRM_FILL, None, 2))
+        bottom = self._footer(buttons) - m
         if s.message:
             bottom = self._message_band(s.message, theme.WARN, theme.WARN, bottom) - m
         if s.lines:

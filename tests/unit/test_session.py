@@ -25,6 +25,8 @@ from kiosk.session import (
     Signal,
     State,
     Tick,
+    Unlock,
+    UnlockDoor,
     step,
 )
 from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
@@ -232,3 +234,29 @@ def test_one_touch_reports_a_problem_with_a_return() -> None:
         (EventType.RETURN, "CAM-1", ReturnCondition.DAMAGED),
         (EventType.CHECKOUT, "LENS-1", None),
     ]
+
+
+def test_staff_badge_at_a_return_station_unlocks_the_door() -> None:
+    station = Settings(kiosk_name="Door", profile=Profile.STATION, unlock_seconds=7)
+    sam = Person("sam", "Sam Staff", staff=True)
+    _, effects = run([(BadgeTapped("0A0B", sam), T0)], settings=station)
+    assert Unlock(7) in effects
+    assert [(r.type, r.person, r.badge) for r in records(effects)] == [
+        (EventType.DOOR_UNLOCKED, "sam", "0A0B")
+    ]
+    _, effects = run([(BadgeTapped("04A1", ADA), T0)], settings=station)
+    assert not any(isinstance(e, Unlock) for e in effects) and records(effects) == []
+    idle = last_screen(effects)
+    assert isinstance(idle, IdleScreen) and idle.message and "No badge needed" in idle.message
+
+
+def test_only_staff_can_unlock_from_a_session() -> None:
+    sam = Person("sam", "Sam Staff", staff=True)
+    state, effects = run([(BadgeTapped("0A0B", sam), T0)])
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.staff
+    _, effects = step(state, UnlockDoor(), T0, SETTINGS)
+    assert Unlock(SETTINGS.unlock_seconds) in effects
+    state, effects = run([(BadgeTapped("04A1", ADA), T0)])
+    _, effects = step(state, UnlockDoor(), T0, SETTINGS)
+    assert effects == []
