@@ -33,6 +33,7 @@ class Rig:
     hub: HubLink
     passwords: dict[str, str]
     keys: dict[str, bytes]
+    hub_password: str
 
 
 @contextmanager
@@ -60,7 +61,7 @@ def rig(kiosks: list[str], assets: int = 0) -> Iterator[Rig]:
         try:
             if not hub.wait_connected(10):
                 raise RuntimeError("hub did not connect")
-            yield Rig(folder, broker, store, hub, passwords, keys)
+            yield Rig(folder, broker, store, hub, passwords, keys, hub_password)
         finally:
             hub.stop()
             broker.stop()

@@ -1,0 +1,198 @@
+"""Kiosk responsiveness and size: tap-to-screen, scan-to-beep and frames decoded per second
+through the real drivers (on fake chip, camera and pins), and the resident memory of a real
+``cagekeeper-kiosk`` process in the return-station profile.
+
+Run: ``python -m bench.kiosk`` (``--taps N``, ``--repeat N``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+from bench.e2e import p95, rig
+from kiosk.app import AppSettings, Devices, KioskApp
+from kiosk.clock import SystemClock
+from kiosk.drivers.camera import QrScanner
+from kiosk.drivers.display import Display
+from kiosk.drivers.gpio import Feedback, GpioPins
+from kiosk.drivers.rfid import MFRC522, BadgeReader
+from kiosk.link import BrokerSettings
+from kiosk.screens import CartScreen, IdleScreen, Screen
+from kiosk.session import Cancel, Settings
+from kiosk.ui.render import RenderReport
+from tests.fakes.camera import FakePicamera2
+from tests.fakes.mfrc522_chip import FakeMFRC522Chip
+from tests.mqtt_probe import Probe
+from wire import Topics
+
+
+class TimedIndicator(Feedback):
+    """The real LED and buzzer driver, noting when the app asked for a beep."""
+
+    def __init__(self, pins: GpioPins, pin_factory: MockFactory) -> None:
+        super().__init__(pins, pin_factory=pin_factory)
+        self.beeped = threading.Event()
+        self.beeped_at = 0.0
+
+    def beep(self, tone: str) -> None:
+        super().beep(tone)
+        self.beeped_at = time.perf_counter()
+        self.beeped.set()
+
+
+class TimedDisplay(Display):
+    """The real renderer (off screen), noting when each screen was drawn."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shown = threading.Condition()
+        self.last: tuple[Screen, float] | None = None
+
+    def show(self, screen: Screen) -> RenderReport:
+        report = super().show(screen)
+        with self.shown:
+            self.last = (screen, time.perf_counter())
+            self.shown.notify_all()
+        return report
+
+    def wait(self, kind: type, timeout: float = 5.0) -> float:
+        deadline = time.monotonic() + timeout
+        with self.shown:
+            while self.last is None or not isinstance(self.last[0], kind):
+                if not self.shown.wait(deadline - time.monotonic()):
+                    raise TimeoutError(f"no {kind.__name__} drawn")
+            return self.last[1]
+
+
+def responsiveness(taps: int) -> tuple[list[float], list[float], float]:
+    """Per tap: ms from card on reader to cart drawn; per scan: ms from label in view to beep;
+    and frames decoded per second while idle."""
+    clock = SystemClock()
+    with rig(["bench-cage"], assets=taps) as r:
+        chip, camera = FakeMFRC522Chip(), FakePicamera2()
+        reader = MFRC522(chip)
+        reader.init()
+        factory = MockFactory(pin_class=MockPWMPin)
+        indicator = TimedIndicator(GpioPins(green_led=17, red_led=27, buzzer=22), factory)
+        display = TimedDisplay()
+        display.open(size=(800, 480), fullscreen=False, offscreen=True)
+        scanner = QrScanner(camera)
+        app = KioskApp(
+            AppSettings(
+                kiosk_id="bench-cage",
+                session=Settings(kiosk_name="Bench"),
+                data_dir=r.folder / "kiosk",
+                key=r.keys["bench-cage"],
+                broker=BrokerSettings(
+                    "127.0.0.1", r.broker.port, "bench-cage", r.passwords["bench-cage"]
+                ),
+            ),
+            Devices(
+                badges=BadgeReader(reader, clock.monotonic),
+                codes=scanner,
+                indicator=indicator,
+                display=display,
+            ),
+            clock,
+        )
+        app.start_in_background()
+        try:
+            app.wait_replica(10)
+            display.wait(IdleScreen)
+            frames_before, started = scanner.frames, time.perf_counter()
+            threading.Event().wait(1.0)  # let the camera loop run idle for a second
+            fps = (scanner.frames - frames_before) / (time.perf_counter() - started)
+            to_screen, to_beep = [], []
+            for i in range(taps):
+                t0 = time.perf_counter()
+                chip.place_card(bytes.fromhex("04A1B2C3"))
+                to_screen.append((display.wait(CartScreen) - t0) * 1000)
+                chip.remove_card()
+                indicator.beeped.clear()
+                t0 = time.perf_counter()
+                camera.show(f"CK1:A-{i:05d}")
+                if not indicator.beeped.wait(5):
+                    raise TimeoutError("no beep after a scan")
+                to_beep.append((indicator.beeped_at - t0) * 1000)
+                camera.clear()
+                app.submit(Cancel())
+                display.wait(IdleScreen)
+                threading.Event().wait(0.35)  # the card must be away before it counts again
+            return to_screen, to_beep, fps
+        finally:
+            app.stop()
+            factory.reset()
+
+
+def station_memory_mb() -> float:
+    """Resident memory of a real kiosk process, return-station profile, simulated drivers,
+    connected to the broker and with the replica loaded."""
+    with rig(["bench-door"], assets=500) as r:
+        config = r.folder / "door.toml"
+        config.write_text(
+            f'[kiosk]\nid = "bench-door"\nprofile = "station"\ndata_dir = "{r.folder / "door"}"\n'
+            f'[broker]\nhost = "127.0.0.1"\nport = {r.broker.port}\n'
+            f'password = "{r.passwords["bench-door"]}"\n'
+            f'[signing]\nkey = "{r.keys["bench-door"].hex()}"\n'
+            "[drivers]\nsimulate = true\n[drivers.display]\nenabled = false\n"
+        )
+        probe = Probe(r.broker.port, "hub", r.hub_password, "bench-probe")
+        probe.subscribe(Topics().status("bench-door"))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kiosk.cli", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            probe.wait_for(Topics().status("bench-door"), timeout=30)
+            threading.Event().wait(2.0)  # replica in, threads settled
+            status = Path(f"/proc/{proc.pid}/status").read_text()
+            rss_kb = next(
+                int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
+            )
+            return rss_kb / 1024
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+            probe.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--taps", type=int, default=30)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    screen_med, screen_p95, beep_med, beep_p95, fps, rss = [], [], [], [], [], []
+    for _ in range(args.repeat):
+        to_screen, to_beep, rate = responsiveness(args.taps)
+        screen_med.append(statistics.median(to_screen))
+        screen_p95.append(p95(to_screen))
+        beep_med.append(statistics.median(to_beep))
+        beep_p95.append(p95(to_beep))
+        fps.append(rate)
+        rss.append(station_memory_mb())
+    print(f"medians of {args.repeat} runs (min-max); {args.taps} taps and scans per run")
+    for name, values, unit in (
+        ("tap-to-screen, median", screen_med, "ms"),
+        ("tap-to-screen, p95", screen_p95, "ms"),
+        ("scan-to-beep, median", beep_med, "ms"),
+        ("scan-to-beep, p95", beep_p95, "ms"),
+        ("frames decoded per second (640x480)", fps, "frames/s"),
+        ("return-station kiosk process RSS", rss, "MB"),
+    ):
+        print(
+            f"{name:<40}{statistics.median(values):>9.1f} {unit:<9}"
+            f"({min(values):.1f}-{max(values):.1f})"
+        )
+
+
+if __name__ == "__main__":
+    main()
