@@ -17,6 +17,9 @@ class _Section(BaseModel):
 class HubSection(_Section):
     database: str = "sqlite:////var/lib/cagekeeper-hub/hub.db"
     default_loan_hours: int = Field(default=24, ge=1)
+    # no cap unless set; overdue items block new checkouts (returns are always taken)
+    max_items_per_person: int | None = Field(default=None, ge=1)
+    block_when_overdue: bool = True
     timezone: str = "UTC"
 
 

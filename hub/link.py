@@ -29,7 +29,7 @@ from hub.errors import StoreError
 from hub.ingest import Inbound, Ingest
 from hub.replica import build_snapshot
 from hub.store import Store
-from wire import HubStatus, KioskState, KioskStatus, Topics, encode_ack
+from wire import HubStatus, KioskState, KioskStatus, ReplicaPolicy, Topics, encode_ack
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ class HubLink:
         now: Callable[[], datetime],
         batch_size: int = 500,
         replica_interval: float = 1.0,
-        default_loan_hours: int = 24,
+        rules: ReplicaPolicy | None = None,
     ) -> None:
         self.broker = broker
         self.store = store
@@ -73,7 +73,7 @@ class HubLink:
         self._now = now
         self._batch_size = batch_size
         self._replica_interval = replica_interval
-        self._default_loan_hours = default_loan_hours
+        self._rules = rules or ReplicaPolicy()
         self._queue: queue.Queue[_Received] = queue.Queue()
         self._stopping = threading.Event()
         self._connected = threading.Event()
@@ -251,7 +251,7 @@ class HubLink:
     def _publish_replica(self) -> None:
         rows = self.store.replica_rows()
         now = self._now()
-        draft = build_snapshot(rows, 0, now, self._default_loan_hours)
+        draft = build_snapshot(rows, 0, now, self._rules)
         digest = hashlib.sha256(
             draft.model_dump_json(exclude={"at", "version"}).encode()
         ).hexdigest()

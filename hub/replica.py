@@ -16,7 +16,7 @@ from wire import (
 
 
 def build_snapshot(
-    rows: dict[str, Any], version: int, now: datetime, default_loan_hours: int = 24
+    rows: dict[str, Any], version: int, now: datetime, rules: ReplicaPolicy | None = None
 ) -> ReplicaSnapshot:
     """Pure assembly from ``Store.replica_rows()``; no I/O."""
     badges: dict[str, list[str]] = defaultdict(list)
@@ -48,8 +48,8 @@ def build_snapshot(
             ReplicaHolding(asset=h["asset"], person=h["person"], due=h["due"])
             for h in rows["holdings"]
         ],
-        policy=ReplicaPolicy(
-            default_loan_hours=default_loan_hours, loan_hours=dict(rows["categories"])
+        policy=(rules or ReplicaPolicy()).model_copy(
+            update={"loan_hours": dict(rows["categories"])}
         ),
         kiosk_seqs=dict(rows["kiosk_seqs"]),
     )

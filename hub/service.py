@@ -13,6 +13,7 @@ from hub.config import HubConfig
 from hub.link import HubBroker, HubLink
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
+from wire import ReplicaPolicy
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,11 @@ class HubService:
             ),
             self.store,
             now,
-            default_loan_hours=config.hub.default_loan_hours,
+            rules=ReplicaPolicy(
+                default_loan_hours=config.hub.default_loan_hours,
+                max_items=config.hub.max_items_per_person,
+                block_when_overdue=config.hub.block_when_overdue,
+            ),
         )
         self.app = create_app(
             self.store,

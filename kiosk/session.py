@@ -351,7 +351,7 @@ def _scan(
         ]
     if any(line.code == event.code for line in state.lines):
         return state, []  # the same label held in view counts once per session
-    line, reason = _line_for(event, state.person, now, settings)
+    line, reason = _line_for(event, state, state.person, now, settings)
     new = replace(
         state, lines=(*state.lines, line), message=None, expires=now + settings.inactivity
     )
@@ -369,7 +369,7 @@ def _scan(
 
 
 def _line_for(
-    event: LabelScanned, person: Person, now: datetime, settings: Settings
+    event: LabelScanned, state: State, person: Person, now: datetime, settings: Settings
 ) -> tuple[CartLine, DenialReason | None]:
     assert event.code is not None
     item = event.item
@@ -383,9 +383,27 @@ def _line_for(
     elif not item.lendable:
         reason = DenialReason.NOT_LENDABLE
     else:
+        refusal = _policy_refusal(state, settings.policy)
+        if refusal is not None:
+            reason, text = refusal
+            return CartLine(item.code, item.name, LineAction.REFUSED, text), reason
         due = now + timedelta(hours=settings.policy.loan_hours_for(item.category))
         return CartLine(item.code, item.name, LineAction.CHECKOUT, due=due), None
     return CartLine(item.code, item.name, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
+
+
+def _policy_refusal(state: State, policy: ReplicaPolicy) -> tuple[DenialReason, str] | None:
+    """Person-level rules for one more checkout; returns are never refused by these."""
+    if policy.block_when_overdue and any(loan.overdue for loan in state.loans):
+        return DenialReason.OVERDUE_ITEMS, "Bring back your overdue items first"
+    if policy.max_items is not None:
+        returning = {line.code for line in state.lines if line.action is LineAction.RETURN}
+        held = sum(1 for loan in state.loans if loan.code not in returning)
+        taking = sum(1 for line in state.lines if line.action is LineAction.CHECKOUT)
+        if held + taking >= policy.max_items:
+            n = policy.max_items
+            return DenialReason.ITEM_LIMIT, f"Limit of {n} item{'' if n == 1 else 's'} reached"
+    return None
 
 
 def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, list[Effect]]:

@@ -13,6 +13,7 @@ from kiosk.app import AppSettings, Devices, KioskApp
 from kiosk.link import BrokerSettings
 from kiosk.session import Profile, Settings
 from tests.fakes.wall_clock import FakeWallClock
+from wire import ReplicaPolicy
 
 HUB_PASSWORD = secrets.token_urlsafe(16)
 
@@ -59,12 +60,13 @@ class Cage:
         self.kiosk_passwords[kiosk_id] = secrets.token_urlsafe(16)
         self.broker.add_user(kiosk_id, self.kiosk_passwords[kiosk_id])
 
-    def start_hub(self) -> HubLink:
+    def start_hub(self, rules: ReplicaPolicy | None = None) -> HubLink:
         self.hub = HubLink(
             HubBroker("127.0.0.1", self.broker.port, "hub", HUB_PASSWORD),
             self.store,
             self.clock.now,
             replica_interval=0.05,
+            rules=rules,
         )
         self.hub.start()
         assert self.hub.wait_connected(10), self.broker.log_tail()

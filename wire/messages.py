@@ -54,6 +54,8 @@ class DenialReason(StrEnum):
     HELD_BY_OTHER = "held_by_other"
     NOT_LENDABLE = "not_lendable"
     NO_BADGE = "no_badge"
+    OVERDUE_ITEMS = "overdue_items"
+    ITEM_LIMIT = "item_limit"
 
 
 class ReturnCondition(StrEnum):
@@ -171,10 +173,13 @@ class ReplicaHolding(_FromHub):
 
 
 class ReplicaPolicy(_FromHub):
-    """Loan periods in hours, per category with a default."""
+    """The lending rules a kiosk applies: loan periods in hours per category with a default,
+    an optional cap on items held at once, and whether overdue items block new checkouts."""
 
     default_loan_hours: int = Field(default=24, ge=1)
     loan_hours: dict[str, int] = Field(default_factory=dict)
+    max_items: int | None = Field(default=None, ge=1)
+    block_when_overdue: bool = False
 
     def loan_hours_for(self, category: str) -> int:
         return self.loan_hours.get(category, self.default_loan_hours)

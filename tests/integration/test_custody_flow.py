@@ -7,6 +7,7 @@ from datetime import timedelta
 from kiosk.screens import CartScreen, ReceiptScreen
 from kiosk.session import Cancel, Confirm, CycleCondition
 from tests.harness import Cage
+from wire import ReplicaPolicy
 
 
 def test_checkout_is_committed_and_acknowledged(cage: Cage) -> None:
@@ -68,3 +69,16 @@ def test_a_damaged_return_takes_the_item_out_of_circulation(cage: Cage) -> None:
     assert cart.lines[0].reason == "Not available for loan"
     row = cage.store.ledger_rows()[1]
     assert (row.type, row.asset) == ("return", "CAM-0002")
+
+
+def test_the_hubs_lending_rules_reach_the_kiosk(cage: Cage) -> None:
+    cage.stop_hub()
+    cage.start_hub(rules=ReplicaPolicy(max_items=1, block_when_overdue=True))
+    kiosk = cage.kiosk("cage-1")
+    kiosk.wait_replica(10, until=lambda r: r.policy.max_items == 1)
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(kiosk.label("CK1:CAM-0001"))
+    kiosk.submit(kiosk.label("CK1:CAM-0002"))
+    cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and len(s.lines) == 2, 5)
+    assert isinstance(cart, CartScreen)
+    assert [line.reason for line in cart.lines] == [None, "Limit of 1 item reached"]

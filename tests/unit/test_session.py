@@ -260,3 +260,50 @@ def test_only_staff_can_unlock_from_a_session() -> None:
     state, effects = run([(BadgeTapped("04A1", ADA), T0)])
     _, effects = step(state, UnlockDoor(), T0, SETTINGS)
     assert effects == []
+
+
+def test_overdue_items_block_new_checkouts_but_not_returns() -> None:
+    strict = Settings(kiosk_name="Cage", policy=ReplicaPolicy(block_when_overdue=True))
+    late = (Loan("CAM-1", "Camera", T0 - timedelta(hours=2)),)
+    held = Item("CAM-1", "Camera", "camera", holder="ada")
+    _, effects = run(
+        [(BadgeTapped("04A1", ADA, late), T0), (scan(LENS), T0), (scan(held), T0)], settings=strict
+    )
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen)
+    assert [(ln.code, ln.action, ln.reason) for ln in cart.lines] == [
+        ("LENS-1", LineAction.REFUSED, "Bring back your overdue items first"),
+        ("CAM-1", LineAction.RETURN, None),
+    ]
+    assert [r.reason for r in records(effects)] == [DenialReason.OVERDUE_ITEMS]
+
+
+def test_item_limit_counts_what_is_held_and_what_comes_back() -> None:
+    capped = Settings(kiosk_name="Cage", policy=ReplicaPolicy(max_items=2))
+    out = (Loan("CAM-1", "Camera", T0 + timedelta(hours=2)),)
+    held = Item("CAM-1", "Camera", "camera", holder="ada")
+    other = Item("CAM-2", "Camera 2", "camera")
+    third = Item("CAM-3", "Camera 3", "camera")
+    _, effects = run(
+        [(BadgeTapped("04A1", ADA, out), T0), (scan(LENS), T0), (scan(other), T0)], settings=capped
+    )
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen)
+    assert [ln.reason for ln in cart.lines] == [None, "Limit of 2 items reached"]
+    # bringing the camera back makes room
+    _, effects = run(
+        [
+            (BadgeTapped("04A1", ADA, out), T0),
+            (scan(held), T0),
+            (scan(LENS), T0),
+            (scan(third), T0),
+        ],
+        settings=capped,
+    )
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen)
+    assert [ln.action for ln in cart.lines] == [
+        LineAction.RETURN,
+        LineAction.CHECKOUT,
+        LineAction.CHECKOUT,
+    ]
