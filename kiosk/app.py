@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -391,16 +391,11 @@ class KioskApp:
                 self._changed.wait(left)
             return self.screen
 
-    # helpers -------------------------------------------------------------------------------
+    # session settings and status -----------------------------------------------------------
 
     def _session_settings(self) -> Settings:
-        return Settings(
-            kiosk_name=self.settings.session.kiosk_name,
-            profile=self.settings.session.profile,
-            inactivity=self.settings.session.inactivity,
-            linger=self.settings.session.linger,
-            policy=self.replica.policy,
-        )
+        """The configured session settings with the hub's current rules from the replica."""
+        return replace(self.settings.session, policy=self.replica.policy)
 
     def _screen_now(self) -> Screen:
         return screen_for(self.state, self._session_settings(), self.clock.now())
