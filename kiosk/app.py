@@ -73,6 +73,10 @@ class DoorControl(Protocol):
     def close(self) -> None: ...
 
 
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
 class DoorMonitor(Protocol):
     @property
     def held_open(self) -> bool: ...
@@ -102,6 +106,7 @@ class Devices:
     display: ScreenDevice | None = None
     door: DoorControl | None = None
     door_sensor: DoorMonitor | None = None
+    button: Closeable | None = None  # a physical confirm button, wired with app.press()
     extra_closers: list[Callable[[], None]] = field(default_factory=list)
 
 
@@ -232,9 +237,9 @@ class KioskApp:
             self.devices.indicator.close()
         if self.devices.display is not None:
             self.devices.display.close()
-        for door in (self.devices.door, self.devices.door_sensor):
-            if door is not None:
-                door.close()  # the lock closes locked
+        for device in (self.devices.door, self.devices.door_sensor, self.devices.button):
+            if device is not None:
+                device.close()  # the lock closes locked
         for closer in self.devices.extra_closers:
             closer()
         self.outbox.close()
@@ -244,6 +249,10 @@ class KioskApp:
     def submit(self, inp: Input) -> None:
         """Queue an input from any thread; the session thread handles it."""
         self._inputs.put(inp)
+
+    def press(self) -> None:
+        """The physical button: confirms the cart, from gpiozero's callback thread."""
+        self.submit(Confirm())
 
     def badge(self, uid: str) -> BadgeTapped:
         person = self.replica.person_by_badge(uid)

@@ -73,7 +73,10 @@ def main(argv: list[str] | None = None) -> int:
         from kiosk.devices import build_devices
 
         clock = SystemClock()
-        app = KioskApp(settings, build_devices(cfg, clock), clock)
+        apps: list[KioskApp] = []  # the button's callback needs the app made after it
+        devices = build_devices(cfg, clock, confirm=lambda: apps[0].press() if apps else None)
+        app = KioskApp(settings, devices, clock)
+        apps.append(app)
     except KioskError as exc:
         print(f"cagekeeper-kiosk: {exc}", file=sys.stderr)
         return 2

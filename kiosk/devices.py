@@ -7,6 +7,7 @@ runs (returns by scan, the screen, the outbox) and reports what is missing.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from kiosk.app import Devices
@@ -16,7 +17,10 @@ from kiosk.config import KioskConfig
 log = logging.getLogger(__name__)
 
 
-def build_devices(cfg: KioskConfig, clock: Clock) -> Devices:
+def build_devices(
+    cfg: KioskConfig, clock: Clock, confirm: Callable[[], None] = lambda: None
+) -> Devices:
+    """``confirm`` is what the physical button does (the app's ``press``)."""
     d = cfg.drivers
     devices = Devices()
     if d.rfid.enabled:
@@ -28,6 +32,7 @@ def build_devices(cfg: KioskConfig, clock: Clock) -> Devices:
         devices.indicator = _try("LEDs and buzzer", lambda: _indicator(cfg, factory))
         devices.door = _try("door lock", lambda: _door(cfg, factory, clock))
         devices.door_sensor = _try("door sensor", lambda: _door_sensor(cfg, factory, clock))
+        devices.button = _try("confirm button", lambda: _button(cfg, factory, confirm))
     if d.display.enabled:
         devices.display = _try("display", lambda: _display(cfg))
     return devices
@@ -76,6 +81,13 @@ def _indicator(cfg: KioskConfig, factory: Any) -> Any:
     g = cfg.drivers.gpio
     pins = GpioPins(green_led=g.green_led, red_led=g.red_led, buzzer=g.buzzer)
     return Feedback(pins, pin_factory=factory)
+
+
+def _button(cfg: KioskConfig, factory: Any, confirm: Callable[[], None]) -> Any:
+    from kiosk.drivers.gpio import ConfirmButton
+
+    pin = cfg.drivers.gpio.button
+    return None if pin is None else ConfirmButton(pin, confirm, pin_factory=factory)
 
 
 def _door(cfg: KioskConfig, factory: Any, clock: Clock) -> Any:

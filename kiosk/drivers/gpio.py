@@ -180,6 +180,26 @@ class DoorSensor:
         self._switch.close()
 
 
+class ConfirmButton:
+    """An optional physical button beside the screen: a press confirms, like the Confirm touch.
+
+    Wired between the pin and ground (pull-up); contact bounce is filtered by gpiozero.
+    """
+
+    def __init__(
+        self,
+        pin: int,
+        on_press: Callable[[], None],
+        pin_factory: Any | None = None,
+        bounce_time: float = 0.05,
+    ) -> None:
+        self._button = Button(pin, pull_up=True, bounce_time=bounce_time, pin_factory=pin_factory)
+        self._button.when_pressed = lambda: on_press()
+
+    def close(self) -> None:
+        self._button.close()
+
+
 def _on(led: LED | None) -> None:
     if led is not None:
         led.on()

@@ -10,7 +10,7 @@ from itertools import pairwise
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-from kiosk.drivers.gpio import DoorLock, DoorSensor, Feedback, GpioPins
+from kiosk.drivers.gpio import ConfirmButton, DoorLock, DoorSensor, Feedback, GpioPins
 
 GREEN, RED, BUZZER, RELAY, DOOR = 17, 27, 22, 23, 24
 
@@ -118,3 +118,19 @@ def test_door_sensor_and_held_open_alarm(factory: MockFactory) -> None:
     door_pin.drive_low()
     assert not sensor.is_open and not sensor.held_open
     sensor.close()
+
+
+def test_physical_button_press_calls_back_once(factory: MockFactory) -> None:
+    pressed = threading.Event()
+    count: list[int] = []
+
+    def press() -> None:
+        count.append(1)
+        pressed.set()
+
+    button = ConfirmButton(5, press, pin_factory=factory)
+    factory.pin(5).drive_low()  # pressed (to ground)
+    assert pressed.wait(2)
+    factory.pin(5).drive_high()
+    assert count == [1]
+    button.close()
