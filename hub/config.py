@@ -20,6 +20,7 @@ class HubSection(_Section):
     # no cap unless set; overdue items block new checkouts (returns are always taken)
     max_items_per_person: int | None = Field(default=None, ge=1)
     block_when_overdue: bool = True
+    max_renewals: int = Field(default=1, ge=0)  # extensions a person may take at a kiosk
     timezone: str = "UTC"
 
 

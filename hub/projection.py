@@ -21,6 +21,7 @@ class Holding:
     due: datetime
     kiosk: str
     event_id: str
+    renewals: int = 0
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,8 @@ def apply(current: Holding | None, event: CustodyEvent) -> Change:
 
 
 def _custody(current: Holding | None, event: CustodyEvent) -> Change:
+    if event.type is EventType.EXTEND:
+        return _extend(current, event)
     if event.asset is None or event.type is EventType.DENIED:
         return Change(asset=event.asset, holding=current, touched=False)
     if event.type is EventType.CHECKOUT:
@@ -69,3 +72,17 @@ def _custody(current: Holding | None, event: CustodyEvent) -> Change:
     if current is not None and current.since > event.at:
         return Change(event.asset, current, touched=False)
     return Change(event.asset, None, touched=current is not None)
+
+
+def _extend(current: Holding | None, event: CustodyEvent) -> Change:
+    """A renewal moves the due time of the holder's own loan; anything else is reported."""
+    assert event.due is not None
+    if current is None or current.person != event.person or current.since > event.at:
+        return Change(
+            event.asset,
+            current,
+            touched=False,
+            conflict=f"{event.person} extended {event.asset} without holding it",
+        )
+    renewed = replace(current, due=event.due, renewals=current.renewals + 1)
+    return Change(event.asset, renewed, touched=True)

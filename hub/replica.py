@@ -45,7 +45,9 @@ def build_snapshot(
             for a in rows["assets"]
         ],
         holdings=[
-            ReplicaHolding(asset=h["asset"], person=h["person"], due=h["due"])
+            ReplicaHolding(
+                asset=h["asset"], person=h["person"], due=h["due"], renewals=h["renewals"]
+            )
             for h in rows["holdings"]
         ],
         policy=(rules or ReplicaPolicy()).model_copy(

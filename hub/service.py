@@ -43,6 +43,7 @@ class HubService:
                 default_loan_hours=config.hub.default_loan_hours,
                 max_items=config.hub.max_items_per_person,
                 block_when_overdue=config.hub.block_when_overdue,
+                max_renewals=config.hub.max_renewals,
             ),
         )
         self.app = create_app(

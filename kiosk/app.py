@@ -29,6 +29,7 @@ from kiosk.session import (
     ConnectivityChanged,
     CycleCondition,
     Effect,
+    ExtendLoan,
     Feedback,
     Input,
     LabelScanned,
@@ -260,7 +261,8 @@ class KioskApp:
             ()
             if person is None
             else tuple(
-                Loan(item.code, item.name, due) for item, due in self.replica.loans_of(person.id)
+                Loan(item.code, item.name, held.due, category=item.category, renewals=held.renewals)
+                for item, held in self.replica.loans_of(person.id)
             )
         )
         return BadgeTapped(uid.upper(), person, loans)
@@ -294,6 +296,8 @@ class KioskApp:
                 self.handle(CycleCondition(action.code))
             case "unlock":
                 self.handle(UnlockDoor())
+            case "extend" if action.code:
+                self.handle(ExtendLoan(action.code))
             case "quit":
                 self._stop.set()
 

@@ -10,6 +10,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -30,6 +31,15 @@ CREATE TABLE IF NOT EXISTS overlay (
 """
 
 
+@dataclass(frozen=True)
+class Held:
+    """Who holds an item, until when, and how often the loan was extended."""
+
+    person: str
+    due: datetime
+    renewals: int = 0
+
+
 class Replica:
     def __init__(self, path: Path, kiosk_id: str) -> None:
         self.kiosk_id = kiosk_id
@@ -44,7 +54,7 @@ class Replica:
         self._people: dict[str, Person] = {}
         self._badges: dict[str, Person] = {}
         self._assets: dict[str, Item] = {}
-        self._holders: dict[str, tuple[str, datetime]] = {}  # asset -> (person, due)
+        self._holders: dict[str, Held] = {}
         row = self._db.execute("SELECT payload FROM snapshot WHERE id = 1").fetchone()
         if row is not None:
             try:
@@ -112,17 +122,17 @@ class Replica:
         if base is None:
             return None
         held = self._holders.get(code)
-        holder = held[0] if held else None
+        holder = held.person if held else None
         return Item(base.code, base.name, base.category, base.lendable, holder)
 
-    def loans_of(self, person_id: str) -> list[tuple[Item, datetime]]:
+    def loans_of(self, person_id: str) -> list[tuple[Item, Held]]:
         """What a person holds, as far as this kiosk knows, soonest due first."""
         loans = []
-        for code, (person, due) in self._holders.items():
+        for code, held in self._holders.items():
             item = self._assets.get(code)
-            if person == person_id and item is not None:
-                loans.append((item, due))
-        return sorted(loans, key=lambda loan: (loan[1], loan[0].code))
+            if held.person == person_id and item is not None:
+                loans.append((item, held))
+        return sorted(loans, key=lambda loan: (loan[1].due, loan[0].code))
 
     def snapshot_at(self) -> datetime | None:
         return self._snapshot.at if self._snapshot else None
@@ -134,7 +144,7 @@ class Replica:
             uid: self._people[p.id] for p in snap.people if p.active for uid in p.badges
         }
         self._assets = {a.code: Item(a.code, a.name, a.category, a.lendable) for a in snap.assets}
-        self._holders = {h.asset: (h.person, h.due) for h in snap.holdings}
+        self._holders = {h.asset: Held(h.person, h.due, h.renewals) for h in snap.holdings}
         for type_, asset, person, due in self._db.execute(
             "SELECT type, asset, person, due FROM overlay ORDER BY seq"
         ):
@@ -144,6 +154,9 @@ class Replica:
         self, type_: str, asset: str, person: str | None, due: str | None
     ) -> None:
         if type_ == EventType.CHECKOUT.value and person is not None and due is not None:
-            self._holders[asset] = (person, datetime.fromisoformat(due))
+            self._holders[asset] = Held(person, datetime.fromisoformat(due))
+        elif type_ == EventType.EXTEND.value and due is not None and asset in self._holders:
+            held = self._holders[asset]
+            self._holders[asset] = Held(held.person, datetime.fromisoformat(due), held.renewals + 1)
         elif type_ == EventType.RETURN.value:
             self._holders.pop(asset, None)

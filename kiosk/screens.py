@@ -31,6 +31,9 @@ class Loan:
     name: str
     due: datetime
     overdue: bool = False
+    extendable: bool = False  # the session decides: before the due time, within the renewals
+    category: str = ""
+    renewals: int = 0
 
 
 @dataclass(frozen=True)

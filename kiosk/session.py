@@ -85,6 +85,13 @@ class CycleCondition:
 
 
 @dataclass(frozen=True)
+class ExtendLoan:
+    """The holder asks for more time on something they hold (a touch on the welcome screen)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
 class UnlockDoor:
     """Staff asked for the cage door from their session's screen."""
 
@@ -107,6 +114,7 @@ Input = (
     | RemoveItem
     | CycleCondition
     | UnlockDoor
+    | ExtendLoan
     | Tick
     | ConnectivityChanged
 )
@@ -257,6 +265,8 @@ def _dispatch(
                 for line in state.lines
             )
             return replace(state, lines=lines, expires=now + settings.inactivity), []
+        case ExtendLoan(code=code):
+            return _extend(state, code, now, settings)
         case UnlockDoor():
             if state.mode is not Mode.CART or state.person is None or not state.person.staff:
                 return state, []
@@ -264,6 +274,43 @@ def _dispatch(
         case Confirm():
             return _confirm(state, now, settings)
     return state, []
+
+
+def _loan_now(loan: Loan, now: datetime, settings: Settings) -> Loan:
+    overdue = loan.due <= now
+    extendable = not overdue and loan.renewals < settings.policy.max_renewals
+    return replace(loan, overdue=overdue, extendable=extendable)
+
+
+def _extend(
+    state: State, code: str, now: datetime, settings: Settings
+) -> tuple[State, list[Effect]]:
+    """Renew a loan by one more loan period from its due time, within the policy's limit."""
+    loan = next((ln for ln in state.loans if ln.code == code), None)
+    if state.mode is not Mode.CART or state.person is None or loan is None:
+        return state, []
+    loan = _loan_now(loan, now, settings)
+    if not loan.extendable:
+        why = "it is overdue" if loan.overdue else "it was extended already"
+        return replace(state, message=f"{loan.name} cannot be extended: {why}"), [
+            Feedback(Signal.ERROR)
+        ]
+    due = loan.due + timedelta(hours=settings.policy.loan_hours_for(loan.category))
+    renewed = _loan_now(replace(loan, due=due, renewals=loan.renewals + 1), now, settings)
+    loans = tuple(renewed if ln.code == code else ln for ln in state.loans)
+    rec = Record(
+        EventType.EXTEND,
+        session=state.session,
+        badge=state.badge,
+        person=state.person.id,
+        asset=code,
+        due=due,
+    )
+    text = f"Extended: {loan.name}"
+    return replace(state, loans=loans, message=text, expires=now + settings.inactivity), [
+        rec,
+        Feedback(Signal.OK),
+    ]
 
 
 def _unlock(
@@ -311,7 +358,7 @@ def _badge(
     if state.mode is Mode.CART and state.person == person:
         return _confirm(state, now, settings)  # tapping the badge again confirms
     session = f"{event.uid}-{int(now.timestamp() * 1000)}"
-    loans = tuple(replace(loan, overdue=loan.due <= now) for loan in event.loans)
+    loans = tuple(_loan_now(loan, now, settings) for loan in event.loans)
     overdue = sum(loan.overdue for loan in loans)
     started = State(
         mode=Mode.CART,

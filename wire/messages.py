@@ -43,6 +43,7 @@ class EventType(StrEnum):
     RETURN = "return"
     DENIED = "denied"
     DOOR_UNLOCKED = "door_unlocked"  # a staff badge opened the cage door
+    EXTEND = "extend"  # the holder renewed a loan at a kiosk: ``due`` is the new due time
 
 
 class DenialReason(StrEnum):
@@ -94,6 +95,10 @@ class CustodyEvent(_Message):
             missing = [f for f in ("asset",) if getattr(self, f) is None]
         elif self.type is EventType.DENIED:
             missing = [f for f in ("reason",) if getattr(self, f) is None]
+        elif self.type is EventType.EXTEND:
+            missing = [f for f in ("person", "asset", "due") if getattr(self, f) is None]
+            if self.due is not None and self.due <= self.at:
+                raise ValueError("due must be after at")
         elif self.type is EventType.DOOR_UNLOCKED:
             missing = [f for f in ("person",) if getattr(self, f) is None]
         if missing:
@@ -170,6 +175,7 @@ class ReplicaHolding(_FromHub):
     asset: AssetCode
     person: str
     due: UtcDatetime
+    renewals: int = Field(default=0, ge=0)  # extensions already granted on this loan
 
 
 class ReplicaPolicy(_FromHub):
@@ -180,6 +186,7 @@ class ReplicaPolicy(_FromHub):
     loan_hours: dict[str, int] = Field(default_factory=dict)
     max_items: int | None = Field(default=None, ge=1)
     block_when_overdue: bool = False
+    max_renewals: int = Field(default=1, ge=0)  # extensions per loan a kiosk may grant
 
     def loan_hours_for(self, category: str) -> int:
         return self.loan_hours.get(category, self.default_loan_hours)

@@ -250,6 +250,7 @@ class Store:
                     due=h.due,
                     kiosk=h.kiosk,
                     event_id=h.event_id,
+                    renewals=h.renewals,
                 )
             )
 

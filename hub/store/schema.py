@@ -121,6 +121,7 @@ holdings = Table(
     Column("due", UtcDateTime, nullable=False, index=True),
     Column("kiosk", String(63), nullable=False),
     Column("event_id", String(36), nullable=False),
+    Column("renewals", Integer, nullable=False, default=0, server_default="0"),
 )
 
 quarantine = Table(

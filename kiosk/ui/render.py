@@ -447,7 +447,8 @@ class Renderer:
         )
 
     def _loans(self, loans: tuple[Loan, ...], top: int, bottom: int) -> int:
-        """What the person already holds, as a welcome; returns where the rest may start."""
+        """What the person already holds, as a welcome, each with an Extend button when the
+        session allows it; returns where the rest may start."""
         m = self._m
         count = len(loans)
         heading = self._text(
@@ -457,22 +458,30 @@ class Renderer:
             (m, top),
         )
         y = heading.bottom + m // 2
-        line_h = self._line_height(theme.BODY) + m // 3
-        room = max(1, (bottom - y - self._line_height(theme.TITLE) * 2) // line_h)
+        row_h = max(self._line_height(theme.BODY) + m // 3, theme.MIN_TOUCH_PX + m // 2)
+        room = max(1, (bottom - y - self._line_height(theme.TITLE) * 2) // row_h)
+        width = self._w - 2 * m
+        name_w, due_w = width * 9 // 20, width * 7 // 20
         for loan in loans[:room]:
             colour = theme.WARN if loan.overdue else theme.TEXT
             due = ("OVERDUE · " if loan.overdue else "") + format_due(loan.due, self.tz)
-            name_w = (self._w - 2 * m) * 11 // 20
-            self._text(loan.name, theme.BODY, colour, (m, y), "topleft", name_w - m)
-            self._text(
-                due,
-                theme.SMALL,
-                colour,
-                (m + name_w, y + m // 4),
-                "topleft",
-                self._w - 2 * m - name_w,
-            )
-            y += line_h
+            centre = y + row_h // 2
+            self._text(loan.name, theme.BODY, colour, (m, centre), "midleft", name_w - m)
+            room_for_due = due_w - m if loan.extendable else width - name_w
+            self._text(due, theme.SMALL, colour, (m + name_w, centre), "midleft", room_for_due)
+            if loan.extendable:
+                button = pygame.Rect(0, 0, width - name_w - due_w, row_h - m // 2)
+                button.midright = (self._w - m, centre)
+                self._button(
+                    "Extend",
+                    "extend",
+                    button,
+                    theme.BACKGROUND,
+                    role=theme.SMALL,
+                    outline=theme.PANEL_EDGE,
+                    code=loan.code,
+                )
+            y += row_h
         if count > room:
             self._text(f"+{count - room} more", theme.SMALL, theme.MUTED, (m, y))
             y += self._line_height(theme.SMALL)

@@ -35,7 +35,7 @@ SAMPLES: dict[str, Screen] = {
         message="1 overdue: please bring it back",
         loans=(
             Loan("AUD-0001", "Zoom F6 field recorder", NOW - timedelta(hours=20), overdue=True),
-            Loan("TRI-0001", "Sachtler tripod", NOW + timedelta(hours=30)),
+            Loan("TRI-0001", "Sachtler tripod", NOW + timedelta(hours=30), extendable=True),
         ),
     ),
     "cart": CartScreen("Ada Lovelace", LINES),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kiosk.screens import CartScreen, ReceiptScreen
-from kiosk.session import Cancel, Confirm, CycleCondition
+from kiosk.session import Cancel, Confirm, CycleCondition, ExtendLoan
 from tests.harness import Cage
 from wire import ReplicaPolicy
 
@@ -82,3 +82,21 @@ def test_the_hubs_lending_rules_reach_the_kiosk(cage: Cage) -> None:
     cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and len(s.lines) == 2, 5)
     assert isinstance(cart, CartScreen)
     assert [line.reason for line in cart.lines] == [None, "Limit of 1 item reached"]
+
+
+def test_extending_a_loan_at_the_kiosk_moves_its_due_time_on_the_hub(cage: Cage) -> None:
+    kiosk = cage.kiosk("cage-1")
+    kiosk.wait_replica(10)
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(kiosk.label("CK1:CAM-0001"))
+    kiosk.submit(Confirm())
+    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
+    kiosk.submit(Cancel())
+    kiosk.wait_for_screen(lambda s: not isinstance(s, ReceiptScreen), 5)
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(ExtendLoan("CAM-0001"))
+    kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and s.message is not None, 5)
+    assert kiosk.link is not None and kiosk.link.wait_drained(10)
+    [item] = cage.store.items_out()
+    assert item.due == cage.clock.now() + timedelta(hours=96)  # 48 h, then 48 h more
+    kiosk.wait_replica(10, until=lambda r: any(h.renewals == 1 for _i, h in r.loans_of("ada")))

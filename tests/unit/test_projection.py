@@ -73,3 +73,24 @@ def test_a_damaged_return_sends_the_item_to_maintenance() -> None:
     back = apply(held.holding, damaged)
     assert back.holding is None and back.status == "maintenance"
     assert apply(None, ev(5, EventType.DENIED)).status is None
+
+
+def test_extend_moves_the_holders_due_time_only() -> None:
+    held = apply(None, ev(1, EventType.CHECKOUT)).holding
+    assert held is not None
+    later = held.due + timedelta(hours=24)
+    extend = CustodyEvent(
+        id="01890000-0000-7000-8000-000000000010",
+        kiosk="cage-1",
+        seq=10,
+        at=T0 + timedelta(minutes=30),
+        type=EventType.EXTEND,
+        person="ada",
+        asset="CAM-1",
+        due=later,
+    )
+    out = apply(held, extend)
+    assert out.holding is not None and out.holding.due == later and out.holding.renewals == 1
+    stranger = extend.model_copy(update={"person": "grace"})
+    refused = apply(held, stranger)
+    assert refused.holding == held and refused.conflict and not refused.touched

@@ -12,6 +12,7 @@ from kiosk.session import (
     ConnectivityChanged,
     CycleCondition,
     Effect,
+    ExtendLoan,
     Feedback,
     Input,
     Item,
@@ -307,3 +308,28 @@ def test_item_limit_counts_what_is_held_and_what_comes_back() -> None:
         LineAction.CHECKOUT,
         LineAction.CHECKOUT,
     ]
+
+
+def test_a_loan_can_be_extended_once_before_it_is_due() -> None:
+    policy = ReplicaPolicy(default_loan_hours=24, loan_hours={"camera": 48}, max_renewals=1)
+    settings = Settings(kiosk_name="Cage", policy=policy)
+    due = T0 + timedelta(hours=3)
+    loans = (
+        Loan("CAM-1", "Camera", due, category="camera"),
+        Loan("AUD-1", "Recorder", T0 - timedelta(hours=1), category="audio"),
+    )
+    state, effects = run([(BadgeTapped("04A1", ADA, loans), T0)], settings=settings)
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen)
+    assert [(ln.code, ln.extendable) for ln in cart.loans] == [("CAM-1", True), ("AUD-1", False)]
+    state, effects = step(state, ExtendLoan("CAM-1"), T0, settings)
+    [rec] = records(effects)
+    assert (rec.type, rec.asset, rec.due) == (EventType.EXTEND, "CAM-1", due + timedelta(hours=48))
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.message == "Extended: Camera"
+    assert not cart.loans[0].extendable  # the one renewal is used
+    state, effects = step(state, ExtendLoan("CAM-1"), T0, settings)
+    assert records(effects) == []
+    assert state.message == "Camera cannot be extended: it was extended already"
+    _, effects = step(state, ExtendLoan("AUD-1"), T0, settings)
+    assert records(effects) == [] and Feedback(Signal.ERROR) in effects

@@ -428,3 +428,15 @@ def test_a_return_line_has_a_one_touch_condition_button() -> None:
     assert button is not None and "Part missing" in report.strings()
     assert report.hit(button.rect.center) == button
     display.close()
+
+
+def test_extendable_loans_get_an_extend_button() -> None:
+    display = Display()
+    display.open(size=(800, 480), fullscreen=False, offscreen=True)
+    due = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
+    loans = (Loan("CAM-1", "Camera", due, extendable=True), Loan("LENS-1", "Lens", due))
+    report = display.show(CartScreen("Ada Lovelace", loans=loans))
+    button = report.button("extend", "CAM-1")
+    assert button is not None and report.button("extend", "LENS-1") is None
+    assert button.rect.height >= 40 and pygame.Rect(0, 0, 800, 480).contains(button.rect)
+    display.close()
