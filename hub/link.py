@@ -1,8 +1,8 @@
 """The hub's MQTT side: takes kiosk events in batches, commits, then acks; publishes the replica.
 
-Events are received with manual PUBACK: the broker keeps a message until the hub has committed it,
-so a hub that dies mid-batch gets it again. Several hubs can share the load through an MQTT v5
-shared subscription.
+Events are PUBACKed by hand, after the commit, and a kiosk keeps every event until the hub's
+signed ack names it; so a hub that dies mid-batch loses nothing, the kiosks send those events
+again. Several hubs can share the load through an MQTT v5 shared subscription.
 """
 
 from __future__ import annotations

@@ -225,7 +225,8 @@ def screen_for(state: State, settings: Settings, now: datetime) -> Screen:
 def step(
     state: State, event: Input, now: datetime, settings: Settings
 ) -> tuple[State, list[Effect]]:
-    """Advance the session by one input; the new screen is always the last effect."""
+    """Advance the session by one input; when anything changed, the screen to show is the
+    last effect."""
     new, effects = _dispatch(state, event, now, settings)
     if new != state or effects:
         effects.append(Show(screen_for(new, settings, now)))
@@ -381,7 +382,8 @@ def _scan(
     state: State, event: LabelScanned, now: datetime, settings: Settings
 ) -> tuple[State, list[Effect]]:
     if state.mode is not Mode.CART or state.person is None:
-        return replace(_idle(state), message="Tap your badge first"), [Feedback(Signal.ERROR)]
+        hint = replace(_idle(state), message="Tap your badge first", expires=now + settings.linger)
+        return hint, [Feedback(Signal.ERROR)]
     if event.code is None:
         text = "That code is not an equipment label"
         rec = Record(

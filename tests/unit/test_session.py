@@ -333,3 +333,10 @@ def test_a_loan_can_be_extended_once_before_it_is_due() -> None:
     assert state.message == "Camera cannot be extended: it was extended already"
     _, effects = step(state, ExtendLoan("AUD-1"), T0, settings)
     assert records(effects) == [] and Feedback(Signal.ERROR) in effects
+
+
+def test_hints_on_the_idle_screen_go_away() -> None:
+    state, _ = run([(scan(CAMERA), T0)])
+    state, effects = step(state, Tick(), T0 + SETTINGS.linger, SETTINGS)
+    idle = last_screen(effects)
+    assert isinstance(idle, IdleScreen) and idle.message is None
