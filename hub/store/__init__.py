@@ -69,6 +69,13 @@ class LedgerRow:
 
 
 @dataclass(frozen=True)
+class Attention:
+    conflicts: list[tuple[datetime, str, str]]
+    quarantined: int
+    recent_quarantine: list[tuple[datetime, str | None, str]]
+
+
+@dataclass(frozen=True)
 class User:
     username: str
     password_hash: str
@@ -333,6 +340,28 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [ItemOut(*row) for row in conn.execute(q)]
+
+    def attention(self, limit: int = 10) -> Attention:
+        """What a manager should look at: custody conflicts from offline kiosks and messages
+        that could not be ingested (newest first)."""
+        with self.engine.connect() as conn:
+            conflict_rows = conn.execute(
+                select(conflicts.c.detected_at, conflicts.c.asset, conflicts.c.detail)
+                .where(conflicts.c.resolved.is_(False))
+                .order_by(conflicts.c.id.desc())
+                .limit(limit)
+            ).all()
+            count = conn.scalar(select(func.count()).select_from(quarantine)) or 0
+            recent = conn.execute(
+                select(quarantine.c.received_at, quarantine.c.kiosk, quarantine.c.error)
+                .order_by(quarantine.c.id.desc())
+                .limit(limit)
+            ).all()
+        return Attention(
+            conflicts=[(r.detected_at, r.asset, r.detail) for r in conflict_rows],
+            quarantined=int(count),
+            recent_quarantine=[(r.received_at, r.kiosk, r.error) for r in recent],
+        )
 
     def conflicts(self) -> list[tuple[str, str, str]]:
         with self.engine.connect() as conn:

@@ -181,6 +181,7 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
                 "csrf": csrf_token(request),
                 "items": [_item_view(i, now, local) for i in store.items_out()],
                 "kiosks": store.kiosks(),
+                "attention": store.attention(),
                 "now": local(now),
                 "tz": settings.display_tz,
             },

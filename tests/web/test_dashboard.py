@@ -102,3 +102,20 @@ def test_logout_ends_the_session(app: FastAPI) -> None:
     assert token
     client.post("/logout", data={"csrf": token.group(1)})
     assert client.get("/api/v1/items-out").status_code == 401
+
+
+def test_conflicts_and_quarantine_are_shown_to_managers(
+    app: FastAPI, store: Store, clock: Clock
+) -> None:
+    checkout(store, clock, "CAM-0001", person="ada", seq=1)
+    clock.now += timedelta(minutes=5)
+    checkout(store, clock, "CAM-0001", person="eve", seq=2)  # lent again while out
+    store.quarantine(
+        "cagekeeper/v1/kiosks/cage-1/events", "cage-1", "not JSON: oops", b"x", clock()
+    )
+    client = TestClient(app)
+    _login(client)
+    page = client.get("/").text
+    assert "Needs attention" in page
+    assert "CAM-0001 lent to eve at cage-1 while held by ada" in page
+    assert "1 message" in page and "not JSON: oops" in page
