@@ -55,6 +55,8 @@ pass_ctx = click.make_pass_decorator(_Ctx)
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
     """Cagekeeper hub: custody ledger, policy and dashboard."""
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -239,6 +241,6 @@ def quarantine(ctx: _Ctx) -> None:
 def main() -> None:
     try:
         cli(standalone_mode=True)
-    except HubError as exc:
+    except (HubError, ValueError) as exc:  # ValueError: a user's details did not pass the rules
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)

@@ -20,7 +20,9 @@ python3 -m venv /opt/cagekeeper/.venv
 
 # broker: our config, ACLs and an empty password file with the hub's login
 install -d -m 0750 -o mosquitto -g mosquitto /etc/mosquitto/cagekeeper
-install -m 0644 deploy/mosquitto/cagekeeper.conf /etc/mosquitto/conf.d/cagekeeper.conf
+[[ -f /etc/mosquitto/mosquitto.conf.dist ]] || \
+    cp /etc/mosquitto/mosquitto.conf /etc/mosquitto/mosquitto.conf.dist
+install -m 0644 deploy/mosquitto/cagekeeper.conf /etc/mosquitto/mosquitto.conf
 install -m 0640 -o mosquitto -g mosquitto deploy/mosquitto/acl /etc/mosquitto/cagekeeper/acl
 if [[ ! -f /etc/cagekeeper/hub-broker-password ]]; then
     head -c 24 /dev/urandom | base64 | tr -d '/+=' > /etc/cagekeeper/hub-broker-password
