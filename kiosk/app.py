@@ -147,6 +147,7 @@ class KioskApp:
         self._started_at = clock.monotonic()
         self.on_screen: Callable[[Screen], None] | None = None
         self._alarming = False
+        self._last_tick = self._last_status = 0.0
         self.link: KioskLink | None = None
         if settings.broker is not None:
             self.link = KioskLink(
@@ -169,8 +170,12 @@ class KioskApp:
         if self.devices.badges is not None:
             self._spawn("badge-reader", self._pump_badges)
         if self.devices.codes is not None:
-            self.devices.codes.start()
-            self._spawn("camera", self._pump_codes)
+            try:
+                self.devices.codes.start()
+            except DriverError as exc:
+                log.error("camera: %s; running without it", exc)
+            else:
+                self._spawn("camera", self._pump_codes)
         if self.devices.indicator is not None:
             self.devices.indicator.show("ready")
 
@@ -180,26 +185,33 @@ class KioskApp:
 
     def run(self) -> None:
         self._apply(self.state, [Show(self._screen_now())])
-        last_tick = last_status = self.clock.monotonic()
+        self._last_tick = self._last_status = self.clock.monotonic()
         while not self._stop.is_set():
             try:
-                inp = self._inputs.get(timeout=self.settings.poll_interval)
-            except queue.Empty:
-                inp = None
-            if inp is not None:
-                self.handle(inp)
-            if self.devices.display is not None:
-                for action in self.devices.display.poll_actions():
-                    self._ui_action(action)
-            mono = self.clock.monotonic()
-            if mono - last_tick >= self.settings.tick_interval:
-                last_tick = mono
-                self.handle(Tick())
-                self._refresh_idle_clock()
-                self._watch_door()
-            if self.link is not None and mono - last_status >= self.settings.status_interval:
-                last_status = mono
-                self.link.publish_status()
+                self._run_once()
+            except Exception:  # a kiosk on a wall must keep going; the log says what broke
+                log.exception("the session loop hit an error; carrying on")
+                self._stop.wait(self.settings.poll_interval)
+
+    def _run_once(self) -> None:
+        try:
+            inp = self._inputs.get(timeout=self.settings.poll_interval)
+        except queue.Empty:
+            inp = None
+        if inp is not None:
+            self.handle(inp)
+        if self.devices.display is not None:
+            for action in self.devices.display.poll_actions():
+                self._ui_action(action)
+        mono = self.clock.monotonic()
+        if mono - self._last_tick >= self.settings.tick_interval:
+            self._last_tick = mono
+            self.handle(Tick())
+            self._refresh_idle_clock()
+            self._watch_door()
+        if self.link is not None and mono - self._last_status >= self.settings.status_interval:
+            self._last_status = mono
+            self.link.publish_status()
 
     def _watch_door(self) -> None:
         """Relock on time, and sound the alarm while the door is held open too long."""
