@@ -67,9 +67,10 @@ class Ingest:
         try:
             event = decode_event(msg.payload, self.store.kiosk_key)
         except MalformedPayload as exc:
-            # Correctly signed but invalid: tell the kiosk, so it parks the event for a person.
             self._quarantine(msg, kiosk, str(exc), now)
-            rejection = _rejection(msg.payload, str(exc))
+            # Correctly signed but invalid: tell the kiosk, so it parks the event for a person.
+            # Anything not proven authentic gets no answer at all.
+            rejection = _rejection(msg.payload, str(exc)) if exc.authentic else None
             if rejection is not None and rejection[0] == kiosk:
                 acks[kiosk].append(rejection[1])
             return None
@@ -93,12 +94,8 @@ class Ingest:
 
 
 def _rejection(payload: bytes, error: str) -> tuple[str, Ack] | None:
-    """The ack refusing a signed event whose body failed validation, if it names id and seq.
-
-    decode_event checks the signature before the schema, and raises MalformedPayload ahead of
-    the check only when ``kiosk`` is not a string; so a string kiosk here means an authentic
-    message.
-    """
+    """The ack refusing an authentic event whose body failed validation, if it names a usable
+    id and seq."""
     try:
         obj = load_object(payload)
         kiosk = obj.get("kiosk")

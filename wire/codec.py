@@ -61,7 +61,7 @@ def _signed(payload: bytes, model: type[M], keys: KeyLookup) -> M:
         # strict: "1", 1.0 or true are not integers, and a number is not a timestamp
         return model.model_validate_json(payload, strict=True)
     except ValidationError as exc:
-        raise MalformedPayload(_explain(exc)) from exc
+        raise MalformedPayload(_explain(exc), authentic=True) from exc
 
 
 def decode_event(payload: bytes, keys: KeyLookup) -> CustodyEvent:

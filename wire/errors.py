@@ -6,7 +6,15 @@ class WireError(ValueError):
 
 
 class MalformedPayload(WireError):
-    """Not JSON, not an object, or a field missing or of the wrong type."""
+    """Not JSON, not an object, or a field missing or of the wrong type.
+
+    ``authentic`` is True only when the signature was checked and good, so the sender really is
+    the kiosk it claims to be and may be told that its event was refused.
+    """
+
+    def __init__(self, message: str, *, authentic: bool = False) -> None:
+        super().__init__(message)
+        self.authentic = authentic
 
 
 class UnsupportedVersion(WireError):

@@ -130,3 +130,16 @@ def test_strict_types_and_broken_unicode_are_malformed_not_crashes() -> None:
     surrogate = encode_event(event(), KEY).replace(b'"person":"ada"', b'"person":"\\ud800"')
     with pytest.raises(MalformedPayload, match="surrogate"):
         decode_event(surrogate, lambda _k: KEY)
+
+
+def test_only_signed_payloads_count_as_authentic_when_malformed() -> None:
+    good = json.loads(encode_event(event(), KEY))
+    body = {**good, "seq": "1"}
+    body["sig"] = sign(KEY, body)
+    with pytest.raises(MalformedPayload) as signed:
+        decode_event(json.dumps(body).encode(), lambda _k: KEY)
+    assert signed.value.authentic
+    surrogate = encode_event(event(), KEY).replace(b'"person":"ada"', b'"person":"\\ud800"')
+    with pytest.raises(MalformedPayload) as unsigned:
+        decode_event(surrogate, lambda _k: KEY)
+    assert not unsigned.value.authentic
