@@ -121,7 +121,13 @@ class Outbox:
         if not ids:
             return 0
         with self._lock:
-            cur = self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+            self._db.execute("BEGIN IMMEDIATE")  # one sync for the whole ack batch
+            try:
+                cur = self._db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+                self._db.execute("COMMIT")
+            except sqlite3.Error:
+                self._db.execute("ROLLBACK")
+                raise
             return cur.rowcount
 
     def dead_letter(self, event_id: str, error: str, now: datetime) -> None:
