@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -208,13 +218,20 @@ class Store:
         with self._tx() as conn:
             ids = [e.id for e, _ in batch]
             known = set(conn.scalars(select(ledger.c.id).where(ledger.c.id.in_(ids))))
+            pairs = [(e.kiosk, e.seq) for e, _ in batch]
+            taken = {
+                (row.kiosk, row.seq): row.id
+                for row in conn.execute(
+                    select(ledger.c.kiosk, ledger.c.seq, ledger.c.id).where(
+                        tuple_(ledger.c.kiosk, ledger.c.seq).in_(pairs)
+                    )
+                )
+            }
             for ev, raw in batch:
                 if ev.id in known:
                     outcomes.append(Outcome(ev, AckResult.DUPLICATE))
                     continue
-                clash = conn.scalar(
-                    select(ledger.c.id).where(ledger.c.kiosk == ev.kiosk, ledger.c.seq == ev.seq)
-                )
+                clash = taken.get((ev.kiosk, ev.seq))
                 if clash is not None:
                     outcomes.append(
                         Outcome(
@@ -224,6 +241,7 @@ class Store:
                     continue
                 conn.execute(insert(ledger).values(_ledger_values(ev, raw, now)))
                 known.add(ev.id)
+                taken[(ev.kiosk, ev.seq)] = ev.id
                 self._project(conn, ev, now)
                 outcomes.append(Outcome(ev, AckResult.COMMITTED))
         return outcomes
