@@ -24,6 +24,9 @@ from hub.store import Store
 from hub.web.auth import create_user
 from kiosk.app import AppSettings, Devices, KioskApp
 from kiosk.clock import SystemClock
+from kiosk.drivers.camera import SimulatedScanner
+from kiosk.drivers.display import Display
+from kiosk.drivers.rfid import SimulatedBadgeReader
 from kiosk.link import BrokerSettings
 from kiosk.replica import Replica
 from kiosk.screens import Screen
@@ -35,17 +38,19 @@ log = logging.getLogger("demo")
 class DemoKiosk:
     """A kiosk app with simulated drivers a person (or the script) can tap and scan on."""
 
-    def __init__(self, app: KioskApp, badges: object, codes: object, screens: Path) -> None:
+    def __init__(
+        self, app: KioskApp, badges: SimulatedBadgeReader, codes: SimulatedScanner, screens: Path
+    ) -> None:
         self.app = app
         self._badges = badges
         self._codes = codes
         self.screens = screens
 
     def tap(self, uid: str) -> None:
-        self._badges.tap(uid)  # type: ignore[attr-defined]
+        self._badges.tap(uid)
 
     def scan(self, text: str) -> None:
-        self._codes.show(text)  # type: ignore[attr-defined]
+        self._codes.show(text)
 
     def confirm(self) -> None:
         self.app.submit(Confirm())
@@ -57,10 +62,6 @@ class DemoKiosk:
 def _kiosk(
     kiosk_id: str, name: str, profile: str, folder: Path, key: bytes, port: int, password: str
 ) -> DemoKiosk:
-    from kiosk.drivers.camera import SimulatedScanner
-    from kiosk.drivers.display import Display
-    from kiosk.drivers.rfid import SimulatedBadgeReader
-
     badges, codes = SimulatedBadgeReader(), SimulatedScanner()
     display = Display()
     display.open(size=(800, 480), fullscreen=False, offscreen=True)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
@@ -266,8 +267,8 @@ class KioskLink:
             self._inflight.update(sent)
 
 
-def no_delay(_client: object, _userdata: object, sock: object) -> None:
+def no_delay(_client: object, _userdata: object, sock: Any) -> None:
     """Turn off Nagle's algorithm on the MQTT socket: small QoS 1 packets otherwise wait for the
     peer's delayed ACK (~40 ms per event and ack)."""
     with contextlib.suppress(AttributeError, OSError):  # not TCP (e.g. a websocket wrapper)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # type: ignore[attr-defined]
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
