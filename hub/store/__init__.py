@@ -79,6 +79,17 @@ class LedgerRow:
 
 
 @dataclass(frozen=True)
+class AssetView:
+    code: str
+    name: str
+    category: str
+    status: str
+    holder: str | None
+    due: datetime | None
+    history: list[tuple[Any, ...]]  # (at, type, person, kiosk, condition, reason)
+
+
+@dataclass(frozen=True)
 class Attention:
     conflicts: list[tuple[datetime, str, str]]
     quarantined: int
@@ -379,6 +390,40 @@ class Store:
             conflicts=[(r.detected_at, r.asset, r.detail) for r in conflict_rows],
             quarantined=int(count),
             recent_quarantine=[(r.received_at, r.kiosk, r.error) for r in recent],
+        )
+
+    def asset(self, code: str) -> AssetView | None:
+        """One asset with who holds it and its latest custody events, newest first."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(assets).where(assets.c.code == code)).first()
+            if row is None:
+                return None
+            held = conn.execute(
+                select(holdings.c.person, people.c.name, holdings.c.due)
+                .select_from(holdings.join(people, people.c.id == holdings.c.person))
+                .where(holdings.c.asset == code)
+            ).first()
+            events = conn.execute(
+                select(
+                    ledger.c.at,
+                    ledger.c.type,
+                    ledger.c.person,
+                    ledger.c.kiosk,
+                    ledger.c.condition,
+                    ledger.c.reason,
+                )
+                .where(ledger.c.asset == code)
+                .order_by(ledger.c.at.desc())
+                .limit(20)
+            ).all()
+        return AssetView(
+            code=row.code,
+            name=row.name,
+            category=row.category,
+            status=row.status,
+            holder=held.name if held else None,
+            due=held.due if held else None,
+            history=[tuple(e) for e in events],
         )
 
     def conflicts(self) -> list[tuple[str, str, str]]:

@@ -187,6 +187,21 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
             },
         )
 
+    @app.get("/a/{code}", response_class=HTMLResponse, include_in_schema=False)
+    def asset_page(request: Request, code: str, user: UserDep) -> Response:
+        """Where an asset label's link leads when scanned with a phone."""
+        asset = store.asset(code.upper())
+        context = {
+            "site": settings.site_name,
+            "user": user,
+            "csrf": csrf_token(request),
+            "asset": asset,
+            "code": code.upper(),
+        }
+        return templates.TemplateResponse(
+            request, "asset.html", context, status_code=200 if asset else 404
+        )
+
     @app.get("/api/v1/items-out")
     def items_out(user: UserDep) -> list[dict[str, Any]]:
         """Everything out now, soonest due first, with whether it is overdue."""

@@ -119,3 +119,15 @@ def test_conflicts_and_quarantine_are_shown_to_managers(
     assert "Needs attention" in page
     assert "CAM-0001 lent to eve at cage-1 while held by ada" in page
     assert "1 message" in page and "not JSON: oops" in page
+
+
+def test_a_labels_link_opens_the_asset_page(app: FastAPI, store: Store, clock: Clock) -> None:
+    checkout(store, clock, "CAM-0001", person="ada")
+    client = TestClient(app)
+    assert client.get("/a/cam-0001", follow_redirects=False).status_code == 303  # login first
+    _login(client)
+    page = client.get("/a/cam-0001")
+    assert page.status_code == 200
+    assert "Canon C70" in page.text and "held by <strong>Ada Lovelace</strong>" in page.text
+    assert "checkout" in page.text
+    assert client.get("/a/NOPE-1").status_code == 404
