@@ -213,17 +213,22 @@ def asset_add(ctx: _Ctx, code: str, name: str, category: str) -> None:
     click.echo(f"asset {code.upper()} added")
 
 
-@cli.command("loan-hours")
+@cli.command("loan-period")
 @click.argument("category")
-@click.argument("hours", type=click.IntRange(min=1))
+@click.argument("kind", type=click.Choice(["hours", "days", "next_opening"]))
+@click.argument("amount", type=click.IntRange(min=1), required=False)
 @pass_ctx
-def loan_hours(ctx: _Ctx, category: str, hours: int) -> None:
-    """Set the loan period of a category."""
+def loan_period(ctx: _Ctx, category: str, kind: str, amount: int | None) -> None:
+    """Set the loan period of a category: N hours, N open days (due at closing time), or until
+    the cage next opens."""
+    if kind != "next_opening" and amount is None:
+        raise click.UsageError(f"{kind} needs an amount, e.g. loan-period {category} {kind} 2")
     store = ctx.store()
     try:
-        store.set_loan_hours(category, hours)
+        store.set_loan_period(category, kind, amount or 0)
     finally:
         store.close()
+    click.echo(f"{category}: {kind}{f' {amount}' if amount else ''}")
 
 
 @cli.command()

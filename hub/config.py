@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from configfile import load_toml, read_secret
 from hub.errors import ConfigError
+from wire.messages import OpeningSpec
 
 
 class _Section(BaseModel):
@@ -21,6 +22,8 @@ class HubSection(_Section):
     max_items_per_person: int | None = Field(default=None, ge=1)
     block_when_overdue: bool = True
     max_renewals: int = Field(default=1, ge=0)  # extensions a person may take at a kiosk
+    # Opening hours: no loan falls due while the cage is closed. Left out: always open.
+    opening: OpeningSpec | None = None
     timezone: str = "UTC"
 
 

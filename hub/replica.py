@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from wire import (
+    LoanPeriodSpec,
     ReplicaAsset,
     ReplicaHolding,
     ReplicaPerson,
@@ -51,7 +52,12 @@ def build_snapshot(
             for h in rows["holdings"]
         ],
         policy=(rules or ReplicaPolicy()).model_copy(
-            update={"loan_hours": dict(rows["categories"])}
+            update={
+                "loans": {
+                    name: LoanPeriodSpec(kind=period, amount=amount)
+                    for name, (period, amount) in rows["categories"].items()
+                }
+            }
         ),
         kiosk_seqs=dict(rows["kiosk_seqs"]),
     )

@@ -14,6 +14,7 @@ from hub.link import HubBroker, HubLink
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from wire import ReplicaPolicy
+from wire.messages import LoanPeriodSpec
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,8 @@ class HubService:
             self.store,
             now,
             rules=ReplicaPolicy(
-                default_loan_hours=config.hub.default_loan_hours,
+                default_loan=LoanPeriodSpec(amount=config.hub.default_loan_hours),
+                opening=config.hub.opening,
                 max_items=config.hub.max_items_per_person,
                 block_when_overdue=config.hub.block_when_overdue,
                 max_renewals=config.hub.max_renewals,

@@ -20,6 +20,7 @@ from kiosk.screens import (
     ReceiptScreen,
     Screen,
 )
+from rules.policy import due_for
 from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
 
 
@@ -296,7 +297,7 @@ def _extend(
         return replace(state, message=f"{loan.name} cannot be extended: {why}"), [
             Feedback(Signal.ERROR)
         ]
-    due = loan.due + timedelta(hours=settings.policy.loan_hours_for(loan.category))
+    due = due_for(settings.policy, loan.category, loan.due)
     renewed = _loan_now(replace(loan, due=due, renewals=loan.renewals + 1), now, settings)
     loans = tuple(renewed if ln.code == code else ln for ln in state.loans)
     rec = Record(
@@ -436,7 +437,7 @@ def _line_for(
         if refusal is not None:
             reason, text = refusal
             return CartLine(item.code, item.name, LineAction.REFUSED, text), reason
-        due = now + timedelta(hours=settings.policy.loan_hours_for(item.category))
+        due = due_for(settings.policy, item.category, now)
         return CartLine(item.code, item.name, LineAction.CHECKOUT, due=due), None
     return CartLine(item.code, item.name, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Literal, Self
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from wire.topics import KIOSK_ID_PATTERN
 
@@ -20,6 +29,7 @@ def _to_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 KioskId = Annotated[str, Field(pattern=f"^{KIOSK_ID_PATTERN}$")]
 AssetCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9._-]{0,63}$")]
+Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Uid = Annotated[str, Field(pattern=r"^([0-9A-F]{2}){4,10}$")]
 EventId = Annotated[
     str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -178,18 +188,48 @@ class ReplicaHolding(_FromHub):
     renewals: int = Field(default=0, ge=0)  # extensions already granted on this loan
 
 
-class ReplicaPolicy(_FromHub):
-    """The lending rules a kiosk applies: loan periods in hours per category with a default,
-    an optional cap on items held at once, and whether overdue items block new checkouts."""
+class LoanPeriodSpec(_FromHub):
+    """How long a loan lasts: ``amount`` hours, ``amount`` open days (due at closing time), or
+    until the cage next opens (``amount`` unused)."""
 
-    default_loan_hours: int = Field(default=24, ge=1)
-    loan_hours: dict[str, int] = Field(default_factory=dict)
+    kind: Literal["hours", "days", "next_opening"] = "hours"
+    amount: int = Field(default=24, ge=0)
+
+
+class OpeningSpec(_FromHub):
+    """The cage's opening hours in its own time zone: ``weekly`` maps a weekday (``mon`` ...
+    ``sun``) to ``["09:00", "17:00"]``; weekdays not listed and ``closed`` dates are closed."""
+
+    tz: str = "UTC"
+    weekly: dict[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"], tuple[Clock, Clock]] = (
+        Field(default_factory=dict)
+    )
+    closed: list[date] = Field(default_factory=list)
+
+    @field_validator("tz")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class ReplicaPolicy(_FromHub):
+    """The lending rules a kiosk applies: loan periods per category with a default, opening
+    hours (no due time falls while closed), an optional cap on items held at once, and whether
+    overdue items block new checkouts."""
+
+    default_loan: LoanPeriodSpec = Field(default_factory=LoanPeriodSpec)
+    loans: dict[str, LoanPeriodSpec] = Field(default_factory=dict)
+    opening: OpeningSpec | None = None
     max_items: int | None = Field(default=None, ge=1)
     block_when_overdue: bool = False
     max_renewals: int = Field(default=1, ge=0)  # extensions per loan a kiosk may grant
 
-    def loan_hours_for(self, category: str) -> int:
-        return self.loan_hours.get(category, self.default_loan_hours)
+    def loan_for(self, category: str) -> LoanPeriodSpec:
+        return self.loans.get(category, self.default_loan)
 
 
 class ReplicaSnapshot(_FromHub):

@@ -170,13 +170,18 @@ class Store:
         except IntegrityError as exc:
             raise AlreadyExists(f"asset {code!r} exists") from exc
 
-    def set_loan_hours(self, category: str, hours: int) -> None:
+    def set_loan_period(self, category: str, period: str, amount: int) -> None:
+        """A category's loan period: ``hours`` or ``days`` with an amount, or ``next_opening``."""
+        values = {"period": period, "amount": amount}
         with self._tx() as conn:
             done = conn.execute(
-                update(categories).where(categories.c.name == category).values(loan_hours=hours)
+                update(categories).where(categories.c.name == category).values(**values)
             )
             if done.rowcount == 0:
-                conn.execute(insert(categories).values(name=category, loan_hours=hours))
+                conn.execute(insert(categories).values(name=category, **values))
+
+    def set_loan_hours(self, category: str, hours: int) -> None:
+        self.set_loan_period(category, "hours", hours)
 
     def add_kiosk(self, kiosk_id: str, name: str, now: datetime, key: bytes | None = None) -> bytes:
         """Register a kiosk and return its signing key (made here unless given)."""
@@ -453,7 +458,7 @@ class Store:
             "badges": [r._asdict() for r in badge_rows],
             "assets": [r._asdict() for r in asset_rows],
             "holdings": [r._asdict() for r in holding_rows],
-            "categories": {r.name: r.loan_hours for r in category_rows},
+            "categories": {r.name: (r.period, r.amount) for r in category_rows},
             "kiosk_seqs": {k: int(s) for k, s in seqs},
         }
 

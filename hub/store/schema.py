@@ -68,7 +68,8 @@ categories = Table(
     "categories",
     metadata,
     Column("name", String(64), primary_key=True),
-    Column("loan_hours", Integer, nullable=False),
+    Column("amount", Integer, nullable=False),  # hours or open days, by ``period``
+    Column("period", String(16), nullable=False, default="hours", server_default="hours"),
 )
 
 assets = Table(

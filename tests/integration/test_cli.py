@@ -56,7 +56,8 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
     for args in (
         ["person", "add", "ada", "Ada Lovelace", "--badge", "04a1b2c3"],
         ["asset", "add", "cam-1", "Camera", "--category", "camera"],
-        ["loan-hours", "camera", "48"],
+        ["loan-period", "camera", "hours", "48"],
+        ["loan-period", "lens", "next_opening"],
     ):
         result = runner.invoke(cli, ["-c", str(config), *args])
         assert result.exit_code == 0, result.output
@@ -67,7 +68,7 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
         rows = store.replica_rows()
         assert rows["badges"] == [{"uid": "04A1B2C3", "person_id": "ada"}]
         assert rows["assets"][0]["code"] == "CAM-1"
-        assert rows["categories"] == {"camera": 48}
+        assert rows["categories"] == {"camera": ("hours", 48), "lens": ("next_opening", 0)}
     finally:
         store.close()
 

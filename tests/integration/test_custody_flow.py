@@ -7,7 +7,7 @@ from datetime import timedelta
 from kiosk.screens import CartScreen, ReceiptScreen
 from kiosk.session import Cancel, Confirm, CycleCondition, ExtendLoan
 from tests.harness import Cage
-from wire import ReplicaPolicy
+from wire import OpeningSpec, ReplicaPolicy
 
 
 def test_checkout_is_committed_and_acknowledged(cage: Cage) -> None:
@@ -73,9 +73,11 @@ def test_a_damaged_return_takes_the_item_out_of_circulation(cage: Cage) -> None:
 
 def test_the_hubs_lending_rules_reach_the_kiosk(cage: Cage) -> None:
     cage.stop_hub()
-    cage.start_hub(rules=ReplicaPolicy(max_items=1, block_when_overdue=True))
+    opening = OpeningSpec(tz="America/New_York", weekly={"mon": ("09:00", "17:00")})
+    cage.start_hub(rules=ReplicaPolicy(max_items=1, block_when_overdue=True, opening=opening))
     kiosk = cage.kiosk("cage-1")
     kiosk.wait_replica(10, until=lambda r: r.policy.max_items == 1)
+    assert kiosk.replica.policy.opening == opening
     kiosk.submit(kiosk.badge("04A1B2C3"))
     kiosk.submit(kiosk.label("CK1:CAM-0001"))
     kiosk.submit(kiosk.label("CK1:CAM-0002"))

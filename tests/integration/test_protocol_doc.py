@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tests.harness import Cage
 from tests.mqtt_probe import Probe
-from wire import AckResult, Topics, decode_ack
+from wire import AckResult, ReplicaSnapshot, Topics, decode_ack
 from wire.schemas import SCHEMAS, render
 from wire.signing import canonical, sign
 
@@ -84,3 +84,12 @@ def test_the_signing_test_vector_holds() -> None:
     event = json.loads(event_json)
     assert canonical(event).decode() == canonical_text
     assert sign(bytes.fromhex(key_hex), event) == signature
+
+
+def test_the_replica_example_is_a_valid_snapshot() -> None:
+    text = (DOCS / "protocol.md").read_text()
+    start = text.index('{"v":1,"version":')
+    example = text[start : text.index("```", start)]
+    snapshot = ReplicaSnapshot.model_validate_json(example)
+    assert snapshot.policy.loan_for("lens").kind == "next_opening"
+    assert snapshot.policy.opening is not None and snapshot.policy.opening.tz == "Europe/London"

@@ -59,3 +59,23 @@ def test_missing_files_are_clear(tmp_path: Path) -> None:
     cfg = load_kiosk_config(path)
     with pytest.raises(ConfigError, match="cannot read the signing key"):
         cfg.signing_key()
+
+
+def test_opening_hours_in_the_hub_config(tmp_path: Path) -> None:
+    text = (DEPLOY / "hub" / "hub.toml.example").read_text()
+    enabled = "\n".join(
+        line[2:]
+        if line.startswith(
+            ("# [hub.opening", "# tz", "# closed", "# mon", "# tue", "# wed", "# thu", "# fri")
+        )
+        else line
+        for line in text.splitlines()
+    )
+    path = tmp_path / "hub.toml"
+    path.write_text(enabled)
+    opening = load_hub_config(path).hub.opening
+    assert opening is not None and opening.tz == "Europe/London"
+    assert opening.weekly["fri"] == ("09:00", "16:00") and len(opening.closed) == 3
+    path.write_text(enabled.replace("Europe/London", "Mars/Olympus"))
+    with pytest.raises(HubConfigError, match="unknown time zone"):
+        load_hub_config(path)

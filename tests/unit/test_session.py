@@ -30,14 +30,21 @@ from kiosk.session import (
     UnlockDoor,
     step,
 )
-from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
+from wire import (
+    DenialReason,
+    EventType,
+    LoanPeriodSpec,
+    OpeningSpec,
+    ReplicaPolicy,
+    ReturnCondition,
+)
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ADA = Person("ada", "Ada Lovelace")
 CAMERA = Item("CAM-1", "Camera", "camera")
 LENS = Item("LENS-1", "Lens", "lens")
 SETTINGS = Settings(
-    kiosk_name="Film cage", policy=ReplicaPolicy(default_loan_hours=24, loan_hours={"camera": 48})
+    kiosk_name="Film cage", policy=ReplicaPolicy(loans={"camera": LoanPeriodSpec(amount=48)})
 )
 
 
@@ -311,7 +318,7 @@ def test_item_limit_counts_what_is_held_and_what_comes_back() -> None:
 
 
 def test_a_loan_can_be_extended_once_before_it_is_due() -> None:
-    policy = ReplicaPolicy(default_loan_hours=24, loan_hours={"camera": 48}, max_renewals=1)
+    policy = ReplicaPolicy(loans={"camera": LoanPeriodSpec(amount=48)}, max_renewals=1)
     settings = Settings(kiosk_name="Cage", policy=policy)
     due = T0 + timedelta(hours=3)
     loans = (
@@ -340,3 +347,34 @@ def test_hints_on_the_idle_screen_go_away() -> None:
     state, effects = step(state, Tick(), T0 + SETTINGS.linger, SETTINGS)
     idle = last_screen(effects)
     assert isinstance(idle, IdleScreen) and idle.message is None
+
+
+def test_due_times_follow_the_cages_opening_hours() -> None:
+    opening = OpeningSpec(
+        tz="Europe/London",
+        weekly={d: ("09:00", "17:00") for d in ("mon", "tue", "wed", "thu", "fri")},
+    )
+    policy = ReplicaPolicy(
+        loans={
+            "camera": LoanPeriodSpec(kind="next_opening", amount=0),
+            "lens": LoanPeriodSpec(kind="days", amount=2),
+        },
+        opening=opening,
+    )
+    settings = Settings(kiosk_name="Cage", policy=policy)
+    friday = datetime(2026, 3, 6, 15, 0, tzinfo=UTC)
+    _, effects = run(
+        [
+            (BadgeTapped("04A1", ADA), friday),
+            (scan(CAMERA), friday),
+            (scan(LENS), friday),
+            (Confirm(), friday),
+        ],
+        settings=settings,
+    )
+    receipt = last_screen(effects)
+    assert isinstance(receipt, ReceiptScreen)
+    assert [line.due for line in receipt.lines] == [
+        datetime(2026, 3, 9, 9, 0, tzinfo=UTC),  # Monday's opening (GMT)
+        datetime(2026, 3, 10, 17, 0, tzinfo=UTC),  # closing time two open days later
+    ]
