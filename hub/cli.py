@@ -231,6 +231,41 @@ def loan_period(ctx: _Ctx, category: str, kind: str, amount: int | None) -> None
     click.echo(f"{category}: {kind}{f' {amount}' if amount else ''}")
 
 
+@cli.group()
+def booking() -> None:
+    """Reservations: inside its window only the booker may take the item."""
+
+
+@booking.command("add")
+@click.argument("asset")
+@click.argument("person")
+@click.argument("starts", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]))
+@click.argument("ends", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]))
+@pass_ctx
+def booking_add(ctx: _Ctx, asset: str, person: str, starts: datetime, ends: datetime) -> None:
+    """Book ASSET for PERSON from STARTS to ENDS (UTC, e.g. 2026-03-02T09:00)."""
+    store = ctx.store()
+    try:
+        number = store.add_booking(
+            asset.upper(), person, starts.replace(tzinfo=UTC), ends.replace(tzinfo=UTC), _now()
+        )
+    finally:
+        store.close()
+    click.echo(f"booking {number}: {asset.upper()} for {person}")
+
+
+@booking.command("cancel")
+@click.argument("booking_id", type=int)
+@pass_ctx
+def booking_cancel(ctx: _Ctx, booking_id: int) -> None:
+    store = ctx.store()
+    try:
+        store.cancel_booking(booking_id)
+    finally:
+        store.close()
+    click.echo(f"booking {booking_id} cancelled")
+
+
 @cli.command()
 @pass_ctx
 def quarantine(ctx: _Ctx) -> None:

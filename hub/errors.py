@@ -19,3 +19,7 @@ class NotFound(HubError):
 
 class AlreadyExists(HubError):
     """A registry entry with that key exists already."""
+
+
+class BookingConflict(HubError):
+    """A reservation overlaps another one for the same asset."""

@@ -250,8 +250,8 @@ class HubLink:
             self._stopping.wait(self._replica_interval)
 
     def _publish_replica(self) -> None:
-        rows = self.store.replica_rows()
         now = self._now()
+        rows = self.store.replica_rows(now)
         draft = build_snapshot(rows, 0, now, self._rules)
         digest = hashlib.sha256(
             draft.model_dump_json(exclude={"at", "version"}).encode()

@@ -9,6 +9,7 @@ from typing import Any
 from wire import (
     LoanPeriodSpec,
     ReplicaAsset,
+    ReplicaBooking,
     ReplicaHolding,
     ReplicaPerson,
     ReplicaPolicy,
@@ -45,6 +46,7 @@ def build_snapshot(
             )
             for a in rows["assets"]
         ],
+        bookings=[ReplicaBooking(**b) for b in rows["bookings"]],
         holdings=[
             ReplicaHolding(
                 asset=h["asset"], person=h["person"], due=h["due"], renewals=h["renewals"]

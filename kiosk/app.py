@@ -273,7 +273,16 @@ class KioskApp:
             ()
             if person is None
             else tuple(
-                Loan(item.code, item.name, held.due, category=item.category, renewals=held.renewals)
+                Loan(
+                    item.code,
+                    item.name,
+                    held.due,
+                    category=item.category,
+                    renewals=held.renewals,
+                    booked_from=min(
+                        (b.starts for b in item.bookings if b.person != person.id), default=None
+                    ),
+                )
                 for item, held in self.replica.loans_of(person.id)
             )
         )

@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from kiosk.errors import KioskError
-from kiosk.session import Item, Person
+from kiosk.session import Booking, Item, Person
 from wire import CustodyEvent, EventType, ReplicaPolicy, ReplicaSnapshot, WireError
 from wire.codec import load_object
 
@@ -55,6 +55,7 @@ class Replica:
         self._badges: dict[str, Person] = {}
         self._assets: dict[str, Item] = {}
         self._holders: dict[str, Held] = {}
+        self._bookings: dict[str, tuple[Booking, ...]] = {}
         row = self._db.execute("SELECT payload FROM snapshot WHERE id = 1").fetchone()
         if row is not None:
             try:
@@ -123,7 +124,9 @@ class Replica:
             return None
         held = self._holders.get(code)
         holder = held.person if held else None
-        return Item(base.code, base.name, base.category, base.lendable, holder)
+        return Item(
+            base.code, base.name, base.category, base.lendable, holder, self._bookings.get(code, ())
+        )
 
     def loans_of(self, person_id: str) -> list[tuple[Item, Held]]:
         """What a person holds, as far as this kiosk knows, soonest due first."""
@@ -145,6 +148,10 @@ class Replica:
         }
         self._assets = {a.code: Item(a.code, a.name, a.category, a.lendable) for a in snap.assets}
         self._holders = {h.asset: Held(h.person, h.due, h.renewals) for h in snap.holdings}
+        bookings: dict[str, list[Booking]] = {}
+        for b in snap.bookings:
+            bookings.setdefault(b.asset, []).append(Booking(b.person, b.starts, b.ends))
+        self._bookings = {code: tuple(found) for code, found in bookings.items()}
         for type_, asset, person, due in self._db.execute(
             "SELECT type, asset, person, due FROM overlay ORDER BY seq"
         ):

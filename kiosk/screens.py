@@ -34,6 +34,7 @@ class Loan:
     extendable: bool = False  # the session decides: before the due time, within the renewals
     category: str = ""
     renewals: int = 0
+    booked_from: datetime | None = None  # when someone else's booking of it starts
 
 
 @dataclass(frozen=True)

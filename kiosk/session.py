@@ -37,12 +37,22 @@ class Person:
 
 
 @dataclass(frozen=True)
+class Booking:
+    """Someone's reservation of an item: only they may take it from ``starts`` to ``ends``."""
+
+    person: str
+    starts: datetime
+    ends: datetime
+
+
+@dataclass(frozen=True)
 class Item:
     code: str
     name: str
     category: str
     lendable: bool = True
     holder: str | None = None  # person id of whoever holds it now, as far as the replica knows
+    bookings: tuple[Booking, ...] = ()
 
 
 # inputs ------------------------------------------------------------------------------------
@@ -203,6 +213,7 @@ REFUSAL_TEXT = {
     DenialReason.UNKNOWN_ITEM: "Unknown item: please hand it to staff",
     DenialReason.HELD_BY_OTHER: "Checked out to someone else",
     DenialReason.NOT_LENDABLE: "Not available for loan",
+    DenialReason.BOOKED_BY_OTHER: "Booked by someone else",
 }
 
 
@@ -298,6 +309,9 @@ def _extend(
             Feedback(Signal.ERROR)
         ]
     due = due_for(settings.policy, loan.category, loan.due)
+    if loan.booked_from is not None and due > loan.booked_from:
+        text = f"{loan.name} cannot be extended: someone has booked it"
+        return replace(state, message=text), [Feedback(Signal.ERROR)]
     renewed = _loan_now(replace(loan, due=due, renewals=loan.renewals + 1), now, settings)
     loans = tuple(renewed if ln.code == code else ln for ln in state.loans)
     rec = Record(
@@ -438,6 +452,9 @@ def _line_for(
             reason, text = refusal
             return CartLine(item.code, item.name, LineAction.REFUSED, text), reason
         due = due_for(settings.policy, item.category, now)
+        if any(b.person != person.id and b.starts < due and b.ends > now for b in item.bookings):
+            reason = DenialReason.BOOKED_BY_OTHER
+            return CartLine(item.code, item.name, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
         return CartLine(item.code, item.name, LineAction.CHECKOUT, due=due), None
     return CartLine(item.code, item.name, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
 

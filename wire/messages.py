@@ -67,6 +67,7 @@ class DenialReason(StrEnum):
     NO_BADGE = "no_badge"
     OVERDUE_ITEMS = "overdue_items"
     ITEM_LIMIT = "item_limit"
+    BOOKED_BY_OTHER = "booked_by_other"
 
 
 class ReturnCondition(StrEnum):
@@ -216,6 +217,15 @@ class OpeningSpec(_FromHub):
         return value
 
 
+class ReplicaBooking(_FromHub):
+    """A reservation: inside [starts, ends) only ``person`` may take ``asset``."""
+
+    asset: AssetCode
+    person: str
+    starts: UtcDatetime
+    ends: UtcDatetime
+
+
 class ReplicaPolicy(_FromHub):
     """The lending rules a kiosk applies: loan periods per category with a default, opening
     hours (no due time falls while closed), an optional cap on items held at once, and whether
@@ -241,6 +251,7 @@ class ReplicaSnapshot(_FromHub):
     people: list[ReplicaPerson]
     assets: list[ReplicaAsset]
     holdings: list[ReplicaHolding]
+    bookings: list[ReplicaBooking] = Field(default_factory=list)
     policy: ReplicaPolicy = Field(default_factory=ReplicaPolicy)
     kiosk_seqs: dict[str, int] = Field(
         default_factory=dict,

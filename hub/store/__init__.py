@@ -28,11 +28,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from hub import projection
-from hub.errors import AlreadyExists, NotFound, StoreError
+from hub.errors import AlreadyExists, BookingConflict, NotFound, StoreError
 from hub.store import migrate
 from hub.store.schema import (
     assets,
     badges,
+    bookings,
     categories,
     conflicts,
     holdings,
@@ -219,6 +220,45 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [KioskRow(*row) for row in conn.execute(q)]
+
+    def add_booking(
+        self, asset: str, person: str, starts: datetime, ends: datetime, now: datetime
+    ) -> int:
+        """Reserve an asset for a person; refused (BookingConflict) if it overlaps another."""
+        if ends <= starts:
+            raise ValueError("a booking must end after it starts")
+        with self._tx() as conn:
+            if conn.scalar(select(assets.c.code).where(assets.c.code == asset)) is None:
+                raise NotFound(f"no asset {asset!r}")
+            if conn.scalar(select(people.c.id).where(people.c.id == person)) is None:
+                raise NotFound(f"no person {person!r}")
+            clash = conn.execute(
+                select(bookings.c.person, bookings.c.starts, bookings.c.ends).where(
+                    bookings.c.asset == asset,
+                    bookings.c.cancelled.is_(False),
+                    bookings.c.starts < ends,
+                    bookings.c.ends > starts,
+                )
+            ).first()
+            if clash is not None:
+                raise BookingConflict(
+                    f"{asset} is booked by {clash.person} from {clash.starts:%Y-%m-%d %H:%M} "
+                    f"to {clash.ends:%Y-%m-%d %H:%M} UTC"
+                )
+            result = conn.execute(
+                insert(bookings).values(
+                    asset=asset, person=person, starts=starts, ends=ends, created_at=now
+                )
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def cancel_booking(self, booking_id: int) -> None:
+        with self._tx() as conn:
+            done = conn.execute(
+                update(bookings).where(bookings.c.id == booking_id).values(cancelled=True)
+            )
+        if done.rowcount == 0:
+            raise NotFound(f"no booking {booking_id}")
 
     # ledger -------------------------------------------------------------------------------
 
@@ -440,9 +480,14 @@ class Store:
             )
             return [(r.asset, r.event_id, r.detail) for r in rows]
 
-    def replica_rows(self) -> dict[str, Any]:
+    def replica_rows(self, now: datetime) -> dict[str, Any]:
         """Everything the kiosk replica is built from, read in one transaction."""
         with self.engine.connect() as conn:
+            booking_rows = conn.execute(
+                select(bookings.c.asset, bookings.c.person, bookings.c.starts, bookings.c.ends)
+                .where(bookings.c.cancelled.is_(False), bookings.c.ends > now)
+                .order_by(bookings.c.asset, bookings.c.starts)
+            ).all()
             person_rows = conn.execute(select(people).order_by(people.c.id)).all()
             badge_rows = conn.execute(
                 select(badges.c.uid, badges.c.person_id).where(badges.c.revoked.is_(False))
@@ -459,6 +504,7 @@ class Store:
             "assets": [r._asdict() for r in asset_rows],
             "holdings": [r._asdict() for r in holding_rows],
             "categories": {r.name: (r.period, r.amount) for r in category_rows},
+            "bookings": [r._asdict() for r in booking_rows],
             "kiosk_seqs": {k: int(s) for k, s in seqs},
         }
 

@@ -164,3 +164,16 @@ conflicts = Table(
     Column("detail", String(500), nullable=False),
     Column("resolved", Boolean, nullable=False, default=False),
 )
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asset", String(64), ForeignKey("assets.code"), nullable=False),
+    Column("person", String(64), ForeignKey("people.id"), nullable=False),
+    Column("starts", UtcDateTime, nullable=False),
+    Column("ends", UtcDateTime, nullable=False),
+    Column("cancelled", Boolean, nullable=False, default=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    Index("ix_bookings_asset_ends", "asset", "ends"),
+)

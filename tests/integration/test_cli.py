@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -58,6 +59,7 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
         ["asset", "add", "cam-1", "Camera", "--category", "camera"],
         ["loan-period", "camera", "hours", "48"],
         ["loan-period", "lens", "next_opening"],
+        ["booking", "add", "cam-1", "ada", "2026-03-02T09:00", "2026-03-03T09:00"],
     ):
         result = runner.invoke(cli, ["-c", str(config), *args])
         assert result.exit_code == 0, result.output
@@ -65,10 +67,14 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
     try:
         assert store.kiosk_key("cage-1") == kiosk_cfg.signing_key()
-        rows = store.replica_rows()
+        rows = store.replica_rows(datetime.now(UTC))
         assert rows["badges"] == [{"uid": "04A1B2C3", "person_id": "ada"}]
         assert rows["assets"][0]["code"] == "CAM-1"
         assert rows["categories"] == {"camera": ("hours", 48), "lens": ("next_opening", 0)}
+        assert [
+            (b["asset"], b["person"])
+            for b in store.replica_rows(datetime(2026, 3, 1, tzinfo=UTC))["bookings"]
+        ] == [("CAM-1", "ada")]
     finally:
         store.close()
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
+from hub.errors import BookingConflict
 from kiosk.screens import CartScreen, ReceiptScreen
 from kiosk.session import Cancel, Confirm, CycleCondition, ExtendLoan
 from tests.harness import Cage
@@ -102,3 +105,29 @@ def test_extending_a_loan_at_the_kiosk_moves_its_due_time_on_the_hub(cage: Cage)
     [item] = cage.store.items_out()
     assert item.due == cage.clock.now() + timedelta(hours=96)  # 48 h, then 48 h more
     kiosk.wait_replica(10, until=lambda r: any(h.renewals == 1 for _i, h in r.loans_of("ada")))
+
+
+def test_a_booking_made_on_the_hub_reaches_the_kiosk(cage: Cage) -> None:
+    now = cage.clock.now()
+    cage.store.add_booking(
+        "CAM-0002", "grace", now + timedelta(hours=1), now + timedelta(days=2), now
+    )
+    with pytest.raises(BookingConflict, match="booked by grace"):
+        cage.store.add_booking(
+            "CAM-0002", "ada", now + timedelta(hours=5), now + timedelta(hours=8), now
+        )
+    kiosk = cage.kiosk("cage-1")
+    assert cage.hub is not None
+    cage.hub.republish_replica()
+    kiosk.wait_replica(10, until=lambda r: bool(getattr(r.item("CAM-0002"), "bookings", ())))
+    kiosk.submit(kiosk.badge("04A1B2C3"))  # Ada may not take what Grace booked
+    kiosk.submit(kiosk.label("CK1:CAM-0002"))
+    cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and bool(s.lines), 5)
+    assert isinstance(cart, CartScreen) and cart.lines[0].reason == "Booked by someone else"
+    kiosk.submit(kiosk.badge("04112233445566"))  # Grace picks up her booking
+    kiosk.submit(kiosk.label("CK1:CAM-0002"))
+    cart = kiosk.wait_for_screen(
+        lambda s: isinstance(s, CartScreen) and s.person_name == "Grace Hopper" and bool(s.lines),
+        5,
+    )
+    assert isinstance(cart, CartScreen) and cart.lines[0].action.value == "checkout"

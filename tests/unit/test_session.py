@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, LineAction, Loan, ReceiptScreen
 from kiosk.session import (
     BadgeTapped,
+    Booking,
     Cancel,
     Confirm,
     ConnectivityChanged,
@@ -378,3 +379,42 @@ def test_due_times_follow_the_cages_opening_hours() -> None:
         datetime(2026, 3, 9, 9, 0, tzinfo=UTC),  # Monday's opening (GMT)
         datetime(2026, 3, 10, 17, 0, tzinfo=UTC),  # closing time two open days later
     ]
+
+
+def test_a_booked_item_goes_only_to_the_booker_inside_the_window() -> None:
+    booked = Item(
+        "CAM-1",
+        "Camera",
+        "camera",
+        bookings=(Booking("grace", T0 + timedelta(hours=10), T0 + timedelta(hours=30)),),
+    )
+    _, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(booked), T0)])
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.lines[0].reason == "Booked by someone else"
+    assert [r.reason for r in records(effects)] == [DenialReason.BOOKED_BY_OTHER]
+    grace = Person("grace", "Grace Hopper")
+    _, effects = run([(BadgeTapped("0411", grace), T0), (scan(booked), T0)])
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.lines[0].action is LineAction.CHECKOUT
+    short = Settings(
+        kiosk_name="Cage", policy=ReplicaPolicy(loans={"camera": LoanPeriodSpec(amount=4)})
+    )
+    _, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(booked), T0)], settings=short)
+    cart = last_screen(effects)  # back 6 hours before the booking starts: fine
+    assert isinstance(cart, CartScreen) and cart.lines[0].action is LineAction.CHECKOUT
+
+
+def test_a_booking_stops_an_extension_that_would_run_into_it() -> None:
+    loans = (
+        Loan(
+            "CAM-1",
+            "Camera",
+            T0 + timedelta(hours=3),
+            category="camera",
+            booked_from=T0 + timedelta(hours=20),
+        ),
+    )
+    state, _ = run([(BadgeTapped("04A1", ADA, loans), T0)])
+    state, effects = step(state, ExtendLoan("CAM-1"), T0, SETTINGS)
+    assert records(effects) == []
+    assert state.message == "Camera cannot be extended: someone has booked it"
