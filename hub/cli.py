@@ -7,7 +7,7 @@ import secrets
 import shutil
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -229,6 +229,45 @@ def loan_period(ctx: _Ctx, category: str, kind: str, amount: int | None) -> None
     finally:
         store.close()
     click.echo(f"{category}: {kind}{f' {amount}' if amount else ''}")
+
+
+@cli.group()
+def training() -> None:
+    """Trainings people hold, and which categories need one."""
+
+
+@training.command("grant")
+@click.argument("person")
+@click.argument("name")
+@click.option(
+    "--expires",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Last day it is valid (UTC); without it, it never expires.",
+)
+@pass_ctx
+def training_grant(ctx: _Ctx, person: str, name: str, expires: datetime | None) -> None:
+    store = ctx.store()
+    try:
+        until = expires.replace(tzinfo=UTC) + timedelta(days=1) if expires else None
+        store.grant_training(person, name, until)
+    finally:
+        store.close()
+    click.echo(f"{person} holds {name}" + (f" until {expires:%Y-%m-%d}" if expires else ""))
+
+
+@training.command("require")
+@click.argument("category")
+@click.argument("name")
+@pass_ctx
+def training_require(ctx: _Ctx, category: str, name: str) -> None:
+    """Only people holding training NAME may borrow items of CATEGORY."""
+    store = ctx.store()
+    try:
+        store.require_training(category, name)
+    finally:
+        store.close()
+    click.echo(f"{category} needs {name}")
 
 
 @cli.group()

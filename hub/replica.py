@@ -24,6 +24,9 @@ def build_snapshot(
     badges: dict[str, list[str]] = defaultdict(list)
     for b in rows["badges"]:
         badges[b["person_id"]].append(b["uid"])
+    held: dict[str, dict[str, datetime | None]] = defaultdict(dict)
+    for t in rows["trainings"]:
+        held[t["person"]][t["name"]] = t["expires"]
     return ReplicaSnapshot(
         version=version,
         at=now,
@@ -34,6 +37,7 @@ def build_snapshot(
                 badges=sorted(badges[p["id"]]),
                 active=bool(p["active"]),
                 staff=bool(p["staff"]),
+                trainings=held[p["id"]],
             )
             for p in rows["people"]
         ],
@@ -58,7 +62,8 @@ def build_snapshot(
                 "loans": {
                     name: LoanPeriodSpec(kind=period, amount=amount)
                     for name, (period, amount) in rows["categories"].items()
-                }
+                },
+                "requires": dict(rows["requires"]),
             }
         ),
         kiosk_seqs=dict(rows["kiosk_seqs"]),

@@ -142,7 +142,11 @@ class Replica:
 
     def _load(self, snap: ReplicaSnapshot) -> None:
         self._snapshot = snap
-        self._people = {p.id: Person(p.id, p.name, p.staff) for p in snap.people if p.active}
+        self._people = {
+            p.id: Person(p.id, p.name, p.staff, tuple(sorted(p.trainings.items())))
+            for p in snap.people
+            if p.active
+        }
         self._badges = {
             uid: self._people[p.id] for p in snap.people if p.active for uid in p.badges
         }

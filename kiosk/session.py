@@ -34,6 +34,10 @@ class Person:
     id: str
     name: str
     staff: bool = False
+    trainings: tuple[tuple[str, datetime | None], ...] = ()  # (name, expires or None)
+
+    def trained(self, training: str, at: datetime) -> bool:
+        return any(n == training and (e is None or e > at) for n, e in self.trainings)
 
 
 @dataclass(frozen=True)
@@ -446,6 +450,11 @@ def _line_for(
         reason = DenialReason.HELD_BY_OTHER
     elif not item.lendable:
         reason = DenialReason.NOT_LENDABLE
+    elif (needed := settings.policy.requires.get(item.category)) and not person.trained(
+        needed, now
+    ):
+        text = f"Needs the {needed} training"
+        return CartLine(item.code, item.name, LineAction.REFUSED, text), DenialReason.NOT_TRAINED
     else:
         refusal = _policy_refusal(state, settings.policy)
         if refusal is not None:

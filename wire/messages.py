@@ -68,6 +68,7 @@ class DenialReason(StrEnum):
     OVERDUE_ITEMS = "overdue_items"
     ITEM_LIMIT = "item_limit"
     BOOKED_BY_OTHER = "booked_by_other"
+    NOT_TRAINED = "not_trained"
 
 
 class ReturnCondition(StrEnum):
@@ -173,6 +174,9 @@ class ReplicaPerson(_FromHub):
     badges: list[Uid]
     active: bool = True
     staff: bool = False  # may unlock the cage door
+    trainings: dict[str, UtcDatetime | None] = Field(
+        default_factory=dict, description="training name -> when it expires (null: never)"
+    )
 
 
 class ReplicaAsset(_FromHub):
@@ -237,6 +241,9 @@ class ReplicaPolicy(_FromHub):
     max_items: int | None = Field(default=None, ge=1)
     block_when_overdue: bool = False
     max_renewals: int = Field(default=1, ge=0)  # extensions per loan a kiosk may grant
+    requires: dict[str, str] = Field(
+        default_factory=dict, description="category -> training a borrower must hold"
+    )
 
     def loan_for(self, category: str) -> LoanPeriodSpec:
         return self.loans.get(category, self.default_loan)

@@ -42,6 +42,7 @@ from hub.store.schema import (
     ledger,
     people,
     quarantine,
+    trainings,
     users,
 )
 from wire import AckResult, CustodyEvent, KioskStatus
@@ -180,6 +181,24 @@ class Store:
             )
             if done.rowcount == 0:
                 conn.execute(insert(categories).values(name=category, **values))
+
+    def require_training(self, category: str, training: str | None) -> None:
+        """Only people holding ``training`` may borrow items of ``category`` (None: anyone)."""
+        with self._tx() as conn:
+            done = conn.execute(
+                update(categories).where(categories.c.name == category).values(requires=training)
+            )
+            if done.rowcount == 0:
+                conn.execute(insert(categories).values(name=category, amount=24, requires=training))
+
+    def grant_training(self, person: str, training: str, expires: datetime | None) -> None:
+        with self._tx() as conn:
+            if conn.scalar(select(people.c.id).where(people.c.id == person)) is None:
+                raise NotFound(f"no person {person!r}")
+            conn.execute(
+                trainings.delete().where(trainings.c.person == person, trainings.c.name == training)
+            )
+            conn.execute(insert(trainings).values(person=person, name=training, expires=expires))
 
     def set_loan_hours(self, category: str, hours: int) -> None:
         self.set_loan_period(category, "hours", hours)
@@ -495,6 +514,7 @@ class Store:
             asset_rows = conn.execute(select(assets).order_by(assets.c.code)).all()
             holding_rows = conn.execute(select(holdings).order_by(holdings.c.asset)).all()
             category_rows = conn.execute(select(categories)).all()
+            training_rows = conn.execute(select(trainings)).all()
             seqs = conn.execute(
                 select(ledger.c.kiosk, func.max(ledger.c.seq)).group_by(ledger.c.kiosk)
             ).all()
@@ -505,6 +525,8 @@ class Store:
             "holdings": [r._asdict() for r in holding_rows],
             "categories": {r.name: (r.period, r.amount) for r in category_rows},
             "bookings": [r._asdict() for r in booking_rows],
+            "requires": {r.name: r.requires for r in category_rows if r.requires},
+            "trainings": [r._asdict() for r in training_rows],
             "kiosk_seqs": {k: int(s) for k, s in seqs},
         }
 

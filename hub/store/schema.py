@@ -70,6 +70,7 @@ categories = Table(
     Column("name", String(64), primary_key=True),
     Column("amount", Integer, nullable=False),  # hours or open days, by ``period``
     Column("period", String(16), nullable=False, default="hours", server_default="hours"),
+    Column("requires", String(64)),  # a training a borrower must hold, if any
 )
 
 assets = Table(
@@ -176,4 +177,12 @@ bookings = Table(
     Column("cancelled", Boolean, nullable=False, default=False, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
     Index("ix_bookings_asset_ends", "asset", "ends"),
+)
+
+trainings = Table(
+    "trainings",
+    metadata,
+    Column("person", String(64), ForeignKey("people.id"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("expires", UtcDateTime),  # none: does not expire
 )

@@ -60,6 +60,8 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
         ["loan-period", "camera", "hours", "48"],
         ["loan-period", "lens", "next_opening"],
         ["booking", "add", "cam-1", "ada", "2026-03-02T09:00", "2026-03-03T09:00"],
+        ["training", "require", "camera", "cinema-1"],
+        ["training", "grant", "ada", "cinema-1", "--expires", "2027-06-30"],
     ):
         result = runner.invoke(cli, ["-c", str(config), *args])
         assert result.exit_code == 0, result.output
@@ -71,6 +73,8 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
         assert rows["badges"] == [{"uid": "04A1B2C3", "person_id": "ada"}]
         assert rows["assets"][0]["code"] == "CAM-1"
         assert rows["categories"] == {"camera": ("hours", 48), "lens": ("next_opening", 0)}
+        assert rows["requires"] == {"camera": "cinema-1"}
+        assert [(t["person"], t["name"]) for t in rows["trainings"]] == [("ada", "cinema-1")]
         assert [
             (b["asset"], b["person"])
             for b in store.replica_rows(datetime(2026, 3, 1, tzinfo=UTC))["bookings"]

@@ -131,3 +131,23 @@ def test_a_booking_made_on_the_hub_reaches_the_kiosk(cage: Cage) -> None:
         5,
     )
     assert isinstance(cart, CartScreen) and cart.lines[0].action.value == "checkout"
+
+
+def test_training_rules_set_on_the_hub_apply_at_the_kiosk(cage: Cage) -> None:
+    cage.store.require_training("camera", "cinema-1")
+    cage.store.grant_training("grace", "cinema-1", None)
+    kiosk = cage.kiosk("cage-1")
+    assert cage.hub is not None
+    cage.hub.republish_replica()
+    kiosk.wait_replica(10, until=lambda r: r.policy.requires == {"camera": "cinema-1"})
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(kiosk.label("CK1:CAM-0001"))
+    cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and bool(s.lines), 5)
+    assert isinstance(cart, CartScreen) and cart.lines[0].reason == "Needs the cinema-1 training"
+    kiosk.submit(kiosk.badge("04112233445566"))
+    kiosk.submit(kiosk.label("CK1:CAM-0001"))
+    cart = kiosk.wait_for_screen(
+        lambda s: isinstance(s, CartScreen) and s.person_name == "Grace Hopper" and bool(s.lines),
+        5,
+    )
+    assert isinstance(cart, CartScreen) and cart.lines[0].action.value == "checkout"

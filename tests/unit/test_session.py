@@ -418,3 +418,22 @@ def test_a_booking_stops_an_extension_that_would_run_into_it() -> None:
     state, effects = step(state, ExtendLoan("CAM-1"), T0, SETTINGS)
     assert records(effects) == []
     assert state.message == "Camera cannot be extended: someone has booked it"
+
+
+def test_items_needing_a_training_go_to_trained_people_only() -> None:
+    settings = Settings(kiosk_name="Cage", policy=ReplicaPolicy(requires={"camera": "cinema-1"}))
+    untrained = Person("ada", "Ada")
+    lapsed = Person("ada", "Ada", trainings=(("cinema-1", T0 - timedelta(days=1)),))
+    current = Person("ada", "Ada", trainings=(("cinema-1", None),))
+    for person, expected in (
+        (untrained, "Needs the cinema-1 training"),
+        (lapsed, "Needs the cinema-1 training"),
+        (current, None),
+    ):
+        _, effects = run(
+            [(BadgeTapped("04A1", person), T0), (scan(CAMERA), T0), (scan(LENS), T0)],
+            settings=settings,
+        )
+        cart = last_screen(effects)
+        assert isinstance(cart, CartScreen)
+        assert [ln.reason for ln in cart.lines] == [expected, None]  # lenses need nothing
