@@ -7,10 +7,21 @@ from datetime import timedelta
 import pytest
 
 from hub.errors import BookingConflict
+from kiosk.app import KioskApp
 from kiosk.screens import CartScreen, ReceiptScreen
 from kiosk.session import Cancel, Confirm, CycleCondition, ExtendLoan
 from tests.harness import Cage
 from wire import OpeningSpec, ReplicaPolicy
+
+
+def lend(kiosk: KioskApp, badge: str, label: str) -> None:
+    """A whole checkout at the kiosk, ending back on the idle screen."""
+    kiosk.submit(kiosk.badge(badge))
+    kiosk.submit(kiosk.label(label))
+    kiosk.submit(Confirm())
+    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
+    kiosk.submit(Cancel())
+    kiosk.wait_for_screen(lambda s: not isinstance(s, ReceiptScreen), 5)
 
 
 def test_checkout_is_committed_and_acknowledged(cage: Cage) -> None:
@@ -33,13 +44,8 @@ def test_checkout_is_committed_and_acknowledged(cage: Cage) -> None:
 def test_next_tap_welcomes_with_what_the_person_holds(cage: Cage) -> None:
     kiosk = cage.kiosk("cage-1")
     kiosk.wait_replica(10)
-    kiosk.submit(kiosk.badge("04A1B2C3"))
-    kiosk.submit(kiosk.label("CK1:LENS-0001"))
-    kiosk.submit(Confirm())
-    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
+    lend(kiosk, "04A1B2C3", "CK1:LENS-0001")
     cage.clock.advance(73 * 3600)  # the lens was due after 72 hours
-    kiosk.submit(Cancel())
-    kiosk.wait_for_screen(lambda s: not isinstance(s, ReceiptScreen), 5)
     kiosk.submit(kiosk.badge("04A1B2C3"))
     welcome = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen), 5)
     assert isinstance(welcome, CartScreen)
@@ -50,12 +56,7 @@ def test_next_tap_welcomes_with_what_the_person_holds(cage: Cage) -> None:
 def test_a_damaged_return_takes_the_item_out_of_circulation(cage: Cage) -> None:
     kiosk = cage.kiosk("cage-1")
     kiosk.wait_replica(10)
-    kiosk.submit(kiosk.badge("04A1B2C3"))
-    kiosk.submit(kiosk.label("CK1:CAM-0002"))
-    kiosk.submit(Confirm())
-    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
-    kiosk.submit(Cancel())
-    kiosk.wait_for_screen(lambda s: not isinstance(s, ReceiptScreen), 5)
+    lend(kiosk, "04A1B2C3", "CK1:CAM-0002")
     kiosk.submit(kiosk.badge("04A1B2C3"))
     kiosk.submit(kiosk.label("CK1:CAM-0002"))  # Ada brings it back, broken
     kiosk.submit(CycleCondition("CAM-0002"))
@@ -92,12 +93,7 @@ def test_the_hubs_lending_rules_reach_the_kiosk(cage: Cage) -> None:
 def test_extending_a_loan_at_the_kiosk_moves_its_due_time_on_the_hub(cage: Cage) -> None:
     kiosk = cage.kiosk("cage-1")
     kiosk.wait_replica(10)
-    kiosk.submit(kiosk.badge("04A1B2C3"))
-    kiosk.submit(kiosk.label("CK1:CAM-0001"))
-    kiosk.submit(Confirm())
-    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
-    kiosk.submit(Cancel())
-    kiosk.wait_for_screen(lambda s: not isinstance(s, ReceiptScreen), 5)
+    lend(kiosk, "04A1B2C3", "CK1:CAM-0001")
     kiosk.submit(kiosk.badge("04A1B2C3"))
     kiosk.submit(ExtendLoan("CAM-0001"))
     kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and s.message is not None, 5)
