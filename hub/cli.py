@@ -203,11 +203,12 @@ def asset() -> None:
 @click.argument("code")
 @click.argument("name")
 @click.option("--category", required=True)
+@click.option("--kit", default=None, help="Make it a piece of this kit (an asset code).")
 @pass_ctx
-def asset_add(ctx: _Ctx, code: str, name: str, category: str) -> None:
+def asset_add(ctx: _Ctx, code: str, name: str, category: str, kit: str | None) -> None:
     store = ctx.store()
     try:
-        store.add_asset(code.upper(), name, category)
+        store.add_asset(code.upper(), name, category, kit.upper() if kit else None)
     finally:
         store.close()
     click.echo(f"asset {code.upper()} added")

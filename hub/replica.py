@@ -47,6 +47,7 @@ def build_snapshot(
                 name=a["name"],
                 category=a["category"],
                 lendable=a["status"] in ("available", "out"),
+                kit=a["kit"],
             )
             for a in rows["assets"]
         ],

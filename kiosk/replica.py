@@ -10,7 +10,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -56,6 +56,7 @@ class Replica:
         self._assets: dict[str, Item] = {}
         self._holders: dict[str, Held] = {}
         self._bookings: dict[str, tuple[Booking, ...]] = {}
+        self._kits: dict[str, tuple[str, ...]] = {}
         row = self._db.execute("SELECT payload FROM snapshot WHERE id = 1").fetchone()
         if row is not None:
             try:
@@ -122,6 +123,15 @@ class Replica:
         base = self._assets.get(code)
         if base is None:
             return None
+        members = tuple(
+            piece for m in self._kits.get(code, ()) if (piece := self._bare_item(m)) is not None
+        )
+        return replace(self._bare_item(code) or base, members=members)
+
+    def _bare_item(self, code: str) -> Item | None:
+        base = self._assets.get(code)
+        if base is None:
+            return None
         held = self._holders.get(code)
         holder = held.person if held else None
         return Item(
@@ -151,6 +161,11 @@ class Replica:
             uid: self._people[p.id] for p in snap.people if p.active for uid in p.badges
         }
         self._assets = {a.code: Item(a.code, a.name, a.category, a.lendable) for a in snap.assets}
+        kits: dict[str, list[str]] = {}
+        for a in snap.assets:
+            if a.kit is not None:
+                kits.setdefault(a.kit, []).append(a.code)
+        self._kits = {kit: tuple(sorted(pieces)) for kit, pieces in kits.items()}
         self._holders = {h.asset: Held(h.person, h.due, h.renewals) for h in snap.holdings}
         bookings: dict[str, list[Booking]] = {}
         for b in snap.bookings:

@@ -21,6 +21,7 @@ class CartLine:
     reason: str | None = None  # a sentence the student can act on, for refused lines
     due: datetime | None = None
     condition: str = "ok"  # for returns: "ok", "damaged" or "missing_part" (one touch cycles)
+    kit: str | None = None  # the kit this piece came with; "missing_part" then means missing
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class Item:
     lendable: bool = True
     holder: str | None = None  # person id of whoever holds it now, as far as the replica knows
     bookings: tuple[Booking, ...] = ()
+    members: tuple[Item, ...] = ()  # for a kit: its pieces, which go out and come back with it
 
 
 # inputs ------------------------------------------------------------------------------------
@@ -420,9 +421,10 @@ def _scan(
     if any(line.code == event.code for line in state.lines):
         return state, []  # the same label held in view counts once per session
     line, reason = _line_for(event, state, state.person, now, settings)
-    new = replace(
-        state, lines=(*state.lines, line), message=None, expires=now + settings.inactivity
-    )
+    lines = (*state.lines, line)
+    if reason is None and event.item is not None:
+        lines = _with_kit_pieces(lines, event.item, state, state.person, now, settings)
+    new = replace(state, lines=lines, message=None, expires=now + settings.inactivity)
     if reason is None:
         return new, [Feedback(Signal.OK)]
     rec = Record(
@@ -434,6 +436,24 @@ def _scan(
         reason=reason,
     )
     return new, [Feedback(Signal.ERROR), rec]
+
+
+def _with_kit_pieces(
+    lines: tuple[CartLine, ...],
+    kit: Item,
+    state: State,
+    person: Person,
+    now: datetime,
+    settings: Settings,
+) -> tuple[CartLine, ...]:
+    """A kit's label brings its pieces into the cart: out with it, or back with it."""
+    for piece in kit.members:
+        if any(line.code == piece.code for line in lines):
+            continue
+        scanned = LabelScanned(raw=f"CK1:{piece.code}", code=piece.code, item=piece)
+        line, _reason = _line_for(scanned, replace(state, lines=lines), person, now, settings)
+        lines = (*lines, replace(line, kit=kit.code))
+    return lines
 
 
 def _line_for(
@@ -488,9 +508,30 @@ def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, li
     actionable = [line for line in state.lines if line.action is not LineAction.REFUSED]
     if not actionable:
         return replace(state, message="Scan an item first"), [Feedback(Signal.ERROR)]
-    effects: list[Effect] = []
+    # A kit piece reported missing is not returned: it stays on the person's loans, and the
+    # kit goes back marked incomplete with the missing pieces named.
+    missing: dict[str, list[str]] = {}
     for line in actionable:
+        if line.kit and line.action is LineAction.RETURN and line.condition == "missing_part":
+            missing.setdefault(line.kit, []).append(line.code)
+    effects: list[Effect] = []
+    shown: list[CartLine] = []
+    for line in actionable:
+        if line.kit and line.code in missing.get(line.kit, ()):
+            shown.append(
+                replace(
+                    line, action=LineAction.REFUSED, reason="Reported missing: still on your loans"
+                )
+            )
+            continue
         kind = EventType.CHECKOUT if line.action is LineAction.CHECKOUT else EventType.RETURN
+        condition, detail = None, None
+        if kind is EventType.RETURN:
+            condition = ReturnCondition(line.condition)
+            if line.code in missing:
+                if condition is ReturnCondition.OK:
+                    condition = ReturnCondition.MISSING_PART
+                detail = "missing: " + ", ".join(missing[line.code])
         effects.append(
             Record(
                 kind,
@@ -499,14 +540,16 @@ def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, li
                 person=state.person.id,
                 asset=line.code,
                 due=line.due,
-                condition=ReturnCondition(line.condition) if kind is EventType.RETURN else None,
+                condition=condition,
+                detail=detail,
             )
         )
+        shown.append(line)
     effects.append(Feedback(Signal.DONE))
     receipt = replace(
         state,
         mode=Mode.RECEIPT,
-        lines=tuple(actionable),
+        lines=tuple(shown),
         message=None,
         expires=now + settings.linger,
     )
@@ -530,6 +573,9 @@ def _station_scan(
         ]
     # Taken back even when this station's replica does not know it is out (it may be behind);
     # the hub's projection ignores a return of an item nobody holds.
-    rec = Record(EventType.RETURN, person=item.holder, asset=item.code)
+    records: list[Effect] = [
+        Record(EventType.RETURN, person=piece.holder, asset=piece.code)
+        for piece in (item, *item.members)  # a kit comes back with its pieces
+    ]
     done = replace(_idle(state), message=f"Returned: {item.name}", expires=now + settings.linger)
-    return done, [rec, Feedback(Signal.OK)]
+    return done, [*records, Feedback(Signal.OK)]

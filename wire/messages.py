@@ -184,6 +184,7 @@ class ReplicaAsset(_FromHub):
     name: str
     category: str
     lendable: bool = True
+    kit: AssetCode | None = None  # the kit this asset is a piece of
 
 
 class ReplicaHolding(_FromHub):

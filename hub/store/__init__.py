@@ -165,10 +165,18 @@ class Store:
         except IntegrityError as exc:
             raise AlreadyExists(f"person {person_id!r} or one of the badges exists") from exc
 
-    def add_asset(self, code: str, name: str, category: str) -> None:
+    def add_asset(self, code: str, name: str, category: str, kit: str | None = None) -> None:
+        """Register an asset; ``kit`` makes it a piece of that kit (another asset)."""
         try:
             with self._tx() as conn:
-                conn.execute(insert(assets).values(code=code, name=name, category=category))
+                if (
+                    kit is not None
+                    and conn.scalar(select(assets.c.code).where(assets.c.code == kit)) is None
+                ):
+                    raise NotFound(f"no kit {kit!r}: add the kit itself first")
+                conn.execute(
+                    insert(assets).values(code=code, name=name, category=category, kit=kit)
+                )
         except IntegrityError as exc:
             raise AlreadyExists(f"asset {code!r} exists") from exc
 

@@ -80,6 +80,7 @@ assets = Table(
     Column("name", String(200), nullable=False),
     Column("category", String(64), nullable=False),
     Column("status", String(20), nullable=False, default="available"),
+    Column("kit", String(64)),  # the kit (another asset's code) this one is a piece of
 )
 
 kiosks = Table(

@@ -344,7 +344,9 @@ class Renderer:
                 report.midright = (right, rect.centery)
                 problem = line.condition != "ok"
                 self._button(
-                    CONDITION_LABELS.get(line.condition, line.condition),
+                    "Missing"
+                    if line.kit and line.condition == "missing_part"
+                    else CONDITION_LABELS.get(line.condition, line.condition),
                     "condition",
                     report,
                     theme.REFUSED_FILL if problem else theme.BACKGROUND,

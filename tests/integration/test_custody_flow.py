@@ -135,7 +135,13 @@ def test_training_rules_set_on_the_hub_apply_at_the_kiosk(cage: Cage) -> None:
     kiosk = cage.kiosk("cage-1")
     assert cage.hub is not None
     cage.hub.republish_replica()
-    kiosk.wait_replica(10, until=lambda r: r.policy.requires == {"camera": "cinema-1"})
+    kiosk.wait_replica(
+        10,
+        until=lambda r: (
+            r.policy.requires == {"camera": "cinema-1"}
+            and bool(getattr(r.person_by_badge("04112233445566"), "trainings", ()))
+        ),
+    )
     kiosk.submit(kiosk.badge("04A1B2C3"))
     kiosk.submit(kiosk.label("CK1:CAM-0001"))
     cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and bool(s.lines), 5)
@@ -147,3 +153,28 @@ def test_training_rules_set_on_the_hub_apply_at_the_kiosk(cage: Cage) -> None:
         5,
     )
     assert isinstance(cart, CartScreen) and cart.lines[0].action.value == "checkout"
+
+
+def test_a_kit_with_a_missing_piece_at_return(cage: Cage) -> None:
+    cage.store.add_asset("KIT-0001", "C70 shooting kit", "camera")
+    cage.store.add_asset("BATT-0001", "BP-A30 battery", "lens", kit="KIT-0001")
+    cage.store.add_asset("LENS-0009", "Kit lens 24-70", "lens", kit="KIT-0001")
+    kiosk = cage.kiosk("cage-1")
+    assert cage.hub is not None
+    cage.hub.republish_replica()
+    kiosk.wait_replica(10, until=lambda r: len(getattr(r.item("KIT-0001"), "members", ())) == 2)
+    lend(kiosk, "04A1B2C3", "CK1:KIT-0001")
+    assert kiosk.link is not None and kiosk.link.wait_drained(10)
+    assert {i.asset for i in cage.store.items_out()} == {"KIT-0001", "BATT-0001", "LENS-0009"}
+
+    kiosk.wait_replica(10, until=lambda r: len(r.loans_of("ada")) == 3)
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(kiosk.label("CK1:KIT-0001"))
+    kiosk.submit(CycleCondition("BATT-0001"))  # damaged...
+    kiosk.submit(CycleCondition("BATT-0001"))  # ...missing
+    kiosk.submit(Confirm())
+    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
+    assert kiosk.link.wait_drained(10)
+    assert [(i.asset, i.person) for i in cage.store.items_out()] == [("BATT-0001", "ada")]
+    kit = cage.store.asset("KIT-0001")
+    assert kit is not None and kit.status == "maintenance"

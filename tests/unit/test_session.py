@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, LineAction, Loan, ReceiptScreen
@@ -437,3 +438,51 @@ def test_items_needing_a_training_go_to_trained_people_only() -> None:
         cart = last_screen(effects)
         assert isinstance(cart, CartScreen)
         assert [ln.reason for ln in cart.lines] == [expected, None]  # lenses need nothing
+
+
+BODY = Item(
+    "KIT-1",
+    "C70 kit",
+    "camera",
+    members=(Item("LENS-9", "50mm lens", "lens"), Item("BATT-9", "Battery", "lens")),
+)
+
+
+def test_a_kit_goes_out_as_one_scan_with_its_pieces() -> None:
+    _state, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(BODY), T0), (Confirm(), T0)])
+    assert [(r.type, r.asset) for r in records(effects)] == [
+        (EventType.CHECKOUT, "KIT-1"),
+        (EventType.CHECKOUT, "LENS-9"),
+        (EventType.CHECKOUT, "BATT-9"),
+    ]
+    receipt = last_screen(effects)
+    assert isinstance(receipt, ReceiptScreen)
+    assert [(ln.code, ln.kit) for ln in receipt.lines] == [
+        ("KIT-1", None),
+        ("LENS-9", "KIT-1"),
+        ("BATT-9", "KIT-1"),
+    ]
+
+
+def test_a_kit_back_with_a_piece_missing_keeps_it_on_loan_and_flags_the_kit() -> None:
+    held = replace(
+        BODY, holder="ada", members=tuple(replace(m, holder="ada") for m in BODY.members)
+    )
+    state, _ = run([(BadgeTapped("04A1", ADA), T0), (scan(held), T0)])
+    for _ in range(2):  # OK -> damaged -> missing
+        state, effects = step(state, CycleCondition("BATT-9"), T0, SETTINGS)
+    _, effects = step(state, Confirm(), T0, SETTINGS)
+    assert [(r.type, r.asset, r.condition, r.detail) for r in records(effects)] == [
+        (EventType.RETURN, "KIT-1", ReturnCondition.MISSING_PART, "missing: BATT-9"),
+        (EventType.RETURN, "LENS-9", ReturnCondition.OK, None),
+    ]
+    receipt = last_screen(effects)
+    assert isinstance(receipt, ReceiptScreen)
+    assert receipt.lines[2].reason == "Reported missing: still on your loans"
+
+
+def test_a_return_station_takes_a_kit_back_whole() -> None:
+    station = Settings(kiosk_name="Door", profile=Profile.STATION)
+    held = replace(BODY, holder="ada")
+    _, effects = run([(scan(held), T0)], settings=station)
+    assert [r.asset for r in records(effects)] == ["KIT-1", "LENS-9", "BATT-9"]
