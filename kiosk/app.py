@@ -39,6 +39,7 @@ from kiosk.session import (
     Settings,
     Show,
     Signal,
+    StartEnroll,
     State,
     Tick,
     Unlock,
@@ -317,6 +318,8 @@ class KioskApp:
                 self.handle(CycleCondition(action.code))
             case "unlock":
                 self.handle(UnlockDoor())
+            case "enroll":
+                self.handle(StartEnroll())
             case "extend" if action.code:
                 self.handle(ExtendLoan(action.code))
             case "quit":

@@ -108,6 +108,12 @@ class ExtendLoan:
 
 
 @dataclass(frozen=True)
+class StartEnroll:
+    """Staff begin giving someone a new badge: first that person's current badge, then the new
+    one."""
+
+
+@dataclass(frozen=True)
 class UnlockDoor:
     """Staff asked for the cage door from their session's screen."""
 
@@ -130,6 +136,7 @@ Input = (
     | RemoveItem
     | CycleCondition
     | UnlockDoor
+    | StartEnroll
     | ExtendLoan
     | Tick
     | ConnectivityChanged
@@ -212,6 +219,7 @@ class State:
     denial: tuple[str, str] | None = None
     expires: datetime | None = None
     offline: bool = False
+    enrolling: Person | bool = False  # True: waiting for whose; a Person: for the new badge
 
 
 REFUSAL_TEXT = {
@@ -285,6 +293,13 @@ def _dispatch(
             return replace(state, lines=lines, expires=now + settings.inactivity), []
         case ExtendLoan(code=code):
             return _extend(state, code, now, settings)
+        case StartEnroll():
+            if state.mode is not Mode.CART or state.person is None or not state.person.staff:
+                return state, []
+            text = "Enrol a badge: tap the person's current badge"
+            return replace(
+                state, enrolling=True, message=text, expires=now + settings.inactivity
+            ), []
         case UnlockDoor():
             if state.mode is not Mode.CART or state.person is None or not state.person.staff:
                 return state, []
@@ -334,6 +349,31 @@ def _extend(
     ]
 
 
+def _enroll_step(
+    state: State, event: BadgeTapped, now: datetime, settings: Settings
+) -> tuple[State, list[Effect]]:
+    later = now + settings.inactivity
+    if state.enrolling is True:
+        if event.person is None:
+            text = "That badge is not registered: a manager can add the person first"
+            return replace(state, message=text, expires=later), [Feedback(Signal.ERROR)]
+        text = f"Now tap the new badge for {event.person.name}"
+        return replace(state, enrolling=event.person, message=text, expires=later), [
+            Feedback(Signal.OK)
+        ]
+    assert isinstance(state.enrolling, Person)
+    if event.person is not None:
+        text = f"That badge already belongs to {event.person.name}"
+        return replace(state, message=text, expires=later), [Feedback(Signal.ERROR)]
+    owner = state.enrolling
+    rec = Record(EventType.ENROLL, session=state.session, person=owner.id, badge=event.uid)
+    text = f"Badge enrolled for {owner.name}"
+    return replace(state, enrolling=False, message=text, expires=later), [
+        rec,
+        Feedback(Signal.DONE),
+    ]
+
+
 def _unlock(
     state: State, person: Person, badge: str | None, now: datetime, settings: Settings
 ) -> tuple[State, list[Effect]]:
@@ -367,6 +407,8 @@ def _badge(
         return replace(_idle(state), message=text, expires=now + settings.linger), [
             Feedback(Signal.ERROR)
         ]
+    if state.mode is Mode.CART and state.enrolling is not False:
+        return _enroll_step(state, event, now, settings)
     if person is None:
         denied = replace(
             _idle(state),

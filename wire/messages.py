@@ -54,6 +54,7 @@ class EventType(StrEnum):
     DENIED = "denied"
     DOOR_UNLOCKED = "door_unlocked"  # a staff badge opened the cage door
     EXTEND = "extend"  # the holder renewed a loan at a kiosk: ``due`` is the new due time
+    ENROLL = "enroll"  # staff gave ``person`` another badge (``badge``) at a kiosk
 
 
 class DenialReason(StrEnum):
@@ -111,6 +112,8 @@ class CustodyEvent(_Message):
             missing = [f for f in ("person", "asset", "due") if getattr(self, f) is None]
             if self.due is not None and self.due <= self.at:
                 raise ValueError("due must be after at")
+        elif self.type is EventType.ENROLL:
+            missing = [f for f in ("person", "badge") if getattr(self, f) is None]
         elif self.type is EventType.DOOR_UNLOCKED:
             missing = [f for f in ("person",) if getattr(self, f) is None]
         if missing:

@@ -45,7 +45,7 @@ from hub.store.schema import (
     trainings,
     users,
 )
-from wire import AckResult, CustodyEvent, KioskStatus
+from wire import AckResult, CustodyEvent, EventType, KioskStatus
 
 
 @dataclass(frozen=True)
@@ -324,10 +324,26 @@ class Store:
                     continue
                 conn.execute(insert(ledger).values(_ledger_values(ev, raw, now)))
                 known.add(ev.id)
+                if ev.type is EventType.ENROLL:
+                    self._enroll(conn, ev, now)
                 taken[(ev.kiosk, ev.seq)] = ev.id
                 self._project(conn, ev, now)
                 outcomes.append(Outcome(ev, AckResult.COMMITTED))
         return outcomes
+
+    def _enroll(self, conn: Connection, ev: CustodyEvent, now: datetime) -> None:
+        """A badge enrolled at a kiosk joins the person's badges, unless someone has it."""
+        assert ev.badge is not None and ev.person is not None
+        owner = conn.scalar(select(badges.c.person_id).where(badges.c.uid == ev.badge))
+        known = conn.scalar(select(people.c.id).where(people.c.id == ev.person))
+        if owner is None and known is not None:
+            conn.execute(insert(badges).values(uid=ev.badge, person_id=ev.person))
+        elif owner != ev.person:
+            held = f"held by {owner}" if owner else "no such person"
+            detail = f"badge {ev.badge} enrolled for {ev.person} at {ev.kiosk}: {held}"
+            conn.execute(
+                insert(conflicts).values(detected_at=now, asset="-", event_id=ev.id, detail=detail)
+            )
 
     def _project(self, conn: Connection, ev: CustodyEvent, now: datetime) -> None:
         if ev.asset is None:

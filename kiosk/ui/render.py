@@ -296,7 +296,7 @@ class Renderer:
                 action,
                 pygame.Rect(x, top, width, height),
                 fill,
-                role=theme.TITLE,
+                role=theme.TITLE if len(specs) < 4 else theme.SMALL,  # four fit only smaller
                 outline=outline,
             )
             x += width + m
@@ -427,6 +427,7 @@ class Renderer:
         ]
         if s.staff:
             buttons.append(("Unlock door", "unlock", theme.RETURN_FILL, None, 1))
+            buttons.append(("Enrol badge", "enroll", theme.RETURN_FILL, None, 1))
         buttons.append(("Confirm", "confirm", theme.CONFIRM_FILL, None, 2))
         bottom = self._footer(buttons) - m
         if s.message:

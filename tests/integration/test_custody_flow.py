@@ -9,8 +9,8 @@ import pytest
 from hub.errors import BookingConflict
 from kiosk.app import KioskApp
 from kiosk.screens import CartScreen, ReceiptScreen
-from kiosk.session import Cancel, Confirm, CycleCondition, ExtendLoan
-from tests.harness import Cage
+from kiosk.session import Cancel, Confirm, CycleCondition, ExtendLoan, StartEnroll
+from tests.harness import STAFF_BADGE, Cage
 from wire import OpeningSpec, ReplicaPolicy
 
 
@@ -178,3 +178,23 @@ def test_a_kit_with_a_missing_piece_at_return(cage: Cage) -> None:
     assert [(i.asset, i.person) for i in cage.store.items_out()] == [("BATT-0001", "ada")]
     kit = cage.store.asset("KIT-0001")
     assert kit is not None and kit.status == "maintenance"
+
+
+def test_a_badge_enrolled_at_the_kiosk_works_at_once(cage: Cage) -> None:
+    kiosk = cage.kiosk("cage-1")
+    kiosk.wait_replica(10)
+    kiosk.submit(kiosk.badge(STAFF_BADGE))
+    kiosk.submit(StartEnroll())
+    kiosk.submit(kiosk.badge("04A1B2C3"))  # Ada's current badge
+    kiosk.submit(kiosk.badge("0CAFE123"))  # her new card
+    kiosk.wait_for_screen(
+        lambda s: isinstance(s, CartScreen) and s.message == "Badge enrolled for Ada Lovelace", 5
+    )
+    assert kiosk.link is not None and kiosk.link.wait_drained(10)
+    kiosk.wait_replica(10, until=lambda r: r.person_by_badge("0CAFE123") is not None)
+    kiosk.submit(Cancel())
+    kiosk.submit(kiosk.badge("0CAFE123"))
+    welcome = kiosk.wait_for_screen(
+        lambda s: isinstance(s, CartScreen) and s.person_name == "Ada Lovelace", 5
+    )
+    assert isinstance(welcome, CartScreen)

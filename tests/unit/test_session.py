@@ -26,6 +26,7 @@ from kiosk.session import (
     Settings,
     Show,
     Signal,
+    StartEnroll,
     State,
     Tick,
     Unlock,
@@ -486,3 +487,21 @@ def test_a_return_station_takes_a_kit_back_whole() -> None:
     held = replace(BODY, holder="ada")
     _, effects = run([(scan(held), T0)], settings=station)
     assert [r.asset for r in records(effects)] == ["KIT-1", "LENS-9", "BATT-9"]
+
+
+def test_staff_enrol_a_new_badge_for_a_known_person() -> None:
+    sam = Person("sam", "Sam Staff", staff=True)
+    state, _ = run([(BadgeTapped("0A0B", sam), T0)])
+    state, effects = step(state, StartEnroll(), T0, SETTINGS)
+    assert state.message == "Enrol a badge: tap the person's current badge"
+    state, _ = step(state, BadgeTapped("FFFF0001", None), T0, SETTINGS)  # not registered
+    assert state.message and "not registered" in state.message
+    state, _ = step(state, BadgeTapped("04A1", ADA), T0, SETTINGS)
+    assert state.message == "Now tap the new badge for Ada Lovelace"
+    state, effects = step(state, BadgeTapped("0ABCDEF0", None), T0, SETTINGS)
+    assert [(r.type, r.person, r.badge) for r in records(effects)] == [
+        (EventType.ENROLL, "ada", "0ABCDEF0")
+    ]
+    assert state.message == "Badge enrolled for Ada Lovelace" and state.enrolling is False
+    ada_state, _ = run([(BadgeTapped("04A1", ADA), T0)])
+    assert step(ada_state, StartEnroll(), T0, SETTINGS)[1] == []  # only staff may enrol

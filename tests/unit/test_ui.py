@@ -440,3 +440,13 @@ def test_extendable_loans_get_an_extend_button() -> None:
     assert button is not None and report.button("extend", "LENS-1") is None
     assert button.rect.height >= 40 and pygame.Rect(0, 0, 800, 480).contains(button.rect)
     display.close()
+
+
+@pytest.mark.parametrize("size", [(800, 480), (1280, 720)])
+def test_staff_see_unlock_and_enrol_buttons_in_full(size: tuple[int, int]) -> None:
+    display = Display()
+    display.open(size=size, fullscreen=False, offscreen=True)
+    report = display.show(CartScreen("Sam Staff", staff=True))
+    assert report.button("unlock") is not None and report.button("enroll") is not None
+    assert {"Unlock door", "Enrol badge", "Confirm", "Cancel"} <= set(report.strings())
+    display.close()
