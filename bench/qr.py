@@ -1,8 +1,10 @@
 """QR decoding on hard frames: the decode rate and ms per 640x480 frame, per kind of trouble.
 
-Frames are synthetic but realistic: a label rendered by the qrcode library, then rotated,
-tilted in perspective, blurred, shrunk, faded, washed by glare, or several to a frame, pasted
-on a noisy grey background. Run: ``python -m bench.qr`` (``--per-kind N``).
+The last column is what the kiosk's scanner gets from a label held in view for two frames, as
+it takes turns between zxing-cpp and pyzbar. Frames are synthetic but realistic: a label
+rendered by the qrcode library, then rotated, tilted in perspective, blurred, shrunk, faded,
+washed by glare, or several to a frame, pasted on a noisy grey background.
+Run: ``python -m bench.qr`` (``--per-kind N``).
 """
 
 from __future__ import annotations
@@ -158,17 +160,22 @@ def main() -> None:
     if zx is not None:
         decoders["zxing-cpp"] = zx
 
-        def both(gray: NDArray[np.uint8]) -> list[str]:
-            return zx(gray) or decode_qr(gray)
-
-        decoders["zxing+pyzbar"] = both
     results = {name: measure(dec, frames) for name, dec in decoders.items()}
+    if zx is not None:
+        # The kiosk's scanner takes turns, a frame each: a label held up for two frames meets
+        # both decoders, at the mean of their costs.
+        union = measure(lambda gray: list({*zx(gray), *decode_qr(gray)}), frames)
+        results["kiosk, 2 frames"] = {
+            kind: (rate, (results["pyzbar"][kind][1] + results["zxing-cpp"][kind][1]) / 2)
+            for kind, (rate, _ms) in union.items()
+        }
+        decoders["kiosk, 2 frames"] = decode_qr  # only the name is used below
     print(f"{len(frames)} frames of {W}x{H}, {args.per_kind} per kind")
-    head = "".join(f"{name + ' decoded':>22}{'ms/frame':>10}" for name in decoders)
+    head = "".join(f"{name + ' decoded':>24}{'ms/frame':>10}" for name in decoders)
     print(f"{'kind':<10}{head}")
     for kind in results["pyzbar"]:
         cells = "".join(
-            f"{results[n][kind][0]:>22.0%}{results[n][kind][1]:>10.1f}" for n in decoders
+            f"{results[n][kind][0]:>24.0%}{results[n][kind][1]:>10.1f}" for n in decoders
         )
         print(f"{kind:<10}{cells}")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import queue
 import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -33,8 +34,11 @@ class CameraDevice(Protocol):
     def close(self) -> None: ...
 
 
+Decoder = Callable[[Gray], list[str]]
+
+
 def decode_qr(gray: Gray) -> list[str]:
-    """Texts of the QR codes in a grayscale frame, each once, in reading order."""
+    """Texts of the QR codes in a grayscale frame found by pyzbar, each once, in reading order."""
     found = decode(gray, symbols=[ZBarSymbol.QRCODE])
     found.sort(key=lambda s: (s.rect.top, s.rect.left))
     texts: list[str] = []
@@ -45,13 +49,47 @@ def decode_qr(gray: Gray) -> list[str]:
     return texts
 
 
+def zxing_decoder() -> Decoder | None:
+    """zxing-cpp's QR reader, when it is installed: it reads small, faint and tilted codes that
+    pyzbar misses, at a fifth of the time, while pyzbar copes better with glare (see bench.qr)."""
+    try:
+        import zxingcpp
+    except ImportError:
+        return None
+    qr_only: Any = zxingcpp.BarcodeFormat.QRCode  # stubs differ between releases
+
+    def read(gray: Gray) -> list[str]:
+        texts: list[str] = []
+        for found in zxingcpp.read_barcodes(gray, formats=qr_only):
+            if found.text not in texts:
+                texts.append(str(found.text))
+        return texts
+
+    return read
+
+
+def default_decoders() -> list[Decoder]:
+    """The decoders a scanner takes turns with, one per frame."""
+    zxing = zxing_decoder()
+    return [zxing, decode_qr] if zxing is not None else [decode_qr]
+
+
 class QrScanner:
-    """Reports a code when it comes into view; a code held in view is reported once."""
+    """Reports a code when it comes into view; a code held in view is reported once.
+
+    With several decoders it takes turns, one per frame: a label is in view for many frames, so
+    it meets each decoder's strengths at the cost of one decode per frame.
+    """
 
     def __init__(
-        self, camera: CameraDevice, size: tuple[int, int] = (640, 480), forget_after_frames: int = 5
+        self,
+        camera: CameraDevice,
+        size: tuple[int, int] = (640, 480),
+        forget_after_frames: int = 5,
+        decoders: list[Decoder] | None = None,
     ) -> None:
         self.camera = camera
+        self.decoders = decoders or default_decoders()
         self.size = size
         self.forget_after_frames = forget_after_frames
         self._absent: dict[str, int] = {}
@@ -86,7 +124,7 @@ class QrScanner:
             self._fail(f"the camera stopped delivering frames: {exc}")
         gray = np.ascontiguousarray(np.asarray(frame, dtype=np.uint8)[: self.size[1], :])
         started = time.perf_counter()
-        texts = decode_qr(gray)
+        texts = self.decoders[self.frames % len(self.decoders)](gray)
         self.decode_seconds += time.perf_counter() - started
         self.frames += 1
         self.healthy, self.last_error = True, None

@@ -22,6 +22,7 @@ class QrPlacement:
     rotate_deg: float = 0.0
     contrast: float = 1.0
     blur: float = 0.0
+    scale: float = 1.0  # below 1: a label far from the camera, under two pixels per module
 
 
 def qr_image(p: QrPlacement) -> Image.Image:
@@ -29,6 +30,9 @@ def qr_image(p: QrPlacement) -> Image.Image:
     code.add_data(p.text)
     code.make(fit=True)
     img = code.make_image(fill_color="black", back_color="white").get_image().convert("L")
+    if p.scale != 1.0:
+        size = (max(1, int(img.width * p.scale)), max(1, int(img.height * p.scale)))
+        img = img.resize(size, Image.Resampling.BILINEAR)
     if p.rotate_deg:
         img = img.rotate(p.rotate_deg, expand=True, fillcolor=255)
     if p.contrast != 1.0:
