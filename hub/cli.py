@@ -194,6 +194,33 @@ def person_add(ctx: _Ctx, person_id: str, name: str, badges: tuple[str, ...], st
     click.echo(f"person {person_id} added")
 
 
+@person.command("badge")
+@click.argument("person_id")
+@click.argument("uid")
+@pass_ctx
+def person_badge(ctx: _Ctx, person_id: str, uid: str) -> None:
+    """Give PERSON_ID another badge, e.g. a replacement for a lost one."""
+    store = ctx.store()
+    try:
+        store.add_badge(person_id, uid)
+    finally:
+        store.close()
+    click.echo(f"badge {uid.upper()} added to {person_id}")
+
+
+@person.command("revoke-badge")
+@click.argument("uid")
+@pass_ctx
+def person_revoke_badge(ctx: _Ctx, uid: str) -> None:
+    """Stop a lost or stolen badge from working at any kiosk."""
+    store = ctx.store()
+    try:
+        store.revoke_badge(uid)
+    finally:
+        store.close()
+    click.echo(f"badge {uid.upper()} revoked")
+
+
 @cli.group()
 def asset() -> None:
     """Equipment."""

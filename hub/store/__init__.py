@@ -165,6 +165,25 @@ class Store:
         except IntegrityError as exc:
             raise AlreadyExists(f"person {person_id!r} or one of the badges exists") from exc
 
+    def add_badge(self, person: str, uid: str) -> None:
+        """Give a person another badge (a replacement card, a second card)."""
+        try:
+            with self._tx() as conn:
+                if conn.scalar(select(people.c.id).where(people.c.id == person)) is None:
+                    raise NotFound(f"no person {person!r}")
+                conn.execute(insert(badges).values(uid=uid.upper(), person_id=person))
+        except IntegrityError as exc:
+            raise AlreadyExists(f"badge {uid.upper()} is registered already") from exc
+
+    def revoke_badge(self, uid: str) -> None:
+        """A lost or stolen badge stops working at every kiosk with the next replica."""
+        with self._tx() as conn:
+            done = conn.execute(
+                update(badges).where(badges.c.uid == uid.upper()).values(revoked=True)
+            )
+        if done.rowcount == 0:
+            raise NotFound(f"no badge {uid.upper()}")
+
     def add_asset(self, code: str, name: str, category: str, kit: str | None = None) -> None:
         """Register an asset; ``kit`` makes it a piece of that kit (another asset)."""
         try:

@@ -62,6 +62,8 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
         ["booking", "add", "cam-1", "ada", "2026-03-02T09:00", "2026-03-03T09:00"],
         ["training", "require", "camera", "cinema-1"],
         ["training", "grant", "ada", "cinema-1", "--expires", "2027-06-30"],
+        ["person", "badge", "ada", "04ddeeff"],
+        ["person", "revoke-badge", "04a1b2c3"],
     ):
         result = runner.invoke(cli, ["-c", str(config), *args])
         assert result.exit_code == 0, result.output
@@ -70,7 +72,7 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
     try:
         assert store.kiosk_key("cage-1") == kiosk_cfg.signing_key()
         rows = store.replica_rows(datetime.now(UTC))
-        assert rows["badges"] == [{"uid": "04A1B2C3", "person_id": "ada"}]
+        assert rows["badges"] == [{"uid": "04DDEEFF", "person_id": "ada"}]  # the old one lost
         assert rows["assets"][0]["code"] == "CAM-1"
         assert rows["categories"] == {"camera": ("hours", 48), "lens": ("next_opening", 0)}
         assert rows["requires"] == {"camera": "cinema-1"}
