@@ -177,7 +177,10 @@ class HubLink:
 
     def _on_message(self, client: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         if msg.topic.endswith("/status"):
-            self._take_status(msg)
+            try:
+                self._take_status(msg)
+            except Exception:  # an error here must not stop paho's network thread
+                log.exception("could not record a kiosk status from %s", msg.topic)
             client.ack(msg.mid, msg.qos)
             return
         self._queue.put(_Received(Inbound(msg.topic, bytes(msg.payload)), msg.mid, msg.qos))

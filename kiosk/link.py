@@ -178,12 +178,15 @@ class KioskLink:
 
     def _on_message(self, _client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
         payload = bytes(msg.payload)
-        if msg.topic == self.topics.replica_snapshot():
-            self._on_replica(payload)
-        elif msg.topic == self.topics.acks(self.kiosk_id):
-            self._take_acks(payload)
-        elif msg.topic == self.topics.hub_status():
-            self._take_hub_status(payload)
+        try:
+            if msg.topic == self.topics.replica_snapshot():
+                self._on_replica(payload)
+            elif msg.topic == self.topics.acks(self.kiosk_id):
+                self._take_acks(payload)
+            elif msg.topic == self.topics.hub_status():
+                self._take_hub_status(payload)
+        except Exception:  # an error here must not stop paho's network thread
+            log.exception("could not handle a message on %s", msg.topic)
 
     def _take_hub_status(self, payload: bytes) -> None:
         try:
