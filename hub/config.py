@@ -53,10 +53,51 @@ class WebSection(_Section):
     secure_cookies: bool = False
 
 
+class EmailSection(_Section):
+    host: str
+    port: int = Field(default=25, ge=1, le=65535)
+    sender: str
+    username: str | None = None
+    password_file: Path | None = None
+    starttls: bool = False
+    ssl: bool = False
+    managers: list[str] = Field(default_factory=list)  # get escalations and lost items
+
+
+class WebhookSection(_Section):
+    url: str
+    secret_file: Path  # shared with the receiver, which checks X-Cagekeeper-Signature
+
+
+class AlertsSection(_Section):
+    interval_seconds: float = Field(default=60, gt=0)
+    due_soon_hours: float = Field(default=2, ge=0)
+    escalate_after_hours: float = Field(default=24, gt=0)
+    lost_after_days: float = Field(default=14, gt=0)
+    booking_grace_minutes: int = Field(default=30, ge=0)  # then a no-show booking is released
+    email: EmailSection | None = None
+    webhook: WebhookSection | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AlertsSection:
+        if self.escalate_after_hours >= self.lost_after_days * 24:
+            raise ValueError("escalate_after_hours must come before lost_after_days")
+        return self
+
+
+class StrikesSection(_Section):
+    grace_minutes: int = Field(default=15, ge=0)
+    limit: int | None = Field(default=3, ge=1)  # late returns in a term that ban; none: never
+    term_days: int = Field(default=120, ge=1)
+    ban_days: int = Field(default=14, ge=1)
+
+
 class HubConfig(_Section):
     hub: HubSection = Field(default_factory=HubSection)
     broker: BrokerSection
     web: WebSection
+    alerts: AlertsSection = Field(default_factory=AlertsSection)
+    strikes: StrikesSection = Field(default_factory=StrikesSection)
 
     def broker_password(self) -> str:
         if self.broker.password is not None:

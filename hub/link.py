@@ -134,6 +134,13 @@ class HubLink:
     def wait_connected(self, timeout: float) -> bool:
         return self._connected.wait(timeout)
 
+    def publish(self, topic: str, payload: bytes) -> bool:
+        """QoS 1 publish for other hub parts (alerts); False while the broker is away."""
+        if not self._connected.is_set():
+            return False
+        info = self._client.publish(topic, payload, qos=1)
+        return info.rc == mqtt.MQTT_ERR_SUCCESS
+
     def republish_replica(self) -> None:
         """Registry changed (or a test wants it now): publish a fresh snapshot soon."""
         self._replica_dirty.set()

@@ -38,6 +38,14 @@ def build_snapshot(
                 active=bool(p["active"]),
                 staff=bool(p["staff"]),
                 trainings=held[p["id"]],
+                blocked_until=p["blocked_until"]
+                if p["blocked_until"] is not None and p["blocked_until"] > now
+                else None,
+                blocked_reason=p["blocked_reason"]
+                if p["blocked_until"] is not None and p["blocked_until"] > now
+                else None,
+                strikes=rows["strikes"].get(p["id"], 0),
+                notices=rows["notices"].get(p["id"], []),
             )
             for p in rows["people"]
         ],

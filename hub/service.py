@@ -5,13 +5,22 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import uvicorn
 
+from configfile import read_secret
+from hub.alerts.dispatch import Alerter, MqttAlerts, Sender
+from hub.alerts.email import EmailSender, SmtpSettings
+from hub.alerts.webhook import WebhookSender, WebhookSettings
 from hub.config import HubConfig
+from hub.domain.strikes import StrikeRules
+from hub.domain.sweeper import AlertRules
+from hub.errors import ConfigError
 from hub.link import HubBroker, HubLink
 from hub.store import Store
+from hub.store.alerting import Channel
 from hub.web.app import WebSettings, create_app
 from wire import ReplicaPolicy
 from wire.messages import LoanPeriodSpec
@@ -27,6 +36,13 @@ class HubService:
     def __init__(self, config: HubConfig, now: Callable[[], datetime] = utcnow) -> None:
         self.config = config
         self.store = Store.open(config.hub.database)
+        st = config.strikes
+        self.store.strikes = StrikeRules(
+            grace=timedelta(minutes=st.grace_minutes),
+            limit=st.limit,
+            term=timedelta(days=st.term_days),
+            ban=timedelta(days=st.ban_days),
+        )
         b = config.broker
         self.link = HubLink(
             HubBroker(
@@ -57,8 +73,57 @@ class HubService:
             ),
             now,
         )
+        self.alerter = self._alerter(now)
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._stop_sweeper = threading.Event()
+        self._sweeper = threading.Thread(
+            target=self.alerter.run_forever,
+            args=(self._stop_sweeper.wait, config.alerts.interval_seconds),
+            name="sweeper",
+            daemon=True,
+        )
+
+    def _alerter(self, now: Callable[[], datetime]) -> Alerter:
+        a = self.config.alerts
+        channels: dict[Channel, Sender] = {
+            "mqtt": MqttAlerts(self.link.publish, self.link.topics.alerts("all"))
+        }
+        if a.email is not None:
+            password = (
+                read_secret(a.email.password_file, "SMTP password", ConfigError)
+                if a.email.password_file
+                else None
+            )
+            channels["email"] = EmailSender(
+                SmtpSettings(
+                    host=a.email.host,
+                    port=a.email.port,
+                    sender=a.email.sender,
+                    username=a.email.username,
+                    password=password,
+                    starttls=a.email.starttls,
+                    ssl=a.email.ssl,
+                    manager_addresses=tuple(a.email.managers),
+                )
+            )
+        if a.webhook is not None:
+            secret = read_secret(a.webhook.secret_file, "webhook secret", ConfigError)
+            channels["webhook"] = WebhookSender(WebhookSettings(a.webhook.url, secret.encode()))
+        tz = ZoneInfo(self.config.hub.timezone)
+        return Alerter(
+            self.store,
+            now,
+            AlertRules(
+                due_soon=timedelta(hours=a.due_soon_hours),
+                escalate_after=timedelta(hours=a.escalate_after_hours),
+                lost_after=timedelta(days=a.lost_after_days),
+            ),
+            channels=channels,
+            booking_grace=timedelta(minutes=a.booking_grace_minutes),
+            display=lambda t: t.astimezone(tz).strftime("%a %d %b %H:%M"),
+            on_change=self.link.republish_replica,
+        )
 
     @property
     def url(self) -> str:
@@ -76,16 +141,20 @@ class HubService:
     def serve_forever(self) -> None:
         """Run until interrupted (the `cagekeeper-hub serve` command)."""
         self.link.start()
+        self._sweeper.start()
         try:
             self._server = uvicorn.Server(self._server_config())
             self._server.run()
         finally:
+            self._stop_sweeper.set()
+            self._sweeper.join(timeout=10)
             self.link.stop()
             self.store.close()
 
     def start_in_background(self, timeout: float = 10.0) -> None:
-        """Start link and web server in threads (for the demo and tests)."""
+        """Start link, sweeper and web server in threads (for the demo and tests)."""
         self.link.start()
+        self._sweeper.start()
         self._server = uvicorn.Server(self._server_config())
         self._thread = threading.Thread(target=self._server.run, name="web", daemon=True)
         self._thread.start()
@@ -111,5 +180,8 @@ class HubService:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout=10)
+        self._stop_sweeper.set()
+        if self._sweeper.is_alive():
+            self._sweeper.join(timeout=10)
         self.link.stop()
         self.store.close()

@@ -153,7 +153,16 @@ class Replica:
     def _load(self, snap: ReplicaSnapshot) -> None:
         self._snapshot = snap
         self._people = {
-            p.id: Person(p.id, p.name, p.staff, tuple(sorted(p.trainings.items())))
+            p.id: Person(
+                p.id,
+                p.name,
+                p.staff,
+                tuple(sorted(p.trainings.items())),
+                p.blocked_until,
+                p.blocked_reason,
+                p.strikes,
+                tuple(p.notices),
+            )
             for p in snap.people
             if p.active
         }

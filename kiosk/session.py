@@ -35,6 +35,13 @@ class Person:
     name: str
     staff: bool = False
     trainings: tuple[tuple[str, datetime | None], ...] = ()  # (name, expires or None)
+    blocked_until: datetime | None = None
+    blocked_reason: str | None = None
+    strikes: int = 0  # late returns this term
+    notices: tuple[str, ...] = ()  # reminders and overdue alerts from the hub
+
+    def blocked(self, at: datetime) -> bool:
+        return self.blocked_until is not None and self.blocked_until > at
 
     def trained(self, training: str, at: datetime) -> bool:
         return any(n == training and (e is None or e > at) for n, e in self.trainings)
@@ -422,22 +429,36 @@ def _badge(
         return _confirm(state, now, settings)  # tapping the badge again confirms
     session = f"{event.uid}-{int(now.timestamp() * 1000)}"
     loans = tuple(_loan_now(loan, now, settings) for loan in event.loans)
-    overdue = sum(loan.overdue for loan in loans)
     started = State(
         mode=Mode.CART,
         person=person,
         badge=event.uid,
         session=session,
         loans=loans,
-        message=(
-            f"{overdue} overdue: please bring {'it' if overdue == 1 else 'them'} back"
-            if overdue
-            else None
-        ),
+        message=_welcome_message(person, loans, now),
         expires=now + settings.inactivity,
         offline=state.offline,
     )
     return started, [Feedback(Signal.OK)]
+
+
+def _welcome_message(person: Person, loans: tuple[Loan, ...], now: datetime) -> str | None:
+    """What the person should know first: a ban, overdue items, strikes, the hub's reminders."""
+    parts: list[str] = []
+    if person.blocked(now):
+        assert person.blocked_until is not None
+        why = f" ({person.blocked_reason})" if person.blocked_reason else ""
+        parts.append(
+            f"Borrowing paused until {person.blocked_until:%d %b}{why}; returns are welcome"
+        )
+    overdue = sum(loan.overdue for loan in loans)
+    if overdue:
+        parts.append(f"{overdue} overdue: please bring {'it' if overdue == 1 else 'them'} back")
+    elif person.notices:
+        parts.append(person.notices[-1])
+    if person.strikes:
+        parts.append(f"{person.strikes} late return{'' if person.strikes == 1 else 's'} this term")
+    return ". ".join(parts) or None
 
 
 def _scan(
@@ -518,7 +539,7 @@ def _line_for(
         text = f"Needs the {needed} training"
         return CartLine(item.code, item.name, LineAction.REFUSED, text), DenialReason.NOT_TRAINED
     else:
-        refusal = _policy_refusal(state, settings.policy)
+        refusal = _policy_refusal(state, person, now, settings.policy)
         if refusal is not None:
             reason, text = refusal
             return CartLine(item.code, item.name, LineAction.REFUSED, text), reason
@@ -530,8 +551,13 @@ def _line_for(
     return CartLine(item.code, item.name, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
 
 
-def _policy_refusal(state: State, policy: ReplicaPolicy) -> tuple[DenialReason, str] | None:
+def _policy_refusal(
+    state: State, person: Person, now: datetime, policy: ReplicaPolicy
+) -> tuple[DenialReason, str] | None:
     """Person-level rules for one more checkout; returns are never refused by these."""
+    if person.blocked(now):
+        assert person.blocked_until is not None
+        return DenialReason.BLOCKED, f"Borrowing paused until {person.blocked_until:%d %b}"
     if policy.block_when_overdue and any(loan.overdue for loan in state.loans):
         return DenialReason.OVERDUE_ITEMS, "Bring back your overdue items first"
     if policy.max_items is not None:

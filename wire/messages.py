@@ -70,6 +70,7 @@ class DenialReason(StrEnum):
     ITEM_LIMIT = "item_limit"
     BOOKED_BY_OTHER = "booked_by_other"
     NOT_TRAINED = "not_trained"
+    BLOCKED = "blocked"  # banned for a while (late-return strikes) or blocked by a manager
 
 
 class ReturnCondition(StrEnum):
@@ -179,6 +180,14 @@ class ReplicaPerson(_FromHub):
     staff: bool = False  # may unlock the cage door
     trainings: dict[str, UtcDatetime | None] = Field(
         default_factory=dict, description="training name -> when it expires (null: never)"
+    )
+    blocked_until: UtcDatetime | None = Field(
+        default=None, description="no new checkouts before this time (returns are always taken)"
+    )
+    blocked_reason: str | None = None
+    strikes: int = Field(default=0, ge=0, description="late returns in the current term")
+    notices: list[str] = Field(
+        default_factory=list, description="open alerts, shown at the person's next session"
     )
 
 

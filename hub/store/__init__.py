@@ -7,8 +7,7 @@ acknowledged only after it commits.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,13 +23,20 @@ from sqlalchemy import (
     tuple_,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from hub import projection
-from hub.errors import AlreadyExists, BookingConflict, NotFound, StoreError
+from hub.domain.strikes import StrikeRules, ban_until, minutes_late
+from hub.errors import AlreadyExists, BookingConflict, NotFound
 from hub.store import migrate
+from hub.store.access import AccessStore
+from hub.store.alerting import AlertStore
+from hub.store.base import HUB
+from hub.store.registry import RegistryStore
+from hub.store.reports import ReportStore
 from hub.store.schema import (
+    alerts,
     assets,
     badges,
     bookings,
@@ -39,6 +45,7 @@ from hub.store.schema import (
     holdings,
     kiosk_status,
     kiosks,
+    late_returns,
     ledger,
     people,
     quarantine,
@@ -123,12 +130,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.close()
 
 
-class Store:
+# alerts a person sees at the kiosk; escalations are for managers
+NOTICE_KINDS = ("due_soon", "overdue")
+
+
+class Store(RegistryStore, AlertStore, AccessStore, ReportStore):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, strikes: StrikeRules | None = None) -> None:
         self.engine = engine
         self._keys: dict[str, bytes] = {}
+        self.strikes = strikes or StrikeRules()
 
     @classmethod
     def open(cls, url: str, *, upgrade: bool = True) -> Store:
@@ -142,23 +154,22 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    @contextmanager
-    def _tx(self) -> Iterator[Connection]:
-        try:
-            with self.engine.begin() as conn:
-                yield conn
-        except OperationalError as exc:
-            raise StoreError(f"database error: {exc.orig}") from exc
-
     # registry -----------------------------------------------------------------------------
 
     def add_person(
-        self, person_id: str, name: str, badge_uids: Iterable[str] = (), staff: bool = False
+        self,
+        person_id: str,
+        name: str,
+        badge_uids: Iterable[str] = (),
+        staff: bool = False,
+        email: str | None = None,
     ) -> None:
         try:
             with self._tx() as conn:
                 conn.execute(
-                    insert(people).values(id=person_id, name=name, active=True, staff=staff)
+                    insert(people).values(
+                        id=person_id, name=name, active=True, staff=staff, email=email
+                    )
                 )
                 for uid in badge_uids:
                     conn.execute(insert(badges).values(uid=uid.upper(), person_id=person_id))
@@ -184,20 +195,119 @@ class Store:
         if done.rowcount == 0:
             raise NotFound(f"no badge {uid.upper()}")
 
-    def add_asset(self, code: str, name: str, category: str, kit: str | None = None) -> None:
-        """Register an asset; ``kit`` makes it a piece of that kit (another asset)."""
+    def add_asset(
+        self,
+        code: str,
+        name: str,
+        category: str,
+        kit: str | None = None,
+        *,
+        now: datetime | None = None,
+        actor: str = "hub",
+        **details: Any,
+    ) -> None:
+        """Register an asset; ``kit`` makes it a piece of that kit (another asset).
+
+        ``details`` are the registry fields (serial, home, value, acquired, cost, supplier...);
+        with ``now`` the acquisition goes in the ledger as the start of the asset's life.
+        """
         try:
             with self._tx() as conn:
-                if (
-                    kit is not None
-                    and conn.scalar(select(assets.c.code).where(assets.c.code == kit)) is None
-                ):
-                    raise NotFound(f"no kit {kit!r}: add the kit itself first")
-                conn.execute(
-                    insert(assets).values(code=code, name=name, category=category, kit=kit)
-                )
+                self._insert_asset(conn, code, name, category, kit, details)
+                if now is not None:
+                    self._acquired(conn, now, actor, code, details)
         except IntegrityError as exc:
             raise AlreadyExists(f"asset {code!r} exists") from exc
+
+    def _insert_asset(
+        self,
+        conn: Connection,
+        code: str,
+        name: str,
+        category: str,
+        kit: str | None,
+        details: dict[str, Any],
+    ) -> None:
+        if (
+            kit is not None
+            and conn.scalar(select(assets.c.code).where(assets.c.code == kit)) is None
+        ):
+            raise NotFound(f"no kit {kit!r}: add the kit itself first")
+        if "location" not in details and details.get("home"):
+            details = {**details, "location": details["home"]}
+        conn.execute(
+            insert(assets).values(code=code, name=name, category=category, kit=kit, **details)
+        )
+
+    def _acquired(
+        self, conn: Connection, now: datetime, actor: str, code: str, details: dict[str, Any]
+    ) -> None:
+        parts = [f"{k} {details[k]}" for k in ("acquired", "cost", "supplier") if details.get(k)]
+        self._hub_event(
+            conn,
+            now,
+            "lifecycle",
+            code,
+            actor=actor,
+            reason="in_service",
+            detail=", ".join(parts) or None,
+        )
+        self._audit(conn, now, actor, "asset.add", code, ", ".join(parts) or None)
+
+    def import_assets(self, rows: Sequence[dict[str, Any]], now: datetime, actor: str) -> int:
+        """Add new assets and update known ones from validated rows, all or nothing.
+
+        Kits may be listed after their pieces; they are inserted first.
+        """
+        ordered = sorted(rows, key=lambda r: r.get("kit") is not None)
+        with self._tx() as conn:
+            known = set(
+                conn.scalars(
+                    select(assets.c.code).where(assets.c.code.in_([r["code"] for r in rows]))
+                )
+            )
+            for row in ordered:
+                values = {k: v for k, v in row.items() if k != "code"}
+                if row["code"] in known:
+                    if (
+                        values.get("kit") is not None
+                        and conn.scalar(select(assets.c.code).where(assets.c.code == values["kit"]))
+                        is None
+                    ):
+                        raise NotFound(f"{row['code']}: no kit {values['kit']!r}")
+                    conn.execute(
+                        update(assets).where(assets.c.code == row["code"]).values(**values)
+                    )
+                    continue
+                details = {k: v for k, v in values.items() if k not in ("name", "category", "kit")}
+                self._insert_asset(
+                    conn, row["code"], row["name"], row["category"], row.get("kit"), details
+                )
+                self._acquired(conn, now, actor, row["code"], details)
+            self._audit(conn, now, actor, "asset.import", None, f"{len(rows)} rows")
+        return len(rows)
+
+    def import_people(self, rows: Sequence[dict[str, Any]], now: datetime, actor: str) -> int:
+        """Add or update people and their badges from validated rows, all or nothing."""
+        with self._tx() as conn:
+            for row in rows:
+                values = {
+                    "name": row["name"],
+                    "email": row.get("email"),
+                    "groups": ";".join(row.get("groups") or []) or None,
+                    "staff": bool(row.get("staff")),
+                }
+                done = conn.execute(update(people).where(people.c.id == row["id"]).values(**values))
+                if done.rowcount == 0:
+                    conn.execute(insert(people).values(id=row["id"], active=True, **values))
+                for uid in row.get("badges") or []:
+                    owner = conn.scalar(select(badges.c.person_id).where(badges.c.uid == uid))
+                    if owner is None:
+                        conn.execute(insert(badges).values(uid=uid, person_id=row["id"]))
+                    elif owner != row["id"]:
+                        raise AlreadyExists(f"{row['id']}: badge {uid} belongs to {owner}")
+            self._audit(conn, now, actor, "person.import", None, f"{len(rows)} rows")
+        return len(rows)
 
     def set_loan_period(self, category: str, period: str, amount: int) -> None:
         """A category's loan period: ``hours`` or ``days`` with an amount, or ``next_opening``."""
@@ -230,13 +340,25 @@ class Store:
     def set_loan_hours(self, category: str, hours: int) -> None:
         self.set_loan_period(category, "hours", hours)
 
-    def add_kiosk(self, kiosk_id: str, name: str, now: datetime, key: bytes | None = None) -> bytes:
-        """Register a kiosk and return its signing key (made here unless given)."""
+    def add_kiosk(
+        self,
+        kiosk_id: str,
+        name: str,
+        now: datetime,
+        key: bytes | None = None,
+        location: str | None = None,
+    ) -> bytes:
+        """Register a kiosk and return its signing key (made here unless given).
+
+        ``location`` is the cage it stands in: items returned there are moved there.
+        """
         key = key if key is not None else secrets.token_bytes(32)
         try:
             with self._tx() as conn:
                 conn.execute(
-                    insert(kiosks).values(id=kiosk_id, name=name, hmac_key=key, created_at=now)
+                    insert(kiosks).values(
+                        id=kiosk_id, name=name, hmac_key=key, created_at=now, location=location
+                    )
                 )
         except IntegrityError as exc:
             raise AlreadyExists(f"kiosk {kiosk_id!r} exists") from exc
@@ -396,6 +518,93 @@ class Store:
                     renewals=h.renewals,
                 )
             )
+        if ev.type is EventType.CHECKOUT:
+            self._lent(conn, ev)
+        elif ev.type is EventType.RETURN and current is not None:
+            self._returned(conn, ev, current, now)
+
+    def _lent(self, conn: Connection, ev: CustodyEvent) -> None:
+        """Count the checkout towards service, and mark the borrower's booking picked up."""
+        conn.execute(
+            update(assets)
+            .where(assets.c.code == ev.asset)
+            .values(checkouts_since_service=assets.c.checkouts_since_service + 1)
+        )
+        conn.execute(
+            update(bookings)
+            .where(
+                bookings.c.asset == ev.asset,
+                bookings.c.person == ev.person,
+                bookings.c.cancelled.is_(False),
+                bookings.c.starts <= ev.at,
+                bookings.c.ends > ev.at,
+            )
+            .values(picked_up=True)
+        )
+
+    def _returned(
+        self, conn: Connection, ev: CustodyEvent, loan: projection.Holding, now: datetime
+    ) -> None:
+        """A return: where the item is now, whether it was late, what it needs."""
+        assert ev.asset is not None
+        place = conn.scalar(select(kiosks.c.location).where(kiosks.c.id == ev.kiosk))
+        seen: dict[str, Any] = {"last_seen": ev.at}
+        if place:
+            seen["location"] = place
+        conn.execute(update(assets).where(assets.c.code == ev.asset).values(**seen))
+        late = minutes_late(loan.due, ev.at, self.strikes)
+        if late is not None:
+            conn.execute(
+                insert(late_returns).values(
+                    person=loan.person,
+                    asset=ev.asset,
+                    due=loan.due,
+                    returned=ev.at,
+                    minutes_late=late,
+                    event_id=ev.id,
+                )
+            )
+            self._strike(conn, loan.person, ev.at, now)
+        if ev.condition in projection.PROBLEMS:
+            assert ev.condition is not None
+            self.open_ticket(
+                conn,
+                now,
+                ev.asset,
+                ev.condition.value,
+                ev.detail or f"reported {ev.condition.value} at {ev.kiosk}",
+                person=loan.person,
+                event_id=ev.id,
+                loan_event_id=loan.event_id,
+            )
+        else:
+            self.check_service(conn, ev.asset, now)
+
+    def _strike(self, conn: Connection, person: str, at: datetime, now: datetime) -> None:
+        """A late return may complete a run of strikes that bans the person for a while."""
+        since = at - self.strikes.term
+        returns = list(
+            conn.scalars(
+                select(late_returns.c.returned).where(
+                    late_returns.c.person == person,
+                    late_returns.c.returned >= since,
+                    late_returns.c.forgiven.is_(False),
+                )
+            )
+        )
+        until = ban_until(returns, at, self.strikes)
+        if until is None:
+            return
+        current = conn.scalar(select(people.c.blocked_until).where(people.c.id == person))
+        if current is not None and current >= until:
+            return
+        reason = f"{len(returns)} late returns in {self.strikes.term.days} days"
+        conn.execute(
+            update(people)
+            .where(people.c.id == person)
+            .values(blocked_until=until, blocked_reason=reason)
+        )
+        self._audit(conn, now, "hub", "person.ban", person, f"{reason}, until {until:%Y-%m-%d}")
 
     def quarantine(
         self, topic: str, kiosk: str | None, error: str, payload: bytes, now: datetime
@@ -559,7 +768,24 @@ class Store:
             category_rows = conn.execute(select(categories)).all()
             training_rows = conn.execute(select(trainings)).all()
             seqs = conn.execute(
-                select(ledger.c.kiosk, func.max(ledger.c.seq)).group_by(ledger.c.kiosk)
+                select(ledger.c.kiosk, func.max(ledger.c.seq))
+                .where(ledger.c.kiosk != HUB)
+                .group_by(ledger.c.kiosk)
+            ).all()
+            notices: dict[str, list[str]] = {}
+            for person, text in conn.execute(
+                select(alerts.c.person, alerts.c.text)
+                .where(alerts.c.withdrawn_at.is_(None), alerts.c.kind.in_(NOTICE_KINDS))
+                .order_by(alerts.c.raised_at)
+            ):
+                notices.setdefault(person, []).append(text)
+            late_rows = conn.execute(
+                select(late_returns.c.person, func.count())
+                .where(
+                    late_returns.c.returned >= now - self.strikes.term,
+                    late_returns.c.forgiven.is_(False),
+                )
+                .group_by(late_returns.c.person)
             ).all()
         return {
             "people": [r._asdict() for r in person_rows],
@@ -571,6 +797,8 @@ class Store:
             "requires": {r.name: r.requires for r in category_rows if r.requires},
             "trainings": [r._asdict() for r in training_rows],
             "kiosk_seqs": {k: int(s) for k, s in seqs},
+            "strikes": {p: int(n) for p, n in late_rows},
+            "notices": notices,
         }
 
     # users --------------------------------------------------------------------------------

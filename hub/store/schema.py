@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     String,
     Table,
     Text,
@@ -54,6 +56,9 @@ people = Table(
     Column("email", String(200)),
     Column("active", Boolean, nullable=False, default=True),
     Column("staff", Boolean, nullable=False, default=False, server_default="0"),
+    Column("groups", String(500)),  # semicolon-separated groups or courses
+    Column("blocked_until", UtcDateTime),  # a ban (by a manager or by strikes) ends then
+    Column("blocked_reason", String(200)),
 )
 
 badges = Table(
@@ -71,6 +76,13 @@ categories = Table(
     Column("amount", Integer, nullable=False),  # hours or open days, by ``period``
     Column("period", String(16), nullable=False, default="hours", server_default="hours"),
     Column("requires", String(64)),  # a training a borrower must hold, if any
+    # preventive maintenance: an item is due for service after so many days or checkouts
+    Column("service_days", Integer),
+    Column("service_checkouts", Integer),
+    # depreciation: straight_line or declining_balance over life_years down to salvage_pct
+    Column("depreciation", String(20)),
+    Column("life_years", Integer),
+    Column("salvage_pct", Integer),
 )
 
 assets = Table(
@@ -81,6 +93,21 @@ assets = Table(
     Column("category", String(64), nullable=False),
     Column("status", String(20), nullable=False, default="available"),
     Column("kit", String(64)),  # the kit (another asset's code) this one is a piece of
+    Column("serial", String(100)),
+    Column("home", String(100)),  # the cage it belongs to
+    Column("location", String(100)),  # where it was last returned or seen
+    Column("value", Numeric(12, 2)),
+    Column("photo_url", String(500)),
+    Column("notes", Text),
+    Column("acquired", Date),
+    Column("cost", Numeric(12, 2)),
+    Column("supplier", String(200)),
+    Column("disposed_reason", String(200)),
+    Column("last_seen", UtcDateTime),
+    Column("last_service", UtcDateTime),
+    Column("checkouts_since_service", Integer, nullable=False, default=0, server_default="0"),
+    Index("ix_assets_category", "category"),
+    Index("ix_assets_status", "status"),
 )
 
 kiosks = Table(
@@ -90,6 +117,7 @@ kiosks = Table(
     Column("name", String(200), nullable=False),
     Column("hmac_key", LargeBinary, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("location", String(100)),  # the cage this kiosk stands in
 )
 
 ledger = Table(
@@ -113,6 +141,7 @@ ledger = Table(
     UniqueConstraint("kiosk", "seq", name="uq_ledger_kiosk_seq"),
     Index("ix_ledger_asset_at", "asset", "at"),
     Index("ix_ledger_person_at", "person", "at"),
+    Index("ix_ledger_at", "at"),
 )
 
 holdings = Table(
@@ -177,6 +206,8 @@ bookings = Table(
     Column("ends", UtcDateTime, nullable=False),
     Column("cancelled", Boolean, nullable=False, default=False, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
+    Column("picked_up", Boolean, nullable=False, default=False, server_default="0"),
+    Column("released_at", UtcDateTime),  # a no-show released after the grace period
     Index("ix_bookings_asset_ends", "asset", "ends"),
 )
 
@@ -186,4 +217,96 @@ trainings = Table(
     Column("person", String(64), ForeignKey("people.id"), primary_key=True),
     Column("name", String(64), primary_key=True),
     Column("expires", UtcDateTime),  # none: does not expire
+)
+
+late_returns = Table(
+    "late_returns",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("person", String(64), nullable=False),
+    Column("asset", String(64), nullable=False),
+    Column("due", UtcDateTime, nullable=False),
+    Column("returned", UtcDateTime, nullable=False),
+    Column("minutes_late", Integer, nullable=False),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("forgiven", Boolean, nullable=False, default=False, server_default="0"),
+    Index("ix_late_returns_person_returned", "person", "returned"),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("asset", String(64), nullable=False, index=True),
+    Column("opened_at", UtcDateTime, nullable=False),
+    Column("kind", String(16), nullable=False),  # damaged, missing_part, preventive, manual
+    Column("person", String(64)),  # who returned it so, if from a kiosk report
+    Column("event_id", String(36)),  # the return that reported it
+    Column("loan_event_id", String(36)),  # the checkout it ended
+    Column("detail", String(500)),
+    Column("closed_at", UtcDateTime),
+    Column("outcome", String(16)),  # repaired, retired, no_fault
+    Column("cost", Numeric(12, 2)),
+    Column("note", String(500)),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", String(120), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("asset", String(64), nullable=False),
+    Column("person", String(64), nullable=False, index=True),
+    Column("loan", String(36), nullable=False, index=True),  # the holding's checkout event
+    Column("due", UtcDateTime, nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("withdrawn_at", UtcDateTime),
+    Column("text", String(300), nullable=False),
+    Column("email_at", UtcDateTime),
+    Column("webhook_at", UtcDateTime),
+    Column("mqtt_at", UtcDateTime),
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("last_error", String(300)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UtcDateTime, nullable=False, index=True),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("target", String(120)),
+    Column("detail", String(500)),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(80), nullable=False),
+    Column("digest", String(64), nullable=False, unique=True),  # sha256 of the token
+    Column("role", String(16), nullable=False),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("revoked", Boolean, nullable=False, default=False, server_default="0"),
+    Column("last_used", UtcDateTime),
+)
+
+stocktakes = Table(
+    "stocktakes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("location", String(100), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("started_by", String(64), nullable=False),
+    Column("closed_at", UtcDateTime),
+)
+
+stocktake_seen = Table(
+    "stocktake_seen",
+    metadata,
+    Column("stocktake", Integer, ForeignKey("stocktakes.id"), primary_key=True),
+    Column("asset", String(64), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
 )

@@ -26,3 +26,11 @@ class FakeWallClock:
         with self._lock:
             self._now += timedelta(seconds=seconds)
             self._mono += seconds
+
+    def set(self, moment: datetime) -> None:
+        """Jump to ``moment`` (forwards only, as a wall clock that a test drives)."""
+        with self._lock:
+            if moment < self._now:
+                raise ValueError("the fake clock does not go backwards")
+            self._mono += (moment - self._now).total_seconds()
+            self._now = moment

@@ -1,0 +1,141 @@
+"""The overdue sweeper and the alert deliveries: one loop, clock injected, store as memory.
+
+Each pass asks the pure sweeper what loans near or past their due time have earned, records new
+alerts (once: the alert id is the primary key) and withdraws ended ones, releases no-show
+bookings, then hands every undelivered alert to each configured channel. A channel that fails
+keeps its alerts for the next pass; nothing is sent twice after a restart, because delivery is
+recorded per alert and channel.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from hub.alerts.message import Alert, DeliveryFailed
+from hub.domain.sweeper import AlertRules, horizon, sweep, text
+from hub.errors import StoreError
+from hub.store import Store
+from hub.store.alerting import AlertRow, Channel
+
+log = logging.getLogger(__name__)
+
+
+class Sender(Protocol):
+    def send(self, alert: Alert) -> bool: ...
+
+
+@dataclass(frozen=True)
+class PassReport:
+    raised: int = 0
+    withdrawn: int = 0
+    released_bookings: int = 0
+    delivered: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, int] = field(default_factory=dict)
+
+
+def to_alert(row: AlertRow) -> Alert:
+    return Alert(
+        id=row.id,
+        kind=row.kind,
+        asset=row.asset,
+        asset_name=row.asset_name,
+        person=row.person,
+        person_name=row.person_name,
+        person_email=row.person_email,
+        due=row.due,
+        raised_at=row.raised_at,
+        text=row.text,
+    )
+
+
+class Alerter:
+    def __init__(
+        self,
+        store: Store,
+        now: Callable[[], datetime],
+        rules: AlertRules | None = None,
+        *,
+        channels: dict[Channel, Sender] | None = None,
+        booking_grace: timedelta = timedelta(minutes=30),
+        display: Callable[[datetime], str] = lambda t: t.strftime("%a %d %b %H:%M UTC"),
+        on_change: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.store = store
+        self._now = now
+        self.rules = rules or AlertRules()
+        self.channels: dict[Channel, Sender] = dict(channels or {})
+        self._grace = booking_grace
+        self._display = display
+        self._on_change = on_change  # e.g. publish a fresh replica (notices, released bookings)
+
+    def run_once(self) -> PassReport:
+        now = self._now()
+        loans = self.store.loans_due_before(horizon(now, self.rules))
+        names = {loan.loan: (asset_name, person_name) for loan, asset_name, person_name in loans}
+        result = sweep([loan for loan, _, _ in loans], self.store.open_alert_ids(), now, self.rules)
+        raised = []
+        for r in result.raise_:
+            asset_name, person_name = names[r.loan.loan]
+            raised.append(
+                (r, text(r.stage, asset_name, r.loan.asset, person_name, self._display(r.loan.due)))
+            )
+        if raised or result.withdraw:
+            self.store.record_sweep(raised, result.withdraw, now)
+        released = self.store.release_no_shows(now - self._grace, now)
+        if raised or result.withdraw or released:
+            self._on_change()
+        delivered: dict[str, int] = {}
+        failed: dict[str, int] = {}
+        for name, sender in self.channels.items():
+            ok, bad = self._deliver(name, sender, now)
+            delivered[name], failed[name] = ok, bad
+        return PassReport(len(raised), len(result.withdraw), len(released), delivered, failed)
+
+    def _deliver(self, channel: Channel, sender: Sender, now: datetime) -> tuple[int, int]:
+        ok = bad = 0
+        for row in self.store.undelivered(channel):
+            try:
+                sender.send(to_alert(row))
+            except DeliveryFailed as exc:
+                self.store.mark_failed(row.id, f"{channel}: {exc}")
+                log.warning("alert %s not delivered by %s: %s", row.id, channel, exc)
+                bad += 1
+                break  # the channel is down: keep order, try again next pass
+            self.store.mark_delivered(row.id, channel, now)
+            ok += 1
+        return ok, bad
+
+    def run_forever(self, stop: Callable[[float], bool], interval: float) -> None:
+        """Sweep every ``interval`` seconds until ``stop(interval)`` says so (an Event.wait)."""
+        while True:
+            try:
+                report = self.run_once()
+                if report.raised or report.withdrawn:
+                    log.info(
+                        "sweep: %d alerts raised, %d withdrawn", report.raised, report.withdrawn
+                    )
+            except StoreError as exc:
+                log.error("sweep failed, will retry: %s", exc)
+            except Exception:
+                log.exception("sweep failed, will retry")
+            if stop(interval):
+                return
+
+
+class MqttAlerts:
+    """Publishes alerts for integrations on ``alerts/all`` (QoS 1, not retained)."""
+
+    def __init__(self, publish: Callable[[str, bytes], bool], topic: str) -> None:
+        self._publish = publish
+        self._topic = topic
+
+    def send(self, alert: Alert) -> bool:
+        body = json.dumps({"version": 1, "alert": alert.to_json()}, sort_keys=True).encode()
+        if not self._publish(self._topic, body):
+            raise DeliveryFailed("the broker is not connected")
+        return True

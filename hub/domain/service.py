@@ -1,0 +1,34 @@
+"""Preventive maintenance: when an item is due for service and should be held back from lending."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class ServiceRule:
+    every_days: int | None = None
+    every_checkouts: int | None = None
+
+
+def service_due(
+    rule: ServiceRule,
+    since: datetime | None,
+    checkouts: int,
+    now: datetime,
+) -> str | None:
+    """Why the item is due for service (a sentence), or None.
+
+    ``since`` is the last service (or, never serviced, when the item entered service).
+    """
+    if rule.every_checkouts is not None and checkouts >= rule.every_checkouts:
+        return f"service due after {checkouts} checkouts (every {rule.every_checkouts})"
+    if (
+        rule.every_days is not None
+        and since is not None
+        and now - since >= timedelta(days=rule.every_days)
+    ):
+        days = (now - since).days
+        return f"service due: last serviced {days} days ago (every {rule.every_days})"
+    return None

@@ -1,0 +1,100 @@
+"""What the parts of the store share: engine, transactions, the hub's own ledger rows."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy.exc import OperationalError
+
+from hub.errors import StoreError
+from hub.store.schema import audit_log, ledger
+from wire.ids import uuid7
+
+# Ledger rows written by the hub itself (lifecycle, maintenance, moves) carry this kiosk id,
+# which no real kiosk may take.
+HUB = "hub"
+
+
+class StoreBase:
+    engine: Engine
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except OperationalError as exc:
+            raise StoreError(f"database error: {exc.orig}") from exc
+
+    def _hub_event(
+        self,
+        conn: Connection,
+        now: datetime,
+        type_: str,
+        asset: str | None,
+        *,
+        actor: str,
+        reason: str | None = None,
+        detail: str | None = None,
+        person: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> str:
+        """Append a hub-made event (an asset's lifecycle, a repair) to the ledger."""
+        seq = (conn.scalar(select(func.max(ledger.c.seq)).where(ledger.c.kiosk == HUB)) or 0) + 1
+        event_id = uuid7(int(now.timestamp() * 1000))
+        payload = {
+            "type": type_,
+            "asset": asset,
+            "person": person,
+            "actor": actor,
+            "reason": reason,
+            "detail": detail,
+            **(extra or {}),
+        }
+        conn.execute(
+            insert(ledger).values(
+                id=event_id,
+                kiosk=HUB,
+                seq=seq,
+                type=type_,
+                at=now,
+                person=person,
+                asset=asset,
+                reason=reason,
+                detail=(detail or "")[:200] or None,
+                received_at=now,
+                payload=json.dumps(payload, default=str, sort_keys=True),
+            )
+        )
+        return event_id
+
+    def _audit(
+        self,
+        conn: Connection,
+        now: datetime,
+        actor: str,
+        action: str,
+        target: str | None,
+        detail: str | None = None,
+    ) -> None:
+        conn.execute(
+            insert(audit_log).values(
+                at=now,
+                actor=actor[:80],
+                action=action[:40],
+                target=(target or "")[:120] or None,
+                detail=(detail or "")[:500] or None,
+            )
+        )
+
+    def audit(
+        self, now: datetime, actor: str, action: str, target: str | None, detail: str | None = None
+    ) -> None:
+        """Record a manager's action (dashboard, API or CLI) in the audit log."""
+        with self._tx() as conn:
+            self._audit(conn, now, actor, action, target, detail)

@@ -1,0 +1,401 @@
+"""The asset and people registry beyond custody: details, lifecycle, maintenance, blocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
+
+from hub.domain import lifecycle
+from hub.domain.service import ServiceRule, service_due
+from hub.domain.valuation import Depreciation, Method, book_value
+from hub.errors import NotFound
+from hub.store.base import StoreBase
+from hub.store.schema import assets, categories, holdings, people, tickets
+
+ASSET_DETAILS = (
+    "serial",
+    "home",
+    "location",
+    "value",
+    "photo_url",
+    "notes",
+    "acquired",
+    "cost",
+    "supplier",
+)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    asset: str
+    asset_name: str
+    opened_at: datetime
+    kind: str
+    person: str | None
+    detail: str | None
+    closed_at: datetime | None
+    outcome: str | None
+    cost: Decimal | None
+    note: str | None
+    loan_event_id: str | None
+
+
+@dataclass(frozen=True)
+class Valued:
+    code: str
+    name: str
+    category: str
+    acquired: date | None
+    cost: Decimal | None
+    value: Decimal | None  # book value on the day asked; None without cost and date
+
+
+class RegistryStore(StoreBase):
+    # details -----------------------------------------------------------------------------
+
+    def update_asset(self, code: str, now: datetime, actor: str, **details: Any) -> None:
+        """Change an asset's descriptive details (serial, home, value...); not its custody."""
+        unknown = set(details) - set(ASSET_DETAILS) - {"name", "category"}
+        if unknown:
+            raise ValueError(f"not an asset detail: {', '.join(sorted(unknown))}")
+        with self._tx() as conn:
+            done = conn.execute(update(assets).where(assets.c.code == code).values(**details))
+            if done.rowcount == 0:
+                raise NotFound(f"no asset {code!r}")
+            changed = ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
+            self._audit(conn, now, actor, "asset.update", code, changed)
+
+    # lifecycle ---------------------------------------------------------------------------
+
+    def move_asset(
+        self,
+        code: str,
+        action: lifecycle.Action,
+        now: datetime,
+        actor: str,
+        reason: str | None = None,
+    ) -> lifecycle.Status:
+        """One lifecycle step (to maintenance, back in service, retire, dispose), in the ledger.
+
+        Raises LifecycleError when the step is not allowed from the current status.
+        """
+        if action is lifecycle.Action.DISPOSE and not reason:
+            raise lifecycle.LifecycleError("say why the item is disposed of (sold, scrapped...)")
+        with self._tx() as conn:
+            current = conn.scalar(select(assets.c.status).where(assets.c.code == code))
+            if current is None:
+                raise NotFound(f"no asset {code!r}")
+            to = lifecycle.move(current, action)
+            values: dict[str, Any] = {"status": to.value}
+            if action is lifecycle.Action.DISPOSE:
+                values["disposed_reason"] = reason
+            if action is lifecycle.Action.RETURN_TO_SERVICE and current == "maintenance":
+                values.update(last_service=now, checkouts_since_service=0)
+            conn.execute(update(assets).where(assets.c.code == code).values(**values))
+            self._hub_event(
+                conn, now, "lifecycle", code, actor=actor, reason=to.value, detail=reason
+            )
+            self._audit(conn, now, actor, f"asset.{action.value}", code, reason)
+        return to
+
+    # maintenance -------------------------------------------------------------------------
+
+    def set_service_rule(
+        self, category: str, every_days: int | None, every_checkouts: int | None
+    ) -> None:
+        self._category(category, service_days=every_days, service_checkouts=every_checkouts)
+
+    def set_depreciation(
+        self, category: str, method: Method, life_years: int, salvage_pct: int = 0
+    ) -> None:
+        Depreciation(method, life_years, salvage_pct)  # validates
+        self._category(
+            category,
+            depreciation=method.value,
+            life_years=life_years,
+            salvage_pct=salvage_pct,
+        )
+
+    def _category(self, category: str, **values: Any) -> None:
+        with self._tx() as conn:
+            done = conn.execute(
+                update(categories).where(categories.c.name == category).values(**values)
+            )
+            if done.rowcount == 0:
+                conn.execute(insert(categories).values(name=category, amount=24, **values))
+
+    def open_ticket(
+        self,
+        conn: Connection,
+        now: datetime,
+        asset: str,
+        kind: str,
+        detail: str | None,
+        *,
+        person: str | None = None,
+        event_id: str | None = None,
+        loan_event_id: str | None = None,
+    ) -> None:
+        conn.execute(
+            insert(tickets).values(
+                asset=asset,
+                opened_at=now,
+                kind=kind,
+                person=person,
+                event_id=event_id,
+                loan_event_id=loan_event_id,
+                detail=(detail or "")[:500] or None,
+            )
+        )
+
+    def report_problem(self, code: str, detail: str, now: datetime, actor: str) -> None:
+        """A manager sends an item to maintenance with a ticket saying why."""
+        self.move_asset(code, lifecycle.Action.MAINTENANCE, now, actor, detail)
+        with self._tx() as conn:
+            self.open_ticket(conn, now, code, "manual", f"{detail} (by {actor})")
+
+    def close_ticket(
+        self,
+        ticket: int,
+        outcome: str,
+        now: datetime,
+        actor: str,
+        cost: Decimal | None = None,
+        note: str | None = None,
+    ) -> None:
+        """Close a repair: repaired items go back in service, others may be retired."""
+        if outcome not in ("repaired", "no_fault", "retired"):
+            raise ValueError("outcome: repaired, no_fault or retired")
+        with self._tx() as conn:
+            row = conn.execute(select(tickets).where(tickets.c.id == ticket)).first()
+            if row is None:
+                raise NotFound(f"no ticket {ticket}")
+            if row.closed_at is not None:
+                raise ValueError(f"ticket {ticket} is closed already")
+            conn.execute(
+                update(tickets)
+                .where(tickets.c.id == ticket)
+                .values(closed_at=now, outcome=outcome, cost=cost, note=note)
+            )
+            still_open = conn.scalar(
+                select(func.count())
+                .select_from(tickets)
+                .where(tickets.c.asset == row.asset, tickets.c.closed_at.is_(None))
+            )
+            status = conn.scalar(select(assets.c.status).where(assets.c.code == row.asset))
+            detail = f"ticket {ticket}: {outcome}" + (f", cost {cost}" if cost else "")
+            self._hub_event(
+                conn,
+                now,
+                "maintenance",
+                row.asset,
+                actor=actor,
+                reason=outcome,
+                detail=detail,
+                extra={"ticket": ticket, "cost": str(cost) if cost is not None else None},
+            )
+            self._audit(conn, now, actor, "ticket.close", row.asset, detail)
+            if status == "maintenance" and not still_open:
+                to = "retired" if outcome == "retired" else "available"
+                conn.execute(
+                    update(assets)
+                    .where(assets.c.code == row.asset)
+                    .values(status=to, last_service=now, checkouts_since_service=0)
+                )
+                self._hub_event(conn, now, "lifecycle", row.asset, actor=actor, reason=to)
+
+    def tickets(self, open_only: bool = True, asset: str | None = None) -> list[Ticket]:
+        q = (
+            select(
+                tickets.c.id,
+                tickets.c.asset,
+                assets.c.name,
+                tickets.c.opened_at,
+                tickets.c.kind,
+                tickets.c.person,
+                tickets.c.detail,
+                tickets.c.closed_at,
+                tickets.c.outcome,
+                tickets.c.cost,
+                tickets.c.note,
+                tickets.c.loan_event_id,
+            )
+            .select_from(tickets.join(assets, assets.c.code == tickets.c.asset))
+            .order_by(tickets.c.opened_at.desc(), tickets.c.id.desc())
+        )
+        if open_only:
+            q = q.where(tickets.c.closed_at.is_(None))
+        if asset is not None:
+            q = q.where(tickets.c.asset == asset)
+        with self.engine.connect() as conn:
+            return [Ticket(*tuple(r)) for r in conn.execute(q)]
+
+    def maintenance_cost(self) -> list[tuple[str, Decimal, int]]:
+        """Repair cost and ticket count per category, dearest first."""
+        q = (
+            select(assets.c.category, func.sum(tickets.c.cost), func.count())
+            .select_from(tickets.join(assets, assets.c.code == tickets.c.asset))
+            .group_by(assets.c.category)
+            .order_by(func.sum(tickets.c.cost).desc())
+        )
+        with self.engine.connect() as conn:
+            return [(c, Decimal(s or 0), int(n)) for c, s, n in conn.execute(q)]
+
+    def check_service(self, conn: Connection, code: str, now: datetime) -> None:
+        """After a return: an item due for preventive service is held back with a ticket."""
+        row = conn.execute(
+            select(
+                assets.c.status,
+                assets.c.last_service,
+                assets.c.acquired,
+                assets.c.checkouts_since_service,
+                categories.c.service_days,
+                categories.c.service_checkouts,
+            )
+            .select_from(assets.outerjoin(categories, categories.c.name == assets.c.category))
+            .where(assets.c.code == code)
+        ).first()
+        if row is None or row.status != "available":
+            return
+        since = row.last_service
+        if since is None and row.acquired is not None:
+            since = datetime.combine(row.acquired, datetime.min.time(), tzinfo=now.tzinfo)
+        why = service_due(
+            ServiceRule(row.service_days, row.service_checkouts),
+            since,
+            row.checkouts_since_service,
+            now,
+        )
+        if why is None:
+            return
+        conn.execute(update(assets).where(assets.c.code == code).values(status="maintenance"))
+        self._hub_event(conn, now, "lifecycle", code, actor="hub", reason="maintenance", detail=why)
+        self.open_ticket(conn, now, code, "preventive", why)
+
+    # valuation ---------------------------------------------------------------------------
+
+    def valuation(self, on: date) -> list[Valued]:
+        """Every asset not disposed of, with its book value on ``on`` by its category's rule."""
+        q = (
+            select(
+                assets.c.code,
+                assets.c.name,
+                assets.c.category,
+                assets.c.acquired,
+                assets.c.cost,
+                categories.c.depreciation,
+                categories.c.life_years,
+                categories.c.salvage_pct,
+            )
+            .select_from(assets.outerjoin(categories, categories.c.name == assets.c.category))
+            .where(assets.c.status != "disposed")
+            .order_by(assets.c.category, assets.c.code)
+        )
+        out: list[Valued] = []
+        with self.engine.connect() as conn:
+            for r in conn.execute(q):
+                value = None
+                if r.cost is not None and r.acquired is not None:
+                    rule = Depreciation(
+                        Method(r.depreciation or "straight_line"),
+                        r.life_years or 5,
+                        r.salvage_pct or 0,
+                    )
+                    value = book_value(Decimal(r.cost), r.acquired, on, rule)
+                cost = Decimal(r.cost) if r.cost is not None else None
+                out.append(Valued(r.code, r.name, r.category, r.acquired, cost, value))
+        return out
+
+    # people ------------------------------------------------------------------------------
+
+    def block_person(
+        self, person: str, until: datetime | None, reason: str, now: datetime, actor: str
+    ) -> None:
+        """Stop a person borrowing (until a time, or until unblocked: ``until`` None)."""
+        forever = datetime(9999, 1, 1, tzinfo=now.tzinfo)
+        with self._tx() as conn:
+            done = conn.execute(
+                update(people)
+                .where(people.c.id == person)
+                .values(blocked_until=until or forever, blocked_reason=reason[:200])
+            )
+            if done.rowcount == 0:
+                raise NotFound(f"no person {person!r}")
+            self._audit(conn, now, actor, "person.block", person, reason)
+
+    def unblock_person(self, person: str, now: datetime, actor: str) -> None:
+        with self._tx() as conn:
+            done = conn.execute(
+                update(people)
+                .where(people.c.id == person)
+                .values(blocked_until=None, blocked_reason=None)
+            )
+            if done.rowcount == 0:
+                raise NotFound(f"no person {person!r}")
+            self._audit(conn, now, actor, "person.unblock", person)
+
+    def set_groups(self, person: str, groups: list[str]) -> None:
+        with self._tx() as conn:
+            done = conn.execute(
+                update(people).where(people.c.id == person).values(groups=";".join(groups) or None)
+            )
+        if done.rowcount == 0:
+            raise NotFound(f"no person {person!r}")
+
+    def search_assets(
+        self,
+        text: str = "",
+        category: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Assets matching a search (code, name, serial), with holder; and how many match."""
+        where = []
+        if text:
+            like = f"%{text.lower()}%"
+            where.append(
+                or_(
+                    func.lower(assets.c.code).like(like),
+                    func.lower(assets.c.name).like(like),
+                    func.lower(assets.c.serial).like(like),
+                )
+            )
+        if category:
+            where.append(assets.c.category == category)
+        if status:
+            where.append(assets.c.status == status)
+        cond = and_(*where) if where else None
+        q = (
+            select(
+                assets.c.code,
+                assets.c.name,
+                assets.c.category,
+                assets.c.status,
+                assets.c.location,
+                assets.c.home,
+                holdings.c.person,
+                holdings.c.due,
+            )
+            .select_from(assets.outerjoin(holdings, holdings.c.asset == assets.c.code))
+            .order_by(assets.c.code)
+            .limit(limit)
+            .offset(offset)
+        )
+        count = select(func.count()).select_from(assets)
+        if cond is not None:
+            q = q.where(cond)
+            count = count.where(cond)
+        with self.engine.connect() as conn:
+            rows = [r._asdict() for r in conn.execute(q)]
+            total = int(conn.scalar(count) or 0)
+        return rows, total
+
+    def category_names(self) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(assets.c.category).distinct().order_by("category")))

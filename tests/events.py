@@ -1,0 +1,63 @@
+"""Custody events as a kiosk would send them, committed straight to a hub store.
+
+For tests of what the hub does with events (strikes, tickets, alerts, reports) where the MQTT
+path is not the point; that path has its own end-to-end tests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hub.store import Store
+from wire import CustodyEvent, EventType, ReturnCondition
+from wire.ids import uuid7
+
+
+class KioskFeed:
+    def __init__(self, store: Store, kiosk: str = "cage-1") -> None:
+        self.store = store
+        self.kiosk = kiosk
+        self.seq = 0
+
+    def _commit(self, at: datetime, **fields: object) -> CustodyEvent:
+        self.seq += 1
+        event = CustodyEvent.model_validate(
+            {
+                "id": uuid7(int(at.timestamp() * 1000)),
+                "kiosk": self.kiosk,
+                "seq": self.seq,
+                "at": at,
+                **fields,
+            }
+        )
+        self.store.commit_events([(event, event.model_dump_json())], at)
+        return event
+
+    def checkout(self, asset: str, person: str, at: datetime, hours: float = 24) -> CustodyEvent:
+        return self._commit(
+            at,
+            type=EventType.CHECKOUT,
+            person=person,
+            asset=asset,
+            due=at + timedelta(hours=hours),
+        )
+
+    def give_back(
+        self,
+        asset: str,
+        person: str,
+        at: datetime,
+        condition: ReturnCondition = ReturnCondition.OK,
+        detail: str | None = None,
+    ) -> CustodyEvent:
+        return self._commit(
+            at,
+            type=EventType.RETURN,
+            person=person,
+            asset=asset,
+            condition=condition,
+            detail=detail,
+        )
+
+    def extend(self, asset: str, person: str, at: datetime, due: datetime) -> CustodyEvent:
+        return self._commit(at, type=EventType.EXTEND, person=person, asset=asset, due=due)

@@ -1,0 +1,139 @@
+"""The overdue sweeper over weeks of simulated time, delivering to a real SMTP server, a real
+webhook receiver and the real broker; each alert once, across restarts, withdrawn on return."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from email import policy
+from email.parser import BytesParser
+
+from hub.alerts.dispatch import Alerter, MqttAlerts
+from hub.alerts.email import EmailSender, SmtpSettings
+from hub.alerts.webhook import WebhookSender, WebhookSettings, verify_signature
+from hub.domain.sweeper import AlertRules
+from hub.store.alerting import Channel
+from kiosk.replica import Replica
+from tests.events import KioskFeed
+from tests.harness import HUB_PASSWORD, Cage
+from tests.mqtt_probe import Probe
+from tests.servers import Inbox, Receiver
+
+SECRET = b"a webhook secret for tests"
+RULES = AlertRules(
+    due_soon=timedelta(hours=2), escalate_after=timedelta(days=1), lost_after=timedelta(days=7)
+)
+
+
+def _alerter(cage: Cage, smtp: SmtpSettings, receiver: Receiver) -> Alerter:
+    assert cage.hub is not None
+    channels: dict[Channel, object] = {
+        "email": EmailSender(smtp),
+        "webhook": WebhookSender(WebhookSettings(receiver.url, SECRET)),
+        "mqtt": MqttAlerts(cage.hub.publish, cage.hub.topics.alerts("all")),
+    }
+    return Alerter(cage.store, cage.clock.now, RULES, channels=channels)  # type: ignore[arg-type]
+
+
+def _subjects(inbox: Inbox) -> list[str]:
+    out = []
+    while inbox.mail.arrived.is_set():
+        envelope = inbox.mail.take()
+        msg = BytesParser(policy=policy.default).parsebytes(envelope.original_content or b"")
+        out.append(f"{msg['Subject']} -> {','.join(sorted(envelope.rcpt_tos))}")
+    return out
+
+
+def test_a_loan_over_three_weeks(
+    cage: Cage, inbox: tuple[Inbox, int], smtp: SmtpSettings, receiver: Receiver
+) -> None:
+    cage.store.add_person("lin", "Lin Chen", ["04DEAD01"], email="lin@example.org")
+    assert cage.hub is not None
+    topic = cage.hub.topics.alerts("all")
+    probe = Probe(cage.broker.port, "hub", HUB_PASSWORD, "alert-probe")
+    probe.subscribe(topic)
+    feed = KioskFeed(cage.store)
+    start = cage.clock.now()
+    feed.checkout("CAM-0001", "lin", start, hours=48)
+    alerter = _alerter(cage, smtp, receiver)
+
+    kinds: list[str] = []
+    for hour in range(0, 24 * 21):  # three weeks, hour by hour
+        cage.clock.set(start + timedelta(hours=hour))
+        if hour == 24 * 6:  # back after six days: after escalation, before "lost"
+            feed.give_back("CAM-0001", "lin", cage.clock.now())
+        if hour == 24 * 2:  # the hub restarts: a new alerter over the same store
+            alerter = _alerter(cage, smtp, receiver)
+        report = alerter.run_once()
+        assert not any(report.failed.values())
+        now = cage.clock.now()
+        kinds += [row.kind for row in cage.store.recent_alerts(50) if row.raised_at == now]
+
+    assert kinds == ["due_soon", "overdue", "escalated", "withdrawn"]
+    mails = _subjects(inbox[0])
+    assert len(mails) == 4
+    assert "CAM-0001" in mails[0] and mails[0].endswith("-> lin@example.org")
+    assert mails[1].startswith("Overdue") and mails[1].endswith("-> lin@example.org")
+    assert "escalated" in mails[2] and "quartermaster@example.org" in mails[2], mails
+    assert "Back in the cage" in mails[3]
+
+    posts = []
+    while receiver.posts.arrived.is_set():
+        posts.append(receiver.posts.take())
+    assert len(posts) == 4
+    for post in posts:
+        assert verify_signature(SECRET, post.body, post.headers["x-cagekeeper-signature"])
+    assert [json.loads(p.body)["alert"]["kind"] for p in posts] == [
+        "due_soon",
+        "overdue",
+        "escalated",
+        "withdrawn",
+    ]
+    on_mqtt = probe.wait_for(topic, count=4)
+    assert [json.loads(m.payload)["alert"]["kind"] for m in on_mqtt] == [
+        "due_soon",
+        "overdue",
+        "escalated",
+        "withdrawn",
+    ]
+    assert cage.store.open_alert_ids() == []
+    probe.close()
+
+
+def test_the_person_sees_open_alerts_at_their_next_session(cage: Cage) -> None:
+    feed = KioskFeed(cage.store)
+    start = cage.clock.now()
+    feed.checkout("CAM-0001", "ada", start, hours=4)
+    cage.clock.set(start + timedelta(hours=5))
+    assert cage.hub is not None
+    alerter = Alerter(cage.store, cage.clock.now, RULES, on_change=cage.hub.republish_replica)
+    alerter.run_once()
+    kiosk = cage.kiosk()
+
+    def noticed(replica: Replica) -> bool:
+        person = replica.person_by_badge("04A1B2C3")
+        return person is not None and bool(person.notices)
+
+    kiosk.wait_replica(10, until=noticed)
+    person = kiosk.replica.person_by_badge("04A1B2C3")
+    assert person is not None and "overdue" in person.notices[0]
+    feed.give_back("CAM-0001", "ada", cage.clock.now())
+    alerter.run_once()
+    kiosk.wait_replica(10, until=lambda r: not noticed(r))
+
+
+def test_a_channel_that_is_down_keeps_its_alerts(
+    cage: Cage, inbox: tuple[Inbox, int], smtp: SmtpSettings, receiver: Receiver
+) -> None:
+    cage.store.add_person("lin", "Lin Chen", ["04DEAD01"], email="lin@example.org")
+    KioskFeed(cage.store).checkout("CAM-0001", "lin", cage.clock.now(), hours=1)
+    cage.clock.advance(2 * 3600)
+    receiver.status = 503
+    alerter = _alerter(cage, smtp, receiver)
+    report = alerter.run_once()
+    assert report.failed["webhook"] == 1 and report.delivered["email"] == 1
+    receiver.posts.take()  # the refused attempt
+    receiver.status = 204
+    report = alerter.run_once()
+    assert report.delivered == {"email": 0, "webhook": 1, "mqtt": 0}
+    assert json.loads(receiver.posts.take().body)["alert"]["kind"] == "overdue"
