@@ -267,7 +267,10 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore):
                 )
             )
             for row in ordered:
-                values = {k: v for k, v in row.items() if k != "code"}
+                # a blank status keeps the current one (a new asset starts available)
+                values = {
+                    k: v for k, v in row.items() if k != "code" and (k != "status" or v)
+                }
                 if row["code"] in known:
                     if (
                         values.get("kit") is not None

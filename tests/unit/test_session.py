@@ -505,3 +505,45 @@ def test_staff_enrol_a_new_badge_for_a_known_person() -> None:
     assert state.message == "Badge enrolled for Ada Lovelace" and state.enrolling is False
     ada_state, _ = run([(BadgeTapped("04A1", ADA), T0)])
     assert step(ada_state, StartEnroll(), T0, SETTINGS)[1] == []  # only staff may enrol
+
+
+def test_a_banned_person_can_return_but_not_borrow_and_is_told_why() -> None:
+    banned = replace(
+        ADA,
+        blocked_until=T0 + timedelta(days=3),
+        blocked_reason="3 late returns in 120 days",
+        strikes=3,
+    )
+    held = replace(LENS, holder="ada")
+    loan = Loan("LENS-1", "Lens", T0 + timedelta(hours=5))
+    state, effects = run([(BadgeTapped("04A1", banned, (loan,)), T0)])
+    welcome = last_screen(effects)
+    assert isinstance(welcome, CartScreen)
+    assert welcome.message is not None
+    assert "Borrowing paused until 05 Mar (3 late returns in 120 days)" in welcome.message
+    assert "3 late returns this term" in welcome.message
+    state, effects = run([(scan(CAMERA), T0), (scan(held), T0)], state=state)
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen)
+    assert [(line.code, line.action) for line in cart.lines] == [
+        ("CAM-1", LineAction.REFUSED),
+        ("LENS-1", LineAction.RETURN),
+    ]
+    assert cart.lines[0].reason == "Borrowing paused until 05 Mar"
+    assert [r.reason for r in records(effects)] == [DenialReason.BLOCKED]
+    # once the ban has ended the same person borrows again
+    _state, effects = run(
+        [
+            (BadgeTapped("04A1", banned), T0 + timedelta(days=4)),
+            (scan(CAMERA), T0 + timedelta(days=4)),
+        ]
+    )
+    assert last_screen(effects).lines[0].action is LineAction.CHECKOUT  # type: ignore[attr-defined]
+
+
+def test_the_hubs_reminder_is_shown_on_the_welcome_screen() -> None:
+    reminded = replace(ADA, notices=("Zeiss 50 (LENS-1) is due back at Mon 02 Mar 17:00.",))
+    _state, effects = run([(BadgeTapped("04A1", reminded), T0)])
+    welcome = last_screen(effects)
+    assert isinstance(welcome, CartScreen)
+    assert welcome.message == "Zeiss 50 (LENS-1) is due back at Mon 02 Mar 17:00."

@@ -1,0 +1,170 @@
+"""What the hub does with custody beyond who holds what: strikes, tickets, service, location,
+lifecycle in the ledger, registry imports and no-show bookings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from hub.domain import lifecycle
+from hub.domain.strikes import StrikeRules
+from hub.domain.valuation import Method
+from hub.errors import AlreadyExists
+from hub.registry_csv import CsvImportError, parse_assets, parse_people
+from hub.replica import build_snapshot
+from hub.store import Store
+from hub.store.schema import assets, ledger
+from tests.events import KioskFeed
+from wire import ReturnCondition
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
+    s.strikes = StrikeRules(grace=timedelta(minutes=15), limit=3, term=timedelta(days=120))
+    s.add_person("ada", "Ada Lovelace", ["04A1B2C3"], email="ada@example.org")
+    s.add_person("bo", "Bo Diaz", ["04B0B0B0"])
+    s.add_kiosk("cage-1", "Film cage", T0, location="Film cage")
+    s.add_kiosk("lab-1", "Sound lab", T0, location="Sound lab")
+    s.add_asset(
+        "CAM-1",
+        "Canon C70",
+        "camera",
+        now=T0,
+        home="Film cage",
+        cost=Decimal("5000"),
+        acquired=date(2025, 1, 1),
+        supplier="CineSupply",
+    )
+    s.add_asset("MIC-1", "Rode NTG", "audio", now=T0, home="Sound lab")
+    return s
+
+
+def _asset(store: Store, code: str) -> dict[str, object]:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(assets).where(assets.c.code == code)).first()
+    assert row is not None
+    return dict(row._mapping)
+
+
+def test_three_late_returns_in_a_term_ban_new_checkouts(store: Store) -> None:
+    feed = KioskFeed(store)
+    t = T0
+    for n in range(3):
+        feed.checkout("MIC-1", "ada", t, hours=24)
+        t += timedelta(hours=24 + 3)  # three hours late each time
+        feed.give_back("MIC-1", "ada", t)
+        t += timedelta(days=20)
+        rows = store.replica_rows(t - timedelta(days=20))
+        assert rows["strikes"]["ada"] == n + 1
+    snap = build_snapshot(store.replica_rows(t - timedelta(days=20)), 1, t - timedelta(days=20))
+    ada = next(p for p in snap.people if p.id == "ada")
+    assert ada.blocked_until is not None and ada.strikes == 3
+    assert "3 late returns" in (ada.blocked_reason or "")
+    # the ban is over after 14 days
+    later = build_snapshot(store.replica_rows(t), 2, t)
+    assert next(p for p in later.people if p.id == "ada").blocked_until is None
+
+
+def test_a_return_within_grace_is_not_a_strike(store: Store) -> None:
+    feed = KioskFeed(store)
+    feed.checkout("MIC-1", "ada", T0, hours=2)
+    feed.give_back("MIC-1", "ada", T0 + timedelta(hours=2, minutes=10))
+    assert store.replica_rows(T0)["strikes"] == {}
+
+
+def test_damage_reported_at_return_opens_a_ticket_linked_to_person_and_loan(store: Store) -> None:
+    feed = KioskFeed(store)
+    loan = feed.checkout("CAM-1", "ada", T0)
+    feed.give_back("CAM-1", "ada", T0 + timedelta(hours=3), ReturnCondition.DAMAGED, "cracked LCD")
+    (ticket,) = store.tickets()
+    assert (ticket.asset, ticket.kind, ticket.person) == ("CAM-1", "damaged", "ada")
+    assert ticket.loan_event_id == loan.id and ticket.detail == "cracked LCD"
+    assert _asset(store, "CAM-1")["status"] == "maintenance"
+    store.close_ticket(ticket.id, "repaired", T0 + timedelta(days=2), "manager", Decimal("120.50"))
+    assert _asset(store, "CAM-1")["status"] == "available"
+    assert store.tickets() == []
+    assert store.maintenance_cost() == [("camera", Decimal("120.50"), 1)]
+
+
+def test_preventive_service_holds_an_item_back_after_n_checkouts(store: Store) -> None:
+    store.set_service_rule("audio", every_days=None, every_checkouts=2)
+    feed = KioskFeed(store)
+    for n in range(2):
+        at = T0 + timedelta(days=n)
+        feed.checkout("MIC-1", "bo", at, hours=4)
+        feed.give_back("MIC-1", "bo", at + timedelta(hours=1))
+    assert _asset(store, "MIC-1")["status"] == "maintenance"
+    (ticket,) = store.tickets()
+    assert ticket.kind == "preventive" and "2 checkouts" in (ticket.detail or "")
+    snap = build_snapshot(store.replica_rows(T0), 1, T0)
+    assert not next(a for a in snap.assets if a.code == "MIC-1").lendable
+
+
+def test_a_return_at_another_cage_moves_the_item(store: Store) -> None:
+    KioskFeed(store, "cage-1").checkout("CAM-1", "ada", T0)
+    assert _asset(store, "CAM-1")["location"] == "Film cage"
+    KioskFeed(store, "lab-1").give_back("CAM-1", "ada", T0 + timedelta(hours=2))
+    moved = _asset(store, "CAM-1")
+    assert moved["location"] == "Sound lab" and moved["home"] == "Film cage"
+
+
+def test_every_lifecycle_step_is_in_the_ledger(store: Store) -> None:
+    t = T0 + timedelta(days=1)
+    store.move_asset("CAM-1", lifecycle.Action.RETIRE, t, "manager", "replaced by C80")
+    store.move_asset("CAM-1", lifecycle.Action.DISPOSE, t, "manager", "sold to a student")
+    with pytest.raises(lifecycle.LifecycleError):
+        store.move_asset("CAM-1", lifecycle.Action.RETURN_TO_SERVICE, t, "manager")
+    with store.engine.connect() as conn:
+        steps = conn.execute(
+            select(ledger.c.kiosk, ledger.c.type, ledger.c.reason, ledger.c.detail)
+            .where(ledger.c.asset == "CAM-1")
+            .order_by(ledger.c.seq)
+        ).all()
+    assert [(k, r) for k, _t, r, _d in steps] == [
+        ("hub", "in_service"),
+        ("hub", "retired"),
+        ("hub", "disposed"),
+    ]
+    assert "cost 5000" in (steps[0][3] or "") and "sold" in (steps[2][3] or "")
+    assert _asset(store, "CAM-1")["disposed_reason"] == "sold to a student"
+    # the hub's own rows never look like a kiosk's sequence to a kiosk
+    assert "hub" not in store.replica_rows(t)["kiosk_seqs"]
+
+
+def test_valuation_by_category_rule(store: Store) -> None:
+    store.set_depreciation("camera", Method.STRAIGHT_LINE, life_years=5, salvage_pct=0)
+    values = {v.code: v for v in store.valuation(date(2027, 1, 1))}
+    assert values["CAM-1"].value == Decimal("3001.37")  # two years (730 days) of five
+    assert values["MIC-1"].value is None  # no cost recorded
+
+
+def test_csv_import_is_all_or_nothing(store: Store) -> None:
+    good = "code,name,category,home,cost,acquired\nLENS-1,Zeiss 50,lens,Film cage,900,2025-06-01\n"
+    assert store.import_assets([r.model_dump() for r in parse_assets(good)], T0, "manager") == 1
+    assert _asset(store, "LENS-1")["cost"] == Decimal("900")
+    with pytest.raises(CsvImportError) as bad:
+        parse_assets("code,name,category\nLENS-2,Zeiss 85,lens\nLENS-3,,lens\n")
+    assert bad.value.errors[0].line == 3
+    people = parse_people(
+        "id,name,email,badges\ncy,Cy Young,cy@example.org,04C0C0C0\ndee,Dee Lee,,04A1B2C3\n"
+    )  # Ada's badge
+    with pytest.raises(AlreadyExists, match="04A1B2C3 belongs to ada"):
+        store.import_people([r.model_dump() for r in people], T0, "manager")
+    assert all(p["id"] != "cy" for p in store.replica_rows(T0)["people"])  # nothing half-done
+
+
+def test_a_no_show_booking_is_released_after_the_grace_period(store: Store) -> None:
+    kept = store.add_booking("CAM-1", "ada", T0, T0 + timedelta(hours=4), T0)
+    missed = store.add_booking("MIC-1", "bo", T0, T0 + timedelta(hours=4), T0)
+    KioskFeed(store).checkout("CAM-1", "ada", T0 + timedelta(minutes=10))
+    released = store.release_no_shows(T0 + timedelta(minutes=1), T0 + timedelta(minutes=31))
+    assert released == [missed] and kept != missed
+    bookings = store.replica_rows(T0 + timedelta(minutes=31))["bookings"]
+    assert [b["asset"] for b in bookings] == ["CAM-1"]
