@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto mosquitto-clients python3-venv \
-    rsync >/dev/null
+    fonts-dejavu-core rsync >/dev/null
 
 id cagekeeper >/dev/null 2>&1 || useradd --system --home /var/lib/cagekeeper-hub \
     --shell /usr/sbin/nologin cagekeeper

@@ -52,6 +52,7 @@ from hub.store.schema import (
     trainings,
     users,
 )
+from hub.store.views import ViewStore
 from wire import AckResult, CustodyEvent, EventType, KioskStatus
 
 
@@ -134,7 +135,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
 NOTICE_KINDS = ("due_soon", "overdue")
 
 
-class Store(RegistryStore, AlertStore, AccessStore, ReportStore):
+class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond."""
 
     def __init__(self, engine: Engine, strikes: StrikeRules | None = None) -> None:
@@ -268,9 +269,7 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore):
             )
             for row in ordered:
                 # a blank status keeps the current one (a new asset starts available)
-                values = {
-                    k: v for k, v in row.items() if k != "code" and (k != "status" or v)
-                }
+                values = {k: v for k, v in row.items() if k != "code" and (k != "status" or v)}
                 if row["code"] in known:
                     if (
                         values.get("kit") is not None
@@ -666,8 +665,13 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore):
         with self.engine.connect() as conn:
             return [LedgerRow(*row) for row in conn.execute(q)]
 
-    def items_out(self) -> list[ItemOut]:
-        """What is out now, soonest due first (the dashboard's main table)."""
+    def items_out(
+        self,
+        due_before: datetime | None = None,
+        due_after: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[ItemOut]:
+        """What is out now, soonest due first; optionally only due in a window (by the index)."""
         q = (
             select(
                 holdings.c.asset,
@@ -686,6 +690,12 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore):
             )
             .order_by(holdings.c.due, holdings.c.asset)
         )
+        if due_before is not None:
+            q = q.where(holdings.c.due < due_before)
+        if due_after is not None:
+            q = q.where(holdings.c.due >= due_after)
+        if limit is not None:
+            q = q.limit(limit)
         with self.engine.connect() as conn:
             return [ItemOut(*row) for row in conn.execute(q)]
 

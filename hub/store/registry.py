@@ -14,7 +14,7 @@ from hub.domain.service import ServiceRule, service_due
 from hub.domain.valuation import Depreciation, Method, book_value
 from hub.errors import NotFound
 from hub.store.base import StoreBase
-from hub.store.schema import assets, categories, holdings, people, tickets
+from hub.store.schema import assets, badges, categories, holdings, people, tickets
 
 ASSET_DETAILS = (
     "serial",
@@ -399,3 +399,39 @@ class RegistryStore(StoreBase):
     def category_names(self) -> list[str]:
         with self.engine.connect() as conn:
             return list(conn.scalars(select(assets.c.category).distinct().order_by("category")))
+
+    # exports -----------------------------------------------------------------------------
+
+    def asset_rows(self) -> list[dict[str, Any]]:
+        """Every asset with the columns a spreadsheet round trip carries."""
+        cols = [
+            assets.c.code,
+            assets.c.name,
+            assets.c.category,
+            *(assets.c[k] for k in ASSET_DETAILS if k != "location"),
+            assets.c.status,
+            assets.c.kit,
+        ]
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(select(*cols).order_by(assets.c.code))]
+
+    def person_rows(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            owned: dict[str, list[str]] = {}
+            for uid, person in conn.execute(
+                select(badges.c.uid, badges.c.person_id)
+                .where(badges.c.revoked.is_(False))
+                .order_by(badges.c.uid)
+            ):
+                owned.setdefault(person, []).append(uid)
+            return [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "email": p.email,
+                    "badges": owned.get(p.id, []),
+                    "groups": [g for g in (p.groups or "").split(";") if g],
+                    "staff": bool(p.staff),
+                }
+                for p in conn.execute(select(people).order_by(people.c.id))
+            ]

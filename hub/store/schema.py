@@ -142,6 +142,7 @@ ledger = Table(
     Index("ix_ledger_asset_at", "asset", "at"),
     Index("ix_ledger_person_at", "person", "at"),
     Index("ix_ledger_at", "at"),
+    Index("ix_ledger_received", "received_at", "id"),
 )
 
 holdings = Table(

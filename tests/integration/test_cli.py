@@ -107,3 +107,53 @@ def test_kiosk_refuses_a_broken_config_with_one_clear_line(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "give exactly one of key or key_file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_registry_round_trip_labels_and_maintenance(tmp_path: Path) -> None:
+    config = _hub_config(tmp_path)
+    runner = CliRunner()
+
+    def hub(*args: str, ok: bool = True) -> str:
+        result = runner.invoke(cli, ["-c", str(config), *args])
+        if ok:
+            assert result.exit_code == 0, result.output
+        else:
+            assert result.exit_code != 0
+        return result.output
+
+    sheet = tmp_path / "assets.csv"
+    sheet.write_text(
+        "code,name,category,home,cost,acquired\n"
+        "CAM-1,Canon C70,camera,Film cage,5000,2025-01-01\n"
+        "MIC-1,Rode NTG,audio,Sound lab,,\n",
+        encoding="utf-8",
+    )
+    assert "2 assets imported" in hub("asset", "import", str(sheet))
+    exported = tmp_path / "out.csv"
+    hub("asset", "export", "-o", str(exported))
+    text = exported.read_text(encoding="utf-8-sig")
+    assert "CAM-1,Canon C70,camera,,Film cage" in text
+    # a bad file is refused whole, with the line named
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,name,category,cost\nLENS-1,Zeiss,lens,12\nLENS-2,Zeiss,lens,lots\n")
+    hub("asset", "import", str(bad), ok=False)
+    assert "LENS-1" not in hub("asset", "export")
+
+    pdf = tmp_path / "labels.pdf"
+    assert "2 labels on L7651" in hub(
+        "asset", "labels", "cam-1", "mic-1", "--stock", "L7651", "-o", str(pdf)
+    )
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+    assert "MIC-1: maintenance" in hub("asset", "maintenance", "mic-1", "--reason", "hums")
+    (line,) = hub("ticket", "list").splitlines()
+    ticket_id = line.split("\t")[0]
+    assert "manual" in line and "hums" in line
+    hub("ticket", "close", ticket_id, "--outcome", "repaired", "--cost", "35")
+    assert hub("ticket", "list") == ""
+    hub("depreciation", "camera", "straight_line", "5")
+    assert "TOTAL,,,,,3001.37" in hub("valuation", "--on", "2027-01-01")
+    assert "CAM-1: retired" in hub("asset", "retire", "cam-1", "--reason", "replaced")
+    hub("asset", "dispose", "cam-1", ok=False)  # a reason is required
+    token = hub("token", "create", "ha-bridge", "--role", "viewer").strip()
+    assert token.startswith("ckt_") and "ha-bridge" in hub("token", "list")

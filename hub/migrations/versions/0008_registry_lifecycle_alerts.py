@@ -1,8 +1,8 @@
-"""registry, lifecycle, maintenance, alerts, audit
+"""registry lifecycle alerts
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-11-26 00:43:37.971070
+Create Date: 2026-11-26 00:55:25.342788
 """
 
 from __future__ import annotations
@@ -167,6 +167,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("ledger", schema=None) as batch_op:
         batch_op.create_index("ix_ledger_at", ["at"], unique=False)
+        batch_op.create_index("ix_ledger_received", ["received_at", "id"], unique=False)
 
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.add_column(sa.Column("groups", sa.String(length=500), nullable=True))
@@ -183,6 +184,7 @@ def downgrade() -> None:
         batch_op.drop_column("groups")
 
     with op.batch_alter_table("ledger", schema=None) as batch_op:
+        batch_op.drop_index("ix_ledger_received")
         batch_op.drop_index("ix_ledger_at")
 
     with op.batch_alter_table("kiosks", schema=None) as batch_op:

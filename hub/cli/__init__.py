@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -35,6 +39,14 @@ class _Ctx:
 
     def store(self) -> Store:
         return Store.open(self.config.hub.database)
+
+    @contextmanager
+    def opened(self) -> Iterator[Store]:
+        store = self.store()
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 pass_ctx = click.make_pass_decorator(_Ctx)
@@ -128,16 +140,16 @@ def kiosk() -> None:
     default=None,
     help="Write a kiosk config file with the new credentials (mode 0600).",
 )
+@click.option("--location", default=None, help="The cage it stands in; returns move items here.")
 @pass_ctx
-def kiosk_add(ctx: _Ctx, kiosk_id: str, name: str | None, write_config: Path | None) -> None:
+def kiosk_add(
+    ctx: _Ctx, kiosk_id: str, name: str | None, write_config: Path | None, location: str | None
+) -> None:
     """Register a kiosk: make its signing key and broker login."""
     if not is_valid_kiosk_id(kiosk_id):
         raise click.BadParameter("lowercase letters, digits and dashes; not 'hub'", param_hint="ID")
-    store = ctx.store()
-    try:
-        key = store.add_kiosk(kiosk_id, name or kiosk_id, _now())
-    finally:
-        store.close()
+    with ctx.opened() as store:
+        key = store.add_kiosk(kiosk_id, name or kiosk_id, _now(), location=location)
     password = secrets.token_urlsafe(24)
     passwd_file = ctx.config.broker.broker_passwd_file
     if passwd_file is not None:
@@ -184,13 +196,18 @@ def person() -> None:
 @click.argument("name")
 @click.option("--badge", "badges", multiple=True, help="Badge UID in hex (repeatable).")
 @click.option("--staff", is_flag=True, help="May unlock the cage door at kiosks.")
+@click.option("--email", default=None, help="Where due and overdue reminders go.")
 @pass_ctx
-def person_add(ctx: _Ctx, person_id: str, name: str, badges: tuple[str, ...], staff: bool) -> None:
-    store = ctx.store()
-    try:
-        store.add_person(person_id, name, badges, staff=staff)
-    finally:
-        store.close()
+def person_add(
+    ctx: _Ctx,
+    person_id: str,
+    name: str,
+    badges: tuple[str, ...],
+    staff: bool,
+    email: str | None,
+) -> None:
+    with ctx.opened() as store:
+        store.add_person(person_id, name, badges, staff=staff, email=email)
     click.echo(f"person {person_id} added")
 
 
@@ -231,13 +248,42 @@ def asset() -> None:
 @click.argument("name")
 @click.option("--category", required=True)
 @click.option("--kit", default=None, help="Make it a piece of this kit (an asset code).")
+@click.option("--serial", default=None)
+@click.option("--home", default=None, help="The cage it belongs to.")
+@click.option("--cost", type=Decimal, default=None, help="Purchase cost.")
+@click.option("--acquired", type=click.DateTime(["%Y-%m-%d"]), default=None)
+@click.option("--supplier", default=None)
 @pass_ctx
-def asset_add(ctx: _Ctx, code: str, name: str, category: str, kit: str | None) -> None:
-    store = ctx.store()
-    try:
-        store.add_asset(code.upper(), name, category, kit.upper() if kit else None)
-    finally:
-        store.close()
+def asset_add(
+    ctx: _Ctx,
+    code: str,
+    name: str,
+    category: str,
+    kit: str | None,
+    serial: str | None,
+    home: str | None,
+    cost: Decimal | None,
+    acquired: datetime | None,
+    supplier: str | None,
+) -> None:
+    """Register an asset; its acquisition starts its life in the ledger."""
+    details = {
+        "serial": serial,
+        "home": home,
+        "cost": cost,
+        "acquired": acquired.date() if acquired else None,
+        "supplier": supplier,
+    }
+    with ctx.opened() as store:
+        store.add_asset(
+            code.upper(),
+            name,
+            category,
+            kit.upper() if kit else None,
+            now=_now(),
+            actor=actor(),
+            **{k: v for k, v in details.items() if v is not None},
+        )
     click.echo(f"asset {code.upper()} added")
 
 
@@ -343,6 +389,16 @@ def quarantine(ctx: _Ctx) -> None:
             click.echo(f"{topic}\t{kiosk_id or '-'}\t{error}\t{payload[:120]!r}")
     finally:
         store.close()
+
+
+def actor() -> str:
+    """Who the audit log names for a shell command."""
+    return f"cli:{os.environ.get('SUDO_USER') or os.environ.get('USER') or 'root'}"
+
+
+from hub.cli import access, registry  # noqa: E402  (they add commands to the groups above)
+
+__all__ = ["access", "cli", "main", "registry"]
 
 
 def main() -> None:

@@ -1,0 +1,48 @@
+"""API tokens for integrations: made here, shown once, stored only as a digest."""
+
+from __future__ import annotations
+
+import click
+
+from hub.cli import _Ctx, _now, actor, cli, pass_ctx
+from hub.web.auth import Role
+
+
+@cli.group()
+def token() -> None:
+    """Bearer tokens for the JSON API."""
+
+
+@token.command("create")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.VIEWER.value,
+    show_default=True,
+)
+@pass_ctx
+def token_create(ctx: _Ctx, name: str, role: str) -> None:
+    """Make a token for an integration; it is printed once and cannot be shown again."""
+    with ctx.opened() as store:
+        secret = store.add_token(name, role, actor(), _now())
+    click.echo(secret)
+
+
+@token.command("list")
+@pass_ctx
+def token_list(ctx: _Ctx) -> None:
+    with ctx.opened() as store:
+        for t in store.tokens():
+            used = f"{t.last_used:%Y-%m-%d %H:%M}" if t.last_used else "never used"
+            state = "revoked" if t.revoked else t.role
+            click.echo(f"{t.id}\t{t.name}\t{state}\t{used}")
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+@pass_ctx
+def token_revoke(ctx: _Ctx, token_id: int) -> None:
+    with ctx.opened() as store:
+        store.revoke_token(token_id, _now(), actor())
+    click.echo(f"token {token_id} revoked")

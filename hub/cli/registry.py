@@ -1,0 +1,268 @@
+"""Registry commands: CSV round trips, labels, lifecycle, maintenance, valuation, blocks."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import click
+
+from hub.cli import _Ctx, _now, actor, asset, cli, pass_ctx, person
+from hub.domain import lifecycle
+from hub.domain.valuation import Method
+from hub.labelsheet import STOCKS, Label, label_sheet
+from hub.registry_csv import (
+    CsvImportError,
+    export_assets,
+    export_people,
+    parse_assets,
+    parse_people,
+)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise click.FileError(str(path), exc.strerror) from exc
+
+
+def _write(text: str, out: Path | None) -> None:
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8-sig")  # with a BOM, so Excel reads accents right
+        click.echo(f"wrote {out}", err=True)
+
+
+def _import_failed(exc: CsvImportError) -> None:
+    click.echo(f"nothing imported: {len(exc.errors)} problem(s)", err=True)
+    for error in exc.errors:
+        click.echo(f"  {error}", err=True)
+    sys.exit(2)
+
+
+@asset.command("import")
+@click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_ctx
+def asset_import(ctx: _Ctx, csv_file: Path) -> None:
+    """Add or update assets from a CSV file (as `asset export` writes); all or nothing."""
+    try:
+        rows = parse_assets(_read(csv_file))
+    except CsvImportError as exc:
+        _import_failed(exc)
+        return
+    with ctx.opened() as store:
+        count = store.import_assets([r.model_dump() for r in rows], _now(), actor())
+    click.echo(f"{count} assets imported")
+
+
+@asset.command("export")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@pass_ctx
+def asset_export(ctx: _Ctx, out: Path | None) -> None:
+    """Every asset as CSV, to edit in a spreadsheet and import again."""
+    with ctx.opened() as store:
+        _write(export_assets(store.asset_rows()), out)
+
+
+@asset.command("labels")
+@click.argument("codes", nargs=-1)
+@click.option("--category", default=None, help="Every asset of this category.")
+@click.option("--stock", type=click.Choice(sorted(STOCKS)), default="L7160", show_default=True)
+@click.option("--url-base", default=None, help="Labels hold a link to the asset's page here.")
+@click.option("--start-at", type=click.IntRange(min=0), default=0, help="Skip used labels.")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+@pass_ctx
+def asset_labels(
+    ctx: _Ctx,
+    codes: tuple[str, ...],
+    category: str | None,
+    stock: str,
+    url_base: str | None,
+    start_at: int,
+    out: Path,
+) -> None:
+    """A printable PDF sheet of QR labels for CODES (or a whole category)."""
+    with ctx.opened() as store:
+        rows = store.asset_rows()
+    wanted = {c.upper() for c in codes}
+    labels = [
+        Label(r["code"], r["name"])
+        for r in rows
+        if r["code"] in wanted or (category is not None and r["category"] == category)
+    ]
+    missing = wanted - {label.code for label in labels}
+    if missing:
+        raise click.UsageError(f"no such asset: {', '.join(sorted(missing))}")
+    if not labels:
+        raise click.UsageError("name asset codes or a --category")
+    out.write_bytes(label_sheet(labels, stock, url_base=url_base, start_at=start_at))
+    click.echo(f"{len(labels)} labels on {stock}: {out}")
+
+
+def _lifecycle(ctx: _Ctx, code: str, action: lifecycle.Action, reason: str | None) -> None:
+    with ctx.opened() as store:
+        to = store.move_asset(code.upper(), action, _now(), actor(), reason)
+    click.echo(f"{code.upper()}: {to.value}")
+
+
+@asset.command("retire")
+@click.argument("code")
+@click.option("--reason", default=None)
+@pass_ctx
+def asset_retire(ctx: _Ctx, code: str, reason: str | None) -> None:
+    """Take an item out of service for good (it can still be disposed of later)."""
+    _lifecycle(ctx, code, lifecycle.Action.RETIRE, reason)
+
+
+@asset.command("dispose")
+@click.argument("code")
+@click.option("--reason", required=True, help="Sold, scrapped, stolen...")
+@pass_ctx
+def asset_dispose(ctx: _Ctx, code: str, reason: str) -> None:
+    _lifecycle(ctx, code, lifecycle.Action.DISPOSE, reason)
+
+
+@asset.command("in-service")
+@click.argument("code")
+@pass_ctx
+def asset_in_service(ctx: _Ctx, code: str) -> None:
+    """Lend an item again after maintenance or retirement."""
+    _lifecycle(ctx, code, lifecycle.Action.RETURN_TO_SERVICE, None)
+
+
+@asset.command("maintenance")
+@click.argument("code")
+@click.option("--reason", required=True, help="What is wrong; it goes on the ticket.")
+@pass_ctx
+def asset_maintenance(ctx: _Ctx, code: str, reason: str) -> None:
+    """Hold an item back for repair with a maintenance ticket."""
+    with ctx.opened() as store:
+        store.report_problem(code.upper(), reason, _now(), actor())
+    click.echo(f"{code.upper()}: maintenance")
+
+
+@cli.group()
+def ticket() -> None:
+    """Maintenance tickets: damage and missing parts from kiosks, service due, manual."""
+
+
+@ticket.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Closed tickets too.")
+@pass_ctx
+def ticket_list(ctx: _Ctx, show_all: bool) -> None:
+    with ctx.opened() as store:
+        for t in store.tickets(open_only=not show_all):
+            state = f"{t.outcome} {t.closed_at:%Y-%m-%d}" if t.closed_at else "open"
+            who = f" ({t.person})" if t.person else ""
+            click.echo(f"{t.id}\t{t.asset}\t{t.kind}{who}\t{state}\t{t.detail or ''}")
+
+
+@ticket.command("close")
+@click.argument("ticket_id", type=int)
+@click.option("--outcome", type=click.Choice(["repaired", "no_fault", "retired"]), required=True)
+@click.option("--cost", type=Decimal, default=None)
+@click.option("--note", default=None)
+@pass_ctx
+def ticket_close(
+    ctx: _Ctx, ticket_id: int, outcome: str, cost: Decimal | None, note: str | None
+) -> None:
+    """Close a ticket; the last one closed puts a repaired item back in service."""
+    with ctx.opened() as store:
+        store.close_ticket(ticket_id, outcome, _now(), actor(), cost, note)
+    click.echo(f"ticket {ticket_id}: {outcome}")
+
+
+@cli.command("service-rule")
+@click.argument("category")
+@click.option("--every-days", type=click.IntRange(min=1), default=None)
+@click.option("--every-checkouts", type=click.IntRange(min=1), default=None)
+@pass_ctx
+def service_rule(
+    ctx: _Ctx, category: str, every_days: int | None, every_checkouts: int | None
+) -> None:
+    """Preventive maintenance: hold items of CATEGORY back for service this often."""
+    with ctx.opened() as store:
+        store.set_service_rule(category, every_days, every_checkouts)
+    click.echo(
+        f"{category}: service every {every_days or '-'} days / {every_checkouts or '-'} checkouts"
+    )
+
+
+@cli.command("depreciation")
+@click.argument("category")
+@click.argument("method", type=click.Choice([m.value for m in Method]))
+@click.argument("life_years", type=click.IntRange(min=1))
+@click.option("--salvage-pct", type=click.IntRange(0, 99), default=0)
+@pass_ctx
+def depreciation(ctx: _Ctx, category: str, method: str, life_years: int, salvage_pct: int) -> None:
+    """How items of CATEGORY lose value, for book values and the valuation report."""
+    with ctx.opened() as store:
+        store.set_depreciation(category, Method(method), life_years, salvage_pct)
+    click.echo(f"{category}: {method} over {life_years} years to {salvage_pct}%")
+
+
+@cli.command("valuation")
+@click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Default: today.")
+@pass_ctx
+def valuation(ctx: _Ctx, on: datetime | None) -> None:
+    """Book value of every asset on a date, as CSV, with the cage's total last."""
+    day = on.date() if on else date.today()
+    total = Decimal(0)
+    with ctx.opened() as store:
+        click.echo("code,name,category,acquired,cost,book_value")
+        for v in store.valuation(day):
+            total += v.value or 0
+            click.echo(
+                f"{v.code},{v.name},{v.category},{v.acquired or ''},{v.cost or ''},{v.value or ''}"
+            )
+    click.echo(f"TOTAL,,,,,{total}")
+
+
+@person.command("import")
+@click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_ctx
+def person_import(ctx: _Ctx, csv_file: Path) -> None:
+    """Add or update people and their badges from a CSV file; all or nothing."""
+    try:
+        rows = parse_people(_read(csv_file))
+    except CsvImportError as exc:
+        _import_failed(exc)
+        return
+    with ctx.opened() as store:
+        count = store.import_people([r.model_dump() for r in rows], _now(), actor())
+    click.echo(f"{count} people imported")
+
+
+@person.command("export")
+@click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
+@pass_ctx
+def person_export(ctx: _Ctx, out: Path | None) -> None:
+    with ctx.opened() as store:
+        _write(export_people(store.person_rows()), out)
+
+
+@person.command("block")
+@click.argument("person_id")
+@click.option("--days", type=click.IntRange(min=1), default=None, help="Default: until unblocked.")
+@click.option("--reason", required=True, help="Shown to the person at the kiosk.")
+@pass_ctx
+def person_block(ctx: _Ctx, person_id: str, days: int | None, reason: str) -> None:
+    """Stop PERSON_ID borrowing (returns are still taken)."""
+    now = datetime.now(UTC)
+    until = now + timedelta(days=days) if days else None
+    with ctx.opened() as store:
+        store.block_person(person_id, until, reason, now, actor())
+    click.echo(f"{person_id} blocked" + (f" until {until:%Y-%m-%d %H:%M} UTC" if until else ""))
+
+
+@person.command("unblock")
+@click.argument("person_id")
+@pass_ctx
+def person_unblock(ctx: _Ctx, person_id: str) -> None:
+    with ctx.opened() as store:
+        store.unblock_person(person_id, _now(), actor())
+    click.echo(f"{person_id} may borrow again")
