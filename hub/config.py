@@ -51,6 +51,9 @@ class WebSection(_Section):
     port: int = Field(default=8080, ge=1, le=65535)
     secret_key_file: Path
     secure_cookies: bool = False
+    # The dashboard's address as phones reach it; labels then carry a link to each asset's
+    # page (kiosks read both forms). Left out: labels hold the compact CK1:CODE form.
+    public_url: str | None = None
 
 
 class EmailSection(_Section):

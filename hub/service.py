@@ -70,6 +70,7 @@ class HubService:
                 secret_key=config.web_secret(),
                 secure_cookies=config.web.secure_cookies,
                 display_tz=config.hub.timezone,
+                url_base=config.web.public_url,
             ),
             now,
         )

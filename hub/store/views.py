@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from hub.store.base import StoreBase
 from hub.store.schema import (
@@ -35,8 +36,8 @@ class Counts:
 
 @dataclass(frozen=True)
 class FeedEntry:
-    cursor: str  # "received_at|id": where the next read carries on
-    at: datetime
+    id: str
+    at: datetime  # when the hub received it
     type: str
     kiosk: str
     asset: str | None
@@ -59,10 +60,6 @@ class KioskView:
     profile: str | None
 
 
-def _cursor(at: datetime, event_id: str) -> str:
-    return f"{at.isoformat()}|{event_id}"
-
-
 class ViewStore(StoreBase):
     def counts(self, now: datetime, end_of_day: datetime) -> Counts:
         with self.engine.connect() as conn:
@@ -80,9 +77,12 @@ class ViewStore(StoreBase):
             )
         return Counts(int(out), int(overdue), int(today), int(total), int(held_back))
 
-    def feed(self, after: str | None = None, limit: int = 20) -> list[FeedEntry]:
+    def feed(
+        self, after: datetime | None = None, skip: Collection[str] = (), limit: int = 20
+    ) -> list[FeedEntry]:
         """Custody events by arrival at the hub; newest first without ``after``, else the ones
-        that arrived after that cursor, oldest first (what a live page appends)."""
+        that arrived at or after it, oldest first, leaving out the ids in ``skip`` (those
+        already shown that arrived at that same instant)."""
         q = select(
             ledger.c.received_at,
             ledger.c.id,
@@ -98,23 +98,15 @@ class ViewStore(StoreBase):
                 people, people.c.id == ledger.c.person
             )
         )
-        if after:
-            at_text, _, event_id = after.partition("|")
-            at = datetime.fromisoformat(at_text)
-            q = q.where(
-                or_(
-                    ledger.c.received_at > at,
-                    and_(ledger.c.received_at == at, ledger.c.id > event_id),
-                )
-            ).order_by(ledger.c.received_at, ledger.c.id)
+        if after is not None:
+            q = q.where(ledger.c.received_at >= after).order_by(ledger.c.received_at, ledger.c.id)
+            if skip:
+                q = q.where(ledger.c.id.not_in(list(skip)))
         else:
             q = q.order_by(ledger.c.received_at.desc(), ledger.c.id.desc())
         with self.engine.connect() as conn:
             rows = conn.execute(q.limit(limit)).all()
-        return [
-            FeedEntry(_cursor(r[0], r[1]), r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8])
-            for r in rows
-        ]
+        return [FeedEntry(r[1], r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows]
 
     def kiosk_views(self) -> list[KioskView]:
         q = (

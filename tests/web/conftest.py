@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -47,6 +48,8 @@ def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
         s.add_asset(code, name, "camera")
     s.add_kiosk("cage-1", "Film cage", clock())
     create_user(s, "manager", PASSWORD, "manager", clock())
+    create_user(s, "viewer", PASSWORD, "viewer", clock())
+    create_user(s, "admin", PASSWORD, "admin", clock())
     yield s
     s.close()
 
@@ -73,8 +76,8 @@ def app(store: Store, clock: Clock) -> FastAPI:
     return create_app(store, WebSettings(secret_key="k" * 40), clock)
 
 
-@pytest.fixture
-def served(app: FastAPI) -> Iterator[str]:
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
     """The app on a free loopback port in a background thread; yields its base URL."""
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -86,6 +89,8 @@ def served(app: FastAPI) -> Iterator[str]:
             break
         ready.wait(0.05)
     assert server.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -1,4 +1,4 @@
-"""The dashboard over HTTP: login, what every route refuses, and what a manager sees."""
+"""The dashboard over HTTP: who may do what, and what a manager sees and does on each page."""
 
 from __future__ import annotations
 
@@ -7,52 +7,85 @@ from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from hub.store import Store
+from hub.web.auth import Role
 from tests.web.conftest import PASSWORD, Clock, checkout
+from tests.web.routes import api_routes, needed_role
+from wire import CustodyEvent, EventType, KioskState, KioskStatus, ReturnCondition
+from wire.ids import uuid7
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 PUBLIC = {"/login", "/healthz"}
 
 
-def _csrf(client: TestClient) -> str:
-    page = client.get("/login")
-    match = re.search(r'name="csrf" value="([^"]+)"', page.text)
+def _csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
     assert match
     return match.group(1)
 
 
-def _login(client: TestClient, password: str = PASSWORD) -> int:
+def _login(client: TestClient, user: str = "manager", password: str = PASSWORD) -> int:
     reply = client.post(
         "/login",
-        data={"username": "manager", "password": password, "csrf": _csrf(client)},
+        data={"username": user, "password": password, "csrf": _csrf_of(client.get("/login").text)},
         follow_redirects=False,
     )
     return int(reply.status_code)
 
 
-def test_every_route_refuses_an_anonymous_request(app: FastAPI) -> None:
+def _client(app: FastAPI, user: str = "manager") -> tuple[TestClient, str]:
     client = TestClient(app)
-    routes = [r for r in app.routes if isinstance(r, APIRoute) and r.path not in PUBLIC]
-    assert len(routes) >= 4
-    for route in routes:
+    assert _login(client, user) == 303
+    return client, _csrf_of(client.get("/").text)
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "X", path)
+
+
+def test_every_route_needs_a_role_and_refuses_anonymous_callers(app: FastAPI) -> None:
+    routes = [(p, r) for p, r in api_routes(app) if p not in PUBLIC]
+    assert len(routes) >= 30
+    client = TestClient(app)
+    for path, route in routes:
+        assert needed_role(route.dependant) is not None, f"{path} declares no role"
         for method in route.methods or ():
-            path = re.sub(r"\{[^}]+\}", "X", route.path)
-            reply = client.request(method, path, follow_redirects=False)
+            reply = client.request(method, _concrete(path), follow_redirects=False)
             if path.startswith("/api/"):
                 assert reply.status_code == 401, (method, path)
             else:
-                assert reply.status_code in (303, 403), (method, path)
-                if reply.status_code == 303:
-                    assert reply.headers["location"] == "/login"
+                assert reply.status_code == 303, (method, path)
+                assert reply.headers["location"] == "/login"
+
+
+def test_viewers_cannot_act_and_managers_cannot_administer(app: FastAPI) -> None:
+    checked = 0
+    for user, rank in (("viewer", 0), ("manager", 1)):
+        client, csrf = _client(app, user)
+        for path, route in api_routes(app):
+            role = needed_role(route.dependant)
+            if role is None or {Role.VIEWER: 0, Role.MANAGER: 1, Role.ADMIN: 2}[role] <= rank:
+                continue
+            for method in route.methods or ():
+                data = {"csrf": csrf} if method == "POST" and not path.startswith("/api") else None
+                reply = client.request(
+                    method,
+                    _concrete(path),
+                    data=data,
+                    headers={"X-CSRF-Token": csrf},
+                    follow_redirects=False,
+                )
+                assert reply.status_code == 403, (user, method, path, reply.status_code)
+                checked += 1
+    assert checked >= 15
 
 
 def test_wrong_password_gets_no_session(app: FastAPI) -> None:
     client = TestClient(app)
-    assert _login(client, "not the password") == 401
+    assert _login(client, password="not the password") == 401
     assert client.get("/api/v1/items-out").status_code == 401
 
 
@@ -62,45 +95,53 @@ def test_post_without_csrf_token_is_refused(app: FastAPI) -> None:
     reply = client.post("/login", data={"username": "manager", "password": PASSWORD})
     assert reply.status_code == 403
     assert client.get("/api/v1/items-out").status_code == 401
+    client, _csrf = _client(app)
+    assert client.post("/people/ada/block", data={"reason": "x"}).status_code == 403
 
 
 def test_login_rate_limit(app: FastAPI) -> None:
     client = TestClient(app)
     for _ in range(10):
-        assert _login(client, "wrong password!") == 401
+        assert _login(client, password="wrong password!") == 401
     assert _login(client) == 429  # even the right password waits out the window
 
 
-def test_overview_lists_loans_and_marks_overdue(app: FastAPI, store: Store, clock: Clock) -> None:
+def test_overview_shows_overdue_with_how_late_and_who_and_kiosk_health(
+    app: FastAPI, store: Store, clock: Clock
+) -> None:
     checkout(store, clock, "CAM-0001", hours=2, seq=1)
-    checkout(store, clock, "LENS-0001", hours=30, seq=2)
-    clock.now += timedelta(hours=5)
-    client = TestClient(app)
-    assert _login(client) == 303
-    page = client.get("/")
-    assert page.status_code == 200
-    assert "Canon C70" in page.text and "Ada Lovelace" in page.text
-    assert "Overdue · 3 h late" in page.text
-    items = client.get("/api/v1/items-out").json()
-    assert [(i["asset"], i["overdue"]) for i in items] == [("CAM-0001", True), ("LENS-0001", False)]
-    assert page.headers["content-security-policy"].startswith("default-src 'self'")
+    checkout(store, clock, "LENS-0001", hours=5, seq=2)
+    clock.now += timedelta(hours=4)
+    store.record_status(
+        KioskStatus(kiosk="cage-1", state=KioskState.ONLINE, version="0.1.0", outbox=3),
+        '{"kiosk": "cage-1", "state": "online", "version": "0.1.0", "outbox": 3}',
+        clock(),
+    )
+    client, _ = _client(app)
+    page = client.get("/").text
+    overdue = page.split('id="overdue"')[1].split("</table>")[0]
+    today = page.split('id="due-today"')[1].split("</table>")[0]
+    assert "Canon C70" in overdue and "Ada Lovelace" in overdue and "Overdue · 2 h late" in overdue
+    assert "Zeiss 50mm" in today and "Zeiss" not in overdue
+    kiosks = page.split('id="kiosks"')[1].split("</table>")[0]
+    assert "online" in kiosks and ">3<" in kiosks
+    data = client.get("/api/v1/overview").json()
+    assert data["counts"]["overdue"] == 1 and data["counts"]["due_today"] == 1
+    assert client.get("/").headers["content-security-policy"].startswith("default-src 'self'")
 
 
 def test_names_are_escaped(app: FastAPI, store: Store, clock: Clock) -> None:
-    checkout(store, clock, "CAM-0002", person="eve")
-    client = TestClient(app)
-    _login(client)
-    page = client.get("/").text
-    assert "<script>alert(1)</script>" not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    checkout(store, clock, "CAM-0002", person="eve", hours=1)
+    clock.now += timedelta(hours=2)
+    client, _ = _client(app)
+    for page in (client.get("/").text, client.get("/people").text, client.get("/out").text):
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
 def test_logout_ends_the_session(app: FastAPI) -> None:
-    client = TestClient(app)
-    _login(client)
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
-    assert token
-    client.post("/logout", data={"csrf": token.group(1)})
+    client, csrf = _client(app)
+    client.post("/logout", data={"csrf": csrf})
     assert client.get("/api/v1/items-out").status_code == 401
 
 
@@ -113,21 +154,213 @@ def test_conflicts_and_quarantine_are_shown_to_managers(
     store.quarantine(
         "cagekeeper/v1/kiosks/cage-1/events", "cage-1", "not JSON: oops", b"x", clock()
     )
-    client = TestClient(app)
-    _login(client)
+    client, _ = _client(app)
     page = client.get("/").text
     assert "Needs attention" in page
     assert "CAM-0001 lent to eve at cage-1 while held by ada" in page
     assert "1 message" in page and "not JSON: oops" in page
 
 
-def test_a_labels_link_opens_the_asset_page(app: FastAPI, store: Store, clock: Clock) -> None:
+def test_asset_page_and_lifecycle_are_audited(app: FastAPI, store: Store, clock: Clock) -> None:
     checkout(store, clock, "CAM-0001", person="ada")
-    client = TestClient(app)
-    assert client.get("/a/cam-0001", follow_redirects=False).status_code == 303  # login first
-    _login(client)
+    client, csrf = _client(app)
+    assert TestClient(app).get("/a/cam-0001", follow_redirects=False).status_code == 303
     page = client.get("/a/cam-0001")
     assert page.status_code == 200
-    assert "Canon C70" in page.text and "held by <strong>Ada Lovelace</strong>" in page.text
-    assert "checkout" in page.text
+    assert "Canon C70" in page.text and "Ada Lovelace" in page.text
+    assert "checkout" in page.text and 'src="data:image/svg+xml' in page.text  # its QR label
     assert client.get("/a/NOPE-1").status_code == 404
+    # out on loan: it cannot be retired, and the page says why
+    reply = client.post("/a/CAM-0002/lifecycle", data={"action": "retire", "csrf": csrf})
+    assert reply.status_code == 200 and "retired" in reply.text
+    reply = client.post("/a/CAM-0001/lifecycle", data={"action": "retire", "csrf": csrf})
+    assert "returned first" in reply.text
+    audit = client.get("/audit").text
+    assert "asset.retire" in audit and "CAM-0002" in audit and "manager" in audit
+
+
+def test_blocking_a_person_reaches_the_kiosk_replica(
+    app: FastAPI, store: Store, clock: Clock
+) -> None:
+    client, csrf = _client(app)
+    reply = client.post(
+        "/people/ada/block", data={"reason": "Lost a lens cap", "days": "7", "csrf": csrf}
+    )
+    assert reply.status_code == 200 and "Blocked until" in reply.text
+    people = store.replica_rows(clock())["people"]
+    ada = next(p for p in people if p["id"] == "ada")
+    assert ada["blocked_until"] == clock() + timedelta(days=7)
+    assert "Lost a lens cap" in ada["blocked_reason"]
+    client.post("/people/ada/unblock", data={"csrf": csrf})
+    assert "Blocked until" not in client.get("/people/ada").text
+    assert "person.block" in client.get("/audit").text
+
+
+def test_bookings_are_made_refused_on_conflict_and_cancelled(
+    app: FastAPI, store: Store, clock: Clock
+) -> None:
+    client, csrf = _client(app)
+    form = {
+        "asset": "cam-0001",
+        "person": "ada",
+        "starts": "2026-03-03T10:00",
+        "ends": "2026-03-03T16:00",
+        "csrf": csrf,
+    }
+    first = client.post("/bookings", data=form)
+    assert first.status_code == 200 and "Booking 1 made" in first.text
+    assert "Ada Lovelace" in first.text.split('id="timeline"')[1]
+    clash = client.post("/bookings", data={**form, "person": "eve", "starts": "2026-03-03T12:00"})
+    assert clash.status_code == 409
+    assert "Not booked: CAM-0001 is booked by ada" in clash.text
+    client.post("/bookings/1/cancel", data={"csrf": csrf})
+    assert "No bookings." in client.get("/bookings").text
+
+
+def test_a_damage_report_is_in_the_queue_until_closed(
+    app: FastAPI, store: Store, clock: Clock
+) -> None:
+    checkout(store, clock, "CAM-0001", person="ada", seq=1)
+    at = clock() + timedelta(hours=1)
+    event = CustodyEvent(
+        id=uuid7(int(at.timestamp() * 1000)),
+        kiosk="cage-1",
+        seq=2,
+        at=at,
+        type=EventType.RETURN,
+        person="ada",
+        asset="CAM-0001",
+        condition=ReturnCondition.DAMAGED,
+        detail="bent hot shoe",
+    )
+    store.commit_events([(event, event.model_dump_json())], at)
+    client, csrf = _client(app)
+    queue = client.get("/maintenance").text
+    assert "bent hot shoe" in queue and "damaged" in queue
+    client.post("/maintenance/1/close", data={"outcome": "repaired", "cost": "45.00", "csrf": csrf})
+    after = client.get("/maintenance").text
+    assert "Nothing waiting." in after and "45.00" in after
+    assert "available" in client.get("/a/CAM-0001").text
+
+
+def test_every_table_exports_as_csv(app: FastAPI, store: Store, clock: Clock) -> None:
+    checkout(store, clock, "CAM-0001", person="ada")
+    client, _ = _client(app)
+    exports = [
+        "/out",
+        "/assets",
+        "/people",
+        "/bookings",
+        "/maintenance",
+        "/kiosks",
+        "/audit",
+        *(
+            f"/reports?table={t}"
+            for t in ("utilization", "overdue", "popular", "idle", "valuation", "maintenance")
+        ),
+    ]
+    for path in exports:
+        sep = "&" if "?" in path else "?"
+        reply = client.get(f"{path}{sep}format=csv")
+        assert reply.status_code == 200, path
+        assert reply.headers["content-type"].startswith("text/csv"), path
+        assert "attachment" in reply.headers["content-disposition"]
+    assets = client.get("/assets?format=csv").content.decode("utf-8-sig")
+    assert assets.splitlines()[0].startswith("code,name,category")
+    assert "CAM-0001,Canon C70,camera" in assets
+
+
+def test_reports_draw_charts_from_the_ledger(app: FastAPI, store: Store, clock: Clock) -> None:
+    checkout(store, clock, "CAM-0001", person="ada", hours=30)
+    clock.now += timedelta(days=2)
+    client, _ = _client(app)
+    page = client.get("/reports").text
+    assert 'id="utilization-chart"' in page and "data:image/svg+xml" in page
+    popular = page.split('id="popular"')[1].split("</table>")[0]
+    assert "CAM-0001" in popular
+    idle = page.split('id="idle"')[1].split("</table>")[0]
+    assert "LENS-0001" in idle and "CAM-0001" not in idle
+
+
+def test_a_bad_import_changes_nothing_and_names_the_lines(app: FastAPI, store: Store) -> None:
+    client, csrf = _client(app)
+    bad = "code,name,category,cost\nNEW-1,Tripod,grip,10\nNEW-2,,grip,lots\n"
+    reply = client.post(
+        "/assets/import",
+        data={"csrf": csrf},
+        files={"file": ("assets.csv", bad.encode(), "text/csv")},
+    )
+    assert reply.status_code == 400
+    assert "line 3" in reply.text and "Nothing was imported" in reply.text
+    assert store.asset("NEW-1") is None
+    good = "code,name,category\nNEW-1,Tripod,grip\n"
+    reply = client.post(
+        "/assets/import",
+        data={"csrf": csrf},
+        files={"file": ("assets.csv", good.encode(), "text/csv")},
+    )
+    assert "1 rows imported" in reply.text and store.asset("NEW-1") is not None
+
+
+def test_api_tokens_for_integrations(app: FastAPI, store: Store, clock: Clock) -> None:
+    admin, csrf = _client(app, "admin")
+    page = admin.post("/tokens", data={"name": "booking bridge", "role": "manager", "csrf": csrf})
+    token = re.search(r'id="new-token">([^<]+)<', page.text)
+    assert token
+    bearer = {"Authorization": f"Bearer {token.group(1)}"}
+    bot = TestClient(app)
+    assert bot.get("/api/v1/items-out", headers=bearer).status_code == 200
+    made = bot.post(
+        "/api/v1/bookings",
+        headers=bearer,
+        json={
+            "asset": "LENS-0001",
+            "person": "ada",
+            "starts": "2026-03-04T09:00:00Z",
+            "ends": "2026-03-04T12:00:00Z",
+        },
+    )
+    assert made.status_code == 201
+    clash = bot.post(
+        "/api/v1/bookings",
+        headers=bearer,
+        json={
+            "asset": "LENS-0001",
+            "person": "eve",
+            "starts": "2026-03-04T10:00:00Z",
+            "ends": "2026-03-04T11:00:00Z",
+        },
+    )
+    assert clash.status_code == 409 and "booked by ada" in clash.json()["detail"]
+    doc = bot.get("/api/v1/openapi.json", headers=bearer).json()
+    assert "/api/v1/items-out" in doc["paths"] and "/api/v1/bookings" in doc["paths"]
+    assert "token:booking bridge" in admin.get("/audit").text
+    admin.post("/tokens/1/revoke", data={"csrf": csrf})
+    assert bot.get("/api/v1/items-out", headers=bearer).status_code == 401
+    assert bot.get("/api/v1/items-out", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_session_writes_to_the_api_need_the_csrf_header(app: FastAPI) -> None:
+    client, csrf = _client(app)
+    body = {
+        "asset": "LENS-0001",
+        "person": "ada",
+        "starts": "2026-03-04T09:00:00Z",
+        "ends": "2026-03-04T12:00:00Z",
+    }
+    assert client.post("/api/v1/bookings", json=body).status_code == 403
+    assert (
+        client.post("/api/v1/bookings", json=body, headers={"X-CSRF-Token": csrf}).status_code
+        == 201
+    )
+
+
+def test_the_live_feed_misses_nothing_that_arrives_in_the_same_instant(
+    store: Store, clock: Clock
+) -> None:
+    checkout(store, clock, "CAM-0001", seq=1)
+    (first,) = store.feed(limit=1)
+    checkout(store, clock, "CAM-0002", seq=2)  # same hub clock reading, any id order
+    checkout(store, clock, "LENS-0001", seq=3)
+    later = store.feed(first.at, {first.id}, 100)
+    assert sorted(e.asset or "" for e in later) == ["CAM-0002", "LENS-0001"]

@@ -1,17 +1,23 @@
-"""The dashboard in real headless Chromium: log in, watch a checkout appear without a reload."""
+"""The dashboard in real headless Chromium: log in, watch a kiosk's checkout arrive live, act on
+an overdue loan; with CAGEKEEPER_SCREENS set, the README's screenshots are written there."""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from hub.store import Store
-from tests.web.conftest import PASSWORD, Clock, checkout
+from hub.web.app import WebSettings, create_app
+from hub.web.auth import create_user
+from tests.harness import Cage
+from tests.integration.test_custody_flow import lend
+from tests.web.conftest import serving
+from wire import KioskState, KioskStatus
 
 pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
@@ -24,6 +30,7 @@ FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+PASSWORD = "a long browser password"
 
 
 @pytest.fixture(scope="module")
@@ -36,23 +43,90 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-def test_login_and_live_update(
-    browser: Browser, served: str, store: Store, clock: Clock, tmp_path: Path
+@pytest.fixture
+def dashboard(cage: Cage) -> Iterator[str]:
+    """The dashboard over the cage's hub store, on a free loopback port."""
+    create_user(cage.store, "manager", PASSWORD, "manager", cage.clock.now())
+    app = create_app(cage.store, WebSettings(secret_key="k" * 40), cage.clock.now)
+    with serving(app) as url:
+        yield url
+
+
+def _shoot(page: Page, name: str) -> None:
+    if folder := os.environ.get("CAGEKEEPER_SCREENS"):
+        page.screenshot(path=str(Path(folder) / f"dashboard-{name}.png"), full_page=True)
+
+
+def test_a_kiosk_checkout_appears_live_and_a_manager_acts_on_it_when_overdue(
+    browser: Browser, dashboard: str, cage: Cage
 ) -> None:
-    checkout(store, clock, "CAM-0001", seq=1)
-    page = browser.new_page(viewport={"width": 1200, "height": 700})
-    page.goto(served + "/")
-    expect(page).to_have_url(served + "/login")
+    kiosk = cage.kiosk("cage-1")
+    kiosk.wait_replica(10)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(dashboard + "/")
+    expect(page).to_have_url(dashboard + "/login")
     page.fill("input[name=username]", "manager")
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
-    expect(page.locator("#items-out tr[data-asset='CAM-0001']")).to_contain_text("Ada Lovelace")
+    expect(page.locator("#out-count")).to_have_text("0")
 
-    checkout(store, clock, "LENS-0001", seq=2)  # a checkout at a kiosk, while the page is open
-    expect(page.locator("#items-out tr[data-asset='LENS-0001']")).to_be_visible(timeout=10_000)
-    expect(page.locator("#out-count")).to_have_text("2")
-    page.screenshot(path=str(tmp_path / "overview.png"), full_page=True)
-    # CAGEKEEPER_SCREENS=docs/screens refreshes the README's picture of the dashboard
-    if folder := os.environ.get("CAGEKEEPER_SCREENS"):
-        page.screenshot(path=str(Path(folder) / "dashboard-overview.png"), full_page=True)
+    lend(kiosk, "04A1B2C3", "CK1:LENS-0001")  # a student at the kiosk, page left open
+    expect(page.locator("#feed li").first).to_contain_text("checkout", timeout=10_000)
+    expect(page.locator("#feed li").first).to_contain_text("Ada Lovelace")
+    expect(page.locator("#out-count")).to_have_text("1")
+    lend(kiosk, "04112233445566", "CK1:CAM-0002")
+    expect(page.locator("#out-count")).to_have_text("2", timeout=10_000)
+    expect(page.locator("#feed li")).to_have_count(2)  # each event once
+    _shoot(page, "live")
+
+    cage.clock.advance(timedelta(hours=80).total_seconds())  # the lens is now overdue
+    page.reload()
+    expect(page.locator("#feed li")).to_have_count(2)
+    row = page.locator("#overdue tr[data-asset='LENS-0001']")
+    expect(row).to_contain_text("Overdue · 8 h late")
+    _shoot(page, "overview")
+    row.get_by_role("link", name="Ada Lovelace").click()
+    expect(page.locator("h1")).to_contain_text("Ada Lovelace")
+    page.fill("#block input[name=reason]", "Overdue lens: come and see us")
+    page.fill("#block input[name=days]", "3")
+    page.click("#block button")
+    expect(page.locator("#blocked")).to_contain_text("Blocked until")
+    _shoot(page, "person")
+
+    def blocked(replica: object) -> bool:
+        person = kiosk.replica.person_by_badge("04A1B2C3")
+        return person is not None and person.blocked_until is not None
+
+    assert cage.hub is not None
+    cage.hub.republish_replica()
+    kiosk.wait_replica(10, until=blocked)  # the kiosk now refuses her new checkouts
+
+    if os.environ.get("CAGEKEEPER_SCREENS"):
+        _more_screens(page, dashboard, cage)
     page.close()
+
+
+def _more_screens(page: Page, base: str, cage: Cage) -> None:
+    """The other main pages, with a little more in them, for the README."""
+    now = cage.clock.now()
+    cage.store.record_status(
+        KioskStatus(kiosk="cage-1", state=KioskState.ONLINE, at=now, version="0.1.0", outbox=0),
+        KioskStatus(
+            kiosk="cage-1", state=KioskState.ONLINE, at=now, version="0.1.0", outbox=0
+        ).model_dump_json(),
+        now,
+    )
+    cage.store.add_booking(
+        "CAM-0001", "grace", now + timedelta(days=1), now + timedelta(days=3), now
+    )
+    cage.store.report_problem("CAM-0001", "Sensor dust", now, "manager")
+    for path, name in (
+        ("/a/LENS-0001", "asset"),
+        ("/bookings", "bookings"),
+        ("/maintenance", "maintenance"),
+        ("/reports", "reports"),
+        ("/kiosks", "kiosks"),
+        ("/assets", "assets"),
+    ):
+        page.goto(base + path)
+        _shoot(page, name)

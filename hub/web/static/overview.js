@@ -1,9 +1,9 @@
-// Refreshes the "Out now" table from the JSON API, so checkouts appear without a reload.
+// Keeps the overview live: custody events arrive as server-sent events, each is added to the
+// feed and the tables and counts are fetched again, so nothing needs a reload.
 (function () {
   "use strict";
-  const body = document.querySelector("#items-out tbody");
-  const count = document.getElementById("out-count");
-  if (!body) return;
+  const feed = document.getElementById("feed");
+  if (!feed) return;
 
   function cell(text, cls) {
     const td = document.createElement("td");
@@ -12,12 +12,22 @@
     return td;
   }
 
-  function render(items) {
-    const rows = items.map(function (i) {
+  function link(href, text) {
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    return a;
+  }
+
+  function rows(items, empty) {
+    const out = items.map(function (i) {
       const tr = document.createElement("tr");
       tr.dataset.asset = i.asset;
       if (i.overdue) tr.className = "overdue";
-      tr.append(cell(i.asset, "code"), cell(i.asset_name), cell(i.person_name), cell(i.since_local));
+      const code = cell("", "code");
+      code.append(link("/a/" + encodeURIComponent(i.asset), i.asset));
+      const who = cell("");
+      who.append(link("/people/" + encodeURIComponent(i.person), i.person_name));
       const due = cell(i.due_local);
       if (i.overdue) {
         const badge = document.createElement("span");
@@ -25,30 +35,65 @@
         badge.textContent = "Overdue · " + i.late;
         due.append(" ", badge);
       }
-      tr.append(due, cell(i.kiosk));
+      tr.append(code, cell(i.asset_name), who, cell(i.since_local), due, cell(i.kiosk));
       return tr;
     });
-    if (rows.length === 0) {
+    if (out.length === 0) {
       const tr = document.createElement("tr");
       tr.className = "empty";
-      const td = cell("Nothing is out.");
+      const td = cell(empty);
       td.colSpan = 6;
       tr.append(td);
-      rows.push(tr);
+      out.push(tr);
     }
-    body.replaceChildren.apply(body, rows);
-    count.textContent = String(items.length);
+    return out;
+  }
+
+  function fill(id, items, empty) {
+    const body = document.querySelector("#" + id + " tbody");
+    if (body) body.replaceChildren.apply(body, rows(items, empty));
   }
 
   async function refresh() {
     try {
-      const response = await fetch("/api/v1/items-out", { credentials: "same-origin" });
+      const response = await fetch("/api/v1/overview", { credentials: "same-origin" });
       if (response.status === 401) { window.location.assign("/login"); return; }
-      if (response.ok) render(await response.json());
+      if (!response.ok) return;
+      const data = await response.json();
+      fill("overdue", data.overdue, "Nothing is overdue.");
+      fill("due-today", data.due_today, "Nothing else is due today.");
+      document.getElementById("out-count").textContent = String(data.counts.out);
+      document.getElementById("overdue-count").textContent = String(data.counts.overdue);
+      document.getElementById("today-count").textContent = String(data.counts.due_today);
     } catch (err) {
-      // the hub may be restarting; try again at the next tick
+      // the hub may be restarting; the next event or tick tries again
     }
   }
 
-  setInterval(refresh, 2000);
+  function show(event) {
+    const e = JSON.parse(event.data);
+    const li = document.createElement("li");
+    li.className = e.type;
+    const when = document.createElement("span");
+    when.className = "when";
+    when.textContent = e.at_local;
+    const what = document.createElement("strong");
+    what.textContent = e.type;
+    const where = document.createElement("span");
+    where.className = "muted";
+    where.textContent = "@ " + e.kiosk;
+    li.append(when, " ", what, " ", (e.asset_name || e.asset || "") +
+      (e.person_name ? " · " + e.person_name : "") + " ", where);
+    const empty = feed.querySelector("li.empty");
+    if (empty) empty.remove();
+    feed.prepend(li);
+    while (feed.children.length > 30) feed.lastElementChild.remove();
+    refresh();
+  }
+
+  // carry on exactly where the list the page came with ends
+  const query = new URLSearchParams({ since: feed.dataset.since || "", seen: feed.dataset.seen || "" });
+  const source = new EventSource("/api/v1/feed?" + query.toString());
+  source.addEventListener("custody", show);
+  setInterval(refresh, 60000); // due times pass even when nothing happens
 })();

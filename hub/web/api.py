@@ -1,0 +1,264 @@
+"""The JSON API for integrations and the dashboard's own live parts, under /api/v1.
+
+Logged-in sessions and bearer tokens (``cagekeeper-hub token create``) both work; writes from a
+session also need the X-CSRF-Token header.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.errors import BookingConflict, NotFound
+from hub.store.views import FeedEntry
+from hub.web.context import Web, feed_position, web_of
+from hub.web.pages.overview import item_view
+from hub.web.security import Manager, Viewer, check_csrf
+
+router = APIRouter(tags=["cagekeeper"])
+FEED_POLL = 1.0  # seconds between looks at the ledger for a live feed
+FEED_KEEPALIVE = 15.0
+
+
+@router.get("/items-out")
+def items_out(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> list[dict[str, Any]]:
+    """Everything out now, soonest due first, with whether it is overdue and how late."""
+    now = web.clock()
+    return [item_view(web, i, now) for i in web.store.items_out()]
+
+
+@router.get("/overview")
+def overview(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[str, Any]:
+    """What the overview page shows: counts, overdue and due-today loans (first 100 each)."""
+    now = web.clock()
+    end = web.end_of_day(now)
+    counts = web.store.counts(now, end)
+    return {
+        "counts": counts.__dict__,
+        "overdue": [item_view(web, i, now) for i in web.store.items_out(due_before=now, limit=100)],
+        "due_today": [
+            item_view(web, i, now)
+            for i in web.store.items_out(due_after=now, due_before=end, limit=100)
+        ],
+    }
+
+
+@router.get("/kiosks")
+def kiosks(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> list[dict[str, Any]]:
+    """Registered kiosks and what their retained status last said."""
+    return [
+        {
+            "id": k.id,
+            "name": k.name,
+            "location": k.location,
+            "state": k.state,
+            "updated_at": k.last_seen.isoformat() if k.last_seen else None,
+            "version": k.version,
+            "outbox": k.outbox,
+            "profile": k.profile,
+        }
+        for k in web.store.kiosk_views()
+    ]
+
+
+@router.get("/assets")
+def assets(
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    q: Annotated[str, Query(max_length=100)] = "",
+    category: Annotated[str | None, Query(max_length=64)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Search assets by code, name or serial; ``total`` counts every match."""
+    rows, total = web.store.search_assets(q, category, status, limit, offset)
+    return {"total": total, "assets": [_jsonable(r) for r in rows]}
+
+
+@router.get("/assets/{code}")
+def asset(code: str, who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[str, Any]:
+    """One asset: details, holder, latest custody and lifecycle events, bookings, tickets."""
+    detail = web.store.asset_detail(code.upper())
+    if detail is None:
+        raise HTTPException(404, f"no asset {code.upper()}")
+    return _jsonable_dict(detail)
+
+
+@router.get("/people/{person_id}")
+def person(person_id: str, who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[str, Any]:
+    """One person: loans, history, late returns and strikes this term, badges."""
+    detail = web.store.person_detail(person_id, web.clock() - web.store.strikes.term)
+    if detail is None:
+        raise HTTPException(404, f"no person {person_id}")
+    return _jsonable_dict(detail)
+
+
+@router.get("/alerts")
+def alerts(
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    open_only: bool = True,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[dict[str, Any]]:
+    """Overdue alerts, newest first (open ones only unless ``open_only=false``)."""
+    return [_jsonable(a.__dict__) for a in web.store.recent_alerts(limit, open_only=open_only)]
+
+
+class BookingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    asset: str = Field(min_length=1, max_length=64)
+    person: str = Field(min_length=1, max_length=64)
+    starts: datetime
+    ends: datetime
+
+
+@router.get("/bookings")
+def bookings(
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    days: Annotated[int, Query(ge=1, le=365)] = 14,
+) -> list[dict[str, Any]]:
+    """Live bookings from now for ``days`` days."""
+    now = web.clock()
+    return [_jsonable(b) for b in web.store.bookings_between(now, now + timedelta(days=days))]
+
+
+@router.post("/bookings", status_code=201)
+def booking_create(
+    body: BookingIn,
+    request: Request,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Reserve an item; 409 with the clashing booking when the window overlaps another."""
+    check_csrf(request, x_csrf_token, who)
+    for moment in (body.starts, body.ends):
+        if moment.tzinfo is None:
+            raise HTTPException(422, "times need a UTC offset, e.g. 2026-03-02T09:00:00Z")
+    try:
+        number = web.store.add_booking(
+            body.asset.upper(), body.person, body.starts, body.ends, web.clock()
+        )
+    except BookingConflict as exc:
+        raise HTTPException(409, str(exc)) from exc
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    web.store.audit(web.clock(), who.actor, "booking.create", body.asset.upper(), f"#{number}")
+    return {"id": number}
+
+
+@router.delete("/bookings/{booking_id}", status_code=204)
+def booking_cancel(
+    booking_id: int,
+    request: Request,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    x_csrf_token: Annotated[str | None, Header()] = None,
+) -> Response:
+    check_csrf(request, x_csrf_token, who)
+    try:
+        web.store.cancel_booking(booking_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    web.store.audit(web.clock(), who.actor, "booking.cancel", f"#{booking_id}")
+    return Response(status_code=204)
+
+
+@router.get("/feed", response_class=StreamingResponse)
+async def feed(
+    request: Request,
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    last_event_id: Annotated[str | None, Header()] = None,
+    start: Annotated[str | None, Query(alias="since", max_length=40)] = None,
+    seen: Annotated[str, Query(max_length=4000)] = "",
+) -> StreamingResponse:
+    """Server-sent events: each custody event as it is committed (``event: custody``).
+
+    Event ids are arrival times. A page passes where its own list ends (``since``, and the ids
+    already shown from that instant in ``seen``); a reconnecting browser sends Last-Event-ID
+    (an event that arrived in that same instant may then be sent twice).
+    """
+    since, sent = _feed_start(last_event_id or start, seen)
+    if since is None:
+        since, sent = await run_in_threadpool(feed_position, web)
+
+    async def events() -> AsyncIterator[str]:
+        cursor, seen = since, sent
+        quiet = 0.0
+        yield "retry: 3000\n\n"
+        while not await request.is_disconnected():
+            entries = await run_in_threadpool(web.store.feed, cursor, seen, 100)
+            for entry in entries:
+                if entry.at != cursor:
+                    cursor, seen = entry.at, set()
+                seen.add(entry.id)
+                data = json.dumps(_entry(web, entry))
+                yield f"id: {entry.at.isoformat()}\nevent: custody\ndata: {data}\n\n"
+            quiet = 0.0 if entries else quiet + FEED_POLL
+            if quiet >= FEED_KEEPALIVE:
+                quiet = 0.0
+                yield ": keep-alive\n\n"
+            await asyncio.sleep(FEED_POLL)
+
+    return StreamingResponse(
+        events(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+def _feed_start(since: str | None, seen: str) -> tuple[datetime | None, set[str]]:
+    if not since:
+        return None, set()
+    try:
+        at = datetime.fromisoformat(since)
+    except ValueError:
+        return None, set()
+    if at.tzinfo is None:
+        return None, set()
+    return at, {i for i in seen.split(",") if i}
+
+
+def _entry(web: Web, e: FeedEntry) -> dict[str, Any]:
+    return {
+        "at": e.at.isoformat(),
+        "at_local": web.local(e.at),
+        "type": e.type,
+        "kiosk": e.kiosk,
+        "asset": e.asset,
+        "asset_name": e.asset_name,
+        "person": e.person,
+        "person_name": e.person_name,
+        "detail": e.detail,
+    }
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if type(value).__name__ == "Decimal":
+        return str(value)
+    return value
+
+
+def _jsonable_dict(value: dict[str, Any]) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in value.items()}

@@ -1,0 +1,146 @@
+"""What every page needs: the store, the clock, display times, and rendering with the frame."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request, Response, UploadFile
+from fastapi.templating import Jinja2Templates
+
+from hub.errors import AlreadyExists, NotFound
+from hub.registry_csv import CsvImportError
+from hub.store import Store
+from hub.web.security import Principal, csrf_token
+
+NAV = (
+    ("/", "Overview"),
+    ("/assets", "Assets"),
+    ("/people", "People"),
+    ("/bookings", "Bookings"),
+    ("/maintenance", "Maintenance"),
+    ("/kiosks", "Kiosks"),
+    ("/reports", "Reports"),
+    ("/audit", "Audit log"),
+)
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    secret_key: str
+    secure_cookies: bool = False
+    site_name: str = "Cagekeeper"
+    display_tz: str = "UTC"
+    url_base: str | None = None  # where labels' links point; None: labels hold CK1:CODE
+
+
+@dataclass
+class Web:
+    store: Store
+    templates: Jinja2Templates
+    clock: Callable[[], datetime]
+    settings: WebSettings
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.settings.display_tz)
+
+    def local(self, value: datetime | None) -> str:
+        return value.astimezone(self.tz).strftime("%a %d %b %H:%M") if value else "—"
+
+    def end_of_day(self, now: datetime) -> datetime:
+        here = now.astimezone(self.tz)
+        midnight = here.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+        return midnight.replace(tzinfo=self.tz)
+
+    def page(
+        self,
+        request: Request,
+        template: str,
+        who: Principal,
+        status_code: int = 200,
+        **context: Any,
+    ) -> Response:
+        base = {
+            "site": self.settings.site_name,
+            "user": who,
+            "csrf": csrf_token(request),
+            "nav": NAV,
+            "path": request.url.path,
+            "tz": self.settings.display_tz,
+        }
+        return self.templates.TemplateResponse(
+            request, template, {**base, **context}, status_code=status_code
+        )
+
+
+def web_of(request: Request) -> Web:
+    web: Web = request.app.state.web
+    return web
+
+
+def feed_position(web: Web) -> tuple[datetime, set[str]]:
+    """Where the feed stands now: the newest arrival time and every event id at it."""
+    newest = web.store.feed(None, (), 100)
+    if not newest:
+        return datetime.fromtimestamp(0, UTC), set()
+    return newest[0].at, {e.id for e in newest if e.at == newest[0].at}
+
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+async def import_upload(
+    file: UploadFile, load: Callable[[bytes], int]
+) -> tuple[int | None, list[str]]:
+    """Read a spreadsheet upload and hand it to ``load`` (parse and store, all or nothing).
+
+    Returns how many rows went in, or None and every problem a manager must fix.
+    """
+    data = await file.read(MAX_UPLOAD + 1)
+    if len(data) > MAX_UPLOAD:
+        return None, ["the file is larger than 20 MB"]
+    try:
+        return load(data), []
+    except CsvImportError as exc:
+        return None, [str(e) for e in exc.errors]
+    except (NotFound, AlreadyExists) as exc:
+        return None, [str(exc)]
+
+
+def late_text(late: timedelta) -> str:
+    minutes = int(late.total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes} min late"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} h late"
+    return f"{hours // 24} days late"
+
+
+def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:
+    """A table as a CSV download; cells that a spreadsheet would run as formulas are quoted."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return Response(
+        out.getvalue().encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,86 @@
+"""Kiosk health, the audit log of managers' actions, and API tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from hub.errors import NotFound
+from hub.web.auth import Role
+from hub.web.context import Web, csv_response, web_of
+from hub.web.security import Admin, Manager, Viewer, check_csrf
+
+router = APIRouter()
+Fmt = Annotated[str, Query(pattern="^(html|csv)$")]
+
+
+@router.get("/kiosks")
+def kiosks(
+    request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)], format: Fmt = "html"
+) -> Response:
+    rows = web.store.kiosk_views()
+    if format == "csv":
+        return csv_response(
+            "kiosks",
+            ["id", "name", "location", "state", "last_seen", "version", "outbox", "profile"],
+            (
+                [k.id, k.name, k.location, k.state, k.last_seen, k.version, k.outbox, k.profile]
+                for k in rows
+            ),
+        )
+    return web.page(request, "kiosks.html", who, kiosks=rows)
+
+
+@router.get("/audit")
+def audit(
+    request: Request,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    format: Fmt = "html",
+    page: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    entries = web.store.audit_entries(limit=5000 if format == "csv" else 100, offset=page * 100)
+    if format == "csv":
+        return csv_response(
+            "audit-log",
+            ["at", "actor", "action", "target", "detail"],
+            ([e.at, e.actor, e.action, e.target, e.detail] for e in entries),
+        )
+    return web.page(request, "audit.html", who, entries=entries, page=page)
+
+
+@router.get("/tokens")
+def tokens(request: Request, who: Admin, web: Annotated[Web, Depends(web_of)]) -> Response:
+    return web.page(request, "tokens.html", who, tokens=web.store.tokens(), new=None)
+
+
+@router.post("/tokens")
+def token_create(
+    request: Request,
+    who: Admin,
+    web: Annotated[Web, Depends(web_of)],
+    name: Annotated[str, Form(min_length=1, max_length=80)],
+    role: Annotated[Role, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf, who)
+    secret = web.store.add_token(name, role.value, who.actor, web.clock())
+    return web.page(request, "tokens.html", who, tokens=web.store.tokens(), new=secret)
+
+
+@router.post("/tokens/{token_id}/revoke")
+def token_revoke(
+    request: Request,
+    token_id: int,
+    who: Admin,
+    web: Annotated[Web, Depends(web_of)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf, who)
+    try:
+        web.store.revoke_token(token_id, web.clock(), who.actor)
+    except NotFound:
+        return Response("no such token", status_code=404)
+    return RedirectResponse("/tokens", status_code=303)

@@ -1,0 +1,203 @@
+"""The asset registry: search, one asset's life on a page, lifecycle steps, imports, labels."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi.responses import RedirectResponse
+
+from hub.domain import lifecycle
+from hub.errors import NotFound
+from hub.labelsheet import STOCKS, Label, label_sheet
+from hub.registry_csv import export_assets, parse_assets
+from hub.web.context import Web, import_upload, web_of
+from hub.web.security import Manager, Principal, Viewer, check_csrf
+from wire.labels import compact_label, url_label
+
+router = APIRouter()
+PAGE = 100
+
+
+@router.get("/assets")
+def assets(
+    request: Request,
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    q: Annotated[str, Query(max_length=100)] = "",
+    category: Annotated[str, Query(max_length=64)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    page: Annotated[int, Query(ge=0)] = 0,
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+) -> Response:
+    if format == "csv":
+        text = export_assets(web.store.asset_rows())
+        return Response(
+            text.encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="assets.csv"'},
+        )
+    return _listing(request, who, web, q, category, status, page)
+
+
+def _listing(
+    request: Request,
+    who: Principal,
+    web: Web,
+    q: str = "",
+    category: str = "",
+    status: str = "",
+    page: int = 0,
+    errors: list[str] | None = None,
+) -> Response:
+    rows, total = web.store.search_assets(
+        q, category or None, status or None, limit=PAGE, offset=page * PAGE
+    )
+    return web.page(
+        request,
+        "assets.html",
+        who,
+        status_code=400 if errors else 200,
+        rows=rows,
+        total=total,
+        q=q,
+        category=category,
+        status=status,
+        page=page,
+        pages=(total + PAGE - 1) // PAGE,
+        categories=web.store.category_names(),
+        statuses=[s.value for s in lifecycle.Status],
+        errors=errors,
+        imported=request.query_params.get("imported"),
+    )
+
+
+@router.post("/assets/import")
+async def assets_import(
+    request: Request,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """A spreadsheet of assets: all rows go in, or none and every problem is listed."""
+    check_csrf(request, csrf, who)
+
+    def load(data: bytes) -> int:
+        rows = [r.model_dump() for r in parse_assets(data)]
+        return web.store.import_assets(rows, web.clock(), who.actor)
+
+    count, problems = await import_upload(file, load)
+    if count is None:
+        return _listing(request, who, web, errors=problems)
+    return RedirectResponse(f"/assets?imported={count}", status_code=303)
+
+
+def _payload(web: Web, code: str) -> str:
+    base = web.settings.url_base
+    return url_label(base, code) if base else compact_label(code)
+
+
+@router.get("/a/{code}")
+def asset_page(
+    request: Request, code: str, who: Viewer, web: Annotated[Web, Depends(web_of)]
+) -> Response:
+    """One asset's life; also where a label's link leads when scanned with a phone."""
+    code = code.upper()
+    detail = web.store.asset_detail(code)
+    if detail is None:
+        return web.page(request, "asset.html", who, status_code=404, code=code, d=None, qr=None)
+    qr = segno.make(_payload(web, code), error="m").svg_data_uri(scale=4, border=4)
+    return web.page(
+        request,
+        "asset.html",
+        who,
+        code=code,
+        d=detail,
+        qr=qr,
+        now=web.clock(),
+        error=request.query_params.get("error"),
+    )
+
+
+@router.post("/a/{code}/lifecycle")
+def asset_lifecycle(
+    request: Request,
+    code: str,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    action: Annotated[lifecycle.Action, Form()],
+    reason: Annotated[str, Form(max_length=200)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf, who)
+    code = code.upper()
+    try:
+        if action is lifecycle.Action.MAINTENANCE:
+            web.store.report_problem(code, reason or "sent by a manager", web.clock(), who.actor)
+        else:
+            web.store.move_asset(code, action, web.clock(), who.actor, reason or None)
+    except NotFound:
+        return Response("no such asset", status_code=404)
+    except lifecycle.LifecycleError as exc:
+        return RedirectResponse(f"/a/{code}?error={exc}", status_code=303)
+    return RedirectResponse(f"/a/{code}", status_code=303)
+
+
+@router.get("/labels")
+def labels_form(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]) -> Response:
+    return web.page(
+        request,
+        "labels.html",
+        who,
+        stocks=STOCKS,
+        categories=web.store.category_names(),
+        error=None,
+    )
+
+
+@router.post("/labels")
+def labels_pdf(
+    request: Request,
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    stock: Annotated[str, Form()],
+    codes: Annotated[str, Form(max_length=20000)] = "",
+    category: Annotated[str, Form(max_length=64)] = "",
+    start_at: Annotated[int, Form(ge=0, le=200)] = 0,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """A PDF sheet of QR labels for the codes listed (or a whole category)."""
+    check_csrf(request, csrf, who)
+    wanted = {c.strip().upper() for c in codes.replace(",", " ").split() if c.strip()}
+    rows = web.store.asset_rows()
+    labels = [
+        Label(r["code"], r["name"])
+        for r in rows
+        if r["code"] in wanted or (category and r["category"] == category)
+    ]
+    missing = wanted - {label.code for label in labels}
+    error = None
+    if missing:
+        error = f"No such asset: {', '.join(sorted(missing))}"
+    elif not labels:
+        error = "List some asset codes or choose a category."
+    elif stock not in STOCKS:
+        error = f"Unknown label stock {stock}"
+    if error:
+        return web.page(
+            request,
+            "labels.html",
+            who,
+            status_code=400,
+            stocks=STOCKS,
+            categories=web.store.category_names(),
+            error=error,
+        )
+    pdf = label_sheet(labels, stock, url_base=web.settings.url_base, start_at=start_at)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="labels-{stock}.pdf"'},
+    )

@@ -1,0 +1,121 @@
+"""Bookings: a two-week timeline per item, and booking or cancelling with conflicts explained."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from hub.errors import BookingConflict, NotFound
+from hub.web.context import Web, csv_response, web_of
+from hub.web.security import Manager, Viewer, check_csrf
+
+router = APIRouter()
+DAYS = 14
+
+
+def _timeline(web: Web, start: datetime, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows of bars: each booking placed by percent of the window, grouped by asset."""
+    span = timedelta(days=DAYS).total_seconds()
+    lanes: dict[str, dict[str, Any]] = {}
+    for b in rows:
+        lane = lanes.setdefault(
+            b["asset"], {"asset": b["asset"], "name": b["asset_name"], "bars": []}
+        )
+        left = max(0.0, (b["starts"] - start).total_seconds() / span * 100)
+        right = min(100.0, (b["ends"] - start).total_seconds() / span * 100)
+        lane["bars"].append(
+            {
+                **b,
+                "left": round(left, 2),
+                "width": round(max(right - left, 0.8), 2),
+                "label": f"{b['person_name']}: {web.local(b['starts'])} to {web.local(b['ends'])}",
+            }
+        )
+    return list(lanes.values())
+
+
+def _page(
+    request: Request,
+    who: Any,
+    web: Web,
+    error: str | None = None,
+    status_code: int = 200,
+    form: dict[str, str] | None = None,
+) -> Response:
+    now = web.clock()
+    start = web.end_of_day(now) - timedelta(days=1)
+    rows = web.store.bookings_between(start, start + timedelta(days=DAYS))
+    days = [web.local(start + timedelta(days=d))[:10] for d in range(DAYS)]
+    return web.page(
+        request,
+        "bookings.html",
+        who,
+        status_code=status_code,
+        rows=rows,
+        lanes=_timeline(web, start, rows),
+        days=days,
+        error=error,
+        form=form or {},
+        created=request.query_params.get("created"),
+    )
+
+
+@router.get("/bookings")
+def bookings(
+    request: Request,
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+) -> Response:
+    if format == "csv":
+        now = web.clock()
+        rows = web.store.bookings_between(now - timedelta(days=365), now + timedelta(days=3650))
+        cols = ["id", "asset", "asset_name", "person", "person_name", "starts", "ends", "picked_up"]
+        return csv_response("bookings", cols, ([r[c] for c in cols] for r in rows))
+    return _page(request, who, web)
+
+
+@router.post("/bookings")
+def booking_create(
+    request: Request,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    asset: Annotated[str, Form(min_length=1, max_length=64)],
+    person: Annotated[str, Form(min_length=1, max_length=64)],
+    starts: Annotated[str, Form()],
+    ends: Annotated[str, Form()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Times are in the cage's time zone, as a manager types them (datetime-local)."""
+    check_csrf(request, csrf, who)
+    form = {"asset": asset, "person": person, "starts": starts, "ends": ends}
+    try:
+        start_at = datetime.fromisoformat(starts).replace(tzinfo=web.tz)
+        end_at = datetime.fromisoformat(ends).replace(tzinfo=web.tz)
+        number = web.store.add_booking(asset.upper(), person, start_at, end_at, web.clock())
+    except BookingConflict as exc:
+        return _page(request, who, web, f"Not booked: {exc}", 409, form)
+    except (NotFound, ValueError) as exc:
+        return _page(request, who, web, f"Not booked: {exc}", 400, form)
+    web.store.audit(web.clock(), who.actor, "booking.create", asset.upper(), f"#{number} {person}")
+    return RedirectResponse(f"/bookings?created={number}", status_code=303)
+
+
+@router.post("/bookings/{booking_id}/cancel")
+def booking_cancel(
+    request: Request,
+    booking_id: int,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf, who)
+    try:
+        web.store.cancel_booking(booking_id)
+    except NotFound:
+        return Response("no such booking", status_code=404)
+    web.store.audit(web.clock(), who.actor, "booking.cancel", f"#{booking_id}")
+    return RedirectResponse("/bookings", status_code=303)

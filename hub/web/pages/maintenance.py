@@ -1,0 +1,93 @@
+"""The maintenance queue: open tickets from kiosks, schedules and managers; closing them."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from hub.errors import NotFound
+from hub.web.context import Web, csv_response, web_of
+from hub.web.security import Manager, Viewer, check_csrf
+
+router = APIRouter()
+
+
+@router.get("/maintenance")
+def maintenance(
+    request: Request,
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+) -> Response:
+    if format == "csv":
+        rows = web.store.tickets(open_only=False)
+        return csv_response(
+            "maintenance",
+            [
+                "id",
+                "asset",
+                "asset_name",
+                "opened_at",
+                "kind",
+                "person",
+                "detail",
+                "closed_at",
+                "outcome",
+                "cost",
+                "note",
+            ],
+            (
+                [
+                    t.id,
+                    t.asset,
+                    t.asset_name,
+                    t.opened_at,
+                    t.kind,
+                    t.person,
+                    t.detail,
+                    t.closed_at,
+                    t.outcome,
+                    t.cost,
+                    t.note,
+                ]
+                for t in rows
+            ),
+        )
+    closed = [t for t in web.store.tickets(open_only=False) if t.closed_at is not None][:50]
+    return web.page(
+        request,
+        "maintenance.html",
+        who,
+        open=web.store.tickets(),
+        closed=closed,
+        costs=web.store.maintenance_cost(),
+        error=request.query_params.get("error"),
+    )
+
+
+@router.post("/maintenance/{ticket_id}/close")
+def ticket_close(
+    request: Request,
+    ticket_id: int,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    outcome: Annotated[str, Form(pattern="^(repaired|no_fault|retired)$")],
+    cost: Annotated[str, Form(max_length=20)] = "",
+    note: Annotated[str, Form(max_length=500)] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf, who)
+    try:
+        amount = Decimal(cost.replace(",", "")) if cost.strip() else None
+    except InvalidOperation:
+        return RedirectResponse("/maintenance?error=cost: a number such as 35.50", 303)
+    try:
+        web.store.close_ticket(ticket_id, outcome, web.clock(), who.actor, amount, note or None)
+    except NotFound:
+        return Response("no such ticket", status_code=404)
+    except ValueError as exc:
+        return RedirectResponse(f"/maintenance?error={exc}", status_code=303)
+    return RedirectResponse("/maintenance", status_code=303)

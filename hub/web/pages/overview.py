@@ -1,0 +1,88 @@
+"""The morning page: what is out, due today, late and by whom, which kiosk is down, live feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from hub.store import ItemOut
+from hub.web.context import Web, csv_response, feed_position, late_text, web_of
+from hub.web.security import Viewer
+
+router = APIRouter()
+SHOWN = 100
+
+
+def item_view(web: Web, item: ItemOut, now: datetime) -> dict[str, Any]:
+    late = now - item.due
+    return {
+        "asset": item.asset,
+        "asset_name": item.asset_name,
+        "category": item.category,
+        "person": item.person,
+        "person_name": item.person_name,
+        "kiosk": item.kiosk,
+        "since": item.since.isoformat(),
+        "due": item.due.isoformat(),
+        "since_local": web.local(item.since),
+        "due_local": web.local(item.due),
+        "overdue": late.total_seconds() > 0,
+        "late": late_text(late) if late.total_seconds() > 0 else "",
+    }
+
+
+@router.get("/")
+def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]) -> Response:
+    now = web.clock()
+    end = web.end_of_day(now)
+    store = web.store
+    since, seen = feed_position(web)
+    return web.page(
+        request,
+        "overview.html",
+        who,
+        now=web.local(now),
+        counts=store.counts(now, end),
+        overdue=[item_view(web, i, now) for i in store.items_out(due_before=now, limit=SHOWN)],
+        today=[
+            item_view(web, i, now)
+            for i in store.items_out(due_after=now, due_before=end, limit=SHOWN)
+        ],
+        kiosks=store.kiosk_views(),
+        feed=store.feed(limit=15),
+        feed_since=since.isoformat(),
+        feed_seen=",".join(sorted(seen)),
+        alerts=[
+            a for a in store.recent_alerts(10, open_only=True) if a.kind in ("escalated", "lost")
+        ],
+        attention=store.attention(),
+        shown=SHOWN,
+    )
+
+
+@router.get("/out")
+def items_out(
+    request: Request,
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+) -> Response:
+    """Everything out now, soonest due first; the overview shows only the urgent part."""
+    now = web.clock()
+    items = [item_view(web, i, now) for i in web.store.items_out()]
+    if format == "csv":
+        cols = [
+            "asset",
+            "asset_name",
+            "category",
+            "person",
+            "person_name",
+            "since",
+            "due",
+            "overdue",
+            "kiosk",
+        ]
+        return csv_response("items-out", cols, ([i[c] for c in cols] for i in items))
+    return web.page(request, "out.html", who, items=items)

@@ -1,0 +1,133 @@
+"""People: who holds what, who is late, strikes and blocks, badges, imports."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi.responses import RedirectResponse
+
+from hub.errors import NotFound
+from hub.registry_csv import export_people, parse_people
+from hub.web.context import Web, import_upload, web_of
+from hub.web.security import Manager, Principal, Viewer, check_csrf
+
+router = APIRouter()
+PAGE = 200
+
+
+@router.get("/people")
+def people(
+    request: Request,
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    q: Annotated[str, Query(max_length=100)] = "",
+    page: Annotated[int, Query(ge=0)] = 0,
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+) -> Response:
+    if format == "csv":
+        return Response(
+            export_people(web.store.person_rows()).encode("utf-8-sig"),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="people.csv"'},
+        )
+    return _listing(request, who, web, q, page)
+
+
+def _listing(
+    request: Request,
+    who: Principal,
+    web: Web,
+    q: str = "",
+    page: int = 0,
+    errors: list[str] | None = None,
+) -> Response:
+    now = web.clock()
+    rows, total = web.store.people_list(q, now, limit=PAGE, offset=page * PAGE)
+    return web.page(
+        request,
+        "people.html",
+        who,
+        status_code=400 if errors else 200,
+        rows=rows,
+        total=total,
+        q=q,
+        page=page,
+        pages=(total + PAGE - 1) // PAGE,
+        now=now,
+        errors=errors,
+        imported=request.query_params.get("imported"),
+    )
+
+
+@router.post("/people/import")
+async def people_import(
+    request: Request,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """People and their badges from a spreadsheet: all rows go in, or none."""
+    check_csrf(request, csrf, who)
+
+    def load(data: bytes) -> int:
+        rows = [r.model_dump() for r in parse_people(data)]
+        return web.store.import_people(rows, web.clock(), who.actor)
+
+    count, problems = await import_upload(file, load)
+    if count is None:
+        return _listing(request, who, web, errors=problems)
+    return RedirectResponse(f"/people?imported={count}", status_code=303)
+
+
+@router.get("/people/{person_id}")
+def person_page(
+    request: Request, person_id: str, who: Viewer, web: Annotated[Web, Depends(web_of)]
+) -> Response:
+    now = web.clock()
+    detail = web.store.person_detail(person_id, now - web.store.strikes.term)
+    if detail is None:
+        return web.page(
+            request, "person.html", who, status_code=404, d=None, person_id=person_id, now=now
+        )
+    return web.page(request, "person.html", who, d=detail, person_id=person_id, now=now)
+
+
+@router.post("/people/{person_id}/block")
+def person_block(
+    request: Request,
+    person_id: str,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    reason: Annotated[str, Form(min_length=1, max_length=200)],
+    days: Annotated[int | None, Form(ge=1, le=3650)] = None,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Stop someone borrowing; kiosks learn it with the next replica and tell them why."""
+    check_csrf(request, csrf, who)
+    now = web.clock()
+    try:
+        web.store.block_person(
+            person_id, now + timedelta(days=days) if days else None, reason, now, who.actor
+        )
+    except NotFound:
+        return Response("no such person", status_code=404)
+    return RedirectResponse(f"/people/{person_id}", status_code=303)
+
+
+@router.post("/people/{person_id}/unblock")
+def person_unblock(
+    request: Request,
+    person_id: str,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf, who)
+    try:
+        web.store.unblock_person(person_id, web.clock(), who.actor)
+    except NotFound:
+        return Response("no such person", status_code=404)
+    return RedirectResponse(f"/people/{person_id}", status_code=303)

@@ -1,0 +1,98 @@
+"""Who is asking and may they: session logins and API tokens, roles, CSRF.
+
+Every route but the login page, the health check and static files declares the least role it
+needs with ``Need(Role.X)``; tests enumerate the routes to keep it so.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from hub.store import Store
+from hub.web.auth import Role
+
+RANK = {Role.VIEWER: 0, Role.MANAGER: 1, Role.ADMIN: 2}
+
+
+@dataclass(frozen=True)
+class Principal:
+    username: str
+    role: Role
+    via_token: bool = False
+
+    def may(self, role: Role) -> bool:
+        return RANK[self.role] >= RANK[role]
+
+    @property
+    def actor(self) -> str:
+        """How the audit log names them."""
+        return f"token:{self.username}" if self.via_token else self.username
+
+
+class LoginRequired(Exception):
+    """Answered with a redirect to the login page (HTML) or 401 (API)."""
+
+
+class Forbidden(Exception):
+    def __init__(self, role: Role) -> None:
+        super().__init__(f"needs the {role.value} role")
+        self.role = role
+
+
+class BadCsrf(Exception):
+    pass
+
+
+def principal(request: Request) -> Principal:
+    store: Store = request.app.state.store
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        found = store.token_role(header[7:].strip(), request.app.state.clock())
+        if found is None:
+            raise LoginRequired()
+        name, role = found
+        return Principal(name, Role(role), via_token=True)
+    username = request.session.get("user")
+    user = store.get_user(username) if isinstance(username, str) else None
+    if user is None:
+        raise LoginRequired()
+    return Principal(user.username, Role(user.role))
+
+
+class Need:
+    """A route dependency: the caller must be logged in with at least ``role``."""
+
+    def __init__(self, role: Role) -> None:
+        self.role = role
+
+    def __call__(self, who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if not who.may(self.role):
+            raise Forbidden(self.role)
+        return who
+
+
+Viewer = Annotated[Principal, Depends(Need(Role.VIEWER))]
+Manager = Annotated[Principal, Depends(Need(Role.MANAGER))]
+Admin = Annotated[Principal, Depends(Need(Role.ADMIN))]
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+def check_csrf(request: Request, sent: str | None, who: Principal | None = None) -> None:
+    """Forms and cookie-authenticated API calls carry the session's token; bearer tokens are
+    not sent by browsers on their own, so they need none."""
+    if who is not None and who.via_token:
+        return
+    expected = request.session.get("csrf")
+    if not isinstance(expected, str) or not sent or not secrets.compare_digest(expected, sent):
+        raise BadCsrf()
