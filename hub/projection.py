@@ -2,7 +2,8 @@
 
 A checkout makes the person the holder; a return ends the holding. A checkout of an item that
 someone else still holds (two offline kiosks lending it) moves the holding to the newer event by
-event time and is reported as a conflict, so nothing is silently dropped.
+event time (equal times: the larger event id) whichever arrives first, and is reported as a
+conflict, so nothing is silently dropped.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _custody(current: Holding | None, event: CustodyEvent) -> Change:
             f"{event.asset} lent to {event.person} at {event.kiosk} while held by "
             f"{current.person} (since {current.since.isoformat()})"
         )
-        if event.at >= current.since:
+        if (event.at, event.id) >= (current.since, current.event_id):
             return Change(event.asset, new, touched=True, conflict=conflict)
         return Change(event.asset, current, touched=False, conflict=conflict)
     # a return: ends the holding unless a newer checkout already replaced it

@@ -52,6 +52,16 @@ def test_two_offline_kiosks_lending_one_item_later_wins_and_is_flagged() -> None
     assert earlier.holding == held and earlier.conflict is not None and not earlier.touched
 
 
+def test_two_checkouts_at_the_same_instant_resolve_the_same_whichever_arrives_first() -> None:
+    a = ev(4, EventType.CHECKOUT, person="ada", kiosk="cage-1")
+    b = ev(5, EventType.CHECKOUT, person="grace", kiosk="cage-2")  # larger id, same time
+    for first, second in ((a, b), (b, a)):
+        held = apply(None, first).holding
+        final = apply(held, second)
+        holder = final.holding.person if final.holding else None
+        assert holder == "grace" and final.conflict is not None
+
+
 def test_stale_return_does_not_end_a_newer_loan() -> None:
     held = Holding("CAM-1", "grace", T0, T0 + timedelta(hours=1), "cage-2", "x")
     stale = apply(held, ev(4, EventType.RETURN, at=T0 - timedelta(minutes=1)))
