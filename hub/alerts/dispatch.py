@@ -2,9 +2,9 @@
 
 Each pass asks the pure sweeper what loans near or past their due time have earned, records new
 alerts (once: the alert id is the primary key) and withdraws ended ones, releases no-show
-bookings, then hands every undelivered alert to each configured channel. A channel that fails
-keeps its alerts for the next pass; nothing is sent twice after a restart, because delivery is
-recorded per alert and channel.
+bookings, holds back items due for service by days (hourly), then hands every undelivered
+alert to each configured channel. A channel that fails keeps its alerts for the next pass;
+nothing is sent twice after a restart, because delivery is recorded per alert and channel.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from hub.store import Store
 from hub.store.alerting import AlertRow, Channel
 
 log = logging.getLogger(__name__)
+SERVICE_CHECK = timedelta(hours=1)  # how often shelved items are checked for service by days
 
 
 class Sender(Protocol):
@@ -72,6 +73,7 @@ class Alerter:
         self._grace = booking_grace
         self._display = display
         self._on_change = on_change  # e.g. publish a fresh replica (notices, released bookings)
+        self._next_service_check: datetime | None = None
 
     def run_once(self) -> PassReport:
         now = self._now()
@@ -87,7 +89,11 @@ class Alerter:
         if raised or result.withdraw:
             self.store.record_sweep(raised, result.withdraw, now)
         released = self.store.release_no_shows(now - self._grace, now)
-        if raised or result.withdraw or released:
+        serviced: list[str] = []
+        if self._next_service_check is None or now >= self._next_service_check:
+            serviced = self.store.hold_back_for_service(now)
+            self._next_service_check = now + SERVICE_CHECK
+        if raised or result.withdraw or released or serviced:
             self._on_change()
         delivered: dict[str, int] = {}
         failed: dict[str, int] = {}

@@ -277,6 +277,23 @@ class RegistryStore(StoreBase):
         self._hub_event(conn, now, "lifecycle", code, actor="hub", reason="maintenance", detail=why)
         self.open_ticket(conn, now, code, "preventive", why)
 
+    def hold_back_for_service(self, now: datetime) -> list[str]:
+        """Items on the shelf whose service is due by days are held back, with a ticket."""
+        with self._tx() as conn:
+            codes = list(
+                conn.scalars(
+                    select(assets.c.code)
+                    .select_from(assets.join(categories, categories.c.name == assets.c.category))
+                    .where(assets.c.status == "available", categories.c.service_days.is_not(None))
+                )
+            )
+            held = []
+            for code in codes:
+                self.check_service(conn, code, now)
+                if conn.scalar(select(assets.c.status).where(assets.c.code == code)) != "available":
+                    held.append(code)
+        return held
+
     # valuation ---------------------------------------------------------------------------
 
     def valuation(self, on: date) -> list[Valued]:

@@ -168,3 +168,12 @@ def test_a_no_show_booking_is_released_after_the_grace_period(store: Store) -> N
     assert released == [missed] and kept != missed
     bookings = store.replica_rows(T0 + timedelta(minutes=31))["bookings"]
     assert [b["asset"] for b in bookings] == ["CAM-1"]
+
+
+def test_an_item_on_the_shelf_is_held_back_when_its_service_falls_due(store: Store) -> None:
+    store.set_service_rule("camera", every_days=90, every_checkouts=None)
+    assert store.hold_back_for_service(datetime(2025, 3, 1, tzinfo=UTC)) == []
+    assert store.hold_back_for_service(datetime(2025, 4, 1, tzinfo=UTC)) == ["CAM-1"]
+    (ticket,) = store.tickets()
+    assert ticket.kind == "preventive" and "every 90" in (ticket.detail or "")
+    assert store.hold_back_for_service(datetime(2025, 4, 2, tzinfo=UTC)) == []
