@@ -53,7 +53,7 @@ def apply(current: Holding | None, event: CustodyEvent) -> Change:
 def _custody(current: Holding | None, event: CustodyEvent) -> Change:
     if event.type is EventType.EXTEND:
         return _extend(current, event)
-    if event.asset is None or event.type is EventType.DENIED:
+    if event.asset is None or event.type not in (EventType.CHECKOUT, EventType.RETURN):
         return Change(asset=event.asset, holding=current, touched=False)
     if event.type is EventType.CHECKOUT:
         assert event.person is not None and event.due is not None

@@ -40,6 +40,7 @@ from kiosk.session import (
     Show,
     Signal,
     StartEnroll,
+    StartStocktake,
     State,
     Tick,
     Unlock,
@@ -320,6 +321,8 @@ class KioskApp:
                 self.handle(UnlockDoor())
             case "enroll":
                 self.handle(StartEnroll())
+            case "stocktake":
+                self.handle(StartStocktake())
             case "extend" if action.code:
                 self.handle(ExtendLoan(action.code))
             case "quit":

@@ -106,7 +106,7 @@ class Replica:
 
     def record_local(self, event: CustodyEvent) -> None:
         """Remember our own custody events until a snapshot includes them."""
-        if event.asset is None or event.type is EventType.DENIED:
+        if event.asset is None or event.type in (EventType.DENIED, EventType.SEEN):
             return
         with self._lock:
             due = event.due.isoformat() if event.due else None

@@ -11,6 +11,7 @@ class LineAction(StrEnum):
     CHECKOUT = "checkout"
     RETURN = "return"
     REFUSED = "refused"
+    COUNTED = "counted"  # a stocktake: seen on the shelf, custody unchanged
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class CartScreen:
     message: str | None = None
     offline: bool = False
     loans: tuple[Loan, ...] = ()  # what they hold already, soonest due first
-    staff: bool = False  # staff see an "Unlock door" button
+    staff: bool = False  # staff see "Open door", "Enrol" and "Count" (stocktake) buttons
 
 
 @dataclass(frozen=True)

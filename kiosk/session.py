@@ -121,6 +121,11 @@ class StartEnroll:
 
 
 @dataclass(frozen=True)
+class StartStocktake:
+    """Staff count what is on the shelf: each scan records the item as seen here."""
+
+
+@dataclass(frozen=True)
 class UnlockDoor:
     """Staff asked for the cage door from their session's screen."""
 
@@ -144,6 +149,7 @@ Input = (
     | CycleCondition
     | UnlockDoor
     | StartEnroll
+    | StartStocktake
     | ExtendLoan
     | Tick
     | ConnectivityChanged
@@ -227,6 +233,7 @@ class State:
     expires: datetime | None = None
     offline: bool = False
     enrolling: Person | bool = False  # True: waiting for whose; a Person: for the new badge
+    stocktake: bool = False  # staff counting the shelf: scans are recorded as seen
 
 
 REFUSAL_TEXT = {
@@ -306,6 +313,13 @@ def _dispatch(
             text = "Enrol a badge: tap the person's current badge"
             return replace(
                 state, enrolling=True, message=text, expires=now + settings.inactivity
+            ), []
+        case StartStocktake():
+            if state.mode is not Mode.CART or state.person is None or not state.person.staff:
+                return state, []
+            text = "Stocktake: show every item on the shelf, then Confirm"
+            return replace(
+                state, stocktake=True, lines=(), message=text, expires=now + settings.inactivity
             ), []
         case UnlockDoor():
             if state.mode is not Mode.CART or state.person is None or not state.person.staff:
@@ -483,6 +497,8 @@ def _scan(
         ]
     if any(line.code == event.code for line in state.lines):
         return state, []  # the same label held in view counts once per session
+    if state.stocktake:
+        return _count(state, event, state.person, now, settings)
     line, reason = _line_for(event, state, state.person, now, settings)
     lines = (*state.lines, line)
     if reason is None and event.item is not None:
@@ -499,6 +515,33 @@ def _scan(
         reason=reason,
     )
     return new, [Feedback(Signal.ERROR), rec]
+
+
+def _count(
+    state: State, event: LabelScanned, staff: Person, now: datetime, settings: Settings
+) -> tuple[State, list[Effect]]:
+    """A stocktake scan: recorded as seen here at once; custody does not change."""
+    assert event.code is not None
+    later = now + settings.inactivity
+    if event.item is None:
+        reason = DenialReason.UNKNOWN_ITEM
+        line = CartLine(event.code, event.code, LineAction.REFUSED, REFUSAL_TEXT[reason])
+        return replace(state, lines=(*state.lines, line), expires=later), [Feedback(Signal.ERROR)]
+    line = CartLine(event.item.code, event.item.name, LineAction.COUNTED)
+    seen = Record(
+        EventType.SEEN,
+        session=state.session,
+        badge=state.badge,
+        person=staff.id,
+        asset=event.item.code,
+    )
+    text = (
+        f"Stocktake: {sum(1 for ln in state.lines if ln.action is LineAction.COUNTED) + 1} counted"
+    )
+    return replace(state, lines=(*state.lines, line), message=text, expires=later), [
+        seen,
+        Feedback(Signal.OK),
+    ]
 
 
 def _with_kit_pieces(
@@ -573,6 +616,9 @@ def _policy_refusal(
 def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, list[Effect]]:
     if state.mode is not Mode.CART or state.person is None:
         return state, []
+    if state.stocktake:  # each scan was recorded as it came; this only ends the count
+        done = replace(state, mode=Mode.RECEIPT, message=None, expires=now + settings.linger)
+        return done, [Feedback(Signal.DONE)]
     actionable = [line for line in state.lines if line.action is not LineAction.REFUSED]
     if not actionable:
         return replace(state, message="Scan an item first"), [Feedback(Signal.ERROR)]

@@ -53,10 +53,12 @@ class Cage:
         self.broker.start()
         self.start_hub()
 
-    def register_kiosk(self, kiosk_id: str) -> None:
+    def register_kiosk(self, kiosk_id: str, location: str | None = None) -> None:
         if kiosk_id in self.kiosk_keys:
             return
-        self.kiosk_keys[kiosk_id] = self.store.add_kiosk(kiosk_id, kiosk_id, self.clock.now())
+        self.kiosk_keys[kiosk_id] = self.store.add_kiosk(
+            kiosk_id, kiosk_id, self.clock.now(), location=location
+        )
         self.kiosk_passwords[kiosk_id] = secrets.token_urlsafe(16)
         self.broker.add_user(kiosk_id, self.kiosk_passwords[kiosk_id])
 
@@ -83,9 +85,10 @@ class Cage:
         devices: Devices | None = None,
         profile: Profile = Profile.CAGE,
         connect: bool = True,
+        location: str | None = None,
     ) -> KioskApp:
         """A kiosk app with its session loop running; stopped at teardown."""
-        self.register_kiosk(kiosk_id)
+        self.register_kiosk(kiosk_id, location)
         settings = AppSettings(
             kiosk_id=kiosk_id,
             session=Settings(

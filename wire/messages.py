@@ -55,6 +55,7 @@ class EventType(StrEnum):
     DOOR_UNLOCKED = "door_unlocked"  # a staff badge opened the cage door
     EXTEND = "extend"  # the holder renewed a loan at a kiosk: ``due`` is the new due time
     ENROLL = "enroll"  # staff gave ``person`` another badge (``badge``) at a kiosk
+    SEEN = "seen"  # a stocktake: staff (``person``) scanned ``asset`` on the shelf here
 
 
 class DenialReason(StrEnum):
@@ -117,6 +118,8 @@ class CustodyEvent(_Message):
             missing = [f for f in ("person", "badge") if getattr(self, f) is None]
         elif self.type is EventType.DOOR_UNLOCKED:
             missing = [f for f in ("person",) if getattr(self, f) is None]
+        elif self.type is EventType.SEEN:
+            missing = [f for f in ("person", "asset") if getattr(self, f) is None]
         if missing:
             raise ValueError(f"a {self.type.value} event needs {', '.join(missing)}")
         return self

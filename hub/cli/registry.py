@@ -266,3 +266,39 @@ def person_unblock(ctx: _Ctx, person_id: str) -> None:
     with ctx.opened() as store:
         store.unblock_person(person_id, _now(), actor())
     click.echo(f"{person_id} may borrow again")
+
+
+@cli.group()
+def stocktake() -> None:
+    """Count what is on a location's shelves (scanned at a kiosk in staff Stocktake mode)."""
+
+
+@stocktake.command("start")
+@click.argument("location")
+@pass_ctx
+def stocktake_start(ctx: _Ctx, location: str) -> None:
+    with ctx.opened() as store:
+        number = store.start_stocktake(location, actor(), _now())
+    click.echo(f"stocktake {number} at {location}: scan the shelves at a kiosk there")
+
+
+@stocktake.command("report")
+@click.argument("number", type=int)
+@pass_ctx
+def stocktake_report(ctx: _Ctx, number: int) -> None:
+    """What was seen, and what was expected there and not seen."""
+    with ctx.opened() as store:
+        report = store.stocktake_report(number)
+    for what, rows in (("seen", report.seen), ("missing", report.missing)):
+        for r in rows:
+            click.echo(f"{what}\t{r['code']}\t{r['name']}")
+    click.echo(f"{len(report.seen)} seen, {len(report.missing)} missing", err=True)
+
+
+@stocktake.command("close")
+@click.argument("number", type=int)
+@pass_ctx
+def stocktake_close(ctx: _Ctx, number: int) -> None:
+    with ctx.opened() as store:
+        store.close_stocktake(number, actor(), _now())
+    click.echo(f"stocktake {number} closed")

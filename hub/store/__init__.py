@@ -19,6 +19,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    or_,
     select,
     tuple_,
     update,
@@ -52,6 +53,7 @@ from hub.store.schema import (
     trainings,
     users,
 )
+from hub.store.stocktake import StocktakeStore
 from hub.store.views import ViewStore
 from wire import AckResult, CustodyEvent, EventType, KioskStatus
 
@@ -135,7 +137,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
 NOTICE_KINDS = ("due_soon", "overdue")
 
 
-class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore):
+class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, StocktakeStore):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond."""
 
     def __init__(self, engine: Engine, strikes: StrikeRules | None = None) -> None:
@@ -491,6 +493,9 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore):
     def _project(self, conn: Connection, ev: CustodyEvent, now: datetime) -> None:
         if ev.asset is None:
             return
+        if ev.type is EventType.SEEN:
+            self._seen_at(conn, ev.asset, ev.kiosk, ev.at)
+            return
         row = conn.execute(select(holdings).where(holdings.c.asset == ev.asset)).first()
         current = projection.Holding(**row._mapping) if row is not None else None
         change = projection.apply(current, ev)
@@ -549,11 +554,7 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore):
     ) -> None:
         """A return: where the item is now, whether it was late, what it needs."""
         assert ev.asset is not None
-        place = conn.scalar(select(kiosks.c.location).where(kiosks.c.id == ev.kiosk))
-        seen: dict[str, Any] = {"last_seen": ev.at}
-        if place:
-            seen["location"] = place
-        conn.execute(update(assets).where(assets.c.code == ev.asset).values(**seen))
+        self._seen_at(conn, ev.asset, ev.kiosk, ev.at)
         late = minutes_late(loan.due, ev.at, self.strikes)
         if late is not None:
             conn.execute(
@@ -581,6 +582,21 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore):
             )
         else:
             self.check_service(conn, ev.asset, now)
+
+    def _seen_at(self, conn: Connection, asset: str, kiosk: str, at: datetime) -> None:
+        """The item was in hand at this kiosk: it is where the kiosk stands, as of ``at``."""
+        place = conn.scalar(select(kiosks.c.location).where(kiosks.c.id == kiosk))
+        seen: dict[str, Any] = {"last_seen": at}
+        if place:
+            seen["location"] = place
+        conn.execute(
+            update(assets)
+            .where(
+                assets.c.code == asset,
+                or_(assets.c.last_seen.is_(None), assets.c.last_seen <= at),
+            )
+            .values(**seen)
+        )
 
     def _strike(self, conn: Connection, person: str, at: datetime, now: datetime) -> None:
         """A late return may complete a run of strikes that bans the person for a while."""

@@ -294,6 +294,7 @@ api_tokens = Table(
     Column("last_used", UtcDateTime),
 )
 
+# A stocktake at a location counts what staff scan there (``seen`` events) from its start.
 stocktakes = Table(
     "stocktakes",
     metadata,
@@ -302,12 +303,4 @@ stocktakes = Table(
     Column("started_at", UtcDateTime, nullable=False),
     Column("started_by", String(64), nullable=False),
     Column("closed_at", UtcDateTime),
-)
-
-stocktake_seen = Table(
-    "stocktake_seen",
-    metadata,
-    Column("stocktake", Integer, ForeignKey("stocktakes.id"), primary_key=True),
-    Column("asset", String(64), primary_key=True),
-    Column("at", UtcDateTime, nullable=False),
 )

@@ -22,7 +22,16 @@ from hub.store import Store
 from hub.web import api
 from hub.web.auth import verify_password
 from hub.web.context import Web, WebSettings
-from hub.web.pages import admin, assets, bookings, maintenance, overview, people, reports
+from hub.web.pages import (
+    admin,
+    assets,
+    bookings,
+    maintenance,
+    overview,
+    people,
+    reports,
+    stocktake,
+)
 from hub.web.security import (
     BadCsrf,
     Forbidden,
@@ -162,7 +171,7 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
         """The API's OpenAPI document, for integrators (behind login like the rest)."""
         return app.openapi()
 
-    for module in (overview, assets, people, bookings, maintenance, reports, admin):
+    for module in (overview, assets, people, bookings, maintenance, stocktake, reports, admin):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(api.router, prefix="/api/v1")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

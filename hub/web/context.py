@@ -24,6 +24,7 @@ NAV = (
     ("/people", "People"),
     ("/bookings", "Bookings"),
     ("/maintenance", "Maintenance"),
+    ("/stocktakes", "Stocktakes"),
     ("/kiosks", "Kiosks"),
     ("/reports", "Reports"),
     ("/audit", "Audit log"),

@@ -82,11 +82,13 @@ _CART_TAGS: dict[LineAction, tuple[str, Colour]] = {
     LineAction.CHECKOUT: ("Check out", theme.CHECKOUT_FILL),
     LineAction.RETURN: ("Return", theme.RETURN_FILL),
     LineAction.REFUSED: ("Refused", theme.REFUSED_FILL),
+    LineAction.COUNTED: ("Counted", theme.RETURN_FILL),
 }
 _RECEIPT_TAGS: dict[LineAction, tuple[str, Colour]] = {
     LineAction.CHECKOUT: ("Checked out", theme.CHECKOUT_FILL),
     LineAction.RETURN: ("Returned", theme.RETURN_FILL),
     LineAction.REFUSED: ("Not taken", theme.REFUSED_FILL),
+    LineAction.COUNTED: ("Counted", theme.RETURN_FILL),
 }
 
 IDLE_HEADLINE = "Tap your badge"
@@ -425,10 +427,11 @@ class Renderer:
         buttons: list[tuple[str, str, Colour, Colour | None, int]] = [
             ("Cancel", "cancel", theme.PANEL, theme.PANEL_EDGE, 1)
         ]
-        if s.staff:
-            buttons.append(("Unlock door", "unlock", theme.RETURN_FILL, None, 1))
-            buttons.append(("Enrol badge", "enroll", theme.RETURN_FILL, None, 1))
-        buttons.append(("Confirm", "confirm", theme.CONFIRM_FILL, None, 2))
+        if s.staff:  # staff tools share the row, so every button gets the same width
+            buttons.append(("Open door", "unlock", theme.RETURN_FILL, None, 1))
+            buttons.append(("Enrol", "enroll", theme.RETURN_FILL, None, 1))
+            buttons.append(("Count", "stocktake", theme.RETURN_FILL, None, 1))
+        buttons.append(("Confirm", "confirm", theme.CONFIRM_FILL, None, 1 if s.staff else 2))
         bottom = self._footer(buttons) - m
         if s.message:
             bottom = self._message_band(s.message, theme.WARN, theme.WARN, bottom) - m

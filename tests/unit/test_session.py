@@ -27,6 +27,7 @@ from kiosk.session import (
     Show,
     Signal,
     StartEnroll,
+    StartStocktake,
     State,
     Tick,
     Unlock,
@@ -547,3 +548,36 @@ def test_the_hubs_reminder_is_shown_on_the_welcome_screen() -> None:
     welcome = last_screen(effects)
     assert isinstance(welcome, CartScreen)
     assert welcome.message == "Zeiss 50 (LENS-1) is due back at Mon 02 Mar 17:00."
+
+
+def test_staff_count_the_shelf_and_each_scan_is_recorded_as_seen() -> None:
+    staff = Person("sam", "Sam Staff", staff=True)
+    held = replace(LENS, holder="ada")
+    state, effects = run([(BadgeTapped("0A0B", staff), T0), (StartStocktake(), T0)])
+    screen = last_screen(effects)
+    assert isinstance(screen, CartScreen) and "Stocktake" in (screen.message or "")
+    state, effects = run(
+        [(scan(CAMERA), T0), (scan(held), T0), (scan(CAMERA), T0), (scan(None, "NOPE-1"), T0)],
+        state=state,
+    )
+    assert [(r.type, r.asset, r.person) for r in records(effects)] == [
+        (EventType.SEEN, "CAM-1", "sam"),
+        (EventType.SEEN, "LENS-1", "sam"),  # custody does not matter to a count
+    ]
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen)
+    assert [(ln.code, ln.action) for ln in cart.lines] == [
+        ("CAM-1", LineAction.COUNTED),
+        ("LENS-1", LineAction.COUNTED),
+        ("NOPE-1", LineAction.REFUSED),
+    ]
+    assert cart.message == "Stocktake: 2 counted"
+    state, effects = run([(Confirm(), T0)], state=state)
+    assert isinstance(last_screen(effects), ReceiptScreen) and records(effects) == []
+
+
+def test_only_staff_may_count() -> None:
+    state, effects = run([(BadgeTapped("04A1", ADA), T0), (StartStocktake(), T0)])
+    assert not state.stocktake
+    _state, effects = run([(scan(CAMERA), T0)], state=state)
+    assert records(effects) == []

@@ -364,3 +364,33 @@ def test_the_live_feed_misses_nothing_that_arrives_in_the_same_instant(
     checkout(store, clock, "LENS-0001", seq=3)
     later = store.feed(first.at, {first.id}, 100)
     assert sorted(e.asset or "" for e in later) == ["CAM-0002", "LENS-0001"]
+
+
+def test_a_stocktake_lists_what_was_expected_and_not_seen(
+    app: FastAPI, store: Store, clock: Clock
+) -> None:
+    for code in ("CAM-0001", "CAM-0002"):
+        store.update_asset(code, clock(), "manager", home="Film cage")
+    client, csrf = _client(app)
+    page = client.post("/stocktakes", data={"location": "Film cage", "csrf": csrf})
+    assert page.status_code == 200 and "Stocktake 1: Film cage" in page.text
+    clock.now += timedelta(minutes=5)
+    at = clock()
+    seen = CustodyEvent(
+        id=uuid7(int(at.timestamp() * 1000)),
+        kiosk="cage-1",
+        seq=1,
+        at=at,
+        type=EventType.SEEN,
+        person="ada",
+        asset="CAM-0001",
+    )
+    store.commit_events([(seen, seen.model_dump_json())], at)
+    page = client.get("/stocktakes/1").text
+    missing = page.split('id="missing"')[1].split("</table>")[0]
+    assert "CAM-0002" in missing and "CAM-0001" not in missing
+    assert "CAM-0001" in page.split('id="seen"')[1].split("</table>")[0]
+    client.post("/stocktakes/1/close", data={"csrf": csrf})
+    assert "closed" in client.get("/stocktakes").text
+    csv_text = client.get("/stocktakes/1?format=csv").content.decode("utf-8-sig")
+    assert "missing,CAM-0002" in csv_text

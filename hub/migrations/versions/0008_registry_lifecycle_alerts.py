@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-11-26 00:55:25.342788
+Create Date: 2026-11-26 01:12:26.151624
 """
 
 from __future__ import annotations
@@ -113,17 +113,6 @@ def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tickets_asset"), ["asset"], unique=False)
 
-    op.create_table(
-        "stocktake_seen",
-        sa.Column("stocktake", sa.Integer(), nullable=False),
-        sa.Column("asset", sa.String(length=64), nullable=False),
-        sa.Column("at", hub.store.schema.UtcDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["stocktake"],
-            ["stocktakes.id"],
-        ),
-        sa.PrimaryKeyConstraint("stocktake", "asset"),
-    )
     with op.batch_alter_table("assets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("serial", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("home", sa.String(length=100), nullable=True))
@@ -218,7 +207,6 @@ def downgrade() -> None:
         batch_op.drop_column("home")
         batch_op.drop_column("serial")
 
-    op.drop_table("stocktake_seen")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_asset"))
 

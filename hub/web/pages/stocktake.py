@@ -1,0 +1,81 @@
+"""Stocktakes: start a count for a location, watch scans from the kiosk arrive, see what is
+missing, close it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.responses import RedirectResponse
+
+from hub.errors import NotFound
+from hub.web.context import Web, csv_response, web_of
+from hub.web.security import Manager, Viewer, check_csrf
+
+router = APIRouter()
+
+
+@router.get("/stocktakes")
+def stocktakes(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]) -> Response:
+    return web.page(
+        request,
+        "stocktakes.html",
+        who,
+        takes=web.store.stocktakes(),
+        locations=web.store.locations(),
+    )
+
+
+@router.post("/stocktakes")
+def stocktake_start(
+    request: Request,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    location: Annotated[str, Form(min_length=1, max_length=100)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Staff then choose Stocktake at a kiosk there and scan every item on the shelves."""
+    check_csrf(request, csrf, who)
+    number = web.store.start_stocktake(location, who.actor, web.clock())
+    return RedirectResponse(f"/stocktakes/{number}", status_code=303)
+
+
+@router.get("/stocktakes/{number}")
+def stocktake(
+    request: Request,
+    number: int,
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+) -> Response:
+    try:
+        report = web.store.stocktake_report(number)
+    except NotFound:
+        return Response("no such stocktake", status_code=404)
+    if format == "csv":
+        rows = [("seen", r) for r in report.seen] + [("missing", r) for r in report.missing]
+        return csv_response(
+            f"stocktake-{number}",
+            ["result", "code", "name", "category", "status", "last_seen"],
+            (
+                [what, r["code"], r["name"], r["category"], r["status"], r["last_seen"]]
+                for what, r in rows
+            ),
+        )
+    return web.page(request, "stocktake.html", who, report=report)
+
+
+@router.post("/stocktakes/{number}/close")
+def stocktake_close(
+    request: Request,
+    number: int,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, csrf, who)
+    try:
+        web.store.close_stocktake(number, who.actor, web.clock())
+    except NotFound:
+        return Response("no open stocktake with that number", status_code=404)
+    return RedirectResponse(f"/stocktakes/{number}", status_code=303)
