@@ -14,6 +14,7 @@ import os
 import queue
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +31,16 @@ from hub.errors import StoreError
 from hub.ingest import Inbound, Ingest
 from hub.replica import build_snapshot
 from hub.store import Store
-from wire import HubStatus, KioskState, KioskStatus, ReplicaPolicy, Topics, encode_ack
+from wire import (
+    HubStatus,
+    KioskState,
+    KioskStatus,
+    ReplicaPolicy,
+    ReplicaSnapshot,
+    Topics,
+    encode_ack,
+)
+from wire.replica_delta import diff
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +76,7 @@ class HubLink:
         batch_size: int = 500,
         replica_interval: float = 1.0,
         rules: ReplicaPolicy | None = None,
+        snapshot_every: float = 30.0,
     ) -> None:
         self.broker = broker
         self.store = store
@@ -81,6 +92,12 @@ class HubLink:
         self._replica_dirty = threading.Event()
         self._replica_digest = ""
         self._replica_version = 0
+        # The last snapshot kiosks can reach: deltas are made against it, and the retained copy
+        # is refreshed once changes have piled up for ``snapshot_every`` seconds.
+        self._last_snapshot: ReplicaSnapshot | None = None
+        self._retained_version = 0
+        self._snapshot_every = snapshot_every
+        self._last_full = 0.0
         self.committed = 0
         self._workers = [
             threading.Thread(target=self._ingest_loop, name="ingest", daemon=True),
@@ -162,6 +179,7 @@ class HubLink:
             [(self.topics.all_events(self.broker.share_group), 1), (self.topics.all_status(), 1)]
         )
         self._replica_digest = ""  # publish again: the broker may have lost the retained copy
+        self._last_snapshot = None
         self._replica_dirty.set()
         self._connected.set()
         online = HubStatus(state=KioskState.ONLINE, at=self._now(), version=__version__)
@@ -248,7 +266,8 @@ class HubLink:
 
     def _replica_loop(self) -> None:
         while not self._stopping.is_set():
-            self._replica_dirty.wait(timeout=10.0)  # also catches registry edits by the CLI
+            # also wakes to refresh the retained snapshot and catches registry edits by the CLI
+            self._replica_dirty.wait(timeout=min(10.0, self._snapshot_every))
             if self._stopping.is_set():
                 return
             self._replica_dirty.clear()
@@ -260,22 +279,46 @@ class HubLink:
             self._stopping.wait(self._replica_interval)
 
     def _publish_replica(self) -> None:
+        """A delta for each change, and the full retained snapshot now and then.
+
+        The retained snapshot is what a kiosk gets when it (re)subscribes, however long it was
+        away; deltas keep connected kiosks current without resending the whole registry.
+        """
         now = self._now()
         rows = self.store.replica_rows(now)
         draft = build_snapshot(rows, 0, now, self._rules)
-        digest = hashlib.sha256(
-            draft.model_dump_json(exclude={"at", "version"}).encode()
-        ).hexdigest()
+        digest_source = draft.model_dump_json(exclude={"at", "version"})
+        digest = hashlib.sha256(digest_source.encode()).hexdigest()
+        last = self._last_snapshot
         if digest == self._replica_digest:
+            if last is not None and self._retained_version < last.version and self._full_due():
+                self._publish_full(last)
             return
         # Versions must grow across hub restarts too: millisecond time, bumped if it stalls.
         self._replica_version = max(self._replica_version + 1, int(now.timestamp() * 1000))
         snap = draft.model_copy(update={"version": self._replica_version})
+        if last is None or self._full_due():
+            sent = self._publish_full(snap)
+        else:
+            delta = diff(last, snap)
+            info = self._client.publish(self.topics.replica_delta(), delta.model_dump_json(), qos=1)
+            sent = info.rc == mqtt.MQTT_ERR_SUCCESS
+        if sent:
+            self._replica_digest = digest
+            self._last_snapshot = snap
+
+    def _full_due(self) -> bool:
+        return time.monotonic() - self._last_full >= self._snapshot_every
+
+    def _publish_full(self, snap: ReplicaSnapshot) -> bool:
         info = self._client.publish(
             self.topics.replica_snapshot(), snap.model_dump_json(), qos=1, retain=True
         )
-        if info.rc == mqtt.MQTT_ERR_SUCCESS:
-            self._replica_digest = digest
+        if info.rc != mqtt.MQTT_ERR_SUCCESS:
+            return False
+        self._retained_version = snap.version
+        self._last_full = time.monotonic()
+        return True
 
 
 def no_delay(_client: object, _userdata: object, sock: Any) -> None:

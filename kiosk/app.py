@@ -158,6 +158,7 @@ class KioskApp:
                 settings.key,
                 self._status,
                 on_replica=self._take_replica,
+                on_replica_delta=self._take_replica_delta,
                 on_online=lambda online: self.submit(ConnectivityChanged(online)),
                 monotonic=clock.monotonic,
                 utcnow=clock.now,
@@ -443,6 +444,12 @@ class KioskApp:
     def _take_replica(self, payload: bytes) -> None:
         if self.replica.apply_snapshot(payload, self.outbox.pending_seqs()):
             log.info("replica version %s", self.replica.version)
+            with self._changed:
+                self._changed.notify_all()
+
+    def _take_replica_delta(self, payload: bytes) -> None:
+        if self.replica.apply_delta(payload, self.outbox.pending_seqs()):
+            log.debug("replica version %s (delta)", self.replica.version)
             with self._changed:
                 self._changed.notify_all()
 

@@ -53,6 +53,7 @@ class KioskLink:
         utcnow: Callable[[], datetime],
         resend_after: float = 10.0,
         window: int = 200,
+        on_replica_delta: Callable[[bytes], None] | None = None,
     ) -> None:
         self.broker = broker
         self.kiosk_id = outbox.kiosk_id
@@ -61,6 +62,7 @@ class KioskLink:
         self._key = key
         self._status = status
         self._on_replica = on_replica
+        self._on_replica_delta = on_replica_delta
         self._on_online = on_online
         self._monotonic = monotonic
         self._utcnow = utcnow
@@ -152,6 +154,7 @@ class KioskLink:
             [
                 (self.topics.acks(self.kiosk_id), 1),
                 (self.topics.replica_snapshot(), 1),
+                (self.topics.replica_delta(), 1),
                 (self.topics.hub_status(), 1),
             ]
         )
@@ -181,6 +184,9 @@ class KioskLink:
         try:
             if msg.topic == self.topics.replica_snapshot():
                 self._on_replica(payload)
+            elif msg.topic == self.topics.replica_delta():
+                if self._on_replica_delta is not None:
+                    self._on_replica_delta(payload)
             elif msg.topic == self.topics.acks(self.kiosk_id):
                 self._take_acks(payload)
             elif msg.topic == self.topics.hub_status():

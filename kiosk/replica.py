@@ -18,8 +18,16 @@ from pydantic import ValidationError
 
 from kiosk.errors import KioskError
 from kiosk.session import Booking, Item, Person
-from wire import CustodyEvent, EventType, ReplicaPolicy, ReplicaSnapshot, WireError
+from wire import (
+    CustodyEvent,
+    EventType,
+    ReplicaDelta,
+    ReplicaPolicy,
+    ReplicaSnapshot,
+    WireError,
+)
 from wire.codec import load_object
+from wire.replica_delta import apply as apply_delta
 
 log = logging.getLogger(__name__)
 
@@ -88,21 +96,46 @@ class Replica:
         with self._lock:
             if self._snapshot is not None and snap.version < self._snapshot.version:
                 return False
-            self._db.execute("BEGIN IMMEDIATE")
-            self._db.execute(
-                "INSERT OR REPLACE INTO snapshot(id, payload) VALUES (1, ?)", (payload,)
-            )
-            seen = snap.kiosk_seqs.get(self.kiosk_id, 0)
-            waiting = set(unacked)
-            done = [
-                (seq,)
-                for (seq,) in self._db.execute("SELECT seq FROM overlay WHERE seq <= ?", (seen,))
-                if seq not in waiting
-            ]
-            self._db.executemany("DELETE FROM overlay WHERE seq = ?", done)
-            self._db.execute("COMMIT")
-            self._load(snap)
+            self._store(snap, payload, unacked)
         return True
+
+    def apply_delta(self, payload: bytes, unacked: Collection[int] = ()) -> bool:
+        """Take the changes from our version to the next; a delta for another version (we
+        missed one, or are ahead) is skipped until the next retained snapshot."""
+        try:
+            load_object(payload)
+            delta = ReplicaDelta.model_validate_json(payload)
+        except (WireError, ValidationError) as exc:
+            log.error("ignored a malformed replica delta: %s", exc)
+            return False
+        with self._lock:
+            if self._snapshot is None or delta.base != self._snapshot.version:
+                if self._snapshot is None or delta.version > self._snapshot.version:
+                    log.info(
+                        "replica %s cannot take delta %s->%s; waiting for a snapshot",
+                        self.version,
+                        delta.base,
+                        delta.version,
+                    )
+                return False
+            snap = apply_delta(self._snapshot, delta)
+            self._store(snap, snap.model_dump_json().encode(), unacked)
+        return True
+
+    def _store(self, snap: ReplicaSnapshot, payload: bytes, unacked: Collection[int]) -> None:
+        """Keep the snapshot on disk and drop overlay rows it reflects (lock held)."""
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.execute("INSERT OR REPLACE INTO snapshot(id, payload) VALUES (1, ?)", (payload,))
+        seen = snap.kiosk_seqs.get(self.kiosk_id, 0)
+        waiting = set(unacked)
+        done = [
+            (seq,)
+            for (seq,) in self._db.execute("SELECT seq FROM overlay WHERE seq <= ?", (seen,))
+            if seq not in waiting
+        ]
+        self._db.executemany("DELETE FROM overlay WHERE seq = ?", done)
+        self._db.execute("COMMIT")
+        self._load(snap)
 
     def record_local(self, event: CustodyEvent) -> None:
         """Remember our own custody events until a snapshot includes them."""

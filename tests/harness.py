@@ -62,13 +62,16 @@ class Cage:
         self.kiosk_passwords[kiosk_id] = secrets.token_urlsafe(16)
         self.broker.add_user(kiosk_id, self.kiosk_passwords[kiosk_id])
 
-    def start_hub(self, rules: ReplicaPolicy | None = None) -> HubLink:
+    def start_hub(
+        self, rules: ReplicaPolicy | None = None, snapshot_every: float = 30.0
+    ) -> HubLink:
         self.hub = HubLink(
             HubBroker("127.0.0.1", self.broker.port, "hub", HUB_PASSWORD),
             self.store,
             self.clock.now,
             replica_interval=0.05,
             rules=rules,
+            snapshot_every=snapshot_every,
         )
         self.hub.start()
         assert self.hub.wait_connected(10), self.broker.log_tail()

@@ -280,3 +280,32 @@ class ReplicaSnapshot(_FromHub):
         default_factory=dict,
         description="Highest committed sequence number per kiosk reflected in this snapshot.",
     )
+
+
+class ReplicaDelta(_FromHub):
+    """What changed between two replica versions; a kiosk at exactly ``base`` applies it and is
+    then at ``version``. Any other kiosk waits for the next retained snapshot."""
+
+    v: Literal[1] = 1
+    base: int = Field(ge=0)
+    version: int = Field(ge=1)
+    at: UtcDatetime
+    people: list[ReplicaPerson] = Field(default_factory=list, description="added or changed")
+    people_removed: list[str] = Field(default_factory=list)
+    assets: list[ReplicaAsset] = Field(default_factory=list, description="added or changed")
+    assets_removed: list[AssetCode] = Field(default_factory=list)
+    holdings: list[ReplicaHolding] = Field(default_factory=list, description="new or changed")
+    holdings_removed: list[AssetCode] = Field(
+        default_factory=list, description="assets nobody holds any more"
+    )
+    bookings: dict[str, list[ReplicaBooking]] = Field(
+        default_factory=dict, description="asset -> all its bookings now (empty: none left)"
+    )
+    policy: ReplicaPolicy | None = Field(default=None, description="the new rules, if changed")
+    kiosk_seqs: dict[str, int] = Field(default_factory=dict, description="changed entries")
+
+    @model_validator(mode="after")
+    def _forward(self) -> Self:
+        if self.version <= self.base:
+            raise ValueError("a delta must lead to a newer version than its base")
+        return self

@@ -9,7 +9,14 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from wire.messages import AckBatch, CustodyEvent, HubStatus, KioskStatus, ReplicaSnapshot
+from wire.messages import (
+    AckBatch,
+    CustodyEvent,
+    HubStatus,
+    KioskStatus,
+    ReplicaDelta,
+    ReplicaSnapshot,
+)
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "event.json": CustodyEvent,
@@ -17,6 +24,7 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "kiosk-status.json": KioskStatus,
     "hub-status.json": HubStatus,
     "replica-snapshot.json": ReplicaSnapshot,
+    "replica-delta.json": ReplicaDelta,
 }
 
 

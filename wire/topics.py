@@ -48,6 +48,10 @@ class Topics:
     def replica_snapshot(self) -> str:
         return f"{self.base}/replica/snapshot"
 
+    def replica_delta(self) -> str:
+        """Changes since the previous version, QoS 1, not retained."""
+        return f"{self.base}/replica/delta"
+
     def alerts(self, scope: str = "all") -> str:
         return f"{self.base}/alerts/{scope}"
 

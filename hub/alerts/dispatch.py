@@ -141,7 +141,9 @@ class MqttAlerts:
         self._topic = topic
 
     def send(self, alert: Alert) -> bool:
-        body = json.dumps({"version": 1, "alert": alert.to_json()}, sort_keys=True).encode()
+        # every kiosk login may read this topic: no email addresses on it
+        shown = {k: v for k, v in alert.to_json().items() if k != "person_email"}
+        body = json.dumps({"version": 1, "alert": shown}, sort_keys=True).encode()
         if not self._publish(self._topic, body):
             raise DeliveryFailed("the broker is not connected")
         return True

@@ -686,6 +686,7 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
         due_before: datetime | None = None,
         due_after: datetime | None = None,
         limit: int | None = None,
+        offset: int = 0,
     ) -> list[ItemOut]:
         """What is out now, soonest due first; optionally only due in a window (by the index)."""
         q = (
@@ -711,7 +712,7 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
         if due_after is not None:
             q = q.where(holdings.c.due >= due_after)
         if limit is not None:
-            q = q.limit(limit)
+            q = q.limit(limit).offset(offset)
         with self.engine.connect() as conn:
             return [ItemOut(*row) for row in conn.execute(q)]
 

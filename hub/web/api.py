@@ -29,10 +29,18 @@ FEED_KEEPALIVE = 15.0
 
 
 @router.get("/items-out")
-def items_out(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> list[dict[str, Any]]:
-    """Everything out now, soonest due first, with whether it is overdue and how late."""
+def items_out(
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+    overdue: bool = False,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[dict[str, Any]]:
+    """What is out now, soonest due first, with whether it is overdue and how late; a page
+    of ``limit`` from ``offset`` (``overdue=true``: only what is late)."""
     now = web.clock()
-    return [item_view(web, i, now) for i in web.store.items_out()]
+    rows = web.store.items_out(due_before=now if overdue else None, limit=limit, offset=offset)
+    return [item_view(web, i, now) for i in rows]
 
 
 @router.get("/overview")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from hub.errors import AlreadyExists, NotFound
 from hub.registry_csv import CsvImportError
 from hub.store import Store
+from hub.web.cache import TtlCache
 from hub.web.security import Principal, csrf_token
 
 NAV = (
@@ -40,12 +41,19 @@ class WebSettings:
     url_base: str | None = None  # where labels' links point; None: labels hold CK1:CODE
 
 
+REPORT_TTL = timedelta(minutes=10)
+
+
 @dataclass
 class Web:
     store: Store
     templates: Jinja2Templates
     clock: Callable[[], datetime]
     settings: WebSettings
+    cache: TtlCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cache = TtlCache(self.clock, REPORT_TTL)
 
     @property
     def tz(self) -> ZoneInfo:

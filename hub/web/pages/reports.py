@@ -70,24 +70,26 @@ def reports(
     start, end = _period(now, weeks)
     if format == "csv":
         return _csv(web, table, start, end, now)
+    figures = web.cache.get(("reports", start, end), lambda: _figures(web, start, end, now))
+    return web.page(request, "reports.html", who, weeks=weeks, start=start, end=end, **figures)
+
+
+def _figures(web: Web, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
+    """Everything the page shows; reading a year of ledger takes seconds at scale, so the
+    result is kept for a few minutes (``Web.cache``)."""
     report = web.store.report(start, end)
     values = web.store.valuation(now.date())
-    return web.page(
-        request,
-        "reports.html",
-        who,
-        weeks=weeks,
-        start=start,
-        end=end,
-        report=report,
-        utilization_chart=_utilization_chart(report),
-        overdue_chart=_overdue_chart(report),
-        costs=web.store.maintenance_cost(),
-        book_value=sum((v.value for v in values if v.value is not None), Decimal(0)),
-        cost_total=sum((v.cost for v in values if v.cost is not None), Decimal(0)),
-        valued=sum(1 for v in values if v.value is not None),
-        counted=len(values),
-    )
+    return {
+        "report": report,
+        "utilization_chart": _utilization_chart(report),
+        "overdue_chart": _overdue_chart(report),
+        "costs": web.store.maintenance_cost(),
+        "book_value": sum((v.value for v in values if v.value is not None), Decimal(0)),
+        "cost_total": sum((v.cost for v in values if v.cost is not None), Decimal(0)),
+        "valued": sum(1 for v in values if v.value is not None),
+        "counted": len(values),
+        "computed": now,
+    }
 
 
 def _csv(web: Web, table: str, start: datetime, end: datetime, now: datetime) -> Response:
