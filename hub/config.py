@@ -90,7 +90,7 @@ class AlertsSection(_Section):
 
 class StrikesSection(_Section):
     grace_minutes: int = Field(default=15, ge=0)
-    limit: int | None = Field(default=3, ge=1)  # late returns in a term that ban; none: never
+    limit: int = Field(default=3, ge=0)  # late returns in a term that ban; 0: never ban
     term_days: int = Field(default=120, ge=1)
     ban_days: int = Field(default=14, ge=1)
 

@@ -39,7 +39,7 @@ class HubService:
         st = config.strikes
         self.store.strikes = StrikeRules(
             grace=timedelta(minutes=st.grace_minutes),
-            limit=st.limit,
+            limit=st.limit or None,
             term=timedelta(days=st.term_days),
             ban=timedelta(days=st.ban_days),
         )

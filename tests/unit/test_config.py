@@ -79,3 +79,23 @@ def test_opening_hours_in_the_hub_config(tmp_path: Path) -> None:
     path.write_text(enabled.replace("Europe/London", "Mars/Olympus"))
     with pytest.raises(HubConfigError, match="unknown time zone"):
         load_hub_config(path)
+
+
+def test_alert_channels_in_the_hub_config(tmp_path: Path) -> None:
+    text = (DEPLOY / "hub" / "hub.toml.example").read_text()
+    section = False
+    lines = []
+    for line in text.splitlines():
+        if line.startswith(("# [alerts.email]", "# [alerts.webhook]")):
+            section = True
+        elif not line.startswith("# ") or line.startswith("# Webhook"):
+            section = line.startswith("# [alerts") and section
+        lines.append(line[2:] if section and line.startswith("# ") else line)
+    path = tmp_path / "hub.toml"
+    path.write_text("\n".join(lines))
+    alerts = load_hub_config(path).alerts
+    assert alerts.email is not None and alerts.email.managers == ["cage-manager@example.edu"]
+    assert alerts.webhook is not None and alerts.webhook.url.startswith("https://")
+    path.write_text(text.replace("lost_after_days = 14", "lost_after_days = 0.5"))
+    with pytest.raises(HubConfigError, match="escalate_after_hours must come before"):
+        load_hub_config(path)
