@@ -43,36 +43,51 @@ def loan_spans(
     return spans
 
 
+WEEK = 7 * 24 * 3600.0
+
+
 def utilization(
     spans: Iterable[tuple[str, datetime, datetime]],
     fleet: dict[str, int],
     start: datetime,
     end: datetime,
 ) -> dict[str, dict[datetime, float]]:
-    """Per category and week (Monday 00:00 UTC): loan hours / (items x hours in the week)."""
+    """Per category and week (Monday 00:00 UTC): loan hours / (items x hours in the week).
+
+    Works in seconds since the first week began: a year of loans is a few hundred thousand
+    spans, and datetime arithmetic per span and week would dominate the reports page.
+    """
+    first = week_start(start)
+    origin = first.timestamp()
     weeks: list[datetime] = []
-    w = week_start(start)
+    w = first
     while w < end:
         weeks.append(w)
         w += timedelta(days=7)
-    hours: dict[str, dict[datetime, float]] = defaultdict(lambda: dict.fromkeys(weeks, 0.0))
+    lo_all, hi_all = start.timestamp(), end.timestamp()
+    seconds: dict[str, list[float]] = defaultdict(lambda: [0.0] * len(weeks))
     for category, a, b in spans:
-        w = week_start(a)
-        while w < b:
-            lo, hi = max(a, w), min(b, w + timedelta(days=7))
-            if hi > lo and w in hours[category]:
-                hours[category][w] += (hi - lo).total_seconds() / 3600
-            w += timedelta(days=7)
+        x, y = max(a.timestamp(), lo_all), min(b.timestamp(), hi_all)
+        if y <= x:
+            continue
+        row = seconds[category]
+        i = int((x - origin) // WEEK)
+        while i < len(weeks) and origin + i * WEEK < y:
+            lo, hi = max(x, origin + i * WEEK), min(y, origin + (i + 1) * WEEK)
+            row[i] += hi - lo
+            i += 1
     out: dict[str, dict[datetime, float]] = {}
     for category, count in sorted(fleet.items()):
-        per = hours.get(category, dict.fromkeys(weeks, 0.0))
+        row = seconds.get(category, [0.0] * len(weeks))
         out[category] = {
-            wk: min(1.0, h / (count * _week_hours(wk, start, end))) if count else 0.0
-            for wk, h in per.items()
+            wk: min(1.0, row[i] / (count * _week_seconds(i, origin, lo_all, hi_all)))
+            if count
+            else 0.0
+            for i, wk in enumerate(weeks)
         }
     return out
 
 
-def _week_hours(week: datetime, start: datetime, end: datetime) -> float:
-    lo, hi = max(week, start), min(week + timedelta(days=7), end)
-    return max((hi - lo).total_seconds() / 3600, 1e-9)
+def _week_seconds(i: int, origin: float, start: float, end: float) -> float:
+    lo, hi = max(origin + i * WEEK, start), min(origin + (i + 1) * WEEK, end)
+    return max(hi - lo, 1e-9)

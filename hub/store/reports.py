@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, select
 
-from hub.domain.usage import Move, loan_spans, utilization, week_start
+from hub.domain.usage import WEEK, Move, loan_spans, utilization, week_start
 from hub.store.base import HUB, StoreBase
 from hub.store.schema import assets, late_returns, ledger
 
@@ -69,12 +69,15 @@ class ReportStore(StoreBase):
                     late_returns.c.returned >= start, late_returns.c.returned < end
                 )
             ).all()
-        returns: dict[datetime, list[int]] = {}
+        first = week_start(start)
+        origin = first.timestamp()
+        counts: dict[int, list[int]] = {}
         for m in moves:
             if m.type == "return":
-                returns.setdefault(week_start(m.at), [0, 0])[1] += 1
+                counts.setdefault(int((m.at.timestamp() - origin) // WEEK), [0, 0])[1] += 1
         for (at,) in late:
-            returns.setdefault(week_start(at), [0, 0])[0] += 1
+            counts.setdefault(int((at.timestamp() - origin) // WEEK), [0, 0])[0] += 1
+        returns = {first + timedelta(weeks=i): v for i, v in counts.items()}
         spans = loan_spans(moves, start, end)
         return Report(
             start=start,

@@ -260,7 +260,7 @@ alerts = Table(
     Column("person", String(64), nullable=False, index=True),
     Column("loan", String(36), nullable=False, index=True),  # the holding's checkout event
     Column("due", UtcDateTime, nullable=False),
-    Column("raised_at", UtcDateTime, nullable=False),
+    Column("raised_at", UtcDateTime, nullable=False, index=True),
     Column("withdrawn_at", UtcDateTime),
     Column("text", String(300), nullable=False),
     Column("email_at", UtcDateTime),

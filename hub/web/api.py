@@ -18,6 +18,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.errors import BookingConflict, NotFound
+from hub.store.alerting import AlertRow
 from hub.store.views import FeedEntry
 from hub.web.context import Web, feed_position, web_of
 from hub.web.pages.overview import item_view
@@ -193,7 +194,8 @@ async def feed(
     start: Annotated[str | None, Query(alias="since", max_length=40)] = None,
     seen: Annotated[str, Query(max_length=4000)] = "",
 ) -> StreamingResponse:
-    """Server-sent events: each custody event as it is committed (``event: custody``).
+    """Server-sent events: each custody event as it is committed (``event: custody``) and
+    each alert the sweeper raises from now on (``event: alert``).
 
     Event ids are arrival times. A page passes where its own list ends (``since``, and the ids
     already shown from that instant in ``seen``); a reconnecting browser sends Last-Event-ID
@@ -203,8 +205,12 @@ async def feed(
     if since is None:
         since, sent = await run_in_threadpool(feed_position, web)
 
+    opened = web.clock()  # alerts from here on; those already raised are on the page
+    already = await run_in_threadpool(web.store.alerts_since, opened, (), 1000)
+
     async def events() -> AsyncIterator[str]:
         cursor, seen = since, sent
+        alert_cursor, alerts_seen = opened, {a.id for a in already}
         quiet = 0.0
         yield "retry: 3000\n\n"
         while not await request.is_disconnected():
@@ -215,7 +221,13 @@ async def feed(
                 seen.add(entry.id)
                 data = json.dumps(_entry(web, entry))
                 yield f"id: {entry.at.isoformat()}\nevent: custody\ndata: {data}\n\n"
-            quiet = 0.0 if entries else quiet + FEED_POLL
+            raised = await run_in_threadpool(web.store.alerts_since, alert_cursor, alerts_seen, 100)
+            for alert in raised:
+                if alert.raised_at != alert_cursor:
+                    alert_cursor, alerts_seen = alert.raised_at, set()
+                alerts_seen.add(alert.id)
+                yield f"event: alert\ndata: {json.dumps(_alert(web, alert))}\n\n"
+            quiet = 0.0 if entries or raised else quiet + FEED_POLL
             if quiet >= FEED_KEEPALIVE:
                 quiet = 0.0
                 yield ": keep-alive\n\n"
@@ -238,6 +250,18 @@ def _feed_start(since: str | None, seen: str) -> tuple[datetime | None, set[str]
     if at.tzinfo is None:
         return None, set()
     return at, {i for i in seen.split(",") if i}
+
+
+def _alert(web: Web, a: AlertRow) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "kind": a.kind,
+        "at_local": web.local(a.raised_at),
+        "asset": a.asset,
+        "person": a.person,
+        "person_name": a.person_name,
+        "text": a.text,
+    }
 
 
 def _entry(web: Web, e: FeedEntry) -> dict[str, Any]:

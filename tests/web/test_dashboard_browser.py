@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from hub.alerts.dispatch import Alerter
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
 from tests.harness import Cage
@@ -80,6 +81,9 @@ def test_a_kiosk_checkout_appears_live_and_a_manager_acts_on_it_when_overdue(
     _shoot(page, "live")
 
     cage.clock.advance(timedelta(hours=80).total_seconds())  # the lens is now overdue
+    Alerter(cage.store, cage.clock.now).run_once()  # the hub's sweeper, one pass
+    live_alert = page.locator("#feed li.alert.overdue", has_text="LENS-0001")
+    expect(live_alert).to_contain_text("held by Ada Lovelace", timeout=10_000)
     page.reload()
     expect(page.locator("#feed li")).to_have_count(2)
     row = page.locator("#overdue tr[data-asset='LENS-0001']")

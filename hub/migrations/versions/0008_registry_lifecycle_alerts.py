@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-11-26 01:12:26.151624
+Create Date: 2026-11-26 01:25:38.545203
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ def upgrade() -> None:
     with op.batch_alter_table("alerts", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_alerts_loan"), ["loan"], unique=False)
         batch_op.create_index(batch_op.f("ix_alerts_person"), ["person"], unique=False)
+        batch_op.create_index(batch_op.f("ix_alerts_raised_at"), ["raised_at"], unique=False)
 
     op.create_table(
         "api_tokens",
@@ -222,6 +223,7 @@ def downgrade() -> None:
     op.drop_table("audit_log")
     op.drop_table("api_tokens")
     with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_alerts_raised_at"))
         batch_op.drop_index(batch_op.f("ix_alerts_person"))
         batch_op.drop_index(batch_op.f("ix_alerts_loan"))
 

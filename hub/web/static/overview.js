@@ -95,5 +95,21 @@
   const query = new URLSearchParams({ since: feed.dataset.since || "", seen: feed.dataset.seen || "" });
   const source = new EventSource("/api/v1/feed?" + query.toString());
   source.addEventListener("custody", show);
+  source.addEventListener("alert", function (event) {
+    const a = JSON.parse(event.data);
+    const li = document.createElement("li");
+    li.className = "alert " + a.kind;
+    const when = document.createElement("span");
+    when.className = "when";
+    when.textContent = a.at_local;
+    const badge = document.createElement("span");
+    badge.className = a.kind === "withdrawn" ? "badge" : "badge late";
+    badge.textContent = a.kind.replace("_", " ");
+    li.append(when, " ", badge, " ", a.text);
+    const empty = feed.querySelector("li.empty");
+    if (empty) empty.remove();
+    feed.prepend(li);
+    refresh();
+  });
   setInterval(refresh, 60000); // due times pass even when nothing happens
 })();
