@@ -42,14 +42,28 @@ class _Ctx:
 
     @contextmanager
     def opened(self) -> Iterator[Store]:
+        """The store for one command; a command that changed something is audited."""
         store = self.store()
         try:
             yield store
+            _audit_command(store)
         finally:
             store.close()
 
 
 pass_ctx = click.make_pass_decorator(_Ctx)
+
+# commands that only read: nothing for the audit log
+READ_ONLY = frozenset({"export", "list", "report", "valuation", "labels", "quarantine"})
+
+
+def _audit_command(store: Store) -> None:
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.info_name in READ_ONLY:
+        return
+    action = "cli." + ".".join(ctx.command_path.split()[1:])
+    detail = " ".join(f"{k}={v}" for k, v in sorted(ctx.params.items()) if v not in (None, ()))
+    store.audit(_now(), actor(), action, None, detail)
 
 
 @click.group()
@@ -118,11 +132,8 @@ def user_add(ctx: _Ctx, username: str, role: str, password_stdin: bool) -> None:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    store = ctx.store()
-    try:
+    with ctx.opened() as store:
         create_user(store, username, password, role, _now())
-    finally:
-        store.close()
     click.echo(f"user {username} ({role}) created")
 
 
@@ -217,11 +228,8 @@ def person_add(
 @pass_ctx
 def person_badge(ctx: _Ctx, person_id: str, uid: str) -> None:
     """Give PERSON_ID another badge, e.g. a replacement for a lost one."""
-    store = ctx.store()
-    try:
+    with ctx.opened() as store:
         store.add_badge(person_id, uid)
-    finally:
-        store.close()
     click.echo(f"badge {uid.upper()} added to {person_id}")
 
 
@@ -230,11 +238,8 @@ def person_badge(ctx: _Ctx, person_id: str, uid: str) -> None:
 @pass_ctx
 def person_revoke_badge(ctx: _Ctx, uid: str) -> None:
     """Stop a lost or stolen badge from working at any kiosk."""
-    store = ctx.store()
-    try:
+    with ctx.opened() as store:
         store.revoke_badge(uid)
-    finally:
-        store.close()
     click.echo(f"badge {uid.upper()} revoked")
 
 
@@ -297,11 +302,8 @@ def loan_period(ctx: _Ctx, category: str, kind: str, amount: int | None) -> None
     the cage next opens."""
     if kind != "next_opening" and amount is None:
         raise click.UsageError(f"{kind} needs an amount, e.g. loan-period {category} {kind} 2")
-    store = ctx.store()
-    try:
+    with ctx.opened() as store:
         store.set_loan_period(category, kind, amount or 0)
-    finally:
-        store.close()
     click.echo(f"{category}: {kind}{f' {amount}' if amount else ''}")
 
 
@@ -321,12 +323,9 @@ def training() -> None:
 )
 @pass_ctx
 def training_grant(ctx: _Ctx, person: str, name: str, expires: datetime | None) -> None:
-    store = ctx.store()
-    try:
+    with ctx.opened() as store:
         until = expires.replace(tzinfo=UTC) + timedelta(days=1) if expires else None
         store.grant_training(person, name, until)
-    finally:
-        store.close()
     click.echo(f"{person} holds {name}" + (f" until {expires:%Y-%m-%d}" if expires else ""))
 
 
@@ -336,11 +335,8 @@ def training_grant(ctx: _Ctx, person: str, name: str, expires: datetime | None) 
 @pass_ctx
 def training_require(ctx: _Ctx, category: str, name: str) -> None:
     """Only people holding training NAME may borrow items of CATEGORY."""
-    store = ctx.store()
-    try:
+    with ctx.opened() as store:
         store.require_training(category, name)
-    finally:
-        store.close()
     click.echo(f"{category} needs {name}")
 
 
@@ -357,13 +353,10 @@ def booking() -> None:
 @pass_ctx
 def booking_add(ctx: _Ctx, asset: str, person: str, starts: datetime, ends: datetime) -> None:
     """Book ASSET for PERSON from STARTS to ENDS (UTC, e.g. 2026-03-02T09:00)."""
-    store = ctx.store()
-    try:
+    with ctx.opened() as store:
         number = store.add_booking(
             asset.upper(), person, starts.replace(tzinfo=UTC), ends.replace(tzinfo=UTC), _now()
         )
-    finally:
-        store.close()
     click.echo(f"booking {number}: {asset.upper()} for {person}")
 
 
@@ -371,11 +364,8 @@ def booking_add(ctx: _Ctx, asset: str, person: str, starts: datetime, ends: date
 @click.argument("booking_id", type=int)
 @pass_ctx
 def booking_cancel(ctx: _Ctx, booking_id: int) -> None:
-    store = ctx.store()
-    try:
+    with ctx.opened() as store:
         store.cancel_booking(booking_id)
-    finally:
-        store.close()
     click.echo(f"booking {booking_id} cancelled")
 
 
@@ -383,12 +373,9 @@ def booking_cancel(ctx: _Ctx, booking_id: int) -> None:
 @pass_ctx
 def quarantine(ctx: _Ctx) -> None:
     """List messages that could not be ingested, with why."""
-    store = ctx.store()
-    try:
+    with ctx.opened() as store:
         for topic, kiosk_id, error, payload in store.quarantined():
             click.echo(f"{topic}\t{kiosk_id or '-'}\t{error}\t{payload[:120]!r}")
-    finally:
-        store.close()
 
 
 def actor() -> str:

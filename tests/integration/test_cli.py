@@ -157,3 +157,8 @@ def test_registry_round_trip_labels_and_maintenance(tmp_path: Path) -> None:
     hub("asset", "dispose", "cam-1", ok=False)  # a reason is required
     token = hub("token", "create", "ha-bridge", "--role", "viewer").strip()
     assert token.startswith("ckt_") and "ha-bridge" in hub("token", "list")
+    store = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
+    actions = [e.action for e in store.audit_entries()]
+    store.close()
+    assert {"cli.asset.import", "cli.ticket.close", "cli.asset.retire"} <= set(actions)
+    assert not any(a.endswith(("export", "list", "valuation")) for a in actions)
