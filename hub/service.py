@@ -22,6 +22,8 @@ from hub.link import HubBroker, HubLink
 from hub.store import Store
 from hub.store.alerting import Channel
 from hub.web.app import WebSettings, create_app
+from hub.web.context import REPORT_TTL
+from hub.web.pages import reports
 from wire import ReplicaPolicy
 from wire.messages import LoanPeriodSpec
 
@@ -84,6 +86,17 @@ class HubService:
             name="sweeper",
             daemon=True,
         )
+        self._reports = threading.Thread(target=self._warm_reports, name="reports", daemon=True)
+
+    def _warm_reports(self) -> None:
+        """Keep the reports page's figures fresh so no manager waits for them."""
+        web = self.app.state.web
+        while not self._stop_sweeper.is_set():
+            try:
+                reports.warm(web)
+            except Exception:
+                log.exception("could not prepare the reports")
+            self._stop_sweeper.wait(REPORT_TTL.total_seconds() / 2)
 
     def _alerter(self, now: Callable[[], datetime]) -> Alerter:
         a = self.config.alerts
@@ -143,12 +156,14 @@ class HubService:
         """Run until interrupted (the `cagekeeper-hub serve` command)."""
         self.link.start()
         self._sweeper.start()
+        self._reports.start()
         try:
             self._server = uvicorn.Server(self._server_config())
             self._server.run()
         finally:
             self._stop_sweeper.set()
             self._sweeper.join(timeout=10)
+            self._reports.join(timeout=30)
             self.link.stop()
             self.store.close()
 
@@ -156,6 +171,7 @@ class HubService:
         """Start link, sweeper and web server in threads (for the demo and tests)."""
         self.link.start()
         self._sweeper.start()
+        self._reports.start()
         self._server = uvicorn.Server(self._server_config())
         self._thread = threading.Thread(target=self._server.run, name="web", daemon=True)
         self._thread.start()
@@ -182,7 +198,8 @@ class HubService:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._stop_sweeper.set()
-        if self._sweeper.is_alive():
-            self._sweeper.join(timeout=10)
+        for worker in (self._sweeper, self._reports):
+            if worker.is_alive():
+                worker.join(timeout=30)
         self.link.stop()
         self.store.close()

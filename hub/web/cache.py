@@ -17,6 +17,13 @@ class TtlCache:
         self._locks: dict[Hashable, threading.Lock] = {}
         self._guard = threading.Lock()
 
+    def refresh(self, key: Hashable, compute: Callable[[], Any]) -> None:
+        """Compute now and keep it (a background warm-up), whatever is cached."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            self._values[key] = (self._clock() + self._ttl, compute())
+
     def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         with self._guard:
             lock = self._locks.setdefault(key, threading.Lock())
