@@ -4,14 +4,17 @@ webhook receiver and the real broker; each alert once, across restarts, withdraw
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 from email.parser import BytesParser
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from hub.alerts.dispatch import Alerter, MqttAlerts
 from hub.alerts.email import EmailSender, SmtpSettings
 from hub.alerts.webhook import WebhookSender, WebhookSettings, verify_signature
 from hub.domain.sweeper import AlertRules
+from hub.store import Store
 from hub.store.alerting import Channel
 from kiosk.replica import Replica
 from tests.events import KioskFeed
@@ -137,3 +140,27 @@ def test_a_channel_that_is_down_keeps_its_alerts(
     report = alerter.run_once()
     assert report.delivered == {"email": 0, "webhook": 1, "mqtt": 0}
     assert json.loads(receiver.posts.take().body)["alert"]["kind"] == "overdue"
+
+
+def test_alert_times_follow_the_cages_clock_across_the_spring_change(tmp_path: Path) -> None:
+    store = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
+    store.add_person("ada", "Ada Lovelace", ["04A1B2C3"])
+    store.add_asset("CAM-1", "Canon C70", "camera")
+    london = ZoneInfo("Europe/London")
+    lent = datetime(2026, 3, 28, 16, 0, tzinfo=UTC)  # Saturday, still GMT
+    KioskFeed(store).checkout("CAM-1", "ada", lent, hours=18)  # due Sunday 10:00 UTC, in BST
+    now = [lent]
+    alerter = Alerter(
+        store, lambda: now[0], RULES, display=lambda t: t.astimezone(london).strftime("%a %H:%M")
+    )
+    texts = []
+    for hour in range(0, 72):
+        now[0] = lent + timedelta(hours=hour)
+        alerter.run_once()
+        texts += [a.text for a in store.recent_alerts(10) if a.raised_at == now[0]]
+    store.close()
+    assert texts == [
+        "Canon C70 (CAM-1) held by Ada Lovelace is due back at Sun 11:00.",
+        "Canon C70 (CAM-1) held by Ada Lovelace was due at Sun 11:00: overdue.",
+        "Canon C70 (CAM-1) is still out with Ada Lovelace, due Sun 11:00: escalated.",
+    ]
