@@ -457,20 +457,19 @@ def _badge(
 
 
 def _welcome_message(person: Person, loans: tuple[Loan, ...], now: datetime) -> str | None:
-    """What the person should know first: a ban, overdue items, strikes, the hub's reminders."""
+    """What the person should know first, in two short lines at most: a ban, overdue items,
+    strikes, the hub's reminders."""
     parts: list[str] = []
     if person.blocked(now):
         assert person.blocked_until is not None
-        why = f" ({person.blocked_reason})" if person.blocked_reason else ""
-        parts.append(
-            f"Borrowing paused until {person.blocked_until:%d %b}{why}; returns are welcome"
-        )
+        why = f": {person.blocked_reason}" if person.blocked_reason else ""
+        parts.append(f"No new loans until {person.blocked_until:%d %b}{why}")
     overdue = sum(loan.overdue for loan in loans)
     if overdue:
         parts.append(f"{overdue} overdue: please bring {'it' if overdue == 1 else 'them'} back")
     elif person.notices:
         parts.append(person.notices[-1])
-    if person.strikes:
+    if person.strikes and not person.blocked(now):
         parts.append(f"{person.strikes} late return{'' if person.strikes == 1 else 's'} this term")
     return ". ".join(parts) or None
 
@@ -600,7 +599,7 @@ def _policy_refusal(
     """Person-level rules for one more checkout; returns are never refused by these."""
     if person.blocked(now):
         assert person.blocked_until is not None
-        return DenialReason.BLOCKED, f"Borrowing paused until {person.blocked_until:%d %b}"
+        return DenialReason.BLOCKED, f"No new loans until {person.blocked_until:%d %b}"
     if policy.block_when_overdue and any(loan.overdue for loan in state.loans):
         return DenialReason.OVERDUE_ITEMS, "Bring back your overdue items first"
     if policy.max_items is not None:

@@ -451,3 +451,16 @@ def test_staff_see_their_tools_in_full(size: tuple[int, int]) -> None:
         assert report.button(action) is not None, action
     assert {"Open door", "Enrol", "Count", "Confirm", "Cancel"} <= set(report.strings())
     display.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_the_longest_welcome_warning_is_shown_whole(size: tuple[int, int]) -> None:
+    display = Display()
+    display.open(size=size, fullscreen=False, offscreen=True)
+    message = (
+        "No new loans until 05 Mar: 3 late returns in 120 days. 1 overdue: please bring it back"
+    )
+    report = display.show(CartScreen("Ada Lovelace", message=message))
+    shown = " ".join(s for s in report.strings() if "loans" in s or "overdue" in s or "bring" in s)
+    assert ELLIPSIS not in shown and "please bring it back" in shown
+    display.close()
