@@ -24,6 +24,7 @@ from hub.store.alerting import AlertRow, Channel
 
 log = logging.getLogger(__name__)
 SERVICE_CHECK = timedelta(hours=1)  # how often shelved items are checked for service by days
+MAX_ATTEMPTS = 5  # an alert that fails on its own (a refused address) is given up after these
 
 
 class Sender(Protocol):
@@ -108,13 +109,27 @@ class Alerter:
             try:
                 sender.send(to_alert(row))
             except DeliveryFailed as exc:
-                self.store.mark_failed(row.id, f"{channel}: {exc}")
-                log.warning("alert %s not delivered by %s: %s", row.id, channel, exc)
                 bad += 1
-                break  # the channel is down: keep order, try again next pass
+                if not exc.permanent:  # the channel is down: keep order, try next pass
+                    self.store.mark_failed(row.id, f"{channel}: {exc}")
+                    log.warning("alert %s not delivered by %s: %s", row.id, channel, exc)
+                    break
+                self._failed_alert(row.id, channel, now, str(exc))
+                continue
+            except Exception as exc:  # bad data in one alert must not stop the channel
+                log.exception("alert %s could not be sent by %s", row.id, channel)
+                bad += 1
+                self._failed_alert(row.id, channel, now, f"{type(exc).__name__}: {exc}")
+                continue
             self.store.mark_delivered(row.id, channel, now)
             ok += 1
         return ok, bad
+
+    def _failed_alert(self, alert_id: str, channel: Channel, now: datetime, error: str) -> None:
+        """This alert (not the channel) failed: others go on; it is retried a few times."""
+        log.warning("alert %s not delivered by %s: %s", alert_id, channel, error)
+        if self.store.mark_failed(alert_id, f"{channel}: {error}") >= MAX_ATTEMPTS:
+            self.store.give_up(alert_id, channel, now, error)
 
     def run_forever(self, stop: Callable[[float], bool], interval: float) -> None:
         """Sweep every ``interval`` seconds until ``stop(interval)`` says so (an Event.wait)."""

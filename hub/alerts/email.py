@@ -92,8 +92,9 @@ class EmailSender:
         to, cc = self.recipients(alert)
         if not to:
             return None
-        item = f"{alert.asset_name} ({alert.asset})"
-        person = alert.person_name
+        # names come from spreadsheets: no line breaks may reach a header
+        item = _one_line(f"{alert.asset_name} ({alert.asset})")
+        person = _one_line(alert.person_name)
         msg = EmailMessage()
         msg["Subject"] = _SUBJECTS[alert.kind].format(item=item, person=person)
         msg["From"] = self.settings.sender
@@ -135,7 +136,8 @@ class EmailSender:
                 refused = smtp.send_message(msg)
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryFailed(
-                f"alert {alert.id}: SMTP server {s.server} did not take it: {_reason(exc)}"
+                f"alert {alert.id}: SMTP server {s.server} did not take it: {_reason(exc)}",
+                permanent=_permanent(exc),
             ) from exc
         if refused:
             # Retrying would resend to those who got it; the rest is for the log.
@@ -151,6 +153,19 @@ class EmailSender:
                 s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
             )
         return smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _permanent(exc: Exception) -> bool:
+    """The server refused this message for good (5xx about recipients, sender or content)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return True
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 500 <= exc.smtp_code < 600 and not isinstance(exc, smtplib.SMTPAuthenticationError)
+    return False
 
 
 def _reason(exc: Exception) -> str:

@@ -13,7 +13,15 @@ MANAGER_KINDS = frozenset({"escalated", "lost"})
 
 
 class DeliveryFailed(HubError):
-    """A channel could not hand an alert over; the alert should be tried again later."""
+    """A channel could not hand an alert over.
+
+    ``permanent``: this alert will not go however often it is tried (an address refused, a
+    receiver that rejects it); otherwise the channel is down and everything waits for it.
+    """
+
+    def __init__(self, message: str, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)

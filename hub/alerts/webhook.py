@@ -76,8 +76,11 @@ class WebhookSender:
                 f"alert {alert.id}: webhook {s.server} unreachable: {reason}"
             ) from exc
         if not response.is_success:
+            code = response.status_code
             raise DeliveryFailed(
                 f"alert {alert.id}: webhook {s.server} answered "
-                f"{response.status_code} {response.reason_phrase}".rstrip()
+                f"{code} {response.reason_phrase}".rstrip(),
+                # the receiver rejects this alert; 408/429 and 5xx mean "later"
+                permanent=400 <= code < 500 and code not in (408, 429),
             )
         return True

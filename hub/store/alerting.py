@@ -14,6 +14,7 @@ from hub.store.base import StoreBase
 from hub.store.schema import alerts, assets, bookings, holdings, people
 
 Channel = Literal["email", "webhook", "mqtt"]
+CHANNELS: tuple[Channel, ...] = ("email", "webhook", "mqtt")
 # stages whose end is worth announcing, least to most serious
 _ANNOUNCED = ("overdue", "escalated", "lost")
 
@@ -125,8 +126,11 @@ class AlertStore(StoreBase):
             ):
                 latest[row.loan] = row
         for row in latest.values():
+            # only where the alert itself went out: nobody else needs to hear it is over
+            unheard = {f"{ch}_at": now for ch in CHANNELS if row._mapping[f"{ch}_at"] is None}
             conn.execute(
                 insert(alerts).values(
+                    **unheard,
                     id=f"withdrawn:{row.id}"[:120],
                     kind="withdrawn",
                     asset=row.asset,
@@ -159,12 +163,23 @@ class AlertStore(StoreBase):
                 update(alerts).where(alerts.c.id == alert_id).values({f"{channel}_at": now})
             )
 
-    def mark_failed(self, alert_id: str, error: str) -> None:
+    def mark_failed(self, alert_id: str, error: str) -> int:
+        """Note a failed attempt; returns how many there have been."""
         with self._tx() as conn:
             conn.execute(
                 update(alerts)
                 .where(alerts.c.id == alert_id)
                 .values(attempts=alerts.c.attempts + 1, last_error=error[:300])
+            )
+            return int(conn.scalar(select(alerts.c.attempts).where(alerts.c.id == alert_id)) or 0)
+
+    def give_up(self, alert_id: str, channel: Channel, now: datetime, error: str) -> None:
+        """Stop trying this alert on this channel; the reason stays on the alert."""
+        with self._tx() as conn:
+            conn.execute(
+                update(alerts)
+                .where(alerts.c.id == alert_id)
+                .values({f"{channel}_at": now, "last_error": f"gave up: {error}"[:300]})
             )
 
     def alerts_for(self, person: str) -> list[AlertRow]:

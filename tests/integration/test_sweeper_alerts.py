@@ -10,6 +10,8 @@ from email.parser import BytesParser
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from aiosmtpd.smtp import Envelope
+
 from hub.alerts.dispatch import Alerter, MqttAlerts
 from hub.alerts.email import EmailSender, SmtpSettings
 from hub.alerts.webhook import WebhookSender, WebhookSettings, verify_signature
@@ -164,3 +166,52 @@ def test_alert_times_follow_the_cages_clock_across_the_spring_change(tmp_path: P
         "Canon C70 (CAM-1) held by Ada Lovelace was due at Sun 11:00: overdue.",
         "Canon C70 (CAM-1) is still out with Ada Lovelace, due Sun 11:00: escalated.",
     ]
+
+
+def test_one_bad_alert_does_not_hold_up_the_others(
+    cage: Cage, inbox: tuple[Inbox, int], smtp: SmtpSettings, receiver: Receiver
+) -> None:
+    cage.store.add_person("lin", "Lin\nChen", ["04DEAD01"], email="lin@example.org")  # from a CSV
+    cage.store.add_person("mo", "Mo Farah", ["04DEAD02"], email="gone@example.org")
+    cage.store.add_person("cy", "Cy Young", ["04DEAD03"], email="cy@example.org")
+    inbox[0].unknown.add("gone@example.org")  # that mailbox was closed: 550
+    feed = KioskFeed(cage.store)
+    start = cage.clock.now()
+    for n, person in enumerate(("lin", "mo", "cy")):
+        feed.checkout(("CAM-0001", "CAM-0002", "LENS-0001")[n], person, start, hours=1)
+    cage.clock.set(start + timedelta(hours=2))
+    alerter = Alerter(cage.store, cage.clock.now, RULES, channels={"email": EmailSender(smtp)})
+    for _ in range(6):  # a few passes: the refused one is retried, then given up
+        alerter.run_once()
+    got = sorted(",".join(e.rcpt_tos) for e in _envelopes(inbox[0]))
+    assert got == ["cy@example.org", "lin@example.org"]
+    pending = [a.id for a in cage.store.undelivered("email")]
+    assert pending == []  # nothing left stuck in front of later alerts
+
+
+def _envelopes(inbox: Inbox) -> list[Envelope]:
+    out = []
+    while inbox.mail.arrived.is_set():
+        out.append(inbox.mail.take())
+    return out
+
+
+def test_a_channel_added_later_hears_no_old_news(
+    cage: Cage, smtp: SmtpSettings, receiver: Receiver
+) -> None:
+    feed = KioskFeed(cage.store)
+    start = cage.clock.now()
+    feed.checkout("CAM-0001", "ada", start, hours=1)
+    cage.clock.set(start + timedelta(hours=2))
+    Alerter(cage.store, cage.clock.now, RULES).run_once()  # no channels yet
+    feed.give_back("CAM-0001", "ada", cage.clock.now())
+    Alerter(cage.store, cage.clock.now, RULES).run_once()
+    hooked = Alerter(
+        cage.store,
+        cage.clock.now,
+        RULES,
+        channels={"webhook": WebhookSender(WebhookSettings(receiver.url, SECRET))},
+    )
+    report = hooked.run_once()
+    assert report.delivered == {"webhook": 0}
+    assert not receiver.posts.arrived.is_set()
