@@ -55,7 +55,9 @@ def asset_import(ctx: _Ctx, csv_file: Path) -> None:
         _import_failed(exc)
         return
     with ctx.opened() as store:
-        count = store.import_assets([r.model_dump() for r in rows], _now(), actor())
+        count = store.import_assets(
+            [r.model_dump(exclude_unset=True) for r in rows], _now(), actor()
+        )
     click.echo(f"{count} assets imported")
 
 
@@ -233,7 +235,9 @@ def person_import(ctx: _Ctx, csv_file: Path) -> None:
         _import_failed(exc)
         return
     with ctx.opened() as store:
-        count = store.import_people([r.model_dump() for r in rows], _now(), actor())
+        count = store.import_people(
+            [r.model_dump(exclude_unset=True) for r in rows], _now(), actor()
+        )
     click.echo(f"{count} people imported")
 
 

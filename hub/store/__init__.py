@@ -260,28 +260,43 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
     def import_assets(self, rows: Sequence[dict[str, Any]], now: datetime, actor: str) -> int:
         """Add new assets and update known ones from validated rows, all or nothing.
 
+        A row changes only the columns the file has (a blank cell clears one); a blank status
+        keeps the current one, and an item out on loan keeps "out" whatever the file says.
         Kits may be listed after their pieces; they are inserted first.
         """
         ordered = sorted(rows, key=lambda r: r.get("kit") is not None)
         with self._tx() as conn:
-            known = set(
-                conn.scalars(
-                    select(assets.c.code).where(assets.c.code.in_([r["code"] for r in rows]))
-                )
+            status = dict(
+                conn.execute(
+                    select(assets.c.code, assets.c.status).where(
+                        assets.c.code.in_([r["code"] for r in rows])
+                    )
+                ).all()
             )
             for row in ordered:
-                # a blank status keeps the current one (a new asset starts available)
-                values = {k: v for k, v in row.items() if k != "code" and (k != "status" or v)}
-                if row["code"] in known:
-                    if (
-                        values.get("kit") is not None
-                        and conn.scalar(select(assets.c.code).where(assets.c.code == values["kit"]))
-                        is None
-                    ):
-                        raise NotFound(f"{row['code']}: no kit {values['kit']!r}")
+                values = {k: v for k, v in row.items() if k != "code"}
+                if not values.get("status") or status.get(row["code"]) == "out":
+                    values.pop("status", None)
+                if (
+                    values.get("kit") is not None
+                    and conn.scalar(select(assets.c.code).where(assets.c.code == values["kit"]))
+                    is None
+                ):
+                    raise NotFound(f"{row['code']}: no kit {values['kit']!r}")
+                if row["code"] in status:
                     conn.execute(
                         update(assets).where(assets.c.code == row["code"]).values(**values)
                     )
+                    if values.get("status", status[row["code"]]) != status[row["code"]]:
+                        self._hub_event(
+                            conn,
+                            now,
+                            "lifecycle",
+                            row["code"],
+                            actor=actor,
+                            reason=values["status"],
+                            detail="set by an import",
+                        )
                     continue
                 details = {k: v for k, v in values.items() if k not in ("name", "category", "kit")}
                 self._insert_asset(
@@ -292,18 +307,22 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
         return len(rows)
 
     def import_people(self, rows: Sequence[dict[str, Any]], now: datetime, actor: str) -> int:
-        """Add or update people and their badges from validated rows, all or nothing."""
+        """Add or update people and their badges from validated rows, all or nothing; a row
+        changes only the columns the file has, and badges are only ever added."""
         with self._tx() as conn:
             for row in rows:
-                values = {
-                    "name": row["name"],
-                    "email": row.get("email"),
-                    "groups": ";".join(row.get("groups") or []) or None,
-                    "staff": bool(row.get("staff")),
-                }
+                values: dict[str, Any] = {k: row[k] for k in ("name", "email") if k in row}
+                if "groups" in row:
+                    values["groups"] = ";".join(row["groups"] or []) or None
+                if "staff" in row:
+                    values["staff"] = bool(row["staff"])
                 done = conn.execute(update(people).where(people.c.id == row["id"]).values(**values))
                 if done.rowcount == 0:
-                    conn.execute(insert(people).values(id=row["id"], active=True, **values))
+                    conn.execute(
+                        insert(people).values(
+                            id=row["id"], active=True, **{"staff": False, **values}
+                        )
+                    )
                 for uid in row.get("badges") or []:
                     owner = conn.scalar(select(badges.c.person_id).where(badges.c.uid == uid))
                     if owner is None:

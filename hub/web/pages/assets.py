@@ -85,7 +85,7 @@ async def assets_import(
     check_csrf(request, csrf, who)
 
     def load(data: bytes) -> int:
-        rows = [r.model_dump() for r in parse_assets(data)]
+        rows = [r.model_dump(exclude_unset=True) for r in parse_assets(data)]
         return web.store.import_assets(rows, web.clock(), who.actor)
 
     count, problems = await import_upload(file, load)

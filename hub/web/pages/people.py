@@ -73,7 +73,7 @@ async def people_import(
     check_csrf(request, csrf, who)
 
     def load(data: bytes) -> int:
-        rows = [r.model_dump() for r in parse_people(data)]
+        rows = [r.model_dump(exclude_unset=True) for r in parse_people(data)]
         return web.store.import_people(rows, web.clock(), who.actor)
 
     count, problems = await import_upload(file, load)
