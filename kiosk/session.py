@@ -686,8 +686,10 @@ def _station_scan(
         ]
     # Taken back even when this station's replica does not know it is out (it may be behind);
     # the hub's projection ignores a return of an item nobody holds.
+    # one session per scan, so a kit's pieces coming back late count as one late return
+    session = f"return-{int(now.timestamp() * 1000)}"
     records: list[Effect] = [
-        Record(EventType.RETURN, person=piece.holder, asset=piece.code)
+        Record(EventType.RETURN, session=session, person=piece.holder, asset=piece.code)
         for piece in (item, *item.members)  # a kit comes back with its pieces
     ]
     done = replace(_idle(state), message=f"Returned: {item.name}", expires=now + settings.linger)

@@ -49,6 +49,7 @@ class KioskFeed:
         at: datetime,
         condition: ReturnCondition = ReturnCondition.OK,
         detail: str | None = None,
+        session: str | None = None,
     ) -> CustodyEvent:
         return self._commit(
             at,
@@ -57,7 +58,11 @@ class KioskFeed:
             asset=asset,
             condition=condition,
             detail=detail,
+            session=session,
         )
+
+    def seen(self, asset: str, staff: str, at: datetime) -> CustodyEvent:
+        return self._commit(at, type=EventType.SEEN, person=staff, asset=asset)
 
     def extend(self, asset: str, person: str, at: datetime, due: datetime) -> CustodyEvent:
         return self._commit(at, type=EventType.EXTEND, person=person, asset=asset, due=due)

@@ -133,6 +133,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.close()
 
 
+# One strike per return: the items brought back late in one kiosk session count once.
+STRIKE = func.coalesce(late_returns.c.session, late_returns.c.event_id)
+
 # alerts a person sees at the kiosk; escalations are for managers
 NOTICE_KINDS = ("due_soon", "overdue")
 
@@ -513,7 +516,9 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
         if ev.asset is None:
             return
         if ev.type is EventType.SEEN:
-            self._seen_at(conn, ev.asset, ev.kiosk, ev.at)
+            place = self._seen_at(conn, ev.asset, ev.kiosk, ev.at)
+            if place:
+                self.count_seen(conn, ev.asset, place, ev.at)
             return
         row = conn.execute(select(holdings).where(holdings.c.asset == ev.asset)).first()
         current = projection.Holding(**row._mapping) if row is not None else None
@@ -584,6 +589,7 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
                     returned=ev.at,
                     minutes_late=late,
                     event_id=ev.id,
+                    session=ev.session,
                 )
             )
             self._strike(conn, loan.person, ev.at, now)
@@ -602,8 +608,9 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
         else:
             self.check_service(conn, ev.asset, now)
 
-    def _seen_at(self, conn: Connection, asset: str, kiosk: str, at: datetime) -> None:
-        """The item was in hand at this kiosk: it is where the kiosk stands, as of ``at``."""
+    def _seen_at(self, conn: Connection, asset: str, kiosk: str, at: datetime) -> str | None:
+        """The item was in hand at this kiosk: it is where the kiosk stands, as of ``at``;
+        returns that place, if the kiosk has one."""
         place = conn.scalar(select(kiosks.c.location).where(kiosks.c.id == kiosk))
         seen: dict[str, Any] = {"last_seen": at}
         if place:
@@ -616,17 +623,20 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
             )
             .values(**seen)
         )
+        return str(place) if place else None
 
     def _strike(self, conn: Connection, person: str, at: datetime, now: datetime) -> None:
         """A late return may complete a run of strikes that bans the person for a while."""
         since = at - self.strikes.term
         returns = list(
             conn.scalars(
-                select(late_returns.c.returned).where(
+                select(func.min(late_returns.c.returned))
+                .where(
                     late_returns.c.person == person,
                     late_returns.c.returned >= since,
                     late_returns.c.forgiven.is_(False),
                 )
+                .group_by(STRIKE)
             )
         )
         until = ban_until(returns, at, self.strikes)
@@ -829,7 +839,7 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
             ):
                 notices.setdefault(person, []).append(text)
             late_rows = conn.execute(
-                select(late_returns.c.person, func.count())
+                select(late_returns.c.person, func.count(func.distinct(STRIKE)))
                 .where(
                     late_returns.c.returned >= now - self.strikes.term,
                     late_returns.c.forgiven.is_(False),

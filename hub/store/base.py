@@ -8,11 +8,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from hub.errors import StoreError
-from hub.store.schema import audit_log, ledger
+from hub.store.schema import audit_log, counters, ledger
 from wire.ids import uuid7
 
 # Ledger rows written by the hub itself (lifecycle, maintenance, moves) carry this kiosk id,
@@ -72,6 +72,21 @@ class StoreBase:
             )
         )
         return event_id
+
+    def _next(self, conn: Connection, name: str) -> int:
+        """The next number of a counter; the row lock keeps concurrent writers apart (on
+        PostgreSQL; SQLite has one writer at a time anyway)."""
+        value = conn.scalar(
+            update(counters)
+            .where(counters.c.name == name)
+            .values(value=counters.c.value + 1)
+            .returning(counters.c.value)
+        )
+        if value is None:  # a database made before the counter: start after what is there
+            start = conn.scalar(select(func.max(ledger.c.seq)).where(ledger.c.kiosk == name))
+            value = (start or 0) + 1
+            conn.execute(insert(counters).values(name=name, value=value))
+        return int(value)
 
     def _audit(
         self,

@@ -230,6 +230,8 @@ late_returns = Table(
     Column("returned", UtcDateTime, nullable=False),
     Column("minutes_late", Integer, nullable=False),
     Column("event_id", String(36), nullable=False, unique=True),
+    # the kiosk session it came back in: a kit and its pieces returned late are one strike
+    Column("session", String(64)),
     Column("forgiven", Boolean, nullable=False, default=False, server_default="0"),
     Index("ix_late_returns_person_returned", "person", "returned"),
 )
@@ -288,7 +290,7 @@ api_tokens = Table(
     Column("name", String(80), nullable=False),
     Column("digest", String(64), nullable=False, unique=True),  # sha256 of the token
     Column("role", String(16), nullable=False),
-    Column("created_by", String(64), nullable=False),
+    Column("created_by", String(120), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     Column("revoked", Boolean, nullable=False, default=False, server_default="0"),
     Column("last_used", UtcDateTime),
@@ -301,6 +303,25 @@ stocktakes = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("location", String(100), nullable=False),
     Column("started_at", UtcDateTime, nullable=False),
-    Column("started_by", String(64), nullable=False),
+    Column("started_by", String(120), nullable=False),
     Column("closed_at", UtcDateTime),
+)
+
+# What a stocktake counted: each item scanned there while it was open, and at its close the
+# items expected there and not seen (``seen_at`` null), so a closed count never changes.
+stocktake_items = Table(
+    "stocktake_items",
+    metadata,
+    Column("stocktake", Integer, ForeignKey("stocktakes.id"), primary_key=True),
+    Column("asset", String(64), primary_key=True),
+    Column("seen_at", UtcDateTime),
+)
+
+# Counters handed out under a row lock, so concurrent writers never draw the same number
+# (the sequence of the hub's own ledger rows).
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", Integer, nullable=False),
 )

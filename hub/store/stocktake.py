@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import Connection, Select, and_, insert, or_, select, update
 
 from hub.errors import NotFound
 from hub.store.base import StoreBase
-from hub.store.schema import assets, kiosks, stocktakes
+from hub.store.schema import assets, kiosks, stocktake_items, stocktakes
 
 # Items that should be on a shelf: not out on loan, not gone.
 SHELVED = ("available", "maintenance")
@@ -54,6 +54,7 @@ class StocktakeStore(StoreBase):
         return number
 
     def close_stocktake(self, number: int, by: str, now: datetime) -> None:
+        """End the count and keep what was missing then, so the report stays as it was."""
         with self._tx() as conn:
             done = conn.execute(
                 update(stocktakes)
@@ -62,7 +63,43 @@ class StocktakeStore(StoreBase):
             )
             if done.rowcount == 0:
                 raise NotFound(f"no open stocktake {number}")
+            location = conn.scalar(select(stocktakes.c.location).where(stocktakes.c.id == number))
+            for code in conn.scalars(self._missing(number, str(location))):
+                conn.execute(insert(stocktake_items).values(stocktake=number, asset=code))
             self._audit(conn, now, by, "stocktake.close", str(number))
+
+    def count_seen(self, conn: Connection, asset: str, location: str, at: datetime) -> None:
+        """A staff scan at a kiosk in ``location`` counts for the open stocktakes there."""
+        for number in conn.scalars(
+            select(stocktakes.c.id).where(
+                stocktakes.c.location == location,
+                stocktakes.c.closed_at.is_(None),
+                stocktakes.c.started_at <= at,
+            )
+        ):
+            known = conn.scalar(
+                select(stocktake_items.c.asset).where(
+                    stocktake_items.c.stocktake == number, stocktake_items.c.asset == asset
+                )
+            )
+            if known is None:
+                conn.execute(
+                    insert(stocktake_items).values(stocktake=number, asset=asset, seen_at=at)
+                )
+
+    def _missing(self, number: int, location: str) -> Select[tuple[str]]:
+        """Shelved items whose place is ``location`` (or whose home is, if never placed) not
+        scanned in this count."""
+        here = or_(
+            assets.c.location == location,
+            and_(assets.c.location.is_(None), assets.c.home == location),
+        )
+        scanned = select(stocktake_items.c.asset).where(stocktake_items.c.stocktake == number)
+        return (
+            select(assets.c.code)
+            .where(here, assets.c.status.in_(SHELVED), assets.c.code.not_in(scanned))
+            .order_by(assets.c.code)
+        )
 
     def stocktakes(self, limit: int = 50) -> list[Stocktake]:
         with self.engine.connect() as conn:
@@ -72,36 +109,37 @@ class StocktakeStore(StoreBase):
         return [Stocktake(*tuple(r)) for r in rows]
 
     def stocktake_report(self, number: int) -> StocktakeReport:
-        """Seen: scanned at this location since the count began (until it closed). Missing:
-        shelved items whose place is this location (or whose home is, if never placed) that
-        were not."""
+        """Seen: scanned in this count. Missing: expected at the location and not scanned;
+        live while counting, fixed when the count was closed."""
         with self.engine.connect() as conn:
             row = conn.execute(select(stocktakes).where(stocktakes.c.id == number)).first()
             if row is None:
                 raise NotFound(f"no stocktake {number}")
             take = Stocktake(*tuple(row))
-            seen_since = assets.c.last_seen >= take.started_at
-            if take.closed_at is not None:
-                seen_since = and_(seen_since, assets.c.last_seen <= take.closed_at)
-            cols = (
-                assets.c.code,
-                assets.c.name,
-                assets.c.category,
-                assets.c.status,
-                assets.c.last_seen,
-            )
-            here = or_(
-                assets.c.location == take.location,
-                and_(assets.c.location.is_(None), assets.c.home == take.location),
-            )
-            seen = conn.execute(select(*cols).where(here, seen_since).order_by(assets.c.code)).all()
-            missing = conn.execute(
-                select(*cols)
+            cols = (assets.c.code, assets.c.name, assets.c.category, assets.c.status)
+            items = stocktake_items.join(assets, assets.c.code == stocktake_items.c.asset)
+            seen = conn.execute(
+                select(*cols, stocktake_items.c.seen_at.label("last_seen"))
+                .select_from(items)
                 .where(
-                    here,
-                    assets.c.status.in_(SHELVED),
-                    or_(assets.c.last_seen.is_(None), ~seen_since),
+                    stocktake_items.c.stocktake == number, stocktake_items.c.seen_at.is_not(None)
                 )
+                .order_by(assets.c.code)
+            ).all()
+            if take.closed_at is None:
+                codes = list(conn.scalars(self._missing(number, take.location)))
+            else:
+                codes = list(
+                    conn.scalars(
+                        select(stocktake_items.c.asset).where(
+                            stocktake_items.c.stocktake == number,
+                            stocktake_items.c.seen_at.is_(None),
+                        )
+                    )
+                )
+            missing = conn.execute(
+                select(*cols, assets.c.last_seen)
+                .where(assets.c.code.in_(codes))
                 .order_by(assets.c.code)
             ).all()
         return StocktakeReport(

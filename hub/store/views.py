@@ -277,7 +277,13 @@ class ViewStore(StoreBase):
                 .limit(50)
             ).all()
             strikes = conn.scalar(
-                select(func.count()).where(
+                select(
+                    func.count(
+                        func.distinct(
+                            func.coalesce(late_returns.c.session, late_returns.c.event_id)
+                        )
+                    )
+                ).where(
                     late_returns.c.person == person,
                     late_returns.c.returned >= term_start,
                     late_returns.c.forgiven.is_(False),

@@ -204,3 +204,36 @@ def test_reimporting_a_partial_or_stale_sheet_keeps_what_it_does_not_name(store:
     with store.engine.connect() as conn:
         reasons = list(conn.scalars(select(ledger.c.reason).where(ledger.c.asset == "MIC-1")))
     assert reasons[-1] == "retired"  # the change is in the ledger
+
+
+def test_a_kit_brought_back_late_is_one_strike(store: Store) -> None:
+    store.add_asset("KIT-1", "Camera kit", "camera")
+    for piece in ("BATT-1", "LENS-9"):
+        store.add_asset(piece, piece, "camera", kit="KIT-1")
+    feed = KioskFeed(store)
+    for code in ("KIT-1", "BATT-1", "LENS-9"):
+        feed.checkout(code, "ada", T0, hours=4)
+    back = T0 + timedelta(hours=6)
+    for code in ("KIT-1", "BATT-1", "LENS-9"):
+        feed.give_back(code, "ada", back, session="04A1B2C3-1")
+    assert store.replica_rows(back)["strikes"] == {"ada": 1}
+    detail = store.person_detail("ada", back - timedelta(days=120))
+    assert detail is not None and detail["strikes"] == 1 and len(detail["late"]) == 3
+
+
+def test_a_closed_stocktake_keeps_its_result(store: Store) -> None:
+    number = store.start_stocktake("Film cage", "manager", T0)
+    feed = KioskFeed(store)
+    feed.seen("CAM-1", "bo", T0 + timedelta(minutes=1))
+    store.add_asset("TRI-1", "Tripod", "grip", home="Film cage")
+    store.close_stocktake(number, "manager", T0 + timedelta(minutes=30))
+    report = store.stocktake_report(number)
+    assert [r["code"] for r in report.seen] == ["CAM-1"]
+    assert [r["code"] for r in report.missing] == ["TRI-1"]
+    # later the camera goes out and comes back elsewhere; the tripod turns up: no matter
+    feed.checkout("CAM-1", "ada", T0 + timedelta(hours=1))
+    KioskFeed(store, "lab-1").give_back("CAM-1", "ada", T0 + timedelta(hours=2))
+    feed.seen("TRI-1", "bo", T0 + timedelta(hours=3))
+    again = store.stocktake_report(number)
+    assert [r["code"] for r in again.seen] == ["CAM-1"]
+    assert [r["code"] for r in again.missing] == ["TRI-1"]

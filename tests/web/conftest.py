@@ -46,7 +46,7 @@ def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
         ("LENS-0001", "Zeiss 50mm"),
     ):
         s.add_asset(code, name, "camera")
-    s.add_kiosk("cage-1", "Film cage", clock())
+    s.add_kiosk("cage-1", "Film cage", clock(), location="Film cage")
     create_user(s, "manager", PASSWORD, "manager", clock())
     create_user(s, "viewer", PASSWORD, "viewer", clock())
     create_user(s, "admin", PASSWORD, "admin", clock())

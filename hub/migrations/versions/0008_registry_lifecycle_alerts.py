@@ -2,7 +2,7 @@
 
 Revision ID: 0008
 Revises: 0007
-Create Date: 2026-11-26 01:25:38.545203
+Create Date: 2026-11-26 01:48:15.564395
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=80), nullable=False),
         sa.Column("digest", sa.String(length=64), nullable=False),
         sa.Column("role", sa.String(length=16), nullable=False),
-        sa.Column("created_by", sa.String(length=64), nullable=False),
+        sa.Column("created_by", sa.String(length=120), nullable=False),
         sa.Column("created_at", hub.store.schema.UtcDateTime(timezone=True), nullable=False),
         sa.Column("revoked", sa.Boolean(), server_default="0", nullable=False),
         sa.Column("last_used", hub.store.schema.UtcDateTime(timezone=True), nullable=True),
@@ -69,6 +69,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_audit_log_at"), ["at"], unique=False)
 
     op.create_table(
+        "counters",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("value", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("name"),
+    )
+    op.create_table(
         "late_returns",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("person", sa.String(length=64), nullable=False),
@@ -77,6 +83,7 @@ def upgrade() -> None:
         sa.Column("returned", hub.store.schema.UtcDateTime(timezone=True), nullable=False),
         sa.Column("minutes_late", sa.Integer(), nullable=False),
         sa.Column("event_id", sa.String(length=36), nullable=False),
+        sa.Column("session", sa.String(length=64), nullable=True),
         sa.Column("forgiven", sa.Boolean(), server_default="0", nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("event_id"),
@@ -91,7 +98,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("location", sa.String(length=100), nullable=False),
         sa.Column("started_at", hub.store.schema.UtcDateTime(timezone=True), nullable=False),
-        sa.Column("started_by", sa.String(length=64), nullable=False),
+        sa.Column("started_by", sa.String(length=120), nullable=False),
         sa.Column("closed_at", hub.store.schema.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -114,6 +121,17 @@ def upgrade() -> None:
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_tickets_asset"), ["asset"], unique=False)
 
+    op.create_table(
+        "stocktake_items",
+        sa.Column("stocktake", sa.Integer(), nullable=False),
+        sa.Column("asset", sa.String(length=64), nullable=False),
+        sa.Column("seen_at", hub.store.schema.UtcDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["stocktake"],
+            ["stocktakes.id"],
+        ),
+        sa.PrimaryKeyConstraint("stocktake", "asset"),
+    )
     with op.batch_alter_table("assets", schema=None) as batch_op:
         batch_op.add_column(sa.Column("serial", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("home", sa.String(length=100), nullable=True))
@@ -166,6 +184,12 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("blocked_reason", sa.String(length=200), nullable=True))
 
+    # the hub's own ledger rows carry on from any there are (none before this version)
+    op.execute(
+        "INSERT INTO counters (name, value) "
+        "SELECT 'hub', COALESCE(MAX(seq), 0) FROM ledger WHERE kiosk = 'hub'"
+    )
+
 
 def downgrade() -> None:
     with op.batch_alter_table("people", schema=None) as batch_op:
@@ -208,6 +232,7 @@ def downgrade() -> None:
         batch_op.drop_column("home")
         batch_op.drop_column("serial")
 
+    op.drop_table("stocktake_items")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_tickets_asset"))
 
@@ -217,6 +242,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_late_returns_person_returned")
 
     op.drop_table("late_returns")
+    op.drop_table("counters")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_audit_log_at"))
 
