@@ -29,6 +29,9 @@ class Profile(StrEnum):
     STATION = "station"  # door return station: a scan is a return, no badge needed
 
 
+OPEN_ENDED_YEAR = 9999  # the hub's "until unblocked"
+
+
 @dataclass(frozen=True)
 class Person:
     id: str
@@ -344,6 +347,9 @@ def _extend(
     if state.mode is not Mode.CART or state.person is None or loan is None:
         return state, []
     loan = _loan_now(loan, now, settings)
+    if state.person.blocked(now):
+        text = f"{loan.name} cannot be extended while your loans are paused"
+        return replace(state, message=text), [Feedback(Signal.ERROR)]
     if not loan.extendable:
         why = "it is overdue" if loan.overdue else "it was extended already"
         return replace(state, message=f"{loan.name} cannot be extended: {why}"), [
@@ -456,14 +462,21 @@ def _badge(
     return started, [Feedback(Signal.OK)]
 
 
+def _until(person: Person) -> str:
+    """When a ban ends, in words; a manager's block without an end says so."""
+    end = person.blocked_until
+    if end is None or end.year >= OPEN_ENDED_YEAR:
+        return "until staff lift the block"
+    return f"until {end:%d %b}"
+
+
 def _welcome_message(person: Person, loans: tuple[Loan, ...], now: datetime) -> str | None:
     """What the person should know first, in two short lines at most: a ban, overdue items,
     strikes, the hub's reminders."""
     parts: list[str] = []
     if person.blocked(now):
-        assert person.blocked_until is not None
         why = f": {person.blocked_reason}" if person.blocked_reason else ""
-        parts.append(f"No new loans until {person.blocked_until:%d %b}{why}")
+        parts.append(f"No new loans {_until(person)}{why}")
     overdue = sum(loan.overdue for loan in loans)
     if overdue:
         parts.append(f"{overdue} overdue: please bring {'it' if overdue == 1 else 'them'} back")
@@ -598,8 +611,7 @@ def _policy_refusal(
 ) -> tuple[DenialReason, str] | None:
     """Person-level rules for one more checkout; returns are never refused by these."""
     if person.blocked(now):
-        assert person.blocked_until is not None
-        return DenialReason.BLOCKED, f"No new loans until {person.blocked_until:%d %b}"
+        return DenialReason.BLOCKED, f"No new loans {_until(person)}"
     if policy.block_when_overdue and any(loan.overdue for loan in state.loans):
         return DenialReason.OVERDUE_ITEMS, "Bring back your overdue items first"
     if policy.max_items is not None:

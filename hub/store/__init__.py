@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -132,6 +132,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
 
+
+# A booker who takes the item this long before the booking starts has picked it up.
+EARLY_PICKUP = timedelta(hours=2)
 
 # One strike per return: the items brought back late in one kiosk session count once.
 STRIKE = func.coalesce(late_returns.c.session, late_returns.c.event_id)
@@ -567,7 +570,7 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
                 bookings.c.asset == ev.asset,
                 bookings.c.person == ev.person,
                 bookings.c.cancelled.is_(False),
-                bookings.c.starts <= ev.at,
+                bookings.c.starts <= ev.at + EARLY_PICKUP,
                 bookings.c.ends > ev.at,
             )
             .values(picked_up=True)

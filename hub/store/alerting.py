@@ -215,7 +215,11 @@ class AlertStore(StoreBase):
             return [AlertRow(*r) for r in conn.execute(q)]
 
     def release_no_shows(self, started_before: datetime, now: datetime) -> list[int]:
-        """Bookings nobody picked up within the grace period are released for others."""
+        """Bookings nobody picked up within the grace period are released for others (not
+        those whose booker holds the item: taken early, or lent by a kiosk still offline)."""
+        held = select(holdings.c.asset).where(
+            holdings.c.asset == bookings.c.asset, holdings.c.person == bookings.c.person
+        )
         with self._tx() as conn:
             ids = list(
                 conn.scalars(
@@ -224,6 +228,7 @@ class AlertStore(StoreBase):
                         bookings.c.picked_up.is_(False),
                         bookings.c.starts < started_before,
                         bookings.c.ends > now,
+                        ~held.exists(),
                     )
                 )
             )

@@ -16,6 +16,8 @@ from hub.errors import NotFound
 from hub.store.base import StoreBase
 from hub.store.schema import assets, badges, categories, holdings, people, tickets
 
+MAX_MONEY = Decimal("10000000000")  # what a Numeric(12, 2) column holds
+
 ASSET_DETAILS = (
     "serial",
     "home",
@@ -171,6 +173,8 @@ class RegistryStore(StoreBase):
         """Close a repair: repaired items go back in service, others may be retired."""
         if outcome not in ("repaired", "no_fault", "retired"):
             raise ValueError("outcome: repaired, no_fault or retired")
+        if cost is not None and not (cost.is_finite() and 0 <= cost < MAX_MONEY):
+            raise ValueError("cost: an amount from 0 to 9,999,999,999.99")
         with self._tx() as conn:
             row = conn.execute(select(tickets).where(tickets.c.id == ticket)).first()
             if row is None:

@@ -88,6 +88,17 @@ class Web:
         )
 
 
+def flash(request: Request, message: str) -> None:
+    """A message for the next page this browser shows (after a redirect), kept in the signed
+    session so a link cannot put words on our pages."""
+    request.session["flash"] = message[:300]
+
+
+def take_flash(request: Request) -> str | None:
+    message = request.session.pop("flash", None)
+    return message if isinstance(message, str) else None
+
+
 def web_of(request: Request) -> Web:
     web: Web = request.app.state.web
     return web

@@ -237,3 +237,19 @@ def test_a_closed_stocktake_keeps_its_result(store: Store) -> None:
     again = store.stocktake_report(number)
     assert [r["code"] for r in again.seen] == ["CAM-1"]
     assert [r["code"] for r in again.missing] == ["TRI-1"]
+
+
+def test_a_booking_taken_early_is_not_released_as_a_no_show(store: Store) -> None:
+    booked = store.add_booking("CAM-1", "ada", T0, T0 + timedelta(hours=4), T0)
+    KioskFeed(store).checkout("CAM-1", "ada", T0 - timedelta(minutes=20))  # came early
+    assert store.release_no_shows(T0 + timedelta(minutes=1), T0 + timedelta(minutes=31)) == []
+    assert [b["asset"] for b in store.replica_rows(T0)["bookings"]] == ["CAM-1"]
+    assert booked > 0
+
+
+def test_a_repair_cost_must_be_an_amount(store: Store) -> None:
+    store.report_problem("MIC-1", "hum", T0, "manager")
+    (ticket,) = store.tickets()
+    for bad in (Decimal("-1"), Decimal("Infinity"), Decimal("1e12")):
+        with pytest.raises(ValueError, match="cost"):
+            store.close_ticket(ticket.id, "repaired", T0, "manager", bad)

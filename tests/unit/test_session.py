@@ -585,3 +585,16 @@ def test_only_staff_may_count() -> None:
     assert not state.stocktake
     _state, effects = run([(scan(CAMERA), T0)], state=state)
     assert records(effects) == []
+
+
+def test_a_banned_person_cannot_extend_and_an_open_ended_block_says_so() -> None:
+    blocked = replace(
+        ADA, blocked_until=datetime(9999, 1, 1, tzinfo=UTC), blocked_reason="see the manager"
+    )
+    loan = Loan("LENS-1", "Lens", T0 + timedelta(hours=5), category="lens")
+    state, effects = run([(BadgeTapped("04A1", blocked, (loan,)), T0)])
+    welcome = last_screen(effects)
+    assert isinstance(welcome, CartScreen)
+    assert welcome.message == "No new loans until staff lift the block: see the manager"
+    state, effects = run([(ExtendLoan("LENS-1"), T0)], state=state)
+    assert records(effects) == [] and "cannot be extended" in (state.message or "")

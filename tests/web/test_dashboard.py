@@ -411,3 +411,17 @@ def test_the_hub_prepares_reports_before_anyone_asks(
     assert "Nothing lent in this period." in page
     clock.now += timedelta(minutes=10)  # stale: computed afresh
     assert "CAM-0001" in client.get("/reports").text.split('id="popular"')[1]
+
+
+def test_tokens_cannot_carry_the_admin_role(app: FastAPI) -> None:
+    admin, csrf = _client(app, "admin")
+    reply = admin.post("/tokens", data={"name": "x", "role": "admin", "csrf": csrf})
+    assert reply.status_code == 400 and "ckt_" not in reply.text
+
+
+def test_an_error_after_a_redirect_is_ours_not_the_links(app: FastAPI, store: Store) -> None:
+    client, csrf = _client(app)
+    assert "hacked" not in client.get("/maintenance?error=hacked").text
+    reply = client.post("/a/CAM-0001/lifecycle", data={"action": "dispose", "csrf": csrf})
+    assert "only a retired item can be disposed of" in reply.text or "say why" in reply.text
+    assert "say why" not in client.get("/a/CAM-0001").text  # shown once

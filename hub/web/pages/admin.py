@@ -13,6 +13,7 @@ from hub.web.context import Web, csv_response, web_of
 from hub.web.security import Admin, Manager, Viewer, check_csrf
 
 router = APIRouter()
+TOKEN_ROLES = (Role.VIEWER, Role.MANAGER)
 Fmt = Annotated[str, Query(pattern="^(html|csv)$")]
 
 
@@ -66,6 +67,8 @@ def token_create(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf, who)
+    if role not in TOKEN_ROLES:  # an integration never administers the dashboard
+        return Response("tokens are for the viewer or manager role", status_code=400)
     secret = web.store.add_token(name, role.value, who.actor, web.clock())
     return web.page(request, "tokens.html", who, tokens=web.store.tokens(), new=secret)
 

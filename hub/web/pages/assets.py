@@ -12,7 +12,7 @@ from hub.domain import lifecycle
 from hub.errors import NotFound
 from hub.labelsheet import STOCKS, Label, label_sheet
 from hub.registry_csv import export_assets, parse_assets
-from hub.web.context import Web, import_upload, web_of
+from hub.web.context import Web, flash, import_upload, take_flash, web_of
 from hub.web.security import Manager, Principal, Viewer, check_csrf
 from wire.labels import compact_label, url_label
 
@@ -117,7 +117,7 @@ def asset_page(
         d=detail,
         qr=qr,
         now=web.clock(),
-        error=request.query_params.get("error"),
+        error=take_flash(request),
     )
 
 
@@ -141,7 +141,8 @@ def asset_lifecycle(
     except NotFound:
         return Response("no such asset", status_code=404)
     except lifecycle.LifecycleError as exc:
-        return RedirectResponse(f"/a/{code}?error={exc}", status_code=303)
+        flash(request, str(exc))
+        return RedirectResponse(f"/a/{code}", status_code=303)
     return RedirectResponse(f"/a/{code}", status_code=303)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
-from hub.web.context import Web, csv_response, web_of
+from hub.web.context import Web, csv_response, flash, take_flash, web_of
 from hub.web.security import Manager, Viewer, check_csrf
 
 router = APIRouter()
@@ -64,7 +64,7 @@ def maintenance(
         open=web.store.tickets(),
         closed=closed,
         costs=web.store.maintenance_cost(),
-        error=request.query_params.get("error"),
+        error=take_flash(request),
     )
 
 
@@ -83,11 +83,13 @@ def ticket_close(
     try:
         amount = Decimal(cost.replace(",", "")) if cost.strip() else None
     except InvalidOperation:
-        return RedirectResponse("/maintenance?error=cost: a number such as 35.50", 303)
+        flash(request, "Cost: a number such as 35.50")
+        return RedirectResponse("/maintenance", 303)
     try:
         web.store.close_ticket(ticket_id, outcome, web.clock(), who.actor, amount, note or None)
     except NotFound:
         return Response("no such ticket", status_code=404)
     except ValueError as exc:
-        return RedirectResponse(f"/maintenance?error={exc}", status_code=303)
+        flash(request, str(exc))
+        return RedirectResponse("/maintenance", status_code=303)
     return RedirectResponse("/maintenance", status_code=303)
