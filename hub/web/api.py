@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
@@ -22,11 +22,13 @@ from hub.store.alerting import AlertRow
 from hub.store.views import FeedEntry
 from hub.web.context import Web, feed_position, web_of
 from hub.web.pages.overview import item_view
-from hub.web.security import Manager, Viewer, check_csrf
+from hub.web.security import LoginRequired, Manager, Viewer, check_csrf, principal
 
 router = APIRouter(tags=["cagekeeper"])
 FEED_POLL = 1.0  # seconds between looks at the ledger for a live feed
 FEED_KEEPALIVE = 15.0
+FEED_LOOKBACK = timedelta(seconds=10)  # how far a feed looks back for late commits
+FEED_RECHECK = 15.0  # seconds between checks that the listener may still listen
 
 
 @router.get("/items-out")
@@ -198,39 +200,43 @@ async def feed(
     each alert the sweeper raises from now on (``event: alert``).
 
     Event ids are arrival times. A page passes where its own list ends (``since``, and the ids
-    already shown from that instant in ``seen``); a reconnecting browser sends Last-Event-ID
-    (an event that arrived in that same instant may then be sent twice).
+    already shown from that instant in ``seen``); a reconnecting browser sends Last-Event-ID.
+    Events carry their own ``id`` in the data too, so a page drops any it already shows.
     """
-    since, sent = _feed_start(last_event_id or start, seen)
-    if since is None:
+    given, sent = _feed_start(last_event_id or start, seen)
+    if given is None:
         since, sent = await run_in_threadpool(feed_position, web)
-
+    else:
+        since = given
     opened = web.clock()  # alerts from here on; those already raised are on the page
-    already = await run_in_threadpool(web.store.alerts_since, opened, (), 1000)
+    already = await run_in_threadpool(web.store.alerts_since, opened - FEED_LOOKBACK, (), 1000)
 
     async def events() -> AsyncIterator[str]:
-        cursor, seen = since, sent
-        alert_cursor, alerts_seen = opened, {a.id for a in already}
-        quiet = 0.0
+        custody = _Window(since, sent)
+        raised = _Window(opened, {a.id for a in already})
+        quiet = checked = 0.0
         yield "retry: 3000\n\n"
         while not await request.is_disconnected():
-            entries = await run_in_threadpool(web.store.feed, cursor, seen, 100)
+            rows = await run_in_threadpool(web.store.feed, custody.start, (), 500)
+            entries = custody.fresh(rows, lambda e: (e.id, e.at))
             for entry in entries:
-                if entry.at != cursor:
-                    cursor, seen = entry.at, set()
-                seen.add(entry.id)
                 data = json.dumps(_entry(web, entry))
                 yield f"id: {entry.at.isoformat()}\nevent: custody\ndata: {data}\n\n"
-            raised = await run_in_threadpool(web.store.alerts_since, alert_cursor, alerts_seen, 100)
-            for alert in raised:
-                if alert.raised_at != alert_cursor:
-                    alert_cursor, alerts_seen = alert.raised_at, set()
-                alerts_seen.add(alert.id)
+            found = await run_in_threadpool(web.store.alerts_since, raised.start, (), 500)
+            alerts = raised.fresh(found, lambda a: (a.id, a.raised_at))
+            for alert in alerts:
                 yield f"event: alert\ndata: {json.dumps(_alert(web, alert))}\n\n"
-            quiet = 0.0 if entries or raised else quiet + FEED_POLL
+            quiet = 0.0 if entries or alerts else quiet + FEED_POLL
             if quiet >= FEED_KEEPALIVE:
                 quiet = 0.0
                 yield ": keep-alive\n\n"
+            checked += FEED_POLL
+            if checked >= FEED_RECHECK:  # a revoked token or a removed user stops listening
+                checked = 0.0
+                try:
+                    await run_in_threadpool(principal, request)
+                except LoginRequired:
+                    return
             await asyncio.sleep(FEED_POLL)
 
     return StreamingResponse(
@@ -238,6 +244,36 @@ async def feed(
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+T = TypeVar("T")
+
+
+class _Window:
+    """What one live feed has sent. Arrival stamps are taken before the commit, so a row can
+    appear stamped a little earlier than one already sent: each read looks back a few seconds
+    and skips what went out already."""
+
+    def __init__(self, cursor: datetime, sent: set[str]) -> None:
+        self.cursor = cursor
+        self.sent = dict.fromkeys(sent, cursor)
+
+    @property
+    def start(self) -> datetime:
+        return self.cursor - FEED_LOOKBACK
+
+    def fresh(self, rows: list[T], key: Callable[[T], tuple[str, datetime]]) -> list[T]:
+        out = []
+        for row in rows:
+            ident, at = key(row)
+            if ident in self.sent:
+                continue
+            self.sent[ident] = at
+            self.cursor = max(self.cursor, at)
+            out.append(row)
+        horizon = self.start
+        self.sent = {i: at for i, at in self.sent.items() if at >= horizon}
+        return out
 
 
 def _feed_start(since: str | None, seen: str) -> tuple[datetime | None, set[str]]:
@@ -266,6 +302,7 @@ def _alert(web: Web, a: AlertRow) -> dict[str, Any]:
 
 def _entry(web: Web, e: FeedEntry) -> dict[str, Any]:
     return {
+        "id": e.id,
         "at": e.at.isoformat(),
         "at_local": web.local(e.at),
         "type": e.type,

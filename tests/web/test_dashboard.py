@@ -425,3 +425,18 @@ def test_an_error_after_a_redirect_is_ours_not_the_links(app: FastAPI, store: St
     reply = client.post("/a/CAM-0001/lifecycle", data={"action": "dispose", "csrf": csrf})
     assert "only a retired item can be disposed of" in reply.text or "say why" in reply.text
     assert "say why" not in client.get("/a/CAM-0001").text  # shown once
+
+
+def test_the_live_feed_sends_a_late_commit_once(store: Store, clock: Clock) -> None:
+    from hub.web.api import _Window
+
+    checkout(store, clock, "CAM-0001", seq=1)
+    (shown,) = store.feed(limit=1)
+    window = _Window(shown.at + timedelta(seconds=3), {shown.id})  # a later row went first
+    rows = store.feed(window.start, (), 100)
+    assert window.fresh(rows, lambda e: (e.id, e.at)) == []  # the page has that one
+    clock.now += timedelta(seconds=1)
+    checkout(store, clock, "CAM-0002", seq=2)  # stamped before the cursor, committed after
+    rows = store.feed(window.start, (), 100)
+    assert [e.asset for e in window.fresh(rows, lambda e: (e.id, e.at))] == ["CAM-0002"]
+    assert window.fresh(store.feed(window.start, (), 100), lambda e: (e.id, e.at)) == []

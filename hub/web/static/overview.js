@@ -4,6 +4,10 @@
   "use strict";
   const feed = document.getElementById("feed");
   if (!feed) return;
+  // the server may send an event twice (it looks back for late commits): show each once
+  const shown = new Set(Array.from(feed.querySelectorAll("li[data-id]"), function (li) {
+    return li.dataset.id;
+  }));
 
   function cell(text, cls) {
     const td = document.createElement("td");
@@ -72,8 +76,11 @@
 
   function show(event) {
     const e = JSON.parse(event.data);
+    if (shown.has(e.id)) return;
+    shown.add(e.id);
     const li = document.createElement("li");
     li.className = e.type;
+    li.dataset.id = e.id;
     const when = document.createElement("span");
     when.className = "when";
     when.textContent = e.at_local;
@@ -97,6 +104,8 @@
   source.addEventListener("custody", show);
   source.addEventListener("alert", function (event) {
     const a = JSON.parse(event.data);
+    if (shown.has(a.id)) return;
+    shown.add(a.id);
     const li = document.createElement("li");
     li.className = "alert " + a.kind;
     const when = document.createElement("span");
