@@ -28,6 +28,7 @@ from wire import ReplicaPolicy
 from wire.messages import LoanPeriodSpec
 
 log = logging.getLogger(__name__)
+DELIVERY_INTERVAL = 5.0  # seconds between rounds of alert delivery
 
 
 def utcnow() -> datetime:
@@ -81,9 +82,15 @@ class HubService:
         self._thread: threading.Thread | None = None
         self._stop_sweeper = threading.Event()
         self._sweeper = threading.Thread(
-            target=self.alerter.run_forever,
+            target=self.alerter.sweep_forever,
             args=(self._stop_sweeper.wait, config.alerts.interval_seconds),
             name="sweeper",
+            daemon=True,
+        )
+        self._delivery = threading.Thread(
+            target=self.alerter.deliver_forever,
+            args=(self._stop_sweeper.wait, DELIVERY_INTERVAL),
+            name="alerts",
             daemon=True,
         )
         self._reports = threading.Thread(target=self._warm_reports, name="reports", daemon=True)
@@ -156,14 +163,15 @@ class HubService:
         """Run until interrupted (the `cagekeeper-hub serve` command)."""
         self.link.start()
         self._sweeper.start()
+        self._delivery.start()
         self._reports.start()
         try:
             self._server = uvicorn.Server(self._server_config())
             self._server.run()
         finally:
             self._stop_sweeper.set()
-            self._sweeper.join(timeout=10)
-            self._reports.join(timeout=30)
+            for worker in (self._sweeper, self._delivery, self._reports):
+                worker.join(timeout=30)
             self.link.stop()
             self.store.close()
 
@@ -171,6 +179,7 @@ class HubService:
         """Start link, sweeper and web server in threads (for the demo and tests)."""
         self.link.start()
         self._sweeper.start()
+        self._delivery.start()
         self._reports.start()
         self._server = uvicorn.Server(self._server_config())
         self._thread = threading.Thread(target=self._server.run, name="web", daemon=True)
@@ -198,7 +207,7 @@ class HubService:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._stop_sweeper.set()
-        for worker in (self._sweeper, self._reports):
+        for worker in (self._sweeper, self._delivery, self._reports):
             if worker.is_alive():
                 worker.join(timeout=30)
         self.link.stop()

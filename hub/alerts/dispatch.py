@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -77,6 +77,14 @@ class Alerter:
         self._next_service_check: datetime | None = None
 
     def run_once(self) -> PassReport:
+        """One sweep, then one delivery round (tests and the benchmark; the hub runs the two
+        in their own threads, so a slow mail server never holds up the sweep)."""
+        swept = self.sweep_once()
+        delivered, failed = self.deliver_once()
+        return replace(swept, delivered=delivered, failed=failed)
+
+    def sweep_once(self) -> PassReport:
+        """Raise and withdraw alerts, release no-shows, hold back items due for service."""
         now = self._now()
         loans = self.store.loans_due_before(horizon(now, self.rules))
         names = {loan.loan: (asset_name, person_name) for loan, asset_name, person_name in loans}
@@ -96,12 +104,16 @@ class Alerter:
             self._next_service_check = now + SERVICE_CHECK
         if raised or result.withdraw or released or serviced:
             self._on_change()
+        return PassReport(len(raised), len(result.withdraw), len(released))
+
+    def deliver_once(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Hand every undelivered alert to each channel: (delivered, failed) per channel."""
+        now = self._now()
         delivered: dict[str, int] = {}
         failed: dict[str, int] = {}
         for name, sender in self.channels.items():
-            ok, bad = self._deliver(name, sender, now)
-            delivered[name], failed[name] = ok, bad
-        return PassReport(len(raised), len(result.withdraw), len(released), delivered, failed)
+            delivered[name], failed[name] = self._deliver(name, sender, now)
+        return delivered, failed
 
     def _deliver(self, channel: Channel, sender: Sender, now: datetime) -> tuple[int, int]:
         ok = bad = 0
@@ -131,11 +143,11 @@ class Alerter:
         if self.store.mark_failed(alert_id, f"{channel}: {error}") >= MAX_ATTEMPTS:
             self.store.give_up(alert_id, channel, now, error)
 
-    def run_forever(self, stop: Callable[[float], bool], interval: float) -> None:
+    def sweep_forever(self, stop: Callable[[float], bool], interval: float) -> None:
         """Sweep every ``interval`` seconds until ``stop(interval)`` says so (an Event.wait)."""
         while True:
             try:
-                report = self.run_once()
+                report = self.sweep_once()
                 if report.raised or report.withdrawn:
                     log.info(
                         "sweep: %d alerts raised, %d withdrawn", report.raised, report.withdrawn
@@ -144,6 +156,18 @@ class Alerter:
                 log.error("sweep failed, will retry: %s", exc)
             except Exception:
                 log.exception("sweep failed, will retry")
+            if stop(interval):
+                return
+
+    def deliver_forever(self, stop: Callable[[float], bool], interval: float) -> None:
+        """Deliver every ``interval`` seconds until ``stop(interval)`` says so."""
+        while True:
+            try:
+                self.deliver_once()
+            except StoreError as exc:
+                log.error("alert delivery failed, will retry: %s", exc)
+            except Exception:
+                log.exception("alert delivery failed, will retry")
             if stop(interval):
                 return
 
