@@ -4,7 +4,7 @@ its items could have been out."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,25 +22,36 @@ def week_start(at: datetime) -> datetime:
     return day - timedelta(days=day.weekday())
 
 
-def loan_spans(
-    moves: Iterable[Move], start: datetime, end: datetime
-) -> list[tuple[str, datetime, datetime]]:
-    """(category, from, to) of every loan overlapping [start, end), clipped to it.
+@dataclass(frozen=True)
+class Loans:
+    spans: list[tuple[str, datetime, datetime]]  # (category, from, to), clipped to the period
+    returns: list[datetime]  # returns that ended a loan (a stray or repeated one does not)
 
-    ``moves`` in time order per asset; a loan still open at ``end`` runs to ``end``; a return
-    with no checkout seen started before ``start``.
+
+def loan_spans(
+    moves: Iterable[Move],
+    start: datetime,
+    end: datetime,
+    held_at_start: Mapping[str, str] | None = None,
+) -> Loans:
+    """Every loan overlapping [start, end), from checkouts and returns in time order per asset.
+
+    ``held_at_start`` (asset -> category) names the items out when the period began; a loan
+    still open at ``end`` runs to ``end``; a return of an item that was not out ends nothing.
     """
-    open_since: dict[str, tuple[str, datetime]] = {}
+    open_since = {asset: (cat, start) for asset, cat in (held_at_start or {}).items()}
     spans: list[tuple[str, datetime, datetime]] = []
+    returns: list[datetime] = []
     for m in moves:
         if m.type == "checkout":
             open_since.setdefault(m.asset, (m.category, max(m.at, start)))
-        elif m.type == "return":
-            category, since = open_since.pop(m.asset, (m.category, start))
+        elif m.type == "return" and m.asset in open_since:
+            category, since = open_since.pop(m.asset)
+            returns.append(m.at)
             if m.at > since:
                 spans.append((category, since, min(m.at, end)))
     spans.extend((c, since, end) for c, since in open_since.values() if end > since)
-    return spans
+    return Loans(spans, returns)
 
 
 WEEK = 7 * 24 * 3600.0

@@ -253,3 +253,16 @@ def test_a_repair_cost_must_be_an_amount(store: Store) -> None:
     for bad in (Decimal("-1"), Decimal("Infinity"), Decimal("1e12")):
         with pytest.raises(ValueError, match="cost"):
             store.close_ticket(ticket.id, "repaired", T0, "manager", bad)
+
+
+def test_the_utilization_report_reads_loans_begun_before_its_period(store: Store) -> None:
+    feed = KioskFeed(store)
+    monday = datetime(2026, 3, 2, tzinfo=UTC)
+    feed.checkout("CAM-1", "ada", monday - timedelta(days=2), hours=24 * 4)  # begun before
+    feed.give_back("CAM-1", "ada", monday + timedelta(days=1))
+    feed.give_back("CAM-1", "ada", monday + timedelta(days=2))  # a repeated return
+    feed.give_back("MIC-1", "bo", monday + timedelta(days=3))  # nobody had it
+    report = store.report(monday, monday + timedelta(days=7))
+    assert report.utilization["camera"][monday] == pytest.approx(24 / 168)
+    assert report.utilization["audio"][monday] == 0.0
+    assert report.overdue_rate == {monday: (0, 1)}  # one real return, on time

@@ -129,9 +129,28 @@ def test_utilization_per_week() -> None:
         Move("CAM-2", "camera", "checkout", monday + timedelta(days=13)),  # still out
     ]
     end = monday + timedelta(days=14)
-    spans = loan_spans(moves, monday, end)
-    use = utilization(spans, {"camera": 2, "audio": 1}, monday, end)
+    loans = loan_spans(moves, monday, end)
+    use = utilization(loans.spans, {"camera": 2, "audio": 1}, monday, end)
     first, second = use["camera"][monday], use["camera"][monday + timedelta(days=7)]
     assert first == pytest.approx(84 / (2 * 168))
     assert second == pytest.approx(24 / (2 * 168))
     assert set(use["audio"].values()) == {0.0}
+
+
+def test_only_real_loans_count_toward_utilization() -> None:
+    monday = datetime(2026, 3, 2, tzinfo=UTC)
+    end = monday + timedelta(days=7)
+    moves = [
+        Move("CAM-1", "camera", "checkout", monday + timedelta(hours=10)),
+        Move("CAM-1", "camera", "return", monday + timedelta(hours=11)),
+        Move("CAM-1", "camera", "return", monday + timedelta(hours=12)),  # the door station too
+        Move("CAM-2", "camera", "return", monday + timedelta(hours=5)),  # nobody had it
+        Move("LENS-1", "lens", "return", monday + timedelta(hours=24)),  # lent last week
+    ]
+    loans = loan_spans(moves, monday, end, held_at_start={"LENS-1": "lens", "MIC-1": "audio"})
+    assert sorted((c, (b - a).total_seconds() / 3600) for c, a, b in loans.spans) == [
+        ("audio", 168.0),  # out all week with nothing happening
+        ("camera", 1.0),
+        ("lens", 24.0),
+    ]
+    assert len(loans.returns) == 2  # the stray and repeated returns ended nothing
