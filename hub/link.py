@@ -297,11 +297,11 @@ class HubLink:
         # Versions must grow across hub restarts too: millisecond time, bumped if it stalls.
         self._replica_version = max(self._replica_version + 1, int(now.timestamp() * 1000))
         snap = draft.model_copy(update={"version": self._replica_version})
-        if last is None or self._full_due():
-            sent = self._publish_full(snap)
+        delta = diff(last, snap).model_dump_json() if last is not None else None
+        if delta is None or self._full_due() or len(delta) * 2 > len(digest_source):
+            sent = self._publish_full(snap)  # due, or the change is most of the registry
         else:
-            delta = diff(last, snap)
-            info = self._client.publish(self.topics.replica_delta(), delta.model_dump_json(), qos=1)
+            info = self._client.publish(self.topics.replica_delta(), delta, qos=1)
             sent = info.rc == mqtt.MQTT_ERR_SUCCESS
         if sent:
             self._replica_digest = digest
