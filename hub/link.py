@@ -98,6 +98,9 @@ class HubLink:
         self._retained_version = 0
         self._snapshot_every = snapshot_every
         self._last_full = 0.0
+        # a kiosk came online: it has the retained copy, maybe older than the deltas since
+        self._full_wanted = threading.Event()
+        self._online: set[str] = set()  # kiosks whose last status said online
         self.committed = 0
         self._workers = [
             threading.Thread(target=self._ingest_loop, name="ingest", daemon=True),
@@ -180,6 +183,7 @@ class HubLink:
         )
         self._replica_digest = ""  # publish again: the broker may have lost the retained copy
         self._last_snapshot = None
+        self._online.clear()
         self._replica_dirty.set()
         self._connected.set()
         online = HubStatus(state=KioskState.ONLINE, at=self._now(), version=__version__)
@@ -224,6 +228,12 @@ class HubLink:
             self.store.record_status(status, msg.payload.decode(), self._now())
         except StoreError as exc:
             log.error("could not record kiosk status: %s", exc)
+        if status.state is not KioskState.ONLINE:
+            self._online.discard(status.kiosk)
+        elif status.kiosk not in self._online:  # it just came (back): it has the retained copy
+            self._online.add(status.kiosk)
+            self._full_wanted.set()
+            self._replica_dirty.set()
 
     # workers -------------------------------------------------------------------------------
 
@@ -291,7 +301,9 @@ class HubLink:
         digest = hashlib.sha256(digest_source.encode()).hexdigest()
         last = self._last_snapshot
         if digest == self._replica_digest:
-            if last is not None and self._retained_version < last.version and self._full_due():
+            if last is None or self._retained_version >= last.version:
+                self._full_wanted.clear()  # the retained copy is current: nothing to refresh
+            elif self._full_due():
                 self._publish_full(last)
             return
         # Versions must grow across hub restarts too: millisecond time, bumped if it stalls.
@@ -308,6 +320,8 @@ class HubLink:
             self._last_snapshot = snap
 
     def _full_due(self) -> bool:
+        if self._full_wanted.is_set():
+            return True
         return time.monotonic() - self._last_full >= self._snapshot_every
 
     def _publish_full(self, snap: ReplicaSnapshot) -> bool:
@@ -316,6 +330,7 @@ class HubLink:
         )
         if info.rc != mqtt.MQTT_ERR_SUCCESS:
             return False
+        self._full_wanted.clear()
         self._retained_version = snap.version
         self._last_full = time.monotonic()
         return True
