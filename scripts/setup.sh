@@ -10,7 +10,7 @@ want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
 packages=(mosquitto mosquitto-clients libzbar0 jq openssl sqlite3 ca-certificates fonts-dejavu-core)
-((want_test)) && packages+=(chromium)
+((want_test)) && packages+=(chromium postgresql)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 
 missing=()

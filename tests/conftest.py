@@ -24,3 +24,27 @@ def cage(tmp_path: Path) -> Iterator[Cage]:
         yield c
     finally:
         c.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[tuple[str, int]]:
+    """One PostgreSQL cluster for the session (initdb takes seconds); tests get own databases."""
+    from tests.postgres import cluster
+
+    with cluster() as address:
+        yield address
+
+
+@pytest.fixture
+def pg_url(pg_server: tuple[str, int], request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, empty database on the session's PostgreSQL cluster."""
+    import psycopg
+
+    host, port = pg_server
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:50].lower()
+    with psycopg.connect(
+        host=host, port=port, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql+psycopg://postgres@{host}:{port}/{name}"

@@ -84,7 +84,12 @@ class Alerter:
         return replace(swept, delivered=delivered, failed=failed)
 
     def sweep_once(self) -> PassReport:
-        """Raise and withdraw alerts, release no-shows, hold back items due for service."""
+        """Raise and withdraw alerts, release no-shows, hold back items due for service; on a
+        shared PostgreSQL database only one hub process does it at a time."""
+        with self.store.exclusive("sweep") as mine:
+            return self._sweep() if mine else PassReport()
+
+    def _sweep(self) -> PassReport:
         now = self._now()
         loans = self.store.loans_due_before(horizon(now, self.rules))
         names = {loan.loan: (asset_name, person_name) for loan, asset_name, person_name in loans}
@@ -107,12 +112,16 @@ class Alerter:
         return PassReport(len(raised), len(result.withdraw), len(released))
 
     def deliver_once(self) -> tuple[dict[str, int], dict[str, int]]:
-        """Hand every undelivered alert to each channel: (delivered, failed) per channel."""
+        """Hand every undelivered alert to each channel: (delivered, failed) per channel. One
+        hub process at a time, or two would send the same alert."""
         now = self._now()
         delivered: dict[str, int] = {}
         failed: dict[str, int] = {}
-        for name, sender in self.channels.items():
-            delivered[name], failed[name] = self._deliver(name, sender, now)
+        with self.store.exclusive("deliver") as mine:
+            if not mine:
+                return delivered, failed
+            for name, sender in self.channels.items():
+                delivered[name], failed[name] = self._deliver(name, sender, now)
         return delivered, failed
 
     def _deliver(self, channel: Channel, sender: Sender, now: datetime) -> tuple[int, int]:

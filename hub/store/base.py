@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,28 @@ HUB = "hub"
 
 class StoreBase:
     engine: Engine
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Whether this process may do ``name`` now, held for the ``with`` block.
+
+        On PostgreSQL, where several hub processes share a database, a session advisory lock
+        elects one of them (the others get False and skip); SQLite has one hub.
+        """
+        if self.engine.dialect.name != "postgresql":
+            yield True
+            return
+        key = int.from_bytes(hashlib.sha256(f"cagekeeper:{name}".encode()).digest()[:8], "big")
+        key -= 1 << 63  # a signed bigint
+        with self.engine.connect() as conn:
+            held = bool(conn.scalar(select(func.pg_try_advisory_lock(key))))
+            conn.commit()
+            try:
+                yield held
+            finally:
+                if held:
+                    conn.scalar(select(func.pg_advisory_unlock(key)))
+                    conn.commit()
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -45,7 +68,7 @@ class StoreBase:
         extra: dict[str, Any] | None = None,
     ) -> str:
         """Append a hub-made event (an asset's lifecycle, a repair) to the ledger."""
-        seq = (conn.scalar(select(func.max(ledger.c.seq)).where(ledger.c.kiosk == HUB)) or 0) + 1
+        seq = self._next(conn, HUB)
         event_id = uuid7(int(now.timestamp() * 1000))
         payload = {
             "type": type_,
