@@ -679,3 +679,14 @@ def _export(
         record = row.model_dump() if isinstance(row, BaseModel) else row
         writer.writerow([_guard(cell(column, record.get(column))) for column in columns])
     return out.getvalue()
+
+
+def asset_changes(data: str | bytes) -> list[dict[str, object]]:
+    """What an asset sheet changes: for each row, only the columns the file has (a blank cell
+    clears one); CsvImportError lists every problem."""
+    return [row.model_dump(exclude_unset=True) for row in parse_assets(data)]
+
+
+def person_changes(data: str | bytes) -> list[dict[str, object]]:
+    """What a people sheet changes, as ``asset_changes``."""
+    return [row.model_dump(exclude_unset=True) for row in parse_people(data)]

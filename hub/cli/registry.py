@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,11 +16,12 @@ from hub.domain.valuation import Method
 from hub.labelsheet import STOCKS, Label, label_sheet
 from hub.registry_csv import (
     CsvImportError,
+    asset_changes,
     export_assets,
     export_people,
-    parse_assets,
-    parse_people,
+    person_changes,
 )
+from hub.store import Store
 
 
 def _read(path: Path) -> bytes:
@@ -44,21 +46,36 @@ def _import_failed(exc: CsvImportError) -> None:
     sys.exit(2)
 
 
+def _import(
+    ctx: _Ctx,
+    csv_file: Path,
+    changes: Callable[[bytes], list[dict[str, object]]],
+    load: Callable[[Store, list[dict[str, object]]], int],
+    what: str,
+) -> None:
+    """Read a sheet, and store it whole or report every problem and store nothing."""
+    try:
+        rows = changes(_read(csv_file))
+    except CsvImportError as exc:
+        _import_failed(exc)
+        return
+    with ctx.opened() as store:
+        count = load(store, rows)
+    click.echo(f"{count} {what} imported")
+
+
 @asset.command("import")
 @click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False))
 @pass_ctx
 def asset_import(ctx: _Ctx, csv_file: Path) -> None:
     """Add or update assets from a CSV file (as `asset export` writes); all or nothing."""
-    try:
-        rows = parse_assets(_read(csv_file))
-    except CsvImportError as exc:
-        _import_failed(exc)
-        return
-    with ctx.opened() as store:
-        count = store.import_assets(
-            [r.model_dump(exclude_unset=True) for r in rows], _now(), actor()
-        )
-    click.echo(f"{count} assets imported")
+    _import(
+        ctx,
+        csv_file,
+        asset_changes,
+        lambda s, rows: s.import_assets(rows, _now(), actor()),
+        "assets",
+    )
 
 
 @asset.command("export")
@@ -229,16 +246,13 @@ def valuation(ctx: _Ctx, on: datetime | None) -> None:
 @pass_ctx
 def person_import(ctx: _Ctx, csv_file: Path) -> None:
     """Add or update people and their badges from a CSV file; all or nothing."""
-    try:
-        rows = parse_people(_read(csv_file))
-    except CsvImportError as exc:
-        _import_failed(exc)
-        return
-    with ctx.opened() as store:
-        count = store.import_people(
-            [r.model_dump(exclude_unset=True) for r in rows], _now(), actor()
-        )
-    click.echo(f"{count} people imported")
+    _import(
+        ctx,
+        csv_file,
+        person_changes,
+        lambda s, rows: s.import_people(rows, _now(), actor()),
+        "people",
+    )
 
 
 @person.command("export")

@@ -340,22 +340,11 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
 
     def set_loan_period(self, category: str, period: str, amount: int) -> None:
         """A category's loan period: ``hours`` or ``days`` with an amount, or ``next_opening``."""
-        values = {"period": period, "amount": amount}
-        with self._tx() as conn:
-            done = conn.execute(
-                update(categories).where(categories.c.name == category).values(**values)
-            )
-            if done.rowcount == 0:
-                conn.execute(insert(categories).values(name=category, **values))
+        self._category(category, period=period, amount=amount)
 
     def require_training(self, category: str, training: str | None) -> None:
         """Only people holding ``training`` may borrow items of ``category`` (None: anyone)."""
-        with self._tx() as conn:
-            done = conn.execute(
-                update(categories).where(categories.c.name == category).values(requires=training)
-            )
-            if done.rowcount == 0:
-                conn.execute(insert(categories).values(name=category, amount=24, requires=training))
+        self._category(category, requires=training)
 
     def grant_training(self, person: str, training: str, expires: datetime | None) -> None:
         with self._tx() as conn:
@@ -771,37 +760,23 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
         )
 
     def asset(self, code: str) -> AssetView | None:
-        """One asset with who holds it and its latest custody events, newest first."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(assets).where(assets.c.code == code)).first()
-            if row is None:
-                return None
-            held = conn.execute(
-                select(holdings.c.person, people.c.name, holdings.c.due)
-                .select_from(holdings.join(people, people.c.id == holdings.c.person))
-                .where(holdings.c.asset == code)
-            ).first()
-            events = conn.execute(
-                select(
-                    ledger.c.at,
-                    ledger.c.type,
-                    ledger.c.person,
-                    ledger.c.kiosk,
-                    ledger.c.condition,
-                    ledger.c.reason,
-                )
-                .where(ledger.c.asset == code)
-                .order_by(ledger.c.at.desc())
-                .limit(20)
-            ).all()
+        """One asset with who holds it and its latest custody events, newest first: a summary
+        of ``asset_detail``."""
+        detail = self.asset_detail(code)
+        if detail is None:
+            return None
+        row, held = detail["asset"], detail["holder"]
         return AssetView(
-            code=row.code,
-            name=row.name,
-            category=row.category,
-            status=row.status,
-            holder=held.name if held else None,
-            due=held.due if held else None,
-            history=[tuple(e) for e in events],
+            code=row["code"],
+            name=row["name"],
+            category=row["category"],
+            status=row["status"],
+            holder=held["name"] if held else None,
+            due=held["due"] if held else None,
+            history=[
+                (t["at"], t["type"], t["person"], t["kiosk"], t["condition"], t["reason"])
+                for t in detail["timeline"][:20]
+            ],
         )
 
     def conflicts(self) -> list[tuple[str, str, str]]:

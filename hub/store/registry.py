@@ -124,12 +124,15 @@ class RegistryStore(StoreBase):
         )
 
     def _category(self, category: str, **values: Any) -> None:
+        """Set some of a category's rules, making the category (24-hour loans) if it is new."""
         with self._tx() as conn:
             done = conn.execute(
                 update(categories).where(categories.c.name == category).values(**values)
             )
             if done.rowcount == 0:
-                conn.execute(insert(categories).values(name=category, amount=24, **values))
+                conn.execute(
+                    insert(categories).values(**{"name": category, "amount": 24, **values})
+                )
 
     def open_ticket(
         self,

@@ -14,7 +14,7 @@ from hub.domain import lifecycle
 from hub.domain.strikes import StrikeRules
 from hub.domain.valuation import Method
 from hub.errors import AlreadyExists
-from hub.registry_csv import CsvImportError, parse_assets, parse_people
+from hub.registry_csv import CsvImportError, asset_changes, parse_assets, person_changes
 from hub.replica import build_snapshot
 from hub.store import Store
 from hub.store.schema import assets, ledger
@@ -147,21 +147,16 @@ def test_valuation_by_category_rule(store: Store) -> None:
 
 def test_csv_import_is_all_or_nothing(store: Store) -> None:
     good = "code,name,category,home,cost,acquired\nLENS-1,Zeiss 50,lens,Film cage,900,2025-06-01\n"
-    assert (
-        store.import_assets(
-            [r.model_dump(exclude_unset=True) for r in parse_assets(good)], T0, "manager"
-        )
-        == 1
-    )
+    assert store.import_assets(asset_changes(good), T0, "manager") == 1
     assert _asset(store, "LENS-1")["cost"] == Decimal("900")
     with pytest.raises(CsvImportError) as bad:
         parse_assets("code,name,category\nLENS-2,Zeiss 85,lens\nLENS-3,,lens\n")
     assert bad.value.errors[0].line == 3
-    people = parse_people(
+    people = person_changes(
         "id,name,email,badges\ncy,Cy Young,cy@example.org,04C0C0C0\ndee,Dee Lee,,04A1B2C3\n"
     )  # Ada's badge
     with pytest.raises(AlreadyExists, match="04A1B2C3 belongs to ada"):
-        store.import_people([r.model_dump(exclude_unset=True) for r in people], T0, "manager")
+        store.import_people(people, T0, "manager")
     assert all(p["id"] != "cy" for p in store.replica_rows(T0)["people"])  # nothing half-done
 
 
@@ -187,20 +182,16 @@ def test_an_item_on_the_shelf_is_held_back_when_its_service_falls_due(store: Sto
 def test_reimporting_a_partial_or_stale_sheet_keeps_what_it_does_not_name(store: Store) -> None:
     KioskFeed(store).checkout("CAM-1", "ada", T0)
     stale = "code,name,category,status\nCAM-1,Canon C70 (body),camera,available\n"
-    rows = [r.model_dump(exclude_unset=True) for r in parse_assets(stale)]
-    store.import_assets(rows, T0, "manager")
+    store.import_assets(asset_changes(stale), T0, "manager")
     cam = _asset(store, "CAM-1")
     assert cam["name"] == "Canon C70 (body)" and cam["status"] == "out"  # still lent
     assert cam["cost"] == Decimal("5000") and cam["supplier"] == "CineSupply"  # untouched
     store.add_person("sam", "Sam Staff", ["0A0B0C0D"], staff=True)
-    people = parse_people("id,name\nsam,Samuel Staff\n")
-    store.import_people([r.model_dump(exclude_unset=True) for r in people], T0, "manager")
+    store.import_people(person_changes("id,name\nsam,Samuel Staff\n"), T0, "manager")
     sam = next(p for p in store.replica_rows(T0)["people"] if p["id"] == "sam")
     assert sam["name"] == "Samuel Staff" and sam["staff"]
     retire = "code,name,category,status\nMIC-1,Rode NTG,audio,retired\n"
-    store.import_assets(
-        [r.model_dump(exclude_unset=True) for r in parse_assets(retire)], T0, "manager"
-    )
+    store.import_assets(asset_changes(retire), T0, "manager")
     with store.engine.connect() as conn:
         reasons = list(conn.scalars(select(ledger.c.reason).where(ledger.c.asset == "MIC-1")))
     assert reasons[-1] == "retired"  # the change is in the ledger

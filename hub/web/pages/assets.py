@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from hub.domain import lifecycle
 from hub.errors import NotFound
 from hub.labelsheet import STOCKS, Label, label_sheet
-from hub.registry_csv import export_assets, parse_assets
+from hub.registry_csv import asset_changes, export_assets
 from hub.web.context import Web, flash, import_upload, take_flash, web_of
 from hub.web.security import Manager, Principal, Viewer, check_csrf
 from wire.labels import compact_label, url_label
@@ -85,8 +85,7 @@ async def assets_import(
     check_csrf(request, csrf, who)
 
     def load(data: bytes) -> int:
-        rows = [r.model_dump(exclude_unset=True) for r in parse_assets(data)]
-        return web.store.import_assets(rows, web.clock(), who.actor)
+        return web.store.import_assets(asset_changes(data), web.clock(), who.actor)
 
     count, problems = await import_upload(file, load)
     if count is None:

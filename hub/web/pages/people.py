@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, Up
 from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
-from hub.registry_csv import export_people, parse_people
+from hub.registry_csv import export_people, person_changes
 from hub.web.context import Web, import_upload, web_of
 from hub.web.security import Manager, Principal, Viewer, check_csrf
 
@@ -73,8 +73,7 @@ async def people_import(
     check_csrf(request, csrf, who)
 
     def load(data: bytes) -> int:
-        rows = [r.model_dump(exclude_unset=True) for r in parse_people(data)]
-        return web.store.import_people(rows, web.clock(), who.actor)
+        return web.store.import_people(person_changes(data), web.clock(), who.actor)
 
     count, problems = await import_upload(file, load)
     if count is None:
