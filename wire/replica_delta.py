@@ -88,17 +88,4 @@ def apply(snap: ReplicaSnapshot, delta: ReplicaDelta) -> ReplicaSnapshot:
     )
 
 
-def size_hint(delta: ReplicaDelta) -> int:
-    """Entries a delta carries, to judge whether a full snapshot would be as cheap."""
-    return (
-        len(delta.people)
-        + len(delta.people_removed)
-        + len(delta.assets)
-        + len(delta.assets_removed)
-        + len(delta.holdings)
-        + len(delta.holdings_removed)
-        + sum(len(v) + 1 for v in delta.bookings.values())
-    )
-
-
-__all__ = ["apply", "diff", "size_hint"]
+__all__ = ["apply", "diff"]

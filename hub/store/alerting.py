@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -198,19 +197,15 @@ class AlertStore(StoreBase):
         with self.engine.connect() as conn:
             return [AlertRow(*r) for r in conn.execute(q)]
 
-    def alerts_since(
-        self, after: datetime, skip: Collection[str] = (), limit: int = 100
-    ) -> list[AlertRow]:
-        """Alerts raised at or after ``after`` (withdrawal notices too), oldest first, leaving
-        out ``skip``: what a live page has not shown yet."""
+    def alerts_since(self, after: datetime, limit: int = 100) -> list[AlertRow]:
+        """Alerts raised at or after ``after`` (withdrawal notices too), oldest first: what a
+        live page has not shown yet, and some it has (it skips those)."""
         q = (
             _alert_query()
             .where(alerts.c.raised_at >= after)
             .order_by(alerts.c.raised_at, alerts.c.id)
             .limit(limit)
         )
-        if skip:
-            q = q.where(alerts.c.id.not_in(list(skip)))
         with self.engine.connect() as conn:
             return [AlertRow(*r) for r in conn.execute(q)]
 

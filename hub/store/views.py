@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -77,12 +76,9 @@ class ViewStore(StoreBase):
             )
         return Counts(int(out), int(overdue), int(today), int(total), int(held_back))
 
-    def feed(
-        self, after: datetime | None = None, skip: Collection[str] = (), limit: int = 20
-    ) -> list[FeedEntry]:
+    def feed(self, after: datetime | None = None, limit: int = 20) -> list[FeedEntry]:
         """Custody events by arrival at the hub; newest first without ``after``, else the ones
-        that arrived at or after it, oldest first, leaving out the ids in ``skip`` (those
-        already shown that arrived at that same instant)."""
+        that arrived at or after it, oldest first (a live page skips those it has shown)."""
         q = select(
             ledger.c.received_at,
             ledger.c.id,
@@ -100,8 +96,6 @@ class ViewStore(StoreBase):
         )
         if after is not None:
             q = q.where(ledger.c.received_at >= after).order_by(ledger.c.received_at, ledger.c.id)
-            if skip:
-                q = q.where(ledger.c.id.not_in(list(skip)))
         else:
             q = q.order_by(ledger.c.received_at.desc(), ledger.c.id.desc())
         with self.engine.connect() as conn:

@@ -209,7 +209,7 @@ async def feed(
     else:
         since = given
     opened = web.clock()  # alerts from here on; those already raised are on the page
-    already = await run_in_threadpool(web.store.alerts_since, opened - FEED_LOOKBACK, (), 1000)
+    already = await run_in_threadpool(web.store.alerts_since, opened - FEED_LOOKBACK, 1000)
 
     async def events() -> AsyncIterator[str]:
         custody = _Window(since, sent)
@@ -217,12 +217,12 @@ async def feed(
         quiet = checked = 0.0
         yield "retry: 3000\n\n"
         while not await request.is_disconnected():
-            rows = await run_in_threadpool(web.store.feed, custody.start, (), 500)
+            rows = await run_in_threadpool(web.store.feed, custody.start, 500)
             entries = custody.fresh(rows, lambda e: (e.id, e.at))
             for entry in entries:
                 data = json.dumps(_entry(web, entry))
                 yield f"id: {entry.at.isoformat()}\nevent: custody\ndata: {data}\n\n"
-            found = await run_in_threadpool(web.store.alerts_since, raised.start, (), 500)
+            found = await run_in_threadpool(web.store.alerts_since, raised.start, 500)
             alerts = raised.fresh(found, lambda a: (a.id, a.raised_at))
             for alert in alerts:
                 yield f"event: alert\ndata: {json.dumps(_alert(web, alert))}\n\n"

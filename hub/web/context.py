@@ -106,7 +106,7 @@ def web_of(request: Request) -> Web:
 
 def feed_position(web: Web) -> tuple[datetime, set[str]]:
     """Where the feed stands now: the newest arrival time and every event id at it."""
-    newest = web.store.feed(None, (), 100)
+    newest = web.store.feed(None, 100)
     if not newest:
         return datetime.fromtimestamp(0, UTC), set()
     return newest[0].at, {e.id for e in newest if e.at == newest[0].at}
