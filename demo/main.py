@@ -11,14 +11,18 @@ import logging
 import os
 import secrets
 import shutil
+import signal
+import socket
 import sys
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 
 from demo.data import KIOSKS, PEOPLE, seed
 from hub.config import BrokerSection, HubConfig, HubSection, WebSection
-from hub.localbroker import LocalBroker
+from hub.localbroker import LocalBroker, free_port
 from hub.service import HubService
 from hub.store import Store
 from hub.web.auth import create_user
@@ -33,6 +37,72 @@ from kiosk.screens import Screen
 from kiosk.session import Cancel, Confirm, Profile, Settings
 
 log = logging.getLogger("demo")
+PREFERRED_WEB_PORT = 8080
+WEB_HOST = "127.0.0.1"
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+
+class Stop(Exception):
+    """A signal asked the demo to stop; raised in the main thread so ``finally`` cleans up."""
+
+
+class SignalStop:
+    """SIGTERM, SIGINT (Ctrl-C) and SIGHUP (terminal closed) stop the demo once, cleanly.
+
+    The first signal raises :class:`Stop` wherever the main thread is waiting; later ones, and
+    any that arrive once the demo is shutting down, are ignored so they cannot cut the cleanup
+    short and leave the broker running. A signal the demo was started with ignored (``nohup``,
+    a background job's SIGINT) stays ignored.
+    """
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def install(self) -> None:
+        for sig in STOP_SIGNALS:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        if self.stopping:
+            return
+        self.stopping = True
+        raise Stop(signal.Signals(signum).name)
+
+
+def port_is_free(port: int, host: str = WEB_HOST) -> bool:
+    """Whether the dashboard could listen on ``port`` (bound as uvicorn binds it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def choose_web_port(requested: int | None) -> int:
+    """The port asked for, or 8080 if it is free, or else any free port.
+
+    Raises ``OSError`` when an explicitly requested port is taken.
+    """
+    if requested is None:
+        return PREFERRED_WEB_PORT if port_is_free(PREFERRED_WEB_PORT) else free_port()
+    if requested == 0:
+        return free_port()
+    if not port_is_free(requested):
+        raise OSError(f"port {requested} on {WEB_HOST} is already in use")
+    return requested
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return port
 
 
 class DemoKiosk:
@@ -183,7 +253,13 @@ def main(argv: list[str] | None = None) -> int:
         default=Path(".demo"),
         help="where the demo keeps its databases (wiped at start)",
     )
-    parser.add_argument("--web-port", type=int, default=8080)
+    parser.add_argument(
+        "--web-port",
+        type=_port,
+        default=None,
+        help=f"dashboard port (default {PREFERRED_WEB_PORT}, or a free port if that is taken; "
+        "0 for any free port)",
+    )
     parser.add_argument("--no-script", action="store_true", help="skip the scripted scenario")
     parser.add_argument(
         "--exit-after-script",
@@ -195,62 +271,86 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 
+    try:
+        web_port = choose_web_port(args.web_port)
+    except OSError as exc:
+        print(f"{parser.prog}: error: --web-port {args.web_port}: {exc}", file=sys.stderr)
+        return 2
+    signals = SignalStop()
+    signals.install()
+    try:
+        return _run(args, web_port, signals)
+    except Stop as stop:
+        _say(f"Stopped ({stop}).")
+        return 0
+
+
+def _run(args: argparse.Namespace, web_port: int, signals: SignalStop) -> int:
+    """Start broker, hub and kiosks, run the demo, and stop all of them however it ends."""
+    if args.web_port is None and web_port != PREFERRED_WEB_PORT:
+        _say(f"Port {PREFERRED_WEB_PORT} is in use; the dashboard takes port {web_port}.")
     folder: Path = args.folder.resolve()
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    hub_password = secrets.token_urlsafe(18)
-    broker = LocalBroker(folder / "broker", {"hub": hub_password})
-    broker.folder.mkdir(parents=True)
-    broker.start()
-    secret = folder / "web-secret"
-    secret.write_text(secrets.token_urlsafe(48))
-    secret.chmod(0o600)
-    config = HubConfig(
-        hub=HubSection(database=f"sqlite:///{folder / 'hub.db'}"),
-        broker=BrokerSection(host="127.0.0.1", port=broker.port, password=hub_password),
-        web=WebSection(bind="127.0.0.1", port=args.web_port, secret_key_file=secret),
-    )
-    service = HubService(config)
-    store = service.store
-    seed(store)
-    clock = SystemClock()
-    admin_password = secrets.token_urlsafe(12)
-    create_user(store, "admin", admin_password, "admin", clock.now())
-    kiosks: dict[str, DemoKiosk] = {}
-    for kiosk_id, name, profile in KIOSKS:
-        key = store.add_kiosk(kiosk_id, name, clock.now())
-        password = secrets.token_urlsafe(18)
-        broker.add_user(kiosk_id, password)
-        kiosks[kiosk_id] = _kiosk(kiosk_id, name, profile, folder, key, broker.port, password)
-    try:
-        service.start_in_background()
-        for k in kiosks.values():
-            k.app.start_in_background()
-        for k in kiosks.values():
-            k.app.wait_replica(15)
-        _say(
-            f"Cagekeeper demo running.\n  dashboard: {service.url}\n"
-            f"  login:     admin / {admin_password}\n"
-            f"  broker:    127.0.0.1:{broker.port} (config from deploy/mosquitto)\n"
-            f"  kiosk screens are saved to {folder / 'screens'}"
-        )
-        if not args.no_script:
-            scenario(kiosks["cage-1"], kiosks["door-1"], store)
-            _say("\nScenario done.")
-        if args.exit_after_script:
-            return 0
-        if sys.stdin.isatty():
-            repl(kiosks)
-        else:
-            _say("Press Ctrl-C to stop.")
-            service.wait_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        for k in kiosks.values():
-            k.app.stop()
-        service.stop()
-        broker.stop()
+    with ExitStack() as running:
+        # Stopped last-in first-out: kiosks, then the hub and its web server, then the broker.
+        # Each stop runs even if a signal or an error ends the demo, or an earlier stop fails.
+        try:
+            hub_password = secrets.token_urlsafe(18)
+            broker = LocalBroker(folder / "broker", {"hub": hub_password})
+            running.callback(broker.stop)
+            broker.folder.mkdir(parents=True)
+            broker.start()
+            secret = folder / "web-secret"
+            secret.write_text(secrets.token_urlsafe(48))
+            secret.chmod(0o600)
+            config = HubConfig(
+                hub=HubSection(database=f"sqlite:///{folder / 'hub.db'}"),
+                broker=BrokerSection(host="127.0.0.1", port=broker.port, password=hub_password),
+                web=WebSection(bind=WEB_HOST, port=web_port, secret_key_file=secret),
+            )
+            service = HubService(config)
+            running.callback(service.stop)
+            store = service.store
+            seed(store)
+            clock = SystemClock()
+            admin_password = secrets.token_urlsafe(12)
+            create_user(store, "admin", admin_password, "admin", clock.now())
+            kiosks: dict[str, DemoKiosk] = {}
+            for kiosk_id, name, profile in KIOSKS:
+                key = store.add_kiosk(kiosk_id, name, clock.now())
+                password = secrets.token_urlsafe(18)
+                broker.add_user(kiosk_id, password)
+                kiosk = _kiosk(kiosk_id, name, profile, folder, key, broker.port, password)
+                running.callback(kiosk.app.stop)
+                kiosks[kiosk_id] = kiosk
+            try:
+                service.start_in_background()
+            except RuntimeError as exc:  # the port was taken between the check and the bind
+                print(f"cagekeeper-demo: error: {exc}", file=sys.stderr)
+                return 1
+            for k in kiosks.values():
+                k.app.start_in_background()
+            for k in kiosks.values():
+                k.app.wait_replica(15)
+            _say(
+                f"Cagekeeper demo running.\n  dashboard: {service.url}\n"
+                f"  login:     admin / {admin_password}\n"
+                f"  broker:    127.0.0.1:{broker.port} (config from deploy/mosquitto)\n"
+                f"  kiosk screens are saved to {folder / 'screens'}"
+            )
+            if not args.no_script:
+                scenario(kiosks["cage-1"], kiosks["door-1"], store)
+                _say("\nScenario done.")
+            if args.exit_after_script:
+                return 0
+            if sys.stdin.isatty():
+                repl(kiosks)
+            else:
+                _say("Press Ctrl-C to stop.")
+                service.wait_forever()
+        finally:
+            signals.stopping = True  # a signal must not cut the stops below short
     return 0
 
 

@@ -2,6 +2,10 @@
 
 Validation happens at the edge (wire.decode_event); anything that fails is quarantined as received,
 never dropped. Acks are produced only from the outcome of a committed transaction.
+
+A batch the database refuses for a reason other than a transient one (down, locked: StoreError) is
+committed again one event at a time, so one event the database cannot store (a "poison" event) is
+quarantined and rejected to its kiosk instead of failing every batch it lands in for ever.
 """
 
 from __future__ import annotations
@@ -12,7 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from hub.store import Store
+from sqlalchemy.exc import IntegrityError, StatementError
+
+from hub.errors import StoreError
+from hub.store import Outcome, Store
 from wire import (
     Ack,
     AckBatch,
@@ -40,15 +47,19 @@ class Ingest:
         self.topics = topics
 
     def process(self, batch: Sequence[Inbound], now: datetime) -> dict[str, AckBatch]:
-        """Commit a batch in one transaction; returns the ack batch to send to each kiosk."""
-        accepted: list[tuple[CustodyEvent, str]] = []
+        """Commit a batch in one transaction; returns the ack batch to send to each kiosk.
+
+        Raises StoreError when the database is unavailable (down, locked): then nothing was
+        acknowledged and the kiosks send the events again.
+        """
+        accepted: list[tuple[CustodyEvent, Inbound]] = []
         acks: dict[str, list[Ack]] = defaultdict(list)
         for msg in batch:
             event = self._admit(msg, now, acks)
             if event is not None:
-                accepted.append((event, msg.payload.decode()))
+                accepted.append((event, msg))
         if accepted:
-            for outcome in self.store.commit_events(accepted, now):
+            for outcome in self._commit(accepted, now):
                 ev = outcome.event
                 if outcome.result is AckResult.REJECTED:
                     log.error("refused event %s from %s: %s", ev.id, ev.kiosk, outcome.error)
@@ -56,6 +67,45 @@ class Ingest:
                     Ack(id=ev.id, seq=ev.seq, result=outcome.result, error=outcome.error)
                 )
         return {kiosk: AckBatch(kiosk=kiosk, acks=items) for kiosk, items in acks.items()}
+
+    def _commit(
+        self, accepted: Sequence[tuple[CustodyEvent, Inbound]], now: datetime
+    ) -> list[Outcome]:
+        """Commit the batch in one transaction or, if the database refuses it for a reason that
+        is not transient, one event at a time; a StoreError (transient) goes up unhandled."""
+        try:
+            return self.store.commit_events([(ev, m.payload.decode()) for ev, m in accepted], now)
+        except StoreError:
+            raise  # nothing committed or acked: the kiosks send these again
+        except _REFUSED as exc:  # the database refused a statement; a bug of ours is not
+            # caught here: it fails the batch, which is sent again once the hub is fixed
+            log.warning(
+                "the database refused a batch of %d events (%s); committing them one by one",
+                len(accepted),
+                _describe(exc),
+            )
+        outcomes: list[Outcome] = []
+        for ev, msg in accepted:
+            outcomes.append(self._commit_one(ev, msg, now))
+        return outcomes
+
+    def _commit_one(self, ev: CustodyEvent, msg: Inbound, now: datetime) -> Outcome:
+        """One event alone; if the database refuses even that, it is quarantined as received
+        and rejected to its kiosk (which moves it to its dead-letter store)."""
+        raw = msg.payload.decode()
+        try:
+            try:
+                [outcome] = self.store.commit_events([(ev, raw)], now)
+            except IntegrityError:
+                # another hub may have committed this id or seq meanwhile: look again
+                [outcome] = self.store.commit_events([(ev, raw)], now)
+            return outcome
+        except StoreError:
+            raise
+        except _REFUSED as exc:
+            error = f"the hub's database cannot store this event: {_describe(exc)}"[:500]
+        self._quarantine(msg, ev.kiosk, error, now)
+        return Outcome(ev, AckResult.REJECTED, error)
 
     def _admit(
         self, msg: Inbound, now: datetime, acks: dict[str, list[Ack]]
@@ -91,6 +141,18 @@ class Ingest:
     def _quarantine(self, msg: Inbound, kiosk: str | None, error: str, now: datetime) -> None:
         log.warning("quarantined a message on %s: %s", msg.topic, error)
         self.store.quarantine(msg.topic, kiosk, error, msg.payload, now)
+
+
+# What a database (or its driver, binding a value) raises for a statement it will not run.
+_REFUSED = (StatementError, OverflowError)
+
+
+def _describe(exc: BaseException) -> str:
+    """The database's own words (not the statement and its parameters), on one printable line."""
+    cause = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
+    text = " ".join(str(cause).split()) or "no message"
+    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+    return f"{type(cause).__name__}: {text}"
 
 
 def _rejection(payload: bytes, error: str) -> tuple[str, Ack] | None:

@@ -55,6 +55,7 @@ def build_snapshot(
                 name=a["name"],
                 category=a["category"],
                 lendable=a["status"] in ("available", "out"),
+                in_maintenance=a["status"] == "maintenance",
                 kit=a["kit"],
             )
             for a in rows["assets"]

@@ -28,6 +28,7 @@ from kiosk.session import (
     Confirm,
     ConnectivityChanged,
     CycleCondition,
+    DoorAlarm,
     Effect,
     ExtendLoan,
     Feedback,
@@ -67,6 +68,7 @@ class Indicator(Protocol):
     def show(self, pattern: str) -> None: ...
     def beep(self, tone: str) -> None: ...
     def stop_alarm(self) -> None: ...
+    def tick(self) -> None: ...
     def close(self) -> None: ...
 
 
@@ -111,6 +113,7 @@ class Devices:
     door_sensor: DoorMonitor | None = None
     button: Closeable | None = None  # a physical confirm button, wired with app.press()
     extra_closers: list[Callable[[], None]] = field(default_factory=list)
+    faults: dict[str, str] = field(default_factory=dict)  # devices that failed to start, and why
 
 
 @dataclass(frozen=True)
@@ -139,7 +142,8 @@ class KioskApp:
         self.clock = clock
         self.outbox = Outbox(settings.data_dir / "outbox.db", settings.kiosk_id, settings.key)
         self.replica = Replica(settings.data_dir / "replica.db", settings.kiosk_id)
-        self.state = State()
+        # offline until the hub says it is there: a kiosk booting without a network says so
+        self.state = State(offline=settings.broker is not None)
         self.screen: Screen | None = None
         self.screens_shown = 0
         self._inputs: queue.Queue[Input] = queue.Queue()
@@ -149,6 +153,8 @@ class KioskApp:
         self._started_at = clock.monotonic()
         self.on_screen: Callable[[Screen], None] | None = None
         self._alarming = False
+        self._health_lock = threading.Lock()
+        self._reported_faults: list[str] = []
         self._last_tick = self._last_status = 0.0
         self.link: KioskLink | None = None
         if settings.broker is not None:
@@ -177,10 +183,11 @@ class KioskApp:
                 self.devices.codes.start()
             except DriverError as exc:
                 log.error("camera: %s; running without it", exc)
+                self.devices.faults["camera"] = str(exc)
             else:
                 self._spawn("camera", self._pump_codes)
         if self.devices.indicator is not None:
-            self.devices.indicator.show("ready")
+            self.devices.indicator.show("offline" if self.state.offline else "ready")
 
     def start_in_background(self) -> None:
         self.start()
@@ -206,30 +213,38 @@ class KioskApp:
         if self.devices.display is not None:
             for action in self.devices.display.poll_actions():
                 self._ui_action(action)
+        if self.devices.indicator is not None:
+            self.devices.indicator.tick()  # back to ready/offline after a scan's blink
         mono = self.clock.monotonic()
         if mono - self._last_tick >= self.settings.tick_interval:
             self._last_tick = mono
             self.handle(Tick())
             self._refresh_idle_clock()
             self._watch_door()
+            self._report_health()
         if self.link is not None and mono - self._last_status >= self.settings.status_interval:
             self._last_status = mono
             self.link.publish_status()
 
     def _watch_door(self) -> None:
-        """Relock on time, and sound the alarm while the door is held open too long."""
+        """Relock on time; while the door is held open too long, sound the alarm and ask on
+        screen for it to be closed."""
         if self.devices.door is not None:
             self.devices.door.tick()
         sensor, indicator = self.devices.door_sensor, self.devices.indicator
-        if sensor is None or indicator is None:
+        if sensor is None or sensor.held_open == self._alarming:
             return
-        if sensor.held_open and not self._alarming:
+        self._alarming = sensor.held_open
+        if self._alarming:
             log.warning("the cage door is held open")
-            indicator.beep("alarm")
-            self._alarming = True
-        elif not sensor.held_open and self._alarming:
-            indicator.stop_alarm()
-            self._alarming = False
+        else:
+            log.info("the cage door is shut again")
+        if indicator is not None:
+            if self._alarming:
+                indicator.beep("alarm")
+            else:
+                indicator.stop_alarm()
+        self.handle(DoorAlarm(self._alarming))
 
     def _refresh_idle_clock(self) -> None:
         """The idle screen shows the time: redraw it when the minute changes."""
@@ -336,6 +351,7 @@ class KioskApp:
                 uid = self.devices.badges.poll()
             except DriverError as exc:
                 log.error("badge reader: %s", exc)
+                self._report_health()
                 self._stop.wait(1.0)
                 continue
             if uid is not None:
@@ -349,6 +365,7 @@ class KioskApp:
                 codes = self.devices.codes.poll()
             except DriverError as exc:
                 log.error("camera: %s", exc)
+                self._report_health()
                 self._stop.wait(1.0)
                 continue
             for raw in codes:
@@ -359,15 +376,14 @@ class KioskApp:
     # effects -------------------------------------------------------------------------------
 
     def _apply(self, new: State, effects: list[Effect]) -> None:
-        for effect in effects:
-            if isinstance(effect, Record):
-                try:
-                    self._record(effect)
-                except OutboxError as exc:
-                    log.error("could not record %s: %s", effect.type.value, exc)
-                    new = self._storage_failure(new)
-                    effects = [Feedback(Signal.ERROR), Show(self._failure_screen(new))]
-                    break
+        records = [effect for effect in effects if isinstance(effect, Record)]
+        if records:
+            try:
+                self._record(records)
+            except OutboxError as exc:
+                log.error("could not record %s: %s", ", ".join(r.type for r in records), exc)
+                new = self._storage_failure(new)
+                effects = [Feedback(Signal.ERROR), Show(self._failure_screen(new))]
         self.state = new
         for effect in effects:
             if isinstance(effect, Show):
@@ -382,20 +398,24 @@ class KioskApp:
                 self.devices.indicator.show(pattern)
                 self.devices.indicator.beep(tone)
 
-    def _record(self, rec: Record) -> None:
-        fields: dict[str, object] = {
-            "type": rec.type,
-            "session": rec.session,
-            "badge": rec.badge,
-            "person": rec.person,
-            "asset": rec.asset,
-            "due": rec.due,
-            "reason": rec.reason,
-            "detail": rec.detail,
-            "condition": rec.condition,
-        }
-        event = self.outbox.append(fields, self.clock.now())
-        self.replica.record_local(event)
+    def _record(self, records: list[Record]) -> None:
+        """Store one input's events together: all of a confirmed cart, or nothing."""
+        many: list[dict[str, object]] = [
+            {
+                "type": rec.type,
+                "session": rec.session,
+                "badge": rec.badge,
+                "person": rec.person,
+                "asset": rec.asset,
+                "due": rec.due,
+                "reason": rec.reason,
+                "detail": rec.detail,
+                "condition": rec.condition,
+            }
+            for rec in records
+        ]
+        for event in self.outbox.append_all(many, self.clock.now()):
+            self.replica.record_local(event)
         if self.link is not None:
             self.link.kick()
 
@@ -467,6 +487,27 @@ class KioskApp:
                 self._changed.wait(left)
             return self.replica.version
 
+    def faults(self) -> list[str]:
+        """What is not working, for the hub's kiosk page: devices that never started, and a
+        reader or camera that has stopped answering."""
+        found = [f"{what}: {why}" for what, why in self.devices.faults.items()]
+        for what, device in (("badge reader", self.devices.badges), ("camera", self.devices.codes)):
+            if device is not None and not getattr(device, "healthy", True):
+                found.append(f"{what}: {getattr(device, 'last_error', None) or 'not working'}")
+        return [fault[:200] for fault in found[:10]]
+
+    def _report_health(self) -> None:
+        """Tell the hub as soon as a device fails or recovers, not at the next status round."""
+        faults = self.faults()
+        with self._health_lock:
+            if faults == self._reported_faults:
+                return
+            self._reported_faults = faults
+        if faults:
+            log.warning("not working: %s", "; ".join(faults))
+        if self.link is not None:
+            self.link.publish_status()
+
     def _status(self, state: KioskState) -> KioskStatus:
         if state is KioskState.OFFLINE:
             return KioskStatus(kiosk=self.settings.kiosk_id, state=state)
@@ -479,6 +520,7 @@ class KioskApp:
             outbox=self.outbox.depth(),
             replica=self.replica.version,
             uptime_s=int(self.clock.monotonic() - self._started_at),
+            faults=self.faults(),
         )
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:

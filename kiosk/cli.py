@@ -6,6 +6,7 @@ import argparse
 import logging
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from kiosk.app import AppSettings, KioskApp
@@ -53,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--simulate",
         action="store_true",
-        help="simulated drivers, whatever the config says (for a laptop)",
+        help="simulated drivers, whatever the config says, in a window, with badge taps and"
+        " label scans typed on the terminal (for a laptop)",
     )
     parser.add_argument("--check", action="store_true", help="validate the configuration and exit")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -66,6 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = load_config(args.config)
         if args.simulate:
             cfg.drivers.simulate = True
+            cfg.drivers.display.fullscreen = False  # a window, with the pointer shown
         settings = app_settings(cfg)
         if args.check:
             print(f"{args.config}: OK (kiosk {cfg.kiosk.id}, profile {cfg.kiosk.profile.value})")
@@ -82,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     signal.signal(signal.SIGTERM, lambda *_: app.request_stop())
     app.start()
+    if cfg.drivers.simulate:
+        from kiosk.console import run_console
+
+        threading.Thread(
+            target=run_console, args=(app, sys.stdin, sys.stdout), name="console", daemon=True
+        ).start()
     try:
         app.run()
     except KeyboardInterrupt:

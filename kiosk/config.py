@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from configfile import load_toml, read_secret
 from kiosk.errors import ConfigError
@@ -52,24 +52,58 @@ class CameraSection(_Section):
     height: int = Field(default=480, ge=120)
 
 
+def _not_fitted(value: object) -> object:
+    """TOML has no null: ``false`` says a device with a default pin is not fitted."""
+    return None if value is False else value
+
+
+# BCM GPIO numbers on the Pi's 40-pin header; false (or leaving out one without a default): none.
+BcmPin = Annotated[
+    Annotated[int, Field(ge=0, le=27, strict=True)] | None, BeforeValidator(_not_fitted)
+]
+
+
 class GpioSection(_Section):
     enabled: bool = True
-    green_led: int | None = 17
-    red_led: int | None = 27
-    buzzer: int | None = 22
-    lock_relay: int | None = None
-    door_sensor: int | None = None
-    button: int | None = None
+    green_led: BcmPin = 17
+    red_led: BcmPin = 27
+    buzzer: BcmPin = 22
+    lock_relay: BcmPin = None
+    door_sensor: BcmPin = None
+    button: BcmPin = None
     relay_active_high: bool = True
+    buzzer_active_high: bool = True  # false for a buzzer module that sounds when its input is low
     unlock_s: float = Field(default=5, gt=0, le=120)  # how long a staff badge opens the door
     held_open_s: float = Field(default=30, gt=0)  # door open longer than this: alarm
+
+    @model_validator(mode="after")
+    def _one_device_per_pin(self) -> GpioSection:
+        users: dict[int, str] = {}
+        clashes = []
+        for name in ("green_led", "red_led", "buzzer", "lock_relay", "door_sensor", "button"):
+            pin = getattr(self, name)
+            if pin is None:
+                continue
+            if pin in users:
+                clashes.append(f"{users[pin]} and {name} both use pin {pin}")
+            else:
+                users[pin] = name
+        if clashes:
+            raise ValueError("; ".join(clashes))
+        return self
 
 
 class DisplaySection(_Section):
     enabled: bool = True
     fullscreen: bool = True
-    width: int | None = None
-    height: int | None = None
+    width: int | None = Field(default=None, ge=320, le=7680)
+    height: int | None = Field(default=None, ge=240, le=4320)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> DisplaySection:
+        if (self.width is None) != (self.height is None):
+            raise ValueError("give both width and height, or neither to use the screen's own size")
+        return self
 
 
 class DriversSection(_Section):

@@ -24,25 +24,30 @@ def build_devices(
     d = cfg.drivers
     devices = Devices()
     if d.rfid.enabled:
-        devices.badges = _try("badge reader", lambda: _badge_reader(cfg, clock))
+        devices.badges = _try(devices, "badge reader", lambda: _badge_reader(cfg, clock))
     if d.camera.enabled:
-        devices.codes = _try("camera", lambda: _scanner(cfg))
+        devices.codes = _try(devices, "camera", lambda: _scanner(cfg))
     if d.gpio.enabled:
         factory = _pin_factory(cfg)
-        devices.indicator = _try("LEDs and buzzer", lambda: _indicator(cfg, factory))
-        devices.door = _try("door lock", lambda: _door(cfg, factory, clock))
-        devices.door_sensor = _try("door sensor", lambda: _door_sensor(cfg, factory, clock))
-        devices.button = _try("confirm button", lambda: _button(cfg, factory, confirm))
+        devices.indicator = _try(
+            devices, "LEDs and buzzer", lambda: _indicator(cfg, factory, clock)
+        )
+        devices.door = _try(devices, "door lock", lambda: _door(cfg, factory, clock))
+        devices.door_sensor = _try(
+            devices, "door sensor", lambda: _door_sensor(cfg, factory, clock)
+        )
+        devices.button = _try(devices, "confirm button", lambda: _button(cfg, factory, confirm))
     if d.display.enabled:
-        devices.display = _try("display", lambda: _display(cfg))
+        devices.display = _try(devices, "display", lambda: _display(cfg))
     return devices
 
 
-def _try(what: str, make: Any) -> Any:
+def _try(devices: Devices, what: str, make: Any) -> Any:
     try:
         return make()
     except Exception as exc:  # DriverError, gpiozero's pin errors, pygame's: report, go on
         log.error("%s not available, running without it: %s", what, exc)
+        devices.faults[what] = f"not available: {exc}"  # in the kiosk's status, for the hub
         return None
 
 
@@ -52,8 +57,7 @@ def _badge_reader(cfg: KioskConfig, clock: Clock) -> Any:
     r = cfg.drivers.rfid
     if cfg.drivers.simulate:
         return SimulatedBadgeReader()
-    chip = MFRC522(open_spi(r.spi_bus, r.spi_device))
-    chip.init()
+    chip = MFRC522(open_spi(r.spi_bus, r.spi_device))  # the reader initialises it on first poll
     return BadgeReader(chip, clock.monotonic, release_after=r.release_after_s)
 
 
@@ -75,12 +79,17 @@ def _pin_factory(cfg: KioskConfig) -> Any:
     return MockFactory(pin_class=MockPWMPin)
 
 
-def _indicator(cfg: KioskConfig, factory: Any) -> Any:
+def _indicator(cfg: KioskConfig, factory: Any, clock: Clock) -> Any:
     from kiosk.drivers.gpio import Feedback, GpioPins
 
     g = cfg.drivers.gpio
-    pins = GpioPins(green_led=g.green_led, red_led=g.red_led, buzzer=g.buzzer)
-    return Feedback(pins, pin_factory=factory)
+    pins = GpioPins(
+        green_led=g.green_led,
+        red_led=g.red_led,
+        buzzer=g.buzzer,
+        buzzer_active_high=g.buzzer_active_high,
+    )
+    return Feedback(pins, pin_factory=factory, clock=clock.monotonic)
 
 
 def _button(cfg: KioskConfig, factory: Any, confirm: Callable[[], None]) -> Any:
@@ -117,6 +126,6 @@ def _display(cfg: KioskConfig) -> Any:
 
     s = cfg.drivers.display
     display = Display()
-    size = (s.width, s.height) if s.width and s.height else None
+    size = (s.width, s.height) if s.width is not None and s.height is not None else None
     display.open(size=size, fullscreen=s.fullscreen)
     return display

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from kiosk.errors import OutboxError
 from wire import CustodyEvent, encode_event
 from wire.ids import uuid7
@@ -70,36 +72,49 @@ class Outbox:
 
     def append(self, fields: dict[str, object], now: datetime) -> CustodyEvent:
         """Give the event its id, sequence number and signature, and store it durably."""
+        return self.append_all([fields], now)[0]
+
+    def append_all(self, many: list[dict[str, object]], now: datetime) -> list[CustodyEvent]:
+        """Store several events at once, all or none: a confirmed cart is one transaction, so
+        a failure never leaves half of it recorded."""
+        events: list[CustodyEvent] = []
         with self._lock:
             try:
                 self._db.execute("BEGIN IMMEDIATE")
                 row = self._db.execute("SELECT value FROM meta WHERE key='last_seq'").fetchone()
-                seq = int(row[0]) + 1 if row else 1
-                event = CustodyEvent.model_validate(
-                    {
-                        **{k: v for k, v in fields.items() if v is not None},
-                        "id": uuid7(int(now.timestamp() * 1000)),
-                        "kiosk": self.kiosk_id,
-                        "seq": seq,
-                        "at": now,
-                    }
-                )
-                payload = encode_event(event, self._key)
-                self._db.execute(
-                    "INSERT INTO outbox(seq, id, payload, created_at) VALUES (?,?,?,?)",
-                    (seq, event.id, payload, now.astimezone(UTC).isoformat()),
-                )
+                seq = int(row[0]) if row else 0
+                for fields in many:
+                    seq += 1
+                    event = CustodyEvent.model_validate(
+                        {
+                            **{k: v for k, v in fields.items() if v is not None},
+                            "id": uuid7(int(now.timestamp() * 1000)),
+                            "kiosk": self.kiosk_id,
+                            "seq": seq,
+                            "at": now,
+                        }
+                    )
+                    self._db.execute(
+                        "INSERT INTO outbox(seq, id, payload, created_at) VALUES (?,?,?,?)",
+                        (
+                            seq,
+                            event.id,
+                            encode_event(event, self._key),
+                            now.astimezone(UTC).isoformat(),
+                        ),
+                    )
+                    events.append(event)
                 self._db.execute(
                     "INSERT INTO meta(key, value) VALUES ('last_seq', ?) "
                     "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
                     (str(seq),),
                 )
                 self._db.execute("COMMIT")
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, ValidationError) as exc:
                 if self._db.in_transaction:
                     self._db.execute("ROLLBACK")
                 raise OutboxError(f"could not store the event: {exc}") from exc
-        return event
+        return events
 
     def pending(self, limit: int = 500) -> list[Pending]:
         with self._lock:

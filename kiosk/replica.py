@@ -24,6 +24,7 @@ from wire import (
     ReplicaDelta,
     ReplicaPolicy,
     ReplicaSnapshot,
+    ReturnCondition,
     WireError,
 )
 from wire.codec import load_object
@@ -34,9 +35,11 @@ log = logging.getLogger(__name__)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS snapshot (id INTEGER PRIMARY KEY CHECK (id = 1), payload BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS overlay (
-    seq INTEGER PRIMARY KEY, type TEXT NOT NULL, asset TEXT NOT NULL, person TEXT, due TEXT
+    seq INTEGER PRIMARY KEY, type TEXT NOT NULL, asset TEXT NOT NULL, person TEXT, due TEXT,
+    condition TEXT
 );
 """
+_PROBLEMS = (ReturnCondition.DAMAGED.value, ReturnCondition.MISSING_PART.value)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,9 @@ class Replica:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(overlay)")}
+            if "condition" not in columns:  # a replica kept by an older kiosk release
+                self._db.execute("ALTER TABLE overlay ADD COLUMN condition TEXT")
         except sqlite3.DatabaseError as exc:
             raise KioskError(f"the replica at {path} cannot be opened: {exc}") from exc
         self._snapshot: ReplicaSnapshot | None = None
@@ -65,6 +71,7 @@ class Replica:
         self._holders: dict[str, Held] = {}
         self._bookings: dict[str, tuple[Booking, ...]] = {}
         self._kits: dict[str, tuple[str, ...]] = {}
+        self._repairs: set[str] = set()  # returned damaged here, not yet in a snapshot
         row = self._db.execute("SELECT payload FROM snapshot WHERE id = 1").fetchone()
         if row is not None:
             try:
@@ -143,11 +150,13 @@ class Replica:
             return
         with self._lock:
             due = event.due.isoformat() if event.due else None
+            condition = event.condition.value if event.condition else None
             self._db.execute(
-                "INSERT OR REPLACE INTO overlay(seq, type, asset, person, due) VALUES (?,?,?,?,?)",
-                (event.seq, event.type.value, event.asset, event.person, due),
+                "INSERT OR REPLACE INTO overlay(seq, type, asset, person, due, condition)"
+                " VALUES (?,?,?,?,?,?)",
+                (event.seq, event.type.value, event.asset, event.person, due, condition),
             )
-            self._apply_overlay_row(event.type.value, event.asset, event.person, due)
+            self._apply_overlay_row(event.type.value, event.asset, event.person, due, condition)
 
     def person_by_badge(self, uid: str) -> Person | None:
         return self._badges.get(uid.upper())
@@ -167,8 +176,11 @@ class Replica:
             return None
         held = self._holders.get(code)
         holder = held.person if held else None
-        return Item(
-            base.code, base.name, base.category, base.lendable, holder, self._bookings.get(code, ())
+        return replace(
+            base,
+            holder=holder,
+            bookings=self._bookings.get(code, ()),
+            in_maintenance=base.in_maintenance or code in self._repairs,
         )
 
     def loans_of(self, person_id: str) -> list[tuple[Item, Held]]:
@@ -202,7 +214,10 @@ class Replica:
         self._badges = {
             uid: self._people[p.id] for p in snap.people if p.active for uid in p.badges
         }
-        self._assets = {a.code: Item(a.code, a.name, a.category, a.lendable) for a in snap.assets}
+        self._assets = {
+            a.code: Item(a.code, a.name, a.category, a.lendable, in_maintenance=a.in_maintenance)
+            for a in snap.assets
+        }
         kits: dict[str, list[str]] = {}
         for a in snap.assets:
             if a.kit is not None:
@@ -213,13 +228,14 @@ class Replica:
         for b in snap.bookings:
             bookings.setdefault(b.asset, []).append(Booking(b.person, b.starts, b.ends))
         self._bookings = {code: tuple(found) for code, found in bookings.items()}
-        for type_, asset, person, due in self._db.execute(
-            "SELECT type, asset, person, due FROM overlay ORDER BY seq"
+        self._repairs = set()
+        for type_, asset, person, due, condition in self._db.execute(
+            "SELECT type, asset, person, due, condition FROM overlay ORDER BY seq"
         ):
-            self._apply_overlay_row(str(type_), str(asset), person, due)
+            self._apply_overlay_row(str(type_), str(asset), person, due, condition)
 
     def _apply_overlay_row(
-        self, type_: str, asset: str, person: str | None, due: str | None
+        self, type_: str, asset: str, person: str | None, due: str | None, condition: str | None
     ) -> None:
         if type_ == EventType.CHECKOUT.value and person is not None and due is not None:
             self._holders[asset] = Held(person, datetime.fromisoformat(due))
@@ -228,3 +244,5 @@ class Replica:
             self._holders[asset] = Held(held.person, datetime.fromisoformat(due), held.renewals + 1)
         elif type_ == EventType.RETURN.value:
             self._holders.pop(asset, None)
+            if condition in _PROBLEMS:  # the hub sends it for repair; nobody borrows it meanwhile
+                self._repairs.add(asset)

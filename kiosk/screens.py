@@ -45,6 +45,7 @@ class IdleScreen:
     now: datetime
     offline: bool = False
     message: str | None = None  # e.g. "Tap your badge first"
+    station: bool = False  # a return station: no badge needed, a scan returns the item
 
 
 @dataclass(frozen=True)

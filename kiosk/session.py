@@ -68,6 +68,7 @@ class Item:
     holder: str | None = None  # person id of whoever holds it now, as far as the replica knows
     bookings: tuple[Booking, ...] = ()
     members: tuple[Item, ...] = ()  # for a kit: its pieces, which go out and come back with it
+    in_maintenance: bool = False  # being repaired or serviced (then not lendable either)
 
 
 # inputs ------------------------------------------------------------------------------------
@@ -143,6 +144,13 @@ class ConnectivityChanged:
     online: bool
 
 
+@dataclass(frozen=True)
+class DoorAlarm:
+    """The cage door has been open too long (``on``), or is shut again."""
+
+    on: bool
+
+
 Input = (
     BadgeTapped
     | LabelScanned
@@ -156,6 +164,7 @@ Input = (
     | ExtendLoan
     | Tick
     | ConnectivityChanged
+    | DoorAlarm
 )
 
 
@@ -237,14 +246,17 @@ class State:
     offline: bool = False
     enrolling: Person | bool = False  # True: waiting for whose; a Person: for the new badge
     stocktake: bool = False  # staff counting the shelf: scans are recorded as seen
+    door_alarm: bool = False  # the door is held open: the idle screen asks to close it
 
 
 REFUSAL_TEXT = {
     DenialReason.UNKNOWN_ITEM: "Unknown item: please hand it to staff",
-    DenialReason.HELD_BY_OTHER: "Checked out to someone else",
-    DenialReason.NOT_LENDABLE: "Not available for loan",
-    DenialReason.BOOKED_BY_OTHER: "Booked by someone else",
+    DenialReason.HELD_BY_OTHER: "Still on someone else's loan: see staff",
+    DenialReason.NOT_LENDABLE: "No longer lent out: please see staff",
+    DenialReason.IN_MAINTENANCE: "In for repair: please choose another",
+    DenialReason.BOOKED_BY_OTHER: "Booked by someone else: choose another",
 }
+DOOR_ALARM_TEXT = "Please close the cage door"
 
 
 def screen_for(state: State, settings: Settings, now: datetime) -> Screen:
@@ -261,7 +273,10 @@ def screen_for(state: State, settings: Settings, now: datetime) -> Screen:
         return ReceiptScreen(state.person.name, state.lines, state.offline)
     if state.mode is Mode.DENIED and state.denial is not None:
         return DeniedScreen(state.denial[0], state.denial[1], state.offline)
-    return IdleScreen(settings.kiosk_name, now, state.offline, state.message)
+    message = state.message or (DOOR_ALARM_TEXT if state.door_alarm else None)
+    return IdleScreen(
+        settings.kiosk_name, now, state.offline, message, settings.profile is Profile.STATION
+    )
 
 
 def step(
@@ -281,6 +296,8 @@ def _dispatch(
     match event:
         case ConnectivityChanged(online=online):
             return replace(state, offline=not online), []
+        case DoorAlarm(on=on):
+            return replace(state, door_alarm=on), []
         case Tick():
             if state.expires is not None and now >= state.expires:
                 return _idle(state), []
@@ -420,7 +437,7 @@ _NEXT_CONDITION = {
 
 
 def _idle(state: State, message: str | None = None) -> State:
-    return State(offline=state.offline, message=message)
+    return State(offline=state.offline, message=message, door_alarm=state.door_alarm)
 
 
 def _badge(
@@ -445,8 +462,13 @@ def _badge(
         )
         record = Record(EventType.DENIED, badge=event.uid, reason=DenialReason.UNKNOWN_BADGE)
         return denied, [Feedback(Signal.ERROR), record]
-    if state.mode is Mode.CART and state.person == person:
-        return _confirm(state, now, settings)  # tapping the badge again confirms
+    if state.mode is Mode.CART and state.person is not None:
+        if state.person.id == person.id:
+            return _confirm(state, now, settings)  # tapping the badge again confirms
+        if any(line.action is not LineAction.REFUSED for line in state.lines):
+            # someone else's tap must not wipe a cart its owner has not confirmed yet
+            text = f"{state.person.name} has items waiting: Confirm or Cancel first"
+            return replace(state, message=text), [Feedback(Signal.ERROR)]
     session = f"{event.uid}-{int(now.timestamp() * 1000)}"
     loans = tuple(_loan_now(loan, now, settings) for loan in event.loans)
     started = State(
@@ -458,6 +480,7 @@ def _badge(
         message=_welcome_message(person, loans, now),
         expires=now + settings.inactivity,
         offline=state.offline,
+        door_alarm=state.door_alarm,
     )
     return started, [Feedback(Signal.OK)]
 
@@ -501,14 +524,22 @@ def _scan(
             badge=state.badge,
             person=state.person.id,
             reason=DenialReason.NOT_A_LABEL,
-            detail=(event.error or event.raw)[:200],
+            detail=(event.error or "not a Cagekeeper label")[:200],  # never the raw content
         )
         return replace(state, message=text, expires=now + settings.inactivity), [
             Feedback(Signal.ERROR),
             rec,
         ]
     if any(line.code == event.code for line in state.lines):
-        return state, []  # the same label held in view counts once per session
+        # shown again after it left the camera's view: already in the cart, nothing to add
+        name = next(line.name for line in state.lines if line.code == event.code)
+        text = f"{name} is already on the list"
+        if state.stocktake:
+            counted = sum(1 for ln in state.lines if ln.action is LineAction.COUNTED)
+            text = f"Stocktake: {counted} counted ({name} already)"
+        return replace(state, message=text, expires=now + settings.inactivity), [
+            Feedback(Signal.OK)
+        ]
     if state.stocktake:
         return _count(state, event, state.person, now, settings)
     line, reason = _line_for(event, state, state.person, now, settings)
@@ -586,6 +617,8 @@ def _line_for(
         return CartLine(item.code, item.name, LineAction.RETURN), None
     if item.holder is not None:
         reason = DenialReason.HELD_BY_OTHER
+    elif item.in_maintenance:
+        reason = DenialReason.IN_MAINTENANCE
     elif not item.lendable:
         reason = DenialReason.NOT_LENDABLE
     elif (needed := settings.policy.requires.get(item.category)) and not person.trained(
@@ -632,7 +665,12 @@ def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, li
         return done, [Feedback(Signal.DONE)]
     actionable = [line for line in state.lines if line.action is not LineAction.REFUSED]
     if not actionable:
-        return replace(state, message="Scan an item first"), [Feedback(Signal.ERROR)]
+        text = (
+            "Nothing here can be lent or returned: see the reasons above"
+            if state.lines
+            else "Scan an item first"
+        )
+        return replace(state, message=text), [Feedback(Signal.ERROR)]
     # A kit piece reported missing is not returned: it stays on the person's loans, and the
     # kit goes back marked incomplete with the missing pieces named.
     missing: dict[str, list[str]] = {}

@@ -10,7 +10,9 @@ want_test=0
 [[ "${1:-}" == "--test" ]] && want_test=1
 
 packages=(mosquitto mosquitto-clients libzbar0 jq openssl sqlite3 ca-certificates fonts-dejavu-core)
-((want_test)) && packages+=(chromium postgresql)
+# python3-pygame, python3-spidev, python3-venv: the kiosk's Raspberry Pi OS path, tested on
+# Debian's own pygame (built on the system SDL 2 with KMS/DRM) in a --system-site-packages venv
+((want_test)) && packages+=(chromium postgresql python3-pygame python3-spidev python3-venv)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 
 missing=()

@@ -9,8 +9,37 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from hub.store import Store
-from wire import CustodyEvent, EventType, ReturnCondition
+from wire import CustodyEvent, DenialReason, EventType, ReturnCondition
 from wire.ids import uuid7
+
+
+def checkout_event(
+    kiosk: str, seq: int, at: datetime, asset: str, person: str = "ada", hours: float = 48
+) -> CustodyEvent:
+    """A kiosk's checkout, made as the kiosk would (for tests that send it themselves)."""
+    return CustodyEvent(
+        id=uuid7(int(at.timestamp() * 1000)),
+        kiosk=kiosk,
+        seq=seq,
+        at=at,
+        type=EventType.CHECKOUT,
+        person=person,
+        asset=asset,
+        due=at + timedelta(hours=hours),
+    )
+
+
+def denial_event(kiosk: str, seq: int, at: datetime, detail: str | None = None) -> CustodyEvent:
+    """A kiosk's refusal of a code that is not a label."""
+    return CustodyEvent(
+        id=uuid7(int(at.timestamp() * 1000)),
+        kiosk=kiosk,
+        seq=seq,
+        at=at,
+        type=EventType.DENIED,
+        reason=DenialReason.NOT_A_LABEL,
+        detail=detail,
+    )
 
 
 class KioskFeed:

@@ -47,6 +47,14 @@ def _code(candidate: str, raw: str) -> str:
     return code
 
 
-def _shorten(raw: str, limit: int = 60) -> str:
-    flat = raw.replace("\n", " ")
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+def _shorten(raw: str, keep: int = 12) -> str:
+    """Enough of a foreign code to tell what it was, not what it holds: the text lands in the
+    append-only ledger, and a scanned code may carry a Wi-Fi password or a private link. A link
+    keeps its host, anything else its first few characters; control characters are dropped."""
+    text = "".join(ch for ch in raw.strip() if ch.isprintable())
+    parts = urlsplit(text) if "://" in text else None
+    if parts is not None and parts.scheme and parts.hostname:
+        shown = f"{parts.scheme}://{parts.hostname}/"
+    else:
+        shown = text[:keep]
+    return shown if shown == text else f"{shown}… ({len(raw)} characters)"

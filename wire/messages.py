@@ -66,6 +66,7 @@ class DenialReason(StrEnum):
     NOT_A_LABEL = "not_a_label"
     HELD_BY_OTHER = "held_by_other"
     NOT_LENDABLE = "not_lendable"
+    IN_MAINTENANCE = "in_maintenance"  # out of circulation for a repair or a service
     NO_BADGE = "no_badge"
     OVERDUE_ITEMS = "overdue_items"
     ITEM_LIMIT = "item_limit"
@@ -164,6 +165,11 @@ class KioskStatus(_Message):
     outbox: int | None = Field(default=None, ge=0)
     replica: int | None = Field(default=None, ge=0)
     uptime_s: int | None = Field(default=None, ge=0)
+    faults: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="devices that are not working, in words a technician can act on",
+    )
 
 
 class HubStatus(_FromHub):
@@ -199,6 +205,9 @@ class ReplicaAsset(_FromHub):
     name: str
     category: str
     lendable: bool = True
+    in_maintenance: bool = Field(
+        default=False, description="not lendable because it is being repaired or serviced"
+    )
     kit: AssetCode | None = None  # the kit this asset is a piece of
 
 

@@ -8,10 +8,12 @@ cd "$(dirname "$0")/../.."
 [[ $(id -u) -eq 0 ]] || { echo "run as root" >&2; exit 1; }
 
 apt-get update -qq
-# picamera2 and its libcamera bindings only come from Raspberry Pi OS, not from PyPI; lgpio is
-# the GPIO backend gpiozero uses on a Pi 5 (RPi.GPIO does not work there).
+# picamera2's libcamera bindings only come from Raspberry Pi OS; its pygame is built on the
+# system SDL 2 with KMS/DRM (a desktop-less kiosk needs that); lgpio is the GPIO backend
+# gpiozero uses on a Pi 5 (RPi.GPIO does not work there); spidev and numpy from apt need no
+# compiler. The venv below sees them all.
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv python3-picamera2 \
-    python3-lgpio libzbar0 libsdl2-2.0-0 libsdl2-ttf-2.0-0 rsync >/dev/null
+    python3-pygame python3-lgpio python3-spidev python3-numpy libzbar0 rsync >/dev/null
 
 # SPI for the MFRC522 reader
 if command -v raspi-config >/dev/null; then raspi-config nonint do_spi 0; fi

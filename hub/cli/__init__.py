@@ -370,12 +370,56 @@ def booking_cancel(ctx: _Ctx, booking_id: int) -> None:
 
 
 @cli.command()
+@click.option("--show", "entry", type=int, default=None, help="Print this entry in full.")
+@click.option("--raw", is_flag=True, help="With --show: only the payload's exact bytes.")
 @pass_ctx
-def quarantine(ctx: _Ctx) -> None:
-    """List messages that could not be ingested, with why."""
+def quarantine(ctx: _Ctx, entry: int | None, raw: bool) -> None:
+    """List messages that could not be ingested, with why (payloads cut to 120 bytes).
+
+    A message that came again with the same bytes on the same topic is one entry: "repeats"
+    counts the copies after the first, "last seen" is the latest. Times are UTC.
+    """
+    if raw and entry is None:
+        raise click.UsageError("--raw goes with --show ID")
     with ctx.opened() as store:
-        for topic, kiosk_id, error, payload in store.quarantined():
-            click.echo(f"{topic}\t{kiosk_id or '-'}\t{error}\t{payload[:120]!r}")
+        if entry is not None:
+            q = store.quarantined_entry(entry)
+            if raw:
+                click.echo(q.payload, nl=False)  # bytes: written as they are
+                return
+            click.echo(
+                f"entry:     {q.id}\n"
+                f"topic:     {_shown(q.topic)}\n"
+                f"kiosk:     {q.kiosk or '-'}\n"
+                f"received:  {q.received_at:%Y-%m-%d %H:%M:%S}\n"
+                f"last seen: {q.last_at:%Y-%m-%d %H:%M:%S}\n"
+                f"repeats:   {q.repeats}\n"
+                f"error:     {_shown(q.error)}\n"
+                f"payload:   {len(q.payload)} bytes\n"
+                f"{_payload_text(q.payload)}"
+            )
+            return
+        click.echo("id\treceived\tlast seen\trepeats\tkiosk\ttopic\terror\tpayload")
+        for q in store.quarantined():
+            error = " ".join(q.error.split())
+            click.echo(
+                f"{q.id}\t{q.received_at:%Y-%m-%d %H:%M:%S}\t{q.last_at:%Y-%m-%d %H:%M:%S}\t"
+                f"{q.repeats}\t{q.kiosk or '-'}\t{_shown(q.topic)}\t{_shown(error)}\t"
+                f"{q.payload[:120]!r}"
+            )
+
+
+def _shown(text: str) -> str:
+    """Text safe on a terminal: control characters (an escape sequence) escaped."""
+    return "".join(c if c.isprintable() or c in "\n\t" else f"\\x{ord(c):02x}" for c in text)
+
+
+def _payload_text(payload: bytes) -> str:
+    """The payload as text if it is UTF-8 (control characters escaped), else as a bytes repr."""
+    try:
+        return _shown(payload.decode())
+    except UnicodeDecodeError:
+        return repr(payload)
 
 
 def actor() -> str:

@@ -6,6 +6,7 @@ acknowledged only after it commits.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -50,6 +53,7 @@ from hub.store.schema import (
     ledger,
     people,
     quarantine,
+    quarantine_digest,
     trainings,
     users,
 )
@@ -109,6 +113,20 @@ class Attention:
 
 
 @dataclass(frozen=True)
+class Quarantined:
+    """A message kept as received, and how often the same bytes came again on the same topic."""
+
+    id: int
+    received_at: datetime  # first seen
+    last_at: datetime  # last seen
+    repeats: int  # copies after the first
+    topic: str
+    kiosk: str | None
+    error: str
+    payload: bytes
+
+
+@dataclass(frozen=True)
 class User:
     username: str
     password_hash: str
@@ -127,7 +145,8 @@ class KioskRow:
 def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a commit acknowledged to a kiosk (which then deletes its copy) survives power loss.
+    cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
@@ -648,26 +667,51 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
     def quarantine(
         self, topic: str, kiosk: str | None, error: str, payload: bytes, now: datetime
     ) -> None:
-        """Keep a message that could not be ingested, as received, for a person to inspect."""
-        with self._tx() as conn:
-            conn.execute(
-                insert(quarantine).values(
-                    received_at=now,
-                    topic=topic[:300],
-                    kiosk=kiosk,
-                    error=error[:500],
-                    payload=payload,
-                )
-            )
+        """Keep a message that could not be ingested, as received, for a person to inspect.
 
-    def quarantined(self) -> list[tuple[str, str | None, str, bytes]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(
-                    quarantine.c.topic, quarantine.c.kiosk, quarantine.c.error, quarantine.c.payload
-                ).order_by(quarantine.c.id)
+        The same message again (same topic and bytes: a device retrying) only counts up on the
+        row it has, with when it was last seen and the latest reason.
+        """
+        topic, error = _printable(topic)[:300], _printable(error)[:500]
+        values = {
+            "received_at": now,
+            "topic": topic,
+            "kiosk": kiosk,
+            "error": error,
+            "payload": payload,
+            "digest": quarantine_digest(topic, payload),
+            "repeats": 0,
+            "last_at": now,
+        }
+        again = {"repeats": quarantine.c.repeats + 1, "last_at": now, "error": error}
+        with self._tx() as conn:
+            dialect = conn.dialect.name
+            if dialect in ("sqlite", "postgresql"):
+                upsert = (sqlite_insert if dialect == "sqlite" else pg_insert)(quarantine)
+                conn.execute(
+                    upsert.values(**values).on_conflict_do_update(
+                        index_elements=[quarantine.c.digest], set_=again
+                    )
+                )
+                return
+            done = conn.execute(
+                update(quarantine).where(quarantine.c.digest == values["digest"]).values(**again)
             )
-            return [(r.topic, r.kiosk, r.error, r.payload) for r in rows]
+            if done.rowcount == 0:
+                conn.execute(insert(quarantine).values(**values))
+
+    def quarantined(self) -> list[Quarantined]:
+        """The quarantine, oldest first (payloads in full)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(*_QUARANTINE_COLUMNS).order_by(quarantine.c.id))
+            return [Quarantined(**r._mapping) for r in rows]
+
+    def quarantined_entry(self, entry: int) -> Quarantined:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(*_QUARANTINE_COLUMNS).where(quarantine.c.id == entry)).first()
+        if row is None:
+            raise NotFound(f"no quarantine entry {entry}")
+        return Quarantined(**row._mapping)
 
     def record_status(self, status: KioskStatus, raw: str, now: datetime) -> None:
         with self._tx() as conn:
@@ -869,6 +913,27 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
                 )
             ).first()
         return User(*row) if row is not None else None
+
+
+_QUARANTINE_COLUMNS = (
+    quarantine.c.id,
+    quarantine.c.received_at,
+    quarantine.c.last_at,
+    quarantine.c.repeats,
+    quarantine.c.topic,
+    quarantine.c.kiosk,
+    quarantine.c.error,
+    quarantine.c.payload,
+)
+
+
+def _printable(text: str) -> str:
+    """Control characters but newline and tab escaped: a NUL (which PostgreSQL text cannot
+    hold), or a terminal escape sequence for whoever lists the quarantine."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _ledger_values(ev: CustodyEvent, raw: str, now: datetime) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from hub.errors import StoreError
 from hub.store.schema import audit_log, counters, ledger
@@ -48,11 +49,20 @@ class StoreBase:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
+        """A transaction. The database being unavailable (down, locked, the connection lost, no
+        connection free) raises StoreError: the same work may succeed later. Any other error is
+        about what was written (or a bug) and goes up as it is: trying again fails again."""
         try:
             with self.engine.begin() as conn:
                 yield conn
         except OperationalError as exc:
             raise StoreError(f"database error: {exc.orig}") from exc
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            raise StoreError(f"database connection lost: {exc.orig}") from exc
+        except PoolTimeout as exc:
+            raise StoreError(f"no database connection free: {exc}") from exc
 
     def _hub_event(
         self,

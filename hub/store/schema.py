@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -157,16 +158,28 @@ holdings = Table(
     Column("renewals", Integer, nullable=False, default=0, server_default="0"),
 )
 
+# Messages that could not be ingested, kept as received. A device retrying the same message
+# (same topic, same bytes) adds to ``repeats`` and moves ``last_at`` on the one row it has.
 quarantine = Table(
     "quarantine",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("received_at", UtcDateTime, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),  # first seen
     Column("topic", String(300), nullable=False),
     Column("kiosk", String(63)),
-    Column("error", String(500), nullable=False),
+    Column("error", String(500), nullable=False),  # the latest reason
     Column("payload", LargeBinary, nullable=False),
+    Column("digest", String(64), nullable=False),  # quarantine_digest(topic, payload)
+    Column("repeats", Integer, nullable=False, default=0, server_default="0"),
+    Column("last_at", UtcDateTime, nullable=False),
+    UniqueConstraint("digest", name="uq_quarantine_digest"),
 )
+
+
+def quarantine_digest(topic: str, payload: bytes) -> str:
+    """What makes two quarantined messages the same one (an MQTT topic holds no NUL)."""
+    return hashlib.sha256(topic.encode() + b"\0" + payload).hexdigest()
+
 
 kiosk_status = Table(
     "kiosk_status",

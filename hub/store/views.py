@@ -57,6 +57,7 @@ class KioskView:
     outbox: int | None
     replica: int | None
     profile: str | None
+    faults: tuple[str, ...] = ()  # devices the kiosk says are not working
 
 
 class ViewStore(StoreBase):
@@ -135,6 +136,9 @@ class ViewStore(StoreBase):
                         status.get("outbox"),
                         status.get("replica"),
                         status.get("profile"),
+                        tuple(str(f) for f in status.get("faults") or ())
+                        if state == "online"
+                        else (),
                     )
                 )
         return out

@@ -75,6 +75,7 @@ def kiosks(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> list[dict[str, 
             "version": k.version,
             "outbox": k.outbox,
             "profile": k.profile,
+            "faults": list(k.faults),
         }
         for k in web.store.kiosk_views()
     ]

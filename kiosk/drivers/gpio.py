@@ -7,6 +7,7 @@ door, the held-open alarm) is driven by ``tick()`` with an injected clock, not b
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,33 +31,103 @@ class GpioPins:
 
 
 PATTERNS = ("ready", "success", "denied", "offline", "busy")
+BASE_PATTERNS = ("ready", "offline")
 TONES = ("ok", "error", "alarm")
+# How long each transient pattern shows before the base pattern comes back. "busy" has no natural
+# end, so it lapses after a while unless shown again (each show restarts its time).
+TRANSIENT_S = {"success": 0.5, "denied": 1.5, "busy": 10.0}
 
 
 class Feedback:
-    """Status light and sound for every scan: a student sees and hears the answer at once."""
+    """Status light and sound for every scan: a student sees and hears the answer at once.
 
-    def __init__(self, pins: GpioPins, pin_factory: Any | None = None) -> None:
-        self.green = LED(pins.green_led, pin_factory=pin_factory) if pins.green_led else None
-        self.red = LED(pins.red_led, pin_factory=pin_factory) if pins.red_led else None
+    "ready" and "offline" are the base state; "success", "denied" and "busy" are transient and
+    the base comes back once they have shown for ``TRANSIENT_S`` (a base shown meanwhile is
+    remembered and comes back instead). The app calls ``tick()`` a few times a second to end
+    transient patterns, reading time from the injected ``clock``.
+
+    ``beep("alarm")`` sounds the buzzer continuously until ``stop_alarm()``. While the alarm is
+    on, other tones are dropped, so a scan cannot silence a door held open.
+    """
+
+    def __init__(
+        self,
+        pins: GpioPins,
+        pin_factory: Any | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.green = _led(pins.green_led, pin_factory)
+        self.red = _led(pins.red_led, pin_factory)
         self.buzzer = (
             Buzzer(pins.buzzer, active_high=pins.buzzer_active_high, pin_factory=pin_factory)
-            if pins.buzzer
+            if pins.buzzer is not None
             else None
         )
-        self.state = "off"
-        self._offline = False
+        self._clock = clock
+        self._lock = threading.RLock()
+        self.state = "off"  # the pattern showing now
+        self._base: str | None = None  # None until the app first shows "ready" or "offline"
+        self._transient_until: float | None = None
+        self._alarming = False
+
+    @property
+    def alarming(self) -> bool:
+        """True from ``beep("alarm")`` until ``stop_alarm()`` (even with no buzzer fitted)."""
+        return self._alarming
 
     def show(self, pattern: str) -> None:
         if pattern not in PATTERNS:
             raise ValueError(f"unknown LED pattern {pattern!r}; one of {', '.join(PATTERNS)}")
-        self.state = pattern
-        if pattern == "offline":
-            self._offline = True
-        elif pattern == "ready":
-            self._offline = False
+        with self._lock:
+            if pattern in BASE_PATTERNS:
+                self._base = pattern
+                if self._transient_until is None:
+                    self._light(pattern)
+            else:
+                self._transient_until = self._clock() + TRANSIENT_S[pattern]
+                self._light(pattern)
+
+    def tick(self) -> None:
+        """Bring the base pattern back once a transient one has had its time."""
+        with self._lock:
+            if self._transient_until is not None and self._clock() >= self._transient_until:
+                self._transient_until = None
+                self._light(self._base)
+
+    def beep(self, tone: str) -> None:
+        if tone not in TONES:
+            raise ValueError(f"unknown tone {tone!r}; one of {', '.join(TONES)}")
+        with self._lock:
+            if tone == "alarm":
+                self._alarming = True
+                if self.buzzer is not None:
+                    self.buzzer.on()  # also ends a beep in progress
+            elif self._alarming or self.buzzer is None:
+                return  # dropped: a short beep would silence the alarm
+            elif tone == "ok":
+                self.buzzer.beep(on_time=0.06, off_time=0.01, n=1, background=True)
+            else:
+                self.buzzer.beep(on_time=0.12, off_time=0.08, n=3, background=True)
+
+    def stop_alarm(self) -> None:
+        with self._lock:
+            self._alarming = False
+            if self.buzzer is not None:
+                self.buzzer.off()
+
+    def close(self) -> None:
+        for device in (self.green, self.red, self.buzzer):
+            if device is not None:
+                device.close()
+
+    def _light(self, pattern: str | None) -> None:
+        """Set both LEDs for ``pattern``; None is both dark."""
+        self.state = pattern or "off"
         green, red = self.green, self.red
-        if pattern == "ready":
+        if pattern is None:
+            _off(green)
+            _off(red)
+        elif pattern == "ready":
             _on(green)
             _off(red)
         elif pattern == "success":
@@ -71,29 +142,10 @@ class Feedback:
             _off(green)
             if red is not None:
                 red.blink(on_time=0.2, off_time=1.8, background=True)
-        elif pattern == "busy" and green is not None:
-            green.blink(on_time=0.3, off_time=0.3, background=True)
-
-    def beep(self, tone: str) -> None:
-        if tone not in TONES:
-            raise ValueError(f"unknown tone {tone!r}; one of {', '.join(TONES)}")
-        if self.buzzer is None:
-            return
-        if tone == "ok":
-            self.buzzer.beep(on_time=0.06, off_time=0.01, n=1, background=True)
-        elif tone == "error":
-            self.buzzer.beep(on_time=0.12, off_time=0.08, n=3, background=True)
-        else:
-            self.buzzer.on()
-
-    def stop_alarm(self) -> None:
-        if self.buzzer is not None:
-            self.buzzer.off()
-
-    def close(self) -> None:
-        for device in (self.green, self.red, self.buzzer):
-            if device is not None:
-                device.close()
+        elif pattern == "busy":
+            _off(red)
+            if green is not None:
+                green.blink(on_time=0.3, off_time=0.3, background=True)
 
 
 class DoorLock:
@@ -198,6 +250,10 @@ class ConfirmButton:
 
     def close(self) -> None:
         self._button.close()
+
+
+def _led(pin: int | None, pin_factory: Any | None) -> LED | None:
+    return None if pin is None else LED(pin, pin_factory=pin_factory)
 
 
 def _on(led: LED | None) -> None:

@@ -2,13 +2,23 @@
 
 The driver speaks to the chip's registers directly (spidev), so it runs unchanged on a Pi 4,
 a Pi 5 (where RPi.GPIO fails with "Cannot determine SOC peripheral base address") and a Zero 2 W;
-tie the reader's RST pin high or drive it with gpiozero. Each ``poll`` is one short exchange
-(wake, anticollision, select, halt), so the UI and the camera never wait on the reader. UIDs of
-4, 7 and 10 bytes are read through the ISO/IEC 14443-3 cascade levels.
+tie the reader's RST pin high or drive it high with gpiozero (held low, the chip stays powered
+down and never answers). Each ``poll`` is one short exchange (wake, anticollision, select, halt),
+so the UI and the camera never wait on the reader. UIDs of 4, 7 and 10 bytes are read through the
+ISO/IEC 14443-3 cascade levels.
+
+A reader can be missing at boot, unplugged and plugged back in, or power-cycled by a glitch; a
+chip that lost power comes back with its registers at reset values (antenna off, timer
+unconfigured) and no SPI error at all. So each ``MFRC522.poll`` first reads TxControlReg (one
+register read) and raises ReaderError if the chip no longer answers or its antenna is off, and
+``BadgeReader`` initialises the chip itself on its first poll and again after any ReaderError, at
+most once every ``retry_after`` seconds, until it answers.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 import queue
 from collections.abc import Callable
 from typing import Protocol
@@ -30,6 +40,10 @@ WUPA, HLTA, CASCADE_TAG = 0x52, 0x50, 0x88
 SELECT_LEVELS = (0x93, 0x95, 0x97)
 KNOWN_VERSIONS = {0x88, 0x90, 0x91, 0x92, 0xB2}
 _MAX_IRQ_READS = 2000
+ANTENNA_ON = 0x03  # TxControlReg Tx1RFEn | Tx2RFEn
+FLOATING = (0x00, 0xFF)  # what a read gives with nobody driving MISO
+
+log = logging.getLogger(__name__)
 
 
 class SpiDevice(Protocol):
@@ -75,13 +89,17 @@ class MFRC522:
     # set-up ----------------------------------------------------------------------------------
 
     def init(self) -> int:
-        """Reset and configure the chip; returns its version, or ReaderError if none answers."""
+        """Reset and configure the chip; returns its version, or ReaderError if none answers.
+
+        Safe to call again at any time, e.g. after the reader was unplugged or power-cycled."""
+        self._interrupted = False
         self.write(COMMAND, SOFT_RESET)
         version = self.read(VERSION)
         if version not in KNOWN_VERSIONS:
             raise ReaderError(
                 f"no MFRC522 answered on SPI (version register reads 0x{version:02X}); "
-                "check the wiring and that SPI is enabled"
+                "check the reader's cable and 3.3 V power, that its RST pin is high "
+                "and that SPI is enabled"
             )
         self.write(T_MODE, 0x8D)  # timer starts after each transmission...
         self.write(T_PRESCALER, 0x3E)  # ...ticking at about 2 kHz...
@@ -89,8 +107,28 @@ class MFRC522:
         self.write(T_RELOAD_L, 0x32)  # ...so a silent card times out after ~25 ms
         self.write(TX_ASK, 0x40)  # 100 % ASK modulation, as type A needs
         self.write(MODE, 0x3D)  # CRC preset 0x6363
-        self._set_bits(TX_CONTROL, 0x03)  # antenna on
+        self._set_bits(TX_CONTROL, ANTENNA_ON)
+        tx_control = self.read(TX_CONTROL)
+        if tx_control in FLOATING or tx_control & ANTENNA_ON != ANTENNA_ON:
+            raise ReaderError(
+                f"the reader's antenna did not switch on (TxControlReg reads 0x{tx_control:02X}); "
+                "check the reader's SPI wiring (MOSI)"
+            )
         return version
+
+    def _check_configured(self) -> None:
+        """One register read: ReaderError if the chip stopped answering or was reset since
+        ``init`` (after a power cycle its antenna is off and it would never see a card)."""
+        tx_control = self.read(TX_CONTROL)
+        if tx_control in FLOATING:
+            raise ReaderError(
+                "the reader stopped answering on SPI (unplugged?); check its cable and power"
+            )
+        if tx_control & ANTENNA_ON != ANTENNA_ON:
+            raise ReaderError(
+                "the reader was reset (replugged, or a power glitch): its antenna is off; "
+                "if this recurs, check its power supply and cable"
+            )
 
     # exchanges ---------------------------------------------------------------------------------
 
@@ -113,6 +151,10 @@ class MFRC522:
             raise ReaderError("the reader stopped answering on SPI (unplugged?)")
         self._clear_bits(BIT_FRAMING, 0x80)
         error = self.read(ERROR)
+        if error == 0xFF:  # every error at once: MISO is floating high
+            raise ReaderError(
+                "the reader stopped answering on SPI (unplugged?); check its cable and power"
+            )
         if error & BUFFER_OVFL:
             raise ReaderError("the reader's FIFO overflowed")
         if error & COLL_ERR:
@@ -123,7 +165,11 @@ class MFRC522:
         return bytes(self.read(FIFO_DATA) for _ in range(count))
 
     def poll(self) -> bytes | None:
-        """One attempt: the UID of a card in the field (4, 7 or 10 bytes), or None."""
+        """One attempt: the UID of a card in the field (4, 7 or 10 bytes), or None.
+
+        Raises CardError for a failed card exchange, and ReaderError if the chip stopped
+        answering or was reset since ``init`` (call ``init`` again once it answers)."""
+        self._check_configured()
         try:
             return self._read_uid()
         except CardError:
@@ -165,31 +211,62 @@ class MFRC522:
 class BadgeReader:
     """Turns a stream of polls into taps: a card held on the reader is one tap; it must be away
     for ``release_after`` seconds before the same card counts again. A different card counts at
-    once."""
+    once.
+
+    The reader looks after its chip: the first ``poll`` initialises it, and after any ReaderError
+    (no chip answering at boot, unplugged, reset by a power glitch) a later ``poll``
+    re-initialises it, at most once every ``retry_after`` seconds by ``clock``, until it works.
+
+    ``poll`` returns a tap's UID as upper-case hex, or None. It raises ReaderError only on the
+    transition from working to not working (so a caller that logs each error logs one line per
+    outage); while the reader stays broken it returns None quietly, and when the reader works
+    again it logs that once at info level. ``healthy`` is True until that transition, then False
+    until a poll succeeds again; ``last_error`` says what is wrong and what to check (None once a
+    poll succeeds; a failed card exchange sets it too, without making the reader unhealthy).
+
+    A card left on the reader across an outage is not a new tap when the reader comes back, as
+    the card was never seen to leave; the same card counts again once it is seen away for
+    ``release_after`` seconds, and a different card counts at once.
+    """
 
     def __init__(
-        self, chip: MFRC522, clock: Callable[[], float], release_after: float = 0.3
+        self,
+        chip: MFRC522,
+        clock: Callable[[], float],
+        release_after: float = 0.3,
+        retry_after: float = 2.0,
     ) -> None:
         self.chip = chip
         self.clock = clock
         self.release_after = release_after
+        self.retry_after = retry_after
         self._current: bytes | None = None
         self._last_seen = 0.0
         self._was_absent = False
+        self._initialised = False
+        self._last_init = -math.inf
         self.healthy = True
         self.last_error: str | None = None
 
     def poll(self) -> str | None:
+        now = self.clock()
         try:
+            if not self._initialised:
+                if now - self._last_init < self.retry_after:
+                    return None
+                self._last_init = now
+                self.chip.init()
+                self._initialised = True
             uid = self.chip.poll()
         except CardError as exc:
             self.last_error = str(exc)
             return None
         except ReaderError as exc:
-            self.healthy, self.last_error = False, str(exc)
-            raise
-        self.healthy = True
-        now = self.clock()
+            self._failed(exc)
+            return None
+        if not self.healthy:
+            log.info("badge reader: working again")
+        self.healthy, self.last_error = True, None
         if uid is None:
             self._was_absent = True
             return None
@@ -201,6 +278,14 @@ class BadgeReader:
         is_new = uid != self._current or returning
         self._current, self._last_seen, self._was_absent = uid, now, False
         return uid.hex().upper() if is_new else None
+
+    def _failed(self, exc: ReaderError) -> None:
+        """Re-initialise on a later poll; raise only if the reader was working until now."""
+        self._initialised = False
+        self.last_error = f"{exc}; retrying every {self.retry_after:g} s"
+        if self.healthy:
+            self.healthy = False
+            raise ReaderError(self.last_error) from exc
 
 
 class SimulatedBadgeReader:

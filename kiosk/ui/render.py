@@ -93,6 +93,8 @@ _RECEIPT_TAGS: dict[LineAction, tuple[str, Colour]] = {
 
 IDLE_HEADLINE = "Tap your badge"
 IDLE_HINT = "then show each item's label to the camera"
+STATION_HEADLINE = "Returning something?"
+STATION_HINT = "Show its label to the camera: no badge needed"
 OFFLINE_LABEL = "OFFLINE"
 OFFLINE_NOTE = "Offline: loans are saved here and sent when the network is back"
 EMPTY_CART_HINT = "Show each item's label to the camera"
@@ -327,7 +329,7 @@ class Renderer:
         tag.midleft = (rect.left + pad, rect.centery)
         self._pill(label, theme.SMALL, fill, theme.TEXT, tag)
         right = rect.right - pad
-        if removable:
+        if removable and line.action is not LineAction.COUNTED:  # a count is recorded at once
             height = max(rect.height - 2 * pad, min(theme.MIN_TOUCH_PX, rect.height))
             remove = pygame.Rect(0, 0, round(self._w * theme.REMOVE_WIDTH), height)
             remove.midright = (right, rect.centery)
@@ -415,8 +417,11 @@ class Renderer:
         head_h = self._line_height(theme.HUGE)
         block = head_h + self._line_height(theme.BODY)
         y = top + max(m, (bottom - top - block) // 2)
-        self._text(IDLE_HEADLINE, theme.HUGE, theme.TEXT, (self._w // 2, y), "midtop")
-        self._text(IDLE_HINT, theme.BODY, theme.MUTED, (self._w // 2, y + head_h), "midtop")
+        headline, hint = (
+            (STATION_HEADLINE, STATION_HINT) if s.station else (IDLE_HEADLINE, IDLE_HINT)
+        )
+        self._text(headline, theme.HUGE, theme.TEXT, (self._w // 2, y), "midtop")
+        self._text(hint, theme.BODY, theme.MUTED, (self._w // 2, y + head_h), "midtop")
 
     def _cart(self, s: CartScreen) -> None:
         self.surface.fill(theme.BACKGROUND)

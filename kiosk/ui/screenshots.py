@@ -25,7 +25,9 @@ DUE = NOW + timedelta(hours=48)
 LINES = (
     CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.CHECKOUT, due=DUE),
     CartLine("LENS-0001", "Zeiss CP.3 50mm", LineAction.RETURN, condition="damaged"),
-    CartLine("CAM-0002", "Sony FX3 camera", LineAction.REFUSED, "Checked out to someone else"),
+    CartLine(
+        "CAM-0002", "Sony FX3 camera", LineAction.REFUSED, "Still on someone else's loan: see staff"
+    ),
 )
 SAMPLES: dict[str, Screen] = {
     "idle": IdleScreen("Film cage, Building 4", NOW),
@@ -41,6 +43,33 @@ SAMPLES: dict[str, Screen] = {
     "cart": CartScreen("Ada Lovelace", LINES),
     "receipt": ReceiptScreen("Ada Lovelace", LINES[:2]),
     "denied": DeniedScreen("Badge not recognised", "Please ask staff to register your badge."),
+    "return-problem": CartScreen(
+        "Ada Lovelace",
+        (
+            CartLine("LENS-0001", "Zeiss CP.3 50mm", LineAction.RETURN, condition="damaged"),
+            CartLine("KIT-0001", "Interview audio kit", LineAction.RETURN),
+            CartLine(
+                "MIC-0002",
+                "Lavalier mic",
+                LineAction.RETURN,
+                condition="missing_part",
+                kit="KIT-0001",
+            ),
+            CartLine(
+                "CAM-0003",
+                "Blackmagic 6K",
+                LineAction.REFUSED,
+                "In for repair: please choose another",
+            ),
+        ),
+    ),
+    "staff": CartScreen(
+        "Sam Okafor (staff)",
+        (CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.COUNTED),),
+        message="Stocktake: 1 counted",
+        staff=True,
+    ),
+    "station": IdleScreen("Door returns", NOW, station=True, message="Returned: Zeiss CP.3 50mm"),
 }
 
 

@@ -13,7 +13,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from kiosk.app import Devices
 from kiosk.drivers.gpio import DoorLock, DoorSensor, Feedback, GpioPins
 from kiosk.screens import IdleScreen
-from kiosk.session import Profile
+from kiosk.session import DOOR_ALARM_TEXT, Profile
 from tests.harness import STAFF_BADGE, Cage
 
 RELAY, REED, BUZZER = 23, 24, 22
@@ -62,9 +62,21 @@ def test_staff_badge_opens_the_door_which_relocks_and_alarms(
     factory.pin(REED).drive_high()  # someone props the door open
     cage.clock.advance(31)
     wait_for_pin(factory, BUZZER, high=True)
+    door.wait_for_screen(lambda s: isinstance(s, IdleScreen) and s.message == DOOR_ALARM_TEXT, 5)
+    # a return meanwhile is taken and answered on screen; its tone does not stop the alarm
+    door.submit(door.label("CK1:LENS-0001"))
+    door.wait_for_screen(
+        lambda s: isinstance(s, IdleScreen) and s.message == "Returned: Zeiss 50mm lens", 5
+    )
+    assert factory.pin(BUZZER).state
     factory.pin(REED).drive_low()
     cage.clock.advance(1)
     wait_for_pin(factory, BUZZER, high=False)
+    cage.clock.advance(10)  # the return's message goes; the request to close the door went too
+    door.wait_for_screen(lambda s: isinstance(s, IdleScreen) and s.message is None, 5)
 
     assert door.link is not None and door.link.wait_drained(10)
-    assert [(r.type, r.person) for r in cage.store.ledger_rows()] == [("door_unlocked", "sam")]
+    assert [(r.type, r.person) for r in cage.store.ledger_rows()] == [
+        ("door_unlocked", "sam"),
+        ("return", None),  # nobody held the lens: the hub takes note, custody is unchanged
+    ]

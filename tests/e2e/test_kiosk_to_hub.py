@@ -32,7 +32,6 @@ def hardware(
     factory = MockFactory(pin_class=MockPWMPin)
     chip = FakeMFRC522Chip()
     reader_chip = MFRC522(chip)
-    reader_chip.init()
     camera = FakePicamera2()
     display = Display()
     display.open(size=(800, 480), fullscreen=False)

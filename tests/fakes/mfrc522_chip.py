@@ -1,5 +1,10 @@
 """A fake MFRC522 that answers SPI transfers as the chip does, with ISO/IEC 14443-A cards in its
-field, so the real driver code (register access, FIFO, Transceive, cascade) is what is tested."""
+field, so the real driver code (register access, FIFO, Transceive, cascade) is what is tested.
+
+``unplug`` makes every SPI read give what a floating MISO line gives (0x00 or 0xFF) and drops
+writes; ``replug`` powers the chip up again with its registers at their reset values (antenna
+off, timer unconfigured), as a real reader plugged back in, or after a power glitch, comes back.
+Whenever the antenna is off the cards in the field lose power and forget their state."""
 
 from __future__ import annotations
 
@@ -44,6 +49,7 @@ class FakeMFRC522Chip:
     fifo: list[int] = field(default_factory=list)
     cards: list[Card] = field(default_factory=list)
     unplugged: bool = False
+    miso: int = 0x00  # what reads give while unplugged
     corrupt_frames: int = 0
     transactions: int = 0
     closed: bool = False
@@ -60,8 +66,16 @@ class FakeMFRC522Chip:
     def remove_card(self, uid: bytes | None = None) -> None:
         self.cards = [c for c in self.cards if uid is not None and c.uid != uid]
 
-    def unplug(self) -> None:
-        self.unplugged = True
+    def unplug(self, miso: int = 0x00) -> None:
+        """The reader loses power and its SPI lines: reads give ``miso`` (0x00 or 0xFF, as a
+        floating line reads), writes are lost."""
+        self.unplugged, self.miso = True, miso
+        self._field_off()
+
+    def replug(self) -> None:
+        """Power returns: the chip starts with its registers at their power-on values."""
+        self.unplugged = False
+        self._reset()
 
     def corrupt_next_frames(self, n: int) -> None:
         self.corrupt_frames = n
@@ -75,7 +89,7 @@ class FakeMFRC522Chip:
     def xfer2(self, data: list[int]) -> list[int]:
         self.transactions += 1
         if self.unplugged:
-            return [0] * len(data)
+            return [self.miso] * len(data)
         address = data[0]
         reg = (address >> 1) & 0x3F
         if address & 0x80:
@@ -95,6 +109,11 @@ class FakeMFRC522Chip:
         self.regs[TX_CONTROL] = 0x80
         self.regs[COM_IRQ] = 0x14
         self.fifo = []
+        self._field_off()
+
+    def _field_off(self) -> None:
+        for card in self.cards:
+            card.state, card.level = CardState.IDLE, 0
 
     def _read(self, reg: int) -> int:
         if reg == FIFO_DATA:
@@ -126,6 +145,8 @@ class FakeMFRC522Chip:
                 self._exchange(value & 0x07)
         elif reg != VERSION:
             self.regs[reg] = value & 0xFF
+            if reg == TX_CONTROL and not self.antenna_on:
+                self._field_off()
 
     # the air interface -------------------------------------------------------------------------
 

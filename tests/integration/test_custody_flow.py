@@ -70,7 +70,7 @@ def test_a_damaged_return_takes_the_item_out_of_circulation(cage: Cage) -> None:
     kiosk.submit(kiosk.label("CK1:CAM-0002"))
     cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and bool(s.lines), 5)
     assert isinstance(cart, CartScreen)
-    assert cart.lines[0].reason == "Not available for loan"
+    assert cart.lines[0].reason == "In for repair: please choose another"
     row = cage.store.ledger_rows()[1]
     assert (row.type, row.asset) == ("return", "CAM-0002")
 
@@ -119,7 +119,8 @@ def test_a_booking_made_on_the_hub_reaches_the_kiosk(cage: Cage) -> None:
     kiosk.submit(kiosk.badge("04A1B2C3"))  # Ada may not take what Grace booked
     kiosk.submit(kiosk.label("CK1:CAM-0002"))
     cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and bool(s.lines), 5)
-    assert isinstance(cart, CartScreen) and cart.lines[0].reason == "Booked by someone else"
+    assert isinstance(cart, CartScreen)
+    assert cart.lines[0].reason == "Booked by someone else: choose another"
     kiosk.submit(kiosk.badge("04112233445566"))  # Grace picks up her booking
     kiosk.submit(kiosk.label("CK1:CAM-0002"))
     cart = kiosk.wait_for_screen(

@@ -1,16 +1,34 @@
-"""What the hub does with duplicates, garbage, forgeries and invalid events on the real broker."""
+"""What the hub does with duplicates, garbage, forgeries, invalid events and events its database
+cannot store, on the real broker and database; and how the quarantine is kept and listed."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from sqlalchemy import create_engine
 
+from hub.cli import cli
+from hub.errors import NotFound, StoreError
+from hub.ingest import Inbound, Ingest
+from hub.store import Store
+from tests.events import checkout_event, denial_event
 from tests.harness import Cage
+from tests.integration.test_cli import _hub_config
 from tests.mqtt_probe import Probe
-from wire import AckResult, CustodyEvent, EventType, Topics, decode_ack, encode_event
+from wire import (
+    Ack,
+    AckResult,
+    CustodyEvent,
+    Topics,
+    decode_ack,
+    encode_event,
+)
 from wire.ids import uuid7
 from wire.signing import sign
 
@@ -28,27 +46,21 @@ def kiosk_probe(cage: Cage) -> Iterator[Probe]:
 
 
 def _checkout(cage: Cage, seq: int, kiosk: str = "cage-9") -> CustodyEvent:
-    now = cage.clock.now()
-    return CustodyEvent(
-        id=uuid7(int(now.timestamp() * 1000)),
-        kiosk=kiosk,
-        seq=seq,
-        at=now,
-        type=EventType.CHECKOUT,
-        person="ada",
-        asset="CAM-0002",
-        due=now + timedelta(hours=48),
-    )
+    return checkout_event(kiosk, seq, cage.clock.now(), "CAM-0002")
+
+
+def _acks(probe: Probe, key: bytes, count: int) -> list[Ack]:
+    """Acks until ``count`` came, in however many messages the hub batched them."""
+    for messages in range(1, count + 1):
+        got = probe.wait_for(TOPICS.acks("cage-9"), count=messages)
+        acks = [a for m in got for a in decode_ack(m.payload, key).acks]
+        if len(acks) >= count:
+            return acks
+    raise AssertionError("fewer acks than events")
 
 
 def _ack_results(probe: Probe, key: bytes, count: int) -> list[AckResult]:
-    """Ack results until ``count`` acks came, in however many messages the hub batched them."""
-    for messages in range(1, count + 1):
-        got = probe.wait_for(TOPICS.acks("cage-9"), count=messages)
-        results = [a.result for m in got for a in decode_ack(m.payload, key).acks]
-        if len(results) >= count:
-            return results
-    raise AssertionError("fewer acks than events")
+    return [a.result for a in _acks(probe, key, count)]
 
 
 def test_the_same_event_twice_is_one_row_and_two_acks(cage: Cage, kiosk_probe: Probe) -> None:
@@ -68,12 +80,12 @@ def test_garbage_is_quarantined_and_ingest_goes_on(cage: Cage, kiosk_probe: Prob
     kiosk_probe.publish(TOPICS.events("cage-9"), good)
     kiosk_probe.wait_for(TOPICS.acks("cage-9"))
     kept = cage.store.quarantined()
-    errors = [error for _topic, _kiosk, error, _payload in kept]
+    errors = [q.error for q in kept]
     assert len(kept) == 3
     assert errors[0].startswith("not JSON")
     assert "version 7" in errors[1]
     assert "signature" in errors[2]
-    assert kept[0][3] == b"\xff\xfe not json"  # kept as received, for inspection
+    assert kept[0].payload == b"\xff\xfe not json"  # kept as received, for inspection
     assert [r.seq for r in cage.store.ledger_rows()] == [2]
 
 
@@ -110,7 +122,7 @@ def test_a_kiosk_cannot_publish_as_another(cage: Cage, kiosk_probe: Probe) -> No
     kiosk_probe.publish(TOPICS.events("cage-9"), own)
     kiosk_probe.wait_for(TOPICS.acks("cage-9"))
     assert [(r.kiosk, r.seq) for r in cage.store.ledger_rows()] == [("cage-9", 1)]
-    assert [k for _t, k, _e, _p in cage.store.quarantined()] == ["cage-9"]
+    assert [q.kiosk for q in cage.store.quarantined()] == ["cage-9"]
 
 
 def test_a_new_event_reusing_a_sequence_number_is_rejected(cage: Cage, kiosk_probe: Probe) -> None:
@@ -124,3 +136,148 @@ def test_a_new_event_reusing_a_sequence_number_is_rejected(cage: Cage, kiosk_pro
     assert second.result is AckResult.REJECTED
     assert second.error is not None and "sequence 1 already used" in second.error
     assert len(cage.store.ledger_rows()) == 1
+
+
+def _denial(cage: Cage, seq: int, kiosk: str = "cage-9", detail: str | None = None) -> CustodyEvent:
+    return denial_event(kiosk, seq, cage.clock.now(), detail)
+
+
+# SQLite cannot bind an integer past 2**63 - 1: an authentic event its database cannot store,
+# as a NUL in a text field is for PostgreSQL (see test_postgres.py)
+POISON_SEQ = 2**63
+
+
+def test_an_event_the_database_cannot_store_is_rejected_alone(
+    cage: Cage, kiosk_probe: Probe
+) -> None:
+    key = cage.kiosk_keys["cage-9"]
+    poison = encode_event(_denial(cage, POISON_SEQ), key)
+    kiosk_probe.publish(TOPICS.events("cage-9"), poison)
+    kiosk_probe.publish(TOPICS.events("cage-9"), encode_event(_checkout(cage, 1), key))
+    got = {a.seq: a for a in _acks(kiosk_probe, key, count=2)}
+    assert got[1].result is AckResult.COMMITTED
+    refused = got[POISON_SEQ]
+    assert refused.result is AckResult.REJECTED  # the kiosk moves it to its dead-letter store
+    assert refused.error is not None and "database cannot store this event" in refused.error
+    assert [r.seq for r in cage.store.ledger_rows()] == [1]
+    [kept] = cage.store.quarantined()
+    assert kept.payload == poison and kept.kiosk == "cage-9"  # as received
+    assert kept.error == refused.error
+
+
+def test_a_poison_event_does_not_hold_up_the_others_in_its_batch(cage: Cage) -> None:
+    cage.register_kiosk("cage-8")
+    cage.register_kiosk("cage-9")
+    k8, k9 = cage.kiosk_keys["cage-8"], cage.kiosk_keys["cage-9"]
+    poison = Inbound(TOPICS.events("cage-9"), encode_event(_denial(cage, POISON_SEQ), k9))
+    batch = [
+        Inbound(TOPICS.events("cage-9"), encode_event(_checkout(cage, 1), k9)),
+        poison,
+        Inbound(TOPICS.events("cage-8"), encode_event(_denial(cage, 1, "cage-8"), k8)),
+    ]
+    acks = Ingest(cage.store, TOPICS).process(batch, cage.clock.now())
+    assert [(a.seq, a.result) for a in acks["cage-9"].acks] == [
+        (1, AckResult.COMMITTED),
+        (POISON_SEQ, AckResult.REJECTED),
+    ]
+    assert [a.result for a in acks["cage-8"].acks] == [AckResult.COMMITTED]
+    assert sorted((r.kiosk, r.seq) for r in cage.store.ledger_rows()) == [
+        ("cage-8", 1),
+        ("cage-9", 1),
+    ]
+    assert [(i.asset, i.person) for i in cage.store.items_out()] == [("CAM-0002", "ada")]
+    # the kiosk did not get the ack and sends the batch again: duplicates, and the same verdict
+    again = Ingest(cage.store, TOPICS).process(batch, cage.clock.now())
+    assert [a.result for a in again["cage-9"].acks] == [AckResult.DUPLICATE, AckResult.REJECTED]
+    [kept] = cage.store.quarantined()
+    assert kept.payload == poison.payload and kept.repeats == 1
+
+
+def test_a_locked_database_rejects_nothing_and_quarantines_nothing(cage: Cage) -> None:
+    """Transient: the batch fails whole, nothing is acked, the kiosks send it again later."""
+    cage.register_kiosk("cage-9")
+    key = cage.kiosk_keys["cage-9"]
+    batch = [
+        Inbound(TOPICS.events("cage-9"), encode_event(_checkout(cage, 1), key)),
+        Inbound(TOPICS.events("cage-9"), encode_event(_denial(cage, 2), key)),
+    ]
+    impatient = create_engine(f"sqlite:///{cage.folder / 'hub.db'}", connect_args={"timeout": 0})
+    locker = sqlite3.connect(cage.folder / "hub.db", isolation_level=None)
+    try:
+        locker.execute("BEGIN IMMEDIATE")  # another writer holds the database
+        with pytest.raises(StoreError, match="locked"):
+            Ingest(Store(impatient), TOPICS).process(batch, cage.clock.now())
+        locker.execute("ROLLBACK")
+    finally:
+        locker.close()
+        impatient.dispose()
+    assert cage.store.ledger_rows() == []
+    assert cage.store.quarantined() == []
+
+
+def test_a_message_sent_again_is_one_quarantine_entry(cage: Cage, kiosk_probe: Probe) -> None:
+    wrong_key = encode_event(_checkout(cage, 1), b"k" * 32)
+    other = encode_event(_checkout(cage, 2), b"k" * 32)
+    for payload in (wrong_key, other, wrong_key, wrong_key):
+        kiosk_probe.publish(TOPICS.events("cage-9"), payload)
+    good = encode_event(_checkout(cage, 3), cage.kiosk_keys["cage-9"])
+    kiosk_probe.publish(TOPICS.events("cage-9"), good)
+    kiosk_probe.wait_for(TOPICS.acks("cage-9"))  # the hub has read all that came before
+    kept = cage.store.quarantined()
+    assert [(q.payload, q.repeats) for q in kept] == [(wrong_key, 2), (other, 0)]
+    # the same bytes on another topic are another message
+    start = cage.clock.now()
+    cage.store.quarantine("elsewhere/events", None, "not a kiosk events topic", wrong_key, start)
+    later = start + timedelta(minutes=5)
+    cage.store.quarantine("elsewhere/events", None, "still \x00 wrong", wrong_key, later)
+    last = cage.store.quarantined()[-1]
+    assert (last.topic, last.repeats) == ("elsewhere/events", 1)
+    assert (last.received_at, last.last_at) == (start, later)
+    assert last.error == "still \\x00 wrong"  # the latest reason, control characters escaped
+
+
+def test_the_quarantine_command_shows_times_repeats_and_whole_payloads(tmp_path: Path) -> None:
+    config = _hub_config(tmp_path)
+    store = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
+    t0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    long = b'{"v": 1, "kiosk": "cage-9", "detail": "' + b"x" * 200 + b'\x1b[2J"}'
+    try:
+        for minutes in (0, 3, 7):
+            store.quarantine(
+                "cagekeeper/v1/kiosks/cage-9/events",
+                "cage-9",
+                "bad signature",
+                long,
+                t0 + timedelta(minutes=minutes),
+            )
+        [entry] = store.quarantined()
+    finally:
+        store.close()
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["-c", str(config), "quarantine"])
+    assert listed.exit_code == 0, listed.output
+    header, row = listed.output.splitlines()
+    assert header.split("\t")[:4] == ["id", "received", "last seen", "repeats"]
+    fields = row.split("\t")
+    assert fields[:5] == [
+        str(entry.id),
+        "2026-03-02 09:30:00",
+        "2026-03-02 09:37:00",
+        "2",
+        "cage-9",
+    ]
+    assert fields[7] == repr(long[:120])
+    shown = runner.invoke(cli, ["-c", str(config), "quarantine", "--show", str(entry.id)])
+    assert shown.exit_code == 0, shown.output
+    assert "repeats:   2" in shown.output and "last seen: 2026-03-02 09:37:00" in shown.output
+    assert "x" * 200 + "\\x1b[2J" in shown.output  # all of it, no terminal escape let through
+    raw = runner.invoke(cli, ["-c", str(config), "quarantine", "--show", str(entry.id), "--raw"])
+    assert raw.exit_code == 0 and raw.stdout_bytes == long
+    missing = runner.invoke(cli, ["-c", str(config), "quarantine", "--show", "99"])
+    assert isinstance(missing.exception, NotFound)
+
+
+def test_the_hub_database_syncs_each_commit_to_disk(cage: Cage) -> None:
+    with cage.store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine
+from sqlalchemy import LargeBinary, String, column, create_engine, insert, table
 
-from hub.store.migrate import upgrade
-from hub.store.schema import metadata
+from hub.store import Store
+from hub.store.migrate import alembic_config, upgrade
+from hub.store.schema import UtcDateTime, metadata
 
 
 def test_migrations_match_the_declared_schema(tmp_path: Path) -> None:
@@ -20,3 +23,51 @@ def test_migrations_match_the_declared_schema(tmp_path: Path) -> None:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
     engine.dispose()
+
+
+def fold_repeats_through_the_migration(url: str) -> None:
+    """A quarantine holding the same message several times, made before 0009: upgraded, each
+    message keeps its first row, with the copies after it counted."""
+    engine = create_engine(url)
+    cfg = alembic_config(engine)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0008")
+    old = table(
+        "quarantine",
+        column("received_at", UtcDateTime()),
+        column("topic", String()),
+        column("kiosk", String()),
+        column("error", String()),
+        column("payload", LargeBinary()),
+    )
+    t0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    sent = [("a", b"same"), ("a", b"other"), ("a", b"same"), ("b", b"same"), ("a", b"same")]
+    with engine.begin() as conn:
+        for n, (topic, payload) in enumerate(sent):
+            at = t0 + timedelta(minutes=n)
+            conn.execute(
+                insert(old).values(
+                    received_at=at, topic=topic, kiosk=None, error=f"try {n}", payload=payload
+                )
+            )
+    upgrade(engine)
+    try:
+        kept = [
+            (q.topic, q.payload, q.repeats, q.received_at, q.last_at, q.error)
+            for q in Store(engine).quarantined()
+        ]
+        assert kept == [
+            ("a", b"same", 2, t0, t0 + timedelta(minutes=4), "try 4"),
+            ("a", b"other", 0, t0 + timedelta(minutes=1), t0 + timedelta(minutes=1), "try 1"),
+            ("b", b"same", 0, t0 + timedelta(minutes=3), t0 + timedelta(minutes=3), "try 3"),
+        ]
+        # and from now on the same message again counts on its row
+        Store(engine).quarantine("a", None, "try 5", b"other", t0 + timedelta(minutes=5))
+        assert [q.repeats for q in Store(engine).quarantined()] == [2, 1, 0]
+    finally:
+        engine.dispose()
+
+
+def test_the_quarantine_migration_folds_repeated_messages(tmp_path: Path) -> None:
+    fold_repeats_through_the_migration(f"sqlite:///{tmp_path / 'hub.db'}")

@@ -1,12 +1,15 @@
 """The hub on a real PostgreSQL cluster (made with initdb by the fixture): the same migrations
 and the same behaviour as on SQLite, and what only matters when several hub processes share one
-database: concurrent writers and a single sweeper."""
+database: concurrent writers and a single sweeper; and what PostgreSQL refuses that SQLite takes
+(a NUL in a text field)."""
 
 from __future__ import annotations
 
+import secrets
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -17,12 +20,24 @@ from sqlalchemy import select
 from hub.alerts.dispatch import Alerter
 from hub.domain import lifecycle
 from hub.domain.sweeper import AlertRules
+from hub.ingest import Inbound, Ingest
+from hub.link import HubBroker, HubLink
+from hub.localbroker import LocalBroker
 from hub.store import Store
 from hub.store.schema import ledger, metadata
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
-from tests.events import KioskFeed
-from wire import ReturnCondition
+from tests.events import KioskFeed, checkout_event, denial_event
+from tests.integration.test_migrations import fold_repeats_through_the_migration
+from tests.mqtt_probe import Probe
+from wire import (
+    Ack,
+    AckResult,
+    ReturnCondition,
+    Topics,
+    decode_ack,
+    encode_event,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -106,3 +121,95 @@ def test_only_one_hub_process_sweeps_at_a_time(pg_url: str) -> None:
     finally:
         first.close()
         second.close()
+
+
+# a scanned QR code can hold a NUL, and PostgreSQL text cannot
+NUL_SCAN = "not a label: ab\x00cd"
+
+
+def test_an_event_postgres_cannot_store_is_rejected_alone(pg_store: Store) -> None:
+    topics = Topics()
+    pg_store.add_kiosk("cage-2", "Sound cage", T0)
+    k1, k2 = pg_store.kiosk_key("cage-1"), pg_store.kiosk_key("cage-2")
+    assert k1 is not None and k2 is not None
+    poison = Inbound(
+        topics.events("cage-1"), encode_event(denial_event("cage-1", 2, T0, NUL_SCAN), k1)
+    )
+    batch = [
+        Inbound(
+            topics.events("cage-1"), encode_event(checkout_event("cage-1", 1, T0, "CAM-0001"), k1)
+        ),
+        poison,
+        Inbound(
+            topics.events("cage-2"), encode_event(checkout_event("cage-2", 1, T0, "CAM-0002"), k2)
+        ),
+    ]
+    acks = Ingest(pg_store, topics).process(batch, T0)
+    [(seq1, ok), (seq2, refused)] = [(a.seq, a) for a in acks["cage-1"].acks]
+    assert (seq1, ok.result, seq2, refused.result) == (
+        1,
+        AckResult.COMMITTED,
+        2,
+        AckResult.REJECTED,
+    )
+    assert refused.error is not None and "NUL" in refused.error
+    assert [a.result for a in acks["cage-2"].acks] == [AckResult.COMMITTED]
+    out = sorted((i.asset, i.kiosk) for i in pg_store.items_out())
+    assert out == [("CAM-0001", "cage-1"), ("CAM-0002", "cage-2")]
+    [kept] = pg_store.quarantined()
+    assert (kept.kiosk, kept.payload, kept.error) == ("cage-1", poison.payload, refused.error)
+
+
+def test_the_hub_on_postgres_acks_the_rest_and_rejects_a_nul_event(
+    pg_store: Store, tmp_path: Path
+) -> None:
+    """The whole path: real Mosquitto, the hub link, PostgreSQL; the hub stays connected."""
+    topics = Topics()
+    key = pg_store.kiosk_key("cage-1")
+    assert key is not None
+    hub_password, kiosk_password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
+    broker = LocalBroker(tmp_path / "broker", {"hub": hub_password, "cage-1": kiosk_password})
+    broker.start()
+    hub = HubLink(HubBroker("127.0.0.1", broker.port, "hub", hub_password), pg_store, lambda: T0)
+    hub.start()
+    probe = Probe(broker.port, "cage-1", kiosk_password, "probe-cage-1")
+    try:
+        assert hub.wait_connected(10)
+        probe.subscribe(topics.acks("cage-1"))
+        poison = encode_event(denial_event("cage-1", 1, T0, NUL_SCAN), key)
+        probe.publish(topics.events("cage-1"), poison)
+        probe.publish(
+            topics.events("cage-1"), encode_event(checkout_event("cage-1", 2, T0, "CAM-0003"), key)
+        )
+        acks: dict[int, Ack] = {}
+        for messages in (1, 2):
+            for m in probe.wait_for(topics.acks("cage-1"), count=messages):
+                acks.update((a.seq, a) for a in decode_ack(m.payload, key).acks)
+            if len(acks) == 2:
+                break
+        assert acks[1].result is AckResult.REJECTED and "NUL" in (acks[1].error or "")
+        assert acks[2].result is AckResult.COMMITTED
+        assert [i.asset for i in pg_store.items_out()] == ["CAM-0003"]
+        assert [q.payload for q in pg_store.quarantined()] == [poison]
+    finally:
+        probe.close()
+        hub.stop()
+        broker.stop()
+
+
+def test_the_quarantine_counts_a_message_sent_again_on_postgres(pg_store: Store) -> None:
+    topic = Topics().events("cage-1")
+    for minutes in (0, 2, 9):
+        pg_store.quarantine(
+            topic, "cage-1", "bad\x00 signature", b"same", T0 + timedelta(minutes=minutes)
+        )
+    pg_store.quarantine(topic, "cage-1", "bad signature", b"other", T0)
+    kept = pg_store.quarantined()
+    assert [(q.payload, q.repeats) for q in kept] == [(b"same", 2), (b"other", 0)]
+    assert (kept[0].received_at, kept[0].last_at) == (T0, T0 + timedelta(minutes=9))
+    assert kept[0].error == "bad\\x00 signature"
+    assert pg_store.quarantined_entry(kept[1].id) == kept[1]
+
+
+def test_the_quarantine_migration_folds_repeats_on_postgres(pg_url: str) -> None:
+    fold_repeats_through_the_migration(pg_url)

@@ -21,9 +21,14 @@ def _checkout(kiosk: KioskApp, badge: str, *labels: str) -> ReceiptScreen:
 def test_hub_down_event_survives_kiosk_restart_and_commits_once(cage: Cage) -> None:
     kiosk = cage.kiosk("cage-1")
     kiosk.wait_replica(10)
-    cage.stop_hub()
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(kiosk.label("CK1:CAM-0001"))
+    kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and bool(s.lines), 5)
+    cage.stop_hub()  # while Ada is at the kiosk, her camera in the cart
 
-    receipt = _checkout(kiosk, "04A1B2C3", "CK1:CAM-0001")
+    kiosk.submit(Confirm())
+    receipt = kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
+    assert isinstance(receipt, ReceiptScreen)
     assert [line.code for line in receipt.lines] == ["CAM-0001"]
     assert kiosk.outbox.depth() == 1
     cage.close_kiosk(kiosk)
@@ -76,7 +81,7 @@ def test_second_kiosk_sees_the_loan_through_the_replica(cage: Cage) -> None:
     second.submit(second.label("CK1:CAM-0001"))
     cart = second.wait_for_screen(lambda s: isinstance(s, CartScreen) and bool(s.lines), 5)
     assert isinstance(cart, CartScreen)
-    assert cart.lines[0].reason == "Checked out to someone else"
+    assert cart.lines[0].reason == "Still on someone else's loan: see staff"
 
 
 def test_idle_screen_says_offline_when_broker_is_gone(cage: Cage) -> None:
@@ -93,3 +98,14 @@ def test_kiosk_says_offline_while_the_hub_is_away(cage: Cage) -> None:
     kiosk.wait_for_screen(lambda s: isinstance(s, IdleScreen) and s.offline, 10)
     cage.start_hub()
     kiosk.wait_for_screen(lambda s: isinstance(s, IdleScreen) and not s.offline, 10)
+
+
+def test_a_kiosk_booting_without_a_network_says_offline_until_the_hub_answers(
+    cage: Cage,
+) -> None:
+    cage.broker.stop()
+    kiosk = cage.kiosk("cage-1")
+    first = kiosk.wait_for_screen(lambda s: isinstance(s, IdleScreen), 10)
+    assert isinstance(first, IdleScreen) and first.offline
+    cage.broker.start()
+    kiosk.wait_for_screen(lambda s: isinstance(s, IdleScreen) and not s.offline, 30)

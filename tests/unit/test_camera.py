@@ -1,25 +1,43 @@
-"""The scanner against a fake Picamera2 whose frames hold real QR codes, decoded by pyzbar."""
+"""The scanner against a fake Picamera2 whose frames hold real QR codes, decoded by pyzbar (and
+by zxing-cpp taking turns with it where that is installed: each decoding test runs with pyzbar
+alone too, so pyzbar is proven on its own)."""
 
 from __future__ import annotations
+
+import sys
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from kiosk.drivers.camera import QrScanner, SimulatedScanner, decode_qr, open_camera
+from kiosk.drivers.camera import (
+    Decoder,
+    QrScanner,
+    SimulatedScanner,
+    decode_qr,
+    default_decoders,
+    open_camera,
+)
 from kiosk.errors import CameraError
 from tests.fakes.camera import FakePicamera2, QrPlacement
 
+DECODERS: dict[str, list[Decoder]] = {"pyzbar": [decode_qr], "default": default_decoders()}
 
-def scanner() -> tuple[FakePicamera2, QrScanner]:
+
+@pytest.fixture(params=list(DECODERS))
+def decoders(request: pytest.FixtureRequest) -> list[Decoder]:
+    return DECODERS[str(request.param)]
+
+
+def scanner(decoders: list[Decoder] | None = None) -> tuple[FakePicamera2, QrScanner]:
     camera = FakePicamera2()
-    scan = QrScanner(camera, forget_after_frames=3)
+    scan = QrScanner(camera, forget_after_frames=3, decoders=decoders)
     scan.start()
     return camera, scan
 
 
-def test_both_label_forms_decode() -> None:
-    camera, scan = scanner()
+def test_both_label_forms_decode(decoders: list[Decoder]) -> None:
+    camera, scan = scanner(decoders)
     camera.show(
         "CK1:CAM-0001",
         QrPlacement("https://cage.example.edu/a/LENS-0001", x=420, y=250, module_px=4),
@@ -28,8 +46,8 @@ def test_both_label_forms_decode() -> None:
     assert camera.format == "YUV420" and camera.size == (640, 480)
 
 
-def test_a_code_in_view_is_reported_once_until_it_leaves() -> None:
-    camera, scan = scanner()
+def test_a_code_in_view_is_reported_once_until_it_leaves(decoders: list[Decoder]) -> None:
+    camera, scan = scanner(decoders)
     camera.show("CK1:CAM-0001")
     assert scan.poll() == ["CK1:CAM-0001"]
     assert [scan.poll() for _ in range(10)] == [[]] * 10
@@ -48,8 +66,10 @@ def test_a_code_in_view_is_reported_once_until_it_leaves() -> None:
         QrPlacement("CK1:CAM-0002", module_px=3),
     ],
 )
-def test_rotated_blurred_faint_and_small_codes(placement: QrPlacement) -> None:
-    camera, scan = scanner()
+def test_rotated_blurred_faint_and_small_codes(
+    placement: QrPlacement, decoders: list[Decoder]
+) -> None:
+    camera, scan = scanner(decoders)
     camera.show(placement)
     assert scan.poll() == ["CK1:CAM-0002"]
 
@@ -74,11 +94,12 @@ def test_camera_failures_are_reported() -> None:
         idle.poll()  # capture before start, as the real camera refuses it
 
 
-def test_simulated_scanner_and_missing_picamera2() -> None:
+def test_simulated_scanner_and_missing_picamera2(monkeypatch: pytest.MonkeyPatch) -> None:
     sim = SimulatedScanner()
     sim.show("CK1:X-1")
     sim.show("CK1:X-2")
     assert sim.poll() == ["CK1:X-1", "CK1:X-2"] and sim.poll() == []
+    monkeypatch.setitem(sys.modules, "picamera2", None)  # as on a machine without it
     with pytest.raises(CameraError, match="python3-picamera2"):
         open_camera()
 

@@ -12,6 +12,7 @@ from kiosk.config import load_config as load_kiosk_config
 from kiosk.errors import ConfigError
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+MINIMAL = '[kiosk]\nid = "cage-1"\n[signing]\nkey="' + "a" * 64 + '"\n[broker]\npassword="x"\n'
 
 
 def test_shipped_examples_are_valid() -> None:
@@ -36,6 +37,42 @@ def test_shipped_examples_are_valid() -> None:
             + '"\n[broker]\npassword="x"',
             "kiosk.colour: Extra inputs are not permitted",
         ),
+        (
+            MINIMAL + "[drivers.gpio]\nlock_relay = 28",
+            "drivers.gpio.lock_relay: Input should be less than or equal to 27",
+        ),
+        (
+            MINIMAL + "[drivers.gpio]\nbutton = -1",
+            "drivers.gpio.button: Input should be greater than or equal to 0",
+        ),
+        (
+            MINIMAL + "[drivers.gpio]\nlock_relay = 22",
+            "drivers.gpio: .*buzzer and lock_relay both use pin 22",
+        ),
+        (
+            MINIMAL + "[drivers.gpio]\ngreen_led = 5\nred_led = 6\nbuzzer = 7\nbutton = 5",
+            "drivers.gpio: .*green_led and button both use pin 5",
+        ),
+        (
+            MINIMAL + '[drivers.gpio]\nbuzzer_active_high = "low"',
+            "drivers.gpio.buzzer_active_high: Input should be a valid boolean",
+        ),
+        (
+            MINIMAL + "[drivers.gpio]\ngreen_led = true",
+            "drivers.gpio.green_led: Input should be a valid integer",
+        ),
+        (
+            MINIMAL + "[drivers.display]\nwidth = 800",
+            "drivers.display: .*give both width and height, or neither",
+        ),
+        (
+            MINIMAL + "[drivers.display]\nheight = 480",
+            "drivers.display: .*give both width and height, or neither",
+        ),
+        (
+            MINIMAL + "[drivers.display]\nwidth = 160\nheight = 120",
+            "drivers.display.width: Input should be greater than or equal to 320",
+        ),
     ],
 )
 def test_kiosk_config_mistakes_are_named(tmp_path: Path, text: str, message: str) -> None:
@@ -44,6 +81,29 @@ def test_kiosk_config_mistakes_are_named(tmp_path: Path, text: str, message: str
     with pytest.raises(ConfigError, match=message) as info:
         load_kiosk_config(path)
     assert str(path) in str(info.value)
+
+
+def test_kiosk_example_gpio_and_display_options(tmp_path: Path) -> None:
+    text = (DEPLOY / "pi" / "kiosk.toml.example").read_text()
+    options = ("# buzzer_active_high", "# width", "# height", "# lock_relay", "# door_sensor")
+    enabled = "\n".join(
+        line[2:].replace("true", "false") if line.startswith(options) else line
+        for line in text.splitlines()
+    )
+    path = tmp_path / "kiosk.toml"
+    path.write_text(enabled)
+    cfg = load_kiosk_config(path)
+    gpio, display = cfg.drivers.gpio, cfg.drivers.display
+    assert gpio.buzzer_active_high is False and (gpio.lock_relay, gpio.door_sensor) == (23, 24)
+    assert (display.width, display.height) == (800, 480)
+    assert load_kiosk_config(DEPLOY / "pi" / "kiosk.toml.example").drivers.gpio.buzzer_active_high
+
+
+def test_false_unfits_a_device_that_has_a_default_pin(tmp_path: Path) -> None:
+    path = tmp_path / "kiosk.toml"
+    path.write_text(MINIMAL + "[drivers.gpio]\ngreen_led = false\ndoor_sensor = 17")
+    gpio = load_kiosk_config(path).drivers.gpio
+    assert (gpio.green_led, gpio.door_sensor) == (None, 17)
 
 
 def test_missing_files_are_clear(tmp_path: Path) -> None:

@@ -10,7 +10,10 @@ from itertools import pairwise
 import pytest
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
+from kiosk.config import KioskConfig
+from kiosk.devices import build_devices
 from kiosk.drivers.gpio import ConfirmButton, DoorLock, DoorSensor, Feedback, GpioPins
+from tests.fakes.wall_clock import FakeWallClock
 
 GREEN, RED, BUZZER, RELAY, DOOR = 17, 27, 22, 23, 24
 
@@ -70,10 +73,141 @@ def test_unknown_pattern_and_unfitted_devices(factory: MockFactory) -> None:
     fb = Feedback(GpioPins(), pin_factory=factory)
     fb.show("success")
     fb.beep("ok")  # nothing fitted: nothing happens, nothing breaks
+    fb.beep("alarm")
+    fb.tick()
+    fb.stop_alarm()
     with pytest.raises(ValueError, match="unknown LED pattern"):
         fb.show("party")
     with pytest.raises(ValueError, match="unknown tone"):
         fb.beep("song")
+
+
+def finish_beep(fb: Feedback) -> None:
+    """Let a beep gpiozero plays in the background (if one was started) run to its end."""
+    thread = getattr(fb.buzzer, "_blink_thread", None)
+    if thread is not None:
+        thread.join(3)
+
+
+def wait_for_pulse(factory: MockFactory, pin: int, timeout: float = 3.0) -> None:
+    """Wait until the pin's recorded history shows it went on and then off again."""
+    deadline = time.monotonic() + timeout
+    event = threading.Event()
+    while True:
+        states = [bool(s.state) for s in factory.pin(pin).states]
+        if True in states and False in states[states.index(True) + 1 :]:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"pin {pin} never pulsed")
+        event.wait(0.01)
+
+
+@pytest.mark.parametrize(("pattern", "lasts"), [("success", 0.5), ("denied", 1.5), ("busy", 10)])
+def test_ready_comes_back_after_a_scan_pattern(
+    factory: MockFactory, pattern: str, lasts: float
+) -> None:
+    clock = Clock()
+    fb = Feedback(GpioPins(green_led=GREEN, red_led=RED), pin_factory=factory, clock=clock)
+    fb.show("ready")
+    clock.t = 100
+    fb.show(pattern)
+    clock.t = 100 + lasts - 0.05
+    fb.tick()
+    assert fb.state == pattern
+    clock.t = 100 + lasts
+    fb.tick()
+    assert fb.state == "ready"
+    assert factory.pin(GREEN).state and not factory.pin(RED).state  # steady green again
+    fb.close()
+
+
+def test_offline_blink_comes_back_after_a_scan(factory: MockFactory) -> None:
+    clock = Clock()
+    fb = Feedback(GpioPins(green_led=GREEN, red_led=RED), pin_factory=factory, clock=clock)
+    fb.show("offline")
+    fb.show("success")
+    clock.t = 1
+    factory.pin(RED).clear_states()
+    fb.tick()
+    assert fb.state == "offline" and not factory.pin(GREEN).state
+    wait_for_pulse(factory, RED)  # the slow red blink, not a steady light
+    fb.close()
+
+
+def test_connectivity_change_during_a_scan_pattern_shows_after_it(factory: MockFactory) -> None:
+    clock = Clock()
+    fb = Feedback(GpioPins(green_led=GREEN, red_led=RED), pin_factory=factory, clock=clock)
+    fb.show("ready")
+    fb.show("denied")
+    fb.show("offline")  # the link drops while the student still sees the red light
+    assert fb.state == "denied"
+    clock.t = 1.5
+    fb.tick()
+    assert fb.state == "offline" and not factory.pin(GREEN).state
+    fb.show("success")
+    fb.show("ready")  # back online
+    clock.t = 2.0
+    fb.tick()
+    assert fb.state == "ready"
+    assert factory.pin(GREEN).state and not factory.pin(RED).state
+    fb.close()
+
+
+def test_scan_tones_do_not_silence_the_door_alarm(factory: MockFactory) -> None:
+    fb = Feedback(GpioPins(buzzer=BUZZER), pin_factory=factory, clock=Clock())
+    fb.beep("error")
+    fb.beep("alarm")  # the alarm also cuts a beep short
+    finish_beep(fb)
+    assert fb.alarming and factory.pin(BUZZER).state
+    for tone in ("ok", "error"):
+        fb.beep(tone)
+        finish_beep(fb)
+        fb.tick()
+        assert fb.alarming and factory.pin(BUZZER).state  # still sounding
+    fb.stop_alarm()
+    assert not fb.alarming and not factory.pin(BUZZER).state
+    factory.pin(BUZZER).clear_states()
+    fb.beep("ok")  # scans beep again once the alarm is over
+    wait_for_pulse(factory, BUZZER)
+    fb.close()
+
+
+def test_bcm_pin_0_is_a_fitted_pin(factory: MockFactory) -> None:
+    fb = Feedback(GpioPins(green_led=0, red_led=1, buzzer=2), pin_factory=factory, clock=Clock())
+    fb.show("ready")
+    fb.beep("alarm")
+    assert factory.pin(0).state and not factory.pin(1).state and factory.pin(2).state
+    fb.close()
+
+
+def test_config_reaches_the_built_indicator() -> None:
+    cfg = KioskConfig.model_validate(
+        {
+            "kiosk": {"id": "cage-1"},
+            "signing": {"key": "a" * 64},
+            "broker": {"password": "x"},
+            "drivers": {
+                "simulate": True,
+                "rfid": {"enabled": False},
+                "camera": {"enabled": False},
+                "display": {"enabled": False},
+                "gpio": {"buzzer_active_high": False},
+            },
+        }
+    )
+    clock = FakeWallClock()
+    fb = build_devices(cfg, clock).indicator
+    assert isinstance(fb, Feedback) and fb.buzzer is not None and fb.green is not None
+    buzzer, green = fb.buzzer.pin_factory.pin(BUZZER), fb.green.pin_factory.pin(GREEN)
+    assert buzzer.state  # an active-low buzzer is silent with its input high
+    fb.beep("alarm")
+    assert not buzzer.state
+    fb.show("ready")
+    fb.show("denied")
+    clock.advance(1.5)  # the kiosk's clock, not the system's, ends the pattern
+    fb.tick()
+    assert fb.state == "ready" and green.state
+    fb.close()
 
 
 def test_door_lock_is_fail_secure_and_relocks(factory: MockFactory) -> None:

@@ -12,7 +12,7 @@ import pytest
 from kiosk.errors import OutboxError
 from kiosk.outbox import Outbox
 from kiosk.replica import Replica
-from wire import CustodyEvent, EventType, decode_event
+from wire import CustodyEvent, EventType, ReturnCondition, decode_event
 
 KEY = b"k" * 32
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -67,6 +67,22 @@ def test_a_full_disk_is_a_clear_error(tmp_path: Path) -> None:
     assert box.depth() >= 1  # what was stored before is still there
 
 
+def test_a_cart_is_stored_whole_or_not_at_all(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db", "cage-1", KEY)
+    first = box.append(checkout(), T0)
+    with sqlite3.connect(tmp_path / "o.db") as db:
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+    box._db.execute(f"PRAGMA max_page_count={pages + 1}")  # room for a few events, not 300
+    cart = [checkout(f"CAM-{n}") for n in range(300)]
+    with pytest.raises(OutboxError, match="full"):
+        box.append_all(cart, T0)
+    assert [p.seq for p in box.pending()] == [first.seq]  # none of the cart half-stored
+    box._db.execute("PRAGMA max_page_count=100000")
+    stored = box.append_all(cart[:2], T0)
+    assert [e.seq for e in stored] == [first.seq + 1, first.seq + 2]
+    assert box.depth() == 3
+
+
 def snapshot(version: int, holdings: list[dict[str, str]], seqs: dict[str, int]) -> bytes:
     return json.dumps(
         {
@@ -111,3 +127,45 @@ def test_replica_overlay_until_the_hub_catches_up(tmp_path: Path) -> None:
     assert replica.apply_snapshot(snapshot(8, [], {"cage-1": 1}))
     assert replica.item("CAM-1").holder is None  # type: ignore[union-attr]
     assert replica.person_by_badge("04a1b2c3") is not None
+
+
+def test_an_item_returned_damaged_here_is_not_lent_again_before_the_hub_says_so(
+    tmp_path: Path,
+) -> None:
+    replica = Replica(tmp_path / "r.db", "cage-1")
+    holding = {"asset": "CAM-1", "person": "ada", "due": "2026-03-02T12:00:00Z"}
+    assert replica.apply_snapshot(snapshot(5, [holding], {}))
+    back = CustodyEvent(
+        id="01890000-0000-7000-8000-000000000002",
+        kiosk="cage-1",
+        seq=1,
+        at=T0,
+        type=EventType.RETURN,
+        person="ada",
+        asset="CAM-1",
+        condition=ReturnCondition.DAMAGED,
+    )
+    replica.record_local(back)
+    item = replica.item("CAM-1")
+    assert item is not None and item.holder is None and item.in_maintenance
+    # still so after a power cut, while the hub is out of reach
+    replica = Replica(tmp_path / "r.db", "cage-1")
+    assert replica.item("CAM-1").in_maintenance  # type: ignore[union-attr]
+    # once the hub has the return, its word (here: repaired already) decides
+    assert replica.apply_snapshot(snapshot(6, [], {"cage-1": 1}))
+    assert not replica.item("CAM-1").in_maintenance  # type: ignore[union-attr]
+
+
+def test_a_replica_kept_by_an_older_release_is_upgraded_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "r.db"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE overlay (seq INTEGER PRIMARY KEY, type TEXT NOT NULL,"
+        " asset TEXT NOT NULL, person TEXT, due TEXT);"
+        "INSERT INTO overlay VALUES (1, 'checkout', 'CAM-1', 'ada', '2026-03-02T12:00:00+00:00');"
+    )
+    old.commit()
+    old.close()
+    replica = Replica(path, "cage-1")
+    assert replica.apply_snapshot(snapshot(5, [], {}))
+    assert replica.item("CAM-1").holder == "ada"  # type: ignore[union-attr]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import pytest
 
 from kiosk.drivers.rfid import MFRC522, BadgeReader, CardError, SimulatedBadgeReader, open_spi
@@ -22,9 +25,8 @@ class Clock:
 
 
 def reader(chip: FakeMFRC522Chip, clock: Clock) -> BadgeReader:
-    driver = MFRC522(chip)
-    driver.init()
-    return BadgeReader(driver, clock, release_after=0.3)
+    """As the app builds it: the reader initialises the chip itself on its first poll."""
+    return BadgeReader(MFRC522(chip), clock, release_after=0.3)
 
 
 @pytest.mark.parametrize("uid", [UID4, UID7, UID10])
@@ -84,10 +86,91 @@ def test_an_unplugged_reader_is_reported_not_crashed_on() -> None:
 
     chip, clock = FakeMFRC522Chip(), Clock()
     badges = reader(chip, clock)
+    assert badges.poll() is None and badges.healthy
     chip.unplug()
     with pytest.raises(ReaderError, match="stopped answering"):
         badges.poll()
     assert not badges.healthy and badges.last_error
+
+
+@pytest.mark.parametrize("miso", [0x00, 0xFF])
+def test_a_replugged_reader_reads_again_after_one_error(
+    miso: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    chip, clock = FakeMFRC522Chip(), Clock()
+    badges = reader(chip, clock)
+    assert badges.poll() is None
+    chip.unplug(miso)
+    with pytest.raises(ReaderError, match="unplugged"):
+        badges.poll()
+    assert not badges.healthy
+    for _ in range(40):  # ten seconds unplugged: the app's log gets no more errors
+        clock.t += 0.25
+        assert badges.poll() is None
+    assert not badges.healthy and badges.last_error and "cable" in badges.last_error
+    chip.replug()
+    clock.t += 2.0
+    chip.place_card(UID4)
+    with caplog.at_level(logging.INFO, logger="kiosk.drivers.rfid"):
+        assert badges.poll() == "04A1B2C3"
+        assert badges.poll() is None
+    assert badges.healthy and badges.last_error is None and chip.antenna_on
+    assert [r.getMessage() for r in caplog.records] == ["badge reader: working again"]
+
+
+def test_a_reader_missing_at_boot_is_retried_every_retry_after_seconds() -> None:
+    chip, clock = FakeMFRC522Chip(), Clock()
+    chip.unplug()
+    badges = BadgeReader(MFRC522(chip), clock, release_after=0.3, retry_after=2.0)
+    with pytest.raises(ReaderError, match=r"no MFRC522 answered.*RST pin is high"):
+        badges.poll()
+    assert not badges.healthy and badges.last_error and "SPI is enabled" in badges.last_error
+    chip.replug()
+    chip.place_card(UID4)
+    clock.t += 1.5
+    assert badges.poll() is None  # not retried yet
+    assert not badges.healthy
+    clock.t += 0.5
+    assert badges.poll() == "04A1B2C3"
+    assert badges.healthy and badges.last_error is None
+
+
+def test_a_power_glitch_without_any_spi_error_is_noticed_and_recovered() -> None:
+    chip, clock = FakeMFRC522Chip(), Clock()
+    badges = reader(chip, clock)
+    assert badges.poll() is None
+    clock.t += 60.0
+    chip.unplug()
+    chip.replug()  # between two polls: every transfer answers, the antenna is just off
+    with pytest.raises(ReaderError, match="was reset"):
+        badges.poll()
+    assert not badges.healthy
+    clock.t += 1.0  # the app waits a second after an error
+    chip.place_card(UID7)
+    assert badges.poll() == "04112233445566"
+    assert badges.healthy and badges.last_error is None and chip.antenna_on
+
+
+def test_a_card_held_across_a_recovery_is_one_tap() -> None:
+    chip, clock = FakeMFRC522Chip(), Clock()
+    badges = reader(chip, clock)
+    chip.place_card(UID4)
+    assert badges.poll() == "04A1B2C3"
+    clock.t += 0.25
+    chip.unplug()
+    chip.replug()
+    with pytest.raises(ReaderError, match="was reset"):
+        badges.poll()
+    taps = []
+    for _ in range(8):
+        clock.t += 0.25
+        taps.append(badges.poll())
+    assert taps == [None] * 8 and badges.healthy
+    chip.remove_card()
+    assert badges.poll() is None
+    clock.t += 0.5
+    chip.place_card(UID4)
+    assert badges.poll() == "04A1B2C3"
 
 
 def test_garbled_frames_never_give_a_wrong_uid() -> None:
@@ -120,9 +203,10 @@ def test_the_antenna_is_switched_on() -> None:
     assert chip.antenna_on and driver.poll() == UID4
 
 
-def test_simulated_reader_and_missing_spidev() -> None:
+def test_simulated_reader_and_missing_spidev(monkeypatch: pytest.MonkeyPatch) -> None:
     sim = SimulatedBadgeReader()
     sim.tap("04a1b2c3")
     assert sim.poll() == "04A1B2C3" and sim.poll() is None
+    monkeypatch.setitem(sys.modules, "spidev", None)  # as on a machine without it
     with pytest.raises(ReaderError, match="'pi' extra"):
         open_spi()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, LineAction, Loan, ReceiptScreen
 from kiosk.session import (
@@ -13,6 +14,7 @@ from kiosk.session import (
     Confirm,
     ConnectivityChanged,
     CycleCondition,
+    DoorAlarm,
     Effect,
     ExtendLoan,
     Feedback,
@@ -32,6 +34,7 @@ from kiosk.session import (
     Tick,
     Unlock,
     UnlockDoor,
+    screen_for,
     step,
 )
 from wire import (
@@ -104,40 +107,48 @@ def test_item_held_by_the_same_person_is_a_return() -> None:
 
 def test_refusals_name_a_reason_and_are_recorded() -> None:
     other = Item("CAM-2", "Camera 2", "camera", holder="grace")
-    broken = Item("CAM-3", "Camera 3", "camera", lendable=False)
+    retired = Item("CAM-3", "Camera 3", "camera", lendable=False)
+    in_repair = Item("CAM-4", "Camera 4", "camera", lendable=False, in_maintenance=True)
     state, effects = run(
         [
             (BadgeTapped("04A1", ADA), T0),
             (scan(other), T0),
-            (scan(broken), T0),
+            (scan(retired), T0),
+            (scan(in_repair), T0),
             (scan(None, "GHOST-1"), T0),
         ]
     )
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen)
     assert [(ln.action, ln.reason) for ln in cart.lines] == [
-        (LineAction.REFUSED, "Checked out to someone else"),
-        (LineAction.REFUSED, "Not available for loan"),
+        (LineAction.REFUSED, "Still on someone else's loan: see staff"),
+        (LineAction.REFUSED, "No longer lent out: please see staff"),
+        (LineAction.REFUSED, "In for repair: please choose another"),
         (LineAction.REFUSED, "Unknown item: please hand it to staff"),
     ]
     assert [r.reason for r in records(effects)] == [
         DenialReason.HELD_BY_OTHER,
         DenialReason.NOT_LENDABLE,
+        DenialReason.IN_MAINTENANCE,
         DenialReason.UNKNOWN_ITEM,
     ]
-    # nothing to confirm: the cart stays, with a hint
+    # nothing to confirm: the cart stays, and says why
     state, effects = step(state, Confirm(), T0, SETTINGS)
     assert state.mode.value == "cart" and records(effects) == []
     assert Feedback(Signal.ERROR) in effects
+    assert state.message == "Nothing here can be lent or returned: see the reasons above"
 
 
-def test_same_label_in_view_counts_once() -> None:
+def test_a_label_shown_again_counts_once_but_still_answers() -> None:
     _, effects = run(
         [(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0), (scan(CAMERA), T0), (scan(CAMERA), T0)]
     )
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen) and len(cart.lines) == 1
-    assert effects.count(Feedback(Signal.OK)) == 2  # badge + first scan only
+    assert cart.message == "Camera is already on the list"
+    # every scan is answered (badge + three scans), though only one line was added
+    assert effects.count(Feedback(Signal.OK)) == 4
+    assert [r.type for r in records(effects)] == []
 
 
 def test_unknown_badge_is_denied_then_returns_to_idle() -> None:
@@ -165,13 +176,36 @@ def test_tapping_the_badge_again_confirms() -> None:
     assert isinstance(last_screen(effects), ReceiptScreen)
 
 
-def test_another_persons_badge_starts_their_own_session() -> None:
+def test_another_badge_cannot_wipe_an_unconfirmed_cart() -> None:
     grace = Person("grace", "Grace Hopper")
-    _state, effects = run(
+    state, effects = run(
         [(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0), (BadgeTapped("0411", grace), T0)]
     )
     cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.person_name == "Ada Lovelace"
+    assert [ln.code for ln in cart.lines] == ["CAM-1"]
+    assert cart.message == "Ada Lovelace has items waiting: Confirm or Cancel first"
+    assert effects[-2] == Feedback(Signal.ERROR)
+    # once Ada cancels (or confirms), Grace's tap starts her own session
+    state, _ = step(state, Cancel(), T0, SETTINGS)
+    state, effects = step(state, BadgeTapped("0411", grace), T0, SETTINGS)
+    cart = last_screen(effects)
     assert isinstance(cart, CartScreen) and cart.person_name == "Grace Hopper" and not cart.lines
+
+
+def test_another_badge_takes_over_a_cart_with_nothing_to_lose() -> None:
+    grace = Person("grace", "Grace Hopper")
+    _state, effects = run([(BadgeTapped("04A1", ADA), T0), (BadgeTapped("0411", grace), T0)])
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.person_name == "Grace Hopper"
+
+
+def test_retapping_confirms_though_the_replica_updated_the_person_meanwhile() -> None:
+    state, _ = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0)])
+    updated = replace(ADA, notices=("Your lens is due tomorrow",), strikes=1)
+    state, effects = step(state, BadgeTapped("04A1", updated), T0, SETTINGS)
+    assert [(r.type, r.asset) for r in records(effects)] == [(EventType.CHECKOUT, "CAM-1")]
+    assert isinstance(last_screen(effects), ReceiptScreen)
 
 
 def test_remove_and_cancel() -> None:
@@ -393,7 +427,8 @@ def test_a_booked_item_goes_only_to_the_booker_inside_the_window() -> None:
     )
     _, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(booked), T0)])
     cart = last_screen(effects)
-    assert isinstance(cart, CartScreen) and cart.lines[0].reason == "Booked by someone else"
+    assert isinstance(cart, CartScreen)
+    assert cart.lines[0].reason == "Booked by someone else: choose another"
     assert [r.reason for r in records(effects)] == [DenialReason.BOOKED_BY_OTHER]
     grace = Person("grace", "Grace Hopper")
     _, effects = run([(BadgeTapped("0411", grace), T0), (scan(booked), T0)])
@@ -575,7 +610,7 @@ def test_staff_count_the_shelf_and_each_scan_is_recorded_as_seen() -> None:
         ("LENS-1", LineAction.COUNTED),
         ("NOPE-1", LineAction.REFUSED),
     ]
-    assert cart.message == "Stocktake: 2 counted"
+    assert cart.message == "Stocktake: 2 counted (Camera already)"
     state, effects = run([(Confirm(), T0)], state=state)
     assert isinstance(last_screen(effects), ReceiptScreen) and records(effects) == []
 
@@ -598,3 +633,22 @@ def test_a_banned_person_cannot_extend_and_an_open_ended_block_says_so() -> None
     assert welcome.message == "No new loans until staff lift the block: see the manager"
     state, effects = run([(ExtendLoan("LENS-1"), T0)], state=state)
     assert records(effects) == [] and "cannot be extended" in (state.message or "")
+
+
+def test_a_return_station_invites_a_scan_not_a_badge() -> None:
+    station = replace(SETTINGS, profile=Profile.STATION)
+    idle = screen_for(State(), station, T0)
+    assert isinstance(idle, IdleScreen) and idle.station
+    assert not cast(IdleScreen, screen_for(State(), SETTINGS, T0)).station
+
+
+def test_a_door_held_open_is_asked_to_be_closed_until_it_shuts() -> None:
+    state, effects = run([(DoorAlarm(True), T0)])
+    idle = last_screen(effects)
+    assert isinstance(idle, IdleScreen) and idle.message == "Please close the cage door"
+    # a session in between does not lose the request
+    state, _ = step(state, BadgeTapped("04A1", ADA), T0, SETTINGS)
+    state, effects = step(state, Cancel(), T0, SETTINGS)
+    assert cast(IdleScreen, last_screen(effects)).message == "Please close the cage door"
+    state, effects = step(state, DoorAlarm(False), T0, SETTINGS)
+    assert cast(IdleScreen, last_screen(effects)).message is None

@@ -29,13 +29,18 @@ from kiosk.screens import (
     Screen,
 )
 from kiosk.ui import Renderer, RenderReport, UiAction, save_png
-from kiosk.ui.render import IDLE_HEADLINE, OFFLINE_LABEL
+from kiosk.ui.render import (
+    IDLE_HEADLINE,
+    OFFLINE_LABEL,
+    STATION_HEADLINE,
+    STATION_HINT,
+)
 from kiosk.ui.text import ELLIPSIS, fit, format_due, wrap
 
 SIZES = [(800, 480), (1280, 720)]
 NOW = datetime(2026, 11, 23, 9, 41, tzinfo=UTC)
 DUE = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
-REFUSED_REASON = "Checked out to someone else"
+REFUSED_REASON = "Still on someone else's loan: see staff"
 LINES = (
     CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.CHECKOUT, due=DUE),
     CartLine("LENS-0001", "Zeiss 50mm lens", LineAction.RETURN),
@@ -80,7 +85,117 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
         DeniedScreen("Badge not recognised", "Please see staff.", offline=True),
         ["Badge not recognised", "Please see staff.", OFFLINE_LABEL],
     ),
+    "welcome": (
+        CartScreen(
+            "Ada Lovelace",
+            message="1 overdue: please bring it back",
+            loans=(
+                Loan("AUD-0001", "Zoom F6 field recorder", NOW - timedelta(hours=3), overdue=True),
+                Loan("TRI-0001", "Sachtler tripod", DUE, extendable=True),
+            ),
+        ),
+        [
+            "Ada Lovelace",
+            "You have 2 items out",
+            "Zoom F6 field recorder",
+            "OVERDUE · Due Mon 23 Nov 06:41",
+            "Sachtler tripod",
+            "Due Wed 25 Nov 17:00",
+            "Extend",
+            "1 overdue: please bring it back",
+        ],
+    ),
+    "return-problem": (
+        CartScreen(
+            "Ada Lovelace",
+            (
+                CartLine("LENS-0001", "Zeiss 50mm lens", LineAction.RETURN, condition="damaged"),
+                CartLine("KIT-0001", "Interview audio kit", LineAction.RETURN),
+                CartLine(
+                    "MIC-0002",
+                    "Lavalier mic",
+                    LineAction.RETURN,
+                    condition="missing_part",
+                    kit="KIT-0001",
+                ),
+            ),
+        ),
+        ["Ada Lovelace", "Zeiss 50mm lens", "Damaged", "Interview audio kit", "Missing"],
+    ),
+    "kit-receipt": (
+        ReceiptScreen(
+            "Ada Lovelace",
+            (
+                CartLine("KIT-0001", "Interview audio kit", LineAction.RETURN),
+                CartLine(
+                    "MIC-0002",
+                    "Lavalier mic",
+                    LineAction.REFUSED,
+                    "Reported missing: still on your loans",
+                    kit="KIT-0001",
+                ),
+            ),
+        ),
+        [
+            "Ada Lovelace",
+            "Interview audio kit",
+            "Not taken",
+            "Reported missing: still on your loans",
+        ],
+    ),
+    "staff": (
+        CartScreen(
+            "Sam Staff", message="Enrol a badge: tap the person's current badge", staff=True
+        ),
+        [
+            "Sam Staff",
+            "Enrol a badge: tap the person's current badge",
+            "Open door",
+            "Enrol",
+            "Count",
+        ],
+    ),
+    "stocktake": (
+        CartScreen(
+            "Sam Staff",
+            (
+                CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.COUNTED),
+                CartLine(
+                    "GHOST-9",
+                    "GHOST-9",
+                    LineAction.REFUSED,
+                    "Unknown item: please hand it to staff",
+                ),
+            ),
+            message="Stocktake: 1 counted",
+            staff=True,
+        ),
+        ["Sam Staff", "Canon C70 cinema camera", "Counted", "Stocktake: 1 counted"],
+    ),
+    "maintenance-refused": (
+        CartScreen(
+            "Ada Lovelace",
+            (
+                CartLine(
+                    "CAM-0003",
+                    "Blackmagic 6K",
+                    LineAction.REFUSED,
+                    "In for repair: please choose another",
+                ),
+            ),
+        ),
+        ["Ada Lovelace", "Blackmagic 6K", "In for repair: please choose another"],
+    ),
+    "station": (
+        IdleScreen("Door returns", NOW, station=True, message="Returned: Zeiss 50mm lens"),
+        ["Door returns", STATION_HEADLINE, STATION_HINT, "Returned: Zeiss 50mm lens"],
+    ),
+    "door-alarm": (
+        IdleScreen("Media cage", NOW, message="Please close the cage door"),
+        ["Media cage", IDLE_HEADLINE, "Please close the cage door"],
+    ),
 }
+STAFF_TOOLS = {("unlock", None), ("enroll", None), ("stocktake", None)}
 BUTTONS = {
     "idle": set(),
     "idle-offline": set(),
@@ -89,6 +204,20 @@ BUTTONS = {
     | {("condition", line.code) for line in LINES if line.action is LineAction.RETURN},
     "receipt": {("done", None)},
     "denied": set(),
+    "welcome": {("cancel", None), ("confirm", None), ("extend", "TRI-0001")},
+    "return-problem": {("cancel", None), ("confirm", None)}
+    | {(a, c) for a in ("remove", "condition") for c in ("LENS-0001", "KIT-0001", "MIC-0002")},
+    "kit-receipt": {("done", None)},
+    "staff": {("cancel", None), ("confirm", None)} | STAFF_TOOLS,
+    "stocktake": {
+        ("cancel", None),
+        ("confirm", None),
+        ("remove", "GHOST-9"),
+    }
+    | STAFF_TOOLS,
+    "maintenance-refused": {("cancel", None), ("confirm", None), ("remove", "CAM-0003")},
+    "station": set(),
+    "door-alarm": set(),
 }
 
 

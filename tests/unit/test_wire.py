@@ -115,6 +115,28 @@ def test_non_labels_say_why(raw: str, why: str) -> None:
         parse_label(raw)
 
 
+@pytest.mark.parametrize(
+    ("raw", "said"),
+    [
+        (
+            "WIFI:S:CampusNet;T:WPA;P:hunter2-secret;;",
+            "not a Cagekeeper label: WIFI:S:Campu… (41 characters)",
+        ),
+        (
+            "https://docs.example.com/share?token=abc123",
+            "not an asset label: https://docs.example.com/… (43 characters)",
+        ),
+        ("hi\x00there", "not a Cagekeeper label: hithere"),
+        ("hello", "not a Cagekeeper label: hello"),
+    ],
+)
+def test_a_foreign_code_is_described_without_its_secrets(raw: str, said: str) -> None:
+    with pytest.raises(LabelError) as info:
+        parse_label(raw)
+    assert str(info.value).endswith(said)
+    assert "hunter2" not in str(info.value) and "token" not in str(info.value)
+
+
 def test_uuid7_is_time_ordered() -> None:
     a, b = uuid7(1_000), uuid7(2_000)
     assert a < b and a[14] == "7"

@@ -25,9 +25,29 @@ def kiosks(
     if format == "csv":
         return csv_response(
             "kiosks",
-            ["id", "name", "location", "state", "last_seen", "version", "outbox", "profile"],
+            [
+                "id",
+                "name",
+                "location",
+                "state",
+                "last_seen",
+                "version",
+                "outbox",
+                "profile",
+                "faults",
+            ],
             (
-                [k.id, k.name, k.location, k.state, k.last_seen, k.version, k.outbox, k.profile]
+                [
+                    k.id,
+                    k.name,
+                    k.location,
+                    k.state,
+                    k.last_seen,
+                    k.version,
+                    k.outbox,
+                    k.profile,
+                    "; ".join(k.faults),
+                ]
                 for k in rows
             ),
         )
