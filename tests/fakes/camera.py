@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import qrcode
 from numpy.typing import NDArray
-from PIL import Image, ImageEnhance, ImageFilter
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class QrPlacement:
     contrast: float = 1.0
     blur: float = 0.0
     scale: float = 1.0  # below 1: a label far from the camera, under two pixels per module
+    tilt: float = 0.0  # 0..0.4: held at an angle, its right edge that much shorter
+    glare: float = 0.0  # 0..1: a light's reflection over the label's upper left, its strength
 
 
 def qr_image(p: QrPlacement) -> Image.Image:
@@ -33,14 +35,48 @@ def qr_image(p: QrPlacement) -> Image.Image:
     if p.scale != 1.0:
         size = (max(1, int(img.width * p.scale)), max(1, int(img.height * p.scale)))
         img = img.resize(size, Image.Resampling.BILINEAR)
+    if p.tilt:
+        img = _tilted(img, p.tilt)
     if p.rotate_deg:
         img = img.rotate(p.rotate_deg, expand=True, fillcolor=255)
     if p.contrast != 1.0:
         img = ImageEnhance.Contrast(img).enhance(p.contrast)
     if p.blur:
         img = img.filter(ImageFilter.GaussianBlur(p.blur))
+    if p.glare:
+        spot = Image.new("L", img.size, 0)
+        r = img.width // 3
+        ImageDraw.Draw(spot).ellipse((r // 2, r // 2, r // 2 + 2 * r, r // 2 + 2 * r), fill=255)
+        spot = spot.filter(ImageFilter.GaussianBlur(r / 3))
+        washed = np.asarray(img, np.float32) + p.glare * np.asarray(spot, np.float32)
+        img = Image.fromarray(np.minimum(255, washed).astype(np.uint8))
     result: Image.Image = img
     return result
+
+
+def _tilted(img: Image.Image, amount: float) -> Image.Image:
+    """A true perspective view of the label turned away from the camera about its left edge:
+    the right edge comes out ``amount`` shorter and the label narrower."""
+    w, h = img.size
+    near = [(0.0, 0.0), (0.0, float(h))]
+    far = [(w * (1 - amount / 2), h * amount / 2), (w * (1 - amount / 2), h * (1 - amount / 2))]
+    shown = [near[0], far[0], far[1], near[1]]  # where the label's corners land
+    label = [(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))]
+    # PIL wants, for each shown pixel (x, y), where to read the label: solve the 8 projective
+    # coefficients from the four corner pairs.
+    rows, rhs = [], []
+    for (x, y), (u, v) in zip(shown, label, strict=True):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+        rhs += [u, v]
+    coeffs = np.linalg.solve(np.array(rows, dtype=float), np.array(rhs, dtype=float))
+    return img.transform(
+        (w, h),
+        Image.Transform.PERSPECTIVE,
+        tuple(float(c) for c in coeffs),
+        Image.Resampling.BILINEAR,
+        fillcolor=255,
+    )
 
 
 class FakePicamera2:

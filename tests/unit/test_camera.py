@@ -64,9 +64,11 @@ def test_a_code_in_view_is_reported_once_until_it_leaves(decoders: list[Decoder]
         QrPlacement("CK1:CAM-0002", blur=0.8),
         QrPlacement("CK1:CAM-0002", contrast=0.5),
         QrPlacement("CK1:CAM-0002", module_px=3),
+        QrPlacement("CK1:CAM-0002", tilt=0.2),
+        QrPlacement("CK1:CAM-0002", glare=0.6),
     ],
 )
-def test_rotated_blurred_faint_and_small_codes(
+def test_rotated_blurred_faint_small_tilted_and_glared_codes(
     placement: QrPlacement, decoders: list[Decoder]
 ) -> None:
     camera, scan = scanner(decoders)
