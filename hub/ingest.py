@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from hub.errors import StoreError
 from hub.store import Outcome, Store
@@ -77,8 +77,9 @@ class Ingest:
             return self.store.commit_events([(ev, m.payload.decode()) for ev, m in accepted], now)
         except StoreError:
             raise  # nothing committed or acked: the kiosks send these again
-        except _REFUSED as exc:  # the database refused a statement; a bug of ours is not
-            # caught here: it fails the batch, which is sent again once the hub is fixed
+        except Exception as exc:
+            if not _refuses_the_event(exc):
+                raise  # nothing committed or acked: sent again once the hub is put right
             log.warning(
                 "the database refused a batch of %d events (%s); committing them one by one",
                 len(accepted),
@@ -100,9 +101,9 @@ class Ingest:
                 # another hub may have committed this id or seq meanwhile: look again
                 [outcome] = self.store.commit_events([(ev, raw)], now)
             return outcome
-        except StoreError:
-            raise
-        except _REFUSED as exc:
+        except Exception as exc:
+            if not _refuses_the_event(exc):
+                raise
             error = f"the hub's database cannot store this event: {_describe(exc)}"[:500]
         self._quarantine(msg, ev.kiosk, error, now)
         return Outcome(ev, AckResult.REJECTED, error)
@@ -143,8 +144,15 @@ class Ingest:
         self.store.quarantine(msg.topic, kiosk, error, msg.payload, now)
 
 
-# What a database (or its driver, binding a value) raises for a statement it will not run.
-_REFUSED = (StatementError, OverflowError)
+def _refuses_the_event(exc: BaseException) -> bool:
+    """Whether the database (or its driver, binding a value) refused this event's values: a
+    value the column cannot hold (DataError: a NUL in PostgreSQL text, a number out of range) or
+    cannot even be bound (OverflowError, a StatementError that is not the database's). Anything
+    else (a missing grant or column, a clash with another hub) is the hub's problem, not the
+    event's: the batch fails and is sent again, and no event is rejected for it."""
+    if isinstance(exc, DataError | OverflowError):
+        return True
+    return isinstance(exc, StatementError) and not isinstance(exc, DBAPIError)
 
 
 def _describe(exc: BaseException) -> str:

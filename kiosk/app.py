@@ -423,6 +423,7 @@ class KioskApp:
         return State(
             mode=Mode.DENIED,
             offline=state.offline,
+            door_alarm=state.door_alarm,
             denial=("Could not save", "Nothing was recorded. Please see staff."),
             expires=self.clock.now() + self.settings.session.linger,
         )
@@ -490,14 +491,22 @@ class KioskApp:
     def faults(self) -> list[str]:
         """What is not working, for the hub's kiosk page: devices that never started, and a
         reader or camera that has stopped answering."""
-        found = [f"{what}: {why}" for what, why in self.devices.faults.items()]
+        found = [f"{what}: {why}" for what, why in list(self.devices.faults.items())]
         for what, device in (("badge reader", self.devices.badges), ("camera", self.devices.codes)):
             if device is not None and not getattr(device, "healthy", True):
                 found.append(f"{what}: {getattr(device, 'last_error', None) or 'not working'}")
         return [fault[:200] for fault in found[:10]]
 
     def _report_health(self) -> None:
-        """Tell the hub as soon as a device fails or recovers, not at the next status round."""
+        """Tell the hub as soon as a device fails or recovers, not at the next status round.
+
+        Called from the pump threads too, which must outlive anything going wrong here."""
+        try:
+            self._publish_faults()
+        except Exception:
+            log.exception("could not report the devices' health")
+
+    def _publish_faults(self) -> None:
         faults = self.faults()
         with self._health_lock:
             if faults == self._reported_faults:

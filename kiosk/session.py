@@ -453,6 +453,20 @@ def _badge(
         ]
     if state.mode is Mode.CART and state.enrolling is not False:
         return _enroll_step(state, event, now, settings)
+    owner = state.person if state.mode is Mode.CART else None
+    if owner is not None and person is not None and owner.id == person.id:
+        return _confirm(state, now, settings)  # tapping the badge again confirms
+    if owner is not None and any(
+        line.action in (LineAction.CHECKOUT, LineAction.RETURN) for line in state.lines
+    ):
+        # another card (a friend's badge, a bank card) must not wipe a cart not yet confirmed
+        text = f"Items waiting for {owner.name}: tap that badge to confirm, or Cancel"
+        effects: list[Effect] = [Feedback(Signal.ERROR)]
+        if person is None:
+            effects.append(
+                Record(EventType.DENIED, badge=event.uid, reason=DenialReason.UNKNOWN_BADGE)
+            )
+        return replace(state, message=text), effects
     if person is None:
         denied = replace(
             _idle(state),
@@ -462,13 +476,6 @@ def _badge(
         )
         record = Record(EventType.DENIED, badge=event.uid, reason=DenialReason.UNKNOWN_BADGE)
         return denied, [Feedback(Signal.ERROR), record]
-    if state.mode is Mode.CART and state.person is not None:
-        if state.person.id == person.id:
-            return _confirm(state, now, settings)  # tapping the badge again confirms
-        if any(line.action is not LineAction.REFUSED for line in state.lines):
-            # someone else's tap must not wipe a cart its owner has not confirmed yet
-            text = f"{state.person.name} has items waiting: Confirm or Cancel first"
-            return replace(state, message=text), [Feedback(Signal.ERROR)]
     session = f"{event.uid}-{int(now.timestamp() * 1000)}"
     loans = tuple(_loan_now(loan, now, settings) for loan in event.loans)
     started = State(

@@ -47,14 +47,21 @@ def _code(candidate: str, raw: str) -> str:
     return code
 
 
-def _shorten(raw: str, keep: int = 12) -> str:
-    """Enough of a foreign code to tell what it was, not what it holds: the text lands in the
-    append-only ledger, and a scanned code may carry a Wi-Fi password or a private link. A link
-    keeps its host, anything else its first few characters; control characters are dropped."""
+def _shorten(raw: str) -> str:
+    """What kind of code it was, not what it holds: the text lands in the append-only ledger,
+    and a scanned code may carry a Wi-Fi password, a token or a private link. A link keeps its
+    host, a code with a scheme (``WIFI:``, ``BEGIN:``) that scheme, anything else only its
+    length; a Cagekeeper label (``CK<n>:``, an asset code) is kept whole."""
     text = "".join(ch for ch in raw.strip() if ch.isprintable())
     parts = urlsplit(text) if "://" in text else None
     if parts is not None and parts.scheme and parts.hostname:
-        shown = f"{parts.scheme}://{parts.hostname}/"
-    else:
-        shown = text[:keep]
-    return shown if shown == text else f"{shown}… ({len(raw)} characters)"
+        return f"{parts.scheme}://{parts.hostname}/… ({len(raw)} characters)"
+    if re.match(r"^CK\d+:", text.upper()):  # one of ours: an asset code, nothing private
+        return text if len(text) <= 70 else text[:69] + "…"
+    scheme = _SCHEME.match(text)
+    if scheme:
+        return f"{scheme.group()}… ({len(raw)} characters)"
+    return f"text of {len(raw)} characters"
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,15}:")

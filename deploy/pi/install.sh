@@ -24,8 +24,10 @@ for g in gpio spi video input render; do getent group "$g" >/dev/null && usermod
 install -d -o cagekeeper -g cagekeeper -m 0750 /var/lib/cagekeeper-kiosk
 install -d -m 0755 /opt/cagekeeper /etc/cagekeeper
 rsync -a --delete --exclude .venv --exclude .git ./ /opt/cagekeeper/
-# --system-site-packages: the venv sees apt's picamera2 and lgpio
-python3 -m venv --system-site-packages /opt/cagekeeper/.venv
+# --system-site-packages: the venv sees apt's picamera2, pygame, lgpio, spidev and numpy.
+# --clear: an upgrade starts afresh, so nothing pip put there earlier (a PyPI pygame without
+# KMS/DRM, say) shadows the apt packages.
+python3 -m venv --clear --system-site-packages /opt/cagekeeper/.venv
 /opt/cagekeeper/.venv/bin/pip install -q "/opt/cagekeeper[kiosk,pi]"
 
 install -m 0644 deploy/systemd/cagekeeper-kiosk.service /etc/systemd/system/

@@ -109,7 +109,7 @@ class AssetView:
 class Attention:
     conflicts: list[tuple[datetime, str, str]]
     quarantined: int
-    recent_quarantine: list[tuple[datetime, str | None, str]]
+    recent_quarantine: list[tuple[datetime, str | None, str, int]]  # last seen, ..., repeats
 
 
 @dataclass(frozen=True)
@@ -792,15 +792,20 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
                 .limit(limit)
             ).all()
             count = conn.scalar(select(func.count()).select_from(quarantine)) or 0
-            recent = conn.execute(
-                select(quarantine.c.received_at, quarantine.c.kiosk, quarantine.c.error)
-                .order_by(quarantine.c.id.desc())
+            recent = conn.execute(  # a device still retrying stays on top
+                select(
+                    quarantine.c.last_at,
+                    quarantine.c.kiosk,
+                    quarantine.c.error,
+                    quarantine.c.repeats,
+                )
+                .order_by(quarantine.c.last_at.desc(), quarantine.c.id.desc())
                 .limit(limit)
             ).all()
         return Attention(
             conflicts=[(r.detected_at, r.asset, r.detail) for r in conflict_rows],
             quarantined=int(count),
-            recent_quarantine=[(r.received_at, r.kiosk, r.error) for r in recent],
+            recent_quarantine=[(r.last_at, r.kiosk, r.error, r.repeats) for r in recent],
         )
 
     def asset(self, code: str) -> AssetView | None:

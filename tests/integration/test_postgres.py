@@ -15,7 +15,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.exc import ProgrammingError
 
 from hub.alerts.dispatch import Alerter
 from hub.domain import lifecycle
@@ -158,6 +159,29 @@ def test_an_event_postgres_cannot_store_is_rejected_alone(pg_store: Store) -> No
     assert out == [("CAM-0001", "cage-1"), ("CAM-0002", "cage-2")]
     [kept] = pg_store.quarantined()
     assert (kept.kiosk, kept.payload, kept.error) == ("cage-1", poison.payload, refused.error)
+
+
+def test_a_fault_of_the_hubs_own_database_rejects_no_event(pg_store: Store) -> None:
+    """A table the hub cannot use (here renamed away, as by a half-done migration or a missing
+    grant) is the hub's problem: the batch fails and is sent again, nothing is rejected."""
+    topics = Topics()
+    key = pg_store.kiosk_key("cage-1")
+    assert key is not None
+    batch = [
+        Inbound(
+            topics.events("cage-1"), encode_event(checkout_event("cage-1", 1, T0, "CAM-0001"), key)
+        )
+    ]
+    with pg_store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE holdings RENAME TO holdings_away"))
+    with pytest.raises(ProgrammingError):
+        Ingest(pg_store, topics).process(batch, T0)
+    assert pg_store.quarantined() == []
+    assert [r for r in pg_store.ledger_rows() if r.kiosk == "cage-1"] == []
+    with pg_store.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE holdings_away RENAME TO holdings"))
+    acks = Ingest(pg_store, topics).process(batch, T0)  # the kiosk's resend, once put right
+    assert [a.result for a in acks["cage-1"].acks] == [AckResult.COMMITTED]
 
 
 def test_the_hub_on_postgres_acks_the_rest_and_rejects_a_nul_event(

@@ -184,13 +184,34 @@ def test_another_badge_cannot_wipe_an_unconfirmed_cart() -> None:
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen) and cart.person_name == "Ada Lovelace"
     assert [ln.code for ln in cart.lines] == ["CAM-1"]
-    assert cart.message == "Ada Lovelace has items waiting: Confirm or Cancel first"
+    assert cart.message == "Items waiting for Ada Lovelace: tap that badge to confirm, or Cancel"
     assert effects[-2] == Feedback(Signal.ERROR)
     # once Ada cancels (or confirms), Grace's tap starts her own session
     state, _ = step(state, Cancel(), T0, SETTINGS)
     state, effects = step(state, BadgeTapped("0411", grace), T0, SETTINGS)
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen) and cart.person_name == "Grace Hopper" and not cart.lines
+
+
+def test_an_unknown_card_cannot_wipe_an_unconfirmed_cart_either() -> None:
+    state, effects = run(
+        [(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0), (BadgeTapped("DEADBEEF", None), T0)]
+    )
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and [ln.code for ln in cart.lines] == ["CAM-1"]
+    [denied] = [r for r in records(effects) if r.type is EventType.DENIED]
+    assert (denied.badge, denied.reason) == ("DEADBEEF", DenialReason.UNKNOWN_BADGE)
+    state, effects = step(state, BadgeTapped("04A1", ADA), T0, SETTINGS)  # Ada confirms
+    assert [(r.type, r.asset) for r in records(effects)] == [(EventType.CHECKOUT, "CAM-1")]
+
+
+def test_a_count_already_recorded_does_not_hold_the_kiosk() -> None:
+    staff = Person("sam", "Sam Staff", staff=True)
+    grace = Person("grace", "Grace Hopper")
+    state, _ = run([(BadgeTapped("0A0B", staff), T0), (StartStocktake(), T0), (scan(CAMERA), T0)])
+    _, effects = step(state, BadgeTapped("0411", grace), T0, SETTINGS)
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.person_name == "Grace Hopper"
 
 
 def test_another_badge_takes_over_a_cart_with_nothing_to_lose() -> None:

@@ -151,14 +151,21 @@ def test_conflicts_and_quarantine_are_shown_to_managers(
     checkout(store, clock, "CAM-0001", person="ada", seq=1)
     clock.now += timedelta(minutes=5)
     checkout(store, clock, "CAM-0001", person="eve", seq=2)  # lent again while out
-    store.quarantine(
-        "cagekeeper/v1/kiosks/cage-1/events", "cage-1", "not JSON: oops", b"x", clock()
-    )
+    events = "cagekeeper/v1/kiosks/cage-{}/events"
+    store.quarantine(events.format(1), "cage-1", "not JSON: oops", b"x", clock())
+    clock.now += timedelta(minutes=1)
+    store.quarantine(events.format(2), "cage-2", "bad signature", b"y", clock())
+    for _ in range(3):  # cage-1 keeps sending its message, long after cage-2's
+        clock.now += timedelta(hours=1)
+        store.quarantine(events.format(1), "cage-1", "not JSON: oops", b"x", clock())
     client, _ = _client(app)
     page = client.get("/").text
     assert "Needs attention" in page
     assert "CAM-0001 lent to eve at cage-1 while held by ada" in page
-    assert "1 message" in page and "not JSON: oops" in page
+    assert "2 messages" in page
+    latest = page[page.index("Last received") :]
+    assert latest.index("not JSON: oops") < latest.index("bad signature")  # still arriving: top
+    assert "<td>4</td>" in latest  # received four times
 
 
 def test_asset_page_and_lifecycle_are_audited(app: FastAPI, store: Store, clock: Clock) -> None:
