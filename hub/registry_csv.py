@@ -667,18 +667,25 @@ def _guard(cell: str) -> str:
     return "'" + cell if _FORMULA_START.match(cell) else cell
 
 
+def export_table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """CSV text of any table, cells written and guarded as the registry's exports are."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_guard(_cell_text(value)) for value in row])
+    return out.getvalue()
+
+
 def _export(
     columns: tuple[str, ...],
     rows: Iterable[Mapping[str, object] | BaseModel],
     cell: Callable[[str, object], str],
 ) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
-    for row in rows:
-        record = row.model_dump() if isinstance(row, BaseModel) else row
-        writer.writerow([_guard(cell(column, record.get(column))) for column in columns])
-    return out.getvalue()
+    records = (row.model_dump() if isinstance(row, BaseModel) else row for row in rows)
+    return export_table(
+        columns, ([cell(column, r.get(column)) for column in columns] for r in records)
+    )
 
 
 def asset_changes(data: str | bytes) -> list[dict[str, object]]:

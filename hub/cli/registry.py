@@ -19,6 +19,7 @@ from hub.registry_csv import (
     asset_changes,
     export_assets,
     export_people,
+    export_table,
     person_changes,
 )
 from hub.store import Store
@@ -224,6 +225,9 @@ def depreciation(ctx: _Ctx, category: str, method: str, life_years: int, salvage
     click.echo(f"{category}: {method} over {life_years} years to {salvage_pct}%")
 
 
+VALUATION_COLUMNS = ("code", "name", "category", "acquired", "cost", "book_value")
+
+
 @cli.command("valuation")
 @click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Default: today.")
 @pass_ctx
@@ -232,13 +236,12 @@ def valuation(ctx: _Ctx, on: datetime | None) -> None:
     day = on.date() if on else date.today()
     total = Decimal(0)
     with ctx.opened() as store:
-        click.echo("code,name,category,acquired,cost,book_value")
+        rows: list[list[object]] = []
         for v in store.valuation(day):
             total += v.value or 0
-            click.echo(
-                f"{v.code},{v.name},{v.category},{v.acquired or ''},{v.cost or ''},{v.value or ''}"
-            )
-    click.echo(f"TOTAL,,,,,{total}")
+            rows.append([v.code, v.name, v.category, v.acquired, v.cost, v.value])
+    rows.append(["TOTAL", None, None, None, None, total])
+    click.echo(export_table(VALUATION_COLUMNS, rows), nl=False)
 
 
 @person.command("import")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
@@ -125,10 +127,12 @@ def test_registry_round_trip_labels_and_maintenance(tmp_path: Path) -> None:
     sheet.write_text(
         "code,name,category,home,cost,acquired\n"
         "CAM-1,Canon C70,camera,Film cage,5000,2025-01-01\n"
-        "MIC-1,Rode NTG,audio,Sound lab,,\n",
+        "MIC-1,Rode NTG,audio,Sound lab,,\n"
+        'OPT-1,"Zeiss, 50mm",lens,Film cage,900,2026-01-01\n'
+        "OPT-2,=HYPERLINK(1),lens,Film cage,,\n",
         encoding="utf-8",
     )
-    assert "2 assets imported" in hub("asset", "import", str(sheet))
+    assert "4 assets imported" in hub("asset", "import", str(sheet))
     exported = tmp_path / "out.csv"
     hub("asset", "export", "-o", str(exported))
     text = exported.read_text(encoding="utf-8-sig")
@@ -152,7 +156,18 @@ def test_registry_round_trip_labels_and_maintenance(tmp_path: Path) -> None:
     hub("ticket", "close", ticket_id, "--outcome", "repaired", "--cost", "35")
     assert hub("ticket", "list") == ""
     hub("depreciation", "camera", "straight_line", "5")
-    assert "TOTAL,,,,,3001.37" in hub("valuation", "--on", "2027-01-01")
+    valuation = list(csv.reader(io.StringIO(hub("valuation", "--on", "2027-01-01"))))
+    assert all(len(row) == 6 for row in valuation)  # a comma in a name stays in its cell
+    names = {row[0]: row[1] for row in valuation}
+    assert names["OPT-1"] == "Zeiss, 50mm" and names["OPT-2"] == "'=HYPERLINK(1)"
+    assert valuation[-1] == [
+        "TOTAL",
+        "",
+        "",
+        "",
+        "",
+        "3721.49",
+    ]  # the camera 3001.37, the lens 720.12
     assert "CAM-1: retired" in hub("asset", "retire", "cam-1", "--reason", "replaced")
     hub("asset", "dispose", "cam-1", ok=False)  # a reason is required
     token = hub("token", "create", "ha-bridge", "--role", "viewer").strip()
