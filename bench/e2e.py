@@ -154,7 +154,7 @@ def _check_custody(store: Store, checkouts: int, still_out: int) -> None:
     if out != still_out:
         raise RuntimeError(f"{out} items out after the run, expected {still_out}")
     attention = store.attention()
-    if attention.conflicts or attention.quarantined:
+    if attention.anomalies or attention.quarantined:
         raise RuntimeError(f"custody conflicts or quarantined events: {attention}")
     with store.engine.connect() as conn:
         counted = conn.scalar(select(func.sum(assets_table.c.checkouts_since_service)))

@@ -22,6 +22,9 @@ class HubSection(_Section):
     max_items_per_person: int | None = Field(default=None, ge=1)
     block_when_overdue: bool = True
     max_renewals: int = Field(default=1, ge=0)  # extensions a person may take at a kiosk
+    # A return stamped up to this long before the checkout it follows ends that loan (the
+    # returning kiosk's clock was behind); it is shown to managers either way. 0: never.
+    clock_tolerance_minutes: int = Field(default=120, ge=0, le=24 * 60)
     # Opening hours: no loan falls due while the cage is closed. Left out: always open.
     opening: OpeningSpec | None = None
     timezone: str = "UTC"

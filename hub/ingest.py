@@ -6,6 +6,10 @@ never dropped. Acks are produced only from the outcome of a committed transactio
 A batch the database refuses for a reason other than a transient one (down, locked: StoreError) is
 committed again one event at a time, so one event the database cannot store (a "poison" event) is
 quarantined and rejected to its kiosk instead of failing every batch it lands in for ever.
+
+An authentic event is never answered with silence: whatever is wrong with it (its schema, its id,
+its times, a value the database cannot hold), its kiosk gets a signed ``rejected`` ack and parks
+it in its dead-letter store. Only messages not proven to come from the kiosk go unanswered.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
@@ -41,10 +45,29 @@ class Inbound:
     payload: bytes
 
 
+@dataclass(frozen=True)
+class TimeBounds:
+    """How far an authentic event's times may stray before the hub refuses it.
+
+    The hub orders custody by the kiosks' own clocks, so a time that cannot be right (before the
+    kiosk existed, in the future, a loan for decades) would corrupt custody for every later
+    event; such an event is rejected to its kiosk's dead-letter store for a person instead.
+    """
+
+    # a kiosk clock may run this far ahead of the hub's (NTP keeps them within a second)
+    ahead: timedelta = timedelta(minutes=5)
+    # events this long before the kiosk was registered: a kiosk set up with a given key (or a
+    # clock a little behind) before an admin registered it; earlier is a clock never set
+    before_registration: timedelta = timedelta(days=1)
+    # ``due`` at most this far from ``at``: a year's loan, leap day included
+    longest_loan: timedelta = timedelta(days=366)
+
+
 class Ingest:
-    def __init__(self, store: Store, topics: Topics) -> None:
+    def __init__(self, store: Store, topics: Topics, bounds: TimeBounds | None = None) -> None:
         self.store = store
         self.topics = topics
+        self.bounds = bounds or TimeBounds()
 
     def process(self, batch: Sequence[Inbound], now: datetime) -> dict[str, AckBatch]:
         """Commit a batch in one transaction; returns the ack batch to send to each kiosk.
@@ -73,8 +96,14 @@ class Ingest:
     ) -> list[Outcome]:
         """Commit the batch in one transaction or, if the database refuses it for a reason that
         is not transient, one event at a time; a StoreError (transient) goes up unhandled."""
+        batch = [(ev, m.payload.decode()) for ev, m in accepted]
         try:
-            return self.store.commit_events([(ev, m.payload.decode()) for ev, m in accepted], now)
+            try:
+                return self.store.commit_events(batch, now)
+            except IntegrityError:
+                # another hub committed some of these meanwhile (a resend it was handed): the
+                # second look sees them as duplicates
+                return self.store.commit_events(batch, now)
         except StoreError:
             raise  # nothing committed or acked: the kiosks send these again
         except Exception as exc:
@@ -137,11 +166,56 @@ class Ingest:
                 msg, kiosk, f"payload says kiosk {event.kiosk!r}, topic {kiosk!r}", now
             )
             return None
+        registered = self.store.kiosk_registered_at(kiosk)
+        problem = out_of_bounds(event, registered, now, self.bounds)
+        if problem is not None:
+            self._quarantine(msg, kiosk, problem, now)
+            acks[kiosk].append(
+                Ack(id=event.id, seq=event.seq, result=AckResult.REJECTED, error=problem)
+            )
+            return None
         return event
 
     def _quarantine(self, msg: Inbound, kiosk: str | None, error: str, now: datetime) -> None:
         log.warning("quarantined a message on %s: %s", msg.topic, error)
         self.store.quarantine(msg.topic, kiosk, error, msg.payload, now)
+
+
+def out_of_bounds(
+    ev: CustodyEvent, registered: datetime | None, now: datetime, bounds: TimeBounds
+) -> str | None:
+    """Why the event's times cannot be right (None if they can), in words for the person who
+    looks at the kiosk's dead-letter store. Differences only: ``at + bound`` may overflow."""
+    if ev.at - now > bounds.ahead:
+        return (
+            f"at {_stamp(ev.at)} is {_span(ev.at - now)} after the hub's clock ({_stamp(now)}), "
+            f"more than {_span(bounds.ahead)} ahead: set the kiosk's clock (NTP)"
+        )
+    if registered is not None and registered - ev.at > bounds.before_registration:
+        return (
+            f"at {_stamp(ev.at)} is before kiosk {ev.kiosk} was registered "
+            f"({_stamp(registered)}): the kiosk's clock was not set"
+        )
+    if ev.due is not None and abs(ev.due - ev.at) > bounds.longest_loan:
+        return (
+            f"due {_stamp(ev.due)} is more than {_span(bounds.longest_loan)} from "
+            f"at {_stamp(ev.at)}"
+        )
+    return None
+
+
+def _stamp(moment: datetime) -> str:
+    """RFC 3339 in UTC; isoformat, as strftime drops the leading zeros of year 1."""
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _span(delta: timedelta) -> str:
+    if delta >= timedelta(days=1):
+        return f"{delta.days} day{'s' if delta.days != 1 else ''}"
+    minutes, seconds = divmod(int(delta.total_seconds()), 60)
+    if seconds:
+        return f"{minutes} min {seconds} s"
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def _refuses_the_event(exc: BaseException) -> bool:
@@ -167,7 +241,7 @@ def _rejection(payload: bytes, error: str) -> tuple[str, Ack] | None:
     """The ack refusing an authentic event whose body failed validation, if it names a usable
     id and seq."""
     try:
-        obj = load_object(payload)
+        obj = load_object(payload, same_repeats_ok=True)  # proven authentic: name it
         kiosk = obj.get("kiosk")
         ack = Ack.model_validate(
             {"id": obj.get("id"), "seq": obj.get("seq"), "result": "rejected", "error": error[:500]}

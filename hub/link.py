@@ -225,7 +225,8 @@ class HubLink:
             log.warning("ignored a status for %s on %s", status.kiosk, msg.topic)
             return
         try:
-            self.store.record_status(status, msg.payload.decode(), self._now())
+            # a retained copy (sent on subscribing) may be hours old: no use for timing the clock
+            self.store.record_status(status, msg.payload.decode(), self._now(), live=not msg.retain)
         except StoreError as exc:
             log.error("could not record kiosk status: %s", exc)
         if status.state is not KioskState.ONLINE:

@@ -15,12 +15,11 @@ from hub.alerts.dispatch import Alerter, MqttAlerts, Sender
 from hub.alerts.email import EmailSender, SmtpSettings
 from hub.alerts.webhook import WebhookSender, WebhookSettings
 from hub.config import HubConfig
-from hub.domain.strikes import StrikeRules
 from hub.domain.sweeper import AlertRules
 from hub.errors import ConfigError
 from hub.link import HubBroker, HubLink
-from hub.store import Store
 from hub.store.alerting import Channel
+from hub.store.configured import open_store
 from hub.web.app import WebSettings, create_app
 from hub.web.context import REPORT_TTL
 from hub.web.pages import reports
@@ -38,14 +37,7 @@ def utcnow() -> datetime:
 class HubService:
     def __init__(self, config: HubConfig, now: Callable[[], datetime] = utcnow) -> None:
         self.config = config
-        self.store = Store.open(config.hub.database)
-        st = config.strikes
-        self.store.strikes = StrikeRules(
-            grace=timedelta(minutes=st.grace_minutes),
-            limit=st.limit or None,
-            term=timedelta(days=st.term_days),
-            ban=timedelta(days=st.ban_days),
-        )
+        self.store = open_store(config)
         b = config.broker
         self.link = HubLink(
             HubBroker(

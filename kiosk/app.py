@@ -49,6 +49,7 @@ from kiosk.session import (
     screen_for,
     step,
 )
+from kiosk.timesync import ClockSync
 from wire import KioskState, KioskStatus, LabelError, parse_label
 
 log = logging.getLogger(__name__)
@@ -136,10 +137,20 @@ _SIGNALS = {
 
 
 class KioskApp:
-    def __init__(self, settings: AppSettings, devices: Devices, clock: Clock) -> None:
+    def __init__(
+        self,
+        settings: AppSettings,
+        devices: Devices,
+        clock: Clock,
+        clock_sync: ClockSync | None = None,
+    ) -> None:
         self.settings = settings
         self.devices = devices
         self.clock = clock
+        # whether NTP has set the wall clock (None: unknown); asked off the session thread
+        self._clock_sync = clock_sync
+        self.clock_synced: bool | None = None
+        self._clock_check = threading.Event()
         self.outbox = Outbox(settings.data_dir / "outbox.db", settings.kiosk_id, settings.key)
         self.replica = Replica(settings.data_dir / "replica.db", settings.kiosk_id)
         # offline until the hub says it is there: a kiosk booting without a network says so
@@ -174,6 +185,9 @@ class KioskApp:
 
     def start(self) -> None:
         """Start device threads and the link; the session loop runs in ``run`` or a thread."""
+        if self._clock_sync is not None:
+            self._check_clock()  # before connecting, so the first status says it already
+            self._spawn("clock-sync", self._watch_clock)
         if self.link is not None:
             self.link.start()
         if self.devices.badges is not None:
@@ -222,9 +236,11 @@ class KioskApp:
             self._refresh_idle_clock()
             self._watch_door()
             self._report_health()
-        if self.link is not None and mono - self._last_status >= self.settings.status_interval:
+        if mono - self._last_status >= self.settings.status_interval:
             self._last_status = mono
-            self.link.publish_status()
+            self._clock_check.set()  # the heartbeat also asks again whether the clock is synced
+            if self.link is not None:
+                self.link.publish_status()
 
     def _watch_door(self) -> None:
         """Relock on time; while the door is held open too long, sound the alarm and ask on
@@ -258,6 +274,7 @@ class KioskApp:
 
     def stop(self) -> None:
         self._stop.set()
+        self._clock_check.set()
         for t in self._threads:
             t.join(timeout=5)
         if self.devices.codes is not None:
@@ -411,6 +428,7 @@ class KioskApp:
                 "reason": rec.reason,
                 "detail": rec.detail,
                 "condition": rec.condition,
+                "clock_synced": self.clock_synced,
             }
             for rec in records
         ]
@@ -530,7 +548,36 @@ class KioskApp:
             replica=self.replica.version,
             uptime_s=int(self.clock.monotonic() - self._started_at),
             faults=self.faults(),
+            clock_synced=self.clock_synced,
         )
+
+    def _watch_clock(self) -> None:
+        """Ask whether the clock is synced when the heartbeat says so; timedatectl may take a
+        while, and the session thread must not wait for it."""
+        while True:
+            self._clock_check.wait()
+            self._clock_check.clear()
+            if self._stop.is_set():
+                return
+            self._check_clock()
+
+    def _check_clock(self) -> None:
+        """Tell the hub at once when the clock becomes synced (or stops being)."""
+        assert self._clock_sync is not None
+        try:
+            synced = self._clock_sync.synced()
+        except Exception:
+            log.exception("could not tell whether the clock is synced")
+            synced = None
+        if synced == self.clock_synced:
+            return
+        self.clock_synced = synced
+        if synced is False:
+            log.warning("the clock is not synchronised (NTP); event times may be wrong")
+        else:
+            log.info("clock synchronised: %s", "yes" if synced else "unknown")
+        if self.link is not None:
+            self.link.publish_status()
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         t = threading.Thread(target=target, name=name, daemon=True)

@@ -15,6 +15,7 @@ from kiosk.config import KioskConfig, load_config
 from kiosk.errors import KioskError
 from kiosk.link import BrokerSettings
 from kiosk.session import Settings
+from kiosk.timesync import TimedatectlSync
 
 
 def app_settings(cfg: KioskConfig) -> AppSettings:
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         clock = SystemClock()
         apps: list[KioskApp] = []  # the button's callback needs the app made after it
         devices = build_devices(cfg, clock, confirm=lambda: apps[0].press() if apps else None)
-        app = KioskApp(settings, devices, clock)
+        app = KioskApp(settings, devices, clock, TimedatectlSync(clock.monotonic))
         apps.append(app)
     except KioskError as exc:
         print(f"cagekeeper-kiosk: {exc}", file=sys.stderr)

@@ -10,8 +10,10 @@ from hub.link import HubBroker, HubLink
 from hub.localbroker import LocalBroker
 from hub.store import Store
 from kiosk.app import AppSettings, Devices, KioskApp
+from kiosk.clock import Clock
 from kiosk.link import BrokerSettings
 from kiosk.session import Profile, Settings
+from kiosk.timesync import ClockSync
 from tests.fakes.wall_clock import FakeWallClock
 from wire import ReplicaPolicy
 
@@ -89,8 +91,13 @@ class Cage:
         profile: Profile = Profile.CAGE,
         connect: bool = True,
         location: str | None = None,
+        clock: Clock | None = None,
+        clock_sync: ClockSync | None = None,
+        broker_port: int | None = None,
     ) -> KioskApp:
-        """A kiosk app with its session loop running; stopped at teardown."""
+        """A kiosk app with its session loop running; stopped at teardown. It runs on the
+        cage's clock unless given its own (one that is wrong, say), and reaches the broker on
+        its port unless given another (a relay the test can cut, tests/fakes/network.py)."""
         self.register_kiosk(kiosk_id, location)
         settings = AppSettings(
             kiosk_id=kiosk_id,
@@ -103,12 +110,15 @@ class Cage:
             data_dir=self.folder / kiosk_id,
             key=self.kiosk_keys[kiosk_id],
             broker=BrokerSettings(
-                "127.0.0.1", self.broker.port, kiosk_id, self.kiosk_passwords[kiosk_id]
+                "127.0.0.1",
+                broker_port or self.broker.port,
+                kiosk_id,
+                self.kiosk_passwords[kiosk_id],
             )
             if connect
             else None,
         )
-        app = KioskApp(settings, devices or Devices(), self.clock)
+        app = KioskApp(settings, devices or Devices(), clock or self.clock, clock_sync)
         app.start_in_background()
         self.kiosks.append(app)
         return app

@@ -17,3 +17,21 @@ def uuid7(unix_ms: int, rand: bytes | None = None) -> str:
     value |= 0b10 << 62
     value |= int.from_bytes(tail[2:], "big") & ((1 << 62) - 1)
     return str(uuid.UUID(int=value))
+
+
+def uuid7_problem(text: str) -> str | None:
+    """Why a lowercase dashed UUID is not a UUIDv7 (None if it is one).
+
+    The ledger is ordered and deduplicated by these ids; a random (v4) or hand-made id carries
+    no time and may collide with another kiosk's, so the hub refuses it with a reason a person
+    can act on. ``text`` must already match the dashed-hex format.
+    """
+    version, variant = text[14], text[19]
+    if version != "7":
+        return f"the event id must be a UUIDv7 (RFC 9562); {text} is version {version}"
+    if variant not in "89ab":
+        return (
+            f"the event id must be a UUIDv7 (RFC 9562) with the RFC variant bits 10; "
+            f"{text} has variant nibble {variant}"
+        )
+    return None

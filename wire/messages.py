@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from wire.ids import uuid7_problem
 from wire.topics import KIOSK_ID_PATTERN
 
 PROTOCOL_VERSION = 1
@@ -31,9 +32,26 @@ KioskId = Annotated[str, Field(pattern=f"^{KIOSK_ID_PATTERN}$")]
 AssetCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9._-]{0,63}$")]
 Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Uid = Annotated[str, Field(pattern=r"^([0-9A-F]{2}){4,10}$")]
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+UUID7_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
+
+
+def _uuid7(value: str) -> str:
+    problem = uuid7_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+# An event's own id must be a UUIDv7: the format is checked first and then the version and
+# variant, so the error says which is wrong; the published schema carries the strict pattern.
 EventId = Annotated[
-    str, Field(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+    str,
+    Field(pattern=UUID_PATTERN, json_schema_extra={"pattern": UUID7_PATTERN}),
+    AfterValidator(_uuid7),
 ]
+# What an ack names: any lowercase UUID, so an event refused for its id can still be named.
+AckedId = Annotated[str, Field(pattern=UUID_PATTERN)]
 
 
 class _Message(BaseModel):
@@ -98,6 +116,11 @@ class CustodyEvent(_Message):
     condition: ReturnCondition | None = None
     reason: DenialReason | None = None
     detail: str | None = Field(default=None, max_length=200)
+    clock_synced: bool | None = Field(
+        default=None,
+        description="whether NTP had set the kiosk's clock when it stamped `at`; left out when "
+        "the kiosk cannot tell",
+    )
     sig: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
 
     @model_validator(mode="after")
@@ -133,7 +156,7 @@ class AckResult(StrEnum):
 
 
 class Ack(_FromHub):
-    id: EventId
+    id: AckedId
     seq: int = Field(ge=1)
     result: AckResult
     error: str | None = Field(default=None, max_length=500)
@@ -169,6 +192,10 @@ class KioskStatus(_Message):
         default_factory=list,
         max_length=10,
         description="devices that are not working, in words a technician can act on",
+    )
+    clock_synced: bool | None = Field(
+        default=None,
+        description="whether NTP has set the kiosk's clock; left out when the kiosk cannot tell",
     )
 
 

@@ -19,6 +19,7 @@ import click
 from hub.config import HubConfig, load_config
 from hub.errors import HubError
 from hub.store import Store
+from hub.store.configured import open_store
 from wire.topics import is_valid_kiosk_id
 
 
@@ -38,7 +39,7 @@ class _Ctx:
         return self._config
 
     def store(self) -> Store:
-        return Store.open(self.config.hub.database)
+        return open_store(self.config)
 
     @contextmanager
     def opened(self) -> Iterator[Store]:
@@ -54,7 +55,7 @@ class _Ctx:
 pass_ctx = click.make_pass_decorator(_Ctx)
 
 # commands that only read: nothing for the audit log
-READ_ONLY = frozenset({"export", "list", "report", "valuation", "labels", "quarantine"})
+READ_ONLY = frozenset({"export", "list", "report", "valuation", "labels", "quarantine", "verify"})
 
 
 def _audit_command(store: Store) -> None:
@@ -377,7 +378,10 @@ def quarantine(ctx: _Ctx, entry: int | None, raw: bool) -> None:
     """List messages that could not be ingested, with why (payloads cut to 120 bytes).
 
     A message that came again with the same bytes on the same topic is one entry: "repeats"
-    counts the copies after the first, "last seen" is the latest. Times are UTC.
+    counts the copies after the first, "last seen" is the latest. Times are UTC. A payload
+    longer than the cap keeps only its first bytes ("bytes" is the whole length; --show gives
+    its SHA-256). Messages not kept because their kiosk's share of the quarantine was full are
+    counted per kiosk after the list ("-": unknown kiosks and other topics).
     """
     if raw and entry is None:
         raise click.UsageError("--raw goes with --show ID")
@@ -385,8 +389,13 @@ def quarantine(ctx: _Ctx, entry: int | None, raw: bool) -> None:
         if entry is not None:
             q = store.quarantined_entry(entry)
             if raw:
-                click.echo(q.payload, nl=False)  # bytes: written as they are
+                click.echo(q.payload, nl=False)  # bytes: written as they are (what was kept)
                 return
+            kept = (
+                f"{q.size} bytes"
+                if q.complete
+                else f"{q.size} bytes, the first {len(q.payload)} kept"
+            )
             click.echo(
                 f"entry:     {q.id}\n"
                 f"topic:     {_shown(q.topic)}\n"
@@ -395,17 +404,26 @@ def quarantine(ctx: _Ctx, entry: int | None, raw: bool) -> None:
                 f"last seen: {q.last_at:%Y-%m-%d %H:%M:%S}\n"
                 f"repeats:   {q.repeats}\n"
                 f"error:     {_shown(q.error)}\n"
-                f"payload:   {len(q.payload)} bytes\n"
+                f"payload:   {kept}, sha256 {q.sha256}\n"
                 f"{_payload_text(q.payload)}"
             )
             return
-        click.echo("id\treceived\tlast seen\trepeats\tkiosk\ttopic\terror\tpayload")
+        click.echo("id\treceived\tlast seen\trepeats\tkiosk\ttopic\terror\tpayload\tbytes")
         for q in store.quarantined():
             error = " ".join(q.error.split())
             click.echo(
                 f"{q.id}\t{q.received_at:%Y-%m-%d %H:%M:%S}\t{q.last_at:%Y-%m-%d %H:%M:%S}\t"
                 f"{q.repeats}\t{q.kiosk or '-'}\t{_shown(q.topic)}\t{_shown(error)}\t"
-                f"{q.payload[:120]!r}"
+                f"{q.payload[:120]!r}\t{q.size}"
+            )
+        overflow = store.quarantine_overflow()
+        if overflow:
+            click.echo("\nnot kept (the kiosk's share of the quarantine was full):")
+            click.echo("kiosk\tnot kept\tfirst\tlast\tlatest error")
+        for o in overflow:
+            click.echo(
+                f"{o.bucket}\t{o.dropped}\t{o.first_at:%Y-%m-%d %H:%M:%S}\t"
+                f"{o.last_at:%Y-%m-%d %H:%M:%S}\t{_shown(' '.join(o.error.split()))}"
             )
 
 
@@ -427,9 +445,9 @@ def actor() -> str:
     return f"cli:{os.environ.get('SUDO_USER') or os.environ.get('USER') or 'root'}"
 
 
-from hub.cli import access, registry  # noqa: E402  (they add commands to the groups above)
+from hub.cli import access, ledger, registry  # noqa: E402  (they add commands to the groups above)
 
-__all__ = ["access", "cli", "main", "registry"]
+__all__ = ["access", "cli", "ledger", "main", "registry"]
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ taken, banned or not.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,3 +42,52 @@ def ban_until(returns: Sequence[datetime], now: datetime, rules: StrikeRules) ->
         return None
     until = recent[-1] + rules.ban
     return until if until > now else None
+
+
+@dataclass(frozen=True)
+class Ban:
+    until: datetime
+    strikes: int  # late returns within the term of the one that set it
+
+
+# the reason a ban made by strikes carries; a manager's own block says something else
+_STRIKE_REASON = re.compile(r"\d+ late returns in \d+ days")
+
+
+def earned_ban(returns: Sequence[datetime], now: datetime, rules: StrikeRules) -> Ban | None:
+    """The ban in force at ``now`` that these late returns earn (the one ending last), whatever
+    order they became known in."""
+    earned: Ban | None = None
+    for at in returns:
+        until = ban_until(returns, at, rules)
+        if until is not None and until > now and (earned is None or until > earned.until):
+            earned = Ban(until, sum(1 for r in returns if at - rules.term <= r <= at))
+    return earned
+
+
+def ban_reason(ban: Ban, rules: StrikeRules) -> str:
+    return f"{ban.strikes} late returns in {rules.term.days} days"
+
+
+def settle_ban(
+    current: datetime | None,
+    reason: str | None,
+    earned: Ban | None,
+    now: datetime,
+    rules: StrikeRules,
+) -> tuple[datetime | None, str | None] | None:
+    """What a person's block should become (until, reason), or None to leave it as it is.
+
+    A ban the strikes made follows the strikes: set, lengthened, shortened or lifted. A
+    manager's own block is only ever lengthened by strikes, never lifted by them.
+    """
+    wanted = (earned.until, ban_reason(earned, rules)) if earned else (None, None)
+    if reason is not None and _STRIKE_REASON.fullmatch(reason) is None:
+        if earned is None or (current is not None and current >= earned.until):
+            return None
+        return wanted
+    if (current, reason) == wanted:
+        return None
+    if earned is None and (current is None or current <= now):
+        return None  # nothing in force either way
+    return wanted

@@ -6,23 +6,22 @@ acknowledged only after it commits.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Connection,
     Engine,
+    and_,
     create_engine,
     event,
     func,
     insert,
     or_,
     select,
-    tuple_,
     update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -30,13 +29,20 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from hub import projection
-from hub.domain.strikes import StrikeRules, ban_until, minutes_late
-from hub.errors import AlreadyExists, BookingConflict, NotFound
+from hub.domain.custody import CLOCK_TOLERANCE, Order
+from hub.domain.strikes import StrikeRules, earned_ban, settle_ban
+from hub.errors import AlreadyExists, BookingConflict, NotFound, StoreError
+from hub.store import custody as custody_store
 from hub.store import migrate
 from hub.store.access import AccessStore
 from hub.store.alerting import AlertStore
 from hub.store.base import HUB
+from hub.store.fleet import FleetStore
+from hub.store.locks import chunks, lock
+from hub.store.quarantine import Overflow as Overflow
+from hub.store.quarantine import Quarantined as Quarantined
+from hub.store.quarantine import QuarantineLimits as QuarantineLimits
+from hub.store.quarantine import QuarantineStore
 from hub.store.registry import RegistryStore
 from hub.store.reports import ReportStore
 from hub.store.schema import (
@@ -46,6 +52,7 @@ from hub.store.schema import (
     bookings,
     categories,
     conflicts,
+    counters,
     holdings,
     kiosk_status,
     kiosks,
@@ -53,7 +60,6 @@ from hub.store.schema import (
     ledger,
     people,
     quarantine,
-    quarantine_digest,
     trainings,
     users,
 )
@@ -105,25 +111,40 @@ class AssetView:
     history: list[tuple[Any, ...]]  # (at, type, person, kiosk, condition, reason)
 
 
+# conflicts rows not made by the custody fold: a custody event refused for naming what the
+# registry does not know, a badge enrolled at a kiosk that could not be given
+UNREGISTERED = "unregistered"
+ENROLMENT = "enrolment"
+
+
+@dataclass(frozen=True)
+class Anomaly:
+    """A custody event a manager should look at (hub.domain.custody.Anomaly, or a refusal)."""
+
+    detected_at: datetime
+    asset: str
+    kind: str
+    detail: str
+    event_id: str
+    at: datetime | None  # the event's own time
+
+
+ANOMALY_LABELS = {
+    "double_lending": "lent twice",
+    "not_on_loan": "returned, not on loan",
+    "return_before_loan": "return dated before its loan",
+    "stray_extension": "extended by a non-holder",
+    UNREGISTERED: "refused: not registered",
+    ENROLMENT: "badge not enrolled",
+    "conflict": "conflict",  # recorded before custody was derived in event order
+}
+
+
 @dataclass(frozen=True)
 class Attention:
-    conflicts: list[tuple[datetime, str, str]]
+    anomalies: list[Anomaly]
     quarantined: int
     recent_quarantine: list[tuple[datetime, str | None, str, int]]  # last seen, ..., repeats
-
-
-@dataclass(frozen=True)
-class Quarantined:
-    """A message kept as received, and how often the same bytes came again on the same topic."""
-
-    id: int
-    received_at: datetime  # first seen
-    last_at: datetime  # last seen
-    repeats: int  # copies after the first
-    topic: str
-    kiosk: str | None
-    error: str
-    payload: bytes
 
 
 @dataclass(frozen=True)
@@ -161,23 +182,51 @@ STRIKE = func.coalesce(late_returns.c.session, late_returns.c.event_id)
 # alerts a person sees at the kiosk; escalations are for managers
 NOTICE_KINDS = ("due_soon", "overdue")
 
+# events that move custody, re-derived in event order (hub.domain.custody)
+CUSTODY_TYPES = (EventType.CHECKOUT, EventType.RETURN, EventType.EXTEND)
 
-class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, StocktakeStore):
+
+class Store(
+    RegistryStore,
+    AlertStore,
+    AccessStore,
+    ReportStore,
+    ViewStore,
+    StocktakeStore,
+    FleetStore,
+    QuarantineStore,
+):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond."""
 
     def __init__(self, engine: Engine, strikes: StrikeRules | None = None) -> None:
         self.engine = engine
         self._keys: dict[str, bytes] = {}
+        self._registered: dict[str, datetime] = {}
         self.strikes = strikes or StrikeRules()
+        # how far a return may be stamped before the loan it ends (a kiosk clock behind)
+        self.tolerance = CLOCK_TOLERANCE
 
     @classmethod
-    def open(cls, url: str, *, upgrade: bool = True) -> Store:
+    def open(
+        cls,
+        url: str,
+        *,
+        upgrade: bool = True,
+        strikes: StrikeRules | None = None,
+        tolerance: timedelta = CLOCK_TOLERANCE,
+        now: datetime | None = None,
+    ) -> Store:
+        """Open (and by default migrate) the database. A migration that changed how custody
+        is derived leaves a mark; the first open after it re-derives every asset (audited)."""
         engine = create_engine(url, future=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine, strikes)
+        store.tolerance = tolerance
         if upgrade:
             migrate.upgrade(engine)
-        return cls(engine)
+            store._rederive_if_marked(now or datetime.now(UTC))
+        return store
 
     def close(self) -> None:
         self.engine.dispose()
@@ -411,6 +460,17 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
                 self._keys[kiosk_id] = key
         return key
 
+    def kiosk_registered_at(self, kiosk_id: str) -> datetime | None:
+        """When the kiosk was registered (its key made then), so ingest can refuse events
+        dated before; cached like the key, as ingest asks for every event."""
+        at = self._registered.get(kiosk_id)
+        if at is None:
+            with self.engine.connect() as conn:
+                at = conn.scalar(select(kiosks.c.created_at).where(kiosks.c.id == kiosk_id))
+            if at is not None:
+                self._registered[kiosk_id] = at
+        return at
+
     def kiosks(self) -> list[KioskRow]:
         q = (
             select(
@@ -470,44 +530,113 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
     def commit_events(
         self, batch: Sequence[tuple[CustodyEvent, str]], now: datetime
     ) -> list[Outcome]:
-        """Append new events, update the projection, and say for each what the kiosk is told.
+        """Append new events, re-derive the custody they touch, and say for each what the
+        kiosk is told, all in one transaction.
 
         A repeated event id is a duplicate (acknowledged, ignored). A new id reusing a kiosk's
         sequence number is refused: the kiosk's outbox state is broken and a person must look.
+        A checkout, return or extension naming a person or an asset the registry does not know
+        is refused with the reason, and the refusal is listed for managers.
         """
         outcomes: list[Outcome] = []
+        if not batch:
+            return outcomes
         with self._tx() as conn:
-            ids = [e.id for e, _ in batch]
-            known = set(conn.scalars(select(ledger.c.id).where(ledger.c.id.in_(ids))))
-            pairs = [(e.kiosk, e.seq) for e, _ in batch]
-            taken = {
-                (row.kiosk, row.seq): row.id
-                for row in conn.execute(
-                    select(ledger.c.kiosk, ledger.c.seq, ledger.c.id).where(
-                        tuple_(ledger.c.kiosk, ledger.c.seq).in_(pairs)
-                    )
-                )
-            }
+            known, taken = _recorded(conn, [e for e, _ in batch])
+            unknown = _unregistered(conn, [e for e, _ in batch if e.id not in known])
+            rows: list[dict[str, Any]] = []
+            fresh: list[CustodyEvent] = []
             for ev, raw in batch:
-                if ev.id in known:
-                    outcomes.append(Outcome(ev, AckResult.DUPLICATE))
+                outcome = _decided(ev, known, taken) or _refusal(ev, unknown)
+                if outcome is not None:
+                    if ev.id in unknown:
+                        self._refused(conn, ev, unknown[ev.id], now)
+                    outcomes.append(outcome)
                     continue
-                clash = taken.get((ev.kiosk, ev.seq))
-                if clash is not None:
-                    outcomes.append(
-                        Outcome(
-                            ev, AckResult.REJECTED, f"sequence {ev.seq} already used by {clash}"
-                        )
-                    )
-                    continue
-                conn.execute(insert(ledger).values(_ledger_values(ev, raw, now)))
+                rows.append(_ledger_values(ev, raw, now))
                 known.add(ev.id)
-                if ev.type is EventType.ENROLL:
-                    self._enroll(conn, ev, now)
                 taken[(ev.kiosk, ev.seq)] = ev.id
-                self._project(conn, ev, now)
+                fresh.append(ev)
                 outcomes.append(Outcome(ev, AckResult.COMMITTED))
+            if not rows:
+                return outcomes
+            inserted = _append(conn, rows)
+            if len(inserted) < len(rows):
+                # another hub committed some of these, or their numbers, since we looked
+                lost = [ev for ev in fresh if ev.id not in inserted]
+                known, taken = _recorded(conn, lost)
+                for n, outcome in enumerate(outcomes):
+                    if outcome.event.id in inserted or outcome.result is not AckResult.COMMITTED:
+                        continue
+                    again = _decided(outcome.event, known, taken)
+                    if again is None:
+                        raise StoreError("an event was neither stored nor found: try again")
+                    outcomes[n] = again
+                fresh = [ev for ev in fresh if ev.id in inserted]
+            self._project(conn, fresh, now)
         return outcomes
+
+    def verify(self, now: datetime | None = None) -> list[custody_store.Difference]:
+        """Replay the ledger and list where the stored projection differs from it: each
+        asset's custody, then the bans people's late returns earn as of ``now`` (the
+        wall clock unless given)."""
+        found: list[custody_store.Difference] = []
+        with self.engine.connect() as conn:
+            codes = custody_store.custody_assets(conn)
+            for part in chunks(codes):
+                found += custody_store.compare(conn, part, self.strikes.grace, self.tolerance)
+        return found + self._ban_differences(now or datetime.now(UTC))
+
+    def repair(self, now: datetime, actor: str) -> list[custody_store.Difference]:
+        """Re-derive every asset and ban that differs from the ledger's replay; audited.
+        Returns what was different."""
+        found = self.verify(now)
+        if not found:
+            return found
+        codes = sorted({d.asset for d in found if d.asset is not None})
+        with self._tx() as conn:
+            people = {d.person for d in found if d.person is not None}
+            for part in chunks(codes):
+                applied = custody_store.apply(conn, part, now, self.strikes.grace, self.tolerance)
+                people |= applied.people
+            for person in sorted(people):
+                self._rejudge(conn, person, now)
+            detail = (
+                f"{_count(len(found), 'difference')} ({_count(len(codes), 'asset')}, "
+                f"{_count(len(people), 'person', 'people')}) re-derived from the ledger"
+            )
+            self._audit(conn, now, actor, "ledger.repair", None, detail)
+        return found
+
+    def _rederive_if_marked(self, now: datetime) -> None:
+        with self.engine.connect() as conn:
+            marked = conn.scalar(
+                select(counters.c.value).where(counters.c.name == custody_store.REDERIVE)
+            )
+        if not marked:
+            return
+        self.repair(now, "migration")
+        with self._tx() as conn:
+            conn.execute(counters.delete().where(counters.c.name == custody_store.REDERIVE))
+
+    def _refused(self, conn: Connection, ev: CustodyEvent, why: str, now: datetime) -> None:
+        """A refused custody event goes on the managers' list once, whatever resends it."""
+        listed = conn.scalar(
+            select(conflicts.c.id).where(
+                conflicts.c.event_id == ev.id, conflicts.c.kind == UNREGISTERED
+            )
+        )
+        if listed is None:
+            conn.execute(
+                insert(conflicts).values(
+                    detected_at=now,
+                    asset=ev.asset or "-",
+                    event_id=ev.id,
+                    kind=UNREGISTERED,
+                    at=ev.at,
+                    detail=f"{ev.type.value} from {ev.kiosk} refused: {why}"[:500],
+                )
+            )
 
     def _enroll(self, conn: Connection, ev: CustodyEvent, now: datetime) -> None:
         """A badge enrolled at a kiosk joins the person's badges, unless someone has it."""
@@ -520,201 +649,184 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
             held = f"held by {owner}" if owner else "no such person"
             detail = f"badge {ev.badge} enrolled for {ev.person} at {ev.kiosk}: {held}"
             conn.execute(
-                insert(conflicts).values(detected_at=now, asset="-", event_id=ev.id, detail=detail)
-            )
-
-    def _project(self, conn: Connection, ev: CustodyEvent, now: datetime) -> None:
-        if ev.asset is None:
-            return
-        if ev.type is EventType.SEEN:
-            place = self._seen_at(conn, ev.asset, ev.kiosk, ev.at)
-            if place:
-                self.count_seen(conn, ev.asset, place, ev.at)
-            return
-        row = conn.execute(select(holdings).where(holdings.c.asset == ev.asset)).first()
-        current = projection.Holding(**row._mapping) if row is not None else None
-        change = projection.apply(current, ev)
-        if change.conflict:
-            conn.execute(
                 insert(conflicts).values(
-                    detected_at=now, asset=ev.asset, event_id=ev.id, detail=change.conflict
+                    detected_at=now,
+                    asset="-",
+                    event_id=ev.id,
+                    detail=detail,
+                    kind=ENROLMENT,
+                    at=ev.at,
                 )
             )
-        if change.status is not None:
-            conn.execute(
-                update(assets).where(assets.c.code == ev.asset).values(status=change.status)
-            )
-        if not change.touched:
-            return
-        conn.execute(holdings.delete().where(holdings.c.asset == ev.asset))
-        if change.holding is not None:
-            h = change.holding
-            conn.execute(
-                insert(holdings).values(
-                    asset=h.asset,
-                    person=h.person,
-                    since=h.since,
-                    due=h.due,
-                    kiosk=h.kiosk,
-                    event_id=h.event_id,
-                    renewals=h.renewals,
-                )
-            )
-        if ev.type is EventType.CHECKOUT:
-            self._lent(conn, ev)
-        elif ev.type is EventType.RETURN and current is not None:
-            self._returned(conn, ev, current, now)
 
-    def _lent(self, conn: Connection, ev: CustodyEvent) -> None:
-        """Count the checkout towards service, and mark the borrower's booking picked up."""
+    def _project(self, conn: Connection, fresh: Sequence[CustodyEvent], now: datetime) -> None:
+        """What the new events change. Custody (holders, late returns, problem tickets,
+        anomalies, void alerts, status) is re-derived from each touched asset's history in
+        event order (hub.store.custody); what only ever accumulates (where an item was seen,
+        checkouts towards service, bookings picked up) is applied per event, the same in any
+        order by construction."""
+        touched = sorted(
+            {ev.asset for ev in fresh if ev.asset is not None and ev.type in CUSTODY_TYPES}
+        )
+        # every asset row this commit writes, locked first and in code order, then people
+        # (bans): hub processes sharing a database take turns per asset, never deadlock
+        locked = lock(conn, sorted({e.asset for e in fresh if e.asset is not None}))
+        first: dict[str, Order] = {}
+        for e in fresh:
+            if e.asset is not None and e.type in CUSTODY_TYPES:
+                order = (e.at, e.kiosk, e.seq, e.id)
+                first[e.asset] = min(first.get(e.asset, order), order)
+        applied = custody_store.apply(
+            conn, touched, now, self.strikes.grace, self.tolerance, locked=locked, new=first
+        )
+        returned: set[str] = set()
+        for ev in sorted(fresh, key=lambda e: (e.at, e.kiosk, e.seq, e.id)):
+            if ev.type is EventType.ENROLL:
+                self._enroll(conn, ev, now)
+            if ev.asset is None:
+                continue
+            if ev.type is EventType.SEEN:
+                place = self._seen_at(conn, ev.asset, ev.kiosk, ev.at)
+                if place:
+                    self.count_seen(conn, ev.asset, place, ev.at)
+            elif ev.type is EventType.RETURN:
+                self._seen_at(conn, ev.asset, ev.kiosk, ev.at)
+                returned.add(ev.asset)
+            elif ev.type is EventType.CHECKOUT:
+                self._lent(conn, ev, now)
+        for person in sorted(applied.people):
+            self._rejudge(conn, person, now)
+        for code in sorted(applied.freed & returned):
+            self.check_service(conn, code, now)
+
+    def _lent(self, conn: Connection, ev: CustodyEvent, now: datetime) -> None:
+        """Count the checkout towards service (unless it was before the last service), and
+        mark the borrower's booking picked up: a booking released as a no-show meanwhile (the
+        kiosk that lent it was offline) is restored, and the release withdrawn."""
         conn.execute(
             update(assets)
-            .where(assets.c.code == ev.asset)
+            .where(
+                assets.c.code == ev.asset,
+                or_(assets.c.last_service.is_(None), assets.c.last_service < ev.at),
+            )
             .values(checkouts_since_service=assets.c.checkouts_since_service + 1)
+        )
+        booked = and_(
+            bookings.c.asset == ev.asset,
+            bookings.c.person == ev.person,
+            bookings.c.starts <= ev.at + EARLY_PICKUP,
+            bookings.c.ends > ev.at,
+        )
+        released = list(
+            conn.scalars(select(bookings.c.id).where(booked, bookings.c.released_at.is_not(None)))
         )
         conn.execute(
             update(bookings)
             .where(
-                bookings.c.asset == ev.asset,
-                bookings.c.person == ev.person,
-                bookings.c.cancelled.is_(False),
-                bookings.c.starts <= ev.at + EARLY_PICKUP,
-                bookings.c.ends > ev.at,
+                booked, or_(bookings.c.cancelled.is_(False), bookings.c.released_at.is_not(None))
             )
-            .values(picked_up=True)
+            .values(picked_up=True, cancelled=False, released_at=None)
         )
-
-    def _returned(
-        self, conn: Connection, ev: CustodyEvent, loan: projection.Holding, now: datetime
-    ) -> None:
-        """A return: where the item is now, whether it was late, what it needs."""
-        assert ev.asset is not None
-        self._seen_at(conn, ev.asset, ev.kiosk, ev.at)
-        late = minutes_late(loan.due, ev.at, self.strikes)
-        if late is not None:
-            conn.execute(
-                insert(late_returns).values(
-                    person=loan.person,
-                    asset=ev.asset,
-                    due=loan.due,
-                    returned=ev.at,
-                    minutes_late=late,
-                    event_id=ev.id,
-                    session=ev.session,
-                )
-            )
-            self._strike(conn, loan.person, ev.at, now)
-        if ev.condition in projection.PROBLEMS:
-            assert ev.condition is not None
-            self.open_ticket(
-                conn,
-                now,
-                ev.asset,
-                ev.condition.value,
-                ev.detail or f"reported {ev.condition.value} at {ev.kiosk}",
-                person=loan.person,
-                event_id=ev.id,
-                loan_event_id=loan.event_id,
-            )
-        else:
-            self.check_service(conn, ev.asset, now)
+        for booking in released:
+            detail = f"picked up at {ev.kiosk} at {ev.at:%Y-%m-%d %H:%M} UTC (event {ev.id})"
+            self._audit(conn, now, "hub", "booking.no_show_withdrawn", str(booking), detail)
 
     def _seen_at(self, conn: Connection, asset: str, kiosk: str, at: datetime) -> str | None:
         """The item was in hand at this kiosk: it is where the kiosk stands, as of ``at``;
         returns that place, if the kiosk has one."""
         place = conn.scalar(select(kiosks.c.location).where(kiosks.c.id == kiosk))
-        seen: dict[str, Any] = {"last_seen": at}
-        if place:
-            seen["location"] = place
         conn.execute(
             update(assets)
             .where(
                 assets.c.code == asset,
                 or_(assets.c.last_seen.is_(None), assets.c.last_seen <= at),
             )
-            .values(**seen)
+            .values(last_seen=at)
         )
-        return str(place) if place else None
-
-    def _strike(self, conn: Connection, person: str, at: datetime, now: datetime) -> None:
-        """A late return may complete a run of strikes that bans the person for a while."""
-        since = at - self.strikes.term
-        returns = list(
-            conn.scalars(
-                select(func.min(late_returns.c.returned))
-                .where(
-                    late_returns.c.person == person,
-                    late_returns.c.returned >= since,
-                    late_returns.c.forgiven.is_(False),
-                )
-                .group_by(STRIKE)
+        if not place:
+            return None
+        # where it is: the place of the latest kiosk that has one, whichever arrives first
+        conn.execute(
+            update(assets)
+            .where(
+                assets.c.code == asset,
+                or_(assets.c.located_at.is_(None), assets.c.located_at <= at),
             )
+            .values(location=place, located_at=at)
         )
-        until = ban_until(returns, at, self.strikes)
-        if until is None:
+        return str(place)
+
+    def _rejudge(self, conn: Connection, person: str, now: datetime) -> None:
+        """Bring a person's strike ban in line with their late returns as the ledger has them
+        now: a run of strikes bans them; a late event that shows a return was not late after
+        all shortens or lifts a ban the strikes made (never one a manager set). Audited."""
+        row = conn.execute(
+            select(people.c.blocked_until, people.c.blocked_reason).where(people.c.id == person)
+        ).first()
+        if row is None:
             return
-        current = conn.scalar(select(people.c.blocked_until).where(people.c.id == person))
-        if current is not None and current >= until:
+        current, reason = row
+        earned = earned_ban(self._strike_times(conn, person), now, self.strikes)
+        change = settle_ban(current, reason, earned, now, self.strikes)
+        if change is None:
             return
-        reason = f"{len(returns)} late returns in {self.strikes.term.days} days"
+        until, why = change
         conn.execute(
             update(people)
             .where(people.c.id == person)
-            .values(blocked_until=until, blocked_reason=reason)
+            .values(blocked_until=until, blocked_reason=why)
         )
-        self._audit(conn, now, "hub", "person.ban", person, f"{reason}, until {until:%Y-%m-%d}")
-
-    def quarantine(
-        self, topic: str, kiosk: str | None, error: str, payload: bytes, now: datetime
-    ) -> None:
-        """Keep a message that could not be ingested, as received, for a person to inspect.
-
-        The same message again (same topic and bytes: a device retrying) only counts up on the
-        row it has, with when it was last seen and the latest reason.
-        """
-        topic, error = _printable(topic)[:300], _printable(error)[:500]
-        values = {
-            "received_at": now,
-            "topic": topic,
-            "kiosk": kiosk,
-            "error": error,
-            "payload": payload,
-            "digest": quarantine_digest(topic, payload),
-            "repeats": 0,
-            "last_at": now,
-        }
-        again = {"repeats": quarantine.c.repeats + 1, "last_at": now, "error": error}
-        with self._tx() as conn:
-            dialect = conn.dialect.name
-            if dialect in ("sqlite", "postgresql"):
-                upsert = (sqlite_insert if dialect == "sqlite" else pg_insert)(quarantine)
-                conn.execute(
-                    upsert.values(**values).on_conflict_do_update(
-                        index_elements=[quarantine.c.digest], set_=again
-                    )
-                )
-                return
-            done = conn.execute(
-                update(quarantine).where(quarantine.c.digest == values["digest"]).values(**again)
+        if until is None:
+            self._audit(conn, now, "hub", "person.ban_withdrawn", person, "late returns re-derived")
+        elif current is None or until != current:
+            action = (
+                "person.ban_shortened" if current is not None and until < current else "person.ban"
             )
-            if done.rowcount == 0:
-                conn.execute(insert(quarantine).values(**values))
+            self._audit(conn, now, "hub", action, person, f"{why}, until {until:%Y-%m-%d}")
 
-    def quarantined(self) -> list[Quarantined]:
-        """The quarantine, oldest first (payloads in full)."""
+    def _strike_times(self, conn: Connection, person: str) -> list[datetime]:
+        """When each strike of the person's happened (one per late return session)."""
+        return list(
+            conn.scalars(
+                select(func.min(late_returns.c.returned))
+                .where(late_returns.c.person == person, late_returns.c.forgiven.is_(False))
+                .group_by(STRIKE)
+            )
+        )
+
+    def _ban_differences(self, now: datetime) -> list[custody_store.Difference]:
+        """People whose block is not what their late returns earn (see ``_rejudge``)."""
+        found = []
         with self.engine.connect() as conn:
-            rows = conn.execute(select(*_QUARANTINE_COLUMNS).order_by(quarantine.c.id))
-            return [Quarantined(**r._mapping) for r in rows]
+            struck = select(late_returns.c.person).distinct()
+            rows = conn.execute(
+                select(people.c.id, people.c.blocked_until, people.c.blocked_reason).where(
+                    or_(people.c.id.in_(struck), people.c.blocked_until.is_not(None))
+                )
+            ).all()
+            for person, current, reason in rows:
+                earned = earned_ban(self._strike_times(conn, person), now, self.strikes)
+                change = settle_ban(current, reason, earned, now, self.strikes)
+                if change is not None:
+                    found.append(
+                        custody_store.Difference(
+                            None,
+                            "ban",
+                            f"{current:%Y-%m-%d %H:%M} ({reason})" if current else "none",
+                            f"{change[0]:%Y-%m-%d %H:%M} ({change[1]})" if change[0] else "none",
+                            person=person,
+                        )
+                    )
+        return found
 
-    def quarantined_entry(self, entry: int) -> Quarantined:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(*_QUARANTINE_COLUMNS).where(quarantine.c.id == entry)).first()
-        if row is None:
-            raise NotFound(f"no quarantine entry {entry}")
-        return Quarantined(**row._mapping)
-
-    def record_status(self, status: KioskStatus, raw: str, now: datetime) -> None:
+    def record_status(
+        self, status: KioskStatus, raw: str, now: datetime, *, live: bool = True
+    ) -> None:
+        """Keep a kiosk's latest status; a ``live`` one (not the broker's retained copy, which
+        may be old) also measures the kiosk's clock against ``now``, the time of receipt."""
         with self._tx() as conn:
+            if live:
+                self._record_clock(conn, status, now)
             done = conn.execute(
                 update(kiosk_status)
                 .where(kiosk_status.c.kiosk == status.kiosk)
@@ -786,7 +898,14 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
         that could not be ingested (newest first)."""
         with self.engine.connect() as conn:
             conflict_rows = conn.execute(
-                select(conflicts.c.detected_at, conflicts.c.asset, conflicts.c.detail)
+                select(
+                    conflicts.c.detected_at,
+                    conflicts.c.asset,
+                    func.coalesce(conflicts.c.kind, "conflict"),
+                    conflicts.c.detail,
+                    conflicts.c.event_id,
+                    conflicts.c.at,
+                )
                 .where(conflicts.c.resolved.is_(False))
                 .order_by(conflicts.c.id.desc())
                 .limit(limit)
@@ -803,7 +922,7 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
                 .limit(limit)
             ).all()
         return Attention(
-            conflicts=[(r.detected_at, r.asset, r.detail) for r in conflict_rows],
+            anomalies=[Anomaly(*r) for r in conflict_rows],
             quarantined=int(count),
             recent_quarantine=[(r.last_at, r.kiosk, r.error, r.repeats) for r in recent],
         )
@@ -920,25 +1039,80 @@ class Store(RegistryStore, AlertStore, AccessStore, ReportStore, ViewStore, Stoc
         return User(*row) if row is not None else None
 
 
-_QUARANTINE_COLUMNS = (
-    quarantine.c.id,
-    quarantine.c.received_at,
-    quarantine.c.last_at,
-    quarantine.c.repeats,
-    quarantine.c.topic,
-    quarantine.c.kiosk,
-    quarantine.c.error,
-    quarantine.c.payload,
-)
+def _recorded(
+    conn: Connection, events: Sequence[CustodyEvent]
+) -> tuple[set[str], dict[tuple[str, int], str]]:
+    """Which of these events' ids the ledger has, and which of their (kiosk, seq) numbers it
+    has and under which id."""
+    ids = [e.id for e in events]
+    known = set(conn.scalars(select(ledger.c.id).where(ledger.c.id.in_(ids))))
+    seqs: dict[str, set[int]] = {}
+    for e in events:
+        seqs.setdefault(e.kiosk, set()).add(e.seq)
+    # per kiosk, so the (kiosk, seq) index finds each number (a row-value IN list made SQLite
+    # read every row of the kiosk's)
+    used = or_(
+        *(
+            and_(ledger.c.kiosk == kiosk, ledger.c.seq.in_(sorted(numbers)))
+            for kiosk, numbers in seqs.items()
+        )
+    )
+    taken = {
+        (row.kiosk, row.seq): row.id
+        for row in conn.execute(select(ledger.c.kiosk, ledger.c.seq, ledger.c.id).where(used))
+    }
+    return known, taken
 
 
-def _printable(text: str) -> str:
-    """Control characters but newline and tab escaped: a NUL (which PostgreSQL text cannot
-    hold), or a terminal escape sequence for whoever lists the quarantine."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+def _decided(
+    ev: CustodyEvent, known: set[str], taken: dict[tuple[str, int], str]
+) -> Outcome | None:
+    """A known id is a duplicate; a known number under another id is refused."""
+    clash = taken.get((ev.kiosk, ev.seq))
+    if ev.id in known or clash == ev.id:
+        return Outcome(ev, AckResult.DUPLICATE)
+    if clash is not None:
+        return Outcome(ev, AckResult.REJECTED, f"sequence {ev.seq} already used by {clash}")
+    return None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+def _refusal(ev: CustodyEvent, unknown: dict[str, str]) -> Outcome | None:
+    why = unknown.get(ev.id)
+    return Outcome(ev, AckResult.REJECTED, why) if why is not None else None
+
+
+def _append(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert ledger rows, skipping any another hub process has committed meanwhile (same id
+    or same kiosk number); returns the ids inserted. In id order, so two hubs inserting
+    overlapping batches wait for each other, never deadlock."""
+    rows = sorted(rows, key=lambda r: str(r["id"]))
+    dialect = conn.dialect.name
+    if dialect not in ("sqlite", "postgresql"):
+        conn.execute(insert(ledger), rows)
+        return {str(r["id"]) for r in rows}
+    stmt = (sqlite_insert if dialect == "sqlite" else pg_insert)(ledger)
+    return set(conn.scalars(stmt.on_conflict_do_nothing().returning(ledger.c.id), rows))
+
+
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"{n} {one if n == 1 else (many or one + 's')}"
+
+
+def _unregistered(conn: Connection, events: Sequence[CustodyEvent]) -> dict[str, str]:
+    """Custody events naming a person or an asset the registry does not have, with why: a
+    phantom holding would otherwise follow them (two queries for the whole batch)."""
+    custody = [e for e in events if e.type in CUSTODY_TYPES]
+    codes = sorted({e.asset for e in custody if e.asset is not None})
+    persons = sorted({e.person for e in custody if e.person is not None})
+    have_assets = set(conn.scalars(select(assets.c.code).where(assets.c.code.in_(codes))))
+    have_people = set(conn.scalars(select(people.c.id).where(people.c.id.in_(persons))))
+    found: dict[str, str] = {}
+    for e in custody:
+        if e.asset is not None and e.asset not in have_assets:
+            found[e.id] = f"unknown asset {e.asset!r}: register it first"
+        elif e.type is not EventType.RETURN and e.person not in have_people:
+            found[e.id] = f"unknown person {e.person!r}: register them first"
+    return found
 
 
 def _ledger_values(ev: CustodyEvent, raw: str, now: datetime) -> dict[str, Any]:

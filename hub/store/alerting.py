@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Select, insert, or_, select, update
+from sqlalchemy import Connection, Select, delete, insert, or_, select, update
 
 from hub.domain.sweeper import Loan, Raise
 from hub.store.base import StoreBase
+from hub.store.locks import lock
 from hub.store.schema import alerts, assets, bookings, holdings, people
 
 Channel = Literal["email", "webhook", "mqtt"]
@@ -55,6 +56,60 @@ def _alert_query() -> Select[Any]:
     )
 
 
+def withdraw(conn: Connection, ids: list[str], now: datetime) -> None:
+    """Close alerts; whoever heard the overdue news of a loan hears once that it ended."""
+    ended = conn.execute(
+        select(alerts).where(alerts.c.id.in_(ids), alerts.c.withdrawn_at.is_(None))
+    ).all()
+    conn.execute(
+        update(alerts)
+        .where(alerts.c.id.in_(ids), alerts.c.withdrawn_at.is_(None))
+        .values(withdrawn_at=now)
+    )
+    latest: dict[str, Any] = {}
+    for row in ended:
+        if row.kind in _ANNOUNCED and (
+            row.loan not in latest
+            or _ANNOUNCED.index(row.kind) > _ANNOUNCED.index(latest[row.loan].kind)
+        ):
+            latest[row.loan] = row
+    for row in latest.values():
+        # only where the alert itself went out: nobody else needs to hear it is over
+        unheard = {f"{ch}_at": now for ch in CHANNELS if row._mapping[f"{ch}_at"] is None}
+        conn.execute(
+            insert(alerts).values(
+                **unheard,
+                id=f"withdrawn:{row.id}"[:120],
+                kind="withdrawn",
+                asset=row.asset,
+                person=row.person,
+                loan=row.loan,
+                due=row.due,
+                raised_at=now,
+                withdrawn_at=now,
+                text=f"No longer {row.kind}: {row.text}"[:300],
+            )
+        )
+
+
+def _raise_again(conn: Connection, ids: list[str], now: datetime) -> None:
+    notices = [f"withdrawn:{i}"[:120] for i in ids]
+    conn.execute(delete(alerts).where(alerts.c.id.in_(notices)))
+    conn.execute(
+        update(alerts)
+        .where(alerts.c.id.in_(ids))
+        .values(
+            withdrawn_at=None,
+            raised_at=now,
+            email_at=None,
+            webhook_at=None,
+            mqtt_at=None,
+            attempts=0,
+            last_error=None,
+        )
+    )
+
+
 class AlertStore(StoreBase):
     def loans_due_before(self, before: datetime) -> list[tuple[Loan, str, str]]:
         """Loans due before ``before`` with asset and person names; reads the due index only."""
@@ -84,11 +139,35 @@ class AlertStore(StoreBase):
     def record_sweep(
         self, raised: list[tuple[Raise, str]], withdrawn: list[str], now: datetime
     ) -> None:
-        """Store new alerts (id, text) and withdraw ended ones, in one transaction."""
+        """Store new alerts (id, text) and withdraw ended ones, in one transaction.
+
+        An alert withdrawn before and wanted again (a late event ended its loan, a later one
+        showed it goes on) is raised again and delivered again; its withdrawal notice is
+        dropped, so a channel that has not sent it yet never does."""
         with self._tx() as conn:
-            known = set(
-                conn.scalars(select(alerts.c.id).where(alerts.c.id.in_([r.id for r, _ in raised])))
+            # a commit that ends a loan withdraws its alerts under these locks: after them, an
+            # alert is raised only for a loan that is still current, never left open on an
+            # ended one
+            lock(conn, sorted({r.loan.asset for r, _ in raised}))
+            current = {
+                (loan, due)
+                for loan, due in conn.execute(
+                    select(holdings.c.event_id, holdings.c.due).where(
+                        holdings.c.event_id.in_({r.loan.loan for r, _ in raised})
+                    )
+                )
+            }
+            raised = [(r, text) for r, text in raised if (r.loan.loan, r.loan.due) in current]
+            known = dict(
+                conn.execute(
+                    select(alerts.c.id, alerts.c.withdrawn_at).where(
+                        alerts.c.id.in_([r.id for r, _ in raised])
+                    )
+                ).all()
             )
+            again = [r.id for r, _ in raised if r.id in known and known[r.id] is not None]
+            if again:
+                _raise_again(conn, again, now)
             for r, text in raised:
                 if r.id in known:
                     continue
@@ -105,42 +184,7 @@ class AlertStore(StoreBase):
                     )
                 )
             if withdrawn:
-                self._withdraw(conn, withdrawn, now)
-
-    def _withdraw(self, conn: Connection, ids: list[str], now: datetime) -> None:
-        """Close alerts; whoever heard the overdue news of a loan hears once that it ended."""
-        ended = conn.execute(
-            select(alerts).where(alerts.c.id.in_(ids), alerts.c.withdrawn_at.is_(None))
-        ).all()
-        conn.execute(
-            update(alerts)
-            .where(alerts.c.id.in_(ids), alerts.c.withdrawn_at.is_(None))
-            .values(withdrawn_at=now)
-        )
-        latest: dict[str, Any] = {}
-        for row in ended:
-            if row.kind in _ANNOUNCED and (
-                row.loan not in latest
-                or _ANNOUNCED.index(row.kind) > _ANNOUNCED.index(latest[row.loan].kind)
-            ):
-                latest[row.loan] = row
-        for row in latest.values():
-            # only where the alert itself went out: nobody else needs to hear it is over
-            unheard = {f"{ch}_at": now for ch in CHANNELS if row._mapping[f"{ch}_at"] is None}
-            conn.execute(
-                insert(alerts).values(
-                    **unheard,
-                    id=f"withdrawn:{row.id}"[:120],
-                    kind="withdrawn",
-                    asset=row.asset,
-                    person=row.person,
-                    loan=row.loan,
-                    due=row.due,
-                    raised_at=now,
-                    withdrawn_at=now,
-                    text=f"No longer {row.kind}: {row.text}"[:300],
-                )
-            )
+                withdraw(conn, withdrawn, now)
 
     def undelivered(self, channel: Channel, limit: int = 100) -> list[AlertRow]:
         """Alerts this channel has not delivered yet, raised or withdrawn, oldest first."""

@@ -105,6 +105,7 @@ assets = Table(
     Column("supplier", String(200)),
     Column("disposed_reason", String(200)),
     Column("last_seen", UtcDateTime),
+    Column("located_at", UtcDateTime),  # when it was last in hand at a kiosk with a place
     Column("last_service", UtcDateTime),
     Column("checkouts_since_service", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_assets_category", "category"),
@@ -158,8 +159,11 @@ holdings = Table(
     Column("renewals", Integer, nullable=False, default=0, server_default="0"),
 )
 
-# Messages that could not be ingested, kept as received. A device retrying the same message
-# (same topic, same bytes) adds to ``repeats`` and moves ``last_at`` on the one row it has.
+# Messages that could not be ingested, kept as received up to a cap (hub.store.quarantine): a
+# longer payload keeps its first bytes, with the whole one's ``size`` and ``sha256``. A device
+# retrying the same message (same topic, same bytes) adds to ``repeats`` and moves ``last_at``
+# on the one row it has. Rows count against a quota per ``bucket``: the registered kiosk of the
+# topic, or one shared bucket for unknown kiosks and other topics.
 quarantine = Table(
     "quarantine",
     metadata,
@@ -168,11 +172,26 @@ quarantine = Table(
     Column("topic", String(300), nullable=False),
     Column("kiosk", String(63)),
     Column("error", String(500), nullable=False),  # the latest reason
-    Column("payload", LargeBinary, nullable=False),
-    Column("digest", String(64), nullable=False),  # quarantine_digest(topic, payload)
+    Column("payload", LargeBinary, nullable=False),  # the payload, or its first bytes
+    Column("digest", String(64), nullable=False),  # quarantine_digest(topic, whole payload)
     Column("repeats", Integer, nullable=False, default=0, server_default="0"),
     Column("last_at", UtcDateTime, nullable=False),
+    Column("size", Integer, nullable=False),  # bytes in the whole payload
+    Column("sha256", String(64), nullable=False),  # of the whole payload
+    Column("bucket", String(63), nullable=False),
     UniqueConstraint("digest", name="uq_quarantine_digest"),
+    Index("ix_quarantine_bucket", "bucket"),
+)
+
+# Messages a full quarantine bucket did not keep: counted, so a flood is seen but costs no space.
+quarantine_overflow = Table(
+    "quarantine_overflow",
+    metadata,
+    Column("bucket", String(63), primary_key=True),
+    Column("dropped", Integer, nullable=False),
+    Column("first_at", UtcDateTime, nullable=False),
+    Column("last_at", UtcDateTime, nullable=False),
+    Column("error", String(500), nullable=False),  # the latest one's reason
 )
 
 
@@ -188,6 +207,17 @@ kiosk_status = Table(
     Column("state", String(16), nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
     Column("payload", Text, nullable=False),
+)
+
+# Each kiosk's clock as last measured from a live status: its ``at`` minus the hub's time of
+# receipt (negative: the kiosk is behind), and whether the kiosk said NTP had synced it.
+kiosk_clock = Table(
+    "kiosk_clock",
+    metadata,
+    Column("kiosk", String(63), primary_key=True),
+    Column("offset_ms", Integer, nullable=False),
+    Column("synced", Boolean),  # null: the kiosk cannot tell
+    Column("measured_at", UtcDateTime, nullable=False),
 )
 
 users = Table(
@@ -208,6 +238,11 @@ conflicts = Table(
     Column("event_id", String(36), nullable=False),
     Column("detail", String(500), nullable=False),
     Column("resolved", Boolean, nullable=False, default=False),
+    # derived from the ledger by hub.domain.custody (an Anomaly), re-derived when a late event
+    # changes the asset's history; null for rows made otherwise (badge enrolments, rejections)
+    Column("kind", String(24)),
+    Column("at", UtcDateTime),  # the event's own time
+    Index("ix_conflicts_asset", "asset"),
 )
 
 bookings = Table(
@@ -247,6 +282,7 @@ late_returns = Table(
     Column("session", String(64)),
     Column("forgiven", Boolean, nullable=False, default=False, server_default="0"),
     Index("ix_late_returns_person_returned", "person", "returned"),
+    Index("ix_late_returns_asset", "asset"),
 )
 
 tickets = Table(
@@ -271,7 +307,7 @@ alerts = Table(
     metadata,
     Column("id", String(120), primary_key=True),
     Column("kind", String(16), nullable=False),
-    Column("asset", String(64), nullable=False),
+    Column("asset", String(64), nullable=False, index=True),
     Column("person", String(64), nullable=False, index=True),
     Column("loan", String(36), nullable=False, index=True),  # the holding's checkout event
     Column("due", UtcDateTime, nullable=False),
@@ -337,4 +373,17 @@ counters = Table(
     metadata,
     Column("name", String(32), primary_key=True),
     Column("value", Integer, nullable=False),
+)
+
+# Per asset, the last point of its custody history (in event order) after which nothing was held
+# and no return waited for its checkout (hub.domain.custody.Custody.rest). While new events come
+# after it, custody is re-derived from the events after it only; one before it re-derives all.
+custody_marks = Table(
+    "custody_marks",
+    metadata,
+    Column("asset", String(64), primary_key=True),
+    Column("at", UtcDateTime, nullable=False),
+    Column("kiosk", String(63), nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("event_id", String(36), nullable=False),
 )

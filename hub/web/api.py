@@ -19,8 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from hub.errors import BookingConflict, NotFound
 from hub.store.alerting import AlertRow
+from hub.store.fleet import KioskClock
 from hub.store.views import FeedEntry
-from hub.web.context import Web, feed_position, web_of
+from hub.web.context import Web, clock_notes, feed_position, web_of
 from hub.web.pages.overview import item_view
 from hub.web.security import LoginRequired, Manager, Viewer, check_csrf, principal
 
@@ -64,7 +65,11 @@ def overview(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[str, Any
 
 @router.get("/kiosks")
 def kiosks(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> list[dict[str, Any]]:
-    """Registered kiosks and what their retained status last said."""
+    """Registered kiosks, what their retained status last said, and their clock as the hub
+    last measured it (``clock.notes`` only while online, as on the dashboard)."""
+    rows = web.store.kiosk_views()
+    clocks = web.store.kiosk_clocks()
+    notes = clock_notes(rows, clocks)
     return [
         {
             "id": k.id,
@@ -76,9 +81,22 @@ def kiosks(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> list[dict[str, 
             "outbox": k.outbox,
             "profile": k.profile,
             "faults": list(k.faults),
+            "clock": _clock_json(clocks.get(k.id), notes.get(k.id, [])),
         }
-        for k in web.store.kiosk_views()
+        for k in rows
     ]
+
+
+def _clock_json(clock: KioskClock | None, notes: list[str]) -> dict[str, Any] | None:
+    if clock is None:
+        return None
+    return {
+        "offset_s": clock.offset_s,
+        "synced": clock.synced,
+        "measured_at": clock.measured_at.isoformat(),
+        "skewed": clock.skewed,
+        "notes": notes,
+    }
 
 
 @router.get("/assets")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,6 +16,8 @@ from fastapi.templating import Jinja2Templates
 from hub.errors import AlreadyExists, NotFound
 from hub.registry_csv import CsvImportError
 from hub.store import Store
+from hub.store.fleet import KioskClock
+from hub.store.views import KioskView
 from hub.web.cache import TtlCache
 from hub.web.security import Principal, csrf_token
 
@@ -141,6 +143,19 @@ def late_text(late: timedelta) -> str:
     if hours < 48:
         return f"{hours} h late"
     return f"{hours // 24} days late"
+
+
+def clock_notes(
+    kiosks: Sequence[KioskView], clocks: Mapping[str, KioskClock]
+) -> dict[str, list[str]]:
+    """What is wrong with each online kiosk's clock ("clock 60 min behind"); only kiosks with
+    something to say. An offline kiosk's last measurement is history, not its state."""
+    notes: dict[str, list[str]] = {}
+    for kiosk in kiosks:
+        clock = clocks.get(kiosk.id)
+        if kiosk.state == "online" and clock is not None and clock.notes():
+            notes[kiosk.id] = clock.notes()
+    return notes
 
 
 def csv_response(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Response:

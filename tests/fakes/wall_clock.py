@@ -34,3 +34,18 @@ class FakeWallClock:
                 raise ValueError("the fake clock does not go backwards")
             self._mono += (moment - self._now).total_seconds()
             self._now = moment
+
+
+class SkewedClock:
+    """Another device's wall clock, ``offset`` away from ``base`` (negative: behind) and moving
+    with it, as a kiosk whose clock was never set right; monotonic time is shared."""
+
+    def __init__(self, base: FakeWallClock, offset: timedelta) -> None:
+        self._base = base
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return self._base.now() + self.offset
+
+    def monotonic(self) -> float:
+        return self._base.monotonic()

@@ -138,6 +138,30 @@ def test_a_new_event_reusing_a_sequence_number_is_rejected(cage: Cage, kiosk_pro
     assert len(cage.store.ledger_rows()) == 1
 
 
+def test_custody_of_what_the_hub_does_not_know_is_refused_and_listed(
+    cage: Cage, kiosk_probe: Probe
+) -> None:
+    """A checkout of an unregistered asset, or by an unregistered person, makes no holding: the
+    sender is told why and managers see the refusal (a resend is listed once)."""
+    key = cage.kiosk_keys["cage-9"]
+    now = cage.clock.now()
+    phantom_item = checkout_event("cage-9", 1, now, "CAM-9999")
+    phantom_person = checkout_event("cage-9", 2, now, "CAM-0002", person="nobody")
+    for event in (phantom_item, phantom_person, phantom_item):
+        kiosk_probe.publish(TOPICS.events("cage-9"), encode_event(event, key))
+    acks = {a.id: a for a in _acks(kiosk_probe, key, 3)}
+    assert acks[phantom_item.id].result is AckResult.REJECTED
+    assert "unknown asset 'CAM-9999'" in (acks[phantom_item.id].error or "")
+    assert acks[phantom_person.id].result is AckResult.REJECTED
+    assert "unknown person 'nobody'" in (acks[phantom_person.id].error or "")
+    assert cage.store.items_out() == [] and cage.store.ledger_rows() == []
+    listed = cage.store.attention().anomalies
+    assert sorted((a.asset, a.kind) for a in listed) == [
+        ("CAM-0002", "unregistered"),
+        ("CAM-9999", "unregistered"),
+    ]
+
+
 def _denial(cage: Cage, seq: int, kiosk: str = "cage-9", detail: str | None = None) -> CustodyEvent:
     return denial_event(kiosk, seq, cage.clock.now(), detail)
 

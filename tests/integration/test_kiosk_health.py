@@ -3,23 +3,11 @@ the fake MFRC522 at the SPI level) shows up as a fault, and goes away when it an
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-
 from kiosk.app import Devices
 from kiosk.drivers.rfid import MFRC522, BadgeReader
 from tests.fakes.mfrc522_chip import FakeMFRC522Chip
 from tests.harness import Cage
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not check():
-        if time.monotonic() > deadline:
-            raise TimeoutError(what)
-        pause.wait(0.02)
+from tests.waiting import wait_until
 
 
 def faults(cage: Cage, kiosk_id: str) -> tuple[str, ...]:

@@ -8,11 +8,29 @@ from pathlib import Path
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import LargeBinary, String, column, create_engine, insert, table
+from sqlalchemy import (
+    LargeBinary,
+    String,
+    column,
+    create_engine,
+    insert,
+    select,
+    table,
+    update,
+)
 
 from hub.store import Store
+from hub.store.custody import REDERIVE
 from hub.store.migrate import alembic_config, upgrade
-from hub.store.schema import UtcDateTime, metadata
+from hub.store.schema import (
+    UtcDateTime,
+    assets,
+    audit_log,
+    counters,
+    holdings,
+    metadata,
+)
+from tests.events import KioskFeed
 
 
 def test_migrations_match_the_declared_schema(tmp_path: Path) -> None:
@@ -71,3 +89,48 @@ def fold_repeats_through_the_migration(url: str) -> None:
 
 def test_the_quarantine_migration_folds_repeated_messages(tmp_path: Path) -> None:
     fold_repeats_through_the_migration(f"sqlite:///{tmp_path / 'hub.db'}")
+
+
+def test_a_database_folded_in_arrival_order_is_re_derived_once_after_the_upgrade(
+    tmp_path: Path,
+) -> None:
+    """Before custody was folded in event order, a return that arrived before its checkout left
+    the item out for ever. The upgrade marks the database; the next start re-derives every
+    asset from the ledger (audited) and the mark is gone."""
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    t0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    store = Store.open(url, now=t0)
+    store.add_person("ada", "Ada")
+    store.add_asset("CAM-1", "Camera", "camera")
+    store.add_kiosk("cage-1", "cage-1", t0 - timedelta(days=1))
+    feed = KioskFeed(store)
+    feed.checkout("CAM-1", "ada", t0)
+    feed.give_back("CAM-1", "ada", t0 + timedelta(hours=1))
+    with store.engine.begin() as conn:  # what the arrival-order fold left behind
+        conn.execute(
+            insert(holdings).values(
+                asset="CAM-1",
+                person="ada",
+                since=t0,
+                due=t0 + timedelta(days=1),
+                kiosk="cage-1",
+                event_id=store.ledger_rows()[0].id,
+            )
+        )
+        conn.execute(update(assets).values(status="out"))
+        conn.execute(insert(counters).values(name=REDERIVE, value=1))  # as migration 0012 does
+    assert [d.what for d in store.verify()] == ["holder", "status"]
+    store.close()
+    store = Store.open(url, now=t0 + timedelta(days=2))
+    try:
+        assert store.items_out() == [] and store.verify() == []
+        with store.engine.connect() as conn:
+            assert conn.scalar(select(counters.c.value).where(counters.c.name == REDERIVE)) is None
+            [(actor, detail)] = conn.execute(
+                select(audit_log.c.actor, audit_log.c.detail).where(
+                    audit_log.c.action == "ledger.repair"
+                )
+            ).all()
+        assert actor == "migration" and detail.startswith("2 differences (1 asset, 0 people)")
+    finally:
+        store.close()

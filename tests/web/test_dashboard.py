@@ -161,7 +161,9 @@ def test_conflicts_and_quarantine_are_shown_to_managers(
     client, _ = _client(app)
     page = client.get("/").text
     assert "Needs attention" in page
-    assert "CAM-0001 lent to eve at cage-1 while held by ada" in page
+    anomalies = page[page.index('id="anomalies"') :]
+    assert "lent twice" in anomalies
+    assert "CAM-0001 lent to eve at cage-1" in anomalies and "while held by ada" in anomalies
     assert "2 messages" in page
     latest = page[page.index("Last received") :]
     assert latest.index("not JSON: oops") < latest.index("bad signature")  # still arriving: top

@@ -9,7 +9,7 @@ from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
 from hub.web.auth import Role
-from hub.web.context import Web, csv_response, web_of
+from hub.web.context import Web, clock_notes, csv_response, web_of
 from hub.web.security import Admin, Manager, Viewer, check_csrf
 
 router = APIRouter()
@@ -22,6 +22,7 @@ def kiosks(
     request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)], format: Fmt = "html"
 ) -> Response:
     rows = web.store.kiosk_views()
+    clocks = clock_notes(rows, web.store.kiosk_clocks())
     if format == "csv":
         return csv_response(
             "kiosks",
@@ -35,6 +36,7 @@ def kiosks(
                 "outbox",
                 "profile",
                 "faults",
+                "clock",
             ],
             (
                 [
@@ -47,11 +49,12 @@ def kiosks(
                     k.outbox,
                     k.profile,
                     "; ".join(k.faults),
+                    "; ".join(clocks.get(k.id, ())),
                 ]
                 for k in rows
             ),
         )
-    return web.page(request, "kiosks.html", who, kiosks=rows)
+    return web.page(request, "kiosks.html", who, kiosks=rows, clocks=clocks)
 
 
 @router.get("/audit")

@@ -7,8 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from hub.store import ItemOut
-from hub.web.context import Web, csv_response, feed_position, late_text, web_of
+from hub.store import ANOMALY_LABELS, ItemOut
+from hub.web.context import Web, clock_notes, csv_response, feed_position, late_text, web_of
 from hub.web.security import Viewer
 
 router = APIRouter()
@@ -39,6 +39,7 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
     end = web.end_of_day(now)
     store = web.store
     since, seen = feed_position(web)
+    kiosks = store.kiosk_views()
     return web.page(
         request,
         "overview.html",
@@ -50,7 +51,8 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
             item_view(web, i, now)
             for i in store.items_out(due_after=now, due_before=end, limit=SHOWN)
         ],
-        kiosks=store.kiosk_views(),
+        kiosks=kiosks,
+        clocks=clock_notes(kiosks, store.kiosk_clocks()),
         feed=store.feed(limit=15),
         feed_since=since.isoformat(),
         feed_seen=",".join(sorted(seen)),
@@ -58,6 +60,8 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
             a for a in store.recent_alerts(10, open_only=True) if a.kind in ("escalated", "lost")
         ],
         attention=store.attention(),
+        labels=ANOMALY_LABELS,
+        overflow=store.quarantine_overflow(),
         shown=SHOWN,
     )
 

@@ -1,0 +1,440 @@
+"""Stored custody kept equal to the ledger's fold (hub.domain.custody), set-based.
+
+For a set of assets this loads their custody events from the ledger, folds each asset in event
+order, and writes the difference from what is stored: holdings, late returns, problem tickets,
+anomalies, alerts of loans that turned out to be over, the asset's status. It runs in the
+caller's transaction, after the caller's ledger rows are inserted, under a row lock on the
+assets (PostgreSQL), so hub processes committing events of the same asset take turns and the
+last one folds everything all of them wrote.
+
+The fold starts at the asset's rest point (``custody_marks``) when every new event comes after
+it, so a commit costs the same for an item lent a thousand times as for a new one; an event that
+belongs before the rest point (an offline kiosk's, hours late) re-derives the whole history.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, tuple_, update
+
+from hub.domain import custody
+from hub.domain.custody import Anomaly, Condition, Custody, Fact, Holding, Kind, Order
+from hub.domain.lifecycle import Status
+from hub.store import schema as t
+from hub.store.alerting import withdraw
+from hub.store.locks import chunks, lock
+
+# a counter row the migration sets when every asset must be re-derived from the ledger
+REDERIVE = "custody_rederive"
+CUSTODY_TYPES = tuple(k.value for k in Kind)
+ANOMALIES = tuple(a.value for a in Anomaly)
+_SETTLED = (Status.RETIRED.value, Status.DISPOSED.value)
+
+
+@dataclass
+class Applied:
+    """What a re-derivation changed that the caller still acts on."""
+
+    people: set[str] = field(default_factory=set)  # whose late returns changed
+    freed: set[str] = field(default_factory=set)  # assets on the shelf now, for service checks
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Where the stored projection and the ledger's fold disagree, about an asset or (a ban)
+    a person."""
+
+    asset: str | None
+    what: str
+    stored: str
+    derived: str
+    person: str | None = None
+
+    def __str__(self) -> str:
+        who = self.asset if self.asset is not None else f"person {self.person}"
+        return f"{who}: {self.what}: stored {self.stored}, ledger says {self.derived}"
+
+
+_FACT_COLUMNS = (
+    t.ledger.c.asset,
+    t.ledger.c.id,
+    t.ledger.c.at,
+    t.ledger.c.type,
+    t.ledger.c.kiosk,
+    t.ledger.c.seq,
+    t.ledger.c.person,
+    t.ledger.c.due,
+    t.ledger.c.condition,
+    t.ledger.c.session,
+    t.ledger.c.detail,
+)
+_EVENT_ORDER = tuple_(t.ledger.c.at, t.ledger.c.kiosk, t.ledger.c.seq, t.ledger.c.id)
+_MARK = t.custody_marks
+_MARK_ORDER = tuple_(_MARK.c.at, _MARK.c.kiosk, _MARK.c.seq, _MARK.c.event_id)
+# ledger rows after their asset's rest point (the index on (asset, at) narrows it first)
+_AFTER_MARK = and_(t.ledger.c.at >= _MARK.c.at, _EVENT_ORDER > _MARK_ORDER)
+
+
+def marks(conn: Connection, codes: Sequence[str]) -> dict[str, Order]:
+    """The assets' rest points (see schema.custody_marks)."""
+    found: dict[str, Order] = {}
+    for part in chunks(sorted(codes)):
+        q = select(_MARK).where(_MARK.c.asset.in_(part))
+        for r in conn.execute(q):
+            found[r.asset] = (r.at, r.kiosk, r.seq, r.event_id)
+    return found
+
+
+def facts(
+    conn: Connection, codes: Sequence[str], marked: Sequence[str] = ()
+) -> dict[str, list[Fact]]:
+    """The custody events of these assets in the ledger: all of them, or for the ``marked``
+    ones (whose rest point in custody_marks holds) those after their rest point."""
+    found: dict[str, list[Fact]] = defaultdict(list)
+    whole = sorted(set(codes) - set(marked))
+    queries = [
+        select(*_FACT_COLUMNS).where(t.ledger.c.asset.in_(part), t.ledger.c.type.in_(CUSTODY_TYPES))
+        for part in chunks(whole)
+    ] + [
+        select(*_FACT_COLUMNS)
+        .join(_MARK, _MARK.c.asset == t.ledger.c.asset)
+        .where(t.ledger.c.asset.in_(part), t.ledger.c.type.in_(CUSTODY_TYPES), _AFTER_MARK)
+        for part in chunks(sorted(marked))
+    ]
+    for q in queries:
+        for r in conn.execute(q):
+            found[r.asset].append(
+                Fact(
+                    id=r.id,
+                    at=r.at,
+                    kind=Kind(r.type),
+                    kiosk=r.kiosk,
+                    seq=r.seq,
+                    person=r.person,
+                    due=r.due,
+                    condition=Condition(r.condition) if r.condition else None,
+                    session=r.session,
+                    detail=r.detail,
+                )
+            )
+    return found
+
+
+def derive(
+    conn: Connection,
+    codes: Sequence[str],
+    grace: timedelta,
+    tolerance: timedelta,
+    marked: Sequence[str] = (),
+) -> dict[str, Custody]:
+    found = facts(conn, codes, marked)
+    return {code: custody.fold(code, found.get(code, ()), grace, tolerance) for code in codes}
+
+
+@dataclass
+class _Stored:
+    holdings: dict[str, Holding] = field(default_factory=dict)
+    late: dict[str, dict[str, Any]] = field(default_factory=lambda: defaultdict(dict))
+    flags: dict[str, dict[tuple[str, str | None], Any]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    tickets: dict[str, Any] = field(default_factory=dict)  # by the return that opened it
+    alerts: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+
+
+def _attached(table: Any, codes: Sequence[str], marked: set[str], *where: Any) -> list[Any]:
+    """Queries for the rows of ``table`` made by events (its ``event_id``) of these assets; for
+    an asset in ``marked``, only those made by events after its rest point."""
+    whole = [c for c in codes if c not in marked]
+    after = [c for c in codes if c in marked]
+    queries = []
+    if whole:
+        queries.append(select(table).where(table.c.asset.in_(whole), *where))
+    if after:
+        queries.append(
+            select(table)
+            .join(t.ledger, t.ledger.c.id == table.c.event_id)
+            .join(_MARK, _MARK.c.asset == table.c.asset)
+            .where(table.c.asset.in_(after), _AFTER_MARK, *where)
+        )
+    return queries
+
+
+def _stored(conn: Connection, codes: Sequence[str], marked: Sequence[str] = ()) -> _Stored:
+    """What is stored of these assets' custody: for the ``marked`` ones, what events after
+    their rest point made (and the holding and open alerts, which are the asset's now)."""
+    s = _Stored()
+    rest = set(marked)
+    for part in chunks(sorted(codes)):
+        for r in conn.execute(select(t.holdings).where(t.holdings.c.asset.in_(part))):
+            s.holdings[r.asset] = Holding(**r._mapping)
+        for q in _attached(t.late_returns, part, rest):
+            for r in conn.execute(q):
+                s.late[r.asset][r.event_id] = r
+        anomaly = or_(t.conflicts.c.kind.is_(None), t.conflicts.c.kind.in_(ANOMALIES))
+        for q in _attached(t.conflicts, part, rest, anomaly):
+            for r in conn.execute(q):
+                s.flags[r.asset][(r.event_id, r.kind)] = r
+        for q in _attached(t.tickets, part, rest, t.tickets.c.event_id.is_not(None)):
+            for r in conn.execute(q):
+                s.tickets[r.event_id] = r
+        alerts = select(t.alerts.c.asset, t.alerts.c.id, t.alerts.c.loan).where(
+            t.alerts.c.asset.in_(part), t.alerts.c.withdrawn_at.is_(None)
+        )
+        for r in conn.execute(alerts):
+            s.alerts[r.asset].append((r.id, r.loan))
+    return s
+
+
+def apply(
+    conn: Connection,
+    codes: Iterable[str],
+    now: datetime,
+    grace: timedelta,
+    tolerance: timedelta = custody.CLOCK_TOLERANCE,
+    locked: dict[str, Any] | None = None,
+    new: dict[str, Order] | None = None,
+) -> Applied:
+    """Re-derive these assets from the ledger and store the result (in ``conn``'s transaction).
+
+    ``new``: per asset, the earliest (in event order) of the events this transaction added:
+    an asset whose new events all come after its rest point is folded from there on; the
+    others from their whole history. None: every asset from its whole history.
+    ``locked``: the assets' rows, if the caller has locked them already (see ``lock``)."""
+    wanted = set(codes)
+    rows = (
+        {c: r for c, r in locked.items() if c in wanted}
+        if locked is not None
+        else lock(conn, sorted(wanted))
+    )
+    known = sorted(rows)
+    had = marks(conn, known)
+    usable = {c: m for c, m in had.items() if new is not None and c in new and new[c] > m}
+    stale = [c for c in had if c not in usable]
+    if stale:
+        conn.execute(delete(_MARK).where(_MARK.c.asset.in_(stale)))
+    derived = derive(conn, known, grace, tolerance, sorted(usable))
+    stored = _stored(conn, known, sorted(usable))
+    done = Applied()
+    for code in known:
+        c = derived[code]
+        _mark(conn, code, c.rest or usable.get(code), usable.get(code))
+        _holding(conn, code, stored.holdings.get(code), c.holding)
+        done.people |= _late(conn, code, stored.late.get(code, {}), c)
+        opened = _problems(conn, code, stored.tickets, c, now)
+        _flags(conn, code, stored.flags.get(code, {}), c, now)
+        current = c.holding.event_id if c.holding else None
+        void = [i for i, loan in stored.alerts.get(code, []) if loan != current]
+        if void:
+            withdraw(conn, void, now)
+        status = _status(conn, rows[code].status, c.holding is not None, code, opened)
+        if status != rows[code].status:
+            conn.execute(update(t.assets).where(t.assets.c.code == code).values(status=status))
+        if status == Status.AVAILABLE.value:
+            done.freed.add(code)
+    return done
+
+
+def _mark(conn: Connection, code: str, mark: Order | None, kept: Order | None) -> None:
+    """Store the asset's rest point (``kept``: the one the table still holds for it)."""
+    if mark is None or mark == kept:
+        return
+    if kept is not None:
+        conn.execute(delete(_MARK).where(_MARK.c.asset == code))
+    at, kiosk, seq, event_id = mark
+    conn.execute(insert(_MARK).values(asset=code, at=at, kiosk=kiosk, seq=seq, event_id=event_id))
+
+
+def _holding(conn: Connection, code: str, old: Holding | None, new: Holding | None) -> None:
+    if old == new:
+        return
+    conn.execute(delete(t.holdings).where(t.holdings.c.asset == code))
+    if new is not None:
+        conn.execute(insert(t.holdings).values(**asdict(new)))
+
+
+def _late(conn: Connection, code: str, old: dict[str, Any], c: Custody) -> set[str]:
+    """Late returns as the fold says; returns the people whose strikes may have changed."""
+    people: set[str] = set()
+    wanted = {lr.event_id: lr for lr in c.late}
+    gone = [e for e in old if e not in wanted]
+    if gone:
+        conn.execute(delete(t.late_returns).where(t.late_returns.c.event_id.in_(gone)))
+        people |= {old[e].person for e in gone}
+    for lr in wanted.values():
+        values = {
+            "person": lr.person,
+            "asset": code,
+            "due": lr.due,
+            "returned": lr.returned,
+            "minutes_late": lr.minutes_late,
+            "session": lr.session,
+        }
+        row = old.get(lr.event_id)
+        if row is None:
+            conn.execute(insert(t.late_returns).values(event_id=lr.event_id, **values))
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            conn.execute(
+                update(t.late_returns)
+                .where(t.late_returns.c.event_id == lr.event_id)
+                .values(**values)
+            )
+            people.add(row.person)
+        else:
+            continue
+        people.add(lr.person)
+    return people
+
+
+def _problems(
+    conn: Connection, code: str, tickets: dict[str, Any], c: Custody, now: datetime
+) -> bool:
+    """One ticket per problem return, opened once; an open one follows the loan the return is
+    now known to have ended. Returns whether a ticket was opened."""
+    opened = False
+    for p in c.problems:
+        row = tickets.get(p.event_id)
+        if row is None:
+            conn.execute(
+                insert(t.tickets).values(
+                    asset=code,
+                    opened_at=now,
+                    kind=p.condition.value,
+                    person=p.person,
+                    event_id=p.event_id,
+                    loan_event_id=p.loan_event_id,
+                    detail=(p.detail or f"reported {p.condition.value} at {p.kiosk}")[:500],
+                )
+            )
+            opened = True
+        elif row.closed_at is None and (row.person, row.loan_event_id) != (
+            p.person,
+            p.loan_event_id,
+        ):
+            conn.execute(
+                update(t.tickets)
+                .where(t.tickets.c.id == row.id)
+                .values(person=p.person, loan_event_id=p.loan_event_id)
+            )
+    return opened
+
+
+def _flags(
+    conn: Connection, code: str, old: dict[tuple[str, str | None], Any], c: Custody, now: datetime
+) -> None:
+    """Anomalies as the fold says: a late event that explains one withdraws it; one a manager
+    has already resolved stays resolved."""
+    wanted = {(f.event_id, f.kind.value): f for f in c.flags}
+    gone = [row.id for key, row in old.items() if key not in wanted and not row.resolved]
+    if gone:
+        conn.execute(delete(t.conflicts).where(t.conflicts.c.id.in_(gone)))
+    for key, f in wanted.items():
+        row = old.get(key)
+        if row is None:
+            conn.execute(
+                insert(t.conflicts).values(
+                    detected_at=now,
+                    asset=code,
+                    event_id=f.event_id,
+                    detail=f.detail,
+                    kind=f.kind.value,
+                    at=f.at,
+                )
+            )
+        elif row.detail != f.detail:
+            conn.execute(
+                update(t.conflicts).where(t.conflicts.c.id == row.id).values(detail=f.detail)
+            )
+
+
+def _status(conn: Connection, stored: str, held: bool, code: str, opened: bool) -> str:
+    """Held: out. Back on the shelf: in maintenance while a ticket is open, else available.
+    Retired and disposed items keep their status whatever a kiosk says."""
+    if stored in _SETTLED:
+        return stored
+    if held:
+        return Status.OUT.value
+    if stored == Status.OUT.value or (opened and stored == Status.AVAILABLE.value):
+        open_tickets = conn.scalar(
+            select(func.count())
+            .select_from(t.tickets)
+            .where(t.tickets.c.asset == code, t.tickets.c.closed_at.is_(None))
+        )
+        return Status.MAINTENANCE.value if open_tickets else Status.AVAILABLE.value
+    return stored
+
+
+def compare(
+    conn: Connection, codes: Sequence[str], grace: timedelta, tolerance: timedelta
+) -> list[Difference]:
+    """Where what is stored for these assets differs from the ledger's fold (read only)."""
+    derived = derive(conn, codes, grace, tolerance)
+    stored = _stored(conn, codes)
+    status = {}
+    for part in chunks(sorted(codes)):
+        q = select(t.assets.c.code, t.assets.c.status).where(t.assets.c.code.in_(part))
+        status.update({code: s for code, s in conn.execute(q)})
+    out: list[Difference] = []
+    for code in sorted(codes):
+        c = derived[code]
+        old = stored.holdings.get(code)
+        if old != c.holding:
+            out.append(Difference(code, "holder", _loan(old), _loan(c.holding)))
+        late_old = {e: (r.person, r.minutes_late) for e, r in stored.late.get(code, {}).items()}
+        late_new = {lr.event_id: (lr.person, lr.minutes_late) for lr in c.late}
+        if late_old != late_new:
+            out.append(Difference(code, "late returns", _pairs(late_old), _pairs(late_new)))
+        flags_old = {k for k, r in stored.flags.get(code, {}).items() if not r.resolved}
+        flags_new: set[tuple[str, str | None]] = {(f.event_id, f.kind.value) for f in c.flags}
+        if flags_old - flags_new or {k for k in flags_new if k not in stored.flags.get(code, {})}:
+            out.append(Difference(code, "anomalies", _keys(flags_old), _keys(flags_new)))
+        missing = [p.event_id for p in c.problems if p.event_id not in stored.tickets]
+        if missing:
+            out.append(Difference(code, "problem tickets", "none", ", ".join(missing)))
+        s = status.get(code)
+        if (
+            s is not None
+            and s not in _SETTLED
+            and (s == Status.OUT.value) != (c.holding is not None)
+        ):
+            out.append(Difference(code, "status", s, "out" if c.holding else "not out"))
+        current = c.holding.event_id if c.holding else None
+        void = [i for i, loan in stored.alerts.get(code, []) if loan != current]
+        if void:
+            out.append(Difference(code, "open alerts of ended loans", ", ".join(void), "none"))
+    return out
+
+
+def custody_assets(conn: Connection) -> list[str]:
+    """Every asset the ledger or the projection says anything about."""
+    found = set(
+        conn.scalars(
+            select(t.ledger.c.asset)
+            .where(t.ledger.c.type.in_(CUSTODY_TYPES), t.ledger.c.asset.is_not(None))
+            .distinct()
+        )
+    )
+    found |= set(conn.scalars(select(t.holdings.c.asset)))
+    found |= set(conn.scalars(select(t.late_returns.c.asset).distinct()))
+    found |= set(conn.scalars(select(t.conflicts.c.asset).where(t.conflicts.c.kind.in_(ANOMALIES))))
+    registered = set(conn.scalars(select(t.assets.c.code)))
+    return sorted(found & registered)
+
+
+def _loan(h: Holding | None) -> str:
+    if h is None:
+        return "nobody"
+    return f"{h.person} since {h.since:%Y-%m-%d %H:%M}, due {h.due:%Y-%m-%d %H:%M} ({h.event_id})"
+
+
+def _pairs(items: dict[str, tuple[str, int]]) -> str:
+    return ", ".join(f"{p} {m} min ({e})" for e, (p, m) in sorted(items.items())) or "none"
+
+
+def _keys(items: set[tuple[str, str | None]]) -> str:
+    return ", ".join(f"{k or 'unclassified'} ({e})" for e, k in sorted(items, key=str)) or "none"
