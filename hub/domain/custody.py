@@ -2,9 +2,10 @@
 
 Arrival order is not event order: an offline kiosk delivers hours late, resends reorder, and
 several hub processes split one kiosk's events. So the hub never folds what arrives onto what
-it has; it folds all of an asset's custody events sorted by (event time, event id) and stores
-the result. The same events give the same holder, late returns, problem reports and anomalies,
-whichever order they came in and however they were split into batches.
+it has; it folds an asset's custody events sorted by event time (then kiosk, its sequence
+number and the event id) and stores the result. The same events give the same holder, late
+returns, problem reports and anomalies, whichever order they came in and however they were
+split into batches.
 
 The rules, in event order:
 

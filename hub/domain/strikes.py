@@ -79,13 +79,14 @@ def settle_ban(
     """What a person's block should become (until, reason), or None to leave it as it is.
 
     A ban the strikes made follows the strikes: set, lengthened, shortened or lifted. A
-    manager's own block is only ever lengthened by strikes, never lifted by them.
+    manager's own block keeps its reason and is only ever lengthened by strikes, never
+    shortened or lifted by them.
     """
     wanted = (earned.until, ban_reason(earned, rules)) if earned else (None, None)
     if reason is not None and _STRIKE_REASON.fullmatch(reason) is None:
         if earned is None or (current is not None and current >= earned.until):
             return None
-        return wanted
+        return earned.until, reason
     if (current, reason) == wanted:
         return None
     if earned is None and (current is None or current <= now):

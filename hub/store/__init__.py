@@ -7,7 +7,9 @@ acknowledged only after it commits.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -118,7 +120,7 @@ ENROLMENT = "enrolment"
 
 
 @dataclass(frozen=True)
-class Anomaly:
+class AnomalyRow:
     """A custody event a manager should look at (hub.domain.custody.Anomaly, or a refusal)."""
 
     detected_at: datetime
@@ -142,7 +144,7 @@ ANOMALY_LABELS = {
 
 @dataclass(frozen=True)
 class Attention:
-    anomalies: list[Anomaly]
+    anomalies: list[AnomalyRow]
     quarantined: int
     recent_quarantine: list[tuple[datetime, str | None, str, int]]  # last seen, ..., repeats
 
@@ -543,14 +545,19 @@ class Store(
             return outcomes
         with self._tx() as conn:
             known, taken = _recorded(conn, [e for e, _ in batch])
-            unknown = _unregistered(conn, [e for e, _ in batch if e.id not in known])
+            # every asset row this commit may write, locked first and in code order (then
+            # people, for bans): hub processes sharing a database take turns per asset and
+            # never wait for each other in a circle. What is not there is not registered.
+            locked = lock(conn, sorted({e.asset for e, _ in batch if e.asset is not None}))
+            unknown = _unregistered(conn, [e for e, _ in batch if e.id not in known], locked)
             rows: list[dict[str, Any]] = []
             fresh: list[CustodyEvent] = []
             for ev, raw in batch:
-                outcome = _decided(ev, known, taken) or _refusal(ev, unknown)
+                outcome = _decided(ev, known, taken)
+                if outcome is None and ev.id in unknown:
+                    self._refused(conn, ev, unknown[ev.id], now)
+                    outcome = Outcome(ev, AckResult.REJECTED, unknown[ev.id])
                 if outcome is not None:
-                    if ev.id in unknown:
-                        self._refused(conn, ev, unknown[ev.id], now)
                     outcomes.append(outcome)
                     continue
                 rows.append(_ledger_values(ev, raw, now))
@@ -573,7 +580,7 @@ class Store(
                         raise StoreError("an event was neither stored nor found: try again")
                     outcomes[n] = again
                 fresh = [ev for ev in fresh if ev.id in inserted]
-            self._project(conn, fresh, now)
+            self._project(conn, fresh, now, locked)
         return outcomes
 
     def verify(self, now: datetime | None = None) -> list[custody_store.Difference]:
@@ -581,11 +588,23 @@ class Store(
         asset's custody, then the bans people's late returns earn as of ``now`` (the
         wall clock unless given)."""
         found: list[custody_store.Difference] = []
-        with self.engine.connect() as conn:
+        with self._snapshot() as conn:
             codes = custody_store.custody_assets(conn)
             for part in chunks(codes):
                 found += custody_store.compare(conn, part, self.strikes.grace, self.tolerance)
-        return found + self._ban_differences(now or datetime.now(UTC))
+            found += self._ban_differences(conn, now or datetime.now(UTC))
+        return found
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A read-only view of one moment, while hubs go on committing: the ledger and what
+        is stored from it are read as of the same commit."""
+        with self.engine.connect() as conn:
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            elif conn.dialect.name == "sqlite":
+                conn.exec_driver_sql("BEGIN")  # a WAL read transaction: one snapshot
+            yield conn
 
     def repair(self, now: datetime, actor: str) -> list[custody_store.Difference]:
         """Re-derive every asset and ban that differs from the ledger's replay; audited.
@@ -609,15 +628,37 @@ class Store(
         return found
 
     def _rederive_if_marked(self, now: datetime) -> None:
+        """Re-derive every asset from the ledger once a migration asks for it, or when the
+        rules the fold applies (grace, clock tolerance) are not those it last ran with: what
+        was derived before an asset's rest point is never looked at again otherwise."""
+        rules = zlib.crc32(f"{self.strikes.grace}|{self.tolerance}".encode()) & 0x7FFFFFFF
         with self.engine.connect() as conn:
-            marked = conn.scalar(
-                select(counters.c.value).where(counters.c.name == custody_store.REDERIVE)
+            marks = dict(
+                conn.execute(
+                    select(counters.c.name, counters.c.value).where(
+                        counters.c.name.in_([custody_store.REDERIVE, custody_store.RULES])
+                    )
+                ).all()
             )
-        if not marked:
+        if not marks.get(custody_store.REDERIVE) and marks.get(custody_store.RULES) == rules:
             return
-        self.repair(now, "migration")
         with self._tx() as conn:
-            conn.execute(counters.delete().where(counters.c.name == custody_store.REDERIVE))
+            codes = custody_store.custody_assets(conn)
+            people: set[str] = set()
+            for part in chunks(codes):
+                applied = custody_store.apply(conn, part, now, self.strikes.grace, self.tolerance)
+                people |= applied.people
+            for person in sorted(people):
+                self._rejudge(conn, person, now)
+            conn.execute(
+                counters.delete().where(
+                    counters.c.name.in_([custody_store.REDERIVE, custody_store.RULES])
+                )
+            )
+            conn.execute(insert(counters).values(name=custody_store.RULES, value=rules))
+            if codes:
+                detail = f"{_count(len(codes), 'asset')} re-derived from the ledger"
+                self._audit(conn, now, "hub", "ledger.rederive", None, detail)
 
     def _refused(self, conn: Connection, ev: CustodyEvent, why: str, now: datetime) -> None:
         """A refused custody event goes on the managers' list once, whatever resends it."""
@@ -659,7 +700,13 @@ class Store(
                 )
             )
 
-    def _project(self, conn: Connection, fresh: Sequence[CustodyEvent], now: datetime) -> None:
+    def _project(
+        self,
+        conn: Connection,
+        fresh: Sequence[CustodyEvent],
+        now: datetime,
+        locked: dict[str, Any],
+    ) -> None:
         """What the new events change. Custody (holders, late returns, problem tickets,
         anomalies, void alerts, status) is re-derived from each touched asset's history in
         event order (hub.store.custody); what only ever accumulates (where an item was seen,
@@ -668,9 +715,6 @@ class Store(
         touched = sorted(
             {ev.asset for ev in fresh if ev.asset is not None and ev.type in CUSTODY_TYPES}
         )
-        # every asset row this commit writes, locked first and in code order, then people
-        # (bans): hub processes sharing a database take turns per asset, never deadlock
-        locked = lock(conn, sorted({e.asset for e in fresh if e.asset is not None}))
         first: dict[str, Order] = {}
         for e in fresh:
             if e.asset is not None and e.type in CUSTODY_TYPES:
@@ -680,17 +724,25 @@ class Store(
             conn, touched, now, self.strikes.grace, self.tolerance, locked=locked, new=first
         )
         returned: set[str] = set()
+        places = dict(
+            conn.execute(
+                select(kiosks.c.id, kiosks.c.location).where(
+                    kiosks.c.id.in_({e.kiosk for e in fresh}), kiosks.c.location.is_not(None)
+                )
+            ).all()
+        )
         for ev in sorted(fresh, key=lambda e: (e.at, e.kiosk, e.seq, e.id)):
             if ev.type is EventType.ENROLL:
                 self._enroll(conn, ev, now)
             if ev.asset is None:
                 continue
+            place = places.get(ev.kiosk)
             if ev.type is EventType.SEEN:
-                place = self._seen_at(conn, ev.asset, ev.kiosk, ev.at)
+                self._seen_at(conn, ev.asset, place, ev.at)
                 if place:
                     self.count_seen(conn, ev.asset, place, ev.at)
             elif ev.type is EventType.RETURN:
-                self._seen_at(conn, ev.asset, ev.kiosk, ev.at)
+                self._seen_at(conn, ev.asset, place, ev.at)
                 returned.add(ev.asset)
             elif ev.type is EventType.CHECKOUT:
                 self._lent(conn, ev, now)
@@ -717,24 +769,40 @@ class Store(
             bookings.c.starts <= ev.at + EARLY_PICKUP,
             bookings.c.ends > ev.at,
         )
-        released = list(
-            conn.scalars(select(bookings.c.id).where(booked, bookings.c.released_at.is_not(None)))
-        )
         conn.execute(
-            update(bookings)
-            .where(
-                booked, or_(bookings.c.cancelled.is_(False), bookings.c.released_at.is_not(None))
-            )
-            .values(picked_up=True, cancelled=False, released_at=None)
+            update(bookings).where(booked, bookings.c.cancelled.is_(False)).values(picked_up=True)
         )
-        for booking in released:
+        other = bookings.alias("other")
+        clash = (
+            select(other.c.id)
+            .where(
+                other.c.asset == bookings.c.asset,
+                other.c.id != bookings.c.id,
+                other.c.cancelled.is_(False),
+                other.c.starts < bookings.c.ends,
+                other.c.ends > bookings.c.starts,
+            )
+            .exists()
+        )
+        released = conn.execute(
+            select(bookings.c.id, clash.label("clash")).where(
+                booked, bookings.c.released_at.is_not(None)
+            )
+        ).all()
+        for booking, taken_since in released:
             detail = f"picked up at {ev.kiosk} at {ev.at:%Y-%m-%d %H:%M} UTC (event {ev.id})"
+            if taken_since:  # its slot went to someone else meanwhile: a manager decides
+                self._audit(conn, now, "hub", "booking.no_show_disputed", str(booking), detail)
+                continue
+            conn.execute(
+                update(bookings)
+                .where(bookings.c.id == booking)
+                .values(picked_up=True, cancelled=False, released_at=None)
+            )
             self._audit(conn, now, "hub", "booking.no_show_withdrawn", str(booking), detail)
 
-    def _seen_at(self, conn: Connection, asset: str, kiosk: str, at: datetime) -> str | None:
-        """The item was in hand at this kiosk: it is where the kiosk stands, as of ``at``;
-        returns that place, if the kiosk has one."""
-        place = conn.scalar(select(kiosks.c.location).where(kiosks.c.id == kiosk))
+    def _seen_at(self, conn: Connection, asset: str, place: str | None, at: datetime) -> None:
+        """The item was in hand at a kiosk (standing at ``place``, if it has one) at ``at``."""
         conn.execute(
             update(assets)
             .where(
@@ -744,7 +812,7 @@ class Store(
             .values(last_seen=at)
         )
         if not place:
-            return None
+            return
         # where it is: the place of the latest kiosk that has one, whichever arrives first
         conn.execute(
             update(assets)
@@ -754,14 +822,15 @@ class Store(
             )
             .values(location=place, located_at=at)
         )
-        return str(place)
 
     def _rejudge(self, conn: Connection, person: str, now: datetime) -> None:
         """Bring a person's strike ban in line with their late returns as the ledger has them
         now: a run of strikes bans them; a late event that shows a return was not late after
         all shortens or lifts a ban the strikes made (never one a manager set). Audited."""
-        row = conn.execute(
-            select(people.c.blocked_until, people.c.blocked_reason).where(people.c.id == person)
+        row = conn.execute(  # locked: two hubs' late returns for one person take turns
+            select(people.c.blocked_until, people.c.blocked_reason)
+            .where(people.c.id == person)
+            .with_for_update()
         ).first()
         if row is None:
             return
@@ -794,29 +863,28 @@ class Store(
             )
         )
 
-    def _ban_differences(self, now: datetime) -> list[custody_store.Difference]:
+    def _ban_differences(self, conn: Connection, now: datetime) -> list[custody_store.Difference]:
         """People whose block is not what their late returns earn (see ``_rejudge``)."""
         found = []
-        with self.engine.connect() as conn:
-            struck = select(late_returns.c.person).distinct()
-            rows = conn.execute(
-                select(people.c.id, people.c.blocked_until, people.c.blocked_reason).where(
-                    or_(people.c.id.in_(struck), people.c.blocked_until.is_not(None))
-                )
-            ).all()
-            for person, current, reason in rows:
-                earned = earned_ban(self._strike_times(conn, person), now, self.strikes)
-                change = settle_ban(current, reason, earned, now, self.strikes)
-                if change is not None:
-                    found.append(
-                        custody_store.Difference(
-                            None,
-                            "ban",
-                            f"{current:%Y-%m-%d %H:%M} ({reason})" if current else "none",
-                            f"{change[0]:%Y-%m-%d %H:%M} ({change[1]})" if change[0] else "none",
-                            person=person,
-                        )
+        struck = select(late_returns.c.person).distinct()
+        rows = conn.execute(
+            select(people.c.id, people.c.blocked_until, people.c.blocked_reason).where(
+                or_(people.c.id.in_(struck), people.c.blocked_until.is_not(None))
+            )
+        ).all()
+        for person, current, reason in rows:
+            earned = earned_ban(self._strike_times(conn, person), now, self.strikes)
+            change = settle_ban(current, reason, earned, now, self.strikes)
+            if change is not None:
+                found.append(
+                    custody_store.Difference(
+                        None,
+                        "ban",
+                        f"{current:%Y-%m-%d %H:%M} ({reason})" if current else "none",
+                        f"{change[0]:%Y-%m-%d %H:%M} ({change[1]})" if change[0] else "none",
+                        person=person,
                     )
+                )
         return found
 
     def record_status(
@@ -922,7 +990,7 @@ class Store(
                 .limit(limit)
             ).all()
         return Attention(
-            anomalies=[Anomaly(*r) for r in conflict_rows],
+            anomalies=[AnomalyRow(*r) for r in conflict_rows],
             quarantined=int(count),
             recent_quarantine=[(r.last_at, r.kiosk, r.error, r.repeats) for r in recent],
         )
@@ -1076,11 +1144,6 @@ def _decided(
     return None
 
 
-def _refusal(ev: CustodyEvent, unknown: dict[str, str]) -> Outcome | None:
-    why = unknown.get(ev.id)
-    return Outcome(ev, AckResult.REJECTED, why) if why is not None else None
-
-
 def _append(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     """Insert ledger rows, skipping any another hub process has committed meanwhile (same id
     or same kiosk number); returns the ids inserted. In id order, so two hubs inserting
@@ -1098,14 +1161,16 @@ def _count(n: int, one: str, many: str | None = None) -> str:
     return f"{n} {one if n == 1 else (many or one + 's')}"
 
 
-def _unregistered(conn: Connection, events: Sequence[CustodyEvent]) -> dict[str, str]:
-    """Custody events naming a person or an asset the registry does not have, with why: a
-    phantom holding would otherwise follow them (two queries for the whole batch)."""
+def _unregistered(
+    conn: Connection, events: Sequence[CustodyEvent], have_assets: dict[str, Any]
+) -> dict[str, str]:
+    """Custody events naming a person or an asset the registry does not have (``have_assets``:
+    the registered ones among those named), with why: a phantom holding would follow them."""
     custody = [e for e in events if e.type in CUSTODY_TYPES]
-    codes = sorted({e.asset for e in custody if e.asset is not None})
-    persons = sorted({e.person for e in custody if e.person is not None})
-    have_assets = set(conn.scalars(select(assets.c.code).where(assets.c.code.in_(codes))))
-    have_people = set(conn.scalars(select(people.c.id).where(people.c.id.in_(persons))))
+    persons = sorted({e.person for e in custody if e.person and e.type is not EventType.RETURN})
+    have_people = (
+        set(conn.scalars(select(people.c.id).where(people.c.id.in_(persons)))) if persons else set()
+    )
     found: dict[str, str] = {}
     for e in custody:
         if e.asset is not None and e.asset not in have_assets:

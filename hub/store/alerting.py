@@ -259,18 +259,17 @@ class AlertStore(StoreBase):
         held = select(holdings.c.asset).where(
             holdings.c.asset == bookings.c.asset, holdings.c.person == bookings.c.person
         )
+        due = select(bookings.c.id, bookings.c.asset).where(
+            bookings.c.cancelled.is_(False),
+            bookings.c.picked_up.is_(False),
+            bookings.c.starts < started_before,
+            bookings.c.ends > now,
+            ~held.exists(),
+        )
         with self._tx() as conn:
-            ids = list(
-                conn.scalars(
-                    select(bookings.c.id).where(
-                        bookings.c.cancelled.is_(False),
-                        bookings.c.picked_up.is_(False),
-                        bookings.c.starts < started_before,
-                        bookings.c.ends > now,
-                        ~held.exists(),
-                    )
-                )
-            )
+            # a kiosk's commit may be picking one up right now: decide under the assets' locks
+            lock(conn, sorted({asset for _id, asset in conn.execute(due)}))
+            ids = [booking for booking, _asset in conn.execute(due)]
             if ids:
                 conn.execute(
                     update(bookings)

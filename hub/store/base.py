@@ -54,6 +54,10 @@ class StoreBase:
         about what was written (or a bug) and goes up as it is: trying again fails again."""
         try:
             with self.engine.begin() as conn:
+                if conn.dialect.name == "sqlite":
+                    # take the write lock now, not at the first write: what a transaction reads
+                    # before it writes (a holding, a booking) cannot change under it
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
                 yield conn
         except OperationalError as exc:
             raise StoreError(f"database error: {exc.orig}") from exc

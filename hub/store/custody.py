@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, tuple_, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 
 from hub.domain import custody
 from hub.domain.custody import Anomaly, Condition, Custody, Fact, Holding, Kind, Order
@@ -29,8 +29,10 @@ from hub.store import schema as t
 from hub.store.alerting import withdraw
 from hub.store.locks import chunks, lock
 
-# a counter row the migration sets when every asset must be re-derived from the ledger
+# counter rows: set by a migration when every asset must be re-derived from the ledger; and
+# a fingerprint of the rules the fold last ran with (a change re-derives every asset too)
 REDERIVE = "custody_rederive"
+RULES = "custody_rules"
 CUSTODY_TYPES = tuple(k.value for k in Kind)
 ANOMALIES = tuple(a.value for a in Anomaly)
 _SETTLED = (Status.RETIRED.value, Status.DISPOSED.value)
@@ -73,11 +75,15 @@ _FACT_COLUMNS = (
     t.ledger.c.session,
     t.ledger.c.detail,
 )
-_EVENT_ORDER = tuple_(t.ledger.c.at, t.ledger.c.kiosk, t.ledger.c.seq, t.ledger.c.id)
 _MARK = t.custody_marks
-_MARK_ORDER = tuple_(_MARK.c.at, _MARK.c.kiosk, _MARK.c.seq, _MARK.c.event_id)
-# ledger rows after their asset's rest point (the index on (asset, at) narrows it first)
-_AFTER_MARK = and_(t.ledger.c.at >= _MARK.c.at, _EVENT_ORDER > _MARK_ORDER)
+# Ledger rows from the time of their asset's rest point on (the index on (asset, at) finds
+# them); which of them come after it in event order is decided here, in Python, as the fold
+# orders: a database compares the kiosk ids by its own collation, which need not agree.
+_FROM_MARK = t.ledger.c.at >= _MARK.c.at
+
+
+def _after(order: Order, mark: Order | None) -> bool:
+    return mark is None or order > mark
 
 
 def marks(conn: Connection, codes: Sequence[str]) -> dict[str, Order]:
@@ -91,10 +97,12 @@ def marks(conn: Connection, codes: Sequence[str]) -> dict[str, Order]:
 
 
 def facts(
-    conn: Connection, codes: Sequence[str], marked: Sequence[str] = ()
+    conn: Connection, codes: Sequence[str], marked: dict[str, Order] | None = None
 ) -> dict[str, list[Fact]]:
     """The custody events of these assets in the ledger: all of them, or for the ``marked``
-    ones (whose rest point in custody_marks holds) those after their rest point."""
+    ones (whose rest point, as custody_marks holds it, is given) those after their rest
+    point."""
+    marked = marked or {}
     found: dict[str, list[Fact]] = defaultdict(list)
     whole = sorted(set(codes) - set(marked))
     queries = [
@@ -103,11 +111,13 @@ def facts(
     ] + [
         select(*_FACT_COLUMNS)
         .join(_MARK, _MARK.c.asset == t.ledger.c.asset)
-        .where(t.ledger.c.asset.in_(part), t.ledger.c.type.in_(CUSTODY_TYPES), _AFTER_MARK)
+        .where(t.ledger.c.asset.in_(part), t.ledger.c.type.in_(CUSTODY_TYPES), _FROM_MARK)
         for part in chunks(sorted(marked))
     ]
     for q in queries:
         for r in conn.execute(q):
+            if not _after((r.at, r.kiosk, r.seq, r.id), marked.get(r.asset)):
+                continue
             found[r.asset].append(
                 Fact(
                     id=r.id,
@@ -130,7 +140,7 @@ def derive(
     codes: Sequence[str],
     grace: timedelta,
     tolerance: timedelta,
-    marked: Sequence[str] = (),
+    marked: dict[str, Order] | None = None,
 ) -> dict[str, Custody]:
     found = facts(conn, codes, marked)
     return {code: custody.fold(code, found.get(code, ()), grace, tolerance) for code in codes}
@@ -147,48 +157,67 @@ class _Stored:
     alerts: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
 
 
-def _attached(table: Any, codes: Sequence[str], marked: set[str], *where: Any) -> list[Any]:
-    """Queries for the rows of ``table`` made by events (its ``event_id``) of these assets; for
-    an asset in ``marked``, only those made by events after its rest point."""
+def _attached(
+    conn: Connection, table: Any, codes: Sequence[str], marked: dict[str, Order], *where: Any
+) -> list[Any]:
+    """The rows of ``table`` made by events (its ``event_id``) of these assets; for an asset in
+    ``marked``, only those made by events after its rest point."""
     whole = [c for c in codes if c not in marked]
     after = [c for c in codes if c in marked]
-    queries = []
+    rows: list[Any] = []
     if whole:
-        queries.append(select(table).where(table.c.asset.in_(whole), *where))
+        rows += conn.execute(select(table).where(table.c.asset.in_(whole), *where)).all()
     if after:
-        queries.append(
-            select(table)
+        q = (
+            select(table, t.ledger.c.at.label("ev_at"), t.ledger.c.kiosk.label("ev_kiosk"))
+            .add_columns(t.ledger.c.seq.label("ev_seq"))
             .join(t.ledger, t.ledger.c.id == table.c.event_id)
             .join(_MARK, _MARK.c.asset == table.c.asset)
-            .where(table.c.asset.in_(after), _AFTER_MARK, *where)
+            .where(table.c.asset.in_(after), _FROM_MARK, *where)
         )
-    return queries
+        rows += [
+            r
+            for r in conn.execute(q)
+            if _after((r.ev_at, r.ev_kiosk, r.ev_seq, r.event_id), marked[r.asset])
+        ]
+    return rows
 
 
-def _stored(conn: Connection, codes: Sequence[str], marked: Sequence[str] = ()) -> _Stored:
+def _stored(
+    conn: Connection,
+    codes: Sequence[str],
+    marked: dict[str, Order] | None = None,
+    alerts: bool = True,
+) -> _Stored:
     """What is stored of these assets' custody: for the ``marked`` ones, what events after
     their rest point made (and the holding and open alerts, which are the asset's now)."""
     s = _Stored()
-    rest = set(marked)
+    rest = marked or {}
     for part in chunks(sorted(codes)):
         for r in conn.execute(select(t.holdings).where(t.holdings.c.asset.in_(part))):
             s.holdings[r.asset] = Holding(**r._mapping)
-        for q in _attached(t.late_returns, part, rest):
-            for r in conn.execute(q):
-                s.late[r.asset][r.event_id] = r
+        for r in _attached(conn, t.late_returns, part, rest):
+            s.late[r.asset][r.event_id] = r
         anomaly = or_(t.conflicts.c.kind.is_(None), t.conflicts.c.kind.in_(ANOMALIES))
-        for q in _attached(t.conflicts, part, rest, anomaly):
-            for r in conn.execute(q):
-                s.flags[r.asset][(r.event_id, r.kind)] = r
-        for q in _attached(t.tickets, part, rest, t.tickets.c.event_id.is_not(None)):
-            for r in conn.execute(q):
-                s.tickets[r.event_id] = r
-        alerts = select(t.alerts.c.asset, t.alerts.c.id, t.alerts.c.loan).where(
+        for r in _attached(conn, t.conflicts, part, rest, anomaly):
+            s.flags[r.asset][(r.event_id, r.kind)] = r
+        for r in _attached(conn, t.tickets, part, rest, t.tickets.c.event_id.is_not(None)):
+            s.tickets[r.event_id] = r
+    if alerts:
+        s.alerts = _open_alerts(conn, codes)
+    return s
+
+
+def _open_alerts(conn: Connection, codes: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+    """The open alerts of these assets: (alert id, the loan it is about), by asset."""
+    found: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for part in chunks(sorted(codes)):
+        q = select(t.alerts.c.asset, t.alerts.c.id, t.alerts.c.loan).where(
             t.alerts.c.asset.in_(part), t.alerts.c.withdrawn_at.is_(None)
         )
-        for r in conn.execute(alerts):
-            s.alerts[r.asset].append((r.id, r.loan))
-    return s
+        for r in conn.execute(q):
+            found[r.asset].append((r.id, r.loan))
+    return found
 
 
 def apply(
@@ -215,21 +244,29 @@ def apply(
     known = sorted(rows)
     had = marks(conn, known)
     usable = {c: m for c, m in had.items() if new is not None and c in new and new[c] > m}
-    stale = [c for c in had if c not in usable]
-    if stale:
-        conn.execute(delete(_MARK).where(_MARK.c.asset.in_(stale)))
-    derived = derive(conn, known, grace, tolerance, sorted(usable))
-    stored = _stored(conn, known, sorted(usable))
+    derived = derive(conn, known, grace, tolerance, usable)
+    stored = _stored(conn, known, usable, alerts=False)
+    # Alerts are raised only for the current loan (see AlertStore.record_sweep), so only an
+    # asset whose loan ended or changed here, or one re-derived whole, can have void ones.
+    alerts = _open_alerts(
+        conn,
+        [
+            c
+            for c in known
+            if c not in usable
+            or (stored.holdings.get(c) is not None and stored.holdings[c] != derived[c].holding)
+        ],
+    )
     done = Applied()
     for code in known:
         c = derived[code]
-        _mark(conn, code, c.rest or usable.get(code), usable.get(code))
+        _mark(conn, code, c.rest or usable.get(code), had.get(code))
         _holding(conn, code, stored.holdings.get(code), c.holding)
         done.people |= _late(conn, code, stored.late.get(code, {}), c)
         opened = _problems(conn, code, stored.tickets, c, now)
         _flags(conn, code, stored.flags.get(code, {}), c, now)
         current = c.holding.event_id if c.holding else None
-        void = [i for i, loan in stored.alerts.get(code, []) if loan != current]
+        void = [i for i, loan in alerts.get(code, []) if loan != current]
         if void:
             withdraw(conn, void, now)
         status = _status(conn, rows[code].status, c.holding is not None, code, opened)
@@ -241,21 +278,29 @@ def apply(
 
 
 def _mark(conn: Connection, code: str, mark: Order | None, kept: Order | None) -> None:
-    """Store the asset's rest point (``kept``: the one the table still holds for it)."""
-    if mark is None or mark == kept:
+    """Store the asset's rest point (``kept``: the one the table holds for it)."""
+    if mark == kept:
         return
-    if kept is not None:
+    if mark is None:
         conn.execute(delete(_MARK).where(_MARK.c.asset == code))
+        return
     at, kiosk, seq, event_id = mark
-    conn.execute(insert(_MARK).values(asset=code, at=at, kiosk=kiosk, seq=seq, event_id=event_id))
+    values = {"at": at, "kiosk": kiosk, "seq": seq, "event_id": event_id}
+    if kept is not None:
+        conn.execute(update(_MARK).where(_MARK.c.asset == code).values(**values))
+    else:
+        conn.execute(insert(_MARK).values(asset=code, **values))
 
 
 def _holding(conn: Connection, code: str, old: Holding | None, new: Holding | None) -> None:
     if old == new:
         return
-    conn.execute(delete(t.holdings).where(t.holdings.c.asset == code))
-    if new is not None:
+    if new is None:
+        conn.execute(delete(t.holdings).where(t.holdings.c.asset == code))
+    elif old is None:
         conn.execute(insert(t.holdings).values(**asdict(new)))
+    else:
+        conn.execute(update(t.holdings).where(t.holdings.c.asset == code).values(**asdict(new)))
 
 
 def _late(conn: Connection, code: str, old: dict[str, Any], c: Custody) -> set[str]:
@@ -353,8 +398,10 @@ def _flags(
 
 
 def _status(conn: Connection, stored: str, held: bool, code: str, opened: bool) -> str:
-    """Held: out. Back on the shelf: in maintenance while a ticket is open, else available.
-    Retired and disposed items keep their status whatever a kiosk says."""
+    """Held: out. Back on the shelf from a loan: in maintenance while a ticket is open (every
+    way into maintenance opens one), else available. Retired and disposed items keep their
+    status whatever a kiosk says. So the status follows from the holding and the tickets,
+    whatever order the events came in."""
     if stored in _SETTLED:
         return stored
     if held:
@@ -397,11 +444,7 @@ def compare(
         if missing:
             out.append(Difference(code, "problem tickets", "none", ", ".join(missing)))
         s = status.get(code)
-        if (
-            s is not None
-            and s not in _SETTLED
-            and (s == Status.OUT.value) != (c.holding is not None)
-        ):
+        if s is not None and s not in _SETTLED and (s == Status.OUT.value) != bool(c.holding):
             out.append(Difference(code, "status", s, "out" if c.holding else "not out"))
         current = c.holding.event_id if c.holding else None
         void = [i for i, loan in stored.alerts.get(code, []) if loan != current]

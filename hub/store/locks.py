@@ -1,8 +1,10 @@
 """Row locks that keep hub processes sharing one PostgreSQL database from racing on an asset.
 
-Every transaction that derives or acts on custody (ingest, the overdue sweep) locks the rows of
-the assets it touches first, in code order, so two of them touching the same asset take turns
-and none waits for another in a circle. SQLite has one writer at a time and ignores the lock.
+Every transaction that derives custody or acts on it (ingest, the sweeper raising alerts and
+releasing no-shows, service holds, lifecycle moves, closing a ticket) locks the rows of the
+assets it touches before anything else, in code order, so two of them touching the same asset
+take turns and none waits for another in a circle. SQLite ignores the lock: there a write
+transaction takes the database's write lock when it begins (StoreBase._tx).
 """
 
 from __future__ import annotations

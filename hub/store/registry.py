@@ -14,7 +14,8 @@ from hub.domain.service import ServiceRule, service_due
 from hub.domain.valuation import Depreciation, Method, book_value
 from hub.errors import NotFound
 from hub.store.base import StoreBase
-from hub.store.schema import assets, badges, categories, holdings, people, tickets
+from hub.store.locks import lock
+from hub.store.schema import assets, badges, categories, holdings, late_returns, people, tickets
 
 MAX_MONEY = Decimal("10000000000")  # what a Numeric(12, 2) column holds
 
@@ -89,9 +90,10 @@ class RegistryStore(StoreBase):
         if action is lifecycle.Action.DISPOSE and not reason:
             raise lifecycle.LifecycleError("say why the item is disposed of (sold, scrapped...)")
         with self._tx() as conn:
-            current = conn.scalar(select(assets.c.status).where(assets.c.code == code))
-            if current is None:
+            row = lock(conn, [code]).get(code)  # a kiosk's commit may be lending it now
+            if row is None:
                 raise NotFound(f"no asset {code!r}")
+            current = row.status
             to = lifecycle.move(current, action)
             values: dict[str, Any] = {"status": to.value}
             if action is lifecycle.Action.DISPOSE:
@@ -103,6 +105,16 @@ class RegistryStore(StoreBase):
                 conn, now, "lifecycle", code, actor=actor, reason=to.value, detail=reason
             )
             self._audit(conn, now, actor, f"asset.{action.value}", code, reason)
+            # Maintenance is an open ticket: a loan that ends later, in whatever order its
+            # events arrive, brings the item back to maintenance (hub.store.custody._status).
+            if action is lifecycle.Action.MAINTENANCE:
+                self.open_ticket(conn, now, code, "manual", f"{reason or 'no reason'} (by {actor})")
+            elif action is lifecycle.Action.RETURN_TO_SERVICE:
+                conn.execute(
+                    update(tickets)
+                    .where(tickets.c.asset == code, tickets.c.closed_at.is_(None))
+                    .values(closed_at=now, outcome="repaired", note=f"back in service ({actor})")
+                )
         return to
 
     # maintenance -------------------------------------------------------------------------
@@ -161,8 +173,6 @@ class RegistryStore(StoreBase):
     def report_problem(self, code: str, detail: str, now: datetime, actor: str) -> None:
         """A manager sends an item to maintenance with a ticket saying why."""
         self.move_asset(code, lifecycle.Action.MAINTENANCE, now, actor, detail)
-        with self._tx() as conn:
-            self.open_ticket(conn, now, code, "manual", f"{detail} (by {actor})")
 
     def close_ticket(
         self,
@@ -194,7 +204,7 @@ class RegistryStore(StoreBase):
                 .select_from(tickets)
                 .where(tickets.c.asset == row.asset, tickets.c.closed_at.is_(None))
             )
-            status = conn.scalar(select(assets.c.status).where(assets.c.code == row.asset))
+            status = lock(conn, [row.asset])[row.asset].status
             detail = f"ticket {ticket}: {outcome}" + (f", cost {cost}" if cost else "")
             self._hub_event(
                 conn,
@@ -253,8 +263,9 @@ class RegistryStore(StoreBase):
         with self.engine.connect() as conn:
             return [(c, Decimal(s or 0), int(n)) for c, s, n in conn.execute(q)]
 
-    def check_service(self, conn: Connection, code: str, now: datetime) -> None:
-        """After a return: an item due for preventive service is held back with a ticket."""
+    def check_service(self, conn: Connection, code: str, now: datetime) -> bool:
+        """After a return: an item due for preventive service is held back with a ticket.
+        The caller has locked the asset's row (see hub.store.locks). Whether it was held."""
         row = conn.execute(
             select(
                 assets.c.status,
@@ -268,7 +279,7 @@ class RegistryStore(StoreBase):
             .where(assets.c.code == code)
         ).first()
         if row is None or row.status != "available":
-            return
+            return False
         since = row.last_service
         if since is None and row.acquired is not None:
             since = datetime.combine(row.acquired, datetime.min.time(), tzinfo=now.tzinfo)
@@ -279,10 +290,11 @@ class RegistryStore(StoreBase):
             now,
         )
         if why is None:
-            return
+            return False
         conn.execute(update(assets).where(assets.c.code == code).values(status="maintenance"))
         self._hub_event(conn, now, "lifecycle", code, actor="hub", reason="maintenance", detail=why)
         self.open_ticket(conn, now, code, "preventive", why)
+        return True
 
     def hold_back_for_service(self, now: datetime) -> list[str]:
         """Items on the shelf whose service is due by days are held back, with a ticket."""
@@ -294,10 +306,10 @@ class RegistryStore(StoreBase):
                     .where(assets.c.status == "available", categories.c.service_days.is_not(None))
                 )
             )
+            lock(conn, codes)  # all first, in code order: a kiosk's commit may be lending one
             held = []
             for code in codes:
-                self.check_service(conn, code, now)
-                if conn.scalar(select(assets.c.status).where(assets.c.code == code)) != "available":
+                if self.check_service(conn, code, now):
                     held.append(code)
         return held
 
@@ -353,6 +365,8 @@ class RegistryStore(StoreBase):
             self._audit(conn, now, actor, "person.block", person, reason)
 
     def unblock_person(self, person: str, now: datetime, actor: str) -> None:
+        """Lift a block. The late returns so far are forgiven with it: otherwise the strikes
+        that made a ban would make it again the next time custody is re-derived."""
         with self._tx() as conn:
             done = conn.execute(
                 update(people)
@@ -361,7 +375,13 @@ class RegistryStore(StoreBase):
             )
             if done.rowcount == 0:
                 raise NotFound(f"no person {person!r}")
-            self._audit(conn, now, actor, "person.unblock", person)
+            forgiven = conn.execute(
+                update(late_returns)
+                .where(late_returns.c.person == person, late_returns.c.forgiven.is_(False))
+                .values(forgiven=True)
+            ).rowcount
+            detail = f"{forgiven} late returns forgiven" if forgiven else None
+            self._audit(conn, now, actor, "person.unblock", person, detail)
 
     def set_groups(self, person: str, groups: list[str]) -> None:
         with self._tx() as conn:

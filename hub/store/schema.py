@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -215,7 +216,7 @@ kiosk_clock = Table(
     "kiosk_clock",
     metadata,
     Column("kiosk", String(63), primary_key=True),
-    Column("offset_ms", Integer, nullable=False),
+    Column("offset_ms", BigInteger, nullable=False),
     Column("synced", Boolean),  # null: the kiosk cannot tell
     Column("measured_at", UtcDateTime, nullable=False),
 )

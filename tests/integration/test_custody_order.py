@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 
 from hub.alerts.dispatch import Alerter
+from hub.domain import lifecycle
 from hub.domain.strikes import StrikeRules
 from hub.domain.sweeper import AlertRules
 from hub.store import Store
@@ -167,6 +168,12 @@ def test_a_door_clock_an_hour_behind_ends_the_loan_and_asks_for_a_look(
         hub.close()
 
 
+def status(store: Store, code: str) -> str:
+    view = store.asset(code)
+    assert view is not None
+    return view.status
+
+
 def banned(store: Store, person: str) -> bool:
     with store.engine.connect() as conn:
         until = conn.scalar(select(people.c.blocked_until).where(people.c.id == person))
@@ -301,3 +308,101 @@ def test_an_alert_withdrawn_by_one_late_event_is_raised_again_by_the_next(
         assert hub.store.verify(END) == []
     finally:
         hub.close()
+
+
+def test_unblocking_forgives_the_strikes_so_no_re_derivation_bans_again(
+    template: Path, tmp_path: Path
+) -> None:
+    hub = Hub(template, tmp_path)
+    try:
+        hub.deliver(
+            [
+                event(
+                    "cage-1",
+                    1,
+                    0,
+                    EventType.CHECKOUT,
+                    person="ada",
+                    asset="CAM-1",
+                    due=T0 + timedelta(hours=1),
+                ),
+                event("door-1", 1, 180, EventType.RETURN, asset="CAM-1"),
+                event(
+                    "cage-1",
+                    2,
+                    200,
+                    EventType.CHECKOUT,
+                    person="ada",
+                    asset="CAM-2",
+                    due=T0 + timedelta(hours=4),
+                ),
+                event("door-1", 2, 400, EventType.RETURN, asset="CAM-2"),
+            ]
+        )
+        assert banned(hub.store, "ada")
+        hub.store.unblock_person("ada", END, "manager")
+        assert hub.store.verify(END) == []
+        assert hub.store.repair(END, "test") == [] and not banned(hub.store, "ada")
+    finally:
+        hub.close()
+
+
+def test_an_old_loan_arriving_after_maintenance_leaves_the_item_in_maintenance(
+    template: Path, tmp_path: Path
+) -> None:
+    """A manager sends CAM-1 to maintenance; then an offline kiosk's loan of it from before
+    arrives, checkout and return in separate batches: it ends in maintenance, as in one."""
+    hub = Hub(template, tmp_path)
+    try:
+        hub.store.move_asset("CAM-1", lifecycle.Action.MAINTENANCE, END, "manager", "rattles")
+        lent = event(
+            "cage-1",
+            1,
+            0,
+            EventType.CHECKOUT,
+            person="ada",
+            asset="CAM-1",
+            due=T0 + timedelta(hours=4),
+        )
+        hub.deliver([lent])
+        assert status(hub.store, "CAM-1") == "out"
+        hub.deliver([event("door-1", 1, 60, EventType.RETURN, asset="CAM-1")])
+        assert status(hub.store, "CAM-1") == "maintenance"
+        [ticket] = hub.store.tickets(asset="CAM-1")
+        assert ticket.kind == "manual"
+    finally:
+        hub.close()
+
+
+def test_changing_the_clock_tolerance_re_derives_every_asset(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'hub.db'}"
+    store = Store.open(url, now=END)
+    registry(store)
+    lent_at = T0 + timedelta(hours=1)
+    store.commit_events(
+        [
+            (e, e.model_dump_json())
+            for e in (
+                event(
+                    "cage-1",
+                    1,
+                    60,
+                    EventType.CHECKOUT,
+                    person="ada",
+                    asset="CAM-1",
+                    due=lent_at + timedelta(hours=2),
+                ),
+                event("door-1", 1, 30, EventType.RETURN, asset="CAM-1"),  # door clock behind
+            )
+        ],
+        END,
+    )
+    assert store.items_out() == []
+    store.close()
+    store = Store.open(url, tolerance=timedelta(0), now=END)  # no leeway for clocks now
+    try:
+        assert [i.asset for i in store.items_out()] == ["CAM-1"]
+        assert [a.kind for a in store.attention().anomalies] == ["not_on_loan"]
+        assert store.verify(END) == []
+    finally:
+        store.close()

@@ -128,9 +128,9 @@ def test_a_database_folded_in_arrival_order_is_re_derived_once_after_the_upgrade
             assert conn.scalar(select(counters.c.value).where(counters.c.name == REDERIVE)) is None
             [(actor, detail)] = conn.execute(
                 select(audit_log.c.actor, audit_log.c.detail).where(
-                    audit_log.c.action == "ledger.repair"
+                    audit_log.c.action == "ledger.rederive"
                 )
             ).all()
-        assert actor == "migration" and detail.startswith("2 differences (1 asset, 0 people)")
+        assert (actor, detail) == ("hub", "1 asset re-derived from the ledger")
     finally:
         store.close()

@@ -429,9 +429,10 @@ def test_an_event_another_hub_commits_meanwhile_is_a_duplicate(pg_url: str) -> N
 
 
 def test_a_batch_meeting_other_hubs_commits_is_acknowledged_in_one_go(pg_url: str) -> None:
-    """Another hub commits two of this batch's events just before this hub inserts them: the
-    insert skips them, they are acknowledged as duplicates and the rest committed, without the
-    batch failing (which made the hub reconnect and wait for the kiosks to resend)."""
+    """Another hub commits two of this batch's events after this hub looked for them and
+    before it inserts them: the insert skips them, they are acknowledged as duplicates and the
+    rest committed, without the batch failing (which made the hub reconnect and wait for the
+    kiosks to resend)."""
     now = datetime.now(UTC).replace(microsecond=0)
     this_hub = _small_store(pg_url, now)
     other_hub = Store.open(pg_url, upgrade=False)
@@ -444,7 +445,8 @@ def test_a_batch_meeting_other_hubs_commits_is_acknowledged_in_one_go(pg_url: st
         theirs = events[:2]
 
         def other_hub_commits(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-            if statement.startswith("INSERT INTO ledger") and theirs:
+            # after this hub looked for them, before it locks their assets and inserts them
+            if "FOR UPDATE" in statement and theirs:
                 other_hub.commit_events([(e, e.model_dump_json()) for e in theirs], now)
                 theirs.clear()
 

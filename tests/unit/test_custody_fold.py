@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hub.domain.custody import Anomaly, Condition, Fact, Kind, fold
+from hub.domain.strikes import StrikeRules, ban_reason, earned_ban, settle_ban
 from wire.ids import uuid7
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -142,3 +143,16 @@ def test_the_holder_is_whoever_checked_out_last_unless_a_return_followed(
         assert c.holding is None
     else:
         assert c.holding is not None and c.holding.event_id == last.id
+
+
+def test_strikes_lengthen_a_managers_block_but_never_lift_it() -> None:
+    rules = StrikeRules(limit=2, term=timedelta(days=30), ban=timedelta(days=14))
+    block = (T0 + timedelta(days=7), "damaged a lens on purpose")
+    earned = earned_ban([T0, T0 + timedelta(days=1)], T0 + timedelta(days=1), rules)
+    assert earned is not None
+    longer = settle_ban(*block, earned, T0 + timedelta(days=1), rules)
+    assert longer == (earned.until, "damaged a lens on purpose")  # the manager's reason stays
+    assert longer is not None
+    assert settle_ban(*longer, None, T0 + timedelta(days=2), rules) is None  # strike withdrawn
+    struck = (earned.until, ban_reason(earned, rules))
+    assert settle_ban(*struck, None, T0 + timedelta(days=2), rules) == (None, None)

@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "kiosk_clock",
         sa.Column("kiosk", sa.String(length=63), nullable=False),
-        sa.Column("offset_ms", sa.Integer(), nullable=False),
+        sa.Column("offset_ms", sa.BigInteger(), nullable=False),
         sa.Column("synced", sa.Boolean(), nullable=True),
         sa.Column("measured_at", hub.store.schema.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("kiosk"),

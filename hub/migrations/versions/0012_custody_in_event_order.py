@@ -35,6 +35,16 @@ def upgrade() -> None:
             sa.Column("located_at", hub.store.schema.UtcDateTime(timezone=True), nullable=True)
         )
     op.execute("UPDATE assets SET located_at = last_seen WHERE location IS NOT NULL")
+    # what the arrival-order hub recorded, classified, so a resolved one stays resolved
+    op.execute(
+        "UPDATE conflicts SET kind = CASE WHEN asset = '-' THEN 'enrolment' "
+        "WHEN detail LIKE '%without holding it%' THEN 'stray_extension' "
+        "ELSE 'double_lending' END WHERE kind IS NULL"
+    )
+    op.execute(
+        "UPDATE conflicts SET at = (SELECT ledger.at FROM ledger WHERE ledger.id = "
+        "conflicts.event_id) WHERE at IS NULL"
+    )
     op.create_index("ix_late_returns_asset", "late_returns", ["asset"])
     op.create_index("ix_alerts_asset", "alerts", ["asset"])
     op.create_table(
