@@ -194,30 +194,40 @@ def event(kiosk: str, seq: int, minutes: float, type_: EventType, **fields: obje
     )
 
 
+def two_late_returns() -> list[CustodyEvent]:
+    """Ada brings CAM-1 back an hour late, then CAM-2 more than two hours late."""
+    return [
+        event(
+            "cage-1",
+            1,
+            0,
+            EventType.CHECKOUT,
+            person="ada",
+            asset="CAM-1",
+            due=T0 + timedelta(hours=2),
+        ),
+        event("door-1", 1, 180, EventType.RETURN, asset="CAM-1"),
+        event(
+            "cage-1",
+            2,
+            200,
+            EventType.CHECKOUT,
+            person="ada",
+            asset="CAM-2",
+            due=T0 + timedelta(hours=4),
+        ),
+        event("door-1", 2, 400, EventType.RETURN, asset="CAM-2"),
+    ]
+
+
 def test_an_extension_that_arrives_late_withdraws_the_strike_and_lifts_the_ban(
     template: Path, tmp_path: Path
 ) -> None:
     """Two late returns ban Ada (limit 2), until the offline kiosk's record of her renewing the
     second loan arrives: that return was on time, the strike goes and so does the ban."""
-    due = T0 + timedelta(hours=2)
     hub = Hub(template, tmp_path)
     try:
-        hub.deliver(
-            [
-                event("cage-1", 1, 0, EventType.CHECKOUT, person="ada", asset="CAM-1", due=due),
-                event("door-1", 1, 180, EventType.RETURN, asset="CAM-1"),
-                event(
-                    "cage-1",
-                    2,
-                    200,
-                    EventType.CHECKOUT,
-                    person="ada",
-                    asset="CAM-2",
-                    due=T0 + timedelta(hours=4),
-                ),
-                event("door-1", 2, 400, EventType.RETURN, asset="CAM-2"),
-            ]
-        )
+        hub.deliver(two_late_returns())
         assert banned(hub.store, "ada")
         renewal = event(
             "cage-2",
@@ -315,30 +325,7 @@ def test_unblocking_forgives_the_strikes_so_no_re_derivation_bans_again(
 ) -> None:
     hub = Hub(template, tmp_path)
     try:
-        hub.deliver(
-            [
-                event(
-                    "cage-1",
-                    1,
-                    0,
-                    EventType.CHECKOUT,
-                    person="ada",
-                    asset="CAM-1",
-                    due=T0 + timedelta(hours=1),
-                ),
-                event("door-1", 1, 180, EventType.RETURN, asset="CAM-1"),
-                event(
-                    "cage-1",
-                    2,
-                    200,
-                    EventType.CHECKOUT,
-                    person="ada",
-                    asset="CAM-2",
-                    due=T0 + timedelta(hours=4),
-                ),
-                event("door-1", 2, 400, EventType.RETURN, asset="CAM-2"),
-            ]
-        )
+        hub.deliver(two_late_returns())
         assert banned(hub.store, "ada")
         hub.store.unblock_person("ada", END, "manager")
         assert hub.store.verify(END) == []
