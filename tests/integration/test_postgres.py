@@ -237,3 +237,43 @@ def test_the_quarantine_counts_a_message_sent_again_on_postgres(pg_store: Store)
 
 def test_the_quarantine_migration_folds_repeats_on_postgres(pg_url: str) -> None:
     fold_repeats_through_the_migration(pg_url)
+
+
+@pytest.fixture
+def icu_url(pg_server: tuple[str, int]) -> Iterator[str]:
+    """A database whose text sorts as people read it (ICU, punctuation ignored): there
+    'cage10' < 'cage-2', where Python's code-point order says the opposite."""
+    import psycopg
+
+    host, port = pg_server
+    with psycopg.connect(
+        host=host, port=port, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute("DROP DATABASE IF EXISTS icu_order")
+        conn.execute(
+            "CREATE DATABASE icu_order TEMPLATE template0 LOCALE 'C' "
+            "LOCALE_PROVIDER icu ICU_LOCALE 'en-US-u-ka-shifted'"
+        )
+    yield f"postgresql+psycopg://postgres@{host}:{port}/icu_order"
+
+
+def test_event_order_does_not_follow_the_databases_collation(icu_url: str) -> None:
+    """cage-2 lends and takes back CAM-0001; cage10 lends it again in the same second as that
+    return. In event order (kiosk ids by code point) the new loan comes after the return, the
+    item's rest point: grace holds it, whatever the database's collation says."""
+    store = Store.open(icu_url)
+    try:
+        store.add_person("ada", "Ada")
+        store.add_person("grace", "Grace")
+        store.add_asset("CAM-0001", "Camera", "camera")
+        for kiosk in ("cage-2", "cage10"):
+            store.add_kiosk(kiosk, kiosk, T0 - timedelta(days=1))
+        noon = T0 + timedelta(hours=2)
+        cage2, cage10 = KioskFeed(store, "cage-2"), KioskFeed(store, "cage10")
+        cage2.checkout("CAM-0001", "ada", T0)
+        cage2.give_back("CAM-0001", "ada", noon)
+        cage10.checkout("CAM-0001", "grace", noon)
+        assert [(i.asset, i.person) for i in store.items_out()] == [("CAM-0001", "grace")]
+        assert store.verify() == []
+    finally:
+        store.close()
