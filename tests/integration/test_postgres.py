@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from hub.ingest import Inbound, Ingest
 from hub.link import HubBroker, HubLink
 from hub.localbroker import LocalBroker
 from hub.store import Store
-from hub.store.schema import ledger, metadata
+from hub.store.schema import ledger, metadata, people
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
 from tests.events import KioskFeed, checkout_event, denial_event
@@ -277,3 +278,75 @@ def test_event_order_does_not_follow_the_databases_collation(icu_url: str) -> No
         assert store.verify() == []
     finally:
         store.close()
+
+
+def _waiting_on_a_lock(store: Store) -> bool:
+    """Whether some other session of this database waits for a row lock right now."""
+    with store.engine.connect() as conn:
+        return bool(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+                )
+            )
+        )
+
+
+@contextmanager
+def _paused_in(store: Store, method: str, other: Callable[[], object]) -> Iterator[None]:
+    """Inside the block, once ``store`` has run ``method`` (its transaction open), ``other``
+    runs in a thread, and ``store`` goes on only when ``other`` waits on a lock it holds, or
+    has finished; at the end of the block ``other`` is waited for."""
+    original = getattr(Store, method)
+    started: list[threading.Thread] = []
+
+    def paused(self: Store, *args: object, **kwargs: object) -> object:
+        result = original(self, *args, **kwargs)
+        if self is store and not started:
+            started.append(threading.Thread(target=other))
+            started[0].start()
+            deadline = datetime.now(UTC) + timedelta(seconds=10)
+            while started[0].is_alive() and not _waiting_on_a_lock(store):
+                assert datetime.now(UTC) < deadline, "the other hub neither blocked nor finished"
+                started[0].join(0.01)
+        return result
+
+    setattr(Store, method, paused)
+    try:
+        yield
+    finally:
+        setattr(Store, method, original)
+        for worker in started:
+            worker.join(10)
+
+
+def test_two_hubs_counting_one_persons_strikes_at_once_ban_her(pg_url: str) -> None:
+    """Each hub commits one of Ada's two late returns (limit 2) at the same moment: the second
+    to count sees the first's, and she is banned."""
+    from hub.domain.strikes import StrikeRules
+
+    rules = StrikeRules(limit=2, term=timedelta(days=30), ban=timedelta(days=14))
+    now = T0 + timedelta(days=1)
+    a = Store.open(pg_url, strikes=rules, now=now)
+    b = Store.open(pg_url, upgrade=False, strikes=rules)
+    try:
+        a.add_person("ada", "Ada")
+        for code in ("CAM-1", "CAM-2"):
+            a.add_asset(code, code, "camera")
+        feeds = [KioskFeed(a, kiosk) for kiosk in ("cage-1", "cage-2")]
+        for feed in feeds:
+            a.add_kiosk(feed.kiosk, feed.kiosk, T0 - timedelta(days=1))
+        feeds[0].checkout("CAM-1", "ada", T0, hours=2)
+        feeds[1].checkout("CAM-2", "ada", T0, hours=2)
+        feeds[1].store = b  # cage-2's return reaches the other hub
+        back_at_b = lambda: feeds[1].give_back("CAM-2", "ada", T0 + timedelta(hours=6))  # noqa: E731
+        with _paused_in(a, "_strike_times", back_at_b):
+            feeds[0].give_back("CAM-1", "ada", T0 + timedelta(hours=5))
+        with a.engine.connect() as conn:
+            until = conn.scalar(select(people.c.blocked_until).where(people.c.id == "ada"))
+        assert until is not None
+        assert a.verify(now) == []
+    finally:
+        a.close()
+        b.close()
