@@ -78,6 +78,7 @@ def run(template: Path, batches: list[list[CustodyEvent]]) -> dict[str, object]:
             hub.close()
 
 
+# 25 histories in the suite; CAGEKEEPER_EXAMPLES=1000 for a long hunt (about 6 minutes)
 @settings(
     max_examples=int(os.environ.get("CAGEKEEPER_EXAMPLES", "25")),
     deadline=None,
