@@ -137,6 +137,9 @@ class Custody:
     # follows it is folded alike from nothing, and cannot change what came before it: the
     # store folds only an asset's events after its rest point while new events come after it.
     rest: Order | None = field(default=None, compare=False)
+    # Whether anything (a late return, a problem, an anomaly) hangs on an event after ``rest``
+    # (after the first event, if there is no rest point): if not, the store need not look.
+    pending: bool = field(default=False, compare=False)
 
 
 @dataclass
@@ -149,9 +152,11 @@ class _Fold:
     late: list[LateReturn] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     flags: dict[tuple[str, Anomaly], Flag] = field(default_factory=dict)
+    made: int = 0  # late returns, problems and anomalies made or changed since the rest point
 
     def flag(self, fact: Fact, kind: Anomaly, detail: str) -> None:
         self.flags[(fact.id, kind)] = Flag(fact.id, fact.at, kind, detail[:500])
+        self.made += 1
 
     def checkout(self, f: Fact) -> None:
         assert f.person is not None and f.due is not None
@@ -191,6 +196,7 @@ class _Fold:
             else p
             for p in self.problems
         ]
+        self.made += 1
 
     def return_(self, f: Fact) -> None:
         current = self.holding
@@ -207,6 +213,7 @@ class _Fold:
                     f.detail,
                 )
             )
+            self.made += 1
         if current is None:
             self.stray = f
             self.flag(
@@ -222,6 +229,7 @@ class _Fold:
             self.late.append(
                 LateReturn(f.id, current.person, current.due, f.at, minutes, f.session)
             )
+            self.made += 1
 
     def extend(self, f: Fact) -> None:
         current = self.holding
@@ -255,7 +263,7 @@ def fold(
             case Kind.EXTEND:
                 state.extend(f)
         if state.holding is None and state.stray is None:
-            rest = f.order
+            rest, state.made = f.order, 0
     return Custody(
         asset=asset,
         holding=state.holding,
@@ -263,6 +271,7 @@ def fold(
         problems=tuple(state.problems),
         flags=tuple(sorted(state.flags.values(), key=lambda g: (g.at, g.event_id, g.kind))),
         rest=rest,
+        pending=state.made > 0,
     )
 
 

@@ -724,12 +724,17 @@ class Store(
             conn, touched, now, self.strikes.grace, self.tolerance, locked=locked, new=first
         )
         returned: set[str] = set()
-        places = dict(
-            conn.execute(
-                select(kiosks.c.id, kiosks.c.location).where(
-                    kiosks.c.id.in_({e.kiosk for e in fresh}), kiosks.c.location.is_not(None)
-                )
-            ).all()
+        in_hand = {e.kiosk for e in fresh if e.type in (EventType.RETURN, EventType.SEEN)}
+        places = (
+            dict(
+                conn.execute(
+                    select(kiosks.c.id, kiosks.c.location).where(
+                        kiosks.c.id.in_(in_hand), kiosks.c.location.is_not(None)
+                    )
+                ).all()
+            )
+            if in_hand
+            else {}
         )
         for ev in sorted(fresh, key=lambda e: (e.at, e.kiosk, e.seq, e.id)):
             if ev.type is EventType.ENROLL:
@@ -1112,23 +1117,26 @@ def _recorded(
 ) -> tuple[set[str], dict[tuple[str, int], str]]:
     """Which of these events' ids the ledger has, and which of their (kiosk, seq) numbers it
     has and under which id."""
-    ids = [e.id for e in events]
-    known = set(conn.scalars(select(ledger.c.id).where(ledger.c.id.in_(ids))))
+    ids = {e.id for e in events}
     seqs: dict[str, set[int]] = {}
     for e in events:
         seqs.setdefault(e.kiosk, set()).add(e.seq)
     # per kiosk, so the (kiosk, seq) index finds each number (a row-value IN list made SQLite
-    # read every row of the kiosk's)
-    used = or_(
+    # read every row of the kiosk's); one query for both questions
+    found = or_(
+        ledger.c.id.in_(sorted(ids)),
         *(
             and_(ledger.c.kiosk == kiosk, ledger.c.seq.in_(sorted(numbers)))
             for kiosk, numbers in seqs.items()
-        )
+        ),
     )
-    taken = {
-        (row.kiosk, row.seq): row.id
-        for row in conn.execute(select(ledger.c.kiosk, ledger.c.seq, ledger.c.id).where(used))
-    }
+    known: set[str] = set()
+    taken: dict[tuple[str, int], str] = {}
+    for row in conn.execute(select(ledger.c.kiosk, ledger.c.seq, ledger.c.id).where(found)):
+        if row.id in ids:
+            known.add(row.id)
+        if row.seq in seqs.get(row.kiosk, ()):
+            taken[(row.kiosk, row.seq)] = row.id
     return known, taken
 
 

@@ -86,13 +86,14 @@ def _after(order: Order, mark: Order | None) -> bool:
     return mark is None or order > mark
 
 
-def marks(conn: Connection, codes: Sequence[str]) -> dict[str, Order]:
-    """The assets' rest points (see schema.custody_marks)."""
-    found: dict[str, Order] = {}
+def marks(conn: Connection, codes: Sequence[str]) -> dict[str, tuple[Order, bool]]:
+    """The assets' rest points, and whether anything hangs on an event after each (see
+    schema.custody_marks)."""
+    found: dict[str, tuple[Order, bool]] = {}
     for part in chunks(sorted(codes)):
         q = select(_MARK).where(_MARK.c.asset.in_(part))
         for r in conn.execute(q):
-            found[r.asset] = (r.at, r.kiosk, r.seq, r.event_id)
+            found[r.asset] = ((r.at, r.kiosk, r.seq, r.event_id), r.pending)
     return found
 
 
@@ -188,14 +189,19 @@ def _stored(
     codes: Sequence[str],
     marked: dict[str, Order] | None = None,
     alerts: bool = True,
+    quiet: frozenset[str] = frozenset(),
 ) -> _Stored:
     """What is stored of these assets' custody: for the ``marked`` ones, what events after
-    their rest point made (and the holding and open alerts, which are the asset's now)."""
+    their rest point made (and the holding and open alerts, which are the asset's now); for
+    the ``quiet`` ones among them nothing was, and nothing is read."""
     s = _Stored()
     rest = marked or {}
     for part in chunks(sorted(codes)):
         for r in conn.execute(select(t.holdings).where(t.holdings.c.asset.in_(part))):
             s.holdings[r.asset] = Holding(**r._mapping)
+        part = [c for c in part if c not in quiet]
+        if not part:
+            continue
         for r in _attached(conn, t.late_returns, part, rest):
             s.late[r.asset][r.event_id] = r
         anomaly = or_(t.conflicts.c.kind.is_(None), t.conflicts.c.kind.in_(ANOMALIES))
@@ -243,9 +249,10 @@ def apply(
     )
     known = sorted(rows)
     had = marks(conn, known)
-    usable = {c: m for c, m in had.items() if new is not None and c in new and new[c] > m}
+    usable = {c: m for c, (m, _) in had.items() if new is not None and c in new and new[c] > m}
+    quiet = frozenset(c for c in usable if not had[c][1])
     derived = derive(conn, known, grace, tolerance, usable)
-    stored = _stored(conn, known, usable, alerts=False)
+    stored = _stored(conn, known, usable, alerts=False, quiet=quiet)
     # Alerts are raised only for the current loan (see AlertStore.record_sweep), so only an
     # asset whose loan ended or changed here, or one re-derived whole, can have void ones.
     alerts = _open_alerts(
@@ -260,7 +267,7 @@ def apply(
     done = Applied()
     for code in known:
         c = derived[code]
-        _mark(conn, code, c.rest or usable.get(code), had.get(code))
+        _mark(conn, code, c.rest or usable.get(code), c.pending, had.get(code))
         _holding(conn, code, stored.holdings.get(code), c.holding)
         done.people |= _late(conn, code, stored.late.get(code, {}), c)
         opened = _problems(conn, code, stored.tickets, c, now)
@@ -277,15 +284,22 @@ def apply(
     return done
 
 
-def _mark(conn: Connection, code: str, mark: Order | None, kept: Order | None) -> None:
-    """Store the asset's rest point (``kept``: the one the table holds for it)."""
-    if mark == kept:
+def _mark(
+    conn: Connection,
+    code: str,
+    mark: Order | None,
+    pending: bool,
+    kept: tuple[Order, bool] | None,
+) -> None:
+    """Store the asset's rest point (``kept``: what the table holds for it)."""
+    if (mark, pending) == kept:
         return
     if mark is None:
-        conn.execute(delete(_MARK).where(_MARK.c.asset == code))
+        if kept is not None:
+            conn.execute(delete(_MARK).where(_MARK.c.asset == code))
         return
     at, kiosk, seq, event_id = mark
-    values = {"at": at, "kiosk": kiosk, "seq": seq, "event_id": event_id}
+    values = {"at": at, "kiosk": kiosk, "seq": seq, "event_id": event_id, "pending": pending}
     if kept is not None:
         conn.execute(update(_MARK).where(_MARK.c.asset == code).values(**values))
     else:

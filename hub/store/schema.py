@@ -387,4 +387,6 @@ custody_marks = Table(
     Column("kiosk", String(63), nullable=False),
     Column("seq", Integer, nullable=False),
     Column("event_id", String(36), nullable=False),
+    # whether a late return, a problem or an anomaly hangs on an event after it
+    Column("pending", Boolean, nullable=False, default=True, server_default="1"),
 )

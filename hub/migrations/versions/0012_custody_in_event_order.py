@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("kiosk", sa.String(63), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("pending", sa.Boolean(), nullable=False, server_default="1"),
     )
     counters = sa.table(
         "counters", sa.column("name", sa.String()), sa.column("value", sa.Integer())
