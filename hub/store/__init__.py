@@ -31,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from hub.domain.custody import CLOCK_TOLERANCE, Order
+from hub.domain.custody import CLOCK_TOLERANCE, Kind, Order
 from hub.domain.strikes import StrikeRules, earned_ban, settle_ban
 from hub.errors import AlreadyExists, BookingConflict, NotFound, StoreError
 from hub.store import custody as custody_store
@@ -185,7 +185,7 @@ STRIKE = func.coalesce(late_returns.c.session, late_returns.c.event_id)
 NOTICE_KINDS = ("due_soon", "overdue")
 
 # events that move custody, re-derived in event order (hub.domain.custody)
-CUSTODY_TYPES = (EventType.CHECKOUT, EventType.RETURN, EventType.EXTEND)
+CUSTODY_TYPES = tuple(EventType(kind.value) for kind in Kind)
 
 
 class Store(
@@ -202,8 +202,7 @@ class Store(
 
     def __init__(self, engine: Engine, strikes: StrikeRules | None = None) -> None:
         self.engine = engine
-        self._keys: dict[str, bytes] = {}
-        self._registered: dict[str, datetime] = {}
+        self._kiosks: dict[str, tuple[bytes, datetime]] = {}  # key, registered at
         self.strikes = strikes or StrikeRules()
         # how far a return may be stamped before the loan it ends (a kiosk clock behind)
         self.tolerance = CLOCK_TOLERANCE
@@ -450,28 +449,30 @@ class Store(
                 )
         except IntegrityError as exc:
             raise AlreadyExists(f"kiosk {kiosk_id!r} exists") from exc
-        self._keys[kiosk_id] = key
+        self._kiosks[kiosk_id] = (key, now)
         return key
 
     def kiosk_key(self, kiosk_id: str) -> bytes | None:
-        key = self._keys.get(kiosk_id)
-        if key is None:
-            with self.engine.connect() as conn:
-                key = conn.scalar(select(kiosks.c.hmac_key).where(kiosks.c.id == kiosk_id))
-            if key is not None:
-                self._keys[kiosk_id] = key
-        return key
+        found = self._kiosk(kiosk_id)
+        return found[0] if found else None
 
     def kiosk_registered_at(self, kiosk_id: str) -> datetime | None:
         """When the kiosk was registered (its key made then), so ingest can refuse events
-        dated before; cached like the key, as ingest asks for every event."""
-        at = self._registered.get(kiosk_id)
-        if at is None:
+        dated before."""
+        found = self._kiosk(kiosk_id)
+        return found[1] if found else None
+
+    def _kiosk(self, kiosk_id: str) -> tuple[bytes, datetime] | None:
+        """A kiosk's signing key and registration time, cached: ingest asks for every event."""
+        found = self._kiosks.get(kiosk_id)
+        if found is None:
             with self.engine.connect() as conn:
-                at = conn.scalar(select(kiosks.c.created_at).where(kiosks.c.id == kiosk_id))
-            if at is not None:
-                self._registered[kiosk_id] = at
-        return at
+                row = conn.execute(
+                    select(kiosks.c.hmac_key, kiosks.c.created_at).where(kiosks.c.id == kiosk_id)
+                ).first()
+            if row is not None:
+                found = self._kiosks[kiosk_id] = (row.hmac_key, row.created_at)
+        return found
 
     def kiosks(self) -> list[KioskRow]:
         q = (
@@ -615,17 +616,26 @@ class Store(
         codes = sorted({d.asset for d in found if d.asset is not None})
         with self._tx() as conn:
             people = {d.person for d in found if d.person is not None}
-            for part in chunks(codes):
-                applied = custody_store.apply(conn, part, now, self.strikes.grace, self.tolerance)
-                people |= applied.people
-            for person in sorted(people):
-                self._rejudge(conn, person, now)
+            people |= self._rederive(conn, codes, people, now)
             detail = (
                 f"{_count(len(found), 'difference')} ({_count(len(codes), 'asset')}, "
                 f"{_count(len(people), 'person', 'people')}) re-derived from the ledger"
             )
             self._audit(conn, now, actor, "ledger.repair", None, detail)
         return found
+
+    def _rederive(
+        self, conn: Connection, codes: Sequence[str], people: set[str], now: datetime
+    ) -> set[str]:
+        """Re-derive these assets from their whole history, then the bans of ``people`` and of
+        everyone whose late returns that changed; returns whose bans were looked at."""
+        people = set(people)
+        for part in chunks(codes):
+            applied = custody_store.apply(conn, part, now, self.strikes.grace, self.tolerance)
+            people |= applied.people
+        for person in sorted(people):
+            self._rejudge(conn, person, now)
+        return people
 
     def _rederive_if_marked(self, now: datetime) -> None:
         """Re-derive every asset from the ledger once a migration asks for it, or when the
@@ -644,12 +654,7 @@ class Store(
             return
         with self._tx() as conn:
             codes = custody_store.custody_assets(conn)
-            people: set[str] = set()
-            for part in chunks(codes):
-                applied = custody_store.apply(conn, part, now, self.strikes.grace, self.tolerance)
-                people |= applied.people
-            for person in sorted(people):
-                self._rejudge(conn, person, now)
+            self._rederive(conn, codes, set(), now)
             conn.execute(
                 counters.delete().where(
                     counters.c.name.in_([custody_store.REDERIVE, custody_store.RULES])

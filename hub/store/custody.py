@@ -28,6 +28,7 @@ from hub.domain.lifecycle import Status
 from hub.store import schema as t
 from hub.store.alerting import withdraw
 from hub.store.locks import chunks, lock
+from hub.store.registry import open_ticket
 
 # counter rows: set by a migration when every asset must be re-derived from the ledger; and
 # a fingerprint of the rules the fold last ran with (a change re-derives every asset too)
@@ -359,16 +360,15 @@ def _problems(
     for p in c.problems:
         row = tickets.get(p.event_id)
         if row is None:
-            conn.execute(
-                insert(t.tickets).values(
-                    asset=code,
-                    opened_at=now,
-                    kind=p.condition.value,
-                    person=p.person,
-                    event_id=p.event_id,
-                    loan_event_id=p.loan_event_id,
-                    detail=(p.detail or f"reported {p.condition.value} at {p.kiosk}")[:500],
-                )
+            open_ticket(
+                conn,
+                now,
+                code,
+                p.condition.value,
+                p.detail or f"reported {p.condition.value} at {p.kiosk}",
+                person=p.person,
+                event_id=p.event_id,
+                loan_event_id=p.loan_event_id,
             )
             opened = True
         elif row.closed_at is None and (row.person, row.loan_event_id) != (

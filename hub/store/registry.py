@@ -58,6 +58,31 @@ class Valued:
     value: Decimal | None  # book value on the day asked; None without cost and date
 
 
+def open_ticket(
+    conn: Connection,
+    now: datetime,
+    asset: str,
+    kind: str,
+    detail: str | None,
+    *,
+    person: str | None = None,
+    event_id: str | None = None,
+    loan_event_id: str | None = None,
+) -> None:
+    """A maintenance ticket: a manager's, a preventive hold, or a return's problem report."""
+    conn.execute(
+        insert(tickets).values(
+            asset=asset,
+            opened_at=now,
+            kind=kind,
+            person=person,
+            event_id=event_id,
+            loan_event_id=loan_event_id,
+            detail=(detail or "")[:500] or None,
+        )
+    )
+
+
 class RegistryStore(StoreBase):
     # details -----------------------------------------------------------------------------
 
@@ -108,7 +133,7 @@ class RegistryStore(StoreBase):
             # Maintenance is an open ticket: a loan that ends later, in whatever order its
             # events arrive, brings the item back to maintenance (hub.store.custody._status).
             if action is lifecycle.Action.MAINTENANCE:
-                self.open_ticket(conn, now, code, "manual", f"{reason or 'no reason'} (by {actor})")
+                open_ticket(conn, now, code, "manual", f"{reason or 'no reason'} (by {actor})")
             elif action is lifecycle.Action.RETURN_TO_SERVICE:
                 conn.execute(
                     update(tickets)
@@ -145,30 +170,6 @@ class RegistryStore(StoreBase):
                 conn.execute(
                     insert(categories).values(**{"name": category, "amount": 24, **values})
                 )
-
-    def open_ticket(
-        self,
-        conn: Connection,
-        now: datetime,
-        asset: str,
-        kind: str,
-        detail: str | None,
-        *,
-        person: str | None = None,
-        event_id: str | None = None,
-        loan_event_id: str | None = None,
-    ) -> None:
-        conn.execute(
-            insert(tickets).values(
-                asset=asset,
-                opened_at=now,
-                kind=kind,
-                person=person,
-                event_id=event_id,
-                loan_event_id=loan_event_id,
-                detail=(detail or "")[:500] or None,
-            )
-        )
 
     def report_problem(self, code: str, detail: str, now: datetime, actor: str) -> None:
         """A manager sends an item to maintenance with a ticket saying why."""
@@ -293,7 +294,7 @@ class RegistryStore(StoreBase):
             return False
         conn.execute(update(assets).where(assets.c.code == code).values(status="maintenance"))
         self._hub_event(conn, now, "lifecycle", code, actor="hub", reason="maintenance", detail=why)
-        self.open_ticket(conn, now, code, "preventive", why)
+        open_ticket(conn, now, code, "preventive", why)
         return True
 
     def hold_back_for_service(self, now: datetime) -> list[str]:
