@@ -55,8 +55,11 @@ def test_a_door_station_an_hour_behind_is_shown_on_the_overview_and_kiosk_page(
     station = cage.kiosk(
         "door-1", profile=Profile.STATION, clock=behind, clock_sync=FakeClockSync(True)
     )
-    cage.kiosk("cage-1", clock_sync=FakeClockSync(True))
-    station.wait_replica(10)
+    cage_kiosk = cage.kiosk("cage-1", clock_sync=FakeClockSync(True))
+    for kiosk in (station, cage_kiosk):
+        kiosk.wait_replica(10)  # the hub is subscribed: a status sent now arrives live
+        assert kiosk.link is not None
+        kiosk.link.publish_status()  # one sent before may have reached it only as retained
     wait_until(lambda: len(cage.store.kiosk_clocks()) == 2, "the hub never timed both clocks")
     create_user(cage.store, "viewer", PASSWORD, "viewer", cage.clock.now())
     client = viewer(create_app(cage.store, WebSettings(secret_key="k" * 40), cage.clock.now))
