@@ -1,13 +1,17 @@
 """Kiosk responsiveness and size: tap-to-screen, scan-to-beep and frames decoded per second
-through the real drivers (on fake chip, camera and pins), and the resident memory of a real
-``cagekeeper-kiosk`` process in the return-station profile.
+through the real drivers (on fake chip, camera and pins), and the resident memory of real
+``cagekeeper-kiosk`` processes: the return station with simulated drivers, and the return
+station and the cage kiosk with the camera stack (the real scanner and decoders, on a stand-in
+for picamera2 that holds the camera's frame buffers: ``bench.kiosk_camera``) and, for the cage
+kiosk, the display.
 
-Run: ``python -m bench.kiosk`` (``--taps N``, ``--repeat N``).
+Run: ``python -m bench.kiosk`` (``--taps N``, ``--repeat N``, ``--memory-only``).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -19,6 +23,7 @@ from pathlib import Path
 from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from bench.e2e import p95, rig
+from bench.kiosk_camera import CAMERA_STACK_NOT_LOADED
 from kiosk.app import AppSettings, Devices, KioskApp
 from kiosk.clock import SystemClock
 from kiosk.drivers.camera import QrScanner
@@ -145,28 +150,45 @@ def responsiveness(taps: int) -> tuple[list[float], list[float], list[float], fl
             factory.reset()
 
 
-def station_memory_mb() -> float:
-    """Resident memory of a real kiosk process, return-station profile, simulated drivers,
-    connected to the broker and with the replica loaded."""
-    with rig(["bench-door"], assets=500) as r:
-        config = r.folder / "door.toml"
-        config.write_text(
-            f'[kiosk]\nid = "bench-door"\nprofile = "station"\ndata_dir = "{r.folder / "door"}"\n'
+def kiosk_memory_mb(kind: str) -> float:
+    """Resident memory of a real kiosk process, connected to the broker with the replica of
+    500 assets loaded: ``station`` (simulated drivers, no display), ``station-real`` (no
+    camera, no display), ``station+camera`` or ``cage+display+camera`` (the camera through
+    ``bench.kiosk_camera``). The real-driver kinds leave the badge reader and GPIO off (they
+    need a Pi) but load gpiozero."""
+    kiosk_id = "bench-door" if kind.startswith("station") else "bench-cage"
+    with rig([kiosk_id], assets=500) as r:
+        config = r.folder / "kiosk.toml"
+        profile = "station" if kind.startswith("station") else "cage"
+        text = (
+            f'[kiosk]\nid = "{kiosk_id}"\nprofile = "{profile}"\n'
+            f'data_dir = "{r.folder / "data"}"\n'
             f'[broker]\nhost = "127.0.0.1"\nport = {r.broker.port}\n'
-            f'password = "{r.passwords["bench-door"]}"\n'
-            f'[signing]\nkey = "{r.keys["bench-door"].hex()}"\n'
-            "[drivers]\nsimulate = true\n[drivers.display]\nenabled = false\n"
+            f'password = "{r.passwords[kiosk_id]}"\n'
+            f'[signing]\nkey = "{r.keys[kiosk_id].hex()}"\n'
         )
+        if kind == "station":
+            text += "[drivers]\nsimulate = true\n[drivers.display]\nenabled = false\n"
+            command = [sys.executable, "-m", "kiosk.cli", "--config", str(config)]
+        else:
+            display = "fullscreen = false\nwidth = 800\nheight = 480\n"
+            text += (
+                "[drivers]\nsimulate = false\n[drivers.rfid]\nenabled = false\n"
+                "[drivers.gpio]\nenabled = false\n[drivers.display]\n"
+                + (display if "display" in kind else "enabled = false\n")
+                + ("" if "+camera" in kind else "[drivers.camera]\nenabled = false\n")
+            )
+            command = [sys.executable, "-m", "bench.kiosk_camera", str(config)]
+        config.write_text(text)
         probe = Probe(r.broker.port, "hub", r.hub_password, "bench-probe")
-        probe.subscribe(Topics().status("bench-door"))
+        probe.subscribe(Topics().status(kiosk_id))
+        env = os.environ | {"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}
         proc = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.cli", "--config", str(config)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env
         )
         try:
-            probe.wait_for(Topics().status("bench-door"), timeout=30)
-            threading.Event().wait(2.0)  # replica in, threads settled
+            probe.wait_for(Topics().status(kiosk_id), timeout=30)
+            threading.Event().wait(3.0)  # replica in, threads settled, frames flowing
             status = Path(f"/proc/{proc.pid}/status").read_text()
             rss_kb = next(
                 int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")
@@ -178,13 +200,24 @@ def station_memory_mb() -> float:
             probe.close()
 
 
+MEMORY_KINDS = ("station", "station-real", "station+camera", "cage+display+camera")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--taps", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--memory-only", action="store_true")
     args = parser.parse_args()
-    screen_med, screen_p95, beep_med, beep_p95, fps, rss = [], [], [], [], [], []
+    if args.memory_only:
+        _print_memory(
+            {k: [kiosk_memory_mb(k) for _ in range(args.repeat)] for k in MEMORY_KINDS},
+            args.repeat,
+        )
+        return
+    screen_med, screen_p95, beep_med, beep_p95, fps = [], [], [], [], []
     scan_med, scan_p95 = [], []
+    memory: dict[str, list[float]] = {k: [] for k in MEMORY_KINDS}
     for _ in range(args.repeat):
         to_screen, to_beep, scan_to_screen, rate = responsiveness(args.taps)
         scan_med.append(statistics.median(scan_to_screen))
@@ -194,7 +227,8 @@ def main() -> None:
         beep_med.append(statistics.median(to_beep))
         beep_p95.append(p95(to_beep))
         fps.append(rate)
-        rss.append(station_memory_mb())
+        for kind in MEMORY_KINDS:
+            memory[kind].append(kiosk_memory_mb(kind))
     print(f"medians of {args.repeat} runs (min-max); {args.taps} taps and scans per run")
     for name, values, unit in (
         ("tap-to-screen, median", screen_med, "ms"),
@@ -203,13 +237,23 @@ def main() -> None:
         ("scan-to-beep, p95", beep_p95, "ms"),
         ("scan-to-screen (item in the cart), median", scan_med, "ms"),
         ("scan-to-screen (item in the cart), p95", scan_p95, "ms"),
-        ("frames decoded per second (640x480)", fps, "frames/s"),
-        ("return-station kiosk process RSS", rss, "MB"),
+        ("frames decoded per second (main + wide view)", fps, "frames/s"),
     ):
         print(
             f"{name:<44}{statistics.median(values):>9.1f} {unit:<9}"
             f"({min(values):.1f}-{max(values):.1f})"
         )
+    _print_memory(memory, args.repeat)
+
+
+def _print_memory(memory: dict[str, list[float]], repeat: int) -> None:
+    print(f"kiosk process resident memory, medians of {repeat} runs (min-max)")
+    for kind, values in memory.items():
+        print(
+            f"  {kind:<42}{statistics.median(values):>9.1f} MB       "
+            f"({min(values):.1f}-{max(values):.1f})"
+        )
+    print(f"  not loaded here (no Raspberry Pi): {CAMERA_STACK_NOT_LOADED}")
 
 
 if __name__ == "__main__":

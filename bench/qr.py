@@ -1,9 +1,10 @@
 """QR decoding on hard frames: the decode rate and ms per 640x480 frame, per kind of trouble.
 
-The last column is what the kiosk's scanner gets from a label held in view for two frames, as
-it takes turns between zxing-cpp and pyzbar. Frames are synthetic but realistic: a label
-rendered by the qrcode library, then rotated, tilted in perspective, blurred, shrunk, faded,
-washed by glare, or several to a frame, pasted on a noisy grey background.
+The last column is the kiosk's own decoder (``kiosk.drivers.camera.default_decoder``: zxing-cpp
+without its inverted and rotated retries; pyzbar only where zxing-cpp is not installed), one
+frame each. Frames are synthetic: a label rendered by the qrcode library, then rotated, tilted
+in perspective, blurred, shrunk, faded, washed by glare, or several to a frame, pasted on a
+noisy grey background. ``bench.optics`` renders the printed labels through a camera model.
 Run: ``python -m bench.qr`` (``--per-kind N``).
 """
 
@@ -22,7 +23,7 @@ import qrcode
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
-from kiosk.drivers.camera import decode_qr
+from kiosk.drivers.camera import decode_qr, default_decoder
 
 W, H = 640, 480
 
@@ -160,16 +161,8 @@ def main() -> None:
     if zx is not None:
         decoders["zxing-cpp"] = zx
 
+    decoders["kiosk"] = default_decoder()
     results = {name: measure(dec, frames) for name, dec in decoders.items()}
-    if zx is not None:
-        # The kiosk's scanner takes turns, a frame each: a label held up for two frames meets
-        # both decoders, at the mean of their costs.
-        union = measure(lambda gray: list({*zx(gray), *decode_qr(gray)}), frames)
-        results["kiosk, 2 frames"] = {
-            kind: (rate, (results["pyzbar"][kind][1] + results["zxing-cpp"][kind][1]) / 2)
-            for kind, (rate, _ms) in union.items()
-        }
-        decoders["kiosk, 2 frames"] = decode_qr  # only the name is used below
     print(f"{len(frames)} frames of {W}x{H}, {args.per_kind} per kind")
     head = "".join(f"{name + ' decoded':>24}{'ms/frame':>10}" for name in decoders)
     print(f"{'kind':<10}{head}")

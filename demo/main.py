@@ -28,6 +28,7 @@ from hub.store import Store
 from hub.web.auth import create_user
 from kiosk.app import AppSettings, Devices, KioskApp
 from kiosk.clock import SystemClock
+from kiosk.console import COMMANDS, HELP, command
 from kiosk.drivers.camera import SimulatedScanner
 from kiosk.drivers.display import Display
 from kiosk.drivers.rfid import SimulatedBadgeReader
@@ -223,26 +224,20 @@ def repl(kiosks: dict[str, DemoKiosk]) -> None:
         cmd, args = words[0], words[1:]
         if cmd in ("quit", "exit"):
             return
-        if cmd == "help" or len(args) < 1 or args[0] not in kiosks:
+        if cmd not in (*COMMANDS, "show") or len(args) < 1 or args[0] not in kiosks:
             _say(
-                "  tap KIOSK UID | scan KIOSK TEXT | confirm KIOSK | cancel KIOSK | show KIOSK\n"
-                f"  kiosks: {', '.join(kiosks)}; badges: "
+                "  COMMAND KIOSK [ARGUMENT], e.g. tap cage-1 04A1B2C3, scan door-1 CK1:LENS-0001,\n"
+                "  damaged cage-1 LENS-0001; show KIOSK prints its screen. The commands:\n"
+                + "\n".join(f"    {line}" for line in HELP.splitlines() if line[:4] != "quit")
+                + f"\n  kiosks: {', '.join(kiosks)}; badges: "
                 f"{', '.join(f'{n} {b}' for _i, n, b in PEOPLE)}"
             )
             continue
         k = kiosks[args[0]]
-        if cmd == "tap" and len(args) == 2:
-            k.tap(args[1])
-        elif cmd == "scan" and len(args) == 2:
-            k.scan(args[1])
-        elif cmd == "confirm":
-            k.confirm()
-        elif cmd == "cancel":
-            k.app.submit(Cancel())
-        elif cmd == "show":
+        if cmd == "show":
             _say(f"  {k.app.screen!r}\n  screenshot: {k.screens}")
-        else:
-            _say("  unknown command; try help")
+        else:  # the same commands as a simulated kiosk's console
+            command(k.app, " ".join([cmd, *args[1:]]), sys.stdout)
 
 
 def main(argv: list[str] | None = None) -> int:

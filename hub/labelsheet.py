@@ -28,7 +28,13 @@ from wire.labels import compact_label, parse_label, url_label
 
 _INCH = 25.4
 _PT = _INCH / 72
-_QUIET_MODULES = 4  # ISO/IEC 18004: four modules of light all round, or readers may miss it
+# ISO/IEC 18004 asks for four modules of light all round a symbol. The white label's own margin
+# counts towards it, so the symbol grows into the margin: four modules to the label's edge and
+# to the text, and never fewer than two printed inside the margin, where the die-cut and the
+# paper feed (about a millimetre off) cannot eat them. Larger modules are what make a label
+# readable from further away (bench.optics).
+QUIET_MODULES = 4
+PRINTED_QUIET_MODULES = 2
 _ELLIPSIS = "…"
 _CODE_MAX_PT = 20.0
 _CODE_MIN_PT = 6.0
@@ -227,7 +233,7 @@ def label_sheet(
         if i == 0 or position % sheet.per_sheet == 0:
             pdf.add_page()
         x, y = sheet.cell(position)
-        _draw_qr(pdf, payload, x + layout.qr_x, y + layout.qr_y, layout.qr_side)
+        _draw_qr(pdf, layout, payload, x, y)
         _draw_text(pdf, fonts, layout, x, y, code, fonts.printable(name))
     return bytes(pdf.output())
 
@@ -264,11 +270,14 @@ def _prepare(index: int, label: Label, url_base: str | None) -> tuple[str, str, 
 
 @dataclass(frozen=True)
 class _Layout:
-    """Where the QR and the text go inside one label, relative to its top-left corner."""
+    """Where the QR and the text go inside one label, relative to its top-left corner.
 
-    qr_x: float
-    qr_y: float
-    qr_side: float
+    The QR's box runs from the label's edges to the text; ``margin`` is the blank border kept
+    free of ink everywhere else."""
+
+    margin: float
+    box_w: float
+    box_h: float
     text_x: float
     text_y: float
     text_w: float
@@ -284,11 +293,12 @@ class _Layout:
         gap = margin / 2
         if w >= 1.6 * h:
             side = min(inner_h, 0.55 * inner_w)
+            text_x = margin + side + gap
             return cls(
-                qr_x=margin,
-                qr_y=(h - side) / 2,
-                qr_side=side,
-                text_x=margin + side + gap,
+                margin=margin,
+                box_w=text_x,
+                box_h=h,
+                text_x=text_x,
                 text_y=margin,
                 text_w=inner_w - side - gap,
                 text_h=inner_h,
@@ -296,26 +306,79 @@ class _Layout:
             )
         text_h = 0.3 * inner_h
         side = min(inner_w, inner_h - text_h - gap)
+        text_y = margin + side + gap
         return cls(
-            qr_x=(w - side) / 2,
-            qr_y=margin,
-            qr_side=side,
+            margin=margin,
+            box_w=w,
+            box_h=text_y,
             text_x=margin,
-            text_y=margin + side + gap,
+            text_y=text_y,
             text_w=inner_w,
             text_h=inner_h - side - gap,
             stacked=True,
         )
 
+    def symbol(self, modules: int) -> tuple[float, float, float]:
+        """The symbol's top-left corner and module size, in mm from the label's corner: the
+        largest modules that keep the quiet zone (see ``QUIET_MODULES``)."""
+        # Across: the label's edge on both sides (stacked), or its edge and the text.
+        across = _unit(self.box_w, modules, self.margin, edges=2 if self.stacked else 1)
+        down = _unit(self.box_h, modules, self.margin, edges=1 if self.stacked else 2)
+        unit = min(across, down)
+        edge_quiet = max(QUIET_MODULES * unit, PRINTED_QUIET_MODULES * unit + self.margin)
+        size = modules * unit
+        if self.stacked:
+            x = (self.box_w - size) / 2
+            y = edge_quiet + (self.box_h - edge_quiet - QUIET_MODULES * unit - size) / 2
+        else:
+            x = edge_quiet + (self.box_w - edge_quiet - QUIET_MODULES * unit - size) / 2
+            y = (self.box_h - size) / 2
+        return x, y, unit
 
-def _draw_qr(pdf: FPDF, payload: str, x: float, y: float, side: float) -> None:
-    """The QR as filled rectangles, so it prints sharp at any resolution; the quiet zone is
-    inside ``side`` and left blank."""
-    qr = segno.make_qr(payload, error="m", boost_error=True)
-    modules = len(qr.matrix)
-    unit = side / (modules + 2 * _QUIET_MODULES)
-    left = x + _QUIET_MODULES * unit
-    top = y + _QUIET_MODULES * unit
+
+def _unit(length: float, modules: int, margin: float, edges: int) -> float:
+    """The largest module size for which a symbol, its quiet zone to ``edges`` label edges
+    (each at least ``PRINTED_QUIET_MODULES`` inside the margin) and, on the other sides, to the
+    text fit in ``length`` mm."""
+    texts = 2 - edges
+    unit = length / (modules + 2 * QUIET_MODULES)
+    if QUIET_MODULES * unit >= PRINTED_QUIET_MODULES * unit + margin:
+        return unit
+    return (length - edges * margin) / (
+        modules + edges * PRINTED_QUIET_MODULES + texts * QUIET_MODULES
+    )
+
+
+@dataclass(frozen=True)
+class QrOnLabel:
+    """A label's QR as printed: its modules and where they are, in mm from the label's corner."""
+
+    matrix: tuple[tuple[bool, ...], ...]
+    left_mm: float
+    top_mm: float
+    module_mm: float
+
+
+def make_qr(payload: str) -> segno.QRCode:
+    """The QR a label carries: the smallest version that holds the payload (a ``CK1:`` code of
+    up to 16 characters is version 1, 21 modules), with the error correction raised as far as
+    that version allows (Q for such codes), which costs no module size."""
+    return segno.make_qr(payload, error="m", boost_error=True)
+
+
+def qr_on_label(payload: str, stock: str | LabelStock) -> QrOnLabel:
+    """Where ``label_sheet`` puts a payload's QR on one label of ``stock``."""
+    qr = make_qr(payload)
+    x, y, unit = _Layout.of(resolve_stock(stock)).symbol(len(qr.matrix))
+    matrix = tuple(tuple(bool(m) for m in row) for row in qr.matrix)
+    return QrOnLabel(matrix, x, y, unit)
+
+
+def _draw_qr(pdf: FPDF, layout: _Layout, payload: str, x: float, y: float) -> None:
+    """The QR as filled rectangles, so it prints sharp at any resolution."""
+    qr = make_qr(payload)
+    sx, sy, unit = layout.symbol(len(qr.matrix))
+    left, top = x + sx, y + sy
     for c0, r0, c1, r1 in _dark_blocks(qr.matrix):
         pdf.rect(left + c0 * unit, top + r0 * unit, (c1 - c0) * unit, (r1 - r0) * unit, style="F")
 

@@ -1,7 +1,11 @@
 """The kiosk application: drivers feed the session, the session's effects drive the outputs.
 
-One thread owns the session and the display; device threads only put inputs on a queue, so the
-UI never waits on the reader, the camera or the network.
+One thread owns the session and the display; device threads only put raw readings (a badge's
+UID, a label's text) on a queue, so the UI never waits on the reader, the camera or the network,
+and the session thread alone resolves them against the replica. A device thread that fails in
+any way is logged, reported (on screen and in the status) and started again after a pause that
+grows while the failure lasts; a camera that stops delivering frames is noticed by the session
+loop and reopened. Only the session loop tells systemd's watchdog the kiosk is alive.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -19,15 +24,18 @@ from kiosk import __version__
 from kiosk.clock import Clock
 from kiosk.errors import DriverError, OutboxError
 from kiosk.link import BrokerSettings, KioskLink
-from kiosk.outbox import Outbox
+from kiosk.outbox import AckWatch, Outbox
 from kiosk.replica import Replica
 from kiosk.screens import DeniedScreen, IdleScreen, Loan, Screen
 from kiosk.session import (
+    AcksOverdue,
     BadgeTapped,
     Cancel,
     Confirm,
     ConnectivityChanged,
     CycleCondition,
+    Device,
+    DeviceTrouble,
     DoorAlarm,
     Effect,
     ExtendLoan,
@@ -37,6 +45,7 @@ from kiosk.session import (
     Mode,
     Record,
     RemoveItem,
+    ReplicaState,
     Settings,
     Show,
     Signal,
@@ -49,6 +58,7 @@ from kiosk.session import (
     screen_for,
     step,
 )
+from kiosk.systemd import ServiceNotifier
 from kiosk.timesync import ClockSync
 from wire import KioskState, KioskStatus, LabelError, parse_label
 
@@ -115,6 +125,10 @@ class Devices:
     button: Closeable | None = None  # a physical confirm button, wired with app.press()
     extra_closers: list[Callable[[], None]] = field(default_factory=list)
     faults: dict[str, str] = field(default_factory=dict)  # devices that failed to start, and why
+    # how to open the reader or the camera again when it could not be opened at start-up: the
+    # app keeps trying (with a growing pause) instead of running without it until a restart
+    open_badges: Callable[[], BadgeSource] | None = None
+    open_codes: Callable[[], CodeSource] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,51 @@ class AppSettings:
     poll_interval: float = 0.05
     tick_interval: float = 0.5
     status_interval: float = 30.0
+    frame_stall_after: float = 10.0  # no frame from a running camera for this long: a fault
+    ack_overdue_after: float = 300.0  # an event unacknowledged this long (hub reachable): warn
+    ack_check_interval: float = 5.0
+    retry_first: float = 1.0  # pause before opening a failed device again, doubling ...
+    retry_max: float = 30.0  # ... up to this
+
+
+@dataclass(frozen=True)
+class _BadgeRead:
+    """A UID from the reader, resolved against the replica on the session thread."""
+
+    uid: str
+
+
+@dataclass(frozen=True)
+class _CodeRead:
+    """A decoded QR text from the camera, resolved against the replica on the session thread."""
+
+    text: str
+
+
+_DEVICE_NAMES = {Device.READER: "badge reader", Device.CAMERA: "camera"}
+_MAX_CAMERA_THREADS = 4  # the current one and up to three left stuck in a capture
+
+
+class _Backoff:
+    """The pause before trying a failed device again: doubling from ``first`` to ``limit``."""
+
+    def __init__(self, first: float, limit: float) -> None:
+        self.first, self.limit = first, limit
+        self._next = first
+
+    def next(self) -> float:
+        pause, self._next = self._next, min(self._next * 2, self.limit)
+        return pause
+
+    def reset(self) -> None:
+        self._next = self.first
+
+
+def _problem(exc: BaseException) -> str:
+    """A short technical description of a device failure, for the screen and the status."""
+    if isinstance(exc, DriverError):
+        return str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
 
 
 _SIGNALS = {
@@ -143,10 +202,13 @@ class KioskApp:
         devices: Devices,
         clock: Clock,
         clock_sync: ClockSync | None = None,
+        notifier: ServiceNotifier | None = None,
     ) -> None:
         self.settings = settings
         self.devices = devices
         self.clock = clock
+        # systemd's readiness and watchdog (does nothing outside a Type=notify service)
+        self.notifier = notifier or ServiceNotifier()
         # whether NTP has set the wall clock (None: unknown); asked off the session thread
         self._clock_sync = clock_sync
         self.clock_synced: bool | None = None
@@ -157,7 +219,7 @@ class KioskApp:
         self.state = State(offline=settings.broker is not None)
         self.screen: Screen | None = None
         self.screens_shown = 0
-        self._inputs: queue.Queue[Input] = queue.Queue()
+        self._inputs: queue.Queue[Input | _BadgeRead | _CodeRead] = queue.Queue()
         self._changed = threading.Condition()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -166,6 +228,22 @@ class KioskApp:
         self._alarming = False
         self._health_lock = threading.Lock()
         self._reported_faults: list[str] = []
+        self._troubles: dict[Device, str] = {}  # devices failing now, and how
+        # the camera: which of its threads is current (one stuck in a capture is left behind),
+        # whether it should be delivering frames, and when it last made progress
+        self._camera_lock = threading.Lock()
+        self._camera_generation = 0
+        self._camera_threads: list[threading.Thread] = []
+        self._camera_expected = False
+        self._camera_polls = 0
+        self._camera_mark: object = None
+        self._camera_progress_at = clock.monotonic()
+        self._camera_suspect = False  # silent too long at the watchdog's last look
+        self._replica_lock = threading.Lock()
+        self._replica_told: bool | None = None  # the ReplicaState the session was last given
+        self._ack_watch = AckWatch(settings.ack_overdue_after)
+        self._acks_overdue: tuple[int, datetime | None] = (0, None)
+        self._last_ack_check = clock.monotonic()
         self._last_tick = self._last_status = 0.0
         self.link: KioskLink | None = None
         if settings.broker is not None:
@@ -190,16 +268,13 @@ class KioskApp:
             self._spawn("clock-sync", self._watch_clock)
         if self.link is not None:
             self.link.start()
-        if self.devices.badges is not None:
+        for device, name in _DEVICE_NAMES.items():
+            if name in self.devices.faults:  # could not be opened: the session shows it too
+                self._trouble(device, self.devices.faults[name])
+        if self.devices.badges is not None or self.devices.open_badges is not None:
             self._spawn("badge-reader", self._pump_badges)
-        if self.devices.codes is not None:
-            try:
-                self.devices.codes.start()
-            except DriverError as exc:
-                log.error("camera: %s; running without it", exc)
-                self.devices.faults["camera"] = str(exc)
-            else:
-                self._spawn("camera", self._pump_codes)
+        if self.devices.codes is not None or self.devices.open_codes is not None:
+            self._start_camera_thread(reopen=False)
         if self.devices.indicator is not None:
             self.devices.indicator.show("offline" if self.state.offline else "ready")
 
@@ -208,22 +283,26 @@ class KioskApp:
         self._spawn("session", self.run)
 
     def run(self) -> None:
+        self._tell_replica_state()  # a kiosk with no replica yet starts up, refusing nobody
         self._apply(self.state, [Show(self._screen_now())])
         self._last_tick = self._last_status = self.clock.monotonic()
+        self.notifier.ready("running")
         while not self._stop.is_set():
             try:
                 self._run_once()
             except Exception:  # a kiosk on a wall must keep going; the log says what broke
                 log.exception("the session loop hit an error; carrying on")
                 self._stop.wait(self.settings.poll_interval)
+            # only this loop keeps systemd's watchdog fed: if it hangs, the kiosk is restarted
+            self.notifier.alive()
 
     def _run_once(self) -> None:
         try:
-            inp = self._inputs.get(timeout=self.settings.poll_interval)
+            raw = self._inputs.get(timeout=self.settings.poll_interval)
         except queue.Empty:
-            inp = None
-        if inp is not None:
-            self.handle(inp)
+            raw = None
+        if raw is not None:
+            self.handle(self._resolve(raw))
         if self.devices.display is not None:
             for action in self.devices.display.poll_actions():
                 self._ui_action(action)
@@ -235,7 +314,11 @@ class KioskApp:
             self.handle(Tick())
             self._refresh_idle_clock()
             self._watch_door()
+            self._watch_camera(mono)
             self._report_health()
+        if mono - self._last_ack_check >= self.settings.ack_check_interval:
+            self._last_ack_check = mono
+            self._check_acks(mono)
         if mono - self._last_status >= self.settings.status_interval:
             self._last_status = mono
             self._clock_check.set()  # the heartbeat also asks again whether the clock is synced
@@ -273,12 +356,20 @@ class KioskApp:
         self._stop.set()
 
     def stop(self) -> None:
+        self.notifier.stopping()
         self._stop.set()
         self._clock_check.set()
         for t in self._threads:
             t.join(timeout=5)
+        with self._camera_lock:
+            cameras = list(self._camera_threads)
+        for t in cameras:
+            t.join(timeout=1)  # one stuck in a capture that never returns is left behind
         if self.devices.codes is not None:
-            self.devices.codes.stop()
+            try:
+                self.devices.codes.stop()
+            except Exception:
+                log.exception("camera: could not stop it")
         if self.link is not None:
             self.link.stop()
         if self.devices.indicator is not None:
@@ -302,8 +393,25 @@ class KioskApp:
         """The physical button: confirms the cart, from gpiozero's callback thread."""
         self.submit(Confirm())
 
+    def tap(self, uid: str) -> None:
+        """A badge's UID read by a reader (any thread); resolved on the session thread."""
+        self._inputs.put(_BadgeRead(uid))
+
+    def scan(self, text: str) -> None:
+        """A QR text read by a camera (any thread); resolved on the session thread."""
+        self._inputs.put(_CodeRead(text))
+
+    def _resolve(self, raw: Input | _BadgeRead | _CodeRead) -> Input:
+        if isinstance(raw, _BadgeRead):
+            return self.badge(raw.uid)
+        if isinstance(raw, _CodeRead):
+            return self.label(raw.text)
+        return raw
+
     def badge(self, uid: str) -> BadgeTapped:
-        person = self.replica.person_by_badge(uid)
+        """Who the badge belongs to and what they hold, from one whole replica."""
+        replica = self.replica.view()
+        person = replica.person_by_badge(uid)
         loans = (
             ()
             if person is None
@@ -318,7 +426,7 @@ class KioskApp:
                         (b.starts for b in item.bookings if b.person != person.id), default=None
                     ),
                 )
-                for item, held in self.replica.loans_of(person.id)
+                for item, held in replica.loans_of(person.id)
             )
         )
         return BadgeTapped(uid.upper(), person, loans)
@@ -341,6 +449,10 @@ class KioskApp:
         return effects
 
     def _ui_action(self, action: UiAction) -> None:
+        """A tap on the screen, as the session's input (kiosk.session.ui_input names them all);
+        the code typed on the on-screen keyboard is looked up like a scanned label."""
+        from kiosk.session import typed_label, ui_input
+
         match action.action:
             case "confirm":
                 self.handle(Confirm())
@@ -360,35 +472,205 @@ class KioskApp:
                 self.handle(ExtendLoan(action.code))
             case "quit":
                 self._stop.set()
+            case "enter":
+                if self.state.typing:
+                    self.handle(self.label(typed_label(self.state.typing)))
+            case _:
+                inp = ui_input(action.action, action.code)
+                if inp is not None:
+                    self.handle(inp)
+
+    # device threads ------------------------------------------------------------------------
 
     def _pump_badges(self) -> None:
-        assert self.devices.badges is not None
+        """The reader's thread: queues each UID read. Whatever goes wrong is reported and the
+        reader is tried again after a pause that grows while the failure lasts."""
+        backoff = _Backoff(self.settings.retry_first, self.settings.retry_max)
         while not self._stop.is_set():
             try:
-                uid = self.devices.badges.poll()
-            except DriverError as exc:
-                log.error("badge reader: %s", exc)
-                self._report_health()
-                self._stop.wait(1.0)
-                continue
-            if uid is not None:
-                self.submit(self.badge(uid))
-            self._stop.wait(self.settings.poll_interval)
+                reader = self._reader()
+                while not self._stop.is_set():
+                    uid = reader.poll()
+                    if getattr(reader, "healthy", True):
+                        self._trouble(Device.READER, None)
+                        backoff.reset()
+                    else:  # a reader that retries by itself (BadgeReader) says why it waits
+                        why = getattr(reader, "last_error", None) or "not answering"
+                        self._trouble(Device.READER, str(why))
+                    if uid is not None:
+                        self.tap(uid)
+                    self._stop.wait(self.settings.poll_interval)
+            except Exception as exc:
+                self._device_failed(Device.READER, exc)
+                self._stop.wait(backoff.next())
 
-    def _pump_codes(self) -> None:
-        assert self.devices.codes is not None
-        while not self._stop.is_set():
+    def _reader(self) -> BadgeSource:
+        if self.devices.badges is None:
+            assert self.devices.open_badges is not None
+            self.devices.badges = self.devices.open_badges()
+            log.info("badge reader: opened")
+        return self.devices.badges
+
+    def _start_camera_thread(self, reopen: bool) -> None:
+        """Start a camera thread that supersedes any before it (one stuck in a capture that
+        never returns is left behind; it ends by itself if the capture ever does)."""
+        with self._camera_lock:
+            self._camera_threads = [t for t in self._camera_threads if t.is_alive()]
+            if len(self._camera_threads) >= _MAX_CAMERA_THREADS:
+                stuck = len(self._camera_threads)
+                log.error("camera: %d threads are stuck in it; not trying again", stuck)
+                return
+            self._camera_generation += 1
+            generation = self._camera_generation
+            thread = threading.Thread(
+                target=self._pump_codes,
+                args=(generation, reopen),
+                name=f"camera-{generation}",
+                daemon=True,
+            )
+            self._camera_threads.append(thread)
+        thread.start()
+
+    def _camera_current(self, generation: int) -> bool:
+        return generation == self._camera_generation and not self._stop.is_set()
+
+    def _pump_codes(self, generation: int, reopen: bool) -> None:
+        """A camera thread: starts the camera and queues each text it decodes. Whatever goes
+        wrong is reported and the camera is stopped and started again after a pause that grows
+        while the failure lasts; a newer thread taking over ends this one."""
+        backoff = _Backoff(self.settings.retry_first, self.settings.retry_max)
+        started = False
+        if reopen:  # the thread before is stuck in a capture: stopping the camera may free it
+            self._expect_frames(True)
+            self._stop_camera()
+            with self._camera_lock:
+                before = [t for t in self._camera_threads if t is not threading.current_thread()]
+            pause = backoff.next()
+            for thread in before:  # let a freed one leave before the camera starts again
+                thread.join(timeout=pause)
+            self._stop.wait(pause)
+        while self._camera_current(generation):
             try:
-                codes = self.devices.codes.poll()
-            except DriverError as exc:
-                log.error("camera: %s", exc)
-                self._report_health()
-                self._stop.wait(1.0)
-                continue
-            for raw in codes:
-                self.submit(self.label(raw))
-            if not codes:
-                self._stop.wait(self.settings.poll_interval / 2)
+                scanner = self._scanner()
+                if not started:
+                    self._expect_frames(True)
+                    scanner.start()
+                    started = True
+                texts = scanner.poll()
+                if not self._camera_current(generation):
+                    return  # superseded while in the capture: the camera is the new thread's
+                with self._camera_lock:
+                    self._camera_polls += 1
+                if self._note_camera_progress(scanner) and getattr(scanner, "healthy", True):
+                    self._trouble(Device.CAMERA, None)
+                    backoff.reset()
+                for text in texts:
+                    self.scan(text)
+                if not texts:
+                    self._stop.wait(self.settings.poll_interval / 2)
+            except Exception as exc:
+                if not self._camera_current(generation):
+                    return
+                self._expect_frames(False)
+                self._device_failed(Device.CAMERA, exc)
+                if started:
+                    started = False
+                    self._stop_camera()
+                self._stop.wait(backoff.next())
+
+    def _scanner(self) -> CodeSource:
+        if self.devices.codes is None:
+            assert self.devices.open_codes is not None
+            self.devices.codes = self.devices.open_codes()
+            log.info("camera: opened")
+        return self.devices.codes
+
+    def _stop_camera(self) -> None:
+        codes = self.devices.codes
+        if codes is None:
+            return
+        try:
+            codes.stop()
+        except Exception as exc:
+            log.warning("camera: could not stop it: %s", _problem(exc))
+
+    def _expect_frames(self, expected: bool) -> None:
+        """From now on the camera should (or need not) deliver frames; the watchdog's time
+        starts again either way, so a camera being started gets the whole grace period."""
+        with self._camera_lock:
+            self._camera_expected = expected
+            self._camera_progress_at = self.clock.monotonic()
+
+    def _note_camera_progress(self, scanner: CodeSource) -> bool:
+        """Whether the camera delivered a frame since last asked: by the driver's own
+        ``last_frame_at`` when it keeps one, else by a capture (``poll``) having returned.
+        The value is only compared, never subtracted, so any clock may have made it."""
+        with self._camera_lock:
+            mark = getattr(scanner, "last_frame_at", None)
+            if mark is None:
+                mark = self._camera_polls
+            if mark == self._camera_mark:
+                return False
+            self._camera_mark = mark
+            self._camera_progress_at = self.clock.monotonic()
+            self._camera_suspect = False
+            return True
+
+    def _watch_camera(self, now: float) -> None:
+        """The frame watchdog (session thread): a camera that should deliver frames and has
+        not for ``frame_stall_after`` seconds is reported and reopened on a new thread, since
+        the one before may be stuck in a capture that never returns."""
+        scanner = self.devices.codes
+        if scanner is None or not self._camera_expected:
+            return
+        self._note_camera_progress(scanner)
+        with self._camera_lock:
+            silent = now - self._camera_progress_at
+            # it must still be silent at the next look: a clock that jumped (as tests' do)
+            # between two frames is not a stall
+            suspected, self._camera_suspect = (
+                self._camera_suspect,
+                silent >= self.settings.frame_stall_after,
+            )
+        if not (suspected and self._camera_suspect):
+            return
+        self._camera_suspect = False
+        log.error("camera: no frame for %.0f s; opening it again", silent)
+        self._trouble(Device.CAMERA, f"no frame for {silent:.0f} s (stalled); reopening it")
+        self._expect_frames(False)
+        self._start_camera_thread(reopen=True)
+
+    def _device_failed(self, device: Device, exc: BaseException) -> None:
+        """Log and report a device thread's failure; never raises, so the thread goes on."""
+        try:
+            name = _DEVICE_NAMES[device]
+            if isinstance(exc, DriverError):
+                log.error("%s: %s", name, exc)
+            else:
+                log.error("%s: unexpected failure; trying it again", name, exc_info=exc)
+            self._trouble(device, _problem(exc))
+        except Exception:
+            log.exception("could not report a %s failure", device.value)
+
+    def _trouble(self, device: Device, problem: str | None) -> None:
+        """Note that a device fails (``problem``) or works (None); the session and the hub
+        hear of each change from working to failing and back at once."""
+        name = _DEVICE_NAMES[device]
+        problem = problem[:180] if problem is not None else None  # the status allows 200
+        with self._health_lock:
+            before = self._troubles.get(device)
+            if problem is None:
+                if before is None:
+                    return
+                del self._troubles[device]
+            else:
+                self._troubles[device] = problem
+            self.devices.faults.pop(name, None)  # its start-up failure is this one now
+        if (before is None) != (problem is None):
+            if problem is None:
+                log.info("%s: working again", name)
+            self.submit(DeviceTrouble(device, problem))
+        self._report_health()
 
     # effects -------------------------------------------------------------------------------
 
@@ -432,8 +714,8 @@ class KioskApp:
             }
             for rec in records
         ]
-        for event in self.outbox.append_all(many, self.clock.now()):
-            self.replica.record_local(event)
+        # the whole cart reaches the replica at once: one new view, never half a cart
+        self.replica.record_all(self.outbox.append_all(many, self.clock.now()))
         if self.link is not None:
             self.link.kick()
 
@@ -483,6 +765,7 @@ class KioskApp:
     def _take_replica(self, payload: bytes) -> None:
         if self.replica.apply_snapshot(payload, self.outbox.pending_seqs()):
             log.info("replica version %s", self.replica.version)
+            self._tell_replica_state()
             with self._changed:
                 self._changed.notify_all()
 
@@ -508,11 +791,10 @@ class KioskApp:
 
     def faults(self) -> list[str]:
         """What is not working, for the hub's kiosk page: devices that never started, and a
-        reader or camera that has stopped answering."""
-        found = [f"{what}: {why}" for what, why in list(self.devices.faults.items())]
-        for what, device in (("badge reader", self.devices.badges), ("camera", self.devices.codes)):
-            if device is not None and not getattr(device, "healthy", True):
-                found.append(f"{what}: {getattr(device, 'last_error', None) or 'not working'}")
+        reader or camera that is failing now (and how)."""
+        with self._health_lock:
+            found = [f"{what}: {why}" for what, why in self.devices.faults.items()]
+            found += [f"{_DEVICE_NAMES[d]}: {why}" for d, why in self._troubles.items()]
         return [fault[:200] for fault in found[:10]]
 
     def _report_health(self) -> None:
@@ -532,6 +814,7 @@ class KioskApp:
             self._reported_faults = faults
         if faults:
             log.warning("not working: %s", "; ".join(faults))
+        self.notifier.status("not working: " + "; ".join(faults) if faults else "running")
         if self.link is not None:
             self.link.publish_status()
 
@@ -549,7 +832,46 @@ class KioskApp:
             uptime_s=int(self.clock.monotonic() - self._started_at),
             faults=self.faults(),
             clock_synced=self.clock_synced,
+            acks_overdue=self._acks_overdue[0],
+            acks_overdue_since=self._acks_overdue[1],
         )
+
+    def _check_acks(self, now: float) -> None:
+        """Warn (on screen and to the hub) when events wait too long for the hub's ack while
+        the hub is reachable, and say so again when they are caught up (session thread)."""
+        if self.link is None:
+            return  # no hub to acknowledge anything: nothing is late
+        reachable = self.link.connected and self.link.hub_online
+        count, oldest = self._ack_watch.check(self.outbox.waiting(), reachable, now)
+        if count == self._acks_overdue[0]:
+            self._acks_overdue = (count, oldest)
+            return
+        self._acks_overdue = (count, oldest)
+        if count:
+            log.warning(
+                "%d event(s) unacknowledged for over %.0f s while the hub was reachable "
+                "(oldest recorded %s): is the kiosk's signing key the one the hub holds?",
+                count,
+                self.settings.ack_overdue_after,
+                oldest.isoformat() if oldest else "?",
+            )
+        else:
+            log.info("every event the hub was sent is acknowledged again")
+        self.handle(AcksOverdue(count, oldest))
+        self.link.publish_status()
+
+    def _tell_replica_state(self) -> None:
+        """Tell the session it has no replica from the hub yet (at start), and then when the
+        first one arrives (from the link thread: it goes through the queue)."""
+        with self._replica_lock:
+            ready = self.replica.ready
+            if self._replica_told is None:  # at start
+                self._replica_told = ready
+                if not ready:
+                    self.submit(ReplicaState(False))
+            elif ready and not self._replica_told:
+                self._replica_told = True
+                self.submit(ReplicaState(True))
 
     def _watch_clock(self) -> None:
         """Ask whether the clock is synced when the heartbeat says so; timedatectl may take a

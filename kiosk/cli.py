@@ -40,6 +40,8 @@ def app_settings(cfg: KioskConfig) -> AppSettings:
             topic_root=cfg.broker.topic_root,
             tls_ca=str(cfg.broker.tls_ca) if cfg.broker.tls_ca else None,
         ),
+        ack_overdue_after=cfg.health.ack_overdue_s,
+        frame_stall_after=cfg.health.frame_stall_s,
     )
 
 
@@ -57,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="simulated drivers, whatever the config says, in a window, with badge taps and"
         " label scans typed on the terminal (for a laptop)",
+    )
+    parser.add_argument(
+        "--screens",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="save each screen shown as DIR/<kiosk id>.png (with --simulate: in the data"
+        " folder's screens/ unless given)",
     )
     parser.add_argument("--check", action="store_true", help="validate the configuration and exit")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -85,12 +95,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cagekeeper-kiosk: {exc}", file=sys.stderr)
         return 2
     signal.signal(signal.SIGTERM, lambda *_: app.request_stop())
+    screens: Path | None = args.screens
+    if screens is None and args.simulate:
+        screens = cfg.kiosk.data_dir / "screens"
+    if screens is not None:
+        from kiosk.console import save_screens
+
+        save_screens(app, screens)
     app.start()
     if cfg.drivers.simulate:
         from kiosk.console import run_console
 
         threading.Thread(
-            target=run_console, args=(app, sys.stdin, sys.stdout), name="console", daemon=True
+            target=run_console,
+            args=(app, sys.stdin, sys.stdout, screens),
+            name="console",
+            daemon=True,
         ).start()
     try:
         app.run()

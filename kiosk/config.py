@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -47,9 +47,27 @@ class RfidSection(_Section):
 
 
 class CameraSection(_Section):
+    """The QR camera (see ``kiosk.drivers.camera.CameraSettings`` for what each one does)."""
+
     enabled: bool = True
-    width: int = Field(default=640, ge=160)
-    height: int = Field(default=480, ge=120)
+    # The main stream; 0 x 0: the sensor's binned resolution (2304x1296 on a Camera Module 3).
+    width: int = Field(default=0, ge=0)
+    height: int = Field(default=0, ge=0)
+    window: float = Field(default=0.5, gt=0, le=1)  # middle share decoded at full resolution
+    wide: bool = True  # also decode the whole view at low resolution, for labels held close
+    focus: Literal["continuous", "fixed"] = "continuous"  # Camera Module 3 only
+    lens_position: float = Field(default=3.3, ge=0, le=15)  # dioptres (1/m) when fixed
+    exposure_us: int = Field(default=5000, ge=0, le=100_000)  # 0: automatic
+    hold_s: float = Field(default=3.0, gt=0, le=60)  # unseen this long: a new read
+    buffers: int = Field(default=3, ge=2, le=8)  # frame buffers; each is 5.6 MB on a Camera 3
+
+    @model_validator(mode="after")
+    def _both_sizes_or_neither(self) -> CameraSection:
+        if (self.width == 0) != (self.height == 0):
+            raise ValueError("give both width and height, or neither (0) for the sensor's own")
+        if self.width and (self.width < 160 or self.height < 120):
+            raise ValueError("the camera stream must be at least 160 x 120")
+        return self
 
 
 def _not_fitted(value: object) -> object:
@@ -119,12 +137,20 @@ class SessionSection(_Section):
     linger_s: float = Field(default=8, gt=0)
 
 
+class HealthSection(_Section):
+    """When a quiet problem becomes a warning."""
+
+    ack_overdue_s: float = Field(default=300, gt=0)  # an event unacknowledged this long: warn
+    frame_stall_s: float = Field(default=10, gt=0)  # a camera without a frame this long: reopen
+
+
 class KioskConfig(_Section):
     kiosk: KioskSection
     broker: BrokerSection = Field(default_factory=BrokerSection)
     signing: SigningSection = Field(default_factory=SigningSection)
     drivers: DriversSection = Field(default_factory=DriversSection)
     session: SessionSection = Field(default_factory=SessionSection)
+    health: HealthSection = Field(default_factory=HealthSection)
 
     @model_validator(mode="after")
     def _secrets_given(self) -> KioskConfig:

@@ -1,7 +1,8 @@
 """Builds the kiosk's devices from its config: real hardware on a Pi, simulated on a laptop.
 
 A device that fails to start is logged and left out, so a kiosk with an unplugged reader still
-runs (returns by scan, the screen, the outbox) and reports what is missing.
+runs (returns by scan, the screen, the outbox) and reports what is missing; the reader and the
+camera come with a way to open them again, which the app uses until they work.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ def build_devices(
     devices = Devices()
     if d.rfid.enabled:
         devices.badges = _try(devices, "badge reader", lambda: _badge_reader(cfg, clock))
+        # a reader or camera missing at start-up is opened again by the app until it works
+        devices.open_badges = lambda: _badge_reader(cfg, clock)
     if d.camera.enabled:
         devices.codes = _try(devices, "camera", lambda: _scanner(cfg))
+        devices.open_codes = lambda: _scanner(cfg)
     if d.gpio.enabled:
         factory = _pin_factory(cfg)
         devices.indicator = _try(
@@ -62,12 +66,12 @@ def _badge_reader(cfg: KioskConfig, clock: Clock) -> Any:
 
 
 def _scanner(cfg: KioskConfig) -> Any:
-    from kiosk.drivers.camera import QrScanner, SimulatedScanner, open_camera
+    from kiosk.drivers.camera import CameraSettings, QrScanner, SimulatedScanner, open_camera
 
-    c = cfg.drivers.camera
     if cfg.drivers.simulate:
         return SimulatedScanner()
-    return QrScanner(open_camera(), size=(c.width, c.height))
+    # the scanner opens the camera itself, so a start after a failure opens it afresh
+    return QrScanner(opener=open_camera, settings=CameraSettings.of(cfg.drivers.camera))
 
 
 def _pin_factory(cfg: KioskConfig) -> Any:

@@ -123,6 +123,12 @@ class Outbox:
             ).fetchall()
         return [Pending(int(s), str(i), bytes(p)) for s, i, p in rows]
 
+    def waiting(self) -> list[tuple[int, datetime]]:
+        """Every event still waiting for its ack: sequence number and when it was recorded."""
+        with self._lock:
+            rows = self._db.execute("SELECT seq, created_at FROM outbox ORDER BY seq").fetchall()
+        return [(int(s), datetime.fromisoformat(str(c))) for s, c in rows]
+
     def pending_seqs(self) -> set[int]:
         with self._lock:
             return {int(s) for (s,) in self._db.execute("SELECT seq FROM outbox")}
@@ -161,3 +167,30 @@ class Outbox:
         with self._lock:
             rows = self._db.execute("SELECT id, error FROM dead_letter ORDER BY seq").fetchall()
         return [(str(i), str(e)) for i, e in rows]
+
+
+class AckWatch:
+    """Which events have waited too long for the hub's ack, so a kiosk whose events the hub
+    never acknowledges (signed with a wrong key, say) says so instead of filling its outbox.
+
+    Waiting is counted on the monotonic clock, not from the events' wall-clock times (a Pi's
+    clock jumps when NTP first sets it), and only while the hub is reachable: events kept
+    while offline are expected and are not late, however long the outage.
+    """
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self._reachable_s = 0.0  # seconds the hub has been reachable, since we started
+        self._last: float | None = None
+        self._since: dict[int, float] = {}  # seq -> _reachable_s when we first saw it waiting
+
+    def check(
+        self, waiting: list[tuple[int, datetime]], reachable: bool, monotonic: float
+    ) -> tuple[int, datetime | None]:
+        """How many events are overdue, and when the oldest of them was recorded."""
+        if reachable and self._last is not None:
+            self._reachable_s += max(0.0, monotonic - self._last)
+        self._last = monotonic
+        self._since = {seq: self._since.get(seq, self._reachable_s) for seq, _at in waiting}
+        late = [at for seq, at in waiting if self._reachable_s - self._since[seq] >= self.limit]
+        return len(late), min(late, default=None)

@@ -1,10 +1,53 @@
-"""What the kiosk shows, as plain data: the session decides it, the UI draws it."""
+"""What the kiosk shows, as plain data: the session decides it, the UI draws it.
+
+Times travel as UTC datetimes with the cage's zone (``tz``, an IANA name from the hub's policy)
+beside them, and are written out here, in that zone, whatever zone the Pi itself is set to: the
+clock, a due time and a ban's end read the same on the kiosk as on the dashboard and in email.
+Day and month names are spelled out rather than taken from ``strftime`` so a Pi whose locale is
+unset (or unexpected) still shows the words the tests check.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@lru_cache(maxsize=16)
+def zone(name: str) -> ZoneInfo:
+    """The zone called ``name`` (the hub validated it; the name is cached, not looked up at each
+    frame)."""
+    return ZoneInfo(name)
+
+
+def local(when: datetime, tz: str) -> datetime:
+    return when.astimezone(zone(tz))
+
+
+def format_clock(when: datetime, tz: str) -> str:
+    return f"{local(when, tz):%H:%M}"
+
+
+def format_day(when: datetime, tz: str) -> str:
+    t = local(when, tz)
+    return f"{_DAYS[t.weekday()]} {t.day} {_MONTHS[t.month - 1]}"
+
+
+def format_date(when: datetime, tz: str) -> str:
+    """Like "05 Mar": the end of a ban."""
+    t = local(when, tz)
+    return f"{t.day:02d} {_MONTHS[t.month - 1]}"
+
+
+def format_due(when: datetime, tz: str) -> str:
+    """Like "Due Wed 25 Nov 17:00": the weekday matters more to a student than the year."""
+    return f"Due {format_day(when, tz)} {format_clock(when, tz)}"
 
 
 class LineAction(StrEnum):
@@ -14,6 +57,9 @@ class LineAction(StrEnum):
     COUNTED = "counted"  # a stocktake: seen on the shelf, custody unchanged
 
 
+CONDITIONS = ("ok", "damaged", "missing_part")  # the explicit choices on a return line
+
+
 @dataclass(frozen=True)
 class CartLine:
     code: str
@@ -21,7 +67,7 @@ class CartLine:
     action: LineAction
     reason: str | None = None  # a sentence the student can act on, for refused lines
     due: datetime | None = None
-    condition: str = "ok"  # for returns: "ok", "damaged" or "missing_part" (one touch cycles)
+    condition: str = "ok"  # for returns: one of CONDITIONS, chosen on the line's own buttons
     kit: str | None = None  # the kit this piece came with; "missing_part" then means missing
 
 
@@ -46,6 +92,12 @@ class IdleScreen:
     offline: bool = False
     message: str | None = None  # e.g. "Tap your badge first"
     station: bool = False  # a return station: no badge needed, a scan returns the item
+    returned: str | None = None  # the station just took this back: the whole screen says so
+    troubles: tuple[str, ...] = ()  # a device is not working, and what to do instead
+    starting: bool = False  # no replica from the hub yet
+    can_type: bool = False  # offer the on-screen code entry (a station whose camera is down)
+    staff_note: str | None = None  # for staff only, quietly: e.g. records the hub has not taken
+    tz: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -56,6 +108,29 @@ class CartScreen:
     offline: bool = False
     loans: tuple[Loan, ...] = ()  # what they hold already, soonest due first
     staff: bool = False  # staff see "Open door", "Enrol" and "Count" (stocktake) buttons
+    stocktake: bool = False  # staff are counting the shelf: "Done counting" ends it
+    countdown: int | None = None  # seconds before an untouched session clears ("Still there?")
+    can_type: bool = False  # a "Type code" button: the camera is not working
+    staff_note: str | None = None
+    tz: str = "UTC"
+
+    @property
+    def confirmable(self) -> bool:
+        """Only a cart with something to lend or take back offers Confirm."""
+        return any(line.action in (LineAction.CHECKOUT, LineAction.RETURN) for line in self.lines)
+
+
+@dataclass(frozen=True)
+class CodeEntryScreen:
+    """An on-screen keyboard for the code printed on a label, for when the camera cannot read
+    it; what is typed is looked up the way a scanned label is."""
+
+    typed: str
+    message: str | None = None
+    person_name: str | None = None  # None at a return station
+    offline: bool = False
+    countdown: int | None = None
+    tz: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -63,6 +138,7 @@ class ReceiptScreen:
     person_name: str
     lines: tuple[CartLine, ...] = field(default_factory=tuple)
     offline: bool = False
+    tz: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -72,4 +148,4 @@ class DeniedScreen:
     offline: bool = False
 
 
-Screen = IdleScreen | CartScreen | ReceiptScreen | DeniedScreen
+Screen = IdleScreen | CartScreen | CodeEntryScreen | ReceiptScreen | DeniedScreen

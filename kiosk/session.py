@@ -6,22 +6,29 @@ decision here is a function of the state, the input and the time passed with it.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from kiosk.screens import (
+    CONDITIONS,
     CartLine,
     CartScreen,
+    CodeEntryScreen,
     DeniedScreen,
     IdleScreen,
     LineAction,
     Loan,
     ReceiptScreen,
     Screen,
+    format_clock,
+    format_date,
 )
 from rules.policy import due_for
 from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
+from wire.labels import compact_label
 
 
 class Profile(StrEnum):
@@ -105,10 +112,37 @@ class RemoveItem:
 
 
 @dataclass(frozen=True)
-class CycleCondition:
-    """A touch on a return line's condition: OK -> damaged -> missing part -> OK."""
+class SetCondition:
+    """The student chose how a returned item comes back: ``condition`` is one of the line's
+    explicit choices ("ok", "damaged", "missing_part")."""
 
     code: str
+    condition: ReturnCondition
+
+
+@dataclass(frozen=True)
+class CycleCondition:
+    """The next condition in turn (OK -> damaged -> missing part -> OK), for scripted drivers;
+    the screen offers each condition as its own button (SetCondition)."""
+
+    code: str
+
+
+@dataclass(frozen=True)
+class StillHere:
+    """A touch anywhere on the screen: the person is still there, keep their session."""
+
+
+@dataclass(frozen=True)
+class StartTyping:
+    """Open the on-screen keyboard to type the code printed on a label (the camera is down)."""
+
+
+@dataclass(frozen=True)
+class TypeKey:
+    """One key on the on-screen keyboard: a character of a label code, or ``BACKSPACE``."""
+
+    key: str
 
 
 @dataclass(frozen=True)
@@ -151,13 +185,48 @@ class DoorAlarm:
     on: bool
 
 
+class Device(StrEnum):
+    CAMERA = "camera"
+    READER = "reader"
+
+
+@dataclass(frozen=True)
+class DeviceTrouble:
+    """A device stopped working (``problem`` says how, for the screen) or works again
+    (``problem`` None)."""
+
+    device: Device
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class ReplicaState:
+    """Whether the kiosk holds a replica from the hub yet: one that never had one (first boot,
+    hub unreachable) is starting up and must not refuse people it merely does not know yet."""
+
+    ready: bool
+
+
+@dataclass(frozen=True)
+class AcksOverdue:
+    """``count`` events have waited longer than they should for the hub's ack, the oldest
+    recorded at ``oldest`` (count 0: caught up again)."""
+
+    count: int
+    oldest: datetime | None = None
+
+
 Input = (
     BadgeTapped
     | LabelScanned
     | Confirm
     | Cancel
     | RemoveItem
+    | SetCondition
     | CycleCondition
+    | StillHere
+    | StartTyping
+    | TypeKey
     | UnlockDoor
     | StartEnroll
     | StartStocktake
@@ -165,6 +234,9 @@ Input = (
     | Tick
     | ConnectivityChanged
     | DoorAlarm
+    | DeviceTrouble
+    | ReplicaState
+    | AcksOverdue
 )
 
 
@@ -227,6 +299,7 @@ class Settings:
     kiosk_name: str
     profile: Profile = Profile.CAGE
     inactivity: timedelta = timedelta(seconds=60)
+    warn_before: timedelta = timedelta(seconds=15)  # "Still there?" before a session clears
     linger: timedelta = timedelta(seconds=8)  # how long a receipt or denial stays up
     unlock_seconds: float = 5.0
     policy: ReplicaPolicy = field(default_factory=ReplicaPolicy)
@@ -246,7 +319,16 @@ class State:
     offline: bool = False
     enrolling: Person | bool = False  # True: waiting for whose; a Person: for the new badge
     stocktake: bool = False  # staff counting the shelf: scans are recorded as seen
+    stash: tuple[CartLine, ...] = ()  # the cart set aside while staff count, given back after
     door_alarm: bool = False  # the door is held open: the idle screen asks to close it
+    typing: str | None = None  # the label code typed so far on the on-screen keyboard
+    countdown: int | None = None  # seconds left before an untouched session clears
+    returned: str | None = None  # what a return station just took back
+    # the kiosk as a whole, kept across sessions:
+    ready: bool = True  # holds a replica from the hub (False: starting up)
+    troubles: tuple[tuple[Device, str], ...] = ()  # devices not working, with the driver's why
+    unacked: int = 0  # records the hub is late acknowledging
+    unacked_since: datetime | None = None
 
 
 REFUSAL_TEXT = {
@@ -257,26 +339,106 @@ REFUSAL_TEXT = {
     DenialReason.BOOKED_BY_OTHER: "Booked by someone else: choose another",
 }
 DOOR_ALARM_TEXT = "Please close the cage door"
+TROUBLE_TEXT = {
+    Device.CAMERA: "Camera not working: type the code on the label",
+    Device.READER: "Badge reader not working: please ask staff",
+}
+STARTING_TEXT = "Starting up, waiting for the hub"
+STARTING_RETRY = f"{STARTING_TEXT}: please try again in a minute"
+NOT_A_CODE = "That is not a label code: check it and try again"
+CODE_KEYS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-._")
+BACKSPACE = "backspace"
+MAX_CODE = 64  # the longest asset code the wire contract allows
+
+
+def cage_zone(settings: Settings) -> str:
+    """The cage's time zone from the hub's policy (its opening hours); a hub that sets none
+    keeps its rules in UTC, and so does the kiosk, whatever zone the Pi is set to."""
+    opening = settings.policy.opening
+    return opening.tz if opening is not None else "UTC"
+
+
+def _has(state: State, device: Device) -> bool:
+    return any(d is device for d, _ in state.troubles)
+
+
+def _staff_note(state: State, tz: str) -> str | None:
+    if state.unacked <= 0:
+        return None
+    n = state.unacked
+    since = f" since {format_clock(state.unacked_since, tz)}" if state.unacked_since else ""
+    return f"Staff: {n} record{'' if n == 1 else 's'} not yet confirmed by the hub{since}"
 
 
 def screen_for(state: State, settings: Settings, now: datetime) -> Screen:
-    if state.mode is Mode.CART and state.person is not None:
-        return CartScreen(
-            state.person.name,
-            state.lines,
+    tz = cage_zone(settings)
+    person = state.person
+    if state.typing is not None:
+        return CodeEntryScreen(
+            state.typing,
             state.message,
+            person.name if person is not None and state.mode is Mode.CART else None,
+            state.offline,
+            state.countdown,
+            tz,
+        )
+    if state.mode is Mode.CART and person is not None:
+        camera_down = _has(state, Device.CAMERA)
+        message = state.message or (TROUBLE_TEXT[Device.CAMERA] if camera_down else None)
+        return CartScreen(
+            person.name,
+            state.lines,
+            message,
             state.offline,
             state.loans,
-            staff=state.person.staff,
+            staff=person.staff,
+            stocktake=state.stocktake,
+            countdown=state.countdown,
+            can_type=camera_down,
+            staff_note=_staff_note(state, tz) if person.staff else None,
+            tz=tz,
         )
-    if state.mode is Mode.RECEIPT and state.person is not None:
-        return ReceiptScreen(state.person.name, state.lines, state.offline)
+    if state.mode is Mode.RECEIPT and person is not None:
+        return ReceiptScreen(person.name, state.lines, state.offline, tz)
     if state.mode is Mode.DENIED and state.denial is not None:
         return DeniedScreen(state.denial[0], state.denial[1], state.offline)
+    station = settings.profile is Profile.STATION
     message = state.message or (DOOR_ALARM_TEXT if state.door_alarm else None)
-    return IdleScreen(
-        settings.kiosk_name, now, state.offline, message, settings.profile is Profile.STATION
+    troubles = tuple(
+        TROUBLE_TEXT[device]
+        for device in (Device.CAMERA, Device.READER)
+        if _has(state, device) and not (station and device is Device.READER)
     )
+    return IdleScreen(
+        settings.kiosk_name,
+        now,
+        state.offline,
+        message,
+        station,
+        returned=state.returned,
+        troubles=troubles,
+        starting=not state.ready,
+        can_type=station and _has(state, Device.CAMERA),
+        staff_note=_staff_note(state, tz),
+        tz=tz,
+    )
+
+
+_TOUCHES = (
+    BadgeTapped,
+    LabelScanned,
+    Confirm,
+    RemoveItem,
+    SetCondition,
+    CycleCondition,
+    ExtendLoan,
+    StartEnroll,
+    StartStocktake,
+    UnlockDoor,
+    StillHere,
+    StartTyping,
+    TypeKey,
+)
 
 
 def step(
@@ -284,10 +446,35 @@ def step(
 ) -> tuple[State, list[Effect]]:
     """Advance the session by one input; when anything changed, the screen to show is the
     last effect."""
+    start = state
+    if isinstance(event, _TOUCHES) and _open(state):
+        # anything the person does keeps their session and puts the countdown away
+        state = replace(state, expires=now + settings.inactivity, countdown=None)
     new, effects = _dispatch(state, event, now, settings)
-    if new != state or effects:
+    if not new.ready:
+        # starting up, the kiosk does not know anyone or anything yet: nothing it refuses
+        # then is a refusal worth keeping
+        effects = [e for e in effects if not (isinstance(e, Record) and e.type is EventType.DENIED)]
+    if new != start or effects:
         effects.append(Show(screen_for(new, settings, now)))
     return new, effects
+
+
+def _open(state: State) -> bool:
+    """A session the person is working in (a cart, or the keyboard), which inactivity clears."""
+    return state.mode is Mode.CART or state.typing is not None
+
+
+def _tick(state: State, now: datetime, settings: Settings) -> State:
+    if state.expires is None:
+        return state
+    if now >= state.expires:
+        return _idle(state)
+    if not _open(state):
+        return state
+    left = state.expires - now
+    countdown = math.ceil(left.total_seconds()) if left <= settings.warn_before else None
+    return replace(state, countdown=countdown)
 
 
 def _dispatch(
@@ -298,15 +485,49 @@ def _dispatch(
             return replace(state, offline=not online), []
         case DoorAlarm(on=on):
             return replace(state, door_alarm=on), []
+        case DeviceTrouble(device=device, problem=problem):
+            troubles = tuple((d, p) for d, p in state.troubles if d is not device)
+            if problem is not None:
+                troubles = (*troubles, (device, problem))
+            new = replace(state, troubles=troubles)
+            if device is Device.CAMERA and problem is None and state.typing is not None:
+                new = replace(new, typing=None, message=None)  # labels can be shown again
+            return new, []
+        case ReplicaState(ready=ready):
+            return replace(state, ready=ready), []
+        case AcksOverdue(count=count, oldest=oldest):
+            return replace(
+                state, unacked=max(0, count), unacked_since=oldest if count > 0 else None
+            ), []
         case Tick():
-            if state.expires is not None and now >= state.expires:
-                return _idle(state), []
-            return state, []
+            return _tick(state, now, settings), []
         case Cancel():
+            if state.typing is not None:  # the keyboard's Cancel goes back, not out
+                back = _idle(state) if state.mode is Mode.IDLE else state
+                return replace(back, typing=None, message=None), []
+            if state.stocktake and state.stash:  # stop counting, back to the cart set aside
+                return _end_count(state, "Stopped counting"), []
             return (_idle(state), []) if state.mode is not Mode.IDLE else (state, [])
+        case StillHere():
+            return state, []
+        case StartTyping():
+            cage_open = state.mode is Mode.CART and not state.stocktake
+            station_idle = settings.profile is Profile.STATION and state.mode is Mode.IDLE
+            if not (cage_open or station_idle):
+                return state, []
+            typing = replace(state, typing="", message=None, returned=None)
+            return replace(typing, expires=now + settings.inactivity), []
+        case TypeKey(key=key):
+            return _type(state, key), []
         case BadgeTapped():
+            if state.typing is not None:
+                state = replace(state, typing=None)
             return _badge(state, event, now, settings)
         case LabelScanned():
+            typed = state.typing is not None
+            if typed and event.code is None:
+                return replace(state, message=NOT_A_CODE), [Feedback(Signal.ERROR)]
+            state = replace(state, typing=None, message=None) if typed else state
             if settings.profile is Profile.STATION:
                 return _station_scan(state, event, now, settings)
             return _scan(state, event, now, settings)
@@ -314,33 +535,26 @@ def _dispatch(
             if state.mode is not Mode.CART:
                 return state, []
             lines = tuple(line for line in state.lines if line.code != code)
-            return replace(state, lines=lines, message=None, expires=now + settings.inactivity), []
+            return replace(state, lines=lines, message=None), []
+        case SetCondition(code=code, condition=condition):
+            return _set_condition(state, code, lambda _old: condition.value), []
         case CycleCondition(code=code):
-            if state.mode is not Mode.CART:
-                return state, []
-            lines = tuple(
-                replace(line, condition=_NEXT_CONDITION[line.condition])
-                if line.code == code and line.action is LineAction.RETURN
-                else line
-                for line in state.lines
-            )
-            return replace(state, lines=lines, expires=now + settings.inactivity), []
+            return _set_condition(state, code, _next_condition), []
         case ExtendLoan(code=code):
             return _extend(state, code, now, settings)
         case StartEnroll():
             if state.mode is not Mode.CART or state.person is None or not state.person.staff:
                 return state, []
             text = "Enrol a badge: tap the person's current badge"
-            return replace(
-                state, enrolling=True, message=text, expires=now + settings.inactivity
-            ), []
+            return replace(state, enrolling=True, message=text), []
         case StartStocktake():
             if state.mode is not Mode.CART or state.person is None or not state.person.staff:
                 return state, []
-            text = "Stocktake: show every item on the shelf, then Confirm"
-            return replace(
-                state, stocktake=True, lines=(), message=text, expires=now + settings.inactivity
-            ), []
+            if state.stocktake:
+                return state, []
+            text = "Stocktake: show every item on the shelf, then Done counting"
+            # the cart waits aside, whole, until the count is done
+            return replace(state, stocktake=True, stash=state.lines, lines=(), message=text), []
         case UnlockDoor():
             if state.mode is not Mode.CART or state.person is None or not state.person.staff:
                 return state, []
@@ -348,6 +562,34 @@ def _dispatch(
         case Confirm():
             return _confirm(state, now, settings)
     return state, []
+
+
+def _type(state: State, key: str) -> State:
+    if state.typing is None:
+        return state
+    if key == BACKSPACE:
+        return replace(state, typing=state.typing[:-1], message=None)
+    key = key.upper()
+    if len(key) != 1 or key not in CODE_KEYS or len(state.typing) >= MAX_CODE:
+        return state
+    return replace(state, typing=state.typing + key, message=None)
+
+
+def _next_condition(condition: str) -> str:
+    return CONDITIONS[(CONDITIONS.index(condition) + 1) % len(CONDITIONS)]
+
+
+def _set_condition(state: State, code: str, choose: Callable[[str], str]) -> State:
+    """Only a line coming back has a condition; a checkout or a refusal has none."""
+    if state.mode is not Mode.CART:
+        return state
+    lines = tuple(
+        replace(line, condition=choose(line.condition))
+        if line.code == code and line.action is LineAction.RETURN
+        else line
+        for line in state.lines
+    )
+    return replace(state, lines=lines)
 
 
 def _loan_now(loan: Loan, now: datetime, settings: Settings) -> Loan:
@@ -429,15 +671,18 @@ def _unlock(
     ]
 
 
-_NEXT_CONDITION = {
-    ReturnCondition.OK.value: ReturnCondition.DAMAGED.value,
-    ReturnCondition.DAMAGED.value: ReturnCondition.MISSING_PART.value,
-    ReturnCondition.MISSING_PART.value: ReturnCondition.OK.value,
-}
-
-
 def _idle(state: State, message: str | None = None) -> State:
-    return State(offline=state.offline, message=message, door_alarm=state.door_alarm)
+    """Back to the start; what the kiosk knows about itself (network, door, devices, the hub)
+    outlives the session."""
+    return State(
+        offline=state.offline,
+        message=message,
+        door_alarm=state.door_alarm,
+        ready=state.ready,
+        troubles=state.troubles,
+        unacked=state.unacked,
+        unacked_since=state.unacked_since,
+    )
 
 
 def _badge(
@@ -457,7 +702,8 @@ def _badge(
     if owner is not None and person is not None and owner.id == person.id:
         return _confirm(state, now, settings)  # tapping the badge again confirms
     if owner is not None and any(
-        line.action in (LineAction.CHECKOUT, LineAction.RETURN) for line in state.lines
+        line.action in (LineAction.CHECKOUT, LineAction.RETURN)
+        for line in (*state.lines, *state.stash)
     ):
         # another card (a friend's badge, a bank card) must not wipe a cart not yet confirmed
         text = f"Items waiting for {owner.name}: tap that badge to confirm, or Cancel"
@@ -467,6 +713,10 @@ def _badge(
                 Record(EventType.DENIED, badge=event.uid, reason=DenialReason.UNKNOWN_BADGE)
             )
         return replace(state, message=text), effects
+    if person is None and not state.ready:
+        # not a stranger: the kiosk has not heard from the hub yet and knows nobody
+        hint = replace(_idle(state), message=STARTING_RETRY, expires=now + settings.linger)
+        return hint, [Feedback(Signal.ERROR)]
     if person is None:
         denied = replace(
             _idle(state),
@@ -478,35 +728,35 @@ def _badge(
         return denied, [Feedback(Signal.ERROR), record]
     session = f"{event.uid}-{int(now.timestamp() * 1000)}"
     loans = tuple(_loan_now(loan, now, settings) for loan in event.loans)
-    started = State(
+    started = replace(
+        _idle(state),
         mode=Mode.CART,
         person=person,
         badge=event.uid,
         session=session,
         loans=loans,
-        message=_welcome_message(person, loans, now),
+        message=_welcome_message(person, loans, now, cage_zone(settings)),
         expires=now + settings.inactivity,
-        offline=state.offline,
-        door_alarm=state.door_alarm,
     )
     return started, [Feedback(Signal.OK)]
 
 
-def _until(person: Person) -> str:
-    """When a ban ends, in words; a manager's block without an end says so."""
+def _until(person: Person, tz: str) -> str:
+    """When a ban ends, in words and in the cage's zone; a manager's block without an end
+    says so."""
     end = person.blocked_until
     if end is None or end.year >= OPEN_ENDED_YEAR:
         return "until staff lift the block"
-    return f"until {end:%d %b}"
+    return f"until {format_date(end, tz)}"
 
 
-def _welcome_message(person: Person, loans: tuple[Loan, ...], now: datetime) -> str | None:
+def _welcome_message(person: Person, loans: tuple[Loan, ...], now: datetime, tz: str) -> str | None:
     """What the person should know first, in two short lines at most: a ban, overdue items,
     strikes, the hub's reminders."""
     parts: list[str] = []
     if person.blocked(now):
         why = f": {person.blocked_reason}" if person.blocked_reason else ""
-        parts.append(f"No new loans {_until(person)}{why}")
+        parts.append(f"No new loans {_until(person, tz)}{why}")
     overdue = sum(loan.overdue for loan in loans)
     if overdue:
         parts.append(f"{overdue} overdue: please bring {'it' if overdue == 1 else 'them'} back")
@@ -634,7 +884,7 @@ def _line_for(
         text = f"Needs the {needed} training"
         return CartLine(item.code, item.name, LineAction.REFUSED, text), DenialReason.NOT_TRAINED
     else:
-        refusal = _policy_refusal(state, person, now, settings.policy)
+        refusal = _policy_refusal(state, person, now, settings)
         if refusal is not None:
             reason, text = refusal
             return CartLine(item.code, item.name, LineAction.REFUSED, text), reason
@@ -647,11 +897,12 @@ def _line_for(
 
 
 def _policy_refusal(
-    state: State, person: Person, now: datetime, policy: ReplicaPolicy
+    state: State, person: Person, now: datetime, settings: Settings
 ) -> tuple[DenialReason, str] | None:
     """Person-level rules for one more checkout; returns are never refused by these."""
+    policy = settings.policy
     if person.blocked(now):
-        return DenialReason.BLOCKED, f"No new loans {_until(person)}"
+        return DenialReason.BLOCKED, f"No new loans {_until(person, cage_zone(settings))}"
     if policy.block_when_overdue and any(loan.overdue for loan in state.loans):
         return DenialReason.OVERDUE_ITEMS, "Bring back your overdue items first"
     if policy.max_items is not None:
@@ -668,7 +919,11 @@ def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, li
     if state.mode is not Mode.CART or state.person is None:
         return state, []
     if state.stocktake:  # each scan was recorded as it came; this only ends the count
-        done = replace(state, mode=Mode.RECEIPT, message=None, expires=now + settings.linger)
+        if state.stash:  # back to the cart that waited aside
+            return _end_count(state, "Stocktake done"), [Feedback(Signal.DONE)]
+        done = replace(
+            state, mode=Mode.RECEIPT, stocktake=False, message=None, expires=now + settings.linger
+        )
         return done, [Feedback(Signal.DONE)]
     actionable = [line for line in state.lines if line.action is not LineAction.REFUSED]
     if not actionable:
@@ -726,6 +981,13 @@ def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, li
     return receipt, effects
 
 
+def _end_count(state: State, how: str) -> State:
+    """The count is over (each scan was recorded as it came): the cart comes back whole."""
+    counted = sum(1 for line in state.lines if line.action is LineAction.COUNTED)
+    text = f"{how}: {counted} counted. Your items are still here"
+    return replace(state, stocktake=False, lines=state.stash, stash=(), message=text)
+
+
 def _station_scan(
     state: State, event: LabelScanned, now: datetime, settings: Settings
 ) -> tuple[State, list[Effect]]:
@@ -736,18 +998,74 @@ def _station_scan(
             expires=now + settings.linger,
         ), [Feedback(Signal.ERROR)]
     item = event.item
-    if item is None:
+    if item is None and state.ready:
         text = "Unknown item: please hand it to staff"
         return replace(_idle(state), message=text, expires=now + settings.linger), [
             Feedback(Signal.ERROR)
         ]
-    # Taken back even when this station's replica does not know it is out (it may be behind);
-    # the hub's projection ignores a return of an item nobody holds.
+    # Taken back even when this station's replica does not know it is out (it may be behind,
+    # or not there yet while starting up); the hub's projection ignores a return of an item
+    # nobody holds.
     # one session per scan, so a kit's pieces coming back late count as one late return
     session = f"return-{int(now.timestamp() * 1000)}"
-    records: list[Effect] = [
-        Record(EventType.RETURN, session=session, person=piece.holder, asset=piece.code)
-        for piece in (item, *item.members)  # a kit comes back with its pieces
-    ]
-    done = replace(_idle(state), message=f"Returned: {item.name}", expires=now + settings.linger)
+    pieces = (item, *item.members) if item is not None else ()
+    records: list[Effect] = (
+        [
+            Record(EventType.RETURN, session=session, person=piece.holder, asset=piece.code)
+            for piece in pieces  # a kit comes back with its pieces
+        ]
+        if item is not None
+        else [Record(EventType.RETURN, session=session, asset=event.code)]
+    )
+    name = item.name if item is not None else event.code
+    done = replace(
+        _idle(state), message=f"Returned: {name}", returned=name, expires=now + settings.linger
+    )
     return done, [*records, Feedback(Signal.OK)]
+
+
+# the screen's taps ---------------------------------------------------------------------------
+
+_CONDITION_ACTION = "condition:"
+
+
+def ui_input(action: str, code: str | None = None) -> Input | None:
+    """The session input a tap on a drawn button means (see kiosk.ui's Button.action); None
+    for taps that are not session inputs ("quit") or need the app ("enter": the typed code is
+    looked up in the replica like a scanned label, see ``typed_label``)."""
+    match action:
+        case "confirm":
+            return Confirm()
+        case "cancel" | "done":
+            return Cancel()
+        case "remove" if code:
+            return RemoveItem(code)
+        case str() if action.startswith(_CONDITION_ACTION) and code:
+            try:
+                condition = ReturnCondition(action.removeprefix(_CONDITION_ACTION))
+            except ValueError:
+                return None
+            return SetCondition(code, condition)
+        case "condition" if code:
+            return CycleCondition(code)
+        case "extend" if code:
+            return ExtendLoan(code)
+        case "unlock":
+            return UnlockDoor()
+        case "enroll":
+            return StartEnroll()
+        case "stocktake":
+            return StartStocktake()
+        case "type":
+            return StartTyping()
+        case "key" if code:
+            return TypeKey(code)
+        case "still_here" | "touch":
+            return StillHere()
+    return None
+
+
+def typed_label(typed: str) -> str:
+    """What a typed code is, as a label's content: the compact form printed labels carry, so
+    it is resolved exactly as a scanned label is."""
+    return compact_label(typed.strip().upper())

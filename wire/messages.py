@@ -197,6 +197,16 @@ class KioskStatus(_Message):
         default=None,
         description="whether NTP has set the kiosk's clock; left out when the kiosk cannot tell",
     )
+    acks_overdue: int | None = Field(
+        default=None,
+        ge=0,
+        description="events that have waited longer than the kiosk's limit for the hub's ack "
+        "while the hub was reachable (0: none); left out by kiosks that do not check",
+    )
+    acks_overdue_since: UtcDatetime | None = Field(
+        default=None,
+        description="when the oldest of those events was recorded (by the kiosk's clock)",
+    )
 
 
 class HubStatus(_FromHub):

@@ -10,7 +10,11 @@ A touch arrives from SDL twice: as FINGERDOWN/FINGERUP and again as mouse button
 pygame flags with ``event.touch`` (pygame >= 2.0.2). Fingers are handled as such and flagged
 mouse events are ignored; a real mouse (a laptop running the demo) still works. As a second guard
 for touch panels that show up as a plain mouse, the same button firing twice within
-``DEBOUNCE_S`` counts once.
+``DEBOUNCE_S`` (a keyboard key: ``KEY_DEBOUNCE_S``) counts once. A tap that lands on no button
+is reported as "touch": the person is still there, which keeps their session from timing out.
+
+Times on screen are in the zone each screen model carries (the cage's, from the hub's policy),
+so the Pi's own zone setting never shows.
 """
 
 from __future__ import annotations
@@ -18,7 +22,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from datetime import tzinfo
 from typing import Final
 
 import pygame
@@ -29,8 +32,13 @@ from kiosk.ui.render import Button, Renderer, RenderReport, UiAction, save_png
 
 WINDOW_SIZE: Final = (800, 480)  # the official 7" panel, for windowed runs without a size
 DEBOUNCE_S: Final = 0.35
+# a key on the on-screen keyboard is meant to be hit again and again ("0001"): only a copy
+# arriving within this is the panel's duplicate
+KEY_DEBOUNCE_S: Final = 0.1
+_KEY: Final = "key"
 _MOUSE: Final = ("mouse",)
 _LEFT_BUTTON: Final = 1
+TOUCH: Final = "touch"
 
 _PressKey = tuple[object, ...]
 
@@ -42,13 +50,9 @@ class Display:
     may only post events.
     """
 
-    def __init__(
-        self, monotonic: Callable[[], float] = time.monotonic, *, tz: tzinfo | None = None
-    ) -> None:
-        """``monotonic`` times the debounce; ``tz`` is passed to the Renderer (None: the Pi's
-        own zone)."""
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        """``monotonic`` times the debounce."""
         self._monotonic = monotonic
-        self._tz = tz
         self._surface: pygame.Surface | None = None
         self._offscreen = False
         self._renderer: Renderer | None = None
@@ -143,7 +147,7 @@ class Display:
     def _attach(self, surface: pygame.Surface, *, offscreen: bool) -> None:
         self._surface = surface
         self._offscreen = offscreen
-        self._renderer = Renderer(surface, tz=self._tz)
+        self._renderer = Renderer(surface)
 
     def _require_surface(self) -> pygame.Surface:
         if self._surface is None:
@@ -183,12 +187,15 @@ class Display:
         target = self._target(pos)
         missing = object()
         pressed = self._pressed.pop(key, missing)
+        if target is None and pressed in (None, missing):
+            return UiAction(TOUCH)  # a touch between buttons: only "still here"
         if target is None or (pressed is not missing and pressed != target):
-            return None  # lifted off every button, or slid from one button onto another
+            return None  # slid off a button, or from one button onto another
         now = self._monotonic()
         if self._last_fired is not None:
             last, when = self._last_fired
-            if last == target and now - when < DEBOUNCE_S:
+            window = KEY_DEBOUNCE_S if target[0] == _KEY else DEBOUNCE_S
+            if last == target and now - when < window:
                 return None
         self._last_fired = (target, now)
         return UiAction(*target)

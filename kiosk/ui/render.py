@@ -1,19 +1,8 @@
-"""Draws a screen model onto a pygame surface and reports what it drew.
-
-The report (every string with its rectangle, every touch target) is what the display uses to turn
-a tap into an action, and what tests use to check that nothing is clipped or overlapping without
-having to read pixels.
-"""
+"""Draws a screen model onto a pygame surface and reports what it drew (kiosk.ui.canvas has
+the primitives and the report)."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import tzinfo
-from pathlib import Path
 from typing import assert_never
 
 import pygame
@@ -21,6 +10,7 @@ import pygame
 from kiosk.screens import (
     CartLine,
     CartScreen,
+    CodeEntryScreen,
     DeniedScreen,
     IdleScreen,
     LineAction,
@@ -29,54 +19,30 @@ from kiosk.screens import (
     Screen,
 )
 from kiosk.ui import theme
-from kiosk.ui.text import clean, fit, format_clock, format_day, format_due, wrap
+from kiosk.ui.canvas import (
+    OFFLINE_LABEL,
+    Button,
+    Canvas,
+    Face,
+    RenderReport,
+    UiAction,
+    save_png,
+)
+from kiosk.ui.text import format_clock, format_day, format_due
 from kiosk.ui.theme import Colour
 
+__all__ = [
+    "OFFLINE_LABEL",
+    "Button",
+    "Face",
+    "RenderReport",
+    "Renderer",
+    "UiAction",
+    "save_png",
+]
 
-@dataclass(frozen=True)
-class Button:
-    """A touch target as drawn; ``code`` names the cart line a "remove" belongs to."""
-
-    action: str  # "confirm" | "cancel" | "remove" | "done"
-    code: str | None
-    rect: pygame.Rect
-
-
-@dataclass(frozen=True)
-class UiAction:
-    """What a tap meant, for the app: the same vocabulary as ``Button.action`` plus "quit"."""
-
-    action: str
-    code: str | None = None
-
-
-@dataclass
-class RenderReport:
-    """Everything one frame drew, in drawing order."""
-
-    texts: list[tuple[str, pygame.Rect]] = field(default_factory=list)
-    buttons: list[Button] = field(default_factory=list)
-
-    def hit(self, pos: tuple[int, int]) -> Button | None:
-        """The button under ``pos``; buttons never overlap, so there is at most one."""
-        for button in self.buttons:
-            if button.rect.collidepoint(pos):
-                return button
-        return None
-
-    def button(self, action: str, code: str | None = None) -> Button | None:
-        """Find a drawn button by what it does (tests and scripted taps use this)."""
-        for button in self.buttons:
-            if button.action == action and (code is None or button.code == code):
-                return button
-        return None
-
-    def strings(self) -> list[str]:
-        return [text for text, _ in self.texts]
-
-
-# A return line's one-touch problem report; each touch moves to the next.
-CONDITION_LABELS = {"ok": "Condition OK", "damaged": "Damaged", "missing_part": "Part missing"}
+CONDITION_LABELS = {"ok": "OK", "damaged": "Damaged", "missing_part": "Missing part"}
+REPORTED = {"damaged": "Reported damaged", "missing_part": "Reported: part missing"}
 
 _CART_TAGS: dict[LineAction, tuple[str, Colour]] = {
     LineAction.CHECKOUT: ("Check out", theme.CHECKOUT_FILL),
@@ -95,25 +61,32 @@ IDLE_HEADLINE = "Tap your badge"
 IDLE_HINT = "then show each item's label to the camera"
 STATION_HEADLINE = "Returning something?"
 STATION_HINT = "Show its label to the camera: no badge needed"
-OFFLINE_LABEL = "OFFLINE"
+STARTING_HEADLINE = "Please wait"
+STARTING_HINT = "Starting up, waiting for the hub"
+STATION_STARTING = "Starting up, waiting for the hub: returns are still taken"
+RETURNED_HEADLINE = "Returned"
+RETURNED_HINT = "Thank you: it is checked back in"
 OFFLINE_NOTE = "Offline: loans are saved here and sent when the network is back"
 EMPTY_CART_HINT = "Show each item's label to the camera"
+TYPE_TITLE = "Type the code on the label"
+TYPE_HINT = "Tap Type code for each item's label"
+TYPE_PLACEHOLDER = "e.g. CAM-0001"
+KEY_ROWS = ("1234567890", "QWERTYUIOP", "ASDFGHJKL-", "ZXCVBNM.")  # then a wide Delete
+BACKSPACE_KEY = "backspace"  # the session's name for the delete key
 
 
-class Renderer:
+def still_there(seconds: int) -> str:
+    return f"Still there? This clears in {seconds} s: touch the screen to keep going"
+
+
+class Renderer(Canvas):
     """Draws screen models; every size is a fraction of the surface height, read at each render.
 
-    ``tz`` is the zone clock and due times are shown in; None means the Pi's own zone.
+    Times are drawn in the zone each screen carries (the cage's, from the hub's policy), never
+    in the zone the machine happens to be set to.
     """
 
-    def __init__(self, surface: pygame.Surface, *, tz: tzinfo | None = None) -> None:
-        if not pygame.font.get_init():
-            pygame.font.init()
-        self.surface = surface
-        self.tz = tz
-        self._fonts: dict[int, pygame.font.Font] = {}
-        self._report = RenderReport()
-        self._w, self._h = surface.get_size()
+    _tz = "UTC"  # the zone of the screen being drawn
 
     def render(self, screen: Screen) -> RenderReport:
         """Redraw the whole surface for ``screen`` (no flip: the display does that)."""
@@ -124,6 +97,8 @@ class Renderer:
                 self._idle(screen)
             case CartScreen():
                 self._cart(screen)
+            case CodeEntryScreen():
+                self._code_entry(screen)
             case ReceiptScreen():
                 self._receipt(screen)
             case DeniedScreen():
@@ -132,248 +107,160 @@ class Renderer:
                 assert_never(screen)
         return self._report
 
-    # sizes ---------------------------------------------------------------------------------
+    def _countdown_band(self, seconds: int, bottom: int) -> int:
+        return self._band(still_there(seconds), theme.TEXT, theme.WARN, bottom)
 
-    def _px(self, fraction: float) -> int:
-        """A size as a fraction of the screen height (of a narrower basis on a portrait or
-        4:3 screen, so the headline still fits across)."""
-        return round(min(self._h, self._w * theme.MAX_BASIS_PER_WIDTH) * fraction)
+    # rows ----------------------------------------------------------------------------------
+
+    def _row_height(self, line: CartLine, removable: bool) -> int:
+        pad = self._row_pad
+        one = max(self._px(theme.ROW), self._finger + 2 * pad)
+        if removable and line.action is LineAction.RETURN:
+            # the item on one line, its condition choices on their own line below
+            return pad + self._tag_height + pad + self._finger + pad
+        if line.action is LineAction.REFUSED:
+            # the reason gets a line of its own, as wide as the row allows: it says what to do
+            return max(one, pad + self._tag_height + self._line_height(theme.SMALL) + pad)
+        return one
 
     @property
-    def _m(self) -> int:
-        return max(6, self._px(theme.MARGIN))
+    def _row_pad(self) -> int:
+        return max(6, self._m * 3 // 7)
 
-    def _font(self, role: float) -> pygame.font.Font:
-        size = max(theme.MIN_FONT_PX, self._px(role))
-        font = self._fonts.get(size)
-        if font is None:
-            font = self._fonts[size] = pygame.font.Font(None, size)
-        return font
-
-    def _line_height(self, role: float) -> int:
-        return self._font(role).get_linesize()
-
-    # primitives ----------------------------------------------------------------------------
-
-    def _text(
-        self,
-        text: str,
-        role: float,
-        colour: Colour,
-        at: tuple[int, int],
-        anchor: str = "topleft",
-        max_width: int | None = None,
-    ) -> pygame.Rect:
-        """Draw one line, cut with an ellipsis to ``max_width`` (never wider than the screen)."""
-        font = self._font(role)
-        limit = self._w - 2 * self._m if max_width is None else min(max_width, self._w)
-        shown = fit(clean(text), font, max(1, limit))
-        if not shown:
-            return pygame.Rect(at, (0, 0))
-        image = font.render(shown, True, colour)
-        rect = image.get_rect()
-        setattr(rect, anchor, at)
-        rect.clamp_ip(self.surface.get_rect())  # last resort; the layout already keeps it inside
-        self.surface.blit(image, rect)
-        self._report.texts.append((shown, rect))
-        return rect
-
-    def _paragraph(
-        self,
-        text: str,
-        role: float,
-        colour: Colour,
-        *,
-        centre_x: int,
-        top: int,
-        max_width: int,
-        max_lines: int,
-    ) -> int:
-        """Draw ``text`` wrapped and centred; returns the bottom of the last line."""
-        height = self._line_height(role)
-        lines = wrap(clean(text), self._font(role), max_width, max_lines)
-        for i, line in enumerate(lines):
-            self._text(line, role, colour, (centre_x, top + i * height), "midtop", max_width)
-        return top + len(lines) * height
-
-    def _paragraph_height(self, text: str, role: float, max_width: int, max_lines: int) -> int:
-        lines = wrap(clean(text), self._font(role), max_width, max_lines)
-        return len(lines) * self._line_height(role)
-
-    def _pill(self, label: str, role: float, fill: Colour, ink: Colour, rect: pygame.Rect) -> None:
-        pygame.draw.rect(self.surface, fill, rect, border_radius=max(3, rect.height // 4))
-        pad = max(2, rect.height // 6)
-        self._text(label, role, ink, rect.center, "center", rect.width - 2 * pad)
-
-    def _button(
-        self,
-        label: str,
-        action: str,
-        rect: pygame.Rect,
-        fill: Colour,
-        *,
-        role: float,
-        outline: Colour | None = None,
-        code: str | None = None,
-    ) -> None:
-        radius = max(4, rect.height // 5)
-        pygame.draw.rect(self.surface, fill, rect, border_radius=radius)
-        if outline is not None:
-            pygame.draw.rect(
-                self.surface, outline, rect, width=max(2, self._px(1 / 240)), border_radius=radius
-            )
-        self._text(label, role, theme.TEXT, rect.center, "center", rect.width - 2 * self._m)
-        self._report.buttons.append(Button(action, code, rect.copy()))
-
-    def _offline_pill(self, right: int, centre_y: int) -> pygame.Rect:
-        font = self._font(theme.SMALL)
-        pad = self._m // 2
-        width, _ = font.size(OFFLINE_LABEL)
-        rect = pygame.Rect(0, 0, width + 4 * pad, font.get_linesize() + pad)
-        rect.midright = (right, centre_y)
-        self._pill(OFFLINE_LABEL, theme.SMALL, theme.WARN, theme.DARK_TEXT, rect)
-        return rect
-
-    # shared pieces -------------------------------------------------------------------------
-
-    def _top_bar(
-        self, title: str, offline: bool, right: Sequence[tuple[str, float, Colour]] = ()
-    ) -> int:
-        """Title on the left; ``right`` items right-aligned, outermost first. Returns the bottom."""
-        bar = pygame.Rect(0, 0, self._w, self._px(theme.TOP_BAR))
-        pygame.draw.rect(self.surface, theme.PANEL, bar)
-        m = self._m
-        x = self._w - m
-        for text, role, colour in right:
-            x = self._text(text, role, colour, (x, bar.centery), "midright").left - m
-        if offline:
-            x = self._offline_pill(x, bar.centery).left - m
-        self._text(title, theme.TITLE, theme.TEXT, (m, bar.centery), "midleft", x - m)
-        return bar.bottom
-
-    def _message_band(self, message: str, ink: Colour, stripe: Colour, bottom: int) -> int:
-        """A panel above ``bottom`` with up to two wrapped lines; returns its top."""
-        m = self._m
-        pad = m // 2 + 2
-        stripe_w = max(4, m // 2)
-        rect = pygame.Rect(m, 0, self._w - 2 * m, 0)
-        width = rect.width - stripe_w - 3 * pad
-        lines = wrap(clean(message), self._font(theme.BODY), width, 2)
-        height = self._line_height(theme.BODY)
-        rect.height = len(lines) * height + 2 * pad
-        rect.bottom = bottom
-        pygame.draw.rect(self.surface, theme.PANEL, rect, border_radius=pad)
-        pygame.draw.rect(
-            self.surface,
-            stripe,
-            (rect.left, rect.top, stripe_w, rect.height),
-            border_top_left_radius=pad,
-            border_bottom_left_radius=pad,
-        )
-        for i, line in enumerate(lines):
-            self._text(
-                line,
-                theme.BODY,
-                ink,
-                (rect.left + stripe_w + 2 * pad, rect.top + pad + i * height),
-                "topleft",
-                width,
-            )
-        return rect.top
-
-    def _footer(
-        self, specs: Sequence[tuple[str, str, Colour, Colour | None, int]], span: float = 1.0
-    ) -> int:
-        """Big buttons along the bottom: (label, action, fill, outline, weight). Returns the top."""
-        m = self._m
-        height = max(self._px(theme.FOOTER), theme.MIN_TOUCH_PX)
-        top = self._h - m - height
-        total = round((self._w - 2 * m) * span)
-        left = x = (self._w - total) // 2
-        free = total - m * (len(specs) - 1)
-        weights = sum(spec[4] for spec in specs)
-        for i, (label, action, fill, outline, weight) in enumerate(specs):
-            last = i == len(specs) - 1
-            width = left + total - x if last else free * weight // weights
-            self._button(
-                label,
-                action,
-                pygame.Rect(x, top, width, height),
-                fill,
-                role=theme.TITLE if len(specs) < 4 else theme.SMALL,  # four fit only smaller
-                outline=outline,
-            )
-            x += width + m
-        return top
+    @property
+    def _tag_height(self) -> int:
+        return self._line_height(theme.SMALL) + self._m // 3
 
     def _rows(self, lines: tuple[CartLine, ...], top: int, bottom: int, *, removable: bool) -> None:
         """The newest lines that fit between ``top`` and ``bottom``, with "+k more" above."""
         m = self._m
-        row_h = max(self._px(theme.ROW), theme.MIN_TOUCH_PX + m)
-        shown = lines
-        if len(lines) * row_h > bottom - top:
-            more_h = self._line_height(theme.SMALL)
-            capacity = max(0, (bottom - top - more_h) // row_h)
-            shown = lines[len(lines) - capacity :]
-            self._text(f"+{len(lines) - len(shown)} more", theme.SMALL, theme.MUTED, (m, top))
-            top += more_h
-        for i, line in enumerate(shown):
-            rect = pygame.Rect(m, top + i * row_h, self._w - 2 * m, row_h - m // 2)
+        spacing = m // 2
+        heights = [self._row_height(line, removable) + spacing for line in lines]
+        shown = len(lines)
+        if sum(heights) > bottom - top:
+            room = bottom - top - self._line_height(theme.SMALL)
+            shown = 0
+            while shown < len(lines) and sum(heights[len(lines) - shown - 1 :]) <= room:
+                shown += 1
+            self._text(f"+{len(lines) - shown} more", theme.SMALL, theme.MUTED, (m, top))
+            top += self._line_height(theme.SMALL)
+        y = top
+        for line, height in zip(
+            lines[len(lines) - shown :], heights[len(lines) - shown :], strict=True
+        ):
+            rect = pygame.Rect(m, y, self._w - 2 * m, height - spacing)
             self._row(line, rect, removable)
+            y += height
+
+    def _tag(
+        self, line: CartLine, removable: bool, left: int, centre_y: int, *, draw: bool = True
+    ) -> pygame.Rect:
+        widest = max(self._font(theme.SMALL).size(t)[0] for t, _ in _RECEIPT_TAGS.values())
+        tag = pygame.Rect(0, 0, widest + self._m, self._tag_height)
+        tag.midleft = (left, centre_y)
+        if draw:
+            self._pill(*_tag_for(line, removable), theme.TEXT, tag)
+        return tag
 
     def _row(self, line: CartLine, rect: pygame.Rect, removable: bool) -> None:
-        pad = max(4, rect.height // 8)
+        pad = self._row_pad
         pygame.draw.rect(self.surface, theme.PANEL, rect, border_radius=pad)
-        label, fill = (_CART_TAGS if removable else _RECEIPT_TAGS)[line.action]
-        tag = pygame.Rect(0, 0, round(self._w * theme.TAG_WIDTH), rect.height - 3 * pad)
-        tag.midleft = (rect.left + pad, rect.centery)
-        self._pill(label, theme.SMALL, fill, theme.TEXT, tag)
+        if removable and line.action is LineAction.RETURN:
+            self._return_row(line, rect)
+            return
+        refused = line.action is LineAction.REFUSED  # drawn level with its name, below
+        tag = self._tag(line, removable, rect.left + pad, rect.centery, draw=not refused)
         right = rect.right - pad
         if removable and line.action is not LineAction.COUNTED:  # a count is recorded at once
-            height = max(rect.height - 2 * pad, min(theme.MIN_TOUCH_PX, rect.height))
-            remove = pygame.Rect(0, 0, round(self._w * theme.REMOVE_WIDTH), height)
+            remove = pygame.Rect(0, 0, self._button_width("Remove", theme.SMALL), 0)
+            remove.height = self._finger
             remove.midright = (right, rect.centery)
-            self._button(
-                "Remove",
-                "remove",
-                remove,
-                theme.BACKGROUND,
-                role=theme.SMALL,
-                outline=theme.PANEL_EDGE,
-                code=line.code,
-            )
-            right = remove.left - pad
-            if line.action is LineAction.RETURN:
-                report = pygame.Rect(0, 0, round(self._w * theme.REMOVE_WIDTH * 1.45), height)
-                report.midright = (right, rect.centery)
-                problem = line.condition != "ok"
-                self._button(
-                    "Missing"
-                    if line.kit and line.condition == "missing_part"
-                    else CONDITION_LABELS.get(line.condition, line.condition),
-                    "condition",
-                    report,
-                    theme.REFUSED_FILL if problem else theme.BACKGROUND,
-                    role=theme.SMALL,
-                    outline=None if problem else theme.PANEL_EDGE,
-                    code=line.code,
-                )
-                right = report.left - pad
+            self._remove(line, remove)
+            right = remove.left - self._gap
         x = tag.right + 2 * pad
-        width = right - pad - x
+        width = right - x
+        if line.action is LineAction.REFUSED:
+            first = pygame.Rect(x, rect.top + pad, width, self._tag_height)
+            tag.centery = first.centery
+            self._pill(*_tag_for(line, removable), theme.TEXT, tag)
+            name = self._text(line.name, theme.BODY, theme.TEXT, first.midleft, "midleft", width)
+            if line.code != line.name and first.right - name.right > 3 * self._gap:
+                at = (name.right + self._gap, first.centery)
+                self._text(line.code, theme.SMALL, theme.MUTED, at, "midleft", first.right - at[0])
+            reason = line.reason or "Not available"
+            at = (rect.left + pad, first.bottom + pad // 2)
+            self._text(reason, theme.SMALL, theme.WARN, at, "topleft", right - at[0])
+            return
         name_h = self._line_height(theme.BODY)
         top = rect.centery - (name_h + self._line_height(theme.SMALL)) // 2
         self._text(line.name, theme.BODY, theme.TEXT, (x, top), "topleft", width)
-        self._details(self._detail_parts(line), (x, top + name_h), width)
+        self._details(self._detail_parts(line, removable), (x, top + name_h), width)
 
-    def _detail_parts(self, line: CartLine) -> list[tuple[str, Colour]]:
+    def _remove(self, line: CartLine, rect: pygame.Rect) -> None:
+        self._button(
+            "Remove",
+            "remove",
+            rect,
+            theme.BACKGROUND,
+            role=theme.SMALL,
+            outline=theme.PANEL_EDGE,
+            code=line.code,
+        )
+
+    def _return_row(self, line: CartLine, rect: pygame.Rect) -> None:
+        """A line coming back: what it is, then how it comes back, each choice its own button
+        (the one chosen filled), and Remove at the far end."""
+        pad, gap = self._row_pad, self._gap
+        first = pygame.Rect(rect.left + pad, rect.top + pad, rect.width - 2 * pad, self._tag_height)
+        tag = self._tag(line, True, first.left, first.centery)
+        x = tag.right + 2 * pad
+        name = self._text(
+            line.name, theme.BODY, theme.TEXT, (x, first.centery), "midleft", first.right - x
+        )
+        if line.code != line.name and first.right - name.right > 3 * gap:
+            self._text(
+                line.code,
+                theme.SMALL,
+                theme.MUTED,
+                (name.right + gap, first.centery),
+                "midleft",
+                first.right - name.right - gap,
+            )
+        y = first.bottom + pad
+        remove = pygame.Rect(0, y, self._button_width("Remove", theme.SMALL), self._finger)
+        remove.right = rect.right - pad
+        self._remove(line, remove)
+        x = rect.left + pad
+        for condition, label in CONDITION_LABELS.items():
+            if line.kit and condition == "missing_part":
+                label = "Missing"  # a kit's piece: the piece itself is what is missing
+            chosen = line.condition == condition
+            width = self._button_width(CONDITION_LABELS[condition], theme.SMALL)
+            button = pygame.Rect(x, y, width, self._finger)
+            if button.right > remove.left - gap:
+                button.width = max(self._finger // 2, remove.left - gap - x)
+            self._button(
+                label,
+                f"condition:{condition}",
+                button,
+                theme.CONDITION_FILL[condition] if chosen else theme.BACKGROUND,
+                role=theme.SMALL,
+                outline=theme.TEXT if chosen else theme.PANEL_EDGE,
+                code=line.code,
+                ink=theme.CONDITION_INK[condition] if chosen else theme.MUTED,
+            )
+            x = button.right + gap
+
+    def _detail_parts(self, line: CartLine, removable: bool) -> list[tuple[str, Colour]]:
         parts: list[tuple[str, Colour]] = []
         if line.code != line.name:  # an unknown label's line is named by its code already
             parts.append((line.code, theme.MUTED))
         if line.action is LineAction.REFUSED:
             parts.append((line.reason or "Not available", theme.WARN))
         elif line.due is not None:
-            parts.append((format_due(line.due, self.tz), theme.TEXT))
+            parts.append((format_due(line.due, self._tz), theme.TEXT))
+        if not removable and line.action is LineAction.RETURN and line.condition in REPORTED:
+            parts.append((REPORTED[line.condition], theme.WARN))
         return parts
 
     def _details(self, parts: list[tuple[str, Colour]], at: tuple[int, int], width: int) -> None:
@@ -382,7 +269,8 @@ class Renderer:
         right = x + width
         gap = self._m
         dot = max(2, self._px(1 / 200))
-        centre_y = y + self._font(theme.SMALL).get_ascent() * 2 // 3
+        face = self._font(theme.SMALL)
+        centre_y = y + face.ascent * 2 // 3
         for i, (text, colour) in enumerate(parts):
             if right - x < gap * 2:
                 break
@@ -394,19 +282,31 @@ class Renderer:
     # screens -------------------------------------------------------------------------------
 
     def _idle(self, s: IdleScreen) -> None:
+        self._tz = s.tz
+        if s.returned:
+            self._returned(s)
+            return
         self.surface.fill(theme.BACKGROUND)
         top = self._top_bar(
             s.kiosk_name,
             s.offline,
             [
-                (format_clock(s.now, self.tz), theme.TITLE, theme.TEXT),
-                (format_day(s.now, self.tz), theme.BODY, theme.MUTED),
+                (format_clock(s.now, s.tz), theme.TITLE, theme.TEXT),
+                (format_day(s.now, s.tz), theme.BODY, theme.MUTED),
             ],
         )
         m = self._m
         bottom = self._h - m
+        if s.can_type:
+            bottom = self._footer([("Type the code", "type", theme.RETURN_FILL, None, 1)]) - m
+        bottom = self._staff_line(s.staff_note, bottom)
         if s.message:
-            bottom = self._message_band(s.message, theme.TEXT, theme.ACCENT, bottom) - m
+            bottom = self._band(s.message, theme.TEXT, theme.ACCENT, bottom) - m
+        notices = list(s.troubles)
+        if s.starting and s.station:
+            notices.append(STATION_STARTING)
+        for notice in reversed(notices):
+            bottom = self._band(notice, theme.WARN, theme.WARN, bottom, lines=1) - m
         if s.offline:
             bottom = (
                 self._text(
@@ -414,41 +314,95 @@ class Renderer:
                 ).top
                 - m
             )
+        if s.station:
+            headline, hint = STATION_HEADLINE, STATION_HINT
+        elif s.starting:
+            headline, hint = STARTING_HEADLINE, STARTING_HINT
+        else:
+            headline, hint = IDLE_HEADLINE, IDLE_HINT
         head_h = self._line_height(theme.HUGE)
         block = head_h + self._line_height(theme.BODY)
         y = top + max(m, (bottom - top - block) // 2)
-        headline, hint = (
-            (STATION_HEADLINE, STATION_HINT) if s.station else (IDLE_HEADLINE, IDLE_HINT)
-        )
         self._text(headline, theme.HUGE, theme.TEXT, (self._w // 2, y), "midtop")
         self._text(hint, theme.BODY, theme.MUTED, (self._w // 2, y + head_h), "midtop")
 
+    def _returned(self, s: IdleScreen) -> None:
+        """A return station's answer, big enough to read from the door: the whole screen."""
+        assert s.returned is not None
+        self.surface.fill(theme.RETURNED_BACKGROUND)
+        m = self._m
+        width = self._w - 4 * m
+        radius = self._px(0.07)
+        name_h = self._paragraph_height(s.returned, theme.TITLE, width, 2)
+        head_h = self._line_height(theme.HUGE)
+        hint_h = self._line_height(theme.BODY)
+        block = 2 * radius + m + head_h + name_h + m + hint_h
+        y = max(m, (self._h - block) // 2)
+        cx, cy = self._w // 2, y + radius
+        stroke = max(3, radius // 5)
+        pygame.draw.circle(self.surface, theme.TEXT, (cx, cy), radius, width=stroke)
+        arm = radius // 2
+        pygame.draw.lines(
+            self.surface,
+            theme.TEXT,
+            False,
+            [(cx - arm, cy), (cx - arm // 3, cy + arm * 2 // 3), (cx + arm, cy - arm // 2)],
+            stroke,
+        )
+        y += 2 * radius + m
+        self._text(RETURNED_HEADLINE, theme.HUGE, theme.TEXT, (cx, y), "midtop")
+        y += head_h
+        y = self._paragraph(
+            s.returned, theme.TITLE, theme.TEXT, centre_x=cx, top=y, max_width=width, max_lines=2
+        )
+        self._text(RETURNED_HINT, theme.BODY, theme.TEXT, (cx, y + m), "midtop")
+        if s.offline:
+            self._offline_pill(self._w - m, m + self._line_height(theme.SMALL) // 2 + m // 2)
+
     def _cart(self, s: CartScreen) -> None:
+        self._tz = s.tz
         self.surface.fill(theme.BACKGROUND)
         count = len(s.lines)
         right = [(f"{count} item{'' if count == 1 else 's'}", theme.BODY, theme.MUTED)]
-        top = self._top_bar(s.person_name, s.offline, right if count else [])
+        tools: list[tuple[str, str]] = []
+        if s.staff:
+            tools = [("Open door", "unlock"), ("Enrol", "enroll")]
+            if not s.stocktake:
+                tools.append(("Count", "stocktake"))
+        top = self._top_bar(s.person_name, s.offline, right if count and not s.staff else [], tools)
         m = self._m
         buttons: list[tuple[str, str, Colour, Colour | None, int]] = [
             ("Cancel", "cancel", theme.PANEL, theme.PANEL_EDGE, 1)
         ]
-        if s.staff:  # staff tools share the row, so every button gets the same width
-            buttons.append(("Open door", "unlock", theme.RETURN_FILL, None, 1))
-            buttons.append(("Enrol", "enroll", theme.RETURN_FILL, None, 1))
-            buttons.append(("Count", "stocktake", theme.RETURN_FILL, None, 1))
-        buttons.append(("Confirm", "confirm", theme.CONFIRM_FILL, None, 1 if s.staff else 2))
+        if s.can_type and not s.stocktake:
+            buttons.append(("Type code", "type", theme.RETURN_FILL, None, 1))
+        if s.stocktake:
+            buttons.append(("Done counting", "confirm", theme.CONFIRM_FILL, None, 2))
+        elif s.confirmable:
+            buttons.append(("Confirm", "confirm", theme.CONFIRM_FILL, None, 2))
         bottom = self._footer(buttons) - m
-        if s.message:
-            bottom = self._message_band(s.message, theme.WARN, theme.WARN, bottom) - m
+        bottom = self._staff_line(s.staff_note, bottom)
+        if s.countdown is not None:
+            bottom = self._countdown_band(s.countdown, bottom) - m
+        elif s.message:
+            bottom = self._band(s.message, theme.WARN, theme.WARN, bottom) - m
         if s.lines:
             self._rows(s.lines, top + m, bottom, removable=True)
             return
         if s.loans:
             top = self._loans(s.loans, top + m, bottom)
         width = self._w - 2 * m
-        height = self._paragraph_height(EMPTY_CART_HINT, theme.TITLE, width, 2)
+        if s.stocktake:
+            hint = "Show each item on the shelf to the camera"
+        elif s.can_type:
+            hint = TYPE_HINT
+        else:
+            hint = EMPTY_CART_HINT
+        height = self._paragraph_height(hint, theme.TITLE, width, 2)
+        if bottom - top < height:
+            return  # the loans took the room; the hint is the least of it
         self._paragraph(
-            EMPTY_CART_HINT,
+            hint,
             theme.TITLE,
             theme.MUTED,
             centre_x=self._w // 2,
@@ -460,7 +414,7 @@ class Renderer:
     def _loans(self, loans: tuple[Loan, ...], top: int, bottom: int) -> int:
         """What the person already holds, as a welcome, each with an Extend button when the
         session allows it; returns where the rest may start."""
-        m = self._m
+        m, gap = self._m, self._gap
         count = len(loans)
         heading = self._text(
             f"You have {count} item{'' if count == 1 else 's'} out",
@@ -469,19 +423,25 @@ class Renderer:
             (m, top),
         )
         y = heading.bottom + m // 2
-        row_h = max(self._line_height(theme.BODY) + m // 3, theme.MIN_TOUCH_PX + m // 2)
-        room = max(1, (bottom - y - self._line_height(theme.TITLE) * 2) // row_h)
+        row_h = max(self._line_height(theme.BODY), self._finger) + gap
+        more_h = self._line_height(theme.SMALL)
+        room = max(0, (bottom - y) // row_h)
+        if room < count:
+            room = max(0, (bottom - y - more_h) // row_h)
         width = self._w - 2 * m
-        name_w, due_w = width * 9 // 20, width * 7 // 20
+        extend_w = self._button_width("Extend", theme.SMALL)
         for loan in loans[:room]:
             colour = theme.WARN if loan.overdue else theme.TEXT
-            due = ("OVERDUE · " if loan.overdue else "") + format_due(loan.due, self.tz)
-            centre = y + row_h // 2
-            self._text(loan.name, theme.BODY, colour, (m, centre), "midleft", name_w - m)
-            room_for_due = due_w - m if loan.extendable else width - name_w
-            self._text(due, theme.SMALL, colour, (m + name_w, centre), "midleft", room_for_due)
+            due = ("OVERDUE · " if loan.overdue else "") + format_due(loan.due, self._tz)
+            centre = y + (row_h - gap) // 2
+            due_w = self._font(theme.SMALL).size(due)[0]
+            right = self._w - m - (extend_w + gap if loan.extendable else 0)
+            name_w = max(width // 3, right - m - due_w - 2 * m)
+            name = self._text(loan.name, theme.BODY, colour, (m, centre), "midleft", name_w)
+            x = name.right + 2 * m
+            self._text(due, theme.SMALL, colour, (x, centre), "midleft", right - x)
             if loan.extendable:
-                button = pygame.Rect(0, 0, width - name_w - due_w, row_h - m // 2)
+                button = pygame.Rect(0, 0, extend_w, self._finger)
                 button.midright = (self._w - m, centre)
                 self._button(
                     "Extend",
@@ -495,15 +455,78 @@ class Renderer:
             y += row_h
         if count > room:
             self._text(f"+{count - room} more", theme.SMALL, theme.MUTED, (m, y))
-            y += self._line_height(theme.SMALL)
+            y += more_h
         return y
 
+    def _code_entry(self, s: CodeEntryScreen) -> None:
+        """A keyboard for the code printed under a label's QR code."""
+        self._tz = s.tz
+        self.surface.fill(theme.BACKGROUND)
+        right: list[tuple[str, float, Colour]] = []
+        if s.countdown is not None:
+            right.append((f"Still there? {s.countdown} s", theme.BODY, theme.WARN))
+        top = self._top_bar(TYPE_TITLE, s.offline, right)
+        m, gap = self._m, self._gap
+        footer = self._footer(
+            [
+                ("Cancel", "cancel", theme.PANEL, theme.PANEL_EDGE, 1),
+                ("Look up", "enter", theme.CONFIRM_FILL, None, 2),
+            ]
+        )
+        key_h = self._touch(theme.KEY)
+        field_rect = pygame.Rect(m, top + m, self._w - 2 * m, key_h)
+        pygame.draw.rect(self.surface, theme.PANEL, field_rect, border_radius=m // 2)
+        inner = field_rect.inflate(-2 * m, 0)
+        if s.typed:
+            typed = self._text(
+                s.typed, theme.TITLE, theme.TEXT, inner.midleft, "midleft", inner.width // 2
+            )
+        else:
+            typed = self._text(
+                TYPE_PLACEHOLDER, theme.BODY, theme.MUTED, inner.midleft, "midleft", inner.width
+            )
+        if s.message:
+            x = typed.right + 2 * m
+            self._text(
+                s.message, theme.SMALL, theme.WARN, (x, inner.centery), "midleft", inner.right - x
+            )
+        rows_top = field_rect.bottom + gap
+        room = footer - gap - rows_top
+        key_h = min(key_h, max(theme.MIN_TOUCH_PX // 2, (room - 3 * gap) // len(KEY_ROWS)))
+        columns = max(len(row) for row in KEY_ROWS)
+        key_w = (self._w - 2 * m - (columns - 1) * gap) // columns
+        for r, row in enumerate(KEY_ROWS):
+            y = rows_top + r * (key_h + gap)
+            x = m
+            for key in row:
+                rect = pygame.Rect(x, y, key_w, key_h)
+                self._button(key, "key", rect, theme.PANEL, role=theme.BODY, code=key)
+                x += key_w + gap
+            if len(row) < columns:
+                rect = pygame.Rect(x, y, self._w - m - x, key_h)
+                self._button(
+                    "Delete",
+                    "key",
+                    rect,
+                    theme.BACKGROUND,
+                    role=theme.BODY,
+                    outline=theme.PANEL_EDGE,
+                    code=BACKSPACE_KEY,
+                )
+
     def _receipt(self, s: ReceiptScreen) -> None:
+        self._tz = s.tz
         self.surface.fill(theme.BACKGROUND)
         top = self._top_bar(s.person_name, s.offline, [("Receipt", theme.BODY, theme.MUTED)])
         m = self._m
         bottom = self._footer([("Done", "done", theme.DONE_FILL, None, 1)], span=0.5) - m
         heading = self._text("All done", theme.TITLE, theme.GOOD_TEXT, (m, top + m // 2))
+        reported = _reported(s.lines)
+        if reported:
+            x = heading.right + 2 * m
+            self._text(
+                reported, theme.BODY, theme.WARN, (x, heading.centery), "midleft", self._w - m - x
+            )
         self._rows(s.lines, heading.bottom + m // 2, bottom, removable=False)
 
     def _denied(self, s: DeniedScreen) -> None:
@@ -552,16 +575,21 @@ class Renderer:
         )
 
 
-def save_png(surface: pygame.Surface, path: str | os.PathLike[str]) -> None:
-    """Write ``surface`` as a PNG, atomically: a viewer polling the file never reads half."""
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".png", dir=target.parent)
-    try:
-        os.fchmod(fd, 0o644)  # mkstemp makes it private; a screenshot is for others to view
-        with os.fdopen(fd, "wb") as f:
-            pygame.image.save(surface, f, "png")
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+def _tag_for(line: CartLine, removable: bool) -> tuple[str, float, Colour]:
+    label, fill = (_CART_TAGS if removable else _RECEIPT_TAGS)[line.action]
+    return label, theme.SMALL, fill
+
+
+def _reported(lines: tuple[CartLine, ...]) -> str | None:
+    """What the receipt confirms was reported: staff will look at it."""
+    damaged = sum(1 for ln in lines if ln.action is LineAction.RETURN and ln.condition == "damaged")
+    missing = sum(
+        1
+        for ln in lines
+        if (ln.action is LineAction.RETURN and ln.condition == "missing_part")
+        or (ln.kit and ln.action is LineAction.REFUSED)
+    )
+    parts = ([f"{damaged} damaged"] if damaged else []) + (
+        [f"{missing} missing"] if missing else []
+    )
+    return f"Reported: {', '.join(parts)}" if parts else None

@@ -1,5 +1,8 @@
 """``python -m kiosk.ui.screenshots docs/screens``: every kiosk screen as PNG, at the official
-7-inch size and at 720p, from sample data (the README shows them)."""
+7-inch size and at 720p, from sample data (the README shows them).
+
+The samples are a New York cage's: times are stored in UTC and drawn in the cage's zone.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ from pathlib import Path
 from kiosk.screens import (
     CartLine,
     CartScreen,
+    CodeEntryScreen,
     DeniedScreen,
     IdleScreen,
     LineAction,
@@ -20,8 +24,10 @@ from kiosk.screens import (
 )
 
 SIZES = ((800, 480), (1280, 720))
-NOW = datetime(2026, 11, 23, 16, 5, tzinfo=UTC)
+TZ = "America/New_York"
+NOW = datetime(2026, 11, 23, 21, 5, tzinfo=UTC)  # 16:05 in New York
 DUE = NOW + timedelta(hours=48)
+NAME = "Film cage, Building 4"
 LINES = (
     CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.CHECKOUT, due=DUE),
     CartLine("LENS-0001", "Zeiss CP.3 50mm", LineAction.RETURN, condition="damaged"),
@@ -30,8 +36,8 @@ LINES = (
     ),
 )
 SAMPLES: dict[str, Screen] = {
-    "idle": IdleScreen("Film cage, Building 4", NOW),
-    "idle-offline": IdleScreen("Film cage, Building 4", NOW, offline=True),
+    "idle": IdleScreen(NAME, NOW, tz=TZ),
+    "idle-offline": IdleScreen(NAME, NOW, offline=True, tz=TZ),
     "welcome": CartScreen(
         "Ada Lovelace",
         message="1 overdue: please bring it back",
@@ -39,15 +45,15 @@ SAMPLES: dict[str, Screen] = {
             Loan("AUD-0001", "Zoom F6 field recorder", NOW - timedelta(hours=20), overdue=True),
             Loan("TRI-0001", "Sachtler tripod", NOW + timedelta(hours=30), extendable=True),
         ),
+        tz=TZ,
     ),
-    "cart": CartScreen("Ada Lovelace", LINES),
-    "receipt": ReceiptScreen("Ada Lovelace", LINES[:2]),
+    "cart": CartScreen("Ada Lovelace", LINES, tz=TZ),
+    "receipt": ReceiptScreen("Ada Lovelace", LINES[:2], tz=TZ),
     "denied": DeniedScreen("Badge not recognised", "Please ask staff to register your badge."),
     "return-problem": CartScreen(
         "Ada Lovelace",
         (
             CartLine("LENS-0001", "Zeiss CP.3 50mm", LineAction.RETURN, condition="damaged"),
-            CartLine("KIT-0001", "Interview audio kit", LineAction.RETURN),
             CartLine(
                 "MIC-0002",
                 "Lavalier mic",
@@ -62,14 +68,38 @@ SAMPLES: dict[str, Screen] = {
                 "In for repair: please choose another",
             ),
         ),
+        tz=TZ,
     ),
+    "still-there": CartScreen("Ada Lovelace", LINES[:1], countdown=12, tz=TZ),
     "staff": CartScreen(
         "Sam Okafor (staff)",
         (CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.COUNTED),),
         message="Stocktake: 1 counted",
         staff=True,
+        stocktake=True,
+        staff_note="Staff: 3 records not yet confirmed by the hub since 15:42",
+        tz=TZ,
     ),
-    "station": IdleScreen("Door returns", NOW, station=True, message="Returned: Zeiss CP.3 50mm"),
+    "station": IdleScreen("Door returns", NOW, station=True, tz=TZ),
+    "station-returned": IdleScreen(
+        "Door returns",
+        NOW,
+        station=True,
+        message="Returned: Zeiss CP.3 50mm",
+        returned="Zeiss CP.3 50mm",
+        tz=TZ,
+    ),
+    "camera-trouble": CartScreen(
+        "Ada Lovelace",
+        message="Camera not working: type the code on the label",
+        can_type=True,
+        tz=TZ,
+    ),
+    "type-code": CodeEntryScreen("CAM-00", person_name="Ada Lovelace", tz=TZ),
+    "reader-trouble": IdleScreen(
+        NAME, NOW, troubles=("Badge reader not working: please ask staff",), tz=TZ
+    ),
+    "starting": IdleScreen(NAME, NOW, starting=True, offline=True, tz=TZ),
 }
 
 
@@ -79,12 +109,11 @@ def write(folder: Path) -> list[Path]:
 
     from kiosk.ui import Renderer, save_png
 
-    pygame.font.init()
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for width, height in SIZES:
         surface = pygame.Surface((width, height))
-        renderer = Renderer(surface, tz=UTC)
+        renderer = Renderer(surface)
         for name, screen in SAMPLES.items():
             renderer.render(screen)
             path = folder / f"{name}-{width}x{height}.png"

@@ -1,18 +1,30 @@
-"""Turning data into strings that fit: dates the way a student reads them, and text cut to width.
+"""Turning data into strings that fit: dates in the cage's zone, and text cut to width.
 
-Day and month names are spelled out here rather than taken from ``strftime`` so a Pi whose
-locale is unset (or set to something unexpected) still shows the same words the tests check.
+The date words themselves live with the screen models (kiosk.screens), which the session also
+uses for its sentences; they are re-exported here for the renderer.
 """
 
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime, tzinfo
 from typing import Protocol
 
+from kiosk.screens import format_clock, format_date, format_day, format_due, local
+
+__all__ = [
+    "ELLIPSIS",
+    "Measures",
+    "clean",
+    "fit",
+    "format_clock",
+    "format_date",
+    "format_day",
+    "format_due",
+    "local",
+    "wrap",
+]
+
 ELLIPSIS = "\u2026"
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 class Measures(Protocol):
@@ -21,27 +33,9 @@ class Measures(Protocol):
     def size(self, text: str, /) -> tuple[int, int]: ...
 
 
-def local(when: datetime, tz: tzinfo | None = None) -> datetime:
-    """``when`` in the kiosk's zone: ``tz`` if given, else the Pi's own (/etc/localtime)."""
-    return when.astimezone(tz)
-
-
-def format_clock(when: datetime, tz: tzinfo | None = None) -> str:
-    return f"{local(when, tz):%H:%M}"
-
-
-def format_day(when: datetime, tz: tzinfo | None = None) -> str:
-    t = local(when, tz)
-    return f"{_DAYS[t.weekday()]} {t.day} {_MONTHS[t.month - 1]}"
-
-
-def format_due(when: datetime, tz: tzinfo | None = None) -> str:
-    """Like "Due Wed 25 Nov 17:00": the weekday matters more to a student than the year."""
-    return f"Due {format_day(when, tz)} {format_clock(when, tz)}"
-
-
 def clean(text: str) -> str:
-    """One printable line: SDL_ttf refuses NUL and draws other control characters as boxes."""
+    """One printable line: the font renderer refuses NUL and draws other control characters as
+    boxes."""
     chars = (" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text)
     return " ".join("".join(chars).split())
 

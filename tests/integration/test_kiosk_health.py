@@ -1,13 +1,23 @@
-"""A kiosk's broken devices reach the hub's kiosk page: a badge reader that is unplugged (through
-the fake MFRC522 at the SPI level) shows up as a fault, and goes away when it answers again."""
+"""A kiosk's troubles reach the hub's kiosk page: a badge reader that is unplugged (through the
+fake MFRC522 at the SPI level) shows up as a fault, and goes away when it answers again; events
+the hub receives but never acknowledges become a warning on the kiosk and on the page."""
 
 from __future__ import annotations
 
+import re
+
+from fastapi.testclient import TestClient
+
+from hub.web.app import WebSettings, create_app
+from hub.web.auth import create_user
 from kiosk.app import Devices
 from kiosk.drivers.rfid import MFRC522, BadgeReader
+from kiosk.screens import ReceiptScreen
+from kiosk.session import Confirm
 from tests.fakes.mfrc522_chip import FakeMFRC522Chip
 from tests.harness import Cage
 from tests.waiting import wait_until
+from tests.web.conftest import PASSWORD
 
 
 def faults(cage: Cage, kiosk_id: str) -> tuple[str, ...]:
@@ -31,3 +41,54 @@ def test_an_unplugged_reader_is_reported_to_the_hub_until_it_answers(cage: Cage)
     wait_until(lambda: faults(cage, "cage-1") == ("camera: not available: x",), "still faulty")
     chip.place_card(bytes.fromhex("04A1B2C3"))
     kiosk.wait_for_screen(lambda s: type(s).__name__ == "CartScreen", 5)
+
+
+def test_events_the_hub_never_acknowledges_become_a_warning(cage: Cage) -> None:
+    cage.register_kiosk("cage-1")
+    cage.kiosk_keys["cage-1"] = b"w" * 32  # the kiosk signs with a key the hub does not hold
+    create_user(cage.store, "viewer", PASSWORD, "viewer", cage.clock.now())
+    kiosk = cage.kiosk("cage-1")
+    kiosk.wait_replica(10)
+    wait_until(lambda: kiosk.link is not None and kiosk.link.hub_online, "the hub is online")
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(kiosk.label("CK1:CAM-0001"))
+    kiosk.submit(Confirm())
+    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)  # a receipt, all the same
+    assert kiosk.state.unacked == 0
+
+    def minutes_pass() -> bool:
+        cage.clock.advance(10)  # the hub is reachable all along; no ack comes
+        return kiosk.state.unacked == 1
+
+    wait_until(minutes_pass, "the kiosk never warned about its unacknowledged event")
+    assert kiosk.state.unacked_since is not None
+    wait_until(lambda: overdue(cage) == 1, "the hub's kiosk page never showed the warning")
+    page = kiosks_page(cage)
+    row = next(r for r in page.split("<tr>") if ">cage-1<" in r)
+    assert "1 not acknowledged by the hub since" in row
+
+    # staff move the event aside (it was signed wrongly): the warning goes on both sides
+    [waiting] = kiosk.outbox.pending()
+    kiosk.outbox.dead_letter(waiting.id, "signed with the wrong key", cage.clock.now())
+    cage.clock.advance(10)
+    wait_until(lambda: kiosk.state.unacked == 0, "the kiosk still warns")
+    wait_until(lambda: overdue(cage) == 0, "the hub still shows the warning")
+    assert "not acknowledged" not in kiosks_page(cage)
+
+
+def overdue(cage: Cage) -> int:
+    return next(k.acks_overdue for k in cage.store.kiosk_views() if k.id == "cage-1")
+
+
+def kiosks_page(cage: Cage) -> str:
+    """The dashboard's kiosks page, as a viewer sees it."""
+    client = TestClient(create_app(cage.store, WebSettings(secret_key="k" * 40), cage.clock.now))
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert csrf
+    client.post(
+        "/login",
+        data={"username": "viewer", "password": PASSWORD, "csrf": csrf.group(1)},
+        follow_redirects=False,
+    )
+    page: str = client.get("/kiosks").text
+    return page

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from kiosk.app import KioskApp
-from kiosk.screens import CartScreen, IdleScreen, ReceiptScreen
-from kiosk.session import Confirm
+from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, ReceiptScreen
+from kiosk.session import Confirm, Profile
 from tests.harness import Cage
 
 
@@ -109,3 +109,33 @@ def test_a_kiosk_booting_without_a_network_says_offline_until_the_hub_answers(
     assert isinstance(first, IdleScreen) and first.offline
     cage.broker.start()
     kiosk.wait_for_screen(lambda s: isinstance(s, IdleScreen) and not s.offline, 30)
+
+
+def test_before_its_first_replica_a_kiosk_refuses_nobody_and_takes_returns(cage: Cage) -> None:
+    cage.broker.stop()  # first boot with the broker out of reach: no replica, nobody known
+    front = cage.kiosk("cage-1")
+    door = cage.kiosk("door-1", profile=Profile.STATION)
+    assert not front.replica.ready and not door.replica.ready
+
+    front.submit(front.badge("04A1B2C3"))  # Ada is registered; this kiosk cannot know it yet
+    shown = front.wait_for_screen(lambda s: "waiting for the hub" in _message(s), 5)
+    assert not isinstance(shown, DeniedScreen)
+    door.submit(door.label("CK1:CAM-0001"))  # brought back to the door before the hub is heard
+    door.wait_for_screen(lambda s: "Returned" in _message(s), 5)
+    assert front.outbox.depth() == 0  # no denial recorded against a registered badge
+    assert door.outbox.depth() == 1
+
+    cage.broker.start()
+    front.wait_replica(30)
+    door.wait_replica(30)
+    assert door.link is not None and door.link.wait_drained(20)
+    assert [(r.kiosk, r.type, r.asset) for r in cage.store.ledger_rows()] == [
+        ("door-1", "return", "CAM-0001")
+    ]
+    front.submit(front.badge("04A1B2C3"))  # now the kiosk knows her
+    front.wait_for_screen(lambda s: isinstance(s, CartScreen), 5)
+    assert not [r for r in cage.store.ledger_rows() if r.type == "denied"]
+
+
+def _message(screen: object) -> str:
+    return str(getattr(screen, "message", None) or "")

@@ -100,22 +100,31 @@ def slot_of(stock: LabelStock, x: float, y: float) -> int:
 
 
 def assert_on_its_label(stock: LabelStock, page: Page, r: Read) -> int:
-    """The symbol and its quiet zone of four modules lie on one label, clear of its edges,
-    and the quiet zone is blank paper. Returns the label's position on the sheet."""
+    """The symbol and its quiet zone of four modules lie on one label (the label's blank
+    margin counts towards it), at least two modules of it printed inside the margin, and the
+    quiet zone is blank paper. Returns the label's position on the sheet."""
     slot = slot_of(stock, (r.left + r.right) / 2, (r.top + r.bottom) / 2)
     assert slot >= 0, f"{r.text} is not on any label"
     modules = len(segno.make_qr(r.text, error="m", boost_error=True).matrix)
-    quiet = 4 * (r.right - r.left) / modules
+    unit = (r.right - r.left) / modules
+    quiet = labelsheet.QUIET_MODULES * unit
     outer = (r.left - quiet, r.top - quiet, r.right + quiet, r.bottom + quiet)
     x, y = stock.cell(slot)
-    edge = 0.6  # the layout keeps 1 mm or more; a decoded corner may be a pixel or two out
-    assert x + edge <= outer[0] and outer[2] <= x + stock.label_w_mm - edge, r
-    assert y + edge <= outer[1] and outer[3] <= y + stock.label_h_mm - edge, r
+    w, h = stock.label_w_mm, stock.label_h_mm
+    slack = 0.3  # a decoded corner may be a pixel or two out
+    assert x - slack <= outer[0] and outer[2] <= x + w + slack, r
+    assert y - slack <= outer[1] and outer[3] <= y + h + slack, r
+    margin = min(max(0.05 * min(w, h), 1.0), 3.0)
+    printed = labelsheet.PRINTED_QUIET_MODULES * unit + margin - slack
+    assert min(r.left - x, r.top - y, x + w - r.right, y + h - r.bottom) >= printed, r
 
+    # The quiet zone reaches the text and the label's edge, so allow the decoded bounds' pixel
+    # or two of error there.
     x0, y0, x1, y1 = (round(v / MM) for v in outer)
-    ring = page.pixels[y0 + 1 : y1 - 1, x0 + 1 : x1 - 1].copy()
+    x0, y0, x1, y1 = max(0, x0 + 2), max(0, y0 + 2), x1 - 2, y1 - 2
+    ring = page.pixels[y0:y1, x0:x1].copy()
     ix0, iy0 = round(r.left / MM) - x0 - 2, round(r.top / MM) - y0 - 2
-    ix1, iy1 = round(r.right / MM) - x0, round(r.bottom / MM) - y0
+    ix1, iy1 = round(r.right / MM) - x0 + 1, round(r.bottom / MM) - y0 + 1
     ring[iy0:iy1, ix0:ix1] = 255
     assert ring.min() > 160, f"ink in the quiet zone of {r.text}"
     return slot
@@ -134,6 +143,32 @@ def assert_text_stays_on_labels(stock: LabelStock, pages: list[Page]) -> None:
 
 def assets(n: int) -> list[Label]:
     return [Label(f"LAB-{i:05d}", NAMES[i % len(NAMES)]) for i in range(n)]
+
+
+# The module size each stock gets for a compact label (version 1, 21 modules): what sets how far
+# off a camera reads it (bench.optics).
+MODULE_MM = {
+    "L7651": 0.713,
+    "5160": 0.854,
+    "L7160": 1.231,
+    "22806": 1.185,
+    "L7163": 1.281,
+    "5163": 1.708,
+}
+
+
+@pytest.mark.parametrize("name", sorted(STOCKS))
+def test_each_stock_prints_a_version_1_qr_as_large_as_its_quiet_zone_allows(name: str) -> None:
+    # "CK1:" and a code of up to 16 characters is version 1; error correction as high as fits
+    for code, level in (("CAM-1", "H"), ("LAB-00001", "Q"), ("ABCDEFGHIJ-0123", "M")):
+        qr = segno.make_qr(compact_label(code), error="m", boost_error=True)
+        assert (qr.version, qr.error, qr.mode) == (1, level, "alphanumeric")
+        placed = labelsheet.qr_on_label(compact_label(code), name)
+        assert len(placed.matrix) == 21
+        assert placed.module_mm == pytest.approx(MODULE_MM[name], abs=0.001)
+    # A link to the hub's asset page is longer, so its modules are smaller.
+    link = labelsheet.qr_on_label(url_label(HUB, "CAM-0001"), name)
+    assert len(link.matrix) > 21 and link.module_mm < MODULE_MM[name]
 
 
 def test_the_stocks_match_their_templates() -> None:
@@ -170,8 +205,8 @@ def test_every_label_reads_back_on_its_own_label(name: str) -> None:
     for r in reads:
         slot = assert_on_its_label(stock, pages[r.page], r)
         assert r.text == compact_label(labels[r.page * stock.per_sheet + slot].code)
-        # L7651 is 21.2 mm tall: a full quiet zone and a margin leave room for about 14 mm.
-        assert r.right - r.left >= (13.5 if name == "L7651" else 15.0), r
+        # L7651 is 21.2 mm tall: with its quiet zone, the symbol is 15 mm (0.71 mm modules).
+        assert r.right - r.left >= (14.5 if name == "L7651" else 17.5), r
     assert_text_stays_on_labels(stock, pages)
     for i, label in enumerate(labels):
         assert label.code in pages[i // stock.per_sheet].text

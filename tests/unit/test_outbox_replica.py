@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.errors import OutboxError
-from kiosk.outbox import Outbox
+from kiosk.outbox import AckWatch, Outbox
 from kiosk.replica import Replica
 from wire import CustodyEvent, EventType, ReturnCondition, decode_event
 
@@ -169,3 +169,52 @@ def test_a_replica_kept_by_an_older_release_is_upgraded_in_place(tmp_path: Path)
     replica = Replica(path, "cage-1")
     assert replica.apply_snapshot(snapshot(5, [], {}))
     assert replica.item("CAM-1").holder == "ada"  # type: ignore[union-attr]
+
+
+def test_a_view_taken_stays_whole_while_the_replica_moves_on(tmp_path: Path) -> None:
+    replica = Replica(tmp_path / "r.db", "cage-1")
+    assert not replica.ready and replica.view().version == 0
+    holding = {"asset": "CAM-1", "person": "ada", "due": "2026-03-03T09:00:00Z"}
+    assert replica.apply_snapshot(snapshot(5, [holding], {}))
+    before = replica.view()
+    assert replica.ready and [i.code for i, _h in before.loans_of("ada")] == ["CAM-1"]
+    returned = CustodyEvent(
+        id="01890000-0000-7000-8000-000000000002",
+        kiosk="cage-1",
+        seq=1,
+        at=T0,
+        type=EventType.RETURN,
+        asset="CAM-1",
+        condition=ReturnCondition.DAMAGED,
+    )
+    replica.record_local(returned)
+    assert replica.apply_snapshot(snapshot(6, [], {}))
+    # what a reader took before is as it was: no change reaches it half-made
+    assert before.version == 5 and [i.code for i, _h in before.loans_of("ada")] == ["CAM-1"]
+    assert not before.item("CAM-1").in_maintenance
+    now = replica.view()
+    assert now.version == 6 and now.loans_of("ada") == []
+    assert now.item("CAM-1").in_maintenance
+    with pytest.raises(TypeError):
+        now.holders["CAM-1"] = before.holders["CAM-1"]
+
+
+def test_only_time_with_the_hub_reachable_makes_an_event_late() -> None:
+    watch = AckWatch(limit=300)
+    made = T0 - timedelta(days=3)  # recorded offline long ago, by a clock since corrected
+    assert watch.check([(1, made)], reachable=False, monotonic=0) == (0, None)
+    assert watch.check([(1, made)], reachable=False, monotonic=7200) == (0, None)  # offline
+    assert watch.check([(1, made)], reachable=True, monotonic=7201) == (0, None)
+    assert watch.check([(1, made), (2, T0)], reachable=True, monotonic=7400) == (0, None)
+    assert watch.check([(1, made), (2, T0)], reachable=False, monotonic=9000) == (0, None)
+    assert watch.check([(1, made), (2, T0)], reachable=True, monotonic=9150) == (1, made)
+    assert watch.check([(1, made), (2, T0)], reachable=True, monotonic=9400) == (2, made)
+    assert watch.check([(2, T0)], reachable=True, monotonic=9405) == (1, T0)  # 1 acked
+    assert watch.check([], reachable=True, monotonic=9410) == (0, None)  # caught up
+
+
+def test_the_outbox_says_what_waits_and_since_when(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "o.db", "cage-1", KEY)
+    first = box.append(checkout("CAM-1"), T0)
+    second = box.append(checkout("CAM-2"), T0 + timedelta(minutes=1))
+    assert box.waiting() == [(first.seq, T0), (second.seq, T0 + timedelta(minutes=1))]

@@ -6,14 +6,28 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, LineAction, Loan, ReceiptScreen
+from kiosk.screens import (
+    CartScreen,
+    CodeEntryScreen,
+    DeniedScreen,
+    IdleScreen,
+    LineAction,
+    Loan,
+    ReceiptScreen,
+)
 from kiosk.session import (
+    BACKSPACE,
+    NOT_A_CODE,
+    STARTING_RETRY,
+    AcksOverdue,
     BadgeTapped,
     Booking,
     Cancel,
     Confirm,
     ConnectivityChanged,
     CycleCondition,
+    Device,
+    DeviceTrouble,
     DoorAlarm,
     Effect,
     ExtendLoan,
@@ -25,13 +39,18 @@ from kiosk.session import (
     Profile,
     Record,
     RemoveItem,
+    ReplicaState,
+    SetCondition,
     Settings,
     Show,
     Signal,
     StartEnroll,
     StartStocktake,
+    StartTyping,
     State,
+    StillHere,
     Tick,
+    TypeKey,
     Unlock,
     UnlockDoor,
     screen_for,
@@ -268,6 +287,7 @@ def test_return_station_returns_on_scan_without_badge() -> None:
     ]
     idle = last_screen(effects)
     assert isinstance(idle, IdleScreen) and idle.message == "Returned: Camera"
+    assert idle.returned == "Camera"  # the whole screen says so, readable from the door
     _, effects = run([(scan(None, "GHOST-1"), T0)], settings=station)
     assert records(effects) == [] and Feedback(Signal.ERROR) in effects
     _, effects = run([(scan(CAMERA), T0)], settings=station)  # not known to be out: still taken
@@ -288,19 +308,33 @@ def test_welcome_lists_loans_and_warns_about_overdue_ones() -> None:
     assert cart.message == "1 overdue: please bring it back"
 
 
-def test_one_touch_reports_a_problem_with_a_return() -> None:
+def test_a_return_line_offers_each_condition_as_its_own_choice() -> None:
     held = Item("CAM-1", "Camera", "camera", holder="ada")
     state, _ = run([(BadgeTapped("04A1", ADA), T0), (scan(held), T0), (scan(LENS), T0)])
-    for expected in ("damaged", "missing_part", "ok", "damaged"):
-        state, effects = step(state, CycleCondition("CAM-1"), T0, SETTINGS)
+    for chosen in (ReturnCondition.MISSING_PART, ReturnCondition.OK, ReturnCondition.DAMAGED):
+        state, effects = step(state, SetCondition("CAM-1", chosen), T0, SETTINGS)
         cart = last_screen(effects)
-        assert isinstance(cart, CartScreen) and cart.lines[0].condition == expected
-    state, _ = step(state, CycleCondition("LENS-1"), T0, SETTINGS)  # a checkout has none
-    _, effects = step(state, Confirm(), T0, SETTINGS)
+        assert isinstance(cart, CartScreen) and cart.lines[0].condition == chosen.value
+    state, _ = step(state, SetCondition("LENS-1", ReturnCondition.DAMAGED), T0, SETTINGS)
+    _, effects = step(state, Confirm(), T0, SETTINGS)  # a checkout has no condition
     assert [(r.type, r.asset, r.condition) for r in records(effects)] == [
         (EventType.RETURN, "CAM-1", ReturnCondition.DAMAGED),
         (EventType.CHECKOUT, "LENS-1", None),
     ]
+    receipt = last_screen(effects)  # the receipt says what was reported
+    assert isinstance(receipt, ReceiptScreen)
+    assert [(ln.code, ln.condition) for ln in receipt.lines] == [
+        ("CAM-1", "damaged"),
+        ("LENS-1", "ok"),
+    ]
+
+
+def test_scripted_drivers_can_still_step_through_the_conditions() -> None:
+    held = Item("CAM-1", "Camera", "camera", holder="ada")
+    state, _ = run([(BadgeTapped("04A1", ADA), T0), (scan(held), T0)])
+    for expected in ("damaged", "missing_part", "ok"):
+        state, _ = step(state, CycleCondition("CAM-1"), T0, SETTINGS)
+        assert state.lines[0].condition == expected
 
 
 def test_staff_badge_at_a_return_station_unlocks_the_door() -> None:
@@ -527,8 +561,7 @@ def test_a_kit_back_with_a_piece_missing_keeps_it_on_loan_and_flags_the_kit() ->
         BODY, holder="ada", members=tuple(replace(m, holder="ada") for m in BODY.members)
     )
     state, _ = run([(BadgeTapped("04A1", ADA), T0), (scan(held), T0)])
-    for _ in range(2):  # OK -> damaged -> missing
-        state, effects = step(state, CycleCondition("BATT-9"), T0, SETTINGS)
+    state, _ = step(state, SetCondition("BATT-9", ReturnCondition.MISSING_PART), T0, SETTINGS)
     _, effects = step(state, Confirm(), T0, SETTINGS)
     assert [(r.type, r.asset, r.condition, r.detail) for r in records(effects)] == [
         (EventType.RETURN, "KIT-1", ReturnCondition.MISSING_PART, "missing: BATT-9"),
@@ -673,3 +706,188 @@ def test_a_door_held_open_is_asked_to_be_closed_until_it_shuts() -> None:
     assert cast(IdleScreen, last_screen(effects)).message == "Please close the cage door"
     state, effects = step(state, DoorAlarm(False), T0, SETTINGS)
     assert cast(IdleScreen, last_screen(effects)).message is None
+
+
+# a cart that is hard to get wrong ----------------------------------------------------------
+
+
+def test_confirm_is_offered_only_when_there_is_something_to_confirm() -> None:
+    state, effects = run([(BadgeTapped("04A1", ADA), T0)])
+    welcome = last_screen(effects)
+    assert isinstance(welcome, CartScreen) and not welcome.confirmable
+    state, effects = step(state, scan(None, "GHOST-1"), T0, SETTINGS)
+    refused_only = last_screen(effects)
+    assert isinstance(refused_only, CartScreen) and not refused_only.confirmable
+    _, effects = step(state, scan(CAMERA), T0, SETTINGS)
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.confirmable
+
+
+def test_still_there_counts_down_and_any_touch_keeps_the_session() -> None:
+    state, _ = run([(BadgeTapped("04A1", ADA), T0), (scan(CAMERA), T0)])
+    state, effects = step(state, Tick(), T0 + timedelta(seconds=44), SETTINGS)
+    assert effects == []  # nothing to say yet
+    state, effects = step(state, Tick(), T0 + timedelta(seconds=45, milliseconds=500), SETTINGS)
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.countdown == 15
+    state, effects = step(state, Tick(), T0 + timedelta(seconds=50), SETTINGS)
+    assert cast(CartScreen, last_screen(effects)).countdown == 10
+    # a touch anywhere: the cart stays, with the whole minute again
+    later = T0 + timedelta(seconds=50)
+    state, effects = step(state, StillHere(), later, SETTINGS)
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.countdown is None
+    assert [ln.code for ln in cart.lines] == ["CAM-1"]
+    state, _ = step(state, Tick(), later + timedelta(seconds=59), SETTINGS)
+    assert state.mode.value == "cart"
+    state, effects = step(state, Tick(), later + timedelta(seconds=60), SETTINGS)
+    assert isinstance(last_screen(effects), IdleScreen) and records(effects) == []
+
+
+def test_counting_the_shelf_keeps_the_cart_for_afterwards() -> None:
+    sam = Person("sam", "Sam Staff", staff=True)
+    state, _ = run([(BadgeTapped("0A0B", sam), T0), (scan(CAMERA), T0)])
+    state, effects = step(state, StartStocktake(), T0, SETTINGS)
+    counting = last_screen(effects)
+    assert isinstance(counting, CartScreen) and counting.stocktake and not counting.lines
+    state, effects = run([(scan(LENS), T0), (Confirm(), T0)], state=state)
+    assert [(r.type, r.asset) for r in records(effects)] == [(EventType.SEEN, "LENS-1")]
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and not cart.stocktake
+    assert [(ln.code, ln.action) for ln in cart.lines] == [("CAM-1", LineAction.CHECKOUT)]
+    assert cart.message == "Stocktake done: 1 counted. Your items are still here"
+    # Cancel while counting stops the count; the cart is still there
+    counting, _ = run([(StartStocktake(), T0), (Cancel(), T0)], state=state)
+    assert counting.mode.value == "cart" and [ln.code for ln in counting.lines] == ["CAM-1"]
+    assert counting.message == "Stopped counting: 0 counted. Your items are still here"
+    _, effects = step(state, Confirm(), T0, SETTINGS)
+    assert [(r.type, r.asset) for r in records(effects)] == [(EventType.CHECKOUT, "CAM-1")]
+
+
+def test_a_station_return_fills_the_screen_then_goes() -> None:
+    station = Settings(kiosk_name="Door", profile=Profile.STATION)
+    state, effects = run([(scan(replace(LENS, holder="ada")), T0)], settings=station)
+    shown = last_screen(effects)
+    assert isinstance(shown, IdleScreen) and shown.returned == "Lens"
+    state, effects = step(state, Tick(), T0 + station.linger, station)
+    idle = last_screen(effects)
+    assert isinstance(idle, IdleScreen) and idle.returned is None and idle.station
+
+
+# failures the screen shows -----------------------------------------------------------------
+
+
+def test_a_camera_fault_offers_typing_the_code_and_the_typed_code_is_a_scan() -> None:
+    state, effects = run(
+        [
+            (DeviceTrouble(Device.CAMERA, "no frames for 10 s"), T0),
+            (BadgeTapped("04A1", ADA), T0),
+        ]
+    )
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and cart.can_type
+    assert cart.message == "Camera not working: type the code on the label"
+    state, effects = run(
+        [(StartTyping(), T0), *[(TypeKey(k), T0) for k in "cam-0x"], (TypeKey(BACKSPACE), T0)],
+        state=state,
+    )
+    keyboard = last_screen(effects)
+    assert isinstance(keyboard, CodeEntryScreen) and keyboard.typed == "CAM-0"
+    assert keyboard.person_name == "Ada Lovelace"
+    # a typo is not a foreign code: said on the keyboard, nothing recorded
+    state, effects = step(state, LabelScanned("CK1:-", None, None, "invalid"), T0, SETTINGS)
+    assert records(effects) == [] and Feedback(Signal.ERROR) in effects
+    assert cast(CodeEntryScreen, last_screen(effects)).message == NOT_A_CODE
+    state, effects = step(state, scan(CAMERA), T0, SETTINGS)  # "Look up" found it
+    cart = last_screen(effects)
+    assert isinstance(cart, CartScreen) and [ln.code for ln in cart.lines] == ["CAM-1"]
+    # Cancel on the keyboard goes back to the cart, not out of the session
+    state, _ = run([(StartTyping(), T0), (Cancel(), T0)], state=state)
+    assert state.mode.value == "cart" and state.typing is None and len(state.lines) == 1
+    state, effects = step(state, DeviceTrouble(Device.CAMERA, None), T0, SETTINGS)
+    assert not cast(CartScreen, last_screen(effects)).can_type
+
+
+def test_a_reader_fault_asks_for_staff_on_the_idle_screen() -> None:
+    state, effects = run([(DeviceTrouble(Device.READER, "SPI timeout"), T0)])
+    idle = last_screen(effects)
+    assert isinstance(idle, IdleScreen)
+    assert idle.troubles == ("Badge reader not working: please ask staff",)
+    state, effects = run([(scan(CAMERA), T0), (Tick(), T0 + SETTINGS.linger)], state=state)
+    assert cast(IdleScreen, last_screen(effects)).troubles  # outlives other messages
+    _, effects = step(state, DeviceTrouble(Device.READER, None), T0, SETTINGS)
+    assert cast(IdleScreen, last_screen(effects)).troubles == ()
+
+
+def test_a_station_whose_camera_is_down_takes_returns_by_typed_code() -> None:
+    station = Settings(kiosk_name="Door", profile=Profile.STATION)
+    state, effects = run([(DeviceTrouble(Device.CAMERA, "gone"), T0)], settings=station)
+    assert cast(IdleScreen, last_screen(effects)).can_type
+    state, effects = run(
+        [(StartTyping(), T0), *[(TypeKey(k), T0) for k in "LENS-1"]],
+        settings=station,
+        state=state,
+    )
+    assert cast(CodeEntryScreen, last_screen(effects)).person_name is None
+    _, effects = step(state, scan(replace(LENS, holder="ada")), T0, station)
+    assert [(r.type, r.asset) for r in records(effects)] == [(EventType.RETURN, "LENS-1")]
+    assert cast(IdleScreen, last_screen(effects)).returned == "Lens"
+
+
+def test_starting_up_nobody_is_refused_and_nothing_is_recorded_as_denied() -> None:
+    state, effects = run([(ReplicaState(False), T0)])
+    assert cast(IdleScreen, last_screen(effects)).starting
+    state, effects = step(state, BadgeTapped("04A1", None), T0, SETTINGS)
+    idle = last_screen(effects)
+    assert isinstance(idle, IdleScreen) and idle.message == STARTING_RETRY
+    assert records(effects) == []
+    state, effects = step(state, ReplicaState(True), T0, SETTINGS)
+    assert not cast(IdleScreen, last_screen(effects)).starting
+    _, effects = step(state, BadgeTapped("04A1", None), T0, SETTINGS)  # now a stranger
+    assert [r.reason for r in records(effects)] == [DenialReason.UNKNOWN_BADGE]
+
+
+def test_starting_up_the_door_station_still_takes_returns_it_cannot_name_yet() -> None:
+    station = Settings(kiosk_name="Door", profile=Profile.STATION)
+    state, _ = run([(ReplicaState(False), T0)], settings=station)
+    _, effects = step(state, scan(None, "LENS-1"), T0, station)
+    assert [(r.type, r.asset, r.person) for r in records(effects)] == [
+        (EventType.RETURN, "LENS-1", None)
+    ]
+    assert cast(IdleScreen, last_screen(effects)).returned == "LENS-1"
+
+
+def test_records_the_hub_has_not_taken_are_shown_to_staff_not_students() -> None:
+    since = datetime(2026, 3, 2, 14, 2, tzinfo=UTC)
+    state, effects = run([(AcksOverdue(3, since), T0)])
+    note = "Staff: 3 records not yet confirmed by the hub since 14:02"
+    assert cast(IdleScreen, last_screen(effects)).staff_note == note
+    _, effects = step(state, BadgeTapped("04A1", ADA), T0, SETTINGS)
+    assert cast(CartScreen, last_screen(effects)).staff_note is None
+    sam = Person("sam", "Sam Staff", staff=True)
+    _, effects = step(state, BadgeTapped("0A0B", sam), T0, SETTINGS)
+    assert cast(CartScreen, last_screen(effects)).staff_note == note
+    _, effects = step(state, AcksOverdue(0), T0, SETTINGS)
+    assert cast(IdleScreen, last_screen(effects)).staff_note is None
+
+
+# the cage's time zone ----------------------------------------------------------------------
+
+NEW_YORK = Settings(
+    kiosk_name="Cage",
+    policy=ReplicaPolicy(opening=OpeningSpec(tz="America/New_York", weekly={})),
+)
+
+
+def test_screens_and_sentences_use_the_cages_zone_not_utc() -> None:
+    # 02:00 UTC on the 5th is still the 4th in New York
+    banned = replace(ADA, blocked_until=datetime(2026, 3, 5, 2, 0, tzinfo=UTC))
+    _, effects = run([(BadgeTapped("04A1", banned), T0)], settings=NEW_YORK)
+    welcome = last_screen(effects)
+    assert isinstance(welcome, CartScreen) and welcome.tz == "America/New_York"
+    assert welcome.message == "No new loans until 04 Mar"
+    _, effects = step(State(), AcksOverdue(1, T0), T0, NEW_YORK)
+    idle = last_screen(effects)
+    assert isinstance(idle, IdleScreen) and idle.tz == "America/New_York"
+    assert idle.staff_note == "Staff: 1 record not yet confirmed by the hub since 04:30"
+    assert cast(IdleScreen, screen_for(State(), SETTINGS, T0)).tz == "UTC"  # no hours set

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from kiosk.errors import DriverError
 from kiosk.screens import (
     CartLine,
     CartScreen,
+    CodeEntryScreen,
     DeniedScreen,
     IdleScreen,
     LineAction,
@@ -28,16 +31,30 @@ from kiosk.screens import (
     ReceiptScreen,
     Screen,
 )
-from kiosk.ui import Renderer, RenderReport, UiAction, save_png
+from kiosk.session import NOT_A_CODE, Settings, State, cage_zone, screen_for
+from kiosk.ui import Renderer, RenderReport, UiAction, save_png, theme
 from kiosk.ui.render import (
     IDLE_HEADLINE,
     OFFLINE_LABEL,
+    RETURNED_HEADLINE,
+    RETURNED_HINT,
+    STARTING_HEADLINE,
+    STARTING_HINT,
     STATION_HEADLINE,
     STATION_HINT,
+    STATION_STARTING,
+    TYPE_PLACEHOLDER,
+    TYPE_TITLE,
+    Face,
+    still_there,
 )
 from kiosk.ui.text import ELLIPSIS, fit, format_due, wrap
+from wire import ReplicaPolicy
+from wire.messages import OpeningSpec
 
 SIZES = [(800, 480), (1280, 720)]
+# panels where every target must take a finger and every text must read at arm's length
+FULL_SIZE = [(800, 480), (1024, 600), (1280, 720), (1920, 1080)]
 NOW = datetime(2026, 11, 23, 9, 41, tzinfo=UTC)
 DUE = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
 REFUSED_REASON = "Still on someone else's loan: see staff"
@@ -46,12 +63,35 @@ LINES = (
     CartLine("LENS-0001", "Zeiss 50mm lens", LineAction.RETURN),
     CartLine("MIC-0007", "Rode NTG4+ microphone", LineAction.REFUSED, reason=REFUSED_REASON),
 )
+REFUSED_ONLY = (CartLine("CAM-0003", "Blackmagic 6K", LineAction.REFUSED, REFUSED_REASON),)
+KIT_BACK = (
+    CartLine("LENS-0001", "Zeiss 50mm lens", LineAction.RETURN, condition="damaged"),
+    CartLine("KIT-0001", "Interview audio kit", LineAction.RETURN),
+    CartLine(
+        "MIC-0002", "Lavalier mic", LineAction.RETURN, condition="missing_part", kit="KIT-0001"
+    ),
+)
+STAFF_NOTE = "Staff: 3 records not yet confirmed by the hub since 09:02"
+CAMERA_DOWN = "Camera not working: type the code on the label"
+READER_DOWN = "Badge reader not working: please ask staff"
 
 SCREENS: dict[str, tuple[Screen, list[str]]] = {
     "idle": (IdleScreen("Media cage", NOW), ["Media cage", IDLE_HEADLINE, "09:41"]),
     "idle-offline": (
         IdleScreen("Media cage", NOW, offline=True, message="Tap your badge first"),
         ["Media cage", IDLE_HEADLINE, OFFLINE_LABEL, "Tap your badge first"],
+    ),
+    "idle-staff-note": (
+        IdleScreen("Media cage", NOW, staff_note=STAFF_NOTE),
+        ["Media cage", IDLE_HEADLINE, STAFF_NOTE],
+    ),
+    "reader-trouble": (
+        IdleScreen("Media cage", NOW, troubles=(READER_DOWN, CAMERA_DOWN)),
+        ["Media cage", IDLE_HEADLINE, READER_DOWN, CAMERA_DOWN],
+    ),
+    "starting": (
+        IdleScreen("Media cage", NOW, offline=True, starting=True),
+        ["Media cage", STARTING_HEADLINE, STARTING_HINT],
     ),
     "cart": (
         CartScreen("Ada Lovelace", LINES, message="That code is not an equipment label"),
@@ -67,8 +107,31 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
             "Confirm",
             "Cancel",
             "Remove",
+            "OK",
+            "Damaged",
+            "Missing part",
             "That code is not an equipment label",
         ],
+    ),
+    "cart-refused-only": (
+        CartScreen("Ada Lovelace", REFUSED_ONLY),
+        ["Ada Lovelace", "Blackmagic 6K", REFUSED_REASON, "Cancel"],
+    ),
+    "still-there": (
+        CartScreen("Ada Lovelace", LINES[:1], countdown=9),
+        ["Ada Lovelace", "Canon C70 cinema camera", "Confirm"],  # and the countdown, below
+    ),
+    "camera-trouble": (
+        CartScreen("Ada Lovelace", LINES[:1], message=CAMERA_DOWN, can_type=True),
+        ["Ada Lovelace", "Canon C70 cinema camera", CAMERA_DOWN, "Type code", "Confirm"],
+    ),
+    "type-code": (
+        CodeEntryScreen("CAM-00", person_name="Ada Lovelace"),
+        [TYPE_TITLE, "CAM-00", "Look up", "Cancel", "Delete", "Q", "0", "-"],
+    ),
+    "type-code-empty": (
+        CodeEntryScreen("", message=NOT_A_CODE, countdown=7),
+        [TYPE_TITLE, TYPE_PLACEHOLDER, "Look up", "Still there? 7 s"],
     ),
     "receipt": (
         ReceiptScreen("Ada Lovelace", LINES[:2]),
@@ -80,6 +143,10 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
             "Due Wed 25 Nov 17:00",
             "Done",
         ],
+    ),
+    "receipt-reported": (
+        ReceiptScreen("Ada Lovelace", KIT_BACK[:1] + KIT_BACK[1:2]),
+        ["Ada Lovelace", "Reported: 1 damaged", "Zeiss 50mm lens", "Reported damaged", "Done"],
     ),
     "denied": (
         DeniedScreen("Badge not recognised", "Please see staff.", offline=True),
@@ -106,20 +173,7 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
         ],
     ),
     "return-problem": (
-        CartScreen(
-            "Ada Lovelace",
-            (
-                CartLine("LENS-0001", "Zeiss 50mm lens", LineAction.RETURN, condition="damaged"),
-                CartLine("KIT-0001", "Interview audio kit", LineAction.RETURN),
-                CartLine(
-                    "MIC-0002",
-                    "Lavalier mic",
-                    LineAction.RETURN,
-                    condition="missing_part",
-                    kit="KIT-0001",
-                ),
-            ),
-        ),
+        CartScreen("Ada Lovelace", KIT_BACK),
         ["Ada Lovelace", "Zeiss 50mm lens", "Damaged", "Interview audio kit", "Missing"],
     ),
     "kit-receipt": (
@@ -138,6 +192,7 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
         ),
         [
             "Ada Lovelace",
+            "Reported: 1 missing",
             "Interview audio kit",
             "Not taken",
             "Reported missing: still on your loans",
@@ -145,7 +200,10 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
     ),
     "staff": (
         CartScreen(
-            "Sam Staff", message="Enrol a badge: tap the person's current badge", staff=True
+            "Sam Staff",
+            message="Enrol a badge: tap the person's current badge",
+            staff=True,
+            staff_note=STAFF_NOTE,
         ),
         [
             "Sam Staff",
@@ -153,6 +211,7 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
             "Open door",
             "Enrol",
             "Count",
+            STAFF_NOTE,
         ],
     ),
     "stocktake": (
@@ -169,8 +228,15 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
             ),
             message="Stocktake: 1 counted",
             staff=True,
+            stocktake=True,
         ),
-        ["Sam Staff", "Canon C70 cinema camera", "Counted", "Stocktake: 1 counted"],
+        [
+            "Sam Staff",
+            "Canon C70 cinema camera",
+            "Counted",
+            "Stocktake: 1 counted",
+            "Done counting",
+        ],
     ),
     "maintenance-refused": (
         CartScreen(
@@ -187,8 +253,26 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
         ["Ada Lovelace", "Blackmagic 6K", "In for repair: please choose another"],
     ),
     "station": (
-        IdleScreen("Door returns", NOW, station=True, message="Returned: Zeiss 50mm lens"),
-        ["Door returns", STATION_HEADLINE, STATION_HINT, "Returned: Zeiss 50mm lens"],
+        IdleScreen("Door returns", NOW, station=True),
+        ["Door returns", STATION_HEADLINE, STATION_HINT],
+    ),
+    "station-returned": (
+        IdleScreen(
+            "Door returns",
+            NOW,
+            station=True,
+            message="Returned: Zeiss 50mm lens",
+            returned="Zeiss 50mm lens",
+        ),
+        [RETURNED_HEADLINE, "Zeiss 50mm lens", RETURNED_HINT],
+    ),
+    "station-camera-down": (
+        IdleScreen("Door returns", NOW, station=True, troubles=(CAMERA_DOWN,), can_type=True),
+        ["Door returns", STATION_HEADLINE, CAMERA_DOWN, "Type the code"],
+    ),
+    "station-starting": (
+        IdleScreen("Door returns", NOW, station=True, starting=True),
+        ["Door returns", STATION_HEADLINE, STATION_STARTING],
     ),
     "door-alarm": (
         IdleScreen("Media cage", NOW, message="Please close the cage door"),
@@ -196,27 +280,37 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
     ),
 }
 STAFF_TOOLS = {("unlock", None), ("enroll", None), ("stocktake", None)}
+CHOICES = ("condition:ok", "condition:damaged", "condition:missing_part")
+KEYS = {("key", k) for k in "1234567890QWERTYUIOPASDFGHJKL-ZXCVBNM."} | {("key", "backspace")}
 BUTTONS = {
     "idle": set(),
     "idle-offline": set(),
+    "idle-staff-note": set(),
+    "reader-trouble": set(),
+    "starting": set(),
     "cart": {("cancel", None), ("confirm", None)}
     | {("remove", line.code) for line in LINES}
-    | {("condition", line.code) for line in LINES if line.action is LineAction.RETURN},
+    | {(c, "LENS-0001") for c in CHOICES},
+    "cart-refused-only": {("cancel", None), ("remove", "CAM-0003")},
+    "still-there": {("cancel", None), ("confirm", None), ("remove", "CAM-0001")},
+    "camera-trouble": {("cancel", None), ("type", None), ("confirm", None), ("remove", "CAM-0001")},
+    "type-code": KEYS | {("cancel", None), ("enter", None)},
+    "type-code-empty": KEYS | {("cancel", None), ("enter", None)},
     "receipt": {("done", None)},
+    "receipt-reported": {("done", None)},
     "denied": set(),
-    "welcome": {("cancel", None), ("confirm", None), ("extend", "TRI-0001")},
+    "welcome": {("cancel", None), ("extend", "TRI-0001")},
     "return-problem": {("cancel", None), ("confirm", None)}
-    | {(a, c) for a in ("remove", "condition") for c in ("LENS-0001", "KIT-0001", "MIC-0002")},
+    | {(a, c) for a in ("remove", *CHOICES) for c in ("LENS-0001", "KIT-0001", "MIC-0002")},
     "kit-receipt": {("done", None)},
-    "staff": {("cancel", None), ("confirm", None)} | STAFF_TOOLS,
-    "stocktake": {
-        ("cancel", None),
-        ("confirm", None),
-        ("remove", "GHOST-9"),
-    }
-    | STAFF_TOOLS,
-    "maintenance-refused": {("cancel", None), ("confirm", None), ("remove", "CAM-0003")},
+    "staff": {("cancel", None)} | STAFF_TOOLS,
+    "stocktake": {("cancel", None), ("confirm", None), ("remove", "GHOST-9")}
+    | (STAFF_TOOLS - {("stocktake", None)}),
+    "maintenance-refused": {("cancel", None), ("remove", "CAM-0003")},
     "station": set(),
+    "station-returned": set(),
+    "station-camera-down": {("type", None)},
+    "station-starting": set(),
     "door-alarm": set(),
 }
 
@@ -243,7 +337,14 @@ def display() -> Iterator[Display]:
 
 def render(screen: Screen, size: tuple[int, int]) -> tuple[pygame.Surface, RenderReport]:
     surface = pygame.Surface(size)
-    return surface, Renderer(surface, tz=UTC).render(screen)
+    return surface, Renderer(surface).render(screen)
+
+
+def gap_between(a: pygame.Rect, b: pygame.Rect) -> int:
+    """How far apart two targets are: the clear space a finger has between them."""
+    dx = max(0, b.left - a.right, a.left - b.right)
+    dy = max(0, b.top - a.bottom, a.top - b.bottom)
+    return max(dx, dy)
 
 
 def assert_laid_out(surface: pygame.Surface, report: RenderReport) -> None:
@@ -256,7 +357,19 @@ def assert_laid_out(surface: pygame.Surface, report: RenderReport) -> None:
         assert not one.rect.colliderect(other.rect), f"{one} overlaps {other}"
     for button in report.buttons:
         assert bounds.contains(button.rect)
-        assert button.rect.height >= 40, f"{button} is too small to hit with a finger"
+
+
+def assert_fingers_and_eyes(report: RenderReport) -> None:
+    """At the 7" panel's size and up: a fingertip fits every target and never lands on the
+    next one, and every text can be read at arm's length."""
+    for button in report.buttons:
+        w, h = button.rect.size
+        assert min(w, h) >= theme.MIN_TOUCH_PX, f"{button} is too small for a finger"
+    for one, other in itertools.combinations(report.buttons, 2):
+        gap = gap_between(one.rect, other.rect)
+        assert gap >= theme.MIN_GAP_PX, f"{one} and {other} are only {gap} px apart"
+    for (text, _), cap in zip(report.texts, report.caps, strict=True):
+        assert cap >= theme.MIN_READABLE_CAP_PX, f"{text!r} has {cap} px capitals"
 
 
 def colours_in(surface: pygame.Surface, rect: pygame.Rect, step: int = 3) -> set[tuple[int, ...]]:
@@ -358,10 +471,12 @@ def test_an_empty_cart_asks_for_a_label() -> None:
     assert_laid_out(surface, report)
     assert "Show each item's label to the camera" in report.strings()
     assert not [b for b in report.buttons if b.action == "remove"]
+    assert report.button("confirm") is None  # nothing to confirm yet
+    assert report.button("cancel") is not None
 
 
 def test_due_times_read_like_a_diary() -> None:
-    assert format_due(DUE, UTC) == "Due Wed 25 Nov 17:00"
+    assert format_due(DUE, "UTC") == "Due Wed 25 Nov 17:00"
 
 
 def test_fit_and_wrap_respect_the_width() -> None:
@@ -466,13 +581,38 @@ def test_a_panel_that_also_sends_plain_clicks_is_debounced() -> None:
         shown.close()
 
 
-def test_sliding_off_a_button_or_missing_all_buttons_does_nothing(display: Display) -> None:
+def test_a_key_hit_twice_types_twice_but_a_panels_copy_counts_once() -> None:
+    now = [100.0]
+    shown = Display(monotonic=lambda: now[0])
+    shown.open(size=(800, 480), fullscreen=False)
+    try:
+        shown.show(SCREENS["type-code"][0])
+        pos = centre_of(shown, "key", "0")
+        finger(pygame.FINGERUP, pos, shown.size)
+        mouse(pygame.MOUSEBUTTONUP, pos, touch=False)  # the same touch, again, as a mouse
+        assert shown.poll_actions() == [UiAction("key", "0")]
+        now[0] += 0.15
+        finger(pygame.FINGERUP, pos, shown.size)  # "00": the second tap counts
+        assert shown.poll_actions() == [UiAction("key", "0")]
+    finally:
+        shown.close()
+
+
+def test_sliding_off_a_button_does_nothing(display: Display) -> None:
     display.show(SCREENS["cart"][0])
     finger(pygame.FINGERDOWN, centre_of(display, "cancel"), display.size)
     finger(pygame.FINGERUP, centre_of(display, "confirm"), display.size)
+    finger(pygame.FINGERDOWN, centre_of(display, "cancel"), display.size, finger_id=1)
     finger(pygame.FINGERUP, (2, 2), display.size, finger_id=1)
-    mouse(pygame.MOUSEBUTTONUP, (2, 2), touch=False)
     assert display.poll_actions() == []
+
+
+def test_a_touch_between_buttons_only_says_the_person_is_still_there(display: Display) -> None:
+    display.show(SCREENS["still-there"][0])
+    finger(pygame.FINGERDOWN, (2, 2), display.size)
+    finger(pygame.FINGERUP, (2, 2), display.size)
+    mouse(pygame.MOUSEBUTTONUP, (3, 3), touch=False)
+    assert display.poll_actions() == [UiAction("touch"), UiAction("touch")]
 
 
 def test_quit_is_an_action(display: Display) -> None:
@@ -548,15 +688,19 @@ def test_welcome_shows_loans_inside_the_screen(size: tuple[int, int]) -> None:
     display.close()
 
 
-def test_a_return_line_has_a_one_touch_condition_button() -> None:
-    display = Display()
-    display.open(size=(800, 480), fullscreen=False, offscreen=True)
-    line = CartLine("LENS-0001", "Zeiss 50mm", LineAction.RETURN, condition="missing_part")
-    report = display.show(CartScreen("Ada Lovelace", (line,)))
-    button = report.button("condition", "LENS-0001")
-    assert button is not None and "Part missing" in report.strings()
-    assert report.hit(button.rect.center) == button
-    display.close()
+@pytest.mark.parametrize("size", FULL_SIZE, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_return_line_offers_each_condition_in_colours_unlike_a_refusal(
+    size: tuple[int, int],
+) -> None:
+    line = CartLine("LENS-0001", "Zeiss 50mm", LineAction.RETURN, condition="damaged")
+    surface, report = render(CartScreen("Ada Lovelace", (line,)), size)
+    choices = [report.button(c, "LENS-0001") for c in CHOICES]
+    assert all(choices) and {"OK", "Damaged", "Missing part"} <= set(report.strings())
+    damaged = choices[1]
+    assert damaged is not None and report.hit(damaged.rect.center) == damaged
+    fill = tuple(surface.get_at((damaged.rect.centerx, damaged.rect.top + 6)))[:3]
+    assert fill == theme.CONDITION_FILL["damaged"] != theme.REFUSED_FILL
+    assert theme.REFUSED_FILL not in theme.CONDITION_FILL.values()
 
 
 def test_extendable_loans_get_an_extend_button() -> None:
@@ -567,7 +711,7 @@ def test_extendable_loans_get_an_extend_button() -> None:
     report = display.show(CartScreen("Ada Lovelace", loans=loans))
     button = report.button("extend", "CAM-1")
     assert button is not None and report.button("extend", "LENS-1") is None
-    assert button.rect.height >= 40 and pygame.Rect(0, 0, 800, 480).contains(button.rect)
+    assert button.rect.height >= 48 and pygame.Rect(0, 0, 800, 480).contains(button.rect)
     display.close()
 
 
@@ -575,7 +719,7 @@ def test_extendable_loans_get_an_extend_button() -> None:
 def test_staff_see_their_tools_in_full(size: tuple[int, int]) -> None:
     display = Display()
     display.open(size=size, fullscreen=False, offscreen=True)
-    report = display.show(CartScreen("Sam Staff", staff=True))
+    report = display.show(CartScreen("Sam Staff", LINES[:1], staff=True))
     for action in ("unlock", "enroll", "stocktake", "confirm", "cancel"):
         assert report.button(action) is not None, action
     assert {"Open door", "Enrol", "Count", "Confirm", "Cancel"} <= set(report.strings())
@@ -593,3 +737,67 @@ def test_the_longest_welcome_warning_is_shown_whole(size: tuple[int, int]) -> No
     shown = " ".join(s for s in report.strings() if "loans" in s or "overdue" in s or "bring" in s)
     assert ELLIPSIS not in shown and "please bring it back" in shown
     display.close()
+
+
+@pytest.mark.parametrize("size", FULL_SIZE, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", list(SCREENS))
+def test_every_target_takes_a_finger_and_every_text_reads(name: str, size: tuple[int, int]) -> None:
+    _, report = render(SCREENS[name][0], size)
+    assert report.buttons or not BUTTONS[name]
+    assert_fingers_and_eyes(report)
+
+
+def test_the_countdown_says_how_long_is_left_and_what_to_do() -> None:
+    _, report = render(SCREENS["still-there"][0], (800, 480))
+    drawn = " ".join(report.strings())
+    assert " ".join(still_there(9).split()) in drawn
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_letters_are_evenly_spaced(size: tuple[int, int]) -> None:
+    """SDL_ttf drew "staff" as "sta ff" at some sizes; FreeType keeps the gaps between the
+    letters within a pixel or two of each other (their own side bearings differ that much)."""
+    basis = size[1]
+    for role in (theme.HUGE, theme.TITLE, theme.BODY, theme.SMALL):
+        face = Face(round(basis * role))
+        surface = pygame.Surface((face.size("staff")[0] + 4, face.linesize))
+        face.draw(surface, "staff", theme.TEXT, surface.get_rect())
+        inked = [
+            any(surface.get_at((x, y))[0] > 60 for y in range(surface.get_height()))
+            for x in range(surface.get_width())
+        ]
+        first, last = inked.index(True), len(inked) - inked[::-1].index(True)
+        runs = [len(run) for run in "".join(".#"[i] for i in inked[first:last]).split("#") if run]
+        slack = max(2, round(basis * role) // 25)
+        assert max(runs) <= min(runs) + slack, f"gaps {runs} at {face.size('staff')}"
+
+
+@pytest.fixture
+def tokyo() -> Iterator[None]:
+    """The machine set to another zone than the cage's."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TZ", "Asia/Tokyo")
+        time.tzset()
+        yield
+    time.tzset()
+
+
+@pytest.mark.usefixtures("tokyo")
+def test_times_are_the_cages_whatever_zone_the_machine_is_in() -> None:
+    assert time.localtime(0).tm_hour == 9  # the process really is on Tokyo time
+    at = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 09:00 in New York
+    due = datetime(2026, 11, 25, 22, 0, tzinfo=UTC)
+    policy = ReplicaPolicy(opening=OpeningSpec(tz="America/New_York", weekly={}))
+    settings = Settings(kiosk_name="Media cage", policy=policy)
+    idle = screen_for(State(), settings, at)
+    _, report = render(idle, (800, 480))
+    assert {"09:00", "Mon 23 Nov"} <= set(report.strings())
+    cart = CartScreen("Ada", (replace(LINES[0], due=due),), tz=cage_zone(settings))
+    _, report = render(cart, (800, 480))
+    assert "Due Wed 25 Nov 17:00" in report.strings()
+    display = Display()
+    display.open(size=(800, 480), fullscreen=False, offscreen=True)
+    try:
+        assert "09:00" in display.show(idle).strings()
+    finally:
+        display.close()
