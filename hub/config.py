@@ -38,6 +38,14 @@ class BrokerSection(_Section):
     password_file: Path | None = None
     topic_root: str = "cagekeeper"
     share_group: str | None = "hub"
+    # The hub's session on the broker, kept while the hub restarts or is down: under the MQTT
+    # client id cagekeeper-hub-<host name>-<instance> unless client_id is given. Each hub process
+    # needs its own, the same at every start (two on one host: two instance names).
+    instance: str = Field(default="main", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    client_id: str | None = Field(default=None, min_length=1, max_length=128)
+    # How long the broker keeps the session once the hub is gone; its share of the events waits
+    # there until it returns. 0: the broker forgets the hub as soon as it disconnects.
+    session_expiry_hours: float = Field(default=24, ge=0, le=24 * 366)
     tls_ca: Path | None = None
     # Where `cagekeeper-hub kiosk add` writes kiosk logins (the broker's password_file).
     broker_passwd_file: Path | None = None

@@ -3,18 +3,27 @@
 Events are PUBACKed by hand, after the commit, and a kiosk keeps every event until the hub's
 signed ack names it; so a hub that dies mid-batch loses nothing, the kiosks send those events
 again. Several hubs can share the load through an MQTT v5 shared subscription.
+
+Each hub keeps a persistent session on the broker (a stable client id, clean start off, a
+session expiry): while it restarts or is down, the broker queues its share of the events and
+redelivers what it had sent but not yet seen acknowledged, so nothing waits on a resend.
+
+How Mosquitto 2.0 treats a shared subscription (read in its src/subs.c and handle_connect.c):
+each message goes to the group's members in turn, connected or not, so a stopped hub whose
+session is kept still gets its turn, queued for it (up to max_queued_messages) and delivered
+when it returns; nothing is handed on to a member that is there, and when the session expires
+its queue is dropped. What the broker had sent a member and not seen PUBACKed stays in the
+session and goes again, DUP set, on its return; the ledger's dedup by event id makes those
+duplicates. Hence a stopped hub is to be restarted, not left: its share waits for it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
-import os
 import queue
 import socket
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +31,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
@@ -29,20 +39,28 @@ from pydantic import ValidationError
 from hub import __version__
 from hub.errors import StoreError
 from hub.ingest import Inbound, Ingest
-from hub.replica import build_snapshot
+from hub.replica_feed import ReplicaFeed
 from hub.store import Store
 from wire import (
     HubStatus,
     KioskState,
     KioskStatus,
     ReplicaPolicy,
-    ReplicaSnapshot,
     Topics,
     encode_ack,
 )
-from wire.replica_delta import diff
 
 log = logging.getLogger(__name__)
+
+
+DEFAULT_INSTANCE = "main"
+DEFAULT_SESSION_EXPIRY = 24 * 3600  # seconds: a day outlasts a maintenance window
+
+
+def hub_client_id(instance: str = DEFAULT_INSTANCE) -> str:
+    """The same id on every start of this hub process (host name and instance name), so the
+    broker hands it the session it left; hub processes on one host differ by instance."""
+    return f"cagekeeper-hub-{socket.gethostname()}-{instance}"
 
 
 @dataclass(frozen=True)
@@ -53,11 +71,13 @@ class HubBroker:
     password: str
     topic_root: str = "cagekeeper"
     share_group: str | None = "hub"
-    # Each hub process needs its own id, or two hubs would keep disconnecting each other.
-    client_id: str = field(
-        default_factory=lambda: f"cagekeeper-hub-{socket.gethostname()}-{os.getpid()}"
-    )
+    # Each hub process needs its own id, or two hubs would keep disconnecting each other, and
+    # the same one after a restart, or the broker keeps nothing for it.
+    client_id: str = field(default_factory=hub_client_id)
     tls_ca: str | None = None
+    # How long the broker keeps the session (subscriptions, queued and unacknowledged events)
+    # after the hub is gone, in seconds; 0 ends it at once, as a clean session would.
+    session_expiry: int = DEFAULT_SESSION_EXPIRY
 
 
 @dataclass(frozen=True)
@@ -65,6 +85,7 @@ class _Received:
     inbound: Inbound
     mid: int
     qos: int
+    connection: int  # which of the hub's connections it came on (see HubLink._commit)
 
 
 class HubLink:
@@ -90,18 +111,14 @@ class HubLink:
         self._stopping = threading.Event()
         self._connected = threading.Event()
         self._replica_dirty = threading.Event()
-        self._replica_digest = ""
-        self._replica_version = 0
-        # The last snapshot kiosks can reach: deltas are made against it, and the retained copy
-        # is refreshed once changes have piled up for ``snapshot_every`` seconds.
-        self._last_snapshot: ReplicaSnapshot | None = None
-        self._retained_version = 0
-        self._snapshot_every = snapshot_every
-        self._last_full = 0.0
+        self._replica = ReplicaFeed(
+            store, self._publish_replica, self.topics, self._rules, snapshot_every
+        )
         # a kiosk came online: it has the retained copy, maybe older than the deltas since
-        self._full_wanted = threading.Event()
+        self._full_wanted = self._replica.whole_wanted
         self._online: set[str] = set()  # kiosks whose last status said online
         self.committed = 0
+        self._connection = 0  # counts the broker connections made (paho's thread)
         self._workers = [
             threading.Thread(target=self._ingest_loop, name="ingest", daemon=True),
             threading.Thread(target=self._replica_loop, name="replica", daemon=True),
@@ -130,7 +147,16 @@ class HubLink:
         self._client = client
 
     def start(self) -> None:
-        self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
+        # clean start off on every connect, the first too: a restarted hub takes up its session
+        session = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        session.SessionExpiryInterval = self.broker.session_expiry
+        self._client.connect_async(
+            self.broker.host,
+            self.broker.port,
+            keepalive=30,
+            clean_start=False,
+            properties=session,
+        )
         self._client.loop_start()
         for w in self._workers:
             w.start()
@@ -171,18 +197,16 @@ class HubLink:
         self,
         client: mqtt.Client,
         _u: object,
-        _f: mqtt.ConnectFlags,
+        flags: mqtt.ConnectFlags,
         reason: ReasonCode,
         _p: Properties | None,
     ) -> None:
         if reason.is_failure:
             log.error("broker refused the hub: %s", reason)
             return
-        client.subscribe(
-            [(self.topics.all_events(self.broker.share_group), 1), (self.topics.all_status(), 1)]
-        )
-        self._replica_digest = ""  # publish again: the broker may have lost the retained copy
-        self._last_snapshot = None
+        self._connection += 1
+        self._subscribe(client)
+        self._replica.resend()  # publish again: the broker may have lost the retained copy
         self._online.clear()
         self._replica_dirty.set()
         self._connected.set()
@@ -190,7 +214,26 @@ class HubLink:
         client.publish(
             self.topics.hub_status(), online.model_dump_json(exclude_none=True), qos=1, retain=True
         )
-        log.info("hub connected to %s:%s", self.broker.host, self.broker.port)
+        log.info(
+            "hub connected to %s:%s as %s (%s)",
+            self.broker.host,
+            self.broker.port,
+            self.broker.client_id,
+            "its session resumed" if flags.session_present else "a new session",
+        )
+
+    def _subscribe(self, client: mqtt.Client) -> None:
+        """Subscribe on every connect, resumed session or not: the broker may have lost the
+        session (expired, or restarted without its saved state), and subscribing again to a
+        filter the session has only replaces it, so nothing arrives twice.
+
+        Statuses come at QoS 0, so the broker never queues them for the hub while it is away:
+        a stale status replayed on return would pass for a live one and time a kiosk's clock
+        wrongly; the retained copies, marked retained, come on each subscribe instead.
+        """
+        client.subscribe(
+            [(self.topics.all_events(self.broker.share_group), 1), (self.topics.all_status(), 0)]
+        )
 
     def _on_disconnect(
         self,
@@ -212,7 +255,8 @@ class HubLink:
                 log.exception("could not record a kiosk status from %s", msg.topic)
             client.ack(msg.mid, msg.qos)
             return
-        self._queue.put(_Received(Inbound(msg.topic, bytes(msg.payload)), msg.mid, msg.qos))
+        inbound = Inbound(msg.topic, bytes(msg.payload))
+        self._queue.put(_Received(inbound, msg.mid, msg.qos, self._connection))
 
     def _take_status(self, msg: mqtt.MQTTMessage) -> None:
         kiosk = self.topics.kiosk_of(msg.topic)
@@ -271,70 +315,33 @@ class HubLink:
             self._client.publish(self.topics.acks(kiosk), encode_ack(ack_batch, key), qos=1)
             self.committed += sum(1 for a in ack_batch.acks if a.result.value == "committed")
         for r in batch:
-            self._client.ack(r.mid, r.qos)
+            # a message from an earlier connection is not acknowledged on this one: its packet
+            # id may now name another message (a broker that lost the session numbers anew);
+            # the broker sends it again, and the ledger answers it as a duplicate
+            if r.connection == self._connection:
+                self._client.ack(r.mid, r.qos)
         if acks:
             self._replica_dirty.set()
 
     def _replica_loop(self) -> None:
         while not self._stopping.is_set():
-            # also wakes to refresh the retained snapshot and catches registry edits by the CLI
-            self._replica_dirty.wait(timeout=min(10.0, self._snapshot_every))
+            # Wakes early after a commit; otherwise reads the change log each interval anyway,
+            # for what others write (CLI, dashboard, another hub) and what time alone changes.
+            self._replica_dirty.wait(timeout=self._replica_interval)
             if self._stopping.is_set():
                 return
             self._replica_dirty.clear()
             if self._connected.is_set():
                 try:
-                    self._publish_replica()
+                    self._replica.step(self._now())
                 except Exception:
                     log.exception("publishing the replica failed")
             self._stopping.wait(self._replica_interval)
 
-    def _publish_replica(self) -> None:
-        """A delta for each change, and the full retained snapshot now and then.
-
-        The retained snapshot is what a kiosk gets when it (re)subscribes, however long it was
-        away; deltas keep connected kiosks current without resending the whole registry.
-        """
-        now = self._now()
-        rows = self.store.replica_rows(now)
-        draft = build_snapshot(rows, 0, now, self._rules)
-        digest_source = draft.model_dump_json(exclude={"at", "version"})
-        digest = hashlib.sha256(digest_source.encode()).hexdigest()
-        last = self._last_snapshot
-        if digest == self._replica_digest:
-            if last is None or self._retained_version >= last.version:
-                self._full_wanted.clear()  # the retained copy is current: nothing to refresh
-            elif self._full_due():
-                self._publish_full(last)
-            return
-        # Versions must grow across hub restarts too: millisecond time, bumped if it stalls.
-        self._replica_version = max(self._replica_version + 1, int(now.timestamp() * 1000))
-        snap = draft.model_copy(update={"version": self._replica_version})
-        delta = diff(last, snap).model_dump_json() if last is not None else None
-        if delta is None or self._full_due() or len(delta) * 2 > len(digest_source):
-            sent = self._publish_full(snap)  # due, or the change is most of the registry
-        else:
-            info = self._client.publish(self.topics.replica_delta(), delta, qos=1)
-            sent = info.rc == mqtt.MQTT_ERR_SUCCESS
-        if sent:
-            self._replica_digest = digest
-            self._last_snapshot = snap
-
-    def _full_due(self) -> bool:
-        if self._full_wanted.is_set():
-            return True
-        return time.monotonic() - self._last_full >= self._snapshot_every
-
-    def _publish_full(self, snap: ReplicaSnapshot) -> bool:
-        info = self._client.publish(
-            self.topics.replica_snapshot(), snap.model_dump_json(), qos=1, retain=True
-        )
-        if info.rc != mqtt.MQTT_ERR_SUCCESS:
-            return False
-        self._full_wanted.clear()
-        self._retained_version = snap.version
-        self._last_full = time.monotonic()
-        return True
+    def _publish_replica(self, topic: str, payload: str, retain: bool) -> bool:
+        """QoS 1 publish for the replica feed; False if it did not go to the broker."""
+        info = self._client.publish(topic, payload, qos=1, retain=retain)
+        return info.rc == mqtt.MQTT_ERR_SUCCESS
 
 
 def no_delay(_client: object, _userdata: object, sock: Any) -> None:

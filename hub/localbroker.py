@@ -55,22 +55,27 @@ def render_config(port: int, folder: Path, deploy_dir: Path = DEPLOY_DIR) -> str
 
 @dataclass
 class LocalBroker:
-    """A Mosquitto process on a loopback port; ``users`` maps username to password."""
+    """A Mosquitto process on a loopback port; ``users`` maps username to password.
+
+    ``deploy_dir`` holds the configuration taken (deploy/mosquitto/ unless a benchmark
+    compares a variant of it).
+    """
 
     folder: Path
     users: dict[str, str]
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    deploy_dir: Path = DEPLOY_DIR
 
     def start(self, timeout: float = 10.0) -> None:
         exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         if not Path(exe).exists():
             raise HubError("mosquitto is not installed (apt-get install mosquitto)")
         (self.folder / "data").mkdir(parents=True, exist_ok=True)
-        shutil.copy(DEPLOY_DIR / "acl", self.folder / "acl")
+        shutil.copy(self.deploy_dir / "acl", self.folder / "acl")
         self.write_passwords()
         conf = self.folder / "mosquitto.conf"
-        conf.write_text(render_config(self.port, self.folder))
+        conf.write_text(render_config(self.port, self.folder, self.deploy_dir))
         self.process = subprocess.Popen(
             [exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
@@ -114,7 +119,17 @@ class LocalBroker:
             self.process.wait()
         self.process = None
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or a power cut: no final save of the persistence file, so only
+        what the last autosave wrote is there at the next start."""
+        if self.process is None:
+            return
+        self.process.kill()
+        self.process.wait()
+        self.process = None
+
     def restart(self) -> None:
+        """Stop (SIGTERM: Mosquitto saves its state as it exits) and start on the same port."""
         self.stop()
         self.start()
 

@@ -1,9 +1,14 @@
-"""Builds the retained replica snapshot kiosks decide from when the hub is out of reach."""
+"""Builds the replica kiosks decide from when the hub is out of reach, from the store's rows.
+
+Pure: rows in, wire models out. The whole snapshot (``build_snapshot``) and the replica kept
+current from changes (hub.replica_state) use the same conversions, so they cannot disagree.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from wire import (
@@ -15,6 +20,85 @@ from wire import (
     ReplicaPolicy,
     ReplicaSnapshot,
 )
+
+Row = Mapping[str, Any]
+
+
+def person_of(
+    p: Row,
+    badges: Iterable[str],
+    trainings: dict[str, datetime | None],
+    strikes: int,
+    notices: list[str],
+    now: datetime,
+) -> ReplicaPerson:
+    """A person as kiosks see them at ``now``: a block that has ended is not shown."""
+    blocked = p["blocked_until"] is not None and p["blocked_until"] > now
+    return ReplicaPerson(
+        id=p["id"],
+        name=p["name"],
+        badges=sorted(badges),
+        active=bool(p["active"]),
+        staff=bool(p["staff"]),
+        trainings=trainings,
+        blocked_until=p["blocked_until"] if blocked else None,
+        blocked_reason=p["blocked_reason"] if blocked else None,
+        strikes=strikes,
+        notices=notices,
+    )
+
+
+def person_expires(
+    p: Row, first_strike: datetime | None, term: timedelta, now: datetime
+) -> datetime | None:
+    """When time alone next changes how this person is shown: their block ends, or their
+    oldest strike this term (``first_strike``: when it was returned) leaves the term."""
+    times = []
+    if p["blocked_until"] is not None and p["blocked_until"] > now:
+        times.append(p["blocked_until"])
+    if first_strike is not None:
+        times.append(first_strike + term)
+    return min(times, default=None)
+
+
+def asset_of(a: Row) -> ReplicaAsset:
+    # available and out look the same here, so migration 0013's trigger does not log a move
+    # between them: keep the two in step
+    return ReplicaAsset(
+        code=a["code"],
+        name=a["name"],
+        category=a["category"],
+        lendable=a["status"] in ("available", "out"),
+        in_maintenance=a["status"] == "maintenance",
+        kit=a["kit"],
+    )
+
+
+def holding_of(h: Row) -> ReplicaHolding:
+    return ReplicaHolding(
+        asset=h["asset"], person=h["person"], due=h["due"], renewals=h["renewals"]
+    )
+
+
+def booking_of(b: Row) -> ReplicaBooking:
+    return ReplicaBooking(asset=b["asset"], person=b["person"], starts=b["starts"], ends=b["ends"])
+
+
+def policy_of(
+    categories: Mapping[str, tuple[str, int]],
+    requires: Mapping[str, str],
+    rules: ReplicaPolicy | None = None,
+) -> ReplicaPolicy:
+    """The hub's lending rules with the loan periods and trainings set per category."""
+    return (rules or ReplicaPolicy()).model_copy(
+        update={
+            "loans": {
+                name: LoanPeriodSpec(kind=period, amount=amount)
+                for name, (period, amount) in categories.items()
+            },
+            "requires": dict(requires),
+        }
+    )
 
 
 def build_snapshot(
@@ -31,50 +115,19 @@ def build_snapshot(
         version=version,
         at=now,
         people=[
-            ReplicaPerson(
-                id=p["id"],
-                name=p["name"],
-                badges=sorted(badges[p["id"]]),
-                active=bool(p["active"]),
-                staff=bool(p["staff"]),
-                trainings=held[p["id"]],
-                blocked_until=p["blocked_until"]
-                if p["blocked_until"] is not None and p["blocked_until"] > now
-                else None,
-                blocked_reason=p["blocked_reason"]
-                if p["blocked_until"] is not None and p["blocked_until"] > now
-                else None,
-                strikes=rows["strikes"].get(p["id"], 0),
-                notices=rows["notices"].get(p["id"], []),
+            person_of(
+                p,
+                badges[p["id"]],
+                held[p["id"]],
+                rows["strikes"].get(p["id"], 0),
+                rows["notices"].get(p["id"], []),
+                now,
             )
             for p in rows["people"]
         ],
-        assets=[
-            ReplicaAsset(
-                code=a["code"],
-                name=a["name"],
-                category=a["category"],
-                lendable=a["status"] in ("available", "out"),
-                in_maintenance=a["status"] == "maintenance",
-                kit=a["kit"],
-            )
-            for a in rows["assets"]
-        ],
-        bookings=[ReplicaBooking(**b) for b in rows["bookings"]],
-        holdings=[
-            ReplicaHolding(
-                asset=h["asset"], person=h["person"], due=h["due"], renewals=h["renewals"]
-            )
-            for h in rows["holdings"]
-        ],
-        policy=(rules or ReplicaPolicy()).model_copy(
-            update={
-                "loans": {
-                    name: LoanPeriodSpec(kind=period, amount=amount)
-                    for name, (period, amount) in rows["categories"].items()
-                },
-                "requires": dict(rows["requires"]),
-            }
-        ),
+        assets=[asset_of(a) for a in rows["assets"]],
+        bookings=[booking_of(b) for b in rows["bookings"]],
+        holdings=[holding_of(h) for h in rows["holdings"]],
+        policy=policy_of(rows["categories"], rows["requires"], rules),
         kiosk_seqs=dict(rows["kiosk_seqs"]),
     )

@@ -17,13 +17,13 @@ from hub.alerts.webhook import WebhookSender, WebhookSettings
 from hub.config import HubConfig
 from hub.domain.sweeper import AlertRules
 from hub.errors import ConfigError
-from hub.link import HubBroker, HubLink
+from hub.link import HubBroker, HubLink, hub_client_id
 from hub.store.alerting import Channel
 from hub.store.configured import open_store
 from hub.web.app import WebSettings, create_app
 from hub.web.context import REPORT_TTL
 from hub.web.pages import reports
-from wire import ReplicaPolicy
+from wire import OpeningSpec, ReplicaPolicy
 from wire.messages import LoanPeriodSpec
 
 log = logging.getLogger(__name__)
@@ -47,13 +47,16 @@ class HubService:
                 password=config.broker_password(),
                 topic_root=b.topic_root,
                 share_group=b.share_group,
+                client_id=b.client_id or hub_client_id(b.instance),
                 tls_ca=str(b.tls_ca) if b.tls_ca else None,
+                session_expiry=round(b.session_expiry_hours * 3600),
             ),
             self.store,
             now,
             rules=ReplicaPolicy(
                 default_loan=LoanPeriodSpec(amount=config.hub.default_loan_hours),
-                opening=config.hub.opening,
+                # no opening hours (always open) still tells kiosks the cage's time zone
+                opening=config.hub.opening or OpeningSpec(tz=config.hub.timezone),
                 max_items=config.hub.max_items_per_person,
                 block_when_overdue=config.hub.block_when_overdue,
                 max_renewals=config.hub.max_renewals,

@@ -274,9 +274,16 @@ def in_event_order(
 
 
 def write_hub_config(
-    folder: Path, name: str, database: str, broker_port: int, hub_password: str
+    folder: Path,
+    name: str,
+    database: str,
+    broker_port: int,
+    hub_password: str,
+    instance: str | None = None,
 ) -> Path:
-    """A hub.toml (as deploy/hub/hub.toml.example, secrets in files) for one hub process."""
+    """A hub.toml (as deploy/hub/hub.toml.example, secrets in files) for one hub process. Its
+    broker session is instance ``instance`` (default: ``name``): one per hub running at once,
+    the same for a hub started again in the place of one that stopped."""
     folder.mkdir(parents=True, exist_ok=True)
     # written once: a hub process started earlier may be reading them
     for secret, value in (("hub-broker-password", hub_password), ("web-secret", "w" * 40)):
@@ -286,7 +293,8 @@ def write_hub_config(
     config.write_text(
         f'[hub]\ndatabase = "{database}"\n\n'
         f'[broker]\nhost = "127.0.0.1"\nport = {broker_port}\nusername = "hub"\n'
-        f'password_file = "{folder / "hub-broker-password"}"\n\n'
+        f'password_file = "{folder / "hub-broker-password"}"\n'
+        f'instance = "{instance or name}"\n\n'
         f'[web]\nbind = "127.0.0.1"\nport = {free_port()}\n'
         f'secret_key_file = "{folder / "web-secret"}"\n\n'
         # a sweep pass every second, by whichever hub is elected: while events commit

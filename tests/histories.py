@@ -91,8 +91,9 @@ def _loans(draw: st.DrawFn, items: tuple[str, ...]) -> list[Loan]:
 
 
 @st.composite
-def histories(draw: st.DrawFn) -> list[CustodyEvent]:
-    """A history in event order (strategy)."""
+def histories(draw: st.DrawFn, counts: bool = False) -> list[CustodyEvent]:
+    """A history in event order (strategy); with ``counts``, staff also scan items on the
+    shelf (stocktake counts, where an item was seen)."""
     loans: list[Loan] = []
     for code in LOOSE:
         loans += _loans(draw, (code,))
@@ -156,6 +157,17 @@ def histories(draw: st.DrawFn) -> list[CustodyEvent]:
         at = T0 + timedelta(minutes=draw(st.integers(0, 3000)))
         rows.append(
             dict(at=at, kiosk="door-1", type=EventType.RETURN, asset=draw(st.sampled_from(LOOSE)))
+        )
+    for _ in range(draw(st.integers(0, 4)) if counts else 0):
+        at = T0 + timedelta(minutes=draw(st.integers(0, 3000)))
+        rows.append(
+            dict(
+                at=at,
+                kiosk=draw(st.sampled_from(KIOSKS)),
+                type=EventType.SEEN,
+                person="alan",
+                asset=draw(st.sampled_from(LOOSE + PIECES)),
+            )
         )
     return number(rows)
 

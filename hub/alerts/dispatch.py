@@ -1,10 +1,12 @@
 """The overdue sweeper and the alert deliveries: one loop, clock injected, store as memory.
 
-Each pass asks the pure sweeper what loans near or past their due time have earned, records new
-alerts (once: the alert id is the primary key) and withdraws ended ones, releases no-show
-bookings, holds back items due for service by days (hourly), then hands every undelivered
-alert to each configured channel. A channel that fails keeps its alerts for the next pass;
-nothing is sent twice after a restart, because delivery is recorded per alert and channel.
+Each pass asks the pure sweeper what loans near or past their due time have earned (a process's
+first pass looks at all of them, a range of assets at a time; later passes only at those that
+reached a stage or changed since), records new alerts (once: the alert id is the primary key)
+and withdraws ended ones, releases no-show bookings, holds back items due for service by days
+(hourly), then hands every undelivered alert to each configured channel. A channel that fails
+keeps its alerts for the next pass; nothing is sent twice after a restart, because delivery is
+recorded per alert and channel.
 """
 
 from __future__ import annotations
@@ -17,14 +19,20 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from hub.alerts.message import Alert, DeliveryFailed
-from hub.domain.sweeper import AlertRules, horizon, sweep, text
+from hub.domain.sweeper import AlertRules, boundary_windows, horizon, sweep, text
 from hub.errors import StoreError
 from hub.store import Store
-from hub.store.alerting import AlertRow, Channel
+from hub.store.alerting import AlertRow, Channel, SweepSlice
 
 log = logging.getLogger(__name__)
 SERVICE_CHECK = timedelta(hours=1)  # how often shelved items are checked for service by days
 MAX_ATTEMPTS = 5  # an alert that fails on its own (a refused address) is given up after these
+RANGE = 2_000  # held assets read at a time by a whole pass (one transaction each)
+ROUND = 5_000  # held assets each later pass looks at again, going round them all
+PIECE = 500  # assets per read of those a later pass looks at
+# a custody event is stamped on arrival, before its commit: later passes look back this far
+# for events that committed after the previous pass read the ledger
+ARRIVAL_LOOKBACK = timedelta(minutes=5)
 
 
 class Sender(Protocol):
@@ -38,6 +46,10 @@ class PassReport:
     released_bookings: int = 0
     delivered: dict[str, int] = field(default_factory=dict)
     failed: dict[str, int] = field(default_factory=dict)
+
+
+def _add(a: tuple[int, int], b: tuple[int, int]) -> tuple[int, int]:
+    return a[0] + b[0], a[1] + b[1]
 
 
 def to_alert(row: AlertRow) -> Alert:
@@ -75,6 +87,8 @@ class Alerter:
         self._display = display
         self._on_change = on_change  # e.g. publish a fresh replica (notices, released bookings)
         self._next_service_check: datetime | None = None
+        self._last: datetime | None = None  # when this process last swept every alert it owes
+        self._round: str | None = None  # where the round over every asset goes on from
 
     def run_once(self) -> PassReport:
         """One sweep, then one delivery round (tests and the benchmark; the hub runs the two
@@ -91,9 +105,53 @@ class Alerter:
 
     def _sweep(self) -> PassReport:
         now = self._now()
-        loans = self.store.loans_due_before(horizon(now, self.rules))
-        names = {loan.loan: (asset_name, person_name) for loan, asset_name, person_name in loans}
-        result = sweep([loan for loan, _, _ in loans], self.store.open_alert_ids(), now, self.rules)
+        raised, withdrawn = self._alerts(now)
+        released = self.store.release_no_shows(now - self._grace, now)
+        serviced: list[str] = []
+        if self._next_service_check is None or now >= self._next_service_check:
+            serviced = self.store.hold_back_for_service(now)
+            self._next_service_check = now + SERVICE_CHECK
+        if raised or withdrawn or released or serviced:
+            self._on_change()
+        return PassReport(raised, withdrawn, len(released))
+
+    def _alerts(self, now: datetime) -> tuple[int, int]:
+        """Raise and withdraw alerts: (raised, withdrawn).
+
+        The first pass (and one after the clock went back) reads every loan near or past its
+        due time, a range of assets at a time. Later ones read only the loans that reached a
+        stage since the last pass and the assets a custody event touched since, plus the next
+        range of a round over every asset, which mends what changed outside the ledger (a
+        repair from the command line) within a bounded number of passes."""
+        before = horizon(now, self.rules)
+        done = (0, 0)
+        if self._last is None or now < self._last:
+            after: str | None = None
+            while True:
+                part = self.store.sweep_range(after, before, RANGE)
+                done = _add(done, self._settle(part, now))
+                if part.upto is None:
+                    break
+                after = part.upto
+        else:
+            windows = boundary_windows(self._last, now, self.rules)
+            codes = self.store.sweep_candidates(windows, self._last - ARRIVAL_LOOKBACK)
+            for i in range(0, len(codes), PIECE):
+                done = _add(
+                    done, self._settle(self.store.sweep_assets(codes[i : i + PIECE], before), now)
+                )
+            part = self.store.sweep_range(self._round, before, ROUND)
+            done = _add(done, self._settle(part, now))
+            self._round = part.upto
+        self._last = now
+        return done
+
+    def _settle(self, part: SweepSlice, now: datetime) -> tuple[int, int]:
+        """Compare these assets' loans with their open alerts and record the difference."""
+        names = {
+            loan.loan: (asset_name, person_name) for loan, asset_name, person_name in part.loans
+        }
+        result = sweep([loan for loan, _, _ in part.loans], part.open, now, self.rules)
         raised = []
         for r in result.raise_:
             asset_name, person_name = names[r.loan.loan]
@@ -102,14 +160,7 @@ class Alerter:
             )
         if raised or result.withdraw:
             self.store.record_sweep(raised, result.withdraw, now)
-        released = self.store.release_no_shows(now - self._grace, now)
-        serviced: list[str] = []
-        if self._next_service_check is None or now >= self._next_service_check:
-            serviced = self.store.hold_back_for_service(now)
-            self._next_service_check = now + SERVICE_CHECK
-        if raised or result.withdraw or released or serviced:
-            self._on_change()
-        return PassReport(len(raised), len(result.withdraw), len(released))
+        return len(raised), len(result.withdraw)
 
     def deliver_once(self) -> tuple[dict[str, int], dict[str, int]]:
         """Hand every undelivered alert to each channel: (delivered, failed) per channel. One

@@ -95,18 +95,18 @@ def sweep(
             r = Raise(alert_id(stage, loan), stage, loan)
             wanted[r.id] = r
     opened = set(open_alerts)
+    # an open 'due soon' stays open (not withdrawn) once the loan is merely overdue: what
+    # matters is that its loan, at the same due time, is still wanted
+    current = {_loan_key(i) for i in wanted}
     return Sweep(
         raise_=[r for i, r in sorted(wanted.items()) if i not in opened],
-        withdraw=sorted(i for i in opened if i not in wanted and not _still_due(i, wanted)),
+        withdraw=sorted(i for i in opened if i not in wanted and _loan_key(i) not in current),
     )
 
 
-def _still_due(alert: str, wanted: dict[str, Raise]) -> bool:
-    """An open 'due soon' stays open (not withdrawn) once the loan is merely overdue."""
-    _stage, loan, due = alert.split(":")
-    return any(
-        r.loan.loan == loan and str(int(r.loan.due.timestamp())) == due for r in wanted.values()
-    )
+def _loan_key(alert: str) -> str:
+    """The loan and due time an alert id names (its id without the stage)."""
+    return alert.split(":", 1)[1]
 
 
 def text(stage: Stage, asset_name: str, asset: str, person_name: str, due: str) -> str:
@@ -120,3 +120,24 @@ def text(stage: Stage, asset_name: str, asset: str, person_name: str, due: str) 
             return f"{asset_name} ({asset}) is still out with {person_name}, due {due}: escalated."
         case Stage.LOST:
             return f"{asset_name} ({asset}) with {person_name}, due {due}, is presumed lost."
+
+
+def boundary_windows(
+    last: datetime, now: datetime, rules: AlertRules
+) -> list[tuple[datetime, datetime]]:
+    """Due times (each window ``[lo, hi]``, ends included) of loans that may have reached a
+    stage after the pass at ``last`` and by ``now``: besides the loans that changed, the only
+    ones a pass at ``now`` must look at when the pass at ``last`` left every alert as wanted.
+    The ends are included because a loan due exactly at a pass's horizon is read only by the
+    next pass. Overlapping windows are merged, so a long gap reads each loan once."""
+    if now < last:
+        return []
+    offsets = (-rules.due_soon, timedelta(0), rules.escalate_after, rules.lost_after)
+    spans = sorted((last - off, now - off) for off in offsets)
+    merged = [spans[0]]
+    for lo, hi in spans[1:]:
+        if lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+        else:
+            merged.append((lo, hi))
+    return merged

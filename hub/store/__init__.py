@@ -32,11 +32,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from hub.domain.custody import CLOCK_TOLERANCE, Kind, Order
+from hub.domain.lifecycle import Status
+from hub.domain.service import ServiceRule
 from hub.domain.strikes import StrikeRules, earned_ban, settle_ban
 from hub.errors import AlreadyExists, BookingConflict, NotFound, StoreError
+from hub.store import accruals, migrate
 from hub.store import custody as custody_store
-from hub.store import migrate
 from hub.store.access import AccessStore
+from hub.store.accruals import EARLY_PICKUP as EARLY_PICKUP
 from hub.store.alerting import AlertStore
 from hub.store.base import HUB
 from hub.store.fleet import FleetStore
@@ -45,7 +48,7 @@ from hub.store.quarantine import Overflow as Overflow
 from hub.store.quarantine import Quarantined as Quarantined
 from hub.store.quarantine import QuarantineLimits as QuarantineLimits
 from hub.store.quarantine import QuarantineStore
-from hub.store.registry import RegistryStore
+from hub.store.registry import RegistryStore, service_reason
 from hub.store.reports import ReportStore
 from hub.store.schema import (
     alerts,
@@ -66,6 +69,7 @@ from hub.store.schema import (
     users,
 )
 from hub.store.stocktake import StocktakeStore
+from hub.store.views import ItemOut as ItemOut
 from hub.store.views import ViewStore
 from wire import AckResult, CustodyEvent, EventType, KioskStatus
 
@@ -75,18 +79,6 @@ class Outcome:
     event: CustodyEvent
     result: AckResult
     error: str | None = None
-
-
-@dataclass(frozen=True)
-class ItemOut:
-    asset: str
-    asset_name: str
-    category: str
-    person: str
-    person_name: str
-    since: datetime
-    due: datetime
-    kiosk: str
 
 
 @dataclass(frozen=True)
@@ -174,9 +166,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.execute("PRAGMA busy_timeout=5000")
     cur.close()
 
-
-# A booker who takes the item this long before the booking starts has picked it up.
-EARLY_PICKUP = timedelta(hours=2)
 
 # One strike per return: the items brought back late in one kiosk session count once.
 STRIKE = func.coalesce(late_returns.c.session, late_returns.c.event_id)
@@ -341,13 +330,10 @@ class Store(
         """
         ordered = sorted(rows, key=lambda r: r.get("kit") is not None)
         with self._tx() as conn:
-            status = dict(
-                conn.execute(
-                    select(assets.c.code, assets.c.status).where(
-                        assets.c.code.in_([r["code"] for r in rows])
-                    )
-                ).all()
-            )
+            status: dict[str, str] = {}
+            for part in chunks(sorted({str(r["code"]) for r in rows})):
+                q = select(assets.c.code, assets.c.status).where(assets.c.code.in_(part))
+                status.update({code: s for code, s in conn.execute(q)})
             for row in ordered:
                 values = {k: v for k, v in row.items() if k != "code"}
                 if not values.get("status") or status.get(row["code"]) == "out":
@@ -633,8 +619,7 @@ class Store(
         for part in chunks(codes):
             applied = custody_store.apply(conn, part, now, self.strikes.grace, self.tolerance)
             people |= applied.people
-        for person in sorted(people):
-            self._rejudge(conn, person, now)
+        self._rejudge(conn, people, now)
         return people
 
     def _rederive_if_marked(self, now: datetime) -> None:
@@ -715,140 +700,121 @@ class Store(
         """What the new events change. Custody (holders, late returns, problem tickets,
         anomalies, void alerts, status) is re-derived from each touched asset's history in
         event order (hub.store.custody); what only ever accumulates (where an item was seen,
-        checkouts towards service, bookings picked up) is applied per event, the same in any
-        order by construction."""
-        touched = sorted(
-            {ev.asset for ev in fresh if ev.asset is not None and ev.type in CUSTODY_TYPES}
-        )
+        checkouts towards service, bookings picked up, stocktake counts) is added up for the
+        batch (hub.store.accruals), the same in any order by construction."""
+        ordered = sorted(fresh, key=lambda e: (e.at, e.kiosk, e.seq, e.id))
         first: dict[str, Order] = {}
-        for e in fresh:
-            if e.asset is not None and e.type in CUSTODY_TYPES:
-                order = (e.at, e.kiosk, e.seq, e.id)
-                first[e.asset] = min(first.get(e.asset, order), order)
+        for e in ordered:
+            if e.asset is not None and e.type in CUSTODY_TYPES and e.asset not in first:
+                first[e.asset] = (e.at, e.kiosk, e.seq, e.id)
         applied = custody_store.apply(
-            conn, touched, now, self.strikes.grace, self.tolerance, locked=locked, new=first
+            conn, sorted(first), now, self.strikes.grace, self.tolerance, locked=locked, new=first
         )
-        returned: set[str] = set()
-        in_hand = {e.kiosk for e in fresh if e.type in (EventType.RETURN, EventType.SEEN)}
-        places = (
-            dict(
-                conn.execute(
-                    select(kiosks.c.id, kiosks.c.location).where(
-                        kiosks.c.id.in_(in_hand), kiosks.c.location.is_not(None)
-                    )
-                ).all()
-            )
-            if in_hand
-            else {}
-        )
-        for ev in sorted(fresh, key=lambda e: (e.at, e.kiosk, e.seq, e.id)):
+        for ev in ordered:
             if ev.type is EventType.ENROLL:
                 self._enroll(conn, ev, now)
-            if ev.asset is None:
-                continue
-            place = places.get(ev.kiosk)
-            if ev.type is EventType.SEEN:
-                self._seen_at(conn, ev.asset, place, ev.at)
-                if place:
-                    self.count_seen(conn, ev.asset, place, ev.at)
-            elif ev.type is EventType.RETURN:
-                self._seen_at(conn, ev.asset, place, ev.at)
-                returned.add(ev.asset)
-            elif ev.type is EventType.CHECKOUT:
-                self._lent(conn, ev, now)
-        for person in sorted(applied.people):
-            self._rejudge(conn, person, now)
-        for code in sorted(applied.freed & returned):
-            self.check_service(conn, code, now)
+        placed = accruals.places(conn, ordered)
+        accrued = accruals.accrue(conn, ordered, locked, placed)
+        accruals.write(conn, accrued)
+        for booking, ev in accrued.late_pickups:
+            self._late_pickup(conn, booking, ev, now)
+        self._rejudge(conn, applied.people, now)
+        # on the shelf now, whichever of its events arrived: an older checkout arriving after
+        # the return counts towards service as much as one that came in order
+        shelved = sorted(c for c, s in applied.status.items() if s == Status.AVAILABLE.value)
+        self._service_checks(conn, shelved, locked, accrued, now)
 
-    def _lent(self, conn: Connection, ev: CustodyEvent, now: datetime) -> None:
-        """Count the checkout towards service (unless it was before the last service), and
-        mark the borrower's booking picked up: a booking released as a no-show meanwhile (the
-        kiosk that lent it was offline) is restored, and the release withdrawn."""
-        conn.execute(
-            update(assets)
-            .where(
-                assets.c.code == ev.asset,
-                or_(assets.c.last_service.is_(None), assets.c.last_service < ev.at),
-            )
-            .values(checkouts_since_service=assets.c.checkouts_since_service + 1)
-        )
-        booked = and_(
-            bookings.c.asset == ev.asset,
-            bookings.c.person == ev.person,
-            bookings.c.starts <= ev.at + EARLY_PICKUP,
-            bookings.c.ends > ev.at,
-        )
-        conn.execute(
-            update(bookings).where(booked, bookings.c.cancelled.is_(False)).values(picked_up=True)
-        )
+    def _late_pickup(self, conn: Connection, booking: int, ev: CustodyEvent, now: datetime) -> None:
+        """A booking released as a no-show was picked up after all (the kiosk that lent it
+        was offline): it is restored and the release withdrawn, unless its slot was booked
+        by someone else meanwhile; then a manager decides."""
         other = bookings.alias("other")
-        clash = (
+        mine = bookings.alias("mine")
+        taken_since = conn.scalar(
             select(other.c.id)
+            .select_from(other.join(mine, mine.c.id == booking))
             .where(
-                other.c.asset == bookings.c.asset,
-                other.c.id != bookings.c.id,
+                other.c.asset == mine.c.asset,
+                other.c.id != mine.c.id,
                 other.c.cancelled.is_(False),
-                other.c.starts < bookings.c.ends,
-                other.c.ends > bookings.c.starts,
+                other.c.starts < mine.c.ends,
+                other.c.ends > mine.c.starts,
             )
-            .exists()
+            .limit(1)
         )
-        released = conn.execute(
-            select(bookings.c.id, clash.label("clash")).where(
-                booked, bookings.c.released_at.is_not(None)
-            )
-        ).all()
-        for booking, taken_since in released:
-            detail = f"picked up at {ev.kiosk} at {ev.at:%Y-%m-%d %H:%M} UTC (event {ev.id})"
-            if taken_since:  # its slot went to someone else meanwhile: a manager decides
-                self._audit(conn, now, "hub", "booking.no_show_disputed", str(booking), detail)
-                continue
-            conn.execute(
-                update(bookings)
-                .where(bookings.c.id == booking)
-                .values(picked_up=True, cancelled=False, released_at=None)
-            )
-            self._audit(conn, now, "hub", "booking.no_show_withdrawn", str(booking), detail)
-
-    def _seen_at(self, conn: Connection, asset: str, place: str | None, at: datetime) -> None:
-        """The item was in hand at a kiosk (standing at ``place``, if it has one) at ``at``."""
-        conn.execute(
-            update(assets)
-            .where(
-                assets.c.code == asset,
-                or_(assets.c.last_seen.is_(None), assets.c.last_seen <= at),
-            )
-            .values(last_seen=at)
-        )
-        if not place:
+        detail = f"picked up at {ev.kiosk} at {ev.at:%Y-%m-%d %H:%M} UTC (event {ev.id})"
+        if taken_since is not None:
+            self._audit(conn, now, "hub", "booking.no_show_disputed", str(booking), detail)
             return
-        # where it is: the place of the latest kiosk that has one, whichever arrives first
         conn.execute(
-            update(assets)
-            .where(
-                assets.c.code == asset,
-                or_(assets.c.located_at.is_(None), assets.c.located_at <= at),
-            )
-            .values(location=place, located_at=at)
+            update(bookings)
+            .where(bookings.c.id == booking)
+            .values(picked_up=True, cancelled=False, released_at=None)
         )
+        self._audit(conn, now, "hub", "booking.no_show_withdrawn", str(booking), detail)
 
-    def _rejudge(self, conn: Connection, person: str, now: datetime) -> None:
-        """Bring a person's strike ban in line with their late returns as the ledger has them
+    def _service_checks(
+        self,
+        conn: Connection,
+        codes: Sequence[str],
+        locked: dict[str, Any],
+        accrued: accruals.Accrued,
+        now: datetime,
+    ) -> None:
+        """Items back on the shelf that are due for preventive service are held back."""
+        if not codes:
+            return
+        named = sorted({locked[c].category for c in codes})
+        rules: dict[str, ServiceRule] = {}
+        for part in chunks(named):
+            q = select(
+                categories.c.name, categories.c.service_days, categories.c.service_checkouts
+            ).where(categories.c.name.in_(part))
+            rules.update({name: ServiceRule(d, n) for name, d, n in conn.execute(q)})
+        for code in codes:
+            row = locked[code]
+            rule = rules.get(row.category)
+            if rule is None or (rule.every_days is None and rule.every_checkouts is None):
+                continue
+            counted = accrued.assets.get(code, {}).get("checkouts", row.checkouts_since_service)
+            why = service_reason(rule, row.last_service, row.acquired, counted, now)
+            if why is not None:
+                self.hold_for_service(conn, code, now, why)
+
+    def _rejudge(self, conn: Connection, persons: Iterable[str], now: datetime) -> None:
+        """Bring people's strike bans in line with their late returns as the ledger has them
         now: a run of strikes bans them; a late event that shows a return was not late after
         all shortens or lifts a ban the strikes made (never one a manager set). Audited."""
-        row = conn.execute(  # locked: two hubs' late returns for one person take turns
-            select(people.c.blocked_until, people.c.blocked_reason)
-            .where(people.c.id == person)
-            .with_for_update()
-        ).first()
-        if row is None:
-            return
-        current, reason = row
-        earned = earned_ban(self._strike_times(conn, person), now, self.strikes)
-        change = settle_ban(current, reason, earned, now, self.strikes)
-        if change is None:
-            return
+        for part in chunks(sorted(set(persons))):
+            rows = conn.execute(  # locked: two hubs' late returns for one person take turns
+                select(people.c.id, people.c.blocked_until, people.c.blocked_reason)
+                .where(people.c.id.in_(part))
+                .order_by(people.c.id)
+                .with_for_update()
+            ).all()
+            for person, current, _reason, change in self._ban_changes(conn, rows, now):
+                self._ban(conn, person, current, change, now)
+
+    def _ban_changes(
+        self, conn: Connection, rows: Sequence[Any], now: datetime
+    ) -> Iterator[tuple[str, datetime | None, str | None, tuple[datetime | None, str | None]]]:
+        """For people's rows (id, blocked until, why): those whose block is not what their
+        late returns earn as of ``now``, with what it should be."""
+        times = self._strike_times(conn, [r.id for r in rows])
+        for person, current, reason in rows:
+            earned = earned_ban(times.get(person, []), now, self.strikes)
+            change = settle_ban(current, reason, earned, now, self.strikes)
+            if change is not None:
+                yield person, current, reason, change
+
+    def _ban(
+        self,
+        conn: Connection,
+        person: str,
+        current: datetime | None,
+        change: tuple[datetime | None, str | None],
+        now: datetime,
+    ) -> None:
         until, why = change
         conn.execute(
             update(people)
@@ -863,15 +829,18 @@ class Store(
             )
             self._audit(conn, now, "hub", action, person, f"{why}, until {until:%Y-%m-%d}")
 
-    def _strike_times(self, conn: Connection, person: str) -> list[datetime]:
-        """When each strike of the person's happened (one per late return session)."""
-        return list(
-            conn.scalars(
-                select(func.min(late_returns.c.returned))
-                .where(late_returns.c.person == person, late_returns.c.forgiven.is_(False))
-                .group_by(STRIKE)
+    def _strike_times(self, conn: Connection, persons: Sequence[str]) -> dict[str, list[datetime]]:
+        """When each strike of these people's happened (one per late return session)."""
+        found: dict[str, list[datetime]] = {}
+        for part in chunks(sorted(persons)):
+            q = (
+                select(late_returns.c.person, func.min(late_returns.c.returned))
+                .where(late_returns.c.person.in_(part), late_returns.c.forgiven.is_(False))
+                .group_by(late_returns.c.person, STRIKE)
             )
-        )
+            for person, returned in conn.execute(q):
+                found.setdefault(person, []).append(returned)
+        return found
 
     def _ban_differences(self, conn: Connection, now: datetime) -> list[custody_store.Difference]:
         """People whose block is not what their late returns earn (see ``_rejudge``)."""
@@ -882,19 +851,16 @@ class Store(
                 or_(people.c.id.in_(struck), people.c.blocked_until.is_not(None))
             )
         ).all()
-        for person, current, reason in rows:
-            earned = earned_ban(self._strike_times(conn, person), now, self.strikes)
-            change = settle_ban(current, reason, earned, now, self.strikes)
-            if change is not None:
-                found.append(
-                    custody_store.Difference(
-                        None,
-                        "ban",
-                        f"{current:%Y-%m-%d %H:%M} ({reason})" if current else "none",
-                        f"{change[0]:%Y-%m-%d %H:%M} ({change[1]})" if change[0] else "none",
-                        person=person,
-                    )
+        for person, current, reason, change in self._ban_changes(conn, rows, now):
+            found.append(
+                custody_store.Difference(
+                    None,
+                    "ban",
+                    f"{current:%Y-%m-%d %H:%M} ({reason})" if current else "none",
+                    f"{change[0]:%Y-%m-%d %H:%M} ({change[1]})" if change[0] else "none",
+                    person=person,
                 )
+            )
         return found
 
     def record_status(
@@ -1122,27 +1088,33 @@ def _recorded(
 ) -> tuple[set[str], dict[tuple[str, int], str]]:
     """Which of these events' ids the ledger has, and which of their (kiosk, seq) numbers it
     has and under which id."""
-    ids = {e.id for e in events}
-    seqs: dict[str, set[int]] = {}
-    for e in events:
-        seqs.setdefault(e.kiosk, set()).add(e.seq)
-    # per kiosk, so the (kiosk, seq) index finds each number (a row-value IN list made SQLite
-    # read every row of the kiosk's); one query for both questions
-    found = or_(
-        ledger.c.id.in_(sorted(ids)),
-        *(
-            and_(ledger.c.kiosk == kiosk, ledger.c.seq.in_(sorted(numbers)))
-            for kiosk, numbers in seqs.items()
-        ),
-    )
     known: set[str] = set()
     taken: dict[tuple[str, int], str] = {}
-    for row in conn.execute(select(ledger.c.kiosk, ledger.c.seq, ledger.c.id).where(found)):
-        if row.id in ids:
-            known.add(row.id)
-        if row.seq in seqs.get(row.kiosk, ()):
-            taken[(row.kiosk, row.seq)] = row.id
+    for i in range(0, len(events), _LOOKUP):
+        part = events[i : i + _LOOKUP]
+        ids = {e.id for e in part}
+        seqs: dict[str, set[int]] = {}
+        for e in part:
+            seqs.setdefault(e.kiosk, set()).add(e.seq)
+        # per kiosk, so the (kiosk, seq) index finds each number (a row-value IN list made
+        # SQLite read every row of the kiosk's); one query for both questions
+        found = or_(
+            ledger.c.id.in_(sorted(ids)),
+            *(
+                and_(ledger.c.kiosk == kiosk, ledger.c.seq.in_(sorted(numbers)))
+                for kiosk, numbers in seqs.items()
+            ),
+        )
+        for row in conn.execute(select(ledger.c.kiosk, ledger.c.seq, ledger.c.id).where(found)):
+            if row.id in ids:
+                known.add(row.id)
+            if row.seq in seqs.get(row.kiosk, ()):
+                taken[(row.kiosk, row.seq)] = row.id
     return known, taken
+
+
+# events per look-up in the ledger: each binds its id and its number
+_LOOKUP = 250
 
 
 def _decided(
@@ -1181,9 +1153,9 @@ def _unregistered(
     the registered ones among those named), with why: a phantom holding would follow them."""
     custody = [e for e in events if e.type in CUSTODY_TYPES]
     persons = sorted({e.person for e in custody if e.person and e.type is not EventType.RETURN})
-    have_people = (
-        set(conn.scalars(select(people.c.id).where(people.c.id.in_(persons)))) if persons else set()
-    )
+    have_people: set[str] = set()
+    for part in chunks(persons):
+        have_people |= set(conn.scalars(select(people.c.id).where(people.c.id.in_(part))))
     found: dict[str, str] = {}
     for e in custody:
         if e.asset is not None and e.asset not in have_assets:

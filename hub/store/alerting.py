@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Select, delete, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    delete,
+    insert,
+    or_,
+    select,
+    union,
+    update,
+)
 
 from hub.domain.sweeper import Loan, Raise
 from hub.store.base import StoreBase
-from hub.store.locks import lock
-from hub.store.schema import alerts, assets, bookings, holdings, people
+from hub.store.locks import chunks, lock
+from hub.store.schema import alerts, assets, bookings, holdings, ledger, people
 
 Channel = Literal["email", "webhook", "mqtt"]
 CHANNELS: tuple[Channel, ...] = ("email", "webhook", "mqtt")
 # stages whose end is worth announcing, least to most serious
 _ANNOUNCED = ("overdue", "escalated", "lost")
+_PIECE = 500  # values per IN list, as hub.store.locks.chunks
 
 
 @dataclass(frozen=True)
@@ -33,6 +46,52 @@ class AlertRow:
     raised_at: datetime
     withdrawn_at: datetime | None
     text: str
+
+
+@dataclass(frozen=True)
+class SweepSlice:
+    """What the sweeper needs of some assets: their loans due before its horizon (with the
+    asset's and the person's names) and the ids of their open alerts. ``upto``: the last asset
+    code of a range read in code order, None when the range ran to the end."""
+
+    loans: list[tuple[Loan, str, str]]
+    open: list[str]
+    upto: str | None = None
+
+
+def _loan_query(before: datetime) -> Select[Any]:
+    return (
+        select(
+            holdings.c.asset,
+            holdings.c.person,
+            holdings.c.event_id,
+            holdings.c.due,
+            assets.c.name,
+            people.c.name,
+        )
+        .select_from(
+            holdings.join(assets, assets.c.code == holdings.c.asset).join(
+                people, people.c.id == holdings.c.person
+            )
+        )
+        .where(holdings.c.due < before)
+    )
+
+
+def _slice(
+    conn: Connection,
+    before: datetime,
+    held: Sequence[ColumnElement[bool]],
+    alerted: Sequence[ColumnElement[bool]],
+) -> tuple[list[tuple[Loan, str, str]], list[str]]:
+    loans = [
+        (Loan(a, p, e, d), an, pn)
+        for a, p, e, d, an, pn in conn.execute(_loan_query(before).where(*held))
+    ]
+    opened = list(
+        conn.scalars(select(alerts.c.id).where(*alerted, alerts.c.withdrawn_at.is_(None)))
+    )
+    return loans, opened
 
 
 def _alert_query() -> Select[Any]:
@@ -56,16 +115,18 @@ def _alert_query() -> Select[Any]:
     )
 
 
-def withdraw(conn: Connection, ids: list[str], now: datetime) -> None:
+def withdraw(conn: Connection, ids: Sequence[str], now: datetime) -> None:
     """Close alerts; whoever heard the overdue news of a loan hears once that it ended."""
-    ended = conn.execute(
-        select(alerts).where(alerts.c.id.in_(ids), alerts.c.withdrawn_at.is_(None))
-    ).all()
-    conn.execute(
-        update(alerts)
-        .where(alerts.c.id.in_(ids), alerts.c.withdrawn_at.is_(None))
-        .values(withdrawn_at=now)
-    )
+    ended: list[Row[Any]] = []
+    for part in chunks(sorted(set(ids))):
+        ended += conn.execute(
+            select(alerts).where(alerts.c.id.in_(part), alerts.c.withdrawn_at.is_(None))
+        ).all()
+        conn.execute(
+            update(alerts)
+            .where(alerts.c.id.in_(part), alerts.c.withdrawn_at.is_(None))
+            .values(withdrawn_at=now)
+        )
     latest: dict[str, Any] = {}
     for row in ended:
         if row.kind in _ANNOUNCED and (
@@ -73,64 +134,97 @@ def withdraw(conn: Connection, ids: list[str], now: datetime) -> None:
             or _ANNOUNCED.index(row.kind) > _ANNOUNCED.index(latest[row.loan].kind)
         ):
             latest[row.loan] = row
+    notices = []
     for row in latest.values():
         # only where the alert itself went out: nobody else needs to hear it is over
-        unheard = {f"{ch}_at": now for ch in CHANNELS if row._mapping[f"{ch}_at"] is None}
-        conn.execute(
-            insert(alerts).values(
+        unheard = {f"{ch}_at": now if row._mapping[f"{ch}_at"] is None else None for ch in CHANNELS}
+        notices.append(
+            {
                 **unheard,
-                id=f"withdrawn:{row.id}"[:120],
-                kind="withdrawn",
-                asset=row.asset,
-                person=row.person,
-                loan=row.loan,
-                due=row.due,
+                "id": f"withdrawn:{row.id}"[:120],
+                "kind": "withdrawn",
+                "asset": row.asset,
+                "person": row.person,
+                "loan": row.loan,
+                "due": row.due,
+                "raised_at": now,
+                "withdrawn_at": now,
+                "text": f"No longer {row.kind}: {row.text}"[:300],
+            }
+        )
+    if notices:
+        conn.execute(insert(alerts), notices)
+
+
+def _raise_again(conn: Connection, ids: Sequence[str], now: datetime) -> None:
+    for part in chunks(ids):
+        notices = [f"withdrawn:{i}"[:120] for i in part]
+        conn.execute(delete(alerts).where(alerts.c.id.in_(notices)))
+        conn.execute(
+            update(alerts)
+            .where(alerts.c.id.in_(part))
+            .values(
+                withdrawn_at=None,
                 raised_at=now,
-                withdrawn_at=now,
-                text=f"No longer {row.kind}: {row.text}"[:300],
+                email_at=None,
+                webhook_at=None,
+                mqtt_at=None,
+                attempts=0,
+                last_error=None,
             )
         )
-
-
-def _raise_again(conn: Connection, ids: list[str], now: datetime) -> None:
-    notices = [f"withdrawn:{i}"[:120] for i in ids]
-    conn.execute(delete(alerts).where(alerts.c.id.in_(notices)))
-    conn.execute(
-        update(alerts)
-        .where(alerts.c.id.in_(ids))
-        .values(
-            withdrawn_at=None,
-            raised_at=now,
-            email_at=None,
-            webhook_at=None,
-            mqtt_at=None,
-            attempts=0,
-            last_error=None,
-        )
-    )
 
 
 class AlertStore(StoreBase):
-    def loans_due_before(self, before: datetime) -> list[tuple[Loan, str, str]]:
-        """Loans due before ``before`` with asset and person names; reads the due index only."""
-        q = (
-            select(
-                holdings.c.asset,
-                holdings.c.person,
-                holdings.c.event_id,
-                holdings.c.due,
-                assets.c.name,
-                people.c.name,
-            )
-            .select_from(
-                holdings.join(assets, assets.c.code == holdings.c.asset).join(
-                    people, people.c.id == holdings.c.person
-                )
-            )
-            .where(holdings.c.due < before)
-        )
+    def sweep_range(self, after: str | None, before: datetime, limit: int) -> SweepSlice:
+        """The next ``limit`` held assets in code order after ``after`` (from the first when
+        None): their loans due before ``before``, and the open alerts of every asset in that
+        range, held or not. Successive ranges cover every asset once, so a whole pass reads
+        the loans in pieces of a bounded size, by the holdings' primary key."""
         with self.engine.connect() as conn:
-            return [(Loan(a, p, e, d), an, pn) for a, p, e, d, an, pn in conn.execute(q)]
+            keys = select(holdings.c.asset).order_by(holdings.c.asset).limit(limit)
+            if after is not None:
+                keys = keys.where(holdings.c.asset > after)
+            codes = list(conn.scalars(keys))
+            upto = codes[-1] if len(codes) == limit else None
+            held: list[ColumnElement[bool]] = []
+            alerted: list[ColumnElement[bool]] = []
+            if after is not None:
+                held.append(holdings.c.asset > after)
+                alerted.append(alerts.c.asset > after)
+            if upto is not None:
+                held.append(holdings.c.asset <= upto)
+                alerted.append(alerts.c.asset <= upto)
+            loans, opened = _slice(conn, before, held, alerted)
+        return SweepSlice(loans, opened, upto)
+
+    def sweep_assets(self, codes: Sequence[str], before: datetime) -> SweepSlice:
+        """Loans due before ``before`` and open alerts of these assets (at most a few hundred
+        per call: one IN list each)."""
+        with self.engine.connect() as conn:
+            loans, opened = _slice(
+                conn, before, [holdings.c.asset.in_(codes)], [alerts.c.asset.in_(codes)]
+            )
+        return SweepSlice(loans, opened)
+
+    def sweep_candidates(
+        self, windows: Sequence[tuple[datetime, datetime]], received_since: datetime
+    ) -> list[str]:
+        """Assets whose alerts may be due a change: a loan whose due time lies in one of the
+        ``windows`` (``[lo, hi]``: it reached a stage since the last pass), or a custody event
+        that arrived since ``received_since`` (a loan started, extended or ended). Two range
+        reads, by the holdings' due index and the ledger's arrival index."""
+        arrived = select(ledger.c.asset.label("asset")).where(
+            ledger.c.received_at >= received_since, ledger.c.asset.is_not(None)
+        )
+        q: Any = arrived
+        if windows:
+            crossed = select(holdings.c.asset.label("asset")).where(
+                or_(*(holdings.c.due.between(lo, hi) for lo, hi in windows))
+            )
+            q = union(crossed, arrived)
+        with self.engine.connect() as conn:
+            return sorted({code for code in conn.scalars(q) if code is not None})
 
     def open_alert_ids(self) -> list[str]:
         with self.engine.connect() as conn:
@@ -143,46 +237,51 @@ class AlertStore(StoreBase):
 
         An alert withdrawn before and wanted again (a late event ended its loan, a later one
         showed it goes on) is raised again and delivered again; its withdrawal notice is
-        dropped, so a channel that has not sent it yet never does."""
+        dropped, so a channel that has not sent it yet never does. Every read and write goes
+        by pieces of a bounded size, so a pass may hand over any number of alerts."""
         with self._tx() as conn:
             # a commit that ends a loan withdraws its alerts under these locks: after them, an
             # alert is raised only for a loan that is still current, never left open on an
             # ended one
-            lock(conn, sorted({r.loan.asset for r, _ in raised}))
-            current = {
-                (loan, due)
-                for loan, due in conn.execute(
-                    select(holdings.c.event_id, holdings.c.due).where(
-                        holdings.c.event_id.in_({r.loan.loan for r, _ in raised})
+            codes = sorted({r.loan.asset for r, _ in raised})
+            lock(conn, codes)
+            current: set[tuple[str, datetime]] = set()
+            for part in chunks(codes):
+                current.update(
+                    (loan, due)
+                    for loan, due in conn.execute(
+                        select(holdings.c.event_id, holdings.c.due).where(
+                            holdings.c.asset.in_(part)
+                        )
                     )
                 )
-            }
             raised = [(r, text) for r, text in raised if (r.loan.loan, r.loan.due) in current]
-            known = dict(
-                conn.execute(
-                    select(alerts.c.id, alerts.c.withdrawn_at).where(
-                        alerts.c.id.in_([r.id for r, _ in raised])
-                    )
-                ).all()
-            )
+            known: dict[str, datetime | None] = {}
+            for ids in chunks(sorted({r.id for r, _ in raised})):
+                known.update(
+                    conn.execute(
+                        select(alerts.c.id, alerts.c.withdrawn_at).where(alerts.c.id.in_(ids))
+                    ).all()
+                )
             again = [r.id for r, _ in raised if r.id in known and known[r.id] is not None]
             if again:
                 _raise_again(conn, again, now)
-            for r, text in raised:
-                if r.id in known:
-                    continue
-                conn.execute(
-                    insert(alerts).values(
-                        id=r.id,
-                        kind=r.stage.value,
-                        asset=r.loan.asset,
-                        person=r.loan.person,
-                        loan=r.loan.loan,
-                        due=r.loan.due,
-                        raised_at=now,
-                        text=text[:300],
-                    )
-                )
+            fresh = [
+                {
+                    "id": r.id,
+                    "kind": r.stage.value,
+                    "asset": r.loan.asset,
+                    "person": r.loan.person,
+                    "loan": r.loan.loan,
+                    "due": r.loan.due,
+                    "raised_at": now,
+                    "text": text[:300],
+                }
+                for r, text in raised
+                if r.id not in known
+            ]
+            if fresh:
+                conn.execute(insert(alerts), fresh)
             if withdrawn:
                 withdraw(conn, withdrawn, now)
 
@@ -270,10 +369,10 @@ class AlertStore(StoreBase):
             # a kiosk's commit may be picking one up right now: decide under the assets' locks
             lock(conn, sorted({asset for _id, asset in conn.execute(due)}))
             ids = [booking for booking, _asset in conn.execute(due)]
-            if ids:
+            for i in range(0, len(ids), _PIECE):
                 conn.execute(
                     update(bookings)
-                    .where(bookings.c.id.in_(ids))
+                    .where(bookings.c.id.in_(ids[i : i + _PIECE]))
                     .values(cancelled=True, released_at=now)
                 )
                 for booking in ids:

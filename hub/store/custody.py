@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
 
 from hub.domain import custody
 from hub.domain.custody import Anomaly, Condition, Custody, Fact, Holding, Kind, Order
@@ -28,7 +28,8 @@ from hub.domain.lifecycle import Status
 from hub.store import schema as t
 from hub.store.alerting import withdraw
 from hub.store.locks import chunks, lock
-from hub.store.registry import open_ticket
+from hub.store.registry import ticket_values
+from hub.store.writes import Writes
 
 # counter rows: set by a migration when every asset must be re-derived from the ledger; and
 # a fingerprint of the rules the fold last ran with (a change re-derives every asset too)
@@ -44,7 +45,7 @@ class Applied:
     """What a re-derivation changed that the caller still acts on."""
 
     people: set[str] = field(default_factory=set)  # whose late returns changed
-    freed: set[str] = field(default_factory=set)  # assets on the shelf now, for service checks
+    status: dict[str, str] = field(default_factory=dict)  # each asset's status now
 
 
 @dataclass(frozen=True)
@@ -241,7 +242,9 @@ def apply(
     ``new``: per asset, the earliest (in event order) of the events this transaction added:
     an asset whose new events all come after its rest point is folded from there on; the
     others from their whole history. None: every asset from its whole history.
-    ``locked``: the assets' rows, if the caller has locked them already (see ``lock``)."""
+    ``locked``: the assets' rows, if the caller has locked them already (see ``lock``).
+
+    A few reads for all the assets, the fold, then one executemany per kind of write."""
     wanted = set(codes)
     rows = (
         {c: r for c, r in locked.items() if c in wanted}
@@ -266,27 +269,102 @@ def apply(
         ],
     )
     done = Applied()
+    out = Writes()
+    void: list[str] = []
+    opened: dict[str, int] = {}
     for code in known:
         c = derived[code]
-        _mark(conn, code, c.rest or usable.get(code), c.pending, had.get(code))
-        _holding(conn, code, stored.holdings.get(code), c.holding)
-        done.people |= _late(conn, code, stored.late.get(code, {}), c)
-        opened = _problems(conn, code, stored.tickets, c, now)
-        _flags(conn, code, stored.flags.get(code, {}), c, now)
+        _mark(out, code, c.rest or usable.get(code), c.pending, had.get(code))
+        _holding(out, code, stored.holdings.get(code), c.holding)
+        done.people |= _late(out, code, stored.late.get(code, {}), c)
+        opened[code] = _problems(out, code, stored.tickets, c, now)
+        _flags(out, code, stored.flags.get(code, {}), c, now)
         current = c.holding.event_id if c.holding else None
-        void = [i for i, loan in alerts.get(code, []) if loan != current]
-        if void:
-            withdraw(conn, void, now)
-        status = _status(conn, rows[code].status, c.holding is not None, code, opened)
+        void += [i for i, loan in alerts.get(code, []) if loan != current]
+    out.flush(conn)
+    if void:
+        withdraw(conn, void, now)
+    # back on the shelf from a loan (or with a new ticket): in maintenance while a ticket is open
+    ask = [
+        code
+        for code in known
+        if derived[code].holding is None
+        and (
+            rows[code].status == Status.OUT.value
+            or (opened[code] and rows[code].status == Status.AVAILABLE.value)
+        )
+    ]
+    ticketed = open_tickets(conn, ask)
+    for code in known:
+        status = _status(rows[code].status, derived[code].holding is not None, ticketed.get(code))
         if status != rows[code].status:
-            conn.execute(update(t.assets).where(t.assets.c.code == code).values(status=status))
-        if status == Status.AVAILABLE.value:
-            done.freed.add(code)
+            out.add(_SET_STATUS, key=code, status=status)
+        done.status[code] = status
+    out.flush(conn)
     return done
 
 
+_SET_STATUS = (
+    update(t.assets).where(t.assets.c.code == bindparam("key")).values(status=bindparam("status"))
+)
+_ORDER_VALUES: dict[str, Any] = {
+    "at": bindparam("at"),
+    "kiosk": bindparam("kiosk"),
+    "seq": bindparam("seq"),
+}
+_MARK_INSERT = insert(_MARK)
+_MARK_UPDATE = (
+    update(_MARK)
+    .where(_MARK.c.asset == bindparam("key"))
+    .values(**_ORDER_VALUES, event_id=bindparam("event_id"), pending=bindparam("pending"))
+)
+_MARK_DELETE = delete(_MARK).where(_MARK.c.asset == bindparam("key"))
+_HOLDING_COLUMNS = ("person", "since", "due", "kiosk", "event_id", "renewals")
+_HOLDING_INSERT = insert(t.holdings)
+_HOLDING_UPDATE = (
+    update(t.holdings)
+    .where(t.holdings.c.asset == bindparam("key"))
+    .values({c: bindparam(c) for c in _HOLDING_COLUMNS})
+)
+_HOLDING_DELETE = delete(t.holdings).where(t.holdings.c.asset == bindparam("key"))
+_LATE_COLUMNS = ("person", "asset", "due", "returned", "minutes_late", "session")
+_LATE_INSERT = insert(t.late_returns)
+_LATE_UPDATE = (
+    update(t.late_returns)
+    .where(t.late_returns.c.event_id == bindparam("key"))
+    .values({c: bindparam(c) for c in _LATE_COLUMNS})
+)
+_LATE_DELETE = delete(t.late_returns).where(t.late_returns.c.event_id == bindparam("key"))
+_TICKET_INSERT = insert(t.tickets)
+_TICKET_FOLLOWS = (
+    update(t.tickets)
+    .where(t.tickets.c.id == bindparam("key"))
+    .values(person=bindparam("person"), loan_event_id=bindparam("loan_event_id"))
+)
+_FLAG_INSERT = insert(t.conflicts)
+_FLAG_DETAIL = (
+    update(t.conflicts)
+    .where(t.conflicts.c.id == bindparam("key"))
+    .values(detail=bindparam("detail"))
+)
+_FLAG_DELETE = delete(t.conflicts).where(t.conflicts.c.id == bindparam("key"))
+
+
+def open_tickets(conn: Connection, codes: Sequence[str]) -> dict[str, int]:
+    """How many open tickets each of these assets has (absent: none)."""
+    found: dict[str, int] = {}
+    for part in chunks(sorted(codes)):
+        q = (
+            select(t.tickets.c.asset, func.count())
+            .where(t.tickets.c.asset.in_(part), t.tickets.c.closed_at.is_(None))
+            .group_by(t.tickets.c.asset)
+        )
+        found.update({code: n for code, n in conn.execute(q)})
+    return found
+
+
 def _mark(
-    conn: Connection,
+    out: Writes,
     code: str,
     mark: Order | None,
     pending: bool,
@@ -297,35 +375,35 @@ def _mark(
         return
     if mark is None:
         if kept is not None:
-            conn.execute(delete(_MARK).where(_MARK.c.asset == code))
+            out.add(_MARK_DELETE, key=code)
         return
     at, kiosk, seq, event_id = mark
     values = {"at": at, "kiosk": kiosk, "seq": seq, "event_id": event_id, "pending": pending}
     if kept is not None:
-        conn.execute(update(_MARK).where(_MARK.c.asset == code).values(**values))
+        out.add(_MARK_UPDATE, key=code, **values)
     else:
-        conn.execute(insert(_MARK).values(asset=code, **values))
+        out.add(_MARK_INSERT, asset=code, **values)
 
 
-def _holding(conn: Connection, code: str, old: Holding | None, new: Holding | None) -> None:
+def _holding(out: Writes, code: str, old: Holding | None, new: Holding | None) -> None:
     if old == new:
         return
     if new is None:
-        conn.execute(delete(t.holdings).where(t.holdings.c.asset == code))
+        out.add(_HOLDING_DELETE, key=code)
     elif old is None:
-        conn.execute(insert(t.holdings).values(**asdict(new)))
+        out.add(_HOLDING_INSERT, **asdict(new))
     else:
-        conn.execute(update(t.holdings).where(t.holdings.c.asset == code).values(**asdict(new)))
+        values = asdict(new)
+        out.add(_HOLDING_UPDATE, key=code, **{c: values[c] for c in _HOLDING_COLUMNS})
 
 
-def _late(conn: Connection, code: str, old: dict[str, Any], c: Custody) -> set[str]:
+def _late(out: Writes, code: str, old: dict[str, Any], c: Custody) -> set[str]:
     """Late returns as the fold says; returns the people whose strikes may have changed."""
     people: set[str] = set()
     wanted = {lr.event_id: lr for lr in c.late}
-    gone = [e for e in old if e not in wanted]
-    if gone:
-        conn.execute(delete(t.late_returns).where(t.late_returns.c.event_id.in_(gone)))
-        people |= {old[e].person for e in gone}
+    for gone in (e for e in old if e not in wanted):
+        out.add(_LATE_DELETE, key=gone)
+        people.add(old[gone].person)
     for lr in wanted.values():
         values = {
             "person": lr.person,
@@ -337,13 +415,9 @@ def _late(conn: Connection, code: str, old: dict[str, Any], c: Custody) -> set[s
         }
         row = old.get(lr.event_id)
         if row is None:
-            conn.execute(insert(t.late_returns).values(event_id=lr.event_id, **values))
+            out.add(_LATE_INSERT, event_id=lr.event_id, **values)
         elif any(getattr(row, k) != v for k, v in values.items()):
-            conn.execute(
-                update(t.late_returns)
-                .where(t.late_returns.c.event_id == lr.event_id)
-                .values(**values)
-            )
+            out.add(_LATE_UPDATE, key=lr.event_id, **values)
             people.add(row.person)
         else:
             continue
@@ -351,81 +425,70 @@ def _late(conn: Connection, code: str, old: dict[str, Any], c: Custody) -> set[s
     return people
 
 
-def _problems(
-    conn: Connection, code: str, tickets: dict[str, Any], c: Custody, now: datetime
-) -> bool:
+def _problems(out: Writes, code: str, tickets: dict[str, Any], c: Custody, now: datetime) -> int:
     """One ticket per problem return, opened once; an open one follows the loan the return is
-    now known to have ended. Returns whether a ticket was opened."""
-    opened = False
+    now known to have ended. Returns how many tickets were opened."""
+    opened = 0
     for p in c.problems:
         row = tickets.get(p.event_id)
         if row is None:
-            open_ticket(
-                conn,
-                now,
-                code,
-                p.condition.value,
-                p.detail or f"reported {p.condition.value} at {p.kiosk}",
-                person=p.person,
-                event_id=p.event_id,
-                loan_event_id=p.loan_event_id,
+            out.add(
+                _TICKET_INSERT,
+                **ticket_values(
+                    now,
+                    code,
+                    p.condition.value,
+                    p.detail or f"reported {p.condition.value} at {p.kiosk}",
+                    person=p.person,
+                    event_id=p.event_id,
+                    loan_event_id=p.loan_event_id,
+                ),
             )
-            opened = True
+            opened += 1
         elif row.closed_at is None and (row.person, row.loan_event_id) != (
             p.person,
             p.loan_event_id,
         ):
-            conn.execute(
-                update(t.tickets)
-                .where(t.tickets.c.id == row.id)
-                .values(person=p.person, loan_event_id=p.loan_event_id)
-            )
+            out.add(_TICKET_FOLLOWS, key=row.id, person=p.person, loan_event_id=p.loan_event_id)
     return opened
 
 
 def _flags(
-    conn: Connection, code: str, old: dict[tuple[str, str | None], Any], c: Custody, now: datetime
+    out: Writes, code: str, old: dict[tuple[str, str | None], Any], c: Custody, now: datetime
 ) -> None:
     """Anomalies as the fold says: a late event that explains one withdraws it; one a manager
     has already resolved stays resolved."""
     wanted = {(f.event_id, f.kind.value): f for f in c.flags}
-    gone = [row.id for key, row in old.items() if key not in wanted and not row.resolved]
-    if gone:
-        conn.execute(delete(t.conflicts).where(t.conflicts.c.id.in_(gone)))
+    for key, row in old.items():
+        if key not in wanted and not row.resolved:
+            out.add(_FLAG_DELETE, key=row.id)
     for key, f in wanted.items():
         row = old.get(key)
         if row is None:
-            conn.execute(
-                insert(t.conflicts).values(
-                    detected_at=now,
-                    asset=code,
-                    event_id=f.event_id,
-                    detail=f.detail,
-                    kind=f.kind.value,
-                    at=f.at,
-                )
+            out.add(
+                _FLAG_INSERT,
+                detected_at=now,
+                asset=code,
+                event_id=f.event_id,
+                detail=f.detail,
+                kind=f.kind.value,
+                at=f.at,
             )
         elif row.detail != f.detail:
-            conn.execute(
-                update(t.conflicts).where(t.conflicts.c.id == row.id).values(detail=f.detail)
-            )
+            out.add(_FLAG_DETAIL, key=row.id, detail=f.detail)
 
 
-def _status(conn: Connection, stored: str, held: bool, code: str, opened: bool) -> str:
+def _status(stored: str, held: bool, open_tickets: int | None) -> str:
     """Held: out. Back on the shelf from a loan: in maintenance while a ticket is open (every
     way into maintenance opens one), else available. Retired and disposed items keep their
     status whatever a kiosk says. So the status follows from the holding and the tickets,
-    whatever order the events came in."""
+    whatever order the events came in. ``open_tickets`` is None where it was not asked: the
+    status cannot have changed for want of a loan ending or a ticket opening."""
     if stored in _SETTLED:
         return stored
     if held:
         return Status.OUT.value
-    if stored == Status.OUT.value or (opened and stored == Status.AVAILABLE.value):
-        open_tickets = conn.scalar(
-            select(func.count())
-            .select_from(t.tickets)
-            .where(t.tickets.c.asset == code, t.tickets.c.closed_at.is_(None))
-        )
+    if open_tickets is not None or stored == Status.OUT.value:
         return Status.MAINTENANCE.value if open_tickets else Status.AVAILABLE.value
     return stored
 

@@ -59,7 +59,14 @@ class Valued:
 
 
 def open_ticket(
-    conn: Connection,
+    conn: Connection, now: datetime, asset: str, kind: str, detail: str | None, **who: str | None
+) -> None:
+    """A maintenance ticket: a manager's, a preventive hold, or a return's problem report
+    (``who``: see ``ticket_values``)."""
+    conn.execute(insert(tickets).values(**ticket_values(now, asset, kind, detail, **who)))
+
+
+def ticket_values(
     now: datetime,
     asset: str,
     kind: str,
@@ -68,19 +75,34 @@ def open_ticket(
     person: str | None = None,
     event_id: str | None = None,
     loan_event_id: str | None = None,
-) -> None:
-    """A maintenance ticket: a manager's, a preventive hold, or a return's problem report."""
-    conn.execute(
-        insert(tickets).values(
-            asset=asset,
-            opened_at=now,
-            kind=kind,
-            person=person,
-            event_id=event_id,
-            loan_event_id=loan_event_id,
-            detail=(detail or "")[:500] or None,
-        )
-    )
+) -> dict[str, Any]:
+    """A new ticket's row (for one insert, or many at once): for a return's problem report,
+    who returned the item (``person``), that return (``event_id``) and the checkout it ended
+    (``loan_event_id``)."""
+    return {
+        "asset": asset,
+        "opened_at": now,
+        "kind": kind,
+        "person": person,
+        "event_id": event_id,
+        "loan_event_id": loan_event_id,
+        "detail": (detail or "")[:500] or None,
+    }
+
+
+def service_reason(
+    rule: ServiceRule,
+    last_service: datetime | None,
+    acquired: date | None,
+    checkouts: int,
+    now: datetime,
+) -> str | None:
+    """Why an item is due for service now (None: it is not): counted from its last service,
+    or from the day it was acquired if it never had one."""
+    since = last_service
+    if since is None and acquired is not None:
+        since = datetime.combine(acquired, datetime.min.time(), tzinfo=now.tzinfo)
+    return service_due(rule, since, checkouts, now)
 
 
 class RegistryStore(StoreBase):
@@ -281,21 +303,18 @@ class RegistryStore(StoreBase):
         ).first()
         if row is None or row.status != "available":
             return False
-        since = row.last_service
-        if since is None and row.acquired is not None:
-            since = datetime.combine(row.acquired, datetime.min.time(), tzinfo=now.tzinfo)
-        why = service_due(
-            ServiceRule(row.service_days, row.service_checkouts),
-            since,
-            row.checkouts_since_service,
-            now,
-        )
+        rule = ServiceRule(row.service_days, row.service_checkouts)
+        why = service_reason(rule, row.last_service, row.acquired, row.checkouts_since_service, now)
         if why is None:
             return False
+        self.hold_for_service(conn, code, now, why)
+        return True
+
+    def hold_for_service(self, conn: Connection, code: str, now: datetime, why: str) -> None:
+        """Take a shelved item out of lending for its preventive service, with a ticket."""
         conn.execute(update(assets).where(assets.c.code == code).values(status="maintenance"))
         self._hub_event(conn, now, "lifecycle", code, actor="hub", reason="maintenance", detail=why)
         open_ticket(conn, now, code, "preventive", why)
-        return True
 
     def hold_back_for_service(self, now: datetime) -> list[str]:
         """Items on the shelf whose service is due by days are held back, with a ticket."""

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 
 
@@ -389,4 +390,33 @@ custody_marks = Table(
     Column("event_id", String(36), nullable=False),
     # whether a late return, a problem or an anomaly hangs on an event after it
     Column("pending", Boolean, nullable=False, default=True, server_default="1"),
+)
+
+# What changed among the rows the kiosks' replica is made of: triggers (migration 0013) add one
+# row per changed key, whoever writes (ingest, CLI, dashboard, sweeper, another hub process), and
+# the replica publisher (hub.replica_feed) re-reads only those keys. ``kind``: person, asset,
+# holding, booking or policy. On PostgreSQL ``xid`` is the writing transaction's id, which the
+# publisher reads in (hub.store.replica_changes); SQLite has one writer at a time and uses ``id``.
+replica_changes = Table(
+    "replica_changes",
+    metadata,
+    Column(
+        "id",
+        BigInteger().with_variant(Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    Column("kind", String(8), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("xid", BigInteger),
+    Index("ix_replica_changes_xid", "xid", sqlite_where=text("xid IS NOT NULL")),
+)
+
+# Change rows below ``pruned_below`` (an id on SQLite, a transaction id on PostgreSQL) are gone:
+# a publisher whose position is behind it rebuilds its replica from the tables.
+replica_horizon = Table(
+    "replica_horizon",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("pruned_below", BigInteger, nullable=False),
 )

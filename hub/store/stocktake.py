@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, insert, or_, select, update
+from sqlalchemy import Select, and_, insert, or_, select, update
 
 from hub.errors import NotFound
 from hub.store.base import StoreBase
+from hub.store.locks import chunks
 from hub.store.schema import assets, kiosks, stocktake_items, stocktakes
 
 # Items that should be on a shelf: not out on loan, not gone.
@@ -68,25 +69,6 @@ class StocktakeStore(StoreBase):
                 conn.execute(insert(stocktake_items).values(stocktake=number, asset=code))
             self._audit(conn, now, by, "stocktake.close", str(number))
 
-    def count_seen(self, conn: Connection, asset: str, location: str, at: datetime) -> None:
-        """A staff scan at a kiosk in ``location`` counts for the open stocktakes there."""
-        for number in conn.scalars(
-            select(stocktakes.c.id).where(
-                stocktakes.c.location == location,
-                stocktakes.c.closed_at.is_(None),
-                stocktakes.c.started_at <= at,
-            )
-        ):
-            known = conn.scalar(
-                select(stocktake_items.c.asset).where(
-                    stocktake_items.c.stocktake == number, stocktake_items.c.asset == asset
-                )
-            )
-            if known is None:
-                conn.execute(
-                    insert(stocktake_items).values(stocktake=number, asset=asset, seen_at=at)
-                )
-
     def _missing(self, number: int, location: str) -> Select[tuple[str]]:
         """Shelved items whose place is ``location`` (or whose home is, if never placed) not
         scanned in this count."""
@@ -137,11 +119,16 @@ class StocktakeStore(StoreBase):
                         )
                     )
                 )
-            missing = conn.execute(
-                select(*cols, assets.c.last_seen)
-                .where(assets.c.code.in_(codes))
-                .order_by(assets.c.code)
-            ).all()
+            missing = sorted(
+                (
+                    row
+                    for part in chunks(sorted(str(c) for c in codes))
+                    for row in conn.execute(
+                        select(*cols, assets.c.last_seen).where(assets.c.code.in_(part))
+                    )
+                ),
+                key=lambda r: str(r.code),
+            )
         return StocktakeReport(
             take, [dict(r._mapping) for r in seen], [dict(r._mapping) for r in missing]
         )

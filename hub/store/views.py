@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from hub.store.base import StoreBase
+from hub.store.registry import ASSET_DETAILS
 from hub.store.schema import (
     assets,
+    audit_log,
     badges,
     bookings,
     holdings,
@@ -22,6 +25,8 @@ from hub.store.schema import (
     people,
     tickets,
 )
+
+EXPORT_CHUNK = 1_000  # rows per read of a streamed export: memory stays flat at any size
 
 
 @dataclass(frozen=True)
@@ -58,9 +63,208 @@ class KioskView:
     replica: int | None
     profile: str | None
     faults: tuple[str, ...] = ()  # devices the kiosk says are not working
+    acks_overdue: int = 0  # events the kiosk says the hub is late acknowledging
+    acks_overdue_since: datetime | None = None  # when the oldest of them was recorded
+
+
+@dataclass(frozen=True)
+class ItemOut:
+    """One loan on the list of what is out."""
+
+    asset: str
+    asset_name: str
+    category: str
+    person: str
+    person_name: str
+    since: datetime
+    due: datetime
+    kiosk: str
+
+
+OutKey = tuple[datetime, str]  # (due, asset): where a page of the list starts or ends
+
+
+@dataclass(frozen=True)
+class OutPage:
+    rows: list[ItemOut]
+    earlier: bool  # there are loans before the first row
+    later: bool  # there are loans after the last row
+
+
+def _out_query(due_before: datetime | None) -> Select[Any]:
+    q = select(
+        holdings.c.asset,
+        assets.c.name,
+        assets.c.category,
+        holdings.c.person,
+        people.c.name,
+        holdings.c.since,
+        holdings.c.due,
+        holdings.c.kiosk,
+    ).select_from(
+        holdings.join(assets, assets.c.code == holdings.c.asset).join(
+            people, people.c.id == holdings.c.person
+        )
+    )
+    return q if due_before is None else q.where(holdings.c.due < due_before)
+
+
+def _past(key: OutKey) -> Any:
+    """Loans after ``key`` in the list's order (due, then asset), by the due index."""
+    due, asset = key
+    return and_(
+        holdings.c.due >= due,
+        or_(holdings.c.due > due, holdings.c.asset > asset),
+    )
+
+
+def _short_of(key: OutKey) -> Any:
+    due, asset = key
+    return and_(
+        holdings.c.due <= due,
+        or_(holdings.c.due < due, holdings.c.asset < asset),
+    )
+
+
+def _acks_overdue(status: dict[str, Any]) -> tuple[int, datetime | None]:
+    """A kiosk's warning that its events go unacknowledged, from its status (newer kiosks)."""
+    count = status.get("acks_overdue")
+    if not isinstance(count, int) or count <= 0:
+        return 0, None
+    try:
+        since = datetime.fromisoformat(str(status.get("acks_overdue_since")))
+    except ValueError:
+        since = None
+    return count, since
 
 
 class ViewStore(StoreBase):
+    def out_page(
+        self,
+        limit: int,
+        after: OutKey | None = None,
+        before: OutKey | None = None,
+        due_before: datetime | None = None,
+    ) -> OutPage:
+        """A page of what is out, soonest due first: the ``limit`` loans after ``after``, or
+        the ``limit`` before ``before``, or the first ones. Keyset paging, so a page deep in
+        the list costs what the first does."""
+        q = _out_query(due_before)
+        with self.engine.connect() as conn:
+            if before is not None:
+                found = conn.execute(
+                    q.where(_short_of(before))
+                    .order_by(holdings.c.due.desc(), holdings.c.asset.desc())
+                    .limit(limit + 1)
+                ).all()
+                rows = [ItemOut(*r) for r in reversed(found[:limit])]
+                return OutPage(rows, earlier=len(found) > limit, later=True)
+            if after is not None:
+                q = q.where(_past(after))
+            found = conn.execute(
+                q.order_by(holdings.c.due, holdings.c.asset).limit(limit + 1)
+            ).all()
+        return OutPage(
+            [ItemOut(*r) for r in found[:limit]],
+            earlier=after is not None,
+            later=len(found) > limit,
+        )
+
+    def out_rows(self, due_before: datetime | None = None) -> Iterator[ItemOut]:
+        """Everything out, soonest due first, read a chunk at a time (for exports)."""
+        key: OutKey | None = None
+        while True:
+            page = self.out_page(EXPORT_CHUNK, after=key, due_before=due_before)
+            yield from page.rows
+            if not page.later:
+                return
+            key = (page.rows[-1].due, page.rows[-1].asset)
+
+    def asset_export(self) -> Iterator[list[dict[str, Any]]]:
+        """Every asset with the columns a spreadsheet round trip carries, in code order, a
+        chunk at a time."""
+        cols = [
+            assets.c.code,
+            assets.c.name,
+            assets.c.category,
+            *(assets.c[k] for k in ASSET_DETAILS if k != "location"),
+            assets.c.status,
+            assets.c.kit,
+        ]
+        last: str | None = None
+        while True:
+            q = select(*cols).order_by(assets.c.code).limit(EXPORT_CHUNK)
+            if last is not None:
+                q = q.where(assets.c.code > last)
+            with self.engine.connect() as conn:
+                rows = [dict(r._mapping) for r in conn.execute(q)]
+            if rows:
+                yield rows
+            if len(rows) < EXPORT_CHUNK:
+                return
+            last = rows[-1]["code"]
+
+    def person_export(self) -> Iterator[list[dict[str, Any]]]:
+        """Every person with their badges (not revoked), by id, a chunk at a time."""
+        last: str | None = None
+        while True:
+            q = select(people).order_by(people.c.id).limit(EXPORT_CHUNK)
+            if last is not None:
+                q = q.where(people.c.id > last)
+            with self.engine.connect() as conn:
+                found = conn.execute(q).all()
+                owned: dict[str, list[str]] = {}
+                if found:
+                    # the chunk's badges by a range of the person index, not a list of ids
+                    held = [badges.c.person_id <= found[-1].id, badges.c.revoked.is_(False)]
+                    if last is not None:
+                        held.append(badges.c.person_id > last)
+                    for uid, person in conn.execute(
+                        select(badges.c.uid, badges.c.person_id).where(*held).order_by(badges.c.uid)
+                    ):
+                        owned.setdefault(person, []).append(uid)
+            if found:
+                yield [
+                    {
+                        "id": p.id,
+                        "name": p.name,
+                        "email": p.email,
+                        "badges": owned.get(p.id, []),
+                        "groups": [g for g in (p.groups or "").split(";") if g],
+                        "staff": bool(p.staff),
+                    }
+                    for p in found
+                ]
+            if len(found) < EXPORT_CHUNK:
+                return
+            last = found[-1].id
+
+    def audit_export(self) -> Iterator[tuple[Any, ...]]:
+        """The whole audit log, newest first (at, actor, action, target, detail), by chunks."""
+        last: int | None = None
+        while True:
+            q = (
+                select(
+                    audit_log.c.id,
+                    audit_log.c.at,
+                    audit_log.c.actor,
+                    audit_log.c.action,
+                    audit_log.c.target,
+                    audit_log.c.detail,
+                )
+                .order_by(audit_log.c.id.desc())
+                .limit(EXPORT_CHUNK)
+            )
+            if last is not None:
+                q = q.where(audit_log.c.id < last)
+            with self.engine.connect() as conn:
+                found = conn.execute(q).all()
+            for row in found:
+                yield tuple(row)[1:]
+            if len(found) < EXPORT_CHUNK:
+                return
+            last = found[-1].id
+
     def counts(self, now: datetime, end_of_day: datetime) -> Counts:
         with self.engine.connect() as conn:
             out = conn.scalar(select(func.count()).select_from(holdings)) or 0
@@ -139,6 +343,7 @@ class ViewStore(StoreBase):
                         tuple(str(f) for f in status.get("faults") or ())
                         if state == "online"
                         else (),
+                        *_acks_overdue(status if state == "online" else {}),
                     )
                 )
         return out

@@ -20,7 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from hub.errors import BookingConflict, NotFound
 from hub.store.alerting import AlertRow
 from hub.store.fleet import KioskClock
-from hub.store.views import FeedEntry
+from hub.store.views import FeedEntry, OutPage
+from hub.web import paging
 from hub.web.context import Web, clock_notes, feed_position, web_of
 from hub.web.pages.overview import item_view
 from hub.web.security import LoginRequired, Manager, Viewer, check_csrf, principal
@@ -32,19 +33,60 @@ FEED_LOOKBACK = timedelta(seconds=10)  # how far a feed looks back for late comm
 FEED_RECHECK = 15.0  # seconds between checks that the listener may still listen
 
 
-@router.get("/items-out")
+@router.get(
+    "/items-out",
+    responses={
+        200: {
+            "description": "A page of loans, soonest due first.",
+            "headers": {
+                "Link": {
+                    "description": 'The next and previous pages (RFC 8288: rel="next", '
+                    'rel="prev"), only those that exist; follow ``next`` until it is absent.',
+                    "schema": {"type": "string"},
+                }
+            },
+        }
+    },
+)
 def items_out(
+    request: Request,
+    response: Response,
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
     overdue: bool = False,
-    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[
+        int, Query(ge=1, le=paging.MAX_PAGE, description="loans per page")
+    ] = paging.DEFAULT_PAGE,
+    after: Annotated[
+        str | None, Query(max_length=100, description=f"the page after {paging.CURSOR_HELP}")
+    ] = None,
+    before: Annotated[
+        str | None, Query(max_length=100, description=f"the page before {paging.CURSOR_HELP}")
+    ] = None,
+    offset: Annotated[
+        int,
+        Query(
+            ge=0,
+            deprecated=True,
+            description="skip this many loans (slow deep in the list; follow the Link header)",
+        ),
+    ] = 0,
 ) -> list[dict[str, Any]]:
-    """What is out now, soonest due first, with whether it is overdue and how late; a page
-    of ``limit`` from ``offset`` (``overdue=true``: only what is late)."""
+    """What is out now, soonest due first, with whether it is overdue and how late, a page
+    of ``limit`` at a time (``overdue=true``: only what is late). The ``Link`` header holds
+    the URLs of the next and previous pages."""
     now = web.clock()
-    rows = web.store.items_out(due_before=now if overdue else None, limit=limit, offset=offset)
-    return [item_view(web, i, now) for i in rows]
+    due_before = now if overdue else None
+    start, end = paging.parse(after), paging.parse(before)
+    if offset and start is None and end is None:
+        rows = web.store.items_out(due_before=due_before, limit=limit + 1, offset=offset)
+        page = OutPage(rows[:limit], True, len(rows) > limit)
+    else:
+        page = web.store.out_page(limit, after=start, before=end, due_before=due_before)
+    found = paging.links(request.url, page)
+    if found:
+        response.headers["Link"] = paging.link_header(found)
+    return [item_view(web, i, now) for i in page.rows]
 
 
 @router.get("/overview")

@@ -2,12 +2,16 @@
 kill it with SIGKILL in the middle of a commit, as a power cut or the OOM killer would: no
 goodbye on the broker, no transaction finished, only what SQLite had made durable.
 
-The child runs ``python -m tests.fakes.hub_process DB_URL BROKER_PORT AT``, with the broker
-password in the environment. Its clock stands still at AT: the kiosks in a test run on a fake
-clock that moves only when the test says, so a hub clock moving by itself would be the one
-clock in the test nobody controls. Give a restarted hub a later AT (its replica versions are
-its clock's milliseconds, and kiosks keep the newest version they have). It says ``ready`` on
-stdout once connected, and stops properly when its stdin closes.
+The child runs ``python -m tests.fakes.hub_process DB_URL BROKER_PORT AT [INSTANCE]``, with
+the broker password in the environment. Its broker session is the instance's (the hub's default
+one unless named): a hub started again with the same instance takes up the session the last
+one left, with the events the broker kept for it; hubs running side by side need their own.
+
+Its clock stands still at AT: the kiosks in a test run on a fake clock that moves only when
+the test says, so a hub clock moving by itself would be the one clock in the test nobody
+controls. Give a restarted hub a later AT (its replica versions are its clock's milliseconds,
+and kiosks keep the newest version they have). It says ``ready`` on stdout once connected, and
+stops properly when its stdin closes.
 
 To put the kill at the worst moment, ``stall_next_commit`` makes the next commit that stores
 events stop dead once its transaction is committed, before any ack or PUBACK goes out: the
@@ -33,9 +37,15 @@ class HubProcess:
     """The test's handle on a hub child process."""
 
     def __init__(
-        self, db_url: str, broker_port: int, password: str, at: datetime, log: Path
+        self,
+        db_url: str,
+        broker_port: int,
+        password: str,
+        at: datetime,
+        log: Path,
+        instance: str | None = None,
     ) -> None:
-        self.args = [db_url, str(broker_port), at.isoformat()]
+        self.args = [db_url, str(broker_port), at.isoformat(), *([instance] if instance else [])]
         self.password = password
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
@@ -113,7 +123,7 @@ def main(argv: list[str]) -> int:
     import threading
     from collections.abc import Sequence
 
-    from hub.link import HubBroker, HubLink
+    from hub.link import DEFAULT_INSTANCE, HubBroker, HubLink, hub_client_id
     from hub.store import Outcome, Store
     from wire import AckResult, CustodyEvent
 
@@ -131,9 +141,12 @@ def main(argv: list[str]) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     db_url, port, at = argv[0], int(argv[1]), datetime.fromisoformat(argv[2])
+    instance = argv[3] if len(argv) > 3 else DEFAULT_INSTANCE
     store = StallingStore.open(db_url, upgrade=False)
     link = HubLink(
-        HubBroker("127.0.0.1", port, "hub", os.environ[PASSWORD_ENV]),
+        HubBroker(
+            "127.0.0.1", port, "hub", os.environ[PASSWORD_ENV], client_id=hub_client_id(instance)
+        ),
         store,
         lambda: at,
         replica_interval=0.05,

@@ -2,8 +2,8 @@
 event order (docs/protocol.md section 5), on the real parts: PostgreSQL made with initdb, the
 project's Mosquitto configuration, ``cagekeeper-hub serve`` as separate OS processes sharing
 the MQTT v5 shared subscription, eight kiosks publishing signed events shuffled and resent; one
-hub killed with SIGKILL mid-burst and another started. ``cagekeeper-hub verify`` finds a
-projection tampered with, and ``--repair`` mends it.
+hub killed with SIGKILL mid-burst and started again (a new process in its broker session).
+``cagekeeper-hub verify`` finds a projection tampered with, and ``--repair`` mends it.
 
 The hubs' overdue sweeper runs every second meanwhile. The last tests here each reproduce, on
 its own, a race or an order dependence these runs once found in the hub.
@@ -103,7 +103,7 @@ class Site:
         self.start_hubs(*names)
         return self.fleet
 
-    def config(self, name: str) -> Path:
+    def config(self, name: str, instance: str | None = None) -> Path:
         # application_name: each ledger row then names the process that inserted it
         return write_hub_config(
             self.folder / "hubs",
@@ -111,16 +111,21 @@ class Site:
             f"{self.pg_url}?application_name={name}",
             self.broker.port,
             self.hub_password,
+            instance,
         )
 
-    def start_hubs(self, *names: str) -> None:
+    def start_hubs(self, *names: str, instance: str | None = None) -> None:
         """Start hub processes and wait until each is subscribed: a hub says "online" right
-        after subscribing, on the same connection, so the broker has the subscription then."""
+        after subscribing, on the same connection, so the broker has the subscription then.
+        With ``instance``, the (one) new process takes up that hub's broker session, as that
+        hub started again."""
         fleet = self.fleet
         assert fleet is not None
         before = fleet.count_presence(KioskState.ONLINE)
         for name in names:
-            hub = self.hubs[name] = HubProcess(self.config(name), self.folder / f"{name}.log")
+            hub = self.hubs[name] = HubProcess(
+                self.config(name, instance), self.folder / f"{name}.log"
+            )
             self._stack.callback(hub.stop)
             hub.start()
         fleet.wait(
@@ -242,13 +247,16 @@ def test_a_hub_killed_mid_burst_loses_nothing_and_commits_nothing_twice(site: Si
     offline = fleet.count_presence(KioskState.OFFLINE)
     site.hubs["hub-a"].kill()
     assert len(fleet.unsettled(first_ids)) > len(first) // 3, "the burst was nearly over"
-    # the broker noticed (it published hub-a's last will): nothing more goes to hub-a
+    # the broker noticed (it published hub-a's last will)
     fleet.wait(lambda: fleet.count_presence(KioskState.OFFLINE) > offline, 10, "hub-a's will")
-    # as kiosks' outboxes do: everything not acknowledged yet goes again, to hub-b alone
+    # as kiosks' outboxes do: everything not acknowledged yet goes again. The broker keeps
+    # hub-a's session, so hub-a's turn of these waits there, with what hub-a had not acked
     fleet.resend(fleet.unsettled(first_ids))
+    # hub-a started again (a new process, hub-c, in hub-a's session) takes them
+    site.start_hubs("hub-c", instance="hub-a")
     fleet.wait_settled(first_ids, ACKS_WITHIN, site.dead_hub, RESEND_AFTER)
 
-    site.start_hubs("hub-c")  # a hub started again shares the rest with hub-b
+    # and shares the rest with hub-b
     fleet.send(arrivals(later, rnd, resent=0.1) + rnd.sample(first, 20))
     fleet.wait_settled([e.id for e in events], ACKS_WITHIN, site.dead_hub, RESEND_AFTER)
 

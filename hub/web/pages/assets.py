@@ -12,7 +12,15 @@ from hub.domain import lifecycle
 from hub.errors import NotFound
 from hub.labelsheet import STOCKS, Label, label_sheet
 from hub.registry_csv import asset_changes, export_assets
-from hub.web.context import Web, flash, import_upload, take_flash, web_of
+from hub.web.context import (
+    Web,
+    csv_stream,
+    flash,
+    import_upload,
+    registry_pieces,
+    take_flash,
+    web_of,
+)
 from hub.web.security import Manager, Principal, Viewer, check_csrf
 from wire.labels import compact_label, url_label
 
@@ -32,12 +40,7 @@ def assets(
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
 ) -> Response:
     if format == "csv":
-        text = export_assets(web.store.asset_rows())
-        return Response(
-            text.encode("utf-8-sig"),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="assets.csv"'},
-        )
+        return csv_stream("assets", registry_pieces(export_assets, web.store.asset_export()))
     return _listing(request, who, web, q, category, status, page)
 
 

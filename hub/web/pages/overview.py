@@ -6,13 +6,28 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from starlette.datastructures import URL
 
 from hub.store import ANOMALY_LABELS, ItemOut
+from hub.web import paging
 from hub.web.context import Web, clock_notes, csv_response, feed_position, late_text, web_of
 from hub.web.security import Viewer
 
 router = APIRouter()
 SHOWN = 100
+
+
+OUT_COLUMNS = (
+    "asset",
+    "asset_name",
+    "category",
+    "person",
+    "person_name",
+    "since",
+    "due",
+    "overdue",
+    "kiosk",
+)
 
 
 def item_view(web: Web, item: ItemOut, now: datetime) -> dict[str, Any]:
@@ -72,21 +87,33 @@ def items_out(
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    after: Annotated[str | None, Query(max_length=100)] = None,
+    before: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=paging.MAX_PAGE)] = paging.DEFAULT_PAGE,
 ) -> Response:
-    """Everything out now, soonest due first; the overview shows only the urgent part."""
+    """Everything out now, soonest due first, a page at a time; the overview shows only the
+    urgent part. The CSV holds the whole list, written as it is read."""
     now = web.clock()
-    items = [item_view(web, i, now) for i in web.store.items_out()]
     if format == "csv":
-        cols = [
-            "asset",
-            "asset_name",
-            "category",
-            "person",
-            "person_name",
-            "since",
-            "due",
-            "overdue",
-            "kiosk",
-        ]
-        return csv_response("items-out", cols, ([i[c] for c in cols] for i in items))
-    return web.page(request, "out.html", who, items=items)
+        rows = (item_view(web, i, now) for i in web.store.out_rows())
+        return csv_response("items-out", OUT_COLUMNS, ([i[c] for c in OUT_COLUMNS] for i in rows))
+    page = web.store.out_page(limit, after=paging.parse(after), before=paging.parse(before))
+    links = paging.links(request.url, page)
+    return web.page(
+        request,
+        "out.html",
+        who,
+        items=[item_view(web, i, now) for i in page.rows],
+        total=web.store.counts(now, web.end_of_day(now)).out,
+        prev=_relative(links.get("prev")),
+        next=_relative(links.get("next")),
+        paged=after is not None or before is not None,
+    )
+
+
+def _relative(url: str | None) -> str | None:
+    """A link on our own page: the path and query of ``url``."""
+    if url is None:
+        return None
+    link = URL(url)
+    return f"{link.path}?{link.query}" if link.query else link.path

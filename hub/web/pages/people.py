@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
 from hub.registry_csv import export_people, person_changes
-from hub.web.context import Web, import_upload, web_of
+from hub.web.context import Web, csv_stream, import_upload, registry_pieces, web_of
 from hub.web.security import Manager, Principal, Viewer, check_csrf
 
 router = APIRouter()
@@ -27,11 +27,7 @@ def people(
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
 ) -> Response:
     if format == "csv":
-        return Response(
-            export_people(web.store.person_rows()).encode("utf-8-sig"),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="people.csv"'},
-        )
+        return csv_stream("people", registry_pieces(export_people, web.store.person_export()))
     return _listing(request, who, web, q, page)
 
 

@@ -57,7 +57,8 @@ DEFAULT_WEEKS = 12
 
 def warm(web: Web) -> None:
     """Compute the default report ahead of the first manager who asks (the hub does this every
-    few minutes in the background: at a million ledger events it takes seconds)."""
+    few minutes in the background): the database sums the ledger, but the valuation and the
+    charts still take a moment at a hundred thousand assets."""
     now = web.clock()
     start, end = _period(now, DEFAULT_WEEKS)
     web.cache.refresh(("reports", start, end), lambda: _figures(web, start, end, now))
