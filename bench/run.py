@@ -3,33 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import statistics
-import subprocess
 
 from bench.e2e import latencies, p95, throughput
-
-
-def _machine() -> str:
-    try:
-        first = subprocess.run(
-            ["mosquitto", "-h"], capture_output=True, text=True, check=False
-        ).stdout.splitlines()[0]
-    except (OSError, IndexError):
-        first = "mosquitto: unknown"
-    return f"{os.cpu_count()} CPUs, Python {platform.python_version()}, {first}"
-
-
-def _table(rows: list[tuple[str, list[float], str]]) -> list[str]:
-    width = max(44, *(len(name) for name, _v, _u in rows))
-    lines = [f"{'figure':<{width}} {'median':>10} {'unit':<9} range"]
-    for name, values, unit in rows:
-        med = statistics.median(values)
-        lines.append(
-            f"{name:<{width}} {med:>10.1f} {unit:<9} ({min(values):.1f}-{max(values):.1f})"
-        )
-    return lines
+from bench.report import load as load_average
+from bench.report import machine, table
 
 
 def main() -> None:
@@ -48,6 +26,7 @@ def main() -> None:
     if args.quick:
         args.repeat, args.events, args.sessions = 1, 200, 10
 
+    load_before = load_average()
     rates, denied, receipt_med, receipt_p95, commit_med, commit_p95 = [], [], [], [], [], []
     for _ in range(args.repeat):
         rates.append(throughput(args.kiosks, args.events, "custody"))
@@ -59,7 +38,8 @@ def main() -> None:
         commit_med.append(statistics.median(to_commit))
         commit_p95.append(p95(to_commit))
 
-    print(_machine())
+    print(machine())
+    print(f"load average (1/5/15 min) before / after: {load_before} / {load_average()}")
     print(f"medians of {args.repeat} runs (min-max across runs); shared machine, expect noise")
     load = f"{args.kiosks} kiosks x {args.events}"
     rows = [(f"checkouts+returns committed and acked ({load})", rates, "events/s")]
@@ -71,7 +51,7 @@ def main() -> None:
         ("receipt-to-committed (hub ack), median", commit_med, "ms"),
         ("receipt-to-committed (hub ack), p95", commit_p95, "ms"),
     ]
-    print("\n".join(_table(rows)))
+    print("\n".join(table(rows)))
 
 
 if __name__ == "__main__":

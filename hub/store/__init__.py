@@ -18,6 +18,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
+    bindparam,
     create_engine,
     event,
     func,
@@ -531,7 +532,10 @@ class Store(
         if not batch:
             return outcomes
         with self._tx() as conn:
-            known, taken = _recorded(conn, [e for e, _ in batch])
+            # ids seen before; a number reused under a new id is found when its insert is
+            # refused (see below), which saves a look-up per kiosk for every batch
+            known = _ids_recorded(conn, [e for e, _ in batch])
+            taken: dict[tuple[str, int], str] = {}
             # every asset row this commit may write, locked first and in code order (then
             # people, for bans): hub processes sharing a database take turns per asset and
             # never wait for each other in a circle. What is not there is not registered.
@@ -556,7 +560,8 @@ class Store(
                 return outcomes
             inserted = _append(conn, rows)
             if len(inserted) < len(rows):
-                # another hub committed some of these, or their numbers, since we looked
+                # a number the ledger has under another id, or another hub committed some of
+                # these (or their numbers) since we looked
                 lost = [ev for ev in fresh if ev.id not in inserted]
                 known, taken = _recorded(conn, lost)
                 for n, outcome in enumerate(outcomes):
@@ -1115,6 +1120,16 @@ def _recorded(
 
 # events per look-up in the ledger: each binds its id and its number
 _LOOKUP = 250
+_IDS_RECORDED = select(ledger.c.id).where(ledger.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def _ids_recorded(conn: Connection, events: Sequence[CustodyEvent]) -> set[str]:
+    """Which of these events' ids the ledger has (one statement, compiled once)."""
+    ids = sorted({e.id for e in events})
+    found: set[str] = set()
+    for part in chunks(ids):
+        found.update(conn.scalars(_IDS_RECORDED, {"ids": list(part)}))
+    return found
 
 
 def _decided(

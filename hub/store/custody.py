@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -391,10 +391,9 @@ def _holding(out: Writes, code: str, old: Holding | None, new: Holding | None) -
     if new is None:
         out.add(_HOLDING_DELETE, key=code)
     elif old is None:
-        out.add(_HOLDING_INSERT, **asdict(new))
+        out.add(_HOLDING_INSERT, asset=new.asset, **{c: getattr(new, c) for c in _HOLDING_COLUMNS})
     else:
-        values = asdict(new)
-        out.add(_HOLDING_UPDATE, key=code, **{c: values[c] for c in _HOLDING_COLUMNS})
+        out.add(_HOLDING_UPDATE, key=code, **{c: getattr(new, c) for c in _HOLDING_COLUMNS})
 
 
 def _late(out: Writes, code: str, old: dict[str, Any], c: Custody) -> set[str]:
