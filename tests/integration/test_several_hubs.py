@@ -421,7 +421,8 @@ def test_an_event_another_hub_commits_meanwhile_is_a_duplicate(pg_url: str) -> N
         theirs: list[AckResult] = []
 
         def other_hub_commits(_c: Any, _cur: Any, statement: str, *_a: Any) -> None:
-            if "ledger.seq" in statement and not theirs:  # this hub's second look
+            # after this hub looked for the event, before it locks the asset and inserts it
+            if statement.startswith("SELECT ledger.id") and not theirs:
                 theirs.extend(
                     o.result
                     for o in other_hub.commit_events([(event, event.model_dump_json())], now)
