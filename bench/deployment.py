@@ -6,7 +6,6 @@ and hub processes started from a hub.toml as an operator would write it.
 
 from __future__ import annotations
 
-import glob
 import os
 import secrets
 import shutil
@@ -30,6 +29,7 @@ from hub.config import BrokerSection, load_config
 from hub.localbroker import LocalBroker, free_port
 from hub.store import Store
 from hub.store.schema import ledger
+from tests.postgres import cluster
 from wire import HubStatus, KioskState, Topics
 
 TOPICS = Topics()
@@ -299,54 +299,13 @@ def deployment(
 # PostgreSQL -----------------------------------------------------------------------------------
 
 
-def _pg_tool(name: str) -> str:
-    found = shutil.which(name) or next(
-        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
-    )
-    if found is None:
-        raise RuntimeError(f"PostgreSQL's {name} is missing: apt-get install postgresql")
-    return found
-
-
-def _as_owner(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
-
-
 @contextmanager
 def postgres_cluster(fsync: bool = True) -> Iterator[tuple[str, int]]:
-    """A throwaway PostgreSQL cluster (initdb in a temporary folder, trust auth on loopback);
-    yields (host, port). ``fsync`` on, as a hub's database runs, unless told otherwise."""
-    folder = Path(tempfile.mkdtemp(prefix="cagekeeper-pg-"))
-    data = folder / "data"
-    if os.geteuid() == 0:
-        shutil.chown(folder, "postgres", "postgres")
-    port = free_port()
-    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=200"
-    if not fsync:
-        options += " -c fsync=off"
-    try:
-        initdb = [_pg_tool("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust"]
-        subprocess.run(
-            _as_owner([*initdb, "-E", "UTF8", "--locale=C"]),
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-        start = [_pg_tool("pg_ctl"), "-D", str(data), "-w", "-t", "60"]
-        subprocess.run(
-            _as_owner([*start, "-l", str(folder / "log"), "-o", options, "start"]),
-            check=True,
-            capture_output=True,
-            timeout=90,
-        )
-        yield "127.0.0.1", port
-    finally:
-        subprocess.run(
-            _as_owner([_pg_tool("pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"]),
-            capture_output=True,
-            timeout=60,
-        )
-        shutil.rmtree(folder, ignore_errors=True)
+    """A throwaway PostgreSQL cluster (the test suite's: initdb in a temporary folder, trust
+    auth on loopback); yields (host, port). ``fsync`` on, as a hub's database runs, unless told
+    otherwise; room for the connections of several hub processes."""
+    with cluster(fsync=fsync, max_connections=200) as found:
+        yield found
 
 
 def create_database(host: str, port: int) -> str:

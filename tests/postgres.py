@@ -31,13 +31,20 @@ def _as_owner(cmd: list[str]) -> list[str]:
 
 
 @contextmanager
-def cluster() -> Iterator[tuple[str, int]]:
-    """Yields (host, port) of a running cluster with trust auth on 127.0.0.1 only."""
+def cluster(fsync: bool = False, max_connections: int | None = None) -> Iterator[tuple[str, int]]:
+    """Yields (host, port) of a running cluster with trust auth on 127.0.0.1 only; without
+    fsync unless asked (tests need no durability), with PostgreSQL's default connection limit
+    unless given one."""
     folder = Path(tempfile.mkdtemp(prefix="cagekeeper-pg-"))
     data = folder / "data"
     if os.geteuid() == 0:
         shutil.chown(folder, "postgres", "postgres")
     port = free_port()
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1"
+    if not fsync:
+        options += " -c fsync=off"
+    if max_connections is not None:
+        options += f" -c max_connections={max_connections}"
     try:
         subprocess.run(
             _as_owner(
@@ -69,7 +76,7 @@ def cluster() -> Iterator[tuple[str, int]]:
                     "-l",
                     str(folder / "log"),
                     "-o",
-                    f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+                    options,
                     "start",
                 ]
             ),
