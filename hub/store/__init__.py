@@ -18,7 +18,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     and_,
-    bindparam,
     create_engine,
     event,
     func,
@@ -42,6 +41,7 @@ from hub.store import custody as custody_store
 from hub.store.access import AccessStore
 from hub.store.accruals import EARLY_PICKUP as EARLY_PICKUP
 from hub.store.alerting import AlertStore
+from hub.store.among import PerDialect, among
 from hub.store.base import HUB
 from hub.store.fleet import FleetStore
 from hub.store.locks import chunks, lock
@@ -72,6 +72,7 @@ from hub.store.schema import (
 from hub.store.stocktake import StocktakeStore
 from hub.store.views import ItemOut as ItemOut
 from hub.store.views import ViewStore
+from hub.store.writes import execute_many
 from wire import AckResult, CustodyEvent, EventType, KioskStatus
 
 
@@ -770,12 +771,10 @@ class Store(
         if not codes:
             return
         named = sorted({locked[c].category for c in codes})
-        rules: dict[str, ServiceRule] = {}
-        for part in chunks(named):
-            q = select(
-                categories.c.name, categories.c.service_days, categories.c.service_checkouts
-            ).where(categories.c.name.in_(part))
-            rules.update({name: ServiceRule(d, n) for name, d, n in conn.execute(q)})
+        rules = {
+            name: ServiceRule(d, n)
+            for name, d, n in conn.execute(_SERVICE_RULES.on(conn), {"keys": named})
+        }
         for code in codes:
             row = locked[code]
             rule = rules.get(row.category)
@@ -790,15 +789,13 @@ class Store(
         """Bring people's strike bans in line with their late returns as the ledger has them
         now: a run of strikes bans them; a late event that shows a return was not late after
         all shortens or lifts a ban the strikes made (never one a manager set). Audited."""
-        for part in chunks(sorted(set(persons))):
-            rows = conn.execute(  # locked: two hubs' late returns for one person take turns
-                select(people.c.id, people.c.blocked_until, people.c.blocked_reason)
-                .where(people.c.id.in_(part))
-                .order_by(people.c.id)
-                .with_for_update()
-            ).all()
-            for person, current, _reason, change in self._ban_changes(conn, rows, now):
-                self._ban(conn, person, current, change, now)
+        named = sorted(set(persons))
+        if not named:
+            return
+        # locked: two hubs' late returns for one person take turns
+        rows = conn.execute(_BANS_LOCKED.on(conn), {"keys": named}).all()
+        for person, current, _reason, change in self._ban_changes(conn, rows, now):
+            self._ban(conn, person, current, change, now)
 
     def _ban_changes(
         self, conn: Connection, rows: Sequence[Any], now: datetime
@@ -837,14 +834,10 @@ class Store(
     def _strike_times(self, conn: Connection, persons: Sequence[str]) -> dict[str, list[datetime]]:
         """When each strike of these people's happened (one per late return session)."""
         found: dict[str, list[datetime]] = {}
-        for part in chunks(sorted(persons)):
-            q = (
-                select(late_returns.c.person, func.min(late_returns.c.returned))
-                .where(late_returns.c.person.in_(part), late_returns.c.forgiven.is_(False))
-                .group_by(late_returns.c.person, STRIKE)
-            )
-            for person, returned in conn.execute(q):
-                found.setdefault(person, []).append(returned)
+        if not persons:
+            return found
+        for person, returned in conn.execute(_STRIKES.on(conn), {"keys": sorted(persons)}):
+            found.setdefault(person, []).append(returned)
         return found
 
     def _ban_differences(self, conn: Connection, now: datetime) -> list[custody_store.Difference]:
@@ -1120,16 +1113,38 @@ def _recorded(
 
 # events per look-up in the ledger: each binds its id and its number
 _LOOKUP = 250
-_IDS_RECORDED = select(ledger.c.id).where(ledger.c.id.in_(bindparam("ids", expanding=True)))
+_SQLITE_APPEND = sqlite_insert(ledger).on_conflict_do_nothing()
+_IDS_RECORDED = PerDialect(lambda dialect: select(ledger.c.id).where(among(ledger.c.id, dialect)))
+_PEOPLE_KNOWN = PerDialect(lambda dialect: select(people.c.id).where(among(people.c.id, dialect)))
+_BANS_LOCKED = PerDialect(
+    lambda dialect: (
+        select(people.c.id, people.c.blocked_until, people.c.blocked_reason)
+        .where(among(people.c.id, dialect))
+        .order_by(people.c.id)
+        .with_for_update()
+    )
+)
+_STRIKES = PerDialect(
+    lambda dialect: (
+        select(late_returns.c.person, func.min(late_returns.c.returned))
+        .where(among(late_returns.c.person, dialect), late_returns.c.forgiven.is_(False))
+        .group_by(late_returns.c.person, STRIKE)
+    )
+)
+_SERVICE_RULES = PerDialect(
+    lambda dialect: select(
+        categories.c.name, categories.c.service_days, categories.c.service_checkouts
+    ).where(among(categories.c.name, dialect))
+)
 
 
 def _ids_recorded(conn: Connection, events: Sequence[CustodyEvent]) -> set[str]:
     """Which of these events' ids the ledger has (one statement, compiled once)."""
-    ids = sorted({e.id for e in events})
-    found: set[str] = set()
-    for part in chunks(ids):
-        found.update(conn.scalars(_IDS_RECORDED, {"ids": list(part)}))
-    return found
+    return _ids_recorded_among(conn, sorted({e.id for e in events}))
+
+
+def _ids_recorded_among(conn: Connection, ids: Sequence[str]) -> set[str]:
+    return set(conn.scalars(_IDS_RECORDED.on(conn), {"keys": ids})) if ids else set()
 
 
 def _decided(
@@ -1150,7 +1165,15 @@ def _append(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
     overlapping batches wait for each other, never deadlock."""
     rows = sorted(rows, key=lambda r: str(r["id"]))
     dialect = conn.dialect.name
-    if dialect not in ("sqlite", "postgresql"):
+    if dialect == "sqlite":
+        # no RETURNING, so the rows go to the driver as they are: the transaction has held
+        # SQLite's only write lock since it began, so none of these ids was added since the
+        # look-up, and a row refused here clashed on its kiosk's number (it is not stored)
+        ids = {str(r["id"]) for r in rows}
+        if execute_many(conn, _SQLITE_APPEND, rows) == len(rows):
+            return ids
+        return _ids_recorded_among(conn, sorted(ids))
+    if dialect != "postgresql":
         conn.execute(insert(ledger), rows)
         return {str(r["id"]) for r in rows}
     stmt = (sqlite_insert if dialect == "sqlite" else pg_insert)(ledger)
@@ -1168,9 +1191,7 @@ def _unregistered(
     the registered ones among those named), with why: a phantom holding would follow them."""
     custody = [e for e in events if e.type in CUSTODY_TYPES]
     persons = sorted({e.person for e in custody if e.person and e.type is not EventType.RETURN})
-    have_people: set[str] = set()
-    for part in chunks(persons):
-        have_people |= set(conn.scalars(select(people.c.id).where(people.c.id.in_(part))))
+    have_people = set(conn.scalars(_PEOPLE_KNOWN.on(conn), {"keys": persons})) if persons else set()
     found: dict[str, str] = {}
     for e in custody:
         if e.asset is not None and e.asset not in have_assets:

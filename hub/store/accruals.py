@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, insert, select, update
 
 from hub.store import schema as t
-from hub.store.locks import chunks
+from hub.store.among import PerDialect, among
 from hub.store.writes import Writes
 from wire import CustodyEvent, EventType
 
@@ -48,6 +48,30 @@ _RECOUNTED = (
     )
     .values(seen_at=bindparam("seen_at"))
 )
+# reads, each with its list as one parameter (hub.store.among)
+_PLACES = PerDialect(
+    lambda dialect: select(t.kiosks.c.id, t.kiosks.c.location).where(
+        among(t.kiosks.c.id, dialect), t.kiosks.c.location.is_not(None)
+    )
+)
+_BOOKINGS = PerDialect(
+    lambda dialect: select(t.bookings).where(
+        among(t.bookings.c.asset, dialect),
+        t.bookings.c.ends > bindparam("earliest"),
+        t.bookings.c.starts <= bindparam("latest"),
+    )
+)
+_OPEN_COUNTS = PerDialect(
+    lambda dialect: select(
+        t.stocktakes.c.id, t.stocktakes.c.location, t.stocktakes.c.started_at
+    ).where(among(t.stocktakes.c.location, dialect), t.stocktakes.c.closed_at.is_(None))
+)
+_COUNTED_BEFORE = PerDialect(
+    lambda dialect: select(stocktake_items).where(
+        among(stocktake_items.c.stocktake, dialect, "numbers"),
+        among(stocktake_items.c.asset, dialect),
+    )
+)
 
 
 @dataclass
@@ -66,13 +90,9 @@ class Accrued:
 def places(conn: Connection, events: Sequence[CustodyEvent]) -> dict[str, str]:
     """Where the kiosks that had items in hand stand (those that stand somewhere)."""
     in_hand = sorted({e.kiosk for e in events if e.type in _IN_HAND})
-    found: dict[str, str] = {}
-    for part in chunks(in_hand):
-        q = select(t.kiosks.c.id, t.kiosks.c.location).where(
-            t.kiosks.c.id.in_(part), t.kiosks.c.location.is_not(None)
-        )
-        found.update({kiosk: place for kiosk, place in conn.execute(q)})
-    return found
+    if not in_hand:
+        return {}
+    return {kiosk: place for kiosk, place in conn.execute(_PLACES.on(conn), {"keys": in_hand})}
 
 
 def accrue(
@@ -145,14 +165,10 @@ def _pickups(conn: Connection, lent: Sequence[CustodyEvent], out: Accrued) -> No
     earliest = min(e.at for e in lent)
     latest = max(e.at for e in lent) + EARLY_PICKUP
     candidates: dict[str, list[Any]] = {}
-    for part in chunks(sorted({e.asset for e in lent if e.asset is not None})):
-        q = select(t.bookings).where(
-            t.bookings.c.asset.in_(part),
-            t.bookings.c.ends > earliest,
-            t.bookings.c.starts <= latest,
-        )
-        for b in conn.execute(q):
-            candidates.setdefault(b.asset, []).append(b)
+    codes = sorted({e.asset for e in lent if e.asset is not None})
+    bounds = {"keys": codes, "earliest": earliest, "latest": latest}
+    for b in conn.execute(_BOOKINGS.on(conn), bounds):
+        candidates.setdefault(b.asset, []).append(b)
     picked: set[int] = set()
     restored: set[int] = set()
     for ev in lent:
@@ -182,22 +198,16 @@ def _counts(
     if not where:
         return
     open_counts: dict[str, list[Any]] = {}
-    for part in chunks(where):
-        q = select(t.stocktakes.c.id, t.stocktakes.c.location, t.stocktakes.c.started_at).where(
-            t.stocktakes.c.location.in_(part), t.stocktakes.c.closed_at.is_(None)
-        )
-        for s in conn.execute(q):
-            open_counts.setdefault(s.location, []).append(s)
+    for s in conn.execute(_OPEN_COUNTS.on(conn), {"keys": where}):
+        open_counts.setdefault(s.location, []).append(s)
     numbers = sorted(s.id for ss in open_counts.values() for s in ss)
     if not numbers:
         return
     assets = sorted({e.asset for e in seen if e.asset is not None})
-    have: dict[tuple[int, str], datetime | None] = {}
-    for part in chunks(assets):
-        q = select(stocktake_items).where(
-            stocktake_items.c.stocktake.in_(numbers), stocktake_items.c.asset.in_(part)
-        )
-        have.update({(int(r.stocktake), str(r.asset)): r.seen_at for r in conn.execute(q)})
+    have = {
+        (int(r.stocktake), str(r.asset)): r.seen_at
+        for r in conn.execute(_COUNTED_BEFORE.on(conn), {"keys": assets, "numbers": numbers})
+    }
     first: dict[tuple[int, str], datetime] = {}
     for ev in seen:
         place = placed.get(ev.kiosk)

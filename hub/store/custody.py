@@ -20,13 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_, select, update
 
 from hub.domain import custody
 from hub.domain.custody import Anomaly, Condition, Custody, Fact, Holding, Kind, Order
 from hub.domain.lifecycle import Status
 from hub.store import schema as t
 from hub.store.alerting import withdraw
+from hub.store.among import PerDialect, among, one_of
 from hub.store.locks import chunks, lock
 from hub.store.registry import ticket_values
 from hub.store.writes import Writes
@@ -82,6 +83,35 @@ _MARK = t.custody_marks
 # them); which of them come after it in event order is decided here, in Python, as the fold
 # orders: a database compares the kiosk ids by its own collation, which need not agree.
 _FROM_MARK = t.ledger.c.at >= _MARK.c.at
+_KINDS = {k.value: k for k in Kind}
+_CONDITIONS = {c.value: c for c in Condition}
+# the reads of a commit, each built once (hub.store.among)
+_MARKS = PerDialect(lambda d: select(_MARK).where(among(_MARK.c.asset, d)))
+_FACTS = PerDialect(
+    lambda d: select(*_FACT_COLUMNS).where(
+        among(t.ledger.c.asset, d), one_of(t.ledger.c.type, CUSTODY_TYPES)
+    )
+)
+_FACTS_AFTER_MARK = PerDialect(
+    lambda d: (
+        select(*_FACT_COLUMNS)
+        .join(_MARK, _MARK.c.asset == t.ledger.c.asset)
+        .where(among(t.ledger.c.asset, d), one_of(t.ledger.c.type, CUSTODY_TYPES), _FROM_MARK)
+    )
+)
+_HOLDINGS = PerDialect(lambda d: select(t.holdings).where(among(t.holdings.c.asset, d)))
+_OPEN_ALERTS = PerDialect(
+    lambda d: select(t.alerts.c.asset, t.alerts.c.id, t.alerts.c.loan).where(
+        among(t.alerts.c.asset, d), t.alerts.c.withdrawn_at.is_(None)
+    )
+)
+_OPEN_TICKETS = PerDialect(
+    lambda d: (
+        select(t.tickets.c.asset, func.count())
+        .where(among(t.tickets.c.asset, d), t.tickets.c.closed_at.is_(None))
+        .group_by(t.tickets.c.asset)
+    )
+)
 
 
 def _after(order: Order, mark: Order | None) -> bool:
@@ -92,9 +122,8 @@ def marks(conn: Connection, codes: Sequence[str]) -> dict[str, tuple[Order, bool
     """The assets' rest points, and whether anything hangs on an event after each (see
     schema.custody_marks)."""
     found: dict[str, tuple[Order, bool]] = {}
-    for part in chunks(sorted(codes)):
-        q = select(_MARK).where(_MARK.c.asset.in_(part))
-        for r in conn.execute(q):
+    if codes:
+        for r in conn.execute(_MARKS.on(conn), {"keys": sorted(codes)}):
             found[r.asset] = ((r.at, r.kiosk, r.seq, r.event_id), r.pending)
     return found
 
@@ -108,29 +137,23 @@ def facts(
     marked = marked or {}
     found: dict[str, list[Fact]] = defaultdict(list)
     whole = sorted(set(codes) - set(marked))
-    queries = [
-        select(*_FACT_COLUMNS).where(t.ledger.c.asset.in_(part), t.ledger.c.type.in_(CUSTODY_TYPES))
-        for part in chunks(whole)
-    ] + [
-        select(*_FACT_COLUMNS)
-        .join(_MARK, _MARK.c.asset == t.ledger.c.asset)
-        .where(t.ledger.c.asset.in_(part), t.ledger.c.type.in_(CUSTODY_TYPES), _FROM_MARK)
-        for part in chunks(sorted(marked))
-    ]
-    for q in queries:
-        for r in conn.execute(q):
+    reads = [(_FACTS, whole), (_FACTS_AFTER_MARK, sorted(marked))]
+    for statement, keys in reads:
+        if not keys:
+            continue
+        for r in conn.execute(statement.on(conn), {"keys": keys}):
             if not _after((r.at, r.kiosk, r.seq, r.id), marked.get(r.asset)):
                 continue
             found[r.asset].append(
                 Fact(
                     id=r.id,
                     at=r.at,
-                    kind=Kind(r.type),
+                    kind=_KINDS[r.type],
                     kiosk=r.kiosk,
                     seq=r.seq,
                     person=r.person,
                     due=r.due,
-                    condition=Condition(r.condition) if r.condition else None,
+                    condition=_CONDITIONS[r.condition] if r.condition else None,
                     session=r.session,
                     detail=r.detail,
                 )
@@ -160,27 +183,51 @@ class _Stored:
     alerts: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
 
 
+@dataclass(frozen=True)
+class _Made:
+    """The reads of one table's rows that events of given assets made: all of them, or
+    those of events after the asset's rest point (with the event's order)."""
+
+    all: PerDialect[Select[Any]]
+    after_mark: PerDialect[Select[Any]]
+
+
+def _made(table: Any, *where: Any) -> _Made:
+    return _Made(
+        PerDialect(lambda d: select(table).where(among(table.c.asset, d), *where)),
+        PerDialect(
+            lambda d: (
+                select(table, t.ledger.c.at.label("ev_at"), t.ledger.c.kiosk.label("ev_kiosk"))
+                .add_columns(t.ledger.c.seq.label("ev_seq"))
+                .join(t.ledger, t.ledger.c.id == table.c.event_id)
+                .join(_MARK, _MARK.c.asset == table.c.asset)
+                .where(among(table.c.asset, d), _FROM_MARK, *where)
+            )
+        ),
+    )
+
+
+_LATE_MADE = _made(t.late_returns)
+_FLAGS_MADE = _made(
+    t.conflicts, or_(t.conflicts.c.kind.is_(None), one_of(t.conflicts.c.kind, ANOMALIES))
+)
+_TICKETS_MADE = _made(t.tickets, t.tickets.c.event_id.is_not(None))
+
+
 def _attached(
-    conn: Connection, table: Any, codes: Sequence[str], marked: dict[str, Order], *where: Any
+    conn: Connection, made: _Made, codes: Sequence[str], marked: dict[str, Order]
 ) -> list[Any]:
-    """The rows of ``table`` made by events (its ``event_id``) of these assets; for an asset in
+    """The rows ``made`` by events (their ``event_id``) of these assets; for an asset in
     ``marked``, only those made by events after its rest point."""
     whole = [c for c in codes if c not in marked]
     after = [c for c in codes if c in marked]
     rows: list[Any] = []
     if whole:
-        rows += conn.execute(select(table).where(table.c.asset.in_(whole), *where)).all()
+        rows += conn.execute(made.all.on(conn), {"keys": whole}).all()
     if after:
-        q = (
-            select(table, t.ledger.c.at.label("ev_at"), t.ledger.c.kiosk.label("ev_kiosk"))
-            .add_columns(t.ledger.c.seq.label("ev_seq"))
-            .join(t.ledger, t.ledger.c.id == table.c.event_id)
-            .join(_MARK, _MARK.c.asset == table.c.asset)
-            .where(table.c.asset.in_(after), _FROM_MARK, *where)
-        )
         rows += [
             r
-            for r in conn.execute(q)
+            for r in conn.execute(made.after_mark.on(conn), {"keys": after})
             if _after((r.ev_at, r.ev_kiosk, r.ev_seq, r.event_id), marked[r.asset])
         ]
     return rows
@@ -198,18 +245,17 @@ def _stored(
     the ``quiet`` ones among them nothing was, and nothing is read."""
     s = _Stored()
     rest = marked or {}
-    for part in chunks(sorted(codes)):
-        for r in conn.execute(select(t.holdings).where(t.holdings.c.asset.in_(part))):
+    codes = sorted(codes)
+    if codes:
+        for r in conn.execute(_HOLDINGS.on(conn), {"keys": codes}):
             s.holdings[r.asset] = Holding(**r._mapping)
-        part = [c for c in part if c not in quiet]
-        if not part:
-            continue
-        for r in _attached(conn, t.late_returns, part, rest):
+    part = [c for c in codes if c not in quiet]
+    if part:
+        for r in _attached(conn, _LATE_MADE, part, rest):
             s.late[r.asset][r.event_id] = r
-        anomaly = or_(t.conflicts.c.kind.is_(None), t.conflicts.c.kind.in_(ANOMALIES))
-        for r in _attached(conn, t.conflicts, part, rest, anomaly):
+        for r in _attached(conn, _FLAGS_MADE, part, rest):
             s.flags[r.asset][(r.event_id, r.kind)] = r
-        for r in _attached(conn, t.tickets, part, rest, t.tickets.c.event_id.is_not(None)):
+        for r in _attached(conn, _TICKETS_MADE, part, rest):
             s.tickets[r.event_id] = r
     if alerts:
         s.alerts = _open_alerts(conn, codes)
@@ -219,11 +265,8 @@ def _stored(
 def _open_alerts(conn: Connection, codes: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
     """The open alerts of these assets: (alert id, the loan it is about), by asset."""
     found: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for part in chunks(sorted(codes)):
-        q = select(t.alerts.c.asset, t.alerts.c.id, t.alerts.c.loan).where(
-            t.alerts.c.asset.in_(part), t.alerts.c.withdrawn_at.is_(None)
-        )
-        for r in conn.execute(q):
+    if codes:
+        for r in conn.execute(_OPEN_ALERTS.on(conn), {"keys": sorted(codes)}):
             found[r.asset].append((r.id, r.loan))
     return found
 
@@ -352,15 +395,9 @@ _FLAG_DELETE = delete(t.conflicts).where(t.conflicts.c.id == bindparam("key"))
 
 def open_tickets(conn: Connection, codes: Sequence[str]) -> dict[str, int]:
     """How many open tickets each of these assets has (absent: none)."""
-    found: dict[str, int] = {}
-    for part in chunks(sorted(codes)):
-        q = (
-            select(t.tickets.c.asset, func.count())
-            .where(t.tickets.c.asset.in_(part), t.tickets.c.closed_at.is_(None))
-            .group_by(t.tickets.c.asset)
-        )
-        found.update({code: n for code, n in conn.execute(q)})
-    return found
+    if not codes:
+        return {}
+    return {code: n for code, n in conn.execute(_OPEN_TICKETS.on(conn), {"keys": sorted(codes)})}
 
 
 def _mark(

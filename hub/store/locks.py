@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from hub.store.among import PerDialect, among
 from hub.store.schema import assets
 
 _CHUNK = 500  # values per IN list: far below any database's limit on bound parameters
@@ -24,11 +25,18 @@ def chunks(items: Sequence[str], size: int = _CHUNK) -> Iterator[Sequence[str]]:
         yield items[i : i + size]
 
 
+_LOCK = PerDialect(
+    lambda dialect: (
+        select(assets)
+        .where(among(assets.c.code, dialect))
+        .order_by(assets.c.code)
+        .with_for_update()
+    )
+)
+
+
 def lock(conn: Connection, codes: Sequence[str]) -> dict[str, Any]:
     """The assets' rows, locked for the rest of this transaction, by code."""
-    rows: dict[str, Any] = {}
-    for part in chunks(sorted(codes)):
-        q = select(assets).where(assets.c.code.in_(part)).order_by(assets.c.code)
-        for row in conn.execute(q.with_for_update()):
-            rows[row.code] = row
-    return rows
+    if not codes:
+        return {}
+    return {row.code: row for row in conn.execute(_LOCK.on(conn), {"keys": sorted(codes)})}
