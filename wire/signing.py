@@ -24,6 +24,6 @@ def sign(key: bytes, message: dict[str, Any]) -> str:
 
 def verify(key: bytes, message: dict[str, Any]) -> bool:
     sig = message.get("sig")
-    if not isinstance(sig, str):
+    if not isinstance(sig, str) or not sig.isascii():  # compare_digest takes ASCII only
         return False
     return hmac.compare_digest(sign(key, message), sig.lower())
