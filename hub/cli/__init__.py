@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from hub.cli.files import write_file
+from hub.cli.files import ensure_writable, write_file
 from hub.config import HubConfig, load_config
 from hub.errors import HubError
 from hub.store import Store
@@ -173,6 +173,8 @@ def kiosk_add(
     """Register a kiosk: make its signing key and broker login."""
     if not is_valid_kiosk_id(kiosk_id):
         raise click.BadParameter("lowercase letters, digits and dashes; not 'hub'", param_hint="ID")
+    if write_config is not None:
+        ensure_writable(write_config)
     with ctx.opened() as store:
         key = store.add_kiosk(kiosk_id, name or kiosk_id, _now(), location=location)
     password = secrets.token_urlsafe(24)

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import click
+
 
 def _umask() -> int:
     mask = os.umask(0)
@@ -59,3 +61,15 @@ def write_file(
             temp.write_text(data, encoding=encoding)
         else:
             temp.write_bytes(data)
+
+
+def ensure_writable(target: Path) -> None:
+    """Fail now, before a command changes anything, if ``target`` cannot be written: a kiosk
+    registered whose config then could not be saved would have its new key shown nowhere."""
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise click.FileError(str(target), "it is a folder")
+    if not folder.is_dir():
+        raise click.FileError(str(target), f"no folder {folder}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise click.FileError(str(target), f"cannot write in {folder}")

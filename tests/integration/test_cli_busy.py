@@ -153,3 +153,17 @@ def test_an_export_that_fails_leaves_the_previous_file_whole(config: Path, tmp_p
         timeout=60,
     )
     assert refused.returncode == 2 and labels.read_bytes() == b"%PDF old sheet"
+
+
+def test_a_kiosk_config_that_cannot_be_written_registers_nothing(
+    config: Path, tmp_path: Path
+) -> None:
+    db, out = tmp_path / "hub.db", tmp_path / "no-such-folder" / "cage-9.toml"
+    done = subprocess.run(
+        [*hub_command(), "-c", str(config), "kiosk", "add", "cage-9", "--write-config", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0 and "no folder" in done.stderr
+    assert not kiosk_registered(db, "cage-9")  # so the same command works once the path is right

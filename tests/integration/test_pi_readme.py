@@ -45,7 +45,9 @@ ONLY_THERE = (
     "journalctl -u cagekeeper-kiosk",
 )
 KIOSK_ADD = "cagekeeper-hub kiosk add "
-CHECK = "sudo /opt/cagekeeper/.venv/bin/cagekeeper-kiosk --config /etc/cagekeeper/kiosk.toml --check"
+CHECK = (
+    "sudo /opt/cagekeeper/.venv/bin/cagekeeper-kiosk --config /etc/cagekeeper/kiosk.toml --check"
+)
 
 
 def blocks(language: str) -> list[str]:
@@ -87,9 +89,7 @@ def kiosk_command() -> list[str]:
 def test_every_command_is_run_here_or_needs_the_pi() -> None:
     found = commands()
     assert any(c.startswith(KIOSK_ADD) for c in found) and CHECK in found
-    unknown = [
-        c for c in found if not c.startswith((KIOSK_ADD, CHECK, *ONLY_THERE)) and c != CHECK
-    ]
+    unknown = [c for c in found if not c.startswith((KIOSK_ADD, CHECK, *ONLY_THERE)) and c != CHECK]
     assert unknown == [], "run these in this test, or list them as needing the Pi"
 
 
@@ -112,7 +112,7 @@ def test_the_config_from_the_hub_passes_the_kiosks_check_as_written(tmp_path: Pa
 
     # the return station: the README's additions, and its profile
     [station] = blocks("toml")
-    text = written.read_text().replace('[kiosk]\n', '[kiosk]\nprofile = "station"\n', 1)
+    text = written.read_text().replace("[kiosk]\n", '[kiosk]\nprofile = "station"\n', 1)
     written.write_text(text + "\n" + station)
     checked = run([*kiosk_command(), "--config", str(written), "--check"], tmp_path)
     assert checked.returncode == 0, checked.stderr
@@ -150,9 +150,7 @@ def test_the_wiring_table_matches_the_header_and_the_config() -> None:
             kind = "5V" if five else "GND"
             assert header.pins[int(n)].name == kind, f"{part}: pin {n}"
     by_setting = {
-        m.group(1): int(m.group(2))
-        for row in rows
-        if (m := re.search(r"`(\w+) = (\d+)`", row[4]))
+        m.group(1): int(m.group(2)) for row in rows if (m := re.search(r"`(\w+) = (\d+)`", row[4]))
     }
     for name in ("green_led", "red_led", "buzzer"):
         assert by_setting[name] == getattr(defaults, name)  # "on by default"

@@ -14,6 +14,7 @@ import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from tests.events import checkout_event
 from wire import (
     AckBatch,
     AckResult,
+    BadSignature,
     CustodyEvent,
     MalformedPayload,
     WireError,
@@ -167,3 +169,15 @@ def test_the_unchanged_messages_decode() -> None:
     assert decode_event(SIGNED, keys) == DECODED
     assert decode_ack(ACK, KEY).acks[0].id == EVENT.id
     assert EVENT.due == AT + timedelta(hours=48)
+
+
+def test_what_the_fuzzing_found_is_refused_as_the_protocol_says() -> None:
+    """Two payloads that once raised something other than a WireError (docs/protocol.md 7.1)."""
+    huge = b'{"v":1,"kiosk":"cage-1","seq":' + b"9" * 4301 + b"}"
+    with pytest.raises(MalformedPayload, match="not JSON this side reads"):
+        decode_event(huge, keys)
+    accented = json.loads(SIGNED) | {"sig": "é" * 64}
+    with pytest.raises(BadSignature, match="signature check failed"):
+        decode_event(json.dumps(accented).encode(), keys)
+    with pytest.raises(BadSignature):
+        decode_ack(json.dumps(json.loads(ACK) | {"sig": "é"}).encode(), KEY)
