@@ -38,7 +38,10 @@ def replacing(target: Path, mode: int | None = None) -> Iterator[Path]:
     0o600, which the file has from its creation on."""
     target = Path(target)
     folder = target.parent if str(target.parent) else Path(".")
-    fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".part")
+    except OSError as exc:
+        raise click.FileError(str(target), exc.strerror) from exc
     os.close(fd)
     temp = Path(name)
     try:

@@ -167,3 +167,17 @@ def test_a_kiosk_config_that_cannot_be_written_registers_nothing(
     )
     assert done.returncode != 0 and "no folder" in done.stderr
     assert not kiosk_registered(db, "cage-9")  # so the same command works once the path is right
+
+
+def test_an_export_to_a_folder_that_is_not_there_is_one_clear_error(
+    config: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "gone" / "people.csv"
+    done = subprocess.run(
+        [*hub_command(), "-c", str(config), "person", "export", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert f"Could not open file '{out}'" in done.stderr
