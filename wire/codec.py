@@ -65,6 +65,8 @@ def parse_json(payload: bytes) -> tuple[Any, list[RepeatedKey]]:
         raise MalformedPayload(f"not JSON: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise MalformedPayload(f"not JSON: {exc}") from exc
+    except ValueError as exc:  # an integer longer than Python converts (4,300 digits)
+        raise MalformedPayload(f"not JSON this side reads: {exc}") from exc
     except RecursionError as exc:
         raise MalformedPayload("not JSON this side reads: nested too deeply") from exc
 

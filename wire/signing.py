@@ -30,7 +30,7 @@ def verify(key: bytes, message: dict[str, Any]) -> bool:
     library's, which defines the form: the two agree on every message a kiosk sends, and a
     value they might render differently (a float's digits) falls back to the definition."""
     sig = message.get("sig")
-    if not isinstance(sig, str):
+    if not isinstance(sig, str) or not sig.isascii():  # compare_digest takes ASCII only
         return False
     expected = sig.lower()
     fast = _fast_canonical(message)

@@ -37,9 +37,12 @@ chown root:cagekeeper /etc/cagekeeper/hub-broker-password /etc/cagekeeper/web-se
 chmod 0640 /etc/cagekeeper/hub-broker-password /etc/cagekeeper/web-secret
 
 install -m 0644 deploy/systemd/cagekeeper-hub.service /etc/systemd/system/
+install -m 0644 deploy/systemd/cagekeeper-backup.service deploy/systemd/cagekeeper-backup.timer \
+    /etc/systemd/system/
 systemctl daemon-reload
 systemctl restart mosquitto
 systemctl enable --now cagekeeper-hub
+systemctl enable --now cagekeeper-backup.timer  # daily, into /var/lib/cagekeeper-hub/backups
 
 cat <<'NEXT'
 Hub installed. Next:

@@ -16,9 +16,11 @@ from pathlib import Path
 
 import click
 
+from hub.cli.files import ensure_writable, write_file
 from hub.config import HubConfig, load_config
 from hub.errors import HubError
 from hub.store import Store
+from hub.store.base import wait_when_busy
 from hub.store.configured import open_store
 from wire.topics import is_valid_kiosk_id
 
@@ -28,8 +30,9 @@ def _now() -> datetime:
 
 
 class _Ctx:
-    def __init__(self, config_path: Path) -> None:
+    def __init__(self, config_path: Path, busy_timeout: float = 30.0) -> None:
         self.config_path = config_path
+        self.busy_timeout = busy_timeout
         self._config: HubConfig | None = None
 
     @property
@@ -39,7 +42,9 @@ class _Ctx:
         return self._config
 
     def store(self) -> Store:
-        return open_store(self.config)
+        store = open_store(self.config)
+        wait_when_busy(store.engine, self.busy_timeout)
+        return store
 
     @contextmanager
     def opened(self) -> Iterator[Store]:
@@ -78,9 +83,17 @@ def _audit_command(store: Store) -> None:
     show_default=True,
     help="Hub configuration file.",
 )
+@click.option(
+    "--busy-timeout",
+    type=click.FloatRange(min=0),
+    envvar="CAGEKEEPER_BUSY_TIMEOUT",
+    default=30.0,
+    show_default=True,
+    help="Seconds to wait for the hub or another command writing to a SQLite database.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log debug detail.")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
+def cli(ctx: click.Context, config_path: Path, busy_timeout: float, verbose: bool) -> None:
     """Cagekeeper hub: custody ledger, policy and dashboard."""
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -88,7 +101,7 @@ def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    ctx.obj = _Ctx(config_path)
+    ctx.obj = _Ctx(config_path, busy_timeout)
 
 
 @cli.command()
@@ -160,6 +173,8 @@ def kiosk_add(
     """Register a kiosk: make its signing key and broker login."""
     if not is_valid_kiosk_id(kiosk_id):
         raise click.BadParameter("lowercase letters, digits and dashes; not 'hub'", param_hint="ID")
+    if write_config is not None:
+        ensure_writable(write_config)
     with ctx.opened() as store:
         key = store.add_kiosk(kiosk_id, name or kiosk_id, _now(), location=location)
     password = secrets.token_urlsafe(24)
@@ -168,10 +183,11 @@ def kiosk_add(
         add_broker_login(passwd_file, kiosk_id, password)
         click.echo(f"broker login added to {passwd_file}; reload mosquitto to apply")
     if write_config is not None:
-        write_config.write_text(
-            kiosk_config_text(kiosk_id, name or kiosk_id, ctx.config, password, key.hex())
+        write_file(
+            write_config,
+            kiosk_config_text(kiosk_id, name or kiosk_id, ctx.config, password, key.hex()),
+            mode=0o600,
         )
-        write_config.chmod(0o600)
         click.echo(f"kiosk config written to {write_config}")
     else:
         click.echo(f"signing key (hex): {key.hex()}")
@@ -445,9 +461,9 @@ def actor() -> str:
     return f"cli:{os.environ.get('SUDO_USER') or os.environ.get('USER') or 'root'}"
 
 
-from hub.cli import access, ledger, registry  # noqa: E402  (they add commands to the groups above)
+from hub.cli import access, backup, ledger, registry  # noqa: E402  (they add commands above)
 
-__all__ = ["access", "cli", "ledger", "main", "registry"]
+__all__ = ["access", "backup", "cli", "ledger", "main", "registry"]
 
 
 def main() -> None:
@@ -455,4 +471,6 @@ def main() -> None:
         cli(standalone_mode=True)
     except (HubError, ValueError) as exc:  # ValueError: a user's details did not pass the rules
         click.echo(f"error: {exc}", err=True)
+        if "database is locked" in str(exc):
+            click.echo("another program kept writing; wait longer with --busy-timeout", err=True)
         sys.exit(2)

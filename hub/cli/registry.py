@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from hub.cli import _Ctx, _now, actor, asset, cli, pass_ctx, person
+from hub.cli.files import write_file
 from hub.domain import lifecycle
 from hub.domain.valuation import Method
 from hub.labelsheet import STOCKS, Label, label_sheet
@@ -36,7 +37,7 @@ def _write(text: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8-sig")  # with a BOM, so Excel reads accents right
+        write_file(out, text, encoding="utf-8-sig")  # with a BOM, so Excel reads accents right
         click.echo(f"wrote {out}", err=True)
 
 
@@ -119,7 +120,7 @@ def asset_labels(
         raise click.UsageError(f"no such asset: {', '.join(sorted(missing))}")
     if not labels:
         raise click.UsageError("name asset codes or a --category")
-    out.write_bytes(label_sheet(labels, stock, url_base=url_base, start_at=start_at))
+    write_file(out, label_sheet(labels, stock, url_base=url_base, start_at=start_at))
     click.echo(f"{len(labels)} labels on {stock}: {out}")
 
 

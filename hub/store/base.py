@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, event, func, insert, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -20,6 +20,24 @@ from wire.ids import uuid7
 # Ledger rows written by the hub itself (lifecycle, maintenance, moves) carry this kiosk id,
 # which no real kiosk may take.
 HUB = "hub"
+
+
+def wait_when_busy(engine: Engine, seconds: float) -> None:
+    """SQLite: how long a statement waits for another connection's write lock before it fails
+    with "database is locked". The hub keeps its default (a few seconds, then the kiosks send
+    again); a person at a shell would rather wait for a running command than start again.
+    Connections already in the pool are closed, so every one from now on waits this long."""
+    if engine.dialect.name != "sqlite":
+        return
+    millis = max(0, int(seconds * 1000))
+
+    def _set(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={millis}")
+        cur.close()
+
+    event.listen(engine, "connect", _set)  # after the store's own pragmas: this one wins
+    engine.dispose()
 
 
 class StoreBase:
