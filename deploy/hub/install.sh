@@ -70,6 +70,8 @@ chmod 0640 /etc/mosquitto/cagekeeper/passwd
 if [[ ! -f /etc/cagekeeper/hub.toml ]]; then
     install -m 0640 deploy/hub/hub.toml.example /etc/cagekeeper/hub.toml
     sed -i "s|^# kiosk_host = .*|kiosk_host = \"${names[0]}\"|" /etc/cagekeeper/hub.toml
+elif ! grep -q '^tls_ca *=' /etc/cagekeeper/hub.toml; then
+    echo "NOTE: /etc/cagekeeper/hub.toml predates TLS: see 'Upgrading' in deploy/README.md" >&2
 fi
 chown root:cagekeeper /etc/cagekeeper/hub-broker-password /etc/cagekeeper/web-secret /etc/cagekeeper/hub.toml
 chmod 0640 /etc/cagekeeper/hub-broker-password /etc/cagekeeper/web-secret
@@ -77,7 +79,7 @@ chmod 0640 /etc/cagekeeper/hub-broker-password /etc/cagekeeper/web-secret
 # dashboard: Caddy terminates HTTPS and passes requests to the hub on 127.0.0.1:8080
 install -d -m 0750 -o root -g caddy /etc/caddy/cagekeeper
 [[ -f /etc/caddy/Caddyfile.dist ]] || cp /etc/caddy/Caddyfile /etc/caddy/Caddyfile.dist
-caddyfile=$(sed "s/cage\.example\.edu/${names[0]}/" deploy/caddy/Caddyfile)
+caddyfile=$(sed "s/^cage\.example\.edu {/${names[0]} {/" deploy/caddy/Caddyfile)
 if ((public)); then
     caddyfile=$(grep -v '^[[:space:]]*tls /etc/caddy/cagekeeper/' <<<"$caddyfile")
 elif [[ ! -f /etc/caddy/cagekeeper/dashboard.pem ]]; then

@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from hub.config import load_config
-from hub.localbroker import DEPLOY_DIR, LocalBroker, LocalPki, free_port, make_pki
+from hub.localbroker import DEPLOY_DIR, PKI_SCRIPT, LocalBroker, LocalPki, free_port, make_pki
 from hub.service import HubService
 from hub.web.auth import create_user
 from tests.waiting import wait_until
@@ -38,6 +38,11 @@ class Proxied:
     https: str  # the dashboard's address through Caddy
     http: str  # Caddy's plain-HTTP port
     ca_file: Path
+    cert: LocalPki  # the dashboard's certificate
+    caddyfile: Path
+    admin: str  # Caddy's admin API, which `caddy reload` (systemctl reload caddy) talks to
+    env: dict[str, str]
+    https_port: int
 
 
 def _hub_toml(tmp_path: Path, broker: LocalBroker, web_port: int) -> Path:
@@ -65,8 +70,10 @@ def _hub_toml(tmp_path: Path, broker: LocalBroker, web_port: int) -> Path:
     return path
 
 
-def _caddyfile(tmp_path: Path, cert: LocalPki, web_port: int, https: int, http: int) -> Path:
-    """The shipped Caddyfile for localhost, this test's certificate and ports, no admin API."""
+def _caddyfile(
+    tmp_path: Path, cert: LocalPki, web_port: int, https: int, http: int, admin: str
+) -> Path:
+    """The shipped Caddyfile for localhost, this test's certificate and ports."""
     text = (DEPLOY / "caddy" / "Caddyfile").read_text()
     for shipped, ours in (
         ("cage.example.edu {", "localhost {"),
@@ -76,7 +83,7 @@ def _caddyfile(tmp_path: Path, cert: LocalPki, web_port: int, https: int, http: 
     ):
         assert shipped in text, shipped
         text = text.replace(shipped, ours)
-    options = f"{{\n\tadmin off\n\thttp_port {http}\n\thttps_port {https}\n}}\n\n"
+    options = f"{{\n\tadmin {admin}\n\thttp_port {http}\n\thttps_port {https}\n}}\n\n"
     path = tmp_path / "Caddyfile"
     path.write_text(options + text)
     return path
@@ -96,6 +103,7 @@ def proxied(tmp_path: Path, broker_pki: LocalPki) -> Iterator[Proxied]:
     broker.folder.mkdir()
     broker.start()
     web_port, https, http = free_port(), free_port(), free_port()
+    admin = f"127.0.0.1:{free_port()}"
     service = HubService(load_config(_hub_toml(tmp_path, broker, web_port)))
     create_user(service.store, "manager", PASSWORD, "manager", datetime.now(UTC))
     service.start_in_background()
@@ -107,7 +115,7 @@ def proxied(tmp_path: Path, broker_pki: LocalPki) -> Iterator[Proxied]:
     env = dict(os.environ, HOME=str(home), XDG_DATA_HOME=str(home), XDG_CONFIG_HOME=str(home))
     log = (tmp_path / "caddy.log").open("wb")
     assert CADDY is not None
-    caddyfile = _caddyfile(tmp_path, cert, web_port, https, http)
+    caddyfile = _caddyfile(tmp_path, cert, web_port, https, http, admin)
     caddy = subprocess.Popen(
         [CADDY, "run", "--adapter", "caddyfile", "--config", str(caddyfile)],
         env=env,
@@ -117,7 +125,16 @@ def proxied(tmp_path: Path, broker_pki: LocalPki) -> Iterator[Proxied]:
     try:
         wait_until(lambda: _open(https) or caddy.poll() is not None, "caddy listening")
         assert caddy.poll() is None, (tmp_path / "caddy.log").read_text()
-        yield Proxied(f"https://localhost:{https}", f"http://localhost:{http}", cert.ca_file)
+        yield Proxied(
+            f"https://localhost:{https}",
+            f"http://localhost:{http}",
+            cert.ca_file,
+            cert,
+            caddyfile,
+            admin,
+            env,
+            https,
+        )
     finally:
         caddy.terminate()
         caddy.wait(timeout=10)
@@ -153,3 +170,38 @@ def test_plain_http_is_sent_to_https_and_an_untrusted_certificate_is_refused(
     # a client that does not trust the hub's CA is not fooled into trusting this certificate
     with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         httpx.get(proxied.https + "/login", verify=ssl.create_default_context(), timeout=10)
+
+
+def _serial(proxied: Proxied) -> str:
+    context = ssl.create_default_context(cafile=str(proxied.ca_file))
+    with (
+        socket.create_connection(("127.0.0.1", proxied.https_port), timeout=5) as raw,
+        context.wrap_socket(raw, server_hostname="localhost") as tls,
+    ):
+        cert = tls.getpeercert()
+    assert cert is not None
+    return str(cert["serialNumber"])
+
+
+def test_a_renewed_certificate_is_served_after_caddy_reloads(proxied: Proxied) -> None:
+    """What cagekeeper-certs.timer does for the dashboard: pki.sh renews the certificate, then
+    `systemctl reload caddy` runs Debian's ExecReload, `caddy reload --force`."""
+    before = _serial(proxied)
+    cert = proxied.cert.cert_file.with_suffix("")
+    renewed = subprocess.run(
+        ["bash", str(PKI_SCRIPT), "renew", str(proxied.ca_file.parent), str(cert), "60"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "renewed" in renewed.stdout
+    assert CADDY is not None
+    reload = [CADDY, "reload", "--config", str(proxied.caddyfile), "--address", proxied.admin]
+    subprocess.run(
+        [*reload, "--adapter", "caddyfile", "--force"],
+        env=proxied.env,
+        capture_output=True,
+        check=True,
+        timeout=30,
+    )
+    wait_until(lambda: _serial(proxied) != before, "the renewed certificate served")
