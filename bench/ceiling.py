@@ -71,7 +71,11 @@ async def raw_phase(dep: Deployment, events: int, traffic: Traffic) -> Phase:
         str(total),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "BENCH_HUB_PASSWORD": dep.hub_password},
+        env={
+            **os.environ,
+            "BENCH_HUB_PASSWORD": dep.hub_password,
+            "BENCH_BROKER_CA": str(dep.broker.ca_file),
+        },
     )
     assert consumer.stdout is not None and consumer.stdin is not None
     try:

@@ -2,9 +2,10 @@
 kiosk event and does nothing else, in a process of its own as a hub is.
 
 ``python -m bench.consumer PORT COUNT``, with the hub's broker password in
-``BENCH_HUB_PASSWORD``: prints ``ready`` once subscribed, then a JSON line (messages, distinct
-payloads, monotonic times and this process's CPU time at the first and the last message) once
-COUNT messages came, or when its standard input ends. It imports only paho and the topic
+``BENCH_HUB_PASSWORD`` and the CA of the broker's certificate in ``BENCH_BROKER_CA``: prints
+``ready`` once subscribed, then a JSON line (messages, distinct payloads, monotonic times and
+this process's CPU time at the first and the last message) once COUNT messages came, or when
+its standard input ends. It imports only paho and the topic
 names, so that it starts in a moment.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import ssl
 import sys
 import threading
 import time
@@ -56,6 +58,7 @@ def consume(port: int, password: str, expect: int) -> None:
         protocol=mqtt.MQTTv5,
     )
     client.username_pw_set("hub", password)
+    client.tls_set_context(ssl.create_default_context(cafile=os.environ["BENCH_BROKER_CA"]))
     client.on_socket_open = _no_delay
     client.on_message = on_message
     client.on_subscribe = lambda *_a: print("ready", flush=True)

@@ -26,7 +26,7 @@ from sqlalchemy import ColumnClause, column, event, func, select, text
 
 from bench.hubproc import PAHO, HubProcess, process_cpu, thread_cpu
 from hub.config import BrokerSection, load_config
-from hub.localbroker import LocalBroker, free_port
+from hub.localbroker import LocalBroker, free_port, local_pki
 from hub.store import Store
 from hub.store.schema import ledger
 from tests.postgres import cluster
@@ -187,6 +187,7 @@ def _client(client_id: str, user: str, password: str) -> mqtt.Client:
         protocol=mqtt.MQTTv5,
     )
     client.username_pw_set(user, password)
+    client.tls_set_context(local_pki().client_context())
     return client
 
 
@@ -206,7 +207,8 @@ def write_hub_config(
     config.write_text(
         f'[hub]\ndatabase = "{database}"\n\n'
         f'[broker]\nhost = "127.0.0.1"\nport = {broker_port}\nusername = "hub"\n'
-        f'password_file = "{folder / "hub-broker-password"}"\n{instance}\n'
+        f'password_file = "{folder / "hub-broker-password"}"\n'
+        f'tls_ca = "{local_pki().ca_file}"\n{instance}\n'
         f'[web]\nbind = "127.0.0.1"\nport = {free_port()}\n'
         f'secret_key_file = "{folder / "web-secret"}"\n'
     )

@@ -68,7 +68,7 @@ def rig(kiosks: list[str], assets: int = 0) -> Iterator[Rig]:
             store.add_asset(f"A-{i:05d}", f"Asset {i}", "camera")
         keys = {k: store.add_kiosk(k, k, clock.now(), location=CAGE) for k in kiosks}
         hub = HubLink(
-            HubBroker("127.0.0.1", broker.port, "hub", hub_password),
+            HubBroker("127.0.0.1", broker.port, "hub", hub_password, tls_ca=str(broker.ca_file)),
             store,
             clock.now,
             replica_interval=0.2,
@@ -120,7 +120,13 @@ def throughput(kiosks: int, events: int, traffic: Traffic = "custody") -> float:
                 now = clock.now()
                 box.append(make(i, codes, now), now)
             link = KioskLink(
-                BrokerSettings("127.0.0.1", r.broker.port, kiosk_id, r.passwords[kiosk_id]),
+                BrokerSettings(
+                    "127.0.0.1",
+                    r.broker.port,
+                    kiosk_id,
+                    r.passwords[kiosk_id],
+                    tls_ca=str(r.broker.ca_file),
+                ),
                 box,
                 r.keys[kiosk_id],
                 functools.partial(_status, kiosk_id),
@@ -180,7 +186,11 @@ def latencies(sessions: int) -> tuple[list[float], list[float]]:
                 data_dir=r.folder / "kiosk",
                 key=r.keys["bench-kiosk"],
                 broker=BrokerSettings(
-                    "127.0.0.1", r.broker.port, "bench-kiosk", r.passwords["bench-kiosk"]
+                    "127.0.0.1",
+                    r.broker.port,
+                    "bench-kiosk",
+                    r.passwords["bench-kiosk"],
+                    tls_ca=str(r.broker.ca_file),
                 ),
             ),
             Devices(),

@@ -108,7 +108,11 @@ def responsiveness(taps: int) -> tuple[list[float], list[float], list[float], fl
                 data_dir=r.folder / "kiosk",
                 key=r.keys["bench-cage"],
                 broker=BrokerSettings(
-                    "127.0.0.1", r.broker.port, "bench-cage", r.passwords["bench-cage"]
+                    "127.0.0.1",
+                    r.broker.port,
+                    "bench-cage",
+                    r.passwords["bench-cage"],
+                    tls_ca=str(r.broker.ca_file),
                 ),
             ),
             Devices(
@@ -164,7 +168,7 @@ def kiosk_memory_mb(kind: str) -> float:
             f'[kiosk]\nid = "{kiosk_id}"\nprofile = "{profile}"\n'
             f'data_dir = "{r.folder / "data"}"\n'
             f'[broker]\nhost = "127.0.0.1"\nport = {r.broker.port}\n'
-            f'password = "{r.passwords[kiosk_id]}"\n'
+            f'password = "{r.passwords[kiosk_id]}"\ntls_ca = "{r.broker.ca_file}"\n'
             f'[signing]\nkey = "{r.keys[kiosk_id].hex()}"\n'
         )
         if kind == "station":

@@ -31,6 +31,7 @@ import aiomqtt
 from paho.mqtt.client import MQTT_ERR_SUCCESS, error_string
 
 from bench.deployment import LOAN, TOPICS, Kiosk
+from hub.localbroker import local_pki
 from wire import (
     AckResult,
     CustodyEvent,
@@ -175,6 +176,7 @@ class Fleet:
                 protocol=aiomqtt.ProtocolVersion.V5,
                 max_inflight_messages=100,
                 socket_options=NODELAY,
+                tls_context=local_pki().client_context(),
                 timeout=30,
             )
             client.pending_calls_threshold = 1 << 30  # many QoS 1 publishes in flight is the point

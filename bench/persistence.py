@@ -41,7 +41,7 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from hub.link import HubBroker, HubLink
-from hub.localbroker import DEPLOY_DIR, LocalBroker
+from hub.localbroker import DEPLOY_DIR, LocalBroker, local_pki
 from hub.store import Store
 from wire import CustodyEvent, DenialReason, EventType, Topics, encode_event
 from wire.ids import uuid7
@@ -140,6 +140,7 @@ def client(
         protocol=mqtt.MQTTv5,
     )
     c.username_pw_set(user, password)
+    c.tls_set_context(local_pki().client_context())
     c.max_inflight_messages_set(100)
     connected = threading.Event()
     c.on_connect = lambda *_a: connected.set()
@@ -186,7 +187,14 @@ def one_round(folder: Path, deploy: Path, events: int, ballast_mb: float) -> Rou
     key = store.add_kiosk(KIOSK, "Bench kiosk", now - timedelta(days=1))
     topic = TOPICS.events(KIOSK)
     first, second = payloads(events, key, 1, now), payloads(events, key, events + 1, now)
-    session = HubBroker("127.0.0.1", broker.port, "hub", hub_pw, client_id=HUB_SESSION)
+    session = HubBroker(
+        "127.0.0.1",
+        broker.port,
+        "hub",
+        hub_pw,
+        client_id=HUB_SESSION,
+        tls_ca=str(broker.ca_file),
+    )
     marker = b"marker"
     got = Counter()
 

@@ -131,7 +131,14 @@ class DemoKiosk:
 
 
 def _kiosk(
-    kiosk_id: str, name: str, profile: str, folder: Path, key: bytes, port: int, password: str
+    kiosk_id: str,
+    name: str,
+    profile: str,
+    folder: Path,
+    key: bytes,
+    port: int,
+    password: str,
+    ca_file: Path,
 ) -> DemoKiosk:
     badges, codes = SimulatedBadgeReader(), SimulatedScanner()
     display = Display()
@@ -148,7 +155,7 @@ def _kiosk(
         ),
         data_dir=folder / kiosk_id,
         key=key,
-        broker=BrokerSettings("127.0.0.1", port, kiosk_id, password),
+        broker=BrokerSettings("127.0.0.1", port, kiosk_id, password, tls_ca=str(ca_file)),
     )
     app = KioskApp(settings, Devices(badges=badges, codes=codes, display=display), SystemClock())
     app.on_screen = lambda _screen: display.screenshot(screens)
@@ -301,7 +308,12 @@ def _run(args: argparse.Namespace, web_port: int, signals: SignalStop) -> int:
             secret.chmod(0o600)
             config = HubConfig(
                 hub=HubSection(database=f"sqlite:///{folder / 'hub.db'}"),
-                broker=BrokerSection(host="127.0.0.1", port=broker.port, password=hub_password),
+                broker=BrokerSection(
+                    host="127.0.0.1",
+                    port=broker.port,
+                    password=hub_password,
+                    tls_ca=broker.ca_file,
+                ),
                 web=WebSection(bind=WEB_HOST, port=web_port, secret_key_file=secret),
             )
             service = HubService(config)
@@ -316,7 +328,9 @@ def _run(args: argparse.Namespace, web_port: int, signals: SignalStop) -> int:
                 key = store.add_kiosk(kiosk_id, name, clock.now())
                 password = secrets.token_urlsafe(18)
                 broker.add_user(kiosk_id, password)
-                kiosk = _kiosk(kiosk_id, name, profile, folder, key, broker.port, password)
+                kiosk = _kiosk(
+                    kiosk_id, name, profile, folder, key, broker.port, password, broker.ca_file
+                )
                 running.callback(kiosk.app.stop)
                 kiosks[kiosk_id] = kiosk
             try:

@@ -32,7 +32,7 @@ class HubSection(_Section):
 
 class BrokerSection(_Section):
     host: str = "localhost"
-    port: int = Field(default=1883, ge=1, le=65535)
+    port: int = Field(default=8883, ge=1, le=65535)
     username: str = "hub"
     password: str | None = None
     password_file: Path | None = None
@@ -46,7 +46,13 @@ class BrokerSection(_Section):
     # How long the broker keeps the session once the hub is gone; its share of the events waits
     # there until it returns. 0: the broker forgets the hub as soon as it disconnects.
     session_expiry_hours: float = Field(default=24, ge=0, le=24 * 366)
+    # TLS, with the broker's certificate checked against this CA file (the system's CAs when
+    # left out) and against host. `kiosk add --write-config` copies the CA into kiosks' configs.
+    tls: bool = True
     tls_ca: Path | None = None
+    # The broker's name as kiosks reach it (one its certificate carries), for the kiosk configs
+    # `kiosk add --write-config` writes; host when left out.
+    kiosk_host: str | None = None
     # Where `cagekeeper-hub kiosk add` writes kiosk logins (the broker's password_file).
     broker_passwd_file: Path | None = None
 
@@ -54,6 +60,8 @@ class BrokerSection(_Section):
     def _one_password(self) -> BrokerSection:
         if (self.password is None) == (self.password_file is None):
             raise ValueError("give exactly one of password or password_file")
+        if not self.tls and self.tls_ca is not None:
+            raise ValueError("tls_ca is given but tls = false: remove one")
         return self
 
 

@@ -23,6 +23,7 @@ import contextlib
 import logging
 import queue
 import socket
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
 
 from hub import __version__
-from hub.errors import StoreError
+from hub.errors import ConfigError, StoreError
 from hub.ingest import Inbound, Ingest
 from hub.replica_feed import ReplicaFeed
 from hub.store import Store
@@ -74,6 +75,9 @@ class HubBroker:
     # Each hub process needs its own id, or two hubs would keep disconnecting each other, and
     # the same one after a restart, or the broker keeps nothing for it.
     client_id: str = field(default_factory=hub_client_id)
+    # TLS unless false; the broker's certificate must chain to tls_ca (a PEM file; the system's
+    # CAs when None) and name host.
+    tls: bool = True
     tls_ca: str | None = None
     # How long the broker keeps the session (subscriptions, queued and unacknowledged events)
     # after the hub is gone, in seconds; 0 ends it at once, as a clean session would.
@@ -130,8 +134,12 @@ class HubLink:
             manual_ack=True,
         )
         client.username_pw_set(broker.username, broker.password)
-        if broker.tls_ca:
-            client.tls_set(ca_certs=broker.tls_ca)
+        if broker.tls:
+            try:
+                context = ssl.create_default_context(cafile=broker.tls_ca)
+            except (OSError, ssl.SSLError) as exc:
+                raise ConfigError(f"broker CA {broker.tls_ca}: {exc}") from exc
+            client.tls_set_context(context)
         client.will_set(
             self.topics.hub_status(),
             HubStatus(state=KioskState.OFFLINE).model_dump_json(exclude_none=True),

@@ -1,15 +1,22 @@
 """Run Mosquitto with the project's own deploy/ configuration on this machine.
 
-Used by the demo and the tests: the file in deploy/mosquitto/ is taken as it is, except for the
-listener, the file locations and the log target, which point into a private folder.
+Used by the demo, the tests and the benchmarks: the file in deploy/mosquitto/ is taken as it is,
+except for the listener's port, the file locations and the log target, which point into a
+private folder. The listener keeps its TLS: a private CA made once per process with the
+deploy/tls/pki.sh an installed hub uses issues the broker's certificate for 127.0.0.1 and
+localhost, and every client verifies it against that CA (``LocalBroker.ca_file``).
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import getpass
 import shutil
 import socket
+import ssl
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,15 +24,7 @@ from pathlib import Path
 from hub.errors import HubError
 
 DEPLOY_DIR = Path(__file__).resolve().parent.parent / "deploy" / "mosquitto"
-_REPLACED = {
-    "listener",
-    "password_file",
-    "acl_file",
-    "persistence_location",
-    "log_dest",
-    "user",
-    "pid_file",
-}
+PKI_SCRIPT = DEPLOY_DIR.parent / "tls" / "pki.sh"
 
 
 def free_port() -> int:
@@ -34,22 +33,79 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def render_config(port: int, folder: Path, deploy_dir: Path = DEPLOY_DIR) -> str:
-    """The deploy config with its machine-specific lines pointed at ``folder``."""
+@dataclass(frozen=True)
+class LocalPki:
+    """A private CA and the broker certificate it issued (for 127.0.0.1 and localhost)."""
+
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+
+    def client_context(self, ca_file: Path | None = None) -> ssl.SSLContext:
+        """What a client trusts: this CA (or ``ca_file``) only, with the broker's name checked."""
+        return ssl.create_default_context(cafile=str(ca_file or self.ca_file))
+
+
+LOOPBACK_NAMES = ("IP:127.0.0.1", "DNS:localhost")
+
+
+def make_pki(
+    folder: Path,
+    days: int = 30,
+    names: tuple[str, ...] = LOOPBACK_NAMES,
+    ca_dir: Path | None = None,
+) -> LocalPki:
+    """Issue a broker certificate for ``names`` into ``folder`` with deploy/tls/pki.sh, from
+    the CA in ``ca_dir`` (made in folder/ca when not given)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if ca_dir is None:
+        ca_dir = folder / "ca"
+        subprocess.run(
+            ["bash", str(PKI_SCRIPT), "ca", str(ca_dir)], check=True, capture_output=True
+        )
+    subprocess.run(
+        ["bash", str(PKI_SCRIPT), "issue", str(ca_dir), str(folder / "broker"), str(days), *names],
+        check=True,
+        capture_output=True,
+    )
+    return LocalPki(ca_dir / "ca.pem", folder / "broker.pem", folder / "broker.key")
+
+
+@functools.cache
+def local_pki() -> LocalPki:
+    """One CA and broker certificate for this process (a test session, the demo, a benchmark),
+    in a temp folder removed at exit."""
+    folder = Path(tempfile.mkdtemp(prefix="cagekeeper-pki-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return make_pki(folder)
+
+
+def render_config(
+    port: int, folder: Path, deploy_dir: Path = DEPLOY_DIR, pki: LocalPki | None = None
+) -> str:
+    """The deploy config with its machine-specific lines pointed at ``folder``: each replaced
+    where it stands (the listener's TLS lines stay inside its block), the rest added."""
+    pki = pki or local_pki()
+    ours = {
+        "listener": f"listener {port} 127.0.0.1",
+        "certfile": f"certfile {pki.cert_file}",
+        "keyfile": f"keyfile {pki.key_file}",
+        "password_file": f"password_file {folder / 'passwd'}",
+        "acl_file": f"acl_file {folder / 'acl'}",
+        "persistence_location": f"persistence_location {folder / 'data'}/",
+        "log_dest": f"log_dest file {folder / 'mosquitto.log'}",
+        # Stay the invoking user (root stays root) so the private folder stays writable.
+        "user": f"user {getpass.getuser()}",
+        "pid_file": "",
+    }
     lines = []
     for line in (deploy_dir / "cagekeeper.conf").read_text().splitlines():
         key = line.split(maxsplit=1)[0] if line.strip() and not line.startswith("#") else ""
-        if key not in _REPLACED:
+        if key in ours:
+            lines.append(ours.pop(key))
+        else:
             lines.append(line)
-    lines += [
-        f"listener {port} 127.0.0.1",
-        f"password_file {folder / 'passwd'}",
-        f"acl_file {folder / 'acl'}",
-        f"persistence_location {folder / 'data'}/",
-        f"log_dest file {folder / 'mosquitto.log'}",
-        # Stay the invoking user (root stays root) so the private folder stays writable.
-        f"user {getpass.getuser()}",
-    ]
+    lines += [line for line in ours.values() if line]
     return "\n".join(lines) + "\n"
 
 
@@ -58,7 +114,7 @@ class LocalBroker:
     """A Mosquitto process on a loopback port; ``users`` maps username to password.
 
     ``deploy_dir`` holds the configuration taken (deploy/mosquitto/ unless a benchmark
-    compares a variant of it).
+    compares a variant of it); ``pki`` the CA and certificate (the process's own by default).
     """
 
     folder: Path
@@ -66,6 +122,12 @@ class LocalBroker:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     deploy_dir: Path = DEPLOY_DIR
+    pki: LocalPki = field(default_factory=local_pki)
+
+    @property
+    def ca_file(self) -> Path:
+        """The CA a client verifies this broker's certificate with."""
+        return self.pki.ca_file
 
     def start(self, timeout: float = 10.0) -> None:
         exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -75,7 +137,7 @@ class LocalBroker:
         shutil.copy(self.deploy_dir / "acl", self.folder / "acl")
         self.write_passwords()
         conf = self.folder / "mosquitto.conf"
-        conf.write_text(render_config(self.port, self.folder, self.deploy_dir))
+        conf.write_text(render_config(self.port, self.folder, self.deploy_dir, self.pki))
         self.process = subprocess.Popen(
             [exe, "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )

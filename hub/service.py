@@ -48,6 +48,7 @@ class HubService:
                 topic_root=b.topic_root,
                 share_group=b.share_group,
                 client_id=b.client_id or hub_client_id(b.instance),
+                tls=b.tls,
                 tls_ca=str(b.tls_ca) if b.tls_ca else None,
                 session_expiry=round(b.session_expiry_hours * 3600),
             ),

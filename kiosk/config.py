@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -25,13 +26,33 @@ class KioskSection(_Section):
 
 
 class BrokerSection(_Section):
+    """The broker, reached over TLS: its certificate must name ``host`` and chain to the CA in
+    ``tls_ca_pem`` (the PEM text, as `cagekeeper-hub kiosk add --write-config` writes it) or in
+    the file ``tls_ca``, or to the system's CAs when neither is given. ``tls = false`` is plain
+    MQTT, for a broker on a link encrypted some other way."""
+
     host: str = "localhost"
-    port: int = Field(default=1883, ge=1, le=65535)
+    port: int = Field(default=8883, ge=1, le=65535)
     username: str | None = None  # defaults to the kiosk id, as the ACLs expect
     password: str | None = None
     password_file: Path | None = None
     topic_root: str = "cagekeeper"
+    tls: bool = True
     tls_ca: Path | None = None
+    tls_ca_pem: str | None = None
+
+    @model_validator(mode="after")
+    def _one_ca(self) -> BrokerSection:
+        if self.tls_ca is not None and self.tls_ca_pem is not None:
+            raise ValueError("give tls_ca (a file) or tls_ca_pem (the PEM text), not both")
+        if not self.tls and (self.tls_ca is not None or self.tls_ca_pem is not None):
+            raise ValueError("a CA is given but tls = false: remove one")
+        if self.tls_ca_pem is not None:
+            try:
+                ssl.create_default_context(cadata=self.tls_ca_pem)
+            except ssl.SSLError as exc:
+                raise ValueError(f"tls_ca_pem: no PEM certificate in it ({exc})") from exc
+        return self
 
 
 class SigningSection(_Section):

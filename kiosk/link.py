@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
 
+from kiosk.errors import ConfigError
 from kiosk.outbox import Outbox
 from wire import AckResult, HubStatus, KioskState, KioskStatus, Topics, WireError, decode_ack
 
@@ -31,13 +33,27 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BrokerSettings:
+    """Where the broker is and how to trust it. TLS is on unless ``tls`` is false: the broker's
+    certificate must chain to ``tls_ca`` (a PEM file) or ``tls_ca_pem`` (the PEM text), or to
+    the system's CAs when neither is given, and must name ``host``."""
+
     host: str
     port: int
     username: str
     password: str
     topic_root: str = "cagekeeper"
     keepalive: int = 30
+    tls: bool = True
     tls_ca: str | None = None
+    tls_ca_pem: str | None = None
+
+    def tls_context(self) -> ssl.SSLContext | None:
+        if not self.tls:
+            return None
+        try:
+            return ssl.create_default_context(cafile=self.tls_ca, cadata=self.tls_ca_pem)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigError(f"broker CA {self.tls_ca or 'tls_ca_pem'}: {exc}") from exc
 
 
 class KioskLink:
@@ -84,8 +100,9 @@ class KioskLink:
             protocol=mqtt.MQTTv5,
         )
         client.username_pw_set(broker.username, broker.password)
-        if broker.tls_ca:
-            client.tls_set(ca_certs=broker.tls_ca)
+        context = broker.tls_context()
+        if context is not None:
+            client.tls_set_context(context)  # hostname checked: the context says so
         offline = status(KioskState.OFFLINE).model_dump_json(exclude_none=True)
         client.will_set(self.topics.status(self.kiosk_id), offline, qos=1, retain=True)
         client.reconnect_delay_set(min_delay=1, max_delay=10)

@@ -11,8 +11,9 @@ want_test=0
 
 packages=(mosquitto mosquitto-clients libzbar0 jq openssl sqlite3 ca-certificates fonts-dejavu-core)
 # python3-pygame, python3-spidev, python3-venv: the kiosk's Raspberry Pi OS path, tested on
-# Debian's own pygame (built on the system SDL 2 with KMS/DRM) in a --system-site-packages venv
-((want_test)) && packages+=(chromium postgresql python3-pygame python3-spidev python3-venv)
+# Debian's own pygame (built on the system SDL 2 with KMS/DRM) in a --system-site-packages venv;
+# caddy: the dashboard's HTTPS proxy (deploy/caddy/), run in front of a hub by the tests
+((want_test)) && packages+=(chromium postgresql python3-pygame python3-spidev python3-venv caddy)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 
 missing=()

@@ -1,4 +1,5 @@
-"""Fixtures with real parts: Mosquitto from deploy/'s config on a free port, SQLite files."""
+"""Fixtures with real parts: Mosquitto from deploy/'s config (TLS on a free port, its certificate
+from a CA made for the session), SQLite files."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+from hub.localbroker import LocalPki, local_pki
 from tests.harness import Cage
+
+
+@pytest.fixture(scope="session")
+def broker_pki() -> LocalPki:
+    """The session's CA and the broker certificate it issued (for 127.0.0.1 and localhost), in a
+    temp folder: every broker the tests start serves it, every client trusts that CA alone."""
+    return local_pki()
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import ColumnClause, column, func, select, text
 
 from hub.config import HubConfig, load_config
-from hub.localbroker import free_port
+from hub.localbroker import free_port, local_pki
 from hub.store import Store
 from hub.store.configured import open_store
 from hub.store.schema import assets, holdings, ledger
@@ -280,10 +280,12 @@ def write_hub_config(
     broker_port: int,
     hub_password: str,
     instance: str | None = None,
+    ca_file: Path | None = None,
 ) -> Path:
     """A hub.toml (as deploy/hub/hub.toml.example, secrets in files) for one hub process. Its
     broker session is instance ``instance`` (default: ``name``): one per hub running at once,
-    the same for a hub started again in the place of one that stopped."""
+    the same for a hub started again in the place of one that stopped. It trusts the broker
+    certificate's CA ``ca_file`` (the test process's by default)."""
     folder.mkdir(parents=True, exist_ok=True)
     # written once: a hub process started earlier may be reading them
     for secret, value in (("hub-broker-password", hub_password), ("web-secret", "w" * 40)):
@@ -294,6 +296,7 @@ def write_hub_config(
         f'[hub]\ndatabase = "{database}"\n\n'
         f'[broker]\nhost = "127.0.0.1"\nport = {broker_port}\nusername = "hub"\n'
         f'password_file = "{folder / "hub-broker-password"}"\n'
+        f'tls_ca = "{ca_file or local_pki().ca_file}"\n'
         f'instance = "{instance or name}"\n\n'
         f'[web]\nbind = "127.0.0.1"\nport = {free_port()}\n'
         f'secret_key_file = "{folder / "web-secret"}"\n\n'
@@ -396,6 +399,7 @@ class Fleet:
             protocol=mqtt.MQTTv5,
         )
         client.username_pw_set(kiosk, password)
+        client.tls_set_context(local_pki().client_context())
         client.on_connect = lambda *_a: ready.set()
         client.on_subscribe = lambda *_a: subscribed.set()
         client.on_message = self._on_message

@@ -68,7 +68,13 @@ class Cage:
         self, rules: ReplicaPolicy | None = None, snapshot_every: float = 30.0
     ) -> HubLink:
         self.hub = HubLink(
-            HubBroker("127.0.0.1", self.broker.port, "hub", HUB_PASSWORD),
+            HubBroker(
+                "127.0.0.1",
+                self.broker.port,
+                "hub",
+                HUB_PASSWORD,
+                tls_ca=str(self.broker.ca_file),
+            ),
             self.store,
             self.clock.now,
             replica_interval=0.05,
@@ -114,6 +120,7 @@ class Cage:
                 broker_port or self.broker.port,
                 kiosk_id,
                 self.kiosk_passwords[kiosk_id],
+                tls_ca=str(self.broker.ca_file),
             )
             if connect
             else None,

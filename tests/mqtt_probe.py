@@ -5,9 +5,12 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+
+from hub.localbroker import local_pki
 
 
 @dataclass(frozen=True)
@@ -18,7 +21,10 @@ class Received:
 
 
 class Probe:
-    def __init__(self, port: int, username: str, password: str, client_id: str) -> None:
+    def __init__(
+        self, port: int, username: str, password: str, client_id: str, ca_file: Path | None = None
+    ) -> None:
+        """Connect over TLS, trusting ``ca_file`` (the process's test CA by default)."""
         self.messages: list[Received] = []
         self._cond = threading.Condition()
         self._connected = threading.Event()
@@ -29,6 +35,7 @@ class Probe:
             protocol=mqtt.MQTTv5,
         )
         c.username_pw_set(username, password)
+        c.tls_set_context(local_pki().client_context(ca_file))
         c.on_connect = lambda *_a: self._connected.set()
         c.on_subscribe = lambda *_a: self._subscribed.set()
         c.on_message = self._on_message

@@ -173,8 +173,10 @@ def kiosk_add(
     """Register a kiosk: make its signing key and broker login."""
     if not is_valid_kiosk_id(kiosk_id):
         raise click.BadParameter("lowercase letters, digits and dashes; not 'hub'", param_hint="ID")
+    ca_pem = None
     if write_config is not None:
         ensure_writable(write_config)
+        ca_pem = broker_ca_pem(ctx.config)
     with ctx.opened() as store:
         key = store.add_kiosk(kiosk_id, name or kiosk_id, _now(), location=location)
     password = secrets.token_urlsafe(24)
@@ -185,10 +187,17 @@ def kiosk_add(
     if write_config is not None:
         write_file(
             write_config,
-            kiosk_config_text(kiosk_id, name or kiosk_id, ctx.config, password, key.hex()),
+            kiosk_config_text(kiosk_id, name or kiosk_id, ctx.config, password, key.hex(), ca_pem),
             mode=0o600,
         )
         click.echo(f"kiosk config written to {write_config}")
+        b = ctx.config.broker
+        if (b.kiosk_host or b.host) in ("localhost", "127.0.0.1", "::1"):
+            click.echo(
+                "warning: the kiosk is told to reach the broker at this machine's loopback "
+                "address; set kiosk_host in [broker] to the hub's name and write it again",
+                err=True,
+            )
     else:
         click.echo(f"signing key (hex): {key.hex()}")
         click.echo(f"broker username: {kiosk_id}\nbroker password: {password}")
@@ -203,13 +212,41 @@ def add_broker_login(passwd_file: Path, username: str, password: str) -> None:
     subprocess.run([tool, "-b", str(passwd_file), username, password], check=True)
 
 
+def broker_ca_pem(config: HubConfig) -> str | None:
+    """The CA kiosks verify the broker with, as PEM text (None: the system's CAs)."""
+    ca = config.broker.tls_ca
+    if not config.broker.tls or ca is None:
+        return None
+    try:
+        pem = ca.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HubError(f"cannot read the broker CA {ca}: {exc}") from exc
+    if "-----BEGIN CERTIFICATE-----" not in pem:
+        raise HubError(f"{ca}: no PEM certificate in it")
+    return pem
+
+
 def kiosk_config_text(
-    kiosk_id: str, name: str, config: HubConfig, password: str, key_hex: str
+    kiosk_id: str,
+    name: str,
+    config: HubConfig,
+    password: str,
+    key_hex: str,
+    ca_pem: str | None = None,
 ) -> str:
+    """The kiosk's [kiosk], [broker] and [signing] parts. The broker's CA goes in as PEM text,
+    so the one file copied to the kiosk is all it needs to verify the broker."""
+    b = config.broker
+    broker = f'host = "{b.kiosk_host or b.host}"\nport = {b.port}\n'
+    broker += f'password = "{password}"\ntopic_root = "{b.topic_root}"\n'
+    if not b.tls:
+        broker += "tls = false\n"
+    elif ca_pem is not None:
+        broker += "# the CA that issued the broker's certificate\n"
+        broker += f"tls_ca_pem = '''\n{ca_pem}\n'''\n"
     return (
         f'[kiosk]\nid = "{kiosk_id}"\nname = "{name}"\n\n'
-        f'[broker]\nhost = "{config.broker.host}"\nport = {config.broker.port}\n'
-        f'password = "{password}"\ntopic_root = "{config.broker.topic_root}"\n\n'
+        f"[broker]\n{broker}\n"
         f'[signing]\nkey = "{key_hex}"\n'
     )
 

@@ -29,7 +29,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from hub.localbroker import local_pki
+
 PASSWORD_ENV = "CAGEKEEPER_TEST_HUB_PASSWORD"
+CA_ENV = "CAGEKEEPER_TEST_BROKER_CA"  # the test process's CA, which issued the broker's certificate
 ROOT = Path(__file__).resolve().parents[2]  # where ``tests`` is importable from
 
 
@@ -53,7 +56,7 @@ class HubProcess:
 
     def start(self, timeout: float = 20.0) -> None:
         self._log_file = self.log.open("ab")
-        env = dict(os.environ, **{PASSWORD_ENV: self.password})
+        env = dict(os.environ, **{PASSWORD_ENV: self.password, CA_ENV: str(local_pki().ca_file)})
         self.process = subprocess.Popen(
             [sys.executable, "-m", "tests.fakes.hub_process", *self.args],
             cwd=ROOT,
@@ -145,7 +148,12 @@ def main(argv: list[str]) -> int:
     store = StallingStore.open(db_url, upgrade=False)
     link = HubLink(
         HubBroker(
-            "127.0.0.1", port, "hub", os.environ[PASSWORD_ENV], client_id=hub_client_id(instance)
+            "127.0.0.1",
+            port,
+            "hub",
+            os.environ[PASSWORD_ENV],
+            client_id=hub_client_id(instance),
+            tls_ca=os.environ[CA_ENV],
         ),
         store,
         lambda: at,

@@ -21,7 +21,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hub.localbroker import DEPLOY_DIR, LocalBroker
+from hub.localbroker import DEPLOY_DIR, LocalBroker, local_pki
 from hub.store import Store
 from tests.events import denial_event
 from tests.fakes.hub_process import HubProcess
@@ -58,6 +58,7 @@ class Sender:
             protocol=mqtt.MQTTv5,
         )
         self.client.username_pw_set(KIOSK, password)
+        self.client.tls_set_context(local_pki().client_context())
         self.client.max_inflight_messages_set(100)
         self.client.reconnect_delay_set(min_delay=1, max_delay=1)
         self.client.on_connect = lambda *_a: connected.set()

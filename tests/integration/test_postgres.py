@@ -195,7 +195,11 @@ def test_the_hub_on_postgres_acks_the_rest_and_rejects_a_nul_event(
     hub_password, kiosk_password = secrets.token_urlsafe(16), secrets.token_urlsafe(16)
     broker = LocalBroker(tmp_path / "broker", {"hub": hub_password, "cage-1": kiosk_password})
     broker.start()
-    hub = HubLink(HubBroker("127.0.0.1", broker.port, "hub", hub_password), pg_store, lambda: T0)
+    hub = HubLink(
+        HubBroker("127.0.0.1", broker.port, "hub", hub_password, tls_ca=str(broker.ca_file)),
+        pg_store,
+        lambda: T0,
+    )
     hub.start()
     probe = Probe(broker.port, "cage-1", kiosk_password, "probe-cage-1")
     try:

@@ -26,7 +26,7 @@ def test_published_schemas_match_the_code() -> None:
         )
 
 
-def _example_script(kiosk: str, key_hex: str, password: str, port: int) -> str:
+def _example_script(kiosk: str, key_hex: str, password: str, port: int, ca: Path) -> str:
     text = (DOCS / "protocol.md").read_text()
     section = text[text.index("## 8. Worked example") :]
     script = re.search(r"```sh\n(.*?)```", section, re.S)
@@ -37,6 +37,7 @@ def _example_script(kiosk: str, key_hex: str, password: str, port: int) -> str:
         "PASSWORD": password,
         "BROKER": "127.0.0.1",
         "PORT": str(port),
+        "CA": str(ca),
     }
     lines = []
     for line in script.group(1).splitlines():
@@ -53,12 +54,14 @@ def test_the_shell_example_commits_a_checkout(cage: Cage, tmp_path: Path) -> Non
     key, password = cage.kiosk_keys["return-box-1"], cage.kiosk_passwords["return-box-1"]
     probe = Probe(cage.broker.port, "return-box-1", password, "watcher")
     probe.subscribe(Topics().acks("return-box-1"))
-    script = _example_script("return-box-1", key.hex(), password, cage.broker.port)
+    script = _example_script(
+        "return-box-1", key.hex(), password, cage.broker.port, cage.broker.ca_file
+    )
     env = {k: v for k, v in os.environ.items() if k != "TZ"}
     subprocess.run(["bash", "-c", script], cwd=tmp_path, env=env, check=True, timeout=30)
     # publishing the same signed file again, as the document says, is a duplicate
     settings = "\n".join(
-        ln for ln in script.splitlines() if re.match(r"^(KIOSK|PASSWORD|BROKER|PORT)=", ln)
+        ln for ln in script.splitlines() if re.match(r"^(KIOSK|PASSWORD|BROKER|PORT|CA)=", ln)
     )
     again = settings + "\n" + script[script.index("mosquitto_pub -V") :]
     subprocess.run(["bash", "-c", again], cwd=tmp_path, env=env, check=True, timeout=30)
