@@ -69,7 +69,9 @@ def begin(request: Request, store: Store, username: str, now: datetime) -> None:
         store.end_session(state.token)
     state.token = store.start_session(username, now, limits)
     found = store.web_session(state.token, now, limits)
-    assert found is not None, "a session just made is live"
+    if found is None:  # the user was disabled meanwhile
+        end(request, store)
+        return
     state.found, state.new, state.ended = found, True, False
     state.saved = (found.csrf, None)
     request.session.clear()

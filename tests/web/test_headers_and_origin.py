@@ -125,6 +125,7 @@ def test_writes_from_other_sites_are_refused(app: FastAPI, store: Store) -> None
         evil = post({"Origin": "https://evil.example"})
         assert evil.status_code == 403
         assert "https://evil.example" in evil.text and "refused" in evil.text
+        assert _guarded(evil) and evil.headers["Cache-Control"] == "no-store"
         assert post({"Origin": "null"}).status_code == 403
         assert post({"Referer": "https://evil.example/page"}).status_code == 403
         api = browser.post(
