@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from configfile import load_toml, read_secret
 from hub.errors import ConfigError
@@ -69,10 +70,38 @@ class WebSection(_Section):
     bind: str = "127.0.0.1"
     port: int = Field(default=8080, ge=1, le=65535)
     secret_key_file: Path
-    secure_cookies: bool = False
+    # The session cookie's Secure flag (and HSTS): true always, false never; left out, set for
+    # requests that came over HTTPS (directly or through a trusted proxy).
+    secure_cookies: bool | None = None
+    # Addresses or networks of the reverse proxies in front of the dashboard: only their
+    # X-Forwarded-For / X-Forwarded-Proto are believed (client address for login throttling,
+    # HTTPS). Empty: the headers are ignored, whoever sends them.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # A dashboard sign-in ends after this long without a request, and at the latest this long
+    # after it began.
+    session_idle_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    session_lifetime_hours: float = Field(default=12, gt=0, le=31 * 24)
     # The dashboard's address as phones reach it; labels then carry a link to each asset's
     # page (kiosks read both forms). Left out: labels hold the compact CK1:CODE form.
     public_url: str | None = None
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{entry!r} is not an IP address or network (like 127.0.0.1 or 10.0.0.0/8)"
+                ) from None
+        return value
+
+    @model_validator(mode="after")
+    def _session_times(self) -> WebSection:
+        if self.session_idle_minutes > self.session_lifetime_hours * 60:
+            raise ValueError("session_idle_minutes must not be longer than session_lifetime_hours")
+        return self
 
 
 class EmailSection(_Section):

@@ -23,6 +23,7 @@ from hub.store.configured import open_store
 from hub.web.app import WebSettings, create_app
 from hub.web.context import REPORT_TTL
 from hub.web.pages import reports
+from hub.web.server import uvicorn_config
 from wire import OpeningSpec, ReplicaPolicy
 from wire.messages import LoanPeriodSpec
 
@@ -70,6 +71,9 @@ class HubService:
                 secure_cookies=config.web.secure_cookies,
                 display_tz=config.hub.timezone,
                 url_base=config.web.public_url,
+                trusted_proxies=tuple(config.web.trusted_proxies),
+                session_idle=timedelta(minutes=config.web.session_idle_minutes),
+                session_lifetime=timedelta(hours=config.web.session_lifetime_hours),
             ),
             now,
         )
@@ -147,10 +151,11 @@ class HubService:
         return f"http://{self.config.web.bind}:{self.config.web.port}/"
 
     def _server_config(self) -> uvicorn.Config:
-        return uvicorn.Config(
+        return uvicorn_config(
             self.app,
-            host=self.config.web.bind,
-            port=self.config.web.port,
+            self.config.web.bind,
+            self.config.web.port,
+            tuple(self.config.web.trusted_proxies),
             log_level="warning",
             access_log=False,
         )

@@ -124,34 +124,6 @@ def migrate(ctx: _Ctx) -> None:
 
 
 @cli.group()
-def user() -> None:
-    """Dashboard users."""
-
-
-@user.command("add")
-@click.argument("username")
-@click.option(
-    "--role",
-    type=click.Choice(["admin", "manager", "viewer"]),
-    default="manager",
-    show_default=True,
-)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@pass_ctx
-def user_add(ctx: _Ctx, username: str, role: str, password_stdin: bool) -> None:
-    """Create a dashboard user (the first one is how an install gets its admin)."""
-    from hub.web.auth import create_user
-
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with ctx.opened() as store:
-        create_user(store, username, password, role, _now())
-    click.echo(f"user {username} ({role}) created")
-
-
-@cli.group()
 def kiosk() -> None:
     """Kiosks and their credentials."""
 
@@ -498,9 +470,9 @@ def actor() -> str:
     return f"cli:{os.environ.get('SUDO_USER') or os.environ.get('USER') or 'root'}"
 
 
-from hub.cli import access, backup, ledger, registry  # noqa: E402  (they add commands above)
+from hub.cli import access, backup, ledger, registry, users  # noqa: E402  (they add commands above)
 
-__all__ = ["access", "backup", "cli", "ledger", "main", "registry"]
+__all__ = ["access", "backup", "cli", "ledger", "main", "registry", "users"]
 
 
 def main() -> None:

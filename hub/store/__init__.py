@@ -1061,16 +1061,6 @@ class Store(
         except IntegrityError as exc:
             raise AlreadyExists(f"user {username!r} exists") from exc
 
-    def set_password(self, username: str, password_hash: str) -> None:
-        with self._tx() as conn:
-            done = conn.execute(
-                update(users)
-                .where(users.c.username == username)
-                .values(password_hash=password_hash)
-            )
-        if done.rowcount == 0:
-            raise NotFound(f"no user {username!r}")
-
     def get_user(self, username: str) -> User | None:
         with self.engine.connect() as conn:
             row = conn.execute(

@@ -259,6 +259,37 @@ users = Table(
     Column("password_hash", String(200), nullable=False),
     Column("role", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # a disabled user cannot sign in and has no sessions (disabling ends them)
+    Column("disabled", Boolean, nullable=False, default=False, server_default="0"),
+)
+
+# Dashboard sign-ins, shared by every hub process on the database: the browser's cookie holds a
+# random token and only its SHA-256 is kept here, so a copy of the table signs nobody in. A row
+# is gone when its session ends (logout, password change, the user disabled) or has expired.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("digest", String(64), primary_key=True),
+    Column("username", String(64), ForeignKey("users.username"), nullable=False, index=True),
+    Column("csrf", String(64), nullable=False),  # the token the session's forms carry
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("seen_at", UtcDateTime, nullable=False),  # idle time counts from it
+    Column("expires_at", UtcDateTime, nullable=False),  # the absolute end
+    Column("flash", String(300)),  # a message for the next page this browser shows
+)
+
+# Failed sign-ins counted per account (``scope`` "user") and per client network ("client") in a
+# window that starts at the first failure; ``locked_until`` is set when a count reaches its
+# limit. One row per key, pruned once its window and lock are over, so the table holds only the
+# accounts and networks that failed lately.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("scope", String(8), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("window_start", UtcDateTime, nullable=False, index=True),
+    Column("locked_until", UtcDateTime),
 )
 
 conflicts = Table(

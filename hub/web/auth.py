@@ -1,10 +1,13 @@
-"""Dashboard users: argon2 password hashes, roles, and the rules for creating a user."""
+"""Dashboard users: argon2 password hashes, roles, and the rules for creating a user and for
+changing a password."""
 
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -14,6 +17,7 @@ from hub.store import Store
 _hasher = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12
+MAX_PASSWORD = 1024  # sign-in refuses longer ones without hashing them
 
 
 class Role(StrEnum):
@@ -24,6 +28,13 @@ class Role(StrEnum):
 
 def hash_password(plain: str) -> str:
     return _hasher.hash(plain)
+
+
+@cache
+def dummy_hash() -> str:
+    """A hash of a random password, made like users' hashes: a sign-in as an unknown user is
+    verified against it, so it costs what a wrong password costs."""
+    return _hasher.hash(secrets.token_urlsafe(24))
 
 
 def verify_password(password_hash: str, plain: str) -> bool:
@@ -37,10 +48,25 @@ def create_user(store: Store, username: str, password: str, role: str, now: date
     """Validate and store a new user; ValueError says what to change."""
     if not _USERNAME.match(username):
         raise ValueError("username: 2-64 lowercase letters, digits, dots, dashes or underscores")
-    if len(password) < MIN_PASSWORD:
-        raise ValueError(f"password: at least {MIN_PASSWORD} characters")
+    check_new_password(password)
     try:
         Role(role)
     except ValueError:
         raise ValueError(f"role: one of {', '.join(r.value for r in Role)}") from None
     store.add_user(username, hash_password(password), role, now)
+
+
+def check_new_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"password: at least {MIN_PASSWORD} characters")
+    if len(password) > MAX_PASSWORD:
+        raise ValueError(f"password: at most {MAX_PASSWORD} characters")
+
+
+def change_password(
+    store: Store, username: str, password: str, now: datetime, by: str, keep: str | None = None
+) -> None:
+    """Set a new password and end the user's sessions but ``keep``; ValueError says what to
+    change, NotFound if there is no such user."""
+    check_new_password(password)
+    store.change_password(username, hash_password(password), now, by, keep)

@@ -17,6 +17,7 @@ from fastapi.templating import Jinja2Templates
 from hub.errors import AlreadyExists, NotFound
 from hub.registry_csv import CsvImportError
 from hub.store import Store
+from hub.store.access import SessionLimits, ThrottleRule
 from hub.store.fleet import KioskClock
 from hub.store.views import KioskView
 from hub.web.cache import TtlCache
@@ -35,13 +36,31 @@ NAV = (
 )
 
 
+LOGIN_WINDOW = timedelta(minutes=15)
+PER_ACCOUNT = ThrottleRule(limit=10, window=LOGIN_WINDOW, lockout=LOGIN_WINDOW)
+PER_CLIENT = ThrottleRule(limit=50, window=LOGIN_WINDOW, lockout=LOGIN_WINDOW)
+
+
 @dataclass(frozen=True)
 class WebSettings:
     secret_key: str
-    secure_cookies: bool = False
+    # the session cookie's Secure flag and HSTS: None sets them on requests that came over HTTPS
+    secure_cookies: bool | None = None
     site_name: str = "Cagekeeper"
     display_tz: str = "UTC"
     url_base: str | None = None  # where labels' links point; None: labels hold CK1:CODE
+    # proxies whose X-Forwarded-* headers the server believes (hub.web.server sets uvicorn so)
+    trusted_proxies: tuple[str, ...] = ()
+    session_idle: timedelta = timedelta(minutes=60)
+    session_lifetime: timedelta = timedelta(hours=12)
+    # failed sign-ins: per account, and per client network (higher: colleagues behind one NAT
+    # share it; a spray over many accounts stops there)
+    login_per_account: ThrottleRule = PER_ACCOUNT
+    login_per_client: ThrottleRule = PER_CLIENT
+
+    @property
+    def session_limits(self) -> SessionLimits:
+        return SessionLimits(self.session_idle, self.session_lifetime)
 
 
 REPORT_TTL = timedelta(minutes=10)
@@ -92,8 +111,8 @@ class Web:
 
 
 def flash(request: Request, message: str) -> None:
-    """A message for the next page this browser shows (after a redirect), kept in the signed
-    session so a link cannot put words on our pages."""
+    """A message for the next page this browser shows (after a redirect), kept in the
+    server-side session so a link cannot put words on our pages."""
     request.session["flash"] = message[:300]
 
 

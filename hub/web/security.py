@@ -1,4 +1,4 @@
-"""Who is asking and may they: session logins and API tokens, roles, CSRF.
+"""Who is asking and may they: session sign-ins and API tokens, roles, CSRF.
 
 Every route but the login page, the health check and static files declares the least role it
 needs with ``Need(Role.X)``; tests enumerate the routes to keep it so.
@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from hub.store import Store
+from hub.web import sessions
 from hub.web.auth import Role
 
 RANK = {Role.VIEWER: 0, Role.MANAGER: 1, Role.ADMIN: 2}
@@ -56,11 +57,10 @@ def principal(request: Request) -> Principal:
             raise LoginRequired()
         name, role = found
         return Principal(name, Role(role), via_token=True)
-    username = request.session.get("user")
-    user = store.get_user(username) if isinstance(username, str) else None
-    if user is None:
+    session = sessions.current(request)
+    if session is None:
         raise LoginRequired()
-    return Principal(user.username, Role(user.role))
+    return Principal(session.username, Role(session.role))
 
 
 class Need:

@@ -48,7 +48,10 @@ def browser() -> Iterator[Browser]:
 def dashboard(cage: Cage) -> Iterator[str]:
     """The dashboard over the cage's hub store, on a free loopback port."""
     create_user(cage.store, "manager", PASSWORD, "manager", cage.clock.now())
-    app = create_app(cage.store, WebSettings(secret_key="k" * 40), cage.clock.now)
+    # the scenario moves the clock 80 hours on with the page open: sessions outlast that
+    week = timedelta(days=7)
+    settings = WebSettings(secret_key="k" * 40, session_idle=week, session_lifetime=week)
+    app = create_app(cage.store, settings, cage.clock.now)
     with serving(app) as url:
         yield url
 

@@ -88,6 +88,7 @@ def test_the_api_pages_by_its_link_header(app: FastAPI, lent: list[str], clock: 
         url = reply.links.get("next", {}).get("url")
     assert got == lent and pages == 4
     clock.now += timedelta(hours=4)  # four are late by now
+    client = _client(app)  # the idle session has ended meanwhile: signed in again
     late = client.get("/api/v1/items-out?overdue=true&limit=2")
     assert [i["asset"] for i in late.json()] == lent[:2]
     rest = client.get(late.links["next"]["url"])

@@ -1,0 +1,80 @@
+"""Dashboard users from a shell: create, change a password, disable and enable, list."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from hub.cli import _Ctx, _now, actor, cli, pass_ctx
+from hub.web.auth import Role, change_password, create_user
+
+
+@cli.group()
+def user() -> None:
+    """Dashboard users."""
+
+
+def _password(from_stdin: bool, prompt: str) -> str:
+    """The new password: one line of standard input (for scripts), or typed twice."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+
+
+@user.command("add")
+@click.argument("username")
+@click.option(
+    "--role",
+    type=click.Choice([r.value for r in Role]),
+    default=Role.MANAGER.value,
+    show_default=True,
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def user_add(ctx: _Ctx, username: str, role: str, password_stdin: bool) -> None:
+    """Create a dashboard user (the first one is how an install gets its admin)."""
+    password = _password(password_stdin, "Password")
+    with ctx.opened() as store:
+        create_user(store, username, password, role, _now())
+    click.echo(f"user {username} ({role}) created")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@pass_ctx
+def user_passwd(ctx: _Ctx, username: str, password_stdin: bool) -> None:
+    """Set a user's password; every session they have is signed out."""
+    password = _password(password_stdin, "New password")
+    with ctx.opened() as store:
+        change_password(store, username, password, _now(), actor())
+    click.echo(f"password of {username} changed; their sessions are signed out")
+
+
+@user.command("disable")
+@click.argument("username")
+@pass_ctx
+def user_disable(ctx: _Ctx, username: str) -> None:
+    """Stop a user signing in and sign out every session they have."""
+    with ctx.opened() as store:
+        ended = store.set_user_disabled(username, True, _now(), actor())
+    click.echo(f"user {username} disabled; {ended} session{'s' if ended != 1 else ''} ended")
+
+
+@user.command("enable")
+@click.argument("username")
+@pass_ctx
+def user_enable(ctx: _Ctx, username: str) -> None:
+    """Let a disabled user sign in again."""
+    with ctx.opened() as store:
+        store.set_user_disabled(username, False, _now(), actor())
+    click.echo(f"user {username} enabled")
+
+
+@user.command("list")
+@pass_ctx
+def user_list(ctx: _Ctx) -> None:
+    with ctx.opened() as store:
+        for u in store.user_list():
+            click.echo(f"{u.username}\t{u.role}\t{'disabled' if u.disabled else 'active'}")
