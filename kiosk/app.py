@@ -43,6 +43,7 @@ from kiosk.session import (
     Input,
     LabelScanned,
     Mode,
+    PinEnter,
     Record,
     RemoveItem,
     ReplicaState,
@@ -472,6 +473,8 @@ class KioskApp:
                 self.handle(ExtendLoan(action.code))
             case "quit":
                 self._stop.set()
+            case "enter" if self.state.pin is not None:
+                self.handle(PinEnter())
             case "enter":
                 if self.state.typing:
                     self.handle(self.label(typed_label(self.state.typing)))
@@ -724,6 +727,7 @@ class KioskApp:
             mode=Mode.DENIED,
             offline=state.offline,
             door_alarm=state.door_alarm,
+            lockouts=state.lockouts,  # a lockout holds even when it could not be recorded
             denial=("Could not save", "Nothing was recorded. Please see staff."),
             expires=self.clock.now() + self.settings.session.linger,
         )

@@ -445,9 +445,9 @@ def actor() -> str:
     return f"cli:{os.environ.get('SUDO_USER') or os.environ.get('USER') or 'root'}"
 
 
-from hub.cli import access, ledger, registry  # noqa: E402  (they add commands to the groups above)
+from hub.cli import access, ledger, pins, registry  # noqa: E402  (they add commands to the groups above)
 
-__all__ = ["access", "cli", "ledger", "main", "registry"]
+__all__ = ["access", "cli", "ledger", "main", "pins", "registry"]
 
 
 def main() -> None:
