@@ -9,6 +9,7 @@ adds up to a lockout. The right PIN forgets the run at once.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -74,3 +75,48 @@ class PinLockouts:
             or (t.last is not None and now - t.last < lockout)
         )
         return self if kept == self.badges else PinLockouts(kept)
+
+
+def dump(lockouts: PinLockouts) -> str:
+    """As JSON, to keep across restarts (a door station's power is easy to reach)."""
+    return json.dumps(
+        [
+            {
+                "badge": badge,
+                "wrong": t.wrong,
+                "last": t.last.isoformat() if t.last else None,
+                "locked_until": t.locked_until.isoformat() if t.locked_until else None,
+            }
+            for badge, t in lockouts.badges
+        ]
+    )
+
+
+def load(text: str) -> PinLockouts:
+    """What ``dump`` wrote; ValueError if it is not that."""
+    try:
+        rows = json.loads(text)
+        return PinLockouts(
+            tuple(
+                (
+                    str(row["badge"]),
+                    Tries(
+                        int(row["wrong"]),
+                        _when(row["last"]),
+                        _when(row["locked_until"]),
+                    ),
+                )
+                for row in rows[-MAX_TRACKED:]
+            )
+        )
+    except (TypeError, KeyError, AttributeError) as exc:
+        raise ValueError(f"not saved PIN lockouts: {exc}") from exc
+
+
+def _when(value: object) -> datetime | None:
+    if value is None:
+        return None
+    when = datetime.fromisoformat(str(value))
+    if when.tzinfo is None:
+        raise ValueError("a saved time without its zone")
+    return when

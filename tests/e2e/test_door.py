@@ -27,6 +27,8 @@ from kiosk.session import (
     NO_PIN_TEXT,
     PIN_LOCKED_TITLE,
     DoorSettings,
+    PinEnter,
+    PinKey,
     Profile,
     wrong_pin_text,
 )
@@ -265,3 +267,32 @@ def test_open_door_in_a_staff_session_asks_for_the_pin(
     assert kiosk.link is not None and kiosk.link.wait_drained(10)
     [row] = cage.store.ledger_rows()
     assert (row.type, row.person) == ("door_unlocked", "sam")
+
+
+def test_a_lockout_outlives_a_restart_of_the_kiosk(cage: Cage) -> None:
+    """Turning a door station off and on does not give a badge its tries back."""
+    cage.store.set_pin("sam", hash_pin(PIN), cage.clock.now(), "test")
+    door = cage.kiosk("door-1", profile=Profile.STATION, door=DoorSettings())
+    door.wait_replica(10, until=sams_pin)
+    for _ in range(5):
+        door.submit(door.badge(STAFF_BADGE))
+        door.wait_for_screen(pin_pad, 5)
+        for digit in "9731":
+            door.submit(PinKey(digit))
+        door.submit(PinEnter())
+        door.wait_for_screen(lambda s: not pin_pad(s), 5)
+    door.wait_for_screen(lambda s: isinstance(s, DeniedScreen), 5)
+    assert door.link is not None and door.link.wait_drained(10)
+    cage.close_kiosk(door)
+
+    again = cage.kiosk("door-1", profile=Profile.STATION, door=DoorSettings())
+    again.wait_replica(10, until=sams_pin)
+    again.submit(again.badge(STAFF_BADGE))
+    refused = again.wait_for_screen(lambda s: isinstance(s, IdleScreen) and bool(s.message), 5)
+    assert isinstance(refused, IdleScreen) and refused.message
+    assert refused.message.startswith("Too many wrong PINs")
+    cage.clock.advance(301)  # the five minutes run on the clock, across the restart
+    again.wait_for_screen(lambda s: isinstance(s, IdleScreen) and s.message is None, 5)
+    again.submit(again.badge(STAFF_BADGE))
+    again.wait_for_screen(pin_pad, 5)
+    assert [r.reason for r in cage.store.ledger_rows()] == ["pin_lockout"]
