@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from hub.store import Store
 from tests.web.conftest import Clock
 from tests.web.test_dashboard import _client
+from wire import CustodyEvent, DenialReason, EventType
+from wire.ids import uuid7
 from wire.pins import hash_pin
 
 
@@ -28,3 +30,26 @@ def test_the_api_and_the_person_page_never_show_a_pin_hash(
         page = viewer.get(path)
         assert page.status_code == 200, path
         assert "$scrypt$" not in page.text and salt_and_key not in page.text, path
+
+
+def test_a_pin_lockout_shows_on_the_staff_members_page(
+    app: FastAPI, store: Store, clock: Clock
+) -> None:
+    store.add_person("sam", "Sam Staff", ["0A0B0C0D"], staff=True)
+    at = clock()
+    event = CustodyEvent(
+        id=uuid7(int(at.timestamp() * 1000)),
+        kiosk="cage-1",
+        seq=1,
+        at=at,
+        type=EventType.DENIED,
+        badge="0A0B0C0D",
+        person="sam",
+        reason=DenialReason.PIN_LOCKOUT,
+        detail="5 wrong PINs in a row: locked out here for 5 min",
+    )
+    store.commit_events([(event, event.model_dump_json())], at)
+    manager, _ = _client(app, "manager")
+    assert "denied (pin_lockout)" in manager.get("/people/sam").text
+    history = manager.get("/api/v1/people/sam").json()["history"]
+    assert [(h["type"], h["reason"]) for h in history] == [("denied", "pin_lockout")]
