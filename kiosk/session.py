@@ -544,9 +544,26 @@ def _tick(state: State, now: datetime, settings: Settings) -> State:
     return replace(state, countdown=countdown)
 
 
+# what the PIN pad does not offer (a physical Confirm button, a typed console command): ignored
+# while it is up, so the pad is only left by Unlock, Cancel, a badge, a label or the timeout
+_NOT_ON_THE_PAD = (
+    Confirm,
+    RemoveItem,
+    SetCondition,
+    CycleCondition,
+    ExtendLoan,
+    StartEnroll,
+    StartStocktake,
+    StartTyping,
+    UnlockDoor,
+)
+
+
 def _dispatch(
     state: State, event: Input, now: datetime, settings: Settings
 ) -> tuple[State, list[Effect]]:
+    if state.pin is not None and isinstance(event, _NOT_ON_THE_PAD):
+        return state, []
     match event:
         case ConnectivityChanged(online=online):
             return replace(state, offline=not online), []

@@ -17,6 +17,7 @@ from kiosk.session import (
     PIN_TOO_SHORT,
     BadgeTapped,
     Cancel,
+    Confirm,
     DoorSettings,
     Effect,
     Feedback,
@@ -25,8 +26,11 @@ from kiosk.session import (
     PinEnter,
     PinKey,
     Profile,
+    RemoveItem,
     Settings,
     Signal,
+    StartStocktake,
+    StartTyping,
     State,
     StillHere,
     Tick,
@@ -251,3 +255,11 @@ def test_a_lockout_outlives_the_session_and_the_kiosks_other_news() -> None:
     state, _ = feed([Tick()], STATION, state, timedelta(seconds=30))  # the denial clears
     state, _ = feed([Cancel(), BadgeTapped("04A1", ADA), Cancel()], CAGE, state)
     assert state.lockouts.locked_until(SAM_BADGE, T0 + timedelta(seconds=30)) is not None
+
+
+def test_the_pad_ignores_what_it_does_not_offer() -> None:
+    """A physical Confirm button pressed while the pad is up confirms nothing behind it."""
+    state, _ = feed([BadgeTapped(SAM_BADGE, SAM), scan(CAMERA), UnlockDoor(), PinKey("2")], CAGE)
+    for inp in (Confirm(), StartTyping(), StartStocktake(), RemoveItem("CAM-1"), UnlockDoor()):
+        after, effects = feed([inp], CAGE, state)
+        assert after == replace(state, expires=after.expires) and records(effects) == []
