@@ -45,6 +45,7 @@ def person_of(
         blocked_reason=p["blocked_reason"] if blocked else None,
         strikes=strikes,
         notices=notices,
+        pin=p["pin_hash"] if p["staff"] else None,  # only staff open the door
     )
 
 

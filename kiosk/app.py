@@ -24,6 +24,7 @@ from kiosk import __version__
 from kiosk.clock import Clock
 from kiosk.errors import DriverError, OutboxError
 from kiosk.link import BrokerSettings, KioskLink
+from kiosk.lockout_file import LockoutFile
 from kiosk.outbox import AckWatch, Outbox
 from kiosk.replica import Replica
 from kiosk.screens import DeniedScreen, IdleScreen, Loan, Screen
@@ -43,6 +44,7 @@ from kiosk.session import (
     Input,
     LabelScanned,
     Mode,
+    PinEnter,
     Record,
     RemoveItem,
     ReplicaState,
@@ -216,7 +218,9 @@ class KioskApp:
         self.outbox = Outbox(settings.data_dir / "outbox.db", settings.kiosk_id, settings.key)
         self.replica = Replica(settings.data_dir / "replica.db", settings.kiosk_id)
         # offline until the hub says it is there: a kiosk booting without a network says so
-        self.state = State(offline=settings.broker is not None)
+        # wrong door PINs and lockouts outlive a restart
+        self._lockouts = LockoutFile(settings.data_dir / "pin-lockouts.json")
+        self.state = State(offline=settings.broker is not None, lockouts=self._lockouts.load())
         self.screen: Screen | None = None
         self.screens_shown = 0
         self._inputs: queue.Queue[Input | _BadgeRead | _CodeRead] = queue.Queue()
@@ -472,6 +476,8 @@ class KioskApp:
                 self.handle(ExtendLoan(action.code))
             case "quit":
                 self._stop.set()
+            case "enter" if self.state.pin is not None:
+                self.handle(PinEnter())
             case "enter":
                 if self.state.typing:
                     self.handle(self.label(typed_label(self.state.typing)))
@@ -684,6 +690,7 @@ class KioskApp:
                 new = self._storage_failure(new)
                 effects = [Feedback(Signal.ERROR), Show(self._failure_screen(new))]
         self.state = new
+        self._lockouts.save(new.lockouts)
         for effect in effects:
             if isinstance(effect, Show):
                 self._show(effect.screen)
@@ -724,6 +731,7 @@ class KioskApp:
             mode=Mode.DENIED,
             offline=state.offline,
             door_alarm=state.door_alarm,
+            lockouts=state.lockouts,  # a lockout holds even when it could not be recorded
             denial=("Could not save", "Nothing was recorded. Please see staff."),
             expires=self.clock.now() + self.settings.session.linger,
         )

@@ -29,6 +29,7 @@ def app_settings(cfg: KioskConfig) -> AppSettings:
             inactivity=timedelta(seconds=cfg.session.inactivity_s),
             linger=timedelta(seconds=cfg.session.linger_s),
             unlock_seconds=cfg.drivers.gpio.unlock_s,
+            door=cfg.door.settings(),
         ),
         data_dir=cfg.kiosk.data_dir,
         key=cfg.signing_key(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ssl
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,7 +11,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from configfile import load_toml, read_secret
 from kiosk.errors import ConfigError
-from kiosk.session import Profile
+from kiosk.session import DoorSettings, Profile
 from wire.topics import KIOSK_ID_PATTERN
 
 
@@ -165,6 +166,24 @@ class HealthSection(_Section):
     frame_stall_s: float = Field(default=10, gt=0)  # a camera without a frame this long: reopen
 
 
+class DoorSection(_Section):
+    """Who may open the cage door: a staff badge, and (by default) its owner's PIN as well,
+    since a badge's UID alone is easy to copy."""
+
+    require_pin: bool = True
+    pin_attempts: int = Field(default=5, ge=1, le=20)  # wrong PINs in a row before a lockout
+    pin_lockout_s: float = Field(default=300, gt=0, le=86_400)  # how long that badge is refused
+    pin_timeout_s: float = Field(default=30, gt=0, le=600)  # an untouched PIN pad goes back
+
+    def settings(self) -> DoorSettings:
+        return DoorSettings(
+            require_pin=self.require_pin,
+            attempts=self.pin_attempts,
+            lockout=timedelta(seconds=self.pin_lockout_s),
+            timeout=timedelta(seconds=self.pin_timeout_s),
+        )
+
+
 class KioskConfig(_Section):
     kiosk: KioskSection
     broker: BrokerSection = Field(default_factory=BrokerSection)
@@ -172,6 +191,7 @@ class KioskConfig(_Section):
     drivers: DriversSection = Field(default_factory=DriversSection)
     session: SessionSection = Field(default_factory=SessionSection)
     health: HealthSection = Field(default_factory=HealthSection)
+    door: DoorSection = Field(default_factory=DoorSection)
 
     @model_validator(mode="after")
     def _secrets_given(self) -> KioskConfig:

@@ -18,7 +18,7 @@ from kiosk.app import KioskApp
 from kiosk.drivers.camera import SimulatedScanner
 from kiosk.drivers.rfid import SimulatedBadgeReader
 from kiosk.screens import Screen
-from kiosk.session import StartTyping, TypeKey, typed_label, ui_input
+from kiosk.session import PinEnter, PinKey, StartTyping, TypeKey, typed_label, ui_input
 
 HELP = """\
 tap <badge uid>             a badge on the reader, e.g. tap 04A1B2C3
@@ -29,6 +29,7 @@ remove <code>               take a line out of the cart
 extend <code>               more time on something already held (the welcome screen)
 confirm | cancel | done     the screen's main buttons
 count | enrol | door        staff buttons: stocktake, a new badge, open the cage door
+pin <digits>                the door PIN on the PIN pad, then Unlock, e.g. pin 2468
 still                       touch the screen (answers "Still there?")
 screen                      what the screen shows now, and where its picture is saved
 quit                        stop the kiosk"""
@@ -55,7 +56,7 @@ _WITH_CODE = {
 }
 
 
-COMMANDS = frozenset({"tap", "scan", "type", "screen", *_TOUCHES, *_WITH_CODE})
+COMMANDS = frozenset({"tap", "scan", "type", "pin", "screen", *_TOUCHES, *_WITH_CODE})
 
 
 def screen_file(app: KioskApp, folder: Path) -> Path:
@@ -120,6 +121,10 @@ def command(app: KioskApp, line: str, out: TextIO, screens: Path | None = None) 
         print(f"this kiosk's {what} is not simulated (or is switched off)", file=out)
     elif word == "type" and rest:
         _type(app, rest)
+    elif word == "pin" and rest:
+        for key in rest:
+            app.submit(PinKey(key))
+        app.submit(PinEnter())
     elif word in _TOUCHES and not rest:
         _touch(app, _TOUCHES[word], None)
     elif word in _WITH_CODE and rest:

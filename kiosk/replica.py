@@ -28,12 +28,14 @@ from wire import (
     CustodyEvent,
     EventType,
     ReplicaDelta,
+    ReplicaPerson,
     ReplicaPolicy,
     ReplicaSnapshot,
     ReturnCondition,
     WireError,
 )
 from wire.codec import load_object
+from wire.pins import usable
 from wire.replica_delta import apply as apply_delta
 
 log = logging.getLogger(__name__)
@@ -136,6 +138,7 @@ def _from_snapshot(snap: ReplicaSnapshot, overlay: list[_OverlayRow]) -> Replica
             p.blocked_reason,
             p.strikes,
             tuple(p.notices),
+            pin=_door_pin(p),
         )
         for p in snap.people
         if p.active
@@ -165,6 +168,17 @@ def _from_snapshot(snap: ReplicaSnapshot, overlay: list[_OverlayRow]) -> Replica
         kits=MappingProxyType({kit: tuple(sorted(pieces)) for kit, pieces in kits.items()}),
         repairs=frozenset(repairs),
     )
+
+
+def _door_pin(p: ReplicaPerson) -> str | None:
+    """A staff member's PIN hash, if it is one this kiosk can check (else, as with none, the
+    door asks them to have a manager set one)."""
+    if not p.staff or p.pin is None:
+        return None
+    if not usable(p.pin):
+        log.warning("person %s: their door PIN hash is not one this kiosk can check", p.id)
+        return None
+    return p.pin
 
 
 def _overlay(holders: dict[str, Held], repairs: set[str], row: _OverlayRow) -> None:

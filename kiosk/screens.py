@@ -134,6 +134,18 @@ class CodeEntryScreen:
 
 
 @dataclass(frozen=True)
+class PinScreen:
+    """A number pad for a staff member's door PIN after their badge. It knows how many digits
+    were typed, never which: screens are saved as pictures and described in logs."""
+
+    person_name: str
+    entered: int = 0
+    message: str | None = None  # e.g. "Wrong PIN: 4 tries left"
+    offline: bool = False
+    countdown: int | None = None
+
+
+@dataclass(frozen=True)
 class ReceiptScreen:
     person_name: str
     lines: tuple[CartLine, ...] = field(default_factory=tuple)
@@ -148,4 +160,4 @@ class DeniedScreen:
     offline: bool = False
 
 
-Screen = IdleScreen | CartScreen | CodeEntryScreen | ReceiptScreen | DeniedScreen
+Screen = IdleScreen | CartScreen | CodeEntryScreen | PinScreen | ReceiptScreen | DeniedScreen

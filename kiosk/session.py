@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from kiosk.pin_lockout import PinLockouts
 from kiosk.screens import (
     CONDITIONS,
     CartLine,
@@ -21,6 +22,7 @@ from kiosk.screens import (
     IdleScreen,
     LineAction,
     Loan,
+    PinScreen,
     ReceiptScreen,
     Screen,
     format_clock,
@@ -29,6 +31,7 @@ from kiosk.screens import (
 from rules.policy import due_for
 from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
 from wire.labels import compact_label
+from wire.pins import MAX_DIGITS, MIN_DIGITS, usable, verify_pin
 
 
 class Profile(StrEnum):
@@ -49,6 +52,7 @@ class Person:
     blocked_reason: str | None = None
     strikes: int = 0  # late returns this term
     notices: tuple[str, ...] = ()  # reminders and overdue alerts from the hub
+    pin: str | None = field(default=None, repr=False)  # staff: the door PIN's hash (wire.pins)
 
     def blocked(self, at: datetime) -> bool:
         return self.blocked_until is not None and self.blocked_until > at
@@ -169,6 +173,18 @@ class UnlockDoor:
 
 
 @dataclass(frozen=True)
+class PinKey:
+    """One key on the door PIN pad: a digit, or ``BACKSPACE``."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class PinEnter:
+    """The PIN pad's Unlock key: check the PIN typed."""
+
+
+@dataclass(frozen=True)
 class Tick:
     pass
 
@@ -228,6 +244,8 @@ Input = (
     | StartTyping
     | TypeKey
     | UnlockDoor
+    | PinKey
+    | PinEnter
     | StartEnroll
     | StartStocktake
     | ExtendLoan
@@ -295,6 +313,26 @@ class Mode(StrEnum):
 
 
 @dataclass(frozen=True)
+class DoorSettings:
+    """Whether a staff badge needs its owner's PIN too, and how wrong PINs are limited."""
+
+    require_pin: bool = True
+    attempts: int = 5  # wrong PINs in a row before the badge is locked out here
+    lockout: timedelta = timedelta(minutes=5)
+    timeout: timedelta = timedelta(seconds=30)  # an untouched PIN pad goes back to idle
+
+
+@dataclass(frozen=True)
+class PinEntry:
+    """The PIN pad is open for ``person``, who tapped ``badge``; ``typed``: the digits so far."""
+
+    person: Person
+    badge: str
+    typed: str = field(default="", repr=False)
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class Settings:
     kiosk_name: str
     profile: Profile = Profile.CAGE
@@ -303,6 +341,7 @@ class Settings:
     linger: timedelta = timedelta(seconds=8)  # how long a receipt or denial stays up
     unlock_seconds: float = 5.0
     policy: ReplicaPolicy = field(default_factory=ReplicaPolicy)
+    door: DoorSettings = field(default_factory=DoorSettings)
 
 
 @dataclass(frozen=True)
@@ -324,11 +363,13 @@ class State:
     typing: str | None = None  # the label code typed so far on the on-screen keyboard
     countdown: int | None = None  # seconds left before an untouched session clears
     returned: str | None = None  # what a return station just took back
+    pin: PinEntry | None = None  # the door PIN pad is open
     # the kiosk as a whole, kept across sessions:
     ready: bool = True  # holds a replica from the hub (False: starting up)
     troubles: tuple[tuple[Device, str], ...] = ()  # devices not working, with the driver's why
     unacked: int = 0  # records the hub is late acknowledging
     unacked_since: datetime | None = None
+    lockouts: PinLockouts = field(default_factory=PinLockouts)  # wrong door PINs, per badge
 
 
 REFUSAL_TEXT = {
@@ -349,6 +390,20 @@ NOT_A_CODE = "That is not a label code: check it and try again"
 CODE_KEYS = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-._")
 BACKSPACE = "backspace"
 MAX_CODE = 64  # the longest asset code the wire contract allows
+PIN_KEYS = frozenset("0123456789")
+NO_PIN_TEXT = "No door PIN is set for you: ask a manager to set one"
+PIN_TOO_SHORT = f"A PIN has {MIN_DIGITS} to {MAX_DIGITS} digits"
+PIN_LOCKED_TITLE = "Too many wrong PINs"
+DOOR_UNLOCKED = "Door unlocked"
+PIN_CHECKED = "PIN checked"  # the door_unlocked event's detail when the PIN was asked for
+
+
+def wrong_pin_text(left: int) -> str:
+    return f"Wrong PIN: {left} {'try' if left == 1 else 'tries'} left"
+
+
+def locked_out_text(until: datetime, tz: str) -> str:
+    return f"Too many wrong PINs: this badge opens the door here again at {format_clock(until, tz)}"
 
 
 def cage_zone(settings: Settings) -> str:
@@ -373,6 +428,14 @@ def _staff_note(state: State, tz: str) -> str | None:
 def screen_for(state: State, settings: Settings, now: datetime) -> Screen:
     tz = cage_zone(settings)
     person = state.person
+    if state.pin is not None:
+        return PinScreen(
+            state.pin.person.name,
+            len(state.pin.typed),
+            state.pin.message,
+            state.offline,
+            state.countdown,
+        )
     if state.typing is not None:
         return CodeEntryScreen(
             state.typing,
@@ -438,6 +501,8 @@ _TOUCHES = (
     StillHere,
     StartTyping,
     TypeKey,
+    PinKey,
+    PinEnter,
 )
 
 
@@ -449,7 +514,8 @@ def step(
     start = state
     if isinstance(event, _TOUCHES) and _open(state):
         # anything the person does keeps their session and puts the countdown away
-        state = replace(state, expires=now + settings.inactivity, countdown=None)
+        keep = settings.door.timeout if state.pin is not None else settings.inactivity
+        state = replace(state, expires=now + keep, countdown=None)
     new, effects = _dispatch(state, event, now, settings)
     if not new.ready:
         # starting up, the kiosk does not know anyone or anything yet: nothing it refuses
@@ -461,8 +527,9 @@ def step(
 
 
 def _open(state: State) -> bool:
-    """A session the person is working in (a cart, or the keyboard), which inactivity clears."""
-    return state.mode is Mode.CART or state.typing is not None
+    """A session the person is working in (a cart, the keyboard or the PIN pad), which
+    inactivity clears."""
+    return state.mode is Mode.CART or state.typing is not None or state.pin is not None
 
 
 def _tick(state: State, now: datetime, settings: Settings) -> State:
@@ -477,9 +544,26 @@ def _tick(state: State, now: datetime, settings: Settings) -> State:
     return replace(state, countdown=countdown)
 
 
+# what the PIN pad does not offer (a physical Confirm button, a typed console command): ignored
+# while it is up, so the pad is only left by Unlock, Cancel, a badge, a label or the timeout
+_NOT_ON_THE_PAD = (
+    Confirm,
+    RemoveItem,
+    SetCondition,
+    CycleCondition,
+    ExtendLoan,
+    StartEnroll,
+    StartStocktake,
+    StartTyping,
+    UnlockDoor,
+)
+
+
 def _dispatch(
     state: State, event: Input, now: datetime, settings: Settings
 ) -> tuple[State, list[Effect]]:
+    if state.pin is not None and isinstance(event, _NOT_ON_THE_PAD):
+        return state, []
     match event:
         case ConnectivityChanged(online=online):
             return replace(state, offline=not online), []
@@ -500,8 +584,14 @@ def _dispatch(
                 state, unacked=max(0, count), unacked_since=oldest if count > 0 else None
             ), []
         case Tick():
+            state = replace(state, lockouts=state.lockouts.tidy(now, settings.door.lockout))
             return _tick(state, now, settings), []
         case Cancel():
+            if state.pin is not None:  # back to the cart, or to idle at a station
+                back = replace(state, pin=None, message=None)
+                if state.mode is Mode.CART:
+                    return replace(back, expires=now + settings.inactivity), []
+                return _idle(back), []
             if state.typing is not None:  # the keyboard's Cancel goes back, not out
                 back = _idle(state) if state.mode is Mode.IDLE else state
                 return replace(back, typing=None, message=None), []
@@ -518,12 +608,24 @@ def _dispatch(
             typing = replace(state, typing="", message=None, returned=None)
             return replace(typing, expires=now + settings.inactivity), []
         case TypeKey(key=key):
+            if state.pin is not None:  # the PIN pad's keys are the screen's keys too
+                return _pin_key(state, key), []
             return _type(state, key), []
+        case PinKey(key=key):
+            return _pin_key(state, key), []
+        case PinEnter():
+            return _pin_enter(state, now, settings)
         case BadgeTapped():
+            if state.pin is not None:
+                if event.uid == state.pin.badge:  # tapped again out of habit: keep typing
+                    return state, []
+                state = replace(state, pin=None, message=None)
             if state.typing is not None:
                 state = replace(state, typing=None)
             return _badge(state, event, now, settings)
         case LabelScanned():
+            if state.pin is not None:
+                state = replace(state, pin=None)
             typed = state.typing is not None
             if typed and event.code is None:
                 return replace(state, message=NOT_A_CODE), [Feedback(Signal.ERROR)]
@@ -558,7 +660,9 @@ def _dispatch(
         case UnlockDoor():
             if state.mode is not Mode.CART or state.person is None or not state.person.staff:
                 return state, []
-            return _unlock(state, state.person, state.badge, now, settings)
+            if state.pin is not None or state.badge is None:
+                return state, []
+            return _door(state, state.person, state.badge, now, settings)
         case Confirm():
             return _confirm(state, now, settings)
     return state, []
@@ -661,14 +765,97 @@ def _enroll_step(
 
 
 def _unlock(
-    state: State, person: Person, badge: str | None, now: datetime, settings: Settings
+    state: State,
+    person: Person,
+    badge: str | None,
+    now: datetime,
+    settings: Settings,
+    *,
+    checked: bool = False,
 ) -> tuple[State, list[Effect]]:
-    rec = Record(EventType.DOOR_UNLOCKED, session=state.session, badge=badge, person=person.id)
-    return replace(state, message="Door unlocked", expires=now + settings.linger), [
+    rec = Record(
+        EventType.DOOR_UNLOCKED,
+        session=state.session,
+        badge=badge,
+        person=person.id,
+        detail=PIN_CHECKED if checked else None,
+    )
+    return replace(state, message=DOOR_UNLOCKED, expires=now + settings.linger), [
         rec,
         Unlock(settings.unlock_seconds),
         Feedback(Signal.OK),
     ]
+
+
+def _door(
+    state: State, person: Person, badge: str, now: datetime, settings: Settings
+) -> tuple[State, list[Effect]]:
+    """Staff asked for the door (a badge at a station, Open door in a session): open it, or
+    ask for the PIN first, or say why not. ``state`` is where the answer is shown."""
+    door = settings.door
+    if not door.require_pin:
+        return _unlock(state, person, badge, now, settings)
+    later = now + (settings.inactivity if state.mode is Mode.CART else settings.linger)
+    until = state.lockouts.locked_until(badge, now)
+    if until is not None:
+        text = locked_out_text(until, cage_zone(settings))
+        return replace(state, message=text, expires=later), [Feedback(Signal.ERROR)]
+    if not usable(person.pin):
+        return replace(state, message=NO_PIN_TEXT, expires=later), [Feedback(Signal.ERROR)]
+    entry = PinEntry(person, badge)
+    return replace(state, pin=entry, message=None, expires=now + door.timeout, countdown=None), []
+
+
+def _pin_key(state: State, key: str) -> State:
+    entry = state.pin
+    if entry is None:
+        return state
+    if key == BACKSPACE:
+        return replace(state, pin=replace(entry, typed=entry.typed[:-1]))
+    if len(key) != 1 or key not in PIN_KEYS or len(entry.typed) >= MAX_DIGITS:
+        return state
+    # a wrong PIN's "tries left" stays up while the next one is typed
+    return replace(state, pin=replace(entry, typed=entry.typed + key))
+
+
+def _pin_enter(state: State, now: datetime, settings: Settings) -> tuple[State, list[Effect]]:
+    """Check the PIN typed: the door opens, or the badge has one try fewer, or it is locked
+    out here and the hub is told."""
+    entry = state.pin
+    if entry is None:
+        return state, []
+    if len(entry.typed) < MIN_DIGITS:
+        return replace(state, pin=replace(entry, message=PIN_TOO_SHORT)), [Feedback(Signal.ERROR)]
+    door = settings.door
+    assert entry.person.pin is not None  # the pad opens only for someone with a PIN
+    if verify_pin(entry.person.pin, entry.typed):
+        back = replace(state, pin=None, lockouts=state.lockouts.right(entry.badge))
+        if back.mode is not Mode.CART:
+            back = _idle(back)
+        return _unlock(back, entry.person, entry.badge, now, settings, checked=True)
+    lockouts, until = state.lockouts.wrong(entry.badge, now, door.attempts, door.lockout)
+    if until is None:
+        left = door.attempts - lockouts.wrong_in_a_row(entry.badge, now, door.lockout)
+        wrong = replace(entry, typed="", message=wrong_pin_text(left))
+        return replace(state, pin=wrong, lockouts=lockouts), [Feedback(Signal.ERROR)]
+    minutes = math.ceil(door.lockout.total_seconds() / 60)
+    rec = Record(
+        EventType.DENIED,
+        session=state.session,
+        badge=entry.badge,
+        person=entry.person.id,
+        reason=DenialReason.PIN_LOCKOUT,
+        detail=f"{door.attempts} wrong PINs in a row: locked out here for {minutes} min",
+    )
+    # the session ends too: whoever holds this badge has not shown they own it
+    locked = replace(
+        _idle(state),
+        lockouts=lockouts,
+        mode=Mode.DENIED,
+        denial=(PIN_LOCKED_TITLE, locked_out_text(until, cage_zone(settings))),
+        expires=now + settings.linger,
+    )
+    return locked, [Feedback(Signal.ERROR), rec]
 
 
 def _idle(state: State, message: str | None = None) -> State:
@@ -682,6 +869,7 @@ def _idle(state: State, message: str | None = None) -> State:
         troubles=state.troubles,
         unacked=state.unacked,
         unacked_since=state.unacked_since,
+        lockouts=state.lockouts,
     )
 
 
@@ -691,7 +879,7 @@ def _badge(
     person = event.person
     if settings.profile is Profile.STATION:
         if person is not None and person.staff:
-            return _unlock(_idle(state), person, event.uid, now, settings)
+            return _door(_idle(state), person, event.uid, now, settings)
         text = "No badge needed: show each item's label to return it"
         return replace(_idle(state), message=text, expires=now + settings.linger), [
             Feedback(Signal.ERROR)
@@ -1032,7 +1220,8 @@ _CONDITION_ACTION = "condition:"
 def ui_input(action: str, code: str | None = None) -> Input | None:
     """The session input a tap on a drawn button means (see kiosk.ui's Button.action); None
     for taps that are not session inputs ("quit") or need the app ("enter": the typed code is
-    looked up in the replica like a scanned label, see ``typed_label``)."""
+    looked up in the replica like a scanned label, see ``typed_label``; on the PIN pad it is
+    ``PinEnter``)."""
     match action:
         case "confirm":
             return Confirm()

@@ -12,7 +12,7 @@ from hub.store import Store
 from kiosk.app import AppSettings, Devices, KioskApp
 from kiosk.clock import Clock
 from kiosk.link import BrokerSettings
-from kiosk.session import Profile, Settings
+from kiosk.session import DoorSettings, Profile, Settings
 from kiosk.timesync import ClockSync
 from tests.fakes.wall_clock import FakeWallClock
 from wire import ReplicaPolicy
@@ -100,10 +100,12 @@ class Cage:
         clock: Clock | None = None,
         clock_sync: ClockSync | None = None,
         broker_port: int | None = None,
+        door: DoorSettings | None = None,
     ) -> KioskApp:
         """A kiosk app with its session loop running; stopped at teardown. It runs on the
         cage's clock unless given its own (one that is wrong, say), and reaches the broker on
-        its port unless given another (a relay the test can cut, tests/fakes/network.py)."""
+        its port unless given another (a relay the test can cut, tests/fakes/network.py).
+        Staff open the door without a PIN unless ``door`` asks for one (tests/e2e/test_door.py)."""
         self.register_kiosk(kiosk_id, location)
         settings = AppSettings(
             kiosk_id=kiosk_id,
@@ -112,6 +114,7 @@ class Cage:
                 profile=profile,
                 inactivity=timedelta(seconds=60),
                 linger=timedelta(seconds=8),
+                door=door or DoorSettings(require_pin=False),
             ),
             data_dir=self.folder / kiosk_id,
             key=self.kiosk_keys[kiosk_id],

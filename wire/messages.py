@@ -91,6 +91,7 @@ class DenialReason(StrEnum):
     BOOKED_BY_OTHER = "booked_by_other"
     NOT_TRAINED = "not_trained"
     BLOCKED = "blocked"  # banned for a while (late-return strikes) or blocked by a manager
+    PIN_LOCKOUT = "pin_lockout"  # too many wrong door PINs for a staff badge: locked out here
 
 
 class ReturnCondition(StrEnum):
@@ -234,6 +235,12 @@ class ReplicaPerson(_FromHub):
     strikes: int = Field(default=0, ge=0, description="late returns in the current term")
     notices: list[str] = Field(
         default_factory=list, description="open alerts, shown at the person's next session"
+    )
+    pin: str | None = Field(
+        default=None,
+        max_length=200,
+        description="staff only: the salted scrypt hash of the PIN that opens the door with the "
+        "badge ($scrypt$ln=..,r=..,p=..$salt$key); null: none set",
     )
 
 

@@ -470,9 +470,9 @@ def actor() -> str:
     return f"cli:{os.environ.get('SUDO_USER') or os.environ.get('USER') or 'root'}"
 
 
-from hub.cli import access, backup, ledger, registry, users  # noqa: E402  (they add commands above)
+from hub.cli import access, backup, ledger, pins, registry, users  # noqa: E402  (commands above)
 
-__all__ = ["access", "backup", "cli", "ledger", "main", "registry", "users"]
+__all__ = ["access", "backup", "cli", "ledger", "main", "pins", "registry", "users"]
 
 
 def main() -> None:

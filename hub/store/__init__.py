@@ -45,6 +45,7 @@ from hub.store.among import PerDialect, among
 from hub.store.base import HUB
 from hub.store.fleet import FleetStore
 from hub.store.locks import chunks, lock
+from hub.store.pins import PinStore
 from hub.store.quarantine import Overflow as Overflow
 from hub.store.quarantine import Quarantined as Quarantined
 from hub.store.quarantine import QuarantineLimits as QuarantineLimits
@@ -181,6 +182,7 @@ CUSTODY_TYPES = tuple(EventType(kind.value) for kind in Kind)
 
 class Store(
     RegistryStore,
+    PinStore,
     AlertStore,
     AccessStore,
     ReportStore,

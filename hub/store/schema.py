@@ -92,6 +92,7 @@ people = Table(
     Column("groups", String(500)),  # semicolon-separated groups or courses
     Column("blocked_until", UtcDateTime),  # a ban (by a manager or by strikes) ends then
     Column("blocked_reason", String(200)),
+    Column("pin_hash", String(200)),  # staff: the door PIN's scrypt hash (wire.pins)
 )
 
 badges = Table(

@@ -448,7 +448,10 @@ class ViewStore(StoreBase):
 
     def person_detail(self, person: str, term_start: datetime) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
-            row = conn.execute(select(people).where(people.c.id == person)).first()
+            # a PIN's hash is for kiosks only: the dashboard and the API learn whether one is set
+            shown = [c for c in people.c if c.name != "pin_hash"]
+            has_pin = people.c.pin_hash.is_not(None).label("has_pin")
+            row = conn.execute(select(*shown, has_pin).where(people.c.id == person)).first()
             if row is None:
                 return None
             owned = conn.execute(

@@ -15,6 +15,7 @@ from kiosk.screens import (
     IdleScreen,
     LineAction,
     Loan,
+    PinScreen,
     ReceiptScreen,
     Screen,
 )
@@ -22,12 +23,12 @@ from kiosk.ui import theme
 from kiosk.ui.canvas import (
     OFFLINE_LABEL,
     Button,
-    Canvas,
     Face,
     RenderReport,
     UiAction,
     save_png,
 )
+from kiosk.ui.pinpad import PinPad
 from kiosk.ui.text import format_clock, format_day, format_due
 from kiosk.ui.theme import Colour
 
@@ -79,7 +80,7 @@ def still_there(seconds: int) -> str:
     return f"Still there? This clears in {seconds} s: touch the screen to keep going"
 
 
-class Renderer(Canvas):
+class Renderer(PinPad):
     """Draws screen models; every size is a fraction of the surface height, read at each render.
 
     Times are drawn in the zone each screen carries (the cage's, from the hub's policy), never
@@ -99,6 +100,8 @@ class Renderer(Canvas):
                 self._cart(screen)
             case CodeEntryScreen():
                 self._code_entry(screen)
+            case PinScreen():
+                self._pin_pad(screen)
             case ReceiptScreen():
                 self._receipt(screen)
             case DeniedScreen():

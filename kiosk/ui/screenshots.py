@@ -19,6 +19,7 @@ from kiosk.screens import (
     IdleScreen,
     LineAction,
     Loan,
+    PinScreen,
     ReceiptScreen,
     Screen,
 )
@@ -80,6 +81,7 @@ SAMPLES: dict[str, Screen] = {
         staff_note="Staff: 3 records not yet confirmed by the hub since 15:42",
         tz=TZ,
     ),
+    "pin-pad": PinScreen("Sam Okafor", 3, message="Wrong PIN: 4 tries left"),
     "station": IdleScreen("Door returns", NOW, station=True, tz=TZ),
     "station-returned": IdleScreen(
         "Door returns",

@@ -29,6 +29,7 @@ from kiosk.session import (
     Device,
     DeviceTrouble,
     DoorAlarm,
+    DoorSettings,
     Effect,
     ExtendLoan,
     Feedback,
@@ -338,7 +339,13 @@ def test_scripted_drivers_can_still_step_through_the_conditions() -> None:
 
 
 def test_staff_badge_at_a_return_station_unlocks_the_door() -> None:
-    station = Settings(kiosk_name="Door", profile=Profile.STATION, unlock_seconds=7)
+    # without a PIN (see tests/unit/test_door_pin.py for the door with one)
+    station = Settings(
+        kiosk_name="Door",
+        profile=Profile.STATION,
+        unlock_seconds=7,
+        door=DoorSettings(require_pin=False),
+    )
     sam = Person("sam", "Sam Staff", staff=True)
     _, effects = run([(BadgeTapped("0A0B", sam), T0)], settings=station)
     assert Unlock(7) in effects
@@ -352,14 +359,15 @@ def test_staff_badge_at_a_return_station_unlocks_the_door() -> None:
 
 
 def test_only_staff_can_unlock_from_a_session() -> None:
+    no_pin = replace(SETTINGS, door=DoorSettings(require_pin=False))
     sam = Person("sam", "Sam Staff", staff=True)
-    state, effects = run([(BadgeTapped("0A0B", sam), T0)])
+    state, effects = run([(BadgeTapped("0A0B", sam), T0)], settings=no_pin)
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen) and cart.staff
-    _, effects = step(state, UnlockDoor(), T0, SETTINGS)
+    _, effects = step(state, UnlockDoor(), T0, no_pin)
     assert Unlock(SETTINGS.unlock_seconds) in effects
-    state, effects = run([(BadgeTapped("04A1", ADA), T0)])
-    _, effects = step(state, UnlockDoor(), T0, SETTINGS)
+    state, effects = run([(BadgeTapped("04A1", ADA), T0)], settings=no_pin)
+    _, effects = step(state, UnlockDoor(), T0, no_pin)
     assert effects == []
 
 
