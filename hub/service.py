@@ -69,6 +69,9 @@ class HubService:
                 secure_cookies=config.web.secure_cookies,
                 display_tz=config.hub.timezone,
                 url_base=config.web.public_url,
+                max_import_bytes=config.web.import_max_mb * 1024 * 1024,
+                max_import_rows=config.web.import_max_rows,
+                max_labels=config.web.labels_max,
             ),
             now,
         )

@@ -19,7 +19,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from hub.store import Store
-from hub.web import api
+from hub.web import api, errors
 from hub.web.auth import verify_password
 from hub.web.context import Web, WebSettings
 from hub.web.pages import (
@@ -85,6 +85,7 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
     app.state.web = web
     templates.env.filters["local"] = web.local
     failures = _Failures(clock)
+    errors.register(app)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:
