@@ -60,8 +60,8 @@ def test_schemathesis_finds_no_server_error_and_no_undocumented_response(
                 str(EXAMPLES),
                 "--seed",
                 str(SEED),
-                "--workers",
-                "2",
+                "--workers",  # one: parallel workers tripped a thread-safety bug in the generator
+                "1",
                 "--exclude-path",  # endless server-sent events: a request never completes
                 "/api/v1/feed",
                 "--report",
