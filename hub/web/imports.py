@@ -38,6 +38,8 @@ async def receive(request: Request, max_bytes: int) -> Upload:
     """The ``file`` and ``csrf`` fields of a multipart form, reading no more than a file of
     ``max_bytes`` needs."""
     too_large = f"the file is larger than {_size(max_bytes)}, the most one import takes here"
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        return Upload(None, "", "send the file from the import form (multipart/form-data)")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes + FORM_SLACK:
         return Upload(None, "", too_large)

@@ -174,3 +174,18 @@ def test_skipping_more_labels_than_a_sheet_has_is_explained(app: FastAPI) -> Non
     reply = client.post("/labels", data=form)
     assert reply.status_code == 400
     assert "A L7651 sheet has 65 labels: skip fewer than that." in reply.text
+
+
+def test_a_malformed_upload_is_explained_not_a_server_error(app: FastAPI) -> None:
+    client, csrf = _client(app)
+    client = TestClient(app, raise_server_exceptions=False, cookies=client.cookies)
+    broken = {"content-type": "multipart/form-data; boundary=x"}
+    for kind in ("people", "assets"):
+        cases = [
+            ({}, "send the file from the import form"),
+            ({"data": {"csrf": csrf}}, "send the file from the import form"),
+            ({"content": b"--x\r\nbroken", "headers": broken}, "choose a CSV file to import"),
+        ]
+        for request, said in cases:
+            reply = client.post(f"/{kind}/import", **request)  # type: ignore[arg-type]
+            assert reply.status_code == 400 and said in reply.text, (kind, request)
