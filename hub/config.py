@@ -84,6 +84,11 @@ class WebSection(_Section):
     # The dashboard's address as phones reach it; labels then carry a link to each asset's
     # page (kiosks read both forms). Left out: labels hold the compact CK1:CODE form.
     public_url: str | None = None
+    # What one request may ask of the dashboard: a spreadsheet import (MB and rows) and a
+    # label PDF (labels); past them it says so and does nothing.
+    import_max_mb: int = Field(default=20, ge=1, le=1024)
+    import_max_rows: int = Field(default=50_000, ge=1)
+    labels_max: int = Field(default=1_000, ge=1)
 
     @field_validator("trusted_proxies")
     @classmethod

@@ -372,20 +372,22 @@ _ASSETS = _Kind(ASSET_COLUMNS, ("code", "name", "category"), "code", _asset_code
 _PEOPLE = _Kind(PEOPLE_COLUMNS, ("id", "name"), "id", _text(64, required=False))
 
 
-def parse_assets(text: str | bytes) -> list[AssetRow]:
-    """Every asset row of a CSV file, or CsvImportError listing all of the file's problems.
+def parse_assets(text: str | bytes, max_rows: int | None = None) -> list[AssetRow]:
+    """Every asset row of a CSV file, or CsvImportError listing all of the file's problems
+    (or, past ``max_rows`` rows, only that it has too many).
 
     A ``kit`` may name a code the file does not hold: the database may know it.
     """
-    located, errors = _parse(text, _ASSETS, AssetRow)
+    located, errors = _parse(text, _ASSETS, AssetRow, max_rows)
     if errors:
         raise CsvImportError(errors)
     return [row for _, row in located]
 
 
-def parse_people(text: str | bytes) -> list[PersonRow]:
-    """Every person row of a CSV file, or CsvImportError listing all of the file's problems."""
-    located, errors = _parse(text, _PEOPLE, PersonRow)
+def parse_people(text: str | bytes, max_rows: int | None = None) -> list[PersonRow]:
+    """Every person row of a CSV file, or CsvImportError listing all of the file's problems
+    (or, past ``max_rows`` rows, only that it has too many)."""
+    located, errors = _parse(text, _PEOPLE, PersonRow, max_rows)
     badge_lines: dict[str, tuple[int, str]] = {}
     for line, person in located:
         for uid in person.badges:
@@ -501,11 +503,12 @@ def _row_errors(exc: ValidationError, line: int) -> list[RowError]:
 
 
 def _parse(
-    text: str | bytes, kind: _Kind, model: type[Row]
+    text: str | bytes, kind: _Kind, model: type[Row], max_rows: int | None = None
 ) -> tuple[list[tuple[int, Row]], list[RowError]]:
     """Each valid row with the line it starts on, and the problems of the others.
 
-    Raises at once only when the header leaves the rows unreadable.
+    Raises at once only when the header leaves the rows unreadable or the file has more than
+    ``max_rows`` rows.
     """
     decoded = _decode(text)
     reader = csv.reader(
@@ -515,6 +518,7 @@ def _parse(
     rows: list[tuple[int, Row]] = []
     names: list[str] | None = None
     first_line: dict[str, int] = {}
+    count = 0
     end = 0
     while True:
         start = end + 1
@@ -542,6 +546,9 @@ def _parse(
             if not readable:
                 raise CsvImportError(errors)
             continue
+        count += 1
+        if max_rows is not None and count > max_rows:
+            raise CsvImportError([_too_many(start, max_rows)])
         # Checked apart from the row's validation so a duplicate shows even on a faulty row.
         key = _key(cells, names, kind)
         if key is not None and key in first_line:
@@ -563,6 +570,15 @@ def _parse(
             )
         )
     return rows, errors
+
+
+def _too_many(line: int, max_rows: int) -> RowError:
+    return RowError(
+        line,
+        None,
+        f"the file has more than {max_rows:,} rows, the most one import takes here; "
+        "split it into smaller files (or import it with the cagekeeper-hub command)",
+    )
 
 
 def _key(cells: list[str], names: list[str], kind: _Kind) -> str | None:
@@ -688,12 +704,12 @@ def _export(
     )
 
 
-def asset_changes(data: str | bytes) -> list[dict[str, object]]:
+def asset_changes(data: str | bytes, max_rows: int | None = None) -> list[dict[str, object]]:
     """What an asset sheet changes: for each row, only the columns the file has (a blank cell
     clears one); CsvImportError lists every problem."""
-    return [row.model_dump(exclude_unset=True) for row in parse_assets(data)]
+    return [row.model_dump(exclude_unset=True) for row in parse_assets(data, max_rows)]
 
 
-def person_changes(data: str | bytes) -> list[dict[str, object]]:
+def person_changes(data: str | bytes, max_rows: int | None = None) -> list[dict[str, object]]:
     """What a people sheet changes, as ``asset_changes``."""
-    return [row.model_dump(exclude_unset=True) for row in parse_people(data)]
+    return [row.model_dump(exclude_unset=True) for row in parse_people(data, max_rows)]

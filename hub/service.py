@@ -74,6 +74,9 @@ class HubService:
                 trusted_proxies=tuple(config.web.trusted_proxies),
                 session_idle=timedelta(minutes=config.web.session_idle_minutes),
                 session_lifetime=timedelta(hours=config.web.session_lifetime_hours),
+                max_import_bytes=config.web.import_max_mb * 1024 * 1024,
+                max_import_rows=config.web.import_max_rows,
+                max_labels=config.web.labels_max,
             ),
             now,
         )

@@ -9,24 +9,25 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from hub.errors import BookingConflict, NotFound
 from hub.store.alerting import AlertRow
 from hub.store.fleet import KioskClock
 from hub.store.views import FeedEntry, OutPage
-from hub.web import paging
+from hub.web import badge_uids, paging
 from hub.web.context import Web, clock_notes, feed_position, web_of
+from hub.web.errors import BAD_BODY, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHORIZED, invalid
 from hub.web.pages.overview import item_view
 from hub.web.security import LoginRequired, Manager, Viewer, check_csrf, principal
 
-router = APIRouter(tags=["cagekeeper"])
+router = APIRouter(tags=["cagekeeper"], responses={**UNAUTHORIZED, **FORBIDDEN})
 FEED_POLL = 1.0  # seconds between looks at the ledger for a live feed
 FEED_KEEPALIVE = 15.0
 FEED_LOOKBACK = timedelta(seconds=10)  # how far a feed looks back for late commits
@@ -58,15 +59,24 @@ def items_out(
         int, Query(ge=1, le=paging.MAX_PAGE, description="loans per page")
     ] = paging.DEFAULT_PAGE,
     after: Annotated[
-        str | None, Query(max_length=100, description=f"the page after {paging.CURSOR_HELP}")
+        str | None,
+        Query(
+            pattern=paging.CURSOR_PATTERN,
+            description=f"the page after {paging.CURSOR_HELP}",
+        ),
     ] = None,
     before: Annotated[
-        str | None, Query(max_length=100, description=f"the page before {paging.CURSOR_HELP}")
+        str | None,
+        Query(
+            pattern=paging.CURSOR_PATTERN,
+            description=f"the page before {paging.CURSOR_HELP}",
+        ),
     ] = None,
     offset: Annotated[
         int,
         Query(
             ge=0,
+            le=paging.MAX_OFFSET,
             deprecated=True,
             description="skip this many loans (slow deep in the list; follow the Link header)",
         ),
@@ -149,15 +159,19 @@ def assets(
     category: Annotated[str | None, Query(max_length=64)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: paging.Offset = 0,
 ) -> dict[str, Any]:
     """Search assets by code, name or serial; ``total`` counts every match."""
     rows, total = web.store.search_assets(q, category, status, limit, offset)
     return {"total": total, "assets": [_jsonable(r) for r in rows]}
 
 
-@router.get("/assets/{code}")
-def asset(code: str, who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[str, Any]:
+@router.get("/assets/{code}", responses=NOT_FOUND)
+def asset(
+    code: Annotated[str, Path(max_length=64, examples=["CAM-0001"])],
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+) -> dict[str, Any]:
     """One asset: details, holder, latest custody and lifecycle events, bookings, tickets."""
     detail = web.store.asset_detail(code.upper())
     if detail is None:
@@ -165,13 +179,18 @@ def asset(code: str, who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[
     return _jsonable_dict(detail)
 
 
-@router.get("/people/{person_id}")
-def person(person_id: str, who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[str, Any]:
-    """One person: loans, history, late returns and strikes this term, badges."""
+@router.get("/people/{person_id}", responses=NOT_FOUND)
+def person(
+    person_id: Annotated[str, Path(max_length=64, examples=["ada"])],
+    who: Viewer,
+    web: Annotated[Web, Depends(web_of)],
+) -> dict[str, Any]:
+    """One person: loans, history, late returns and strikes this term, badges (a badge's
+    ``uid`` whole for managers; for viewers only its last four hex digits, as ``****B2C3``)."""
     detail = web.store.person_detail(person_id, web.clock() - web.store.strikes.term)
     if detail is None:
         raise HTTPException(404, f"no person {person_id}")
-    return _jsonable_dict(detail)
+    return _jsonable_dict(badge_uids.person_for(who, detail))
 
 
 @router.get("/alerts")
@@ -185,12 +204,37 @@ def alerts(
     return [_jsonable(a.__dict__) for a in web.store.recent_alerts(limit, open_only=open_only)]
 
 
+def _utc_time(moment: datetime) -> datetime:
+    """A time with its UTC offset, as a UTC date can hold it (not 9999-12-31T23:00-01:00)."""
+    if moment.tzinfo is None:
+        raise ValueError("times need a UTC offset, e.g. 2026-03-02T09:00:00Z")
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the time is outside the years 1 to 9999 in UTC") from None
+
+
+UtcTime = Annotated[datetime, AfterValidator(_utc_time)]
+
+
 class BookingIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "asset": "CAM-0001",
+                    "person": "ada",
+                    "starts": "2026-03-09T09:00:00Z",
+                    "ends": "2026-03-09T17:00:00Z",
+                }
+            ]
+        },
+    )
     asset: str = Field(min_length=1, max_length=64)
     person: str = Field(min_length=1, max_length=64)
-    starts: datetime
-    ends: datetime
+    starts: UtcTime
+    ends: UtcTime
 
 
 @router.get("/bookings")
@@ -204,7 +248,7 @@ def bookings(
     return [_jsonable(b) for b in web.store.bookings_between(now, now + timedelta(days=days))]
 
 
-@router.post("/bookings", status_code=201)
+@router.post("/bookings", status_code=201, responses={**BAD_BODY, **NOT_FOUND, **CONFLICT})
 def booking_create(
     body: BookingIn,
     request: Request,
@@ -212,11 +256,9 @@ def booking_create(
     web: Annotated[Web, Depends(web_of)],
     x_csrf_token: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    """Reserve an item; 409 with the clashing booking when the window overlaps another."""
+    """Reserve an item; 409 with the clashing booking when the window overlaps another, 422
+    when it does not end after it starts."""
     check_csrf(request, x_csrf_token, who)
-    for moment in (body.starts, body.ends):
-        if moment.tzinfo is None:
-            raise HTTPException(422, "times need a UTC offset, e.g. 2026-03-02T09:00:00Z")
     try:
         number = web.store.add_booking(
             body.asset.upper(), body.person, body.starts, body.ends, web.clock()
@@ -226,14 +268,14 @@ def booking_create(
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
     except ValueError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        invalid(("body", "ends"), str(exc))
     web.store.audit(web.clock(), who.actor, "booking.create", body.asset.upper(), f"#{number}")
     return {"id": number}
 
 
-@router.delete("/bookings/{booking_id}", status_code=204)
+@router.delete("/bookings/{booking_id}", status_code=204, responses=NOT_FOUND)
 def booking_cancel(
-    booking_id: int,
+    booking_id: paging.RowId,
     request: Request,
     who: Manager,
     web: Annotated[Web, Depends(web_of)],
@@ -248,7 +290,16 @@ def booking_cancel(
     return Response(status_code=204)
 
 
-@router.get("/feed", response_class=StreamingResponse)
+@router.get(
+    "/feed",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "An endless stream of server-sent events.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
 async def feed(
     request: Request,
     who: Viewer,

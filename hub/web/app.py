@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
 from hub.store import Store
-from hub.web import api, login
+from hub.web import api, errors, login
 from hub.web.context import Web, WebSettings
 from hub.web.headers import SecurityHeaders
 from hub.web.origin import SameOrigin, origin_of
@@ -70,6 +70,7 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
     app.state.clock = clock
     app.state.web = web
     templates.env.filters["local"] = web.local
+    errors.register(app)
 
     @app.exception_handler(LoginRequired)
     async def _login_required(request: Request, _exc: LoginRequired) -> Response:

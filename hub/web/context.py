@@ -10,12 +10,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request, Response, UploadFile
+from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 from fastapi.templating import Jinja2Templates
 
-from hub.errors import AlreadyExists, NotFound
-from hub.registry_csv import CsvImportError
 from hub.store import Store
 from hub.store.access import SessionLimits, ThrottleRule
 from hub.store.fleet import KioskClock
@@ -49,6 +47,9 @@ class WebSettings:
     site_name: str = "Cagekeeper"
     display_tz: str = "UTC"
     url_base: str | None = None  # where labels' links point; None: labels hold CK1:CODE
+    max_import_bytes: int = 20 * 1024 * 1024  # one spreadsheet upload
+    max_import_rows: int = 50_000
+    max_labels: int = 1_000  # labels in one PDF
     # proxies whose X-Forwarded-* headers the server believes (hub.web.server sets uvicorn so)
     trusted_proxies: tuple[str, ...] = ()
     session_idle: timedelta = timedelta(minutes=60)
@@ -132,27 +133,6 @@ def feed_position(web: Web) -> tuple[datetime, set[str]]:
     if not newest:
         return datetime.fromtimestamp(0, UTC), set()
     return newest[0].at, {e.id for e in newest if e.at == newest[0].at}
-
-
-MAX_UPLOAD = 20 * 1024 * 1024
-
-
-async def import_upload(
-    file: UploadFile, load: Callable[[bytes], int]
-) -> tuple[int | None, list[str]]:
-    """Read a spreadsheet upload and hand it to ``load`` (parse and store, all or nothing).
-
-    Returns how many rows went in, or None and every problem a manager must fix.
-    """
-    data = await file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        return None, ["the file is larger than 20 MB"]
-    try:
-        return load(data), []
-    except CsvImportError as exc:
-        return None, [str(e) for e in exc.errors]
-    except (NotFound, AlreadyExists) as exc:
-        return None, [str(exc)]
 
 
 def late_text(late: timedelta) -> str:

@@ -6,14 +6,31 @@ other row to another page."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Annotated
 
-from fastapi import HTTPException
+from fastapi import Path, Query
 from starlette.datastructures import URL
 
 from hub.store.views import OutKey, OutPage
+from hub.web.errors import invalid
 
 MAX_PAGE = 500  # loans per page at most
 DEFAULT_PAGE = 100
+# Every integer a client sends is bounded, so none reaches the database or a date as a number
+# it cannot hold (a 500 before): ids fit PostgreSQL's INTEGER, pages and offsets stay far
+# inside SQLite's and PostgreSQL's 64-bit LIMIT/OFFSET even when multiplied by a page size.
+MAX_ID = 2**31 - 1
+MAX_PAGE_NUMBER = 100_000
+MAX_OFFSET = 100_000_000
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ID, description="a record's number")]
+PageNumber = Annotated[
+    int, Query(ge=0, le=MAX_PAGE_NUMBER, description="which page, counting from 0")
+]
+Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="skip this many rows")]
+# A cursor's due time in microseconds from 1970: up to 17 digits after it (year 5138), 16
+# before (year 1653), so every cursor the pattern admits names a date Python can hold.
+CURSOR_PATTERN = r"^([0-9]{1,17}|-[0-9]{1,16})~[^~]{1,64}$"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STEP = timedelta(microseconds=1)
 CURSOR_HELP = "a cursor from a previous page's link (due time in microseconds~asset code)"
@@ -34,7 +51,7 @@ def parse(text: str | None) -> OutKey | None:
             raise ValueError
         return _EPOCH + int(micros) * _STEP, asset
     except (ValueError, OverflowError):
-        raise HTTPException(422, f"not a page cursor: {text[:40]!r} (want {CURSOR_HELP})") from None
+        invalid(("query", "cursor"), f"not a page cursor (want {CURSOR_HELP})", text[:40])
 
 
 def links(url: URL, page: OutPage) -> dict[str, str]:

@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 from hub.errors import NotFound
 from hub.web.auth import Role
 from hub.web.context import Web, clock_notes, csv_response, web_of
+from hub.web.paging import PageNumber, RowId
 from hub.web.security import Admin, Manager, Viewer, check_csrf
 
 router = APIRouter()
@@ -63,7 +64,7 @@ def audit(
     who: Manager,
     web: Annotated[Web, Depends(web_of)],
     format: Fmt = "html",
-    page: Annotated[int, Query(ge=0)] = 0,
+    page: PageNumber = 0,
 ) -> Response:
     if format == "csv":  # the whole log, newest first
         return csv_response(
@@ -97,7 +98,7 @@ def token_create(
 @router.post("/tokens/{token_id}/revoke")
 def token_revoke(
     request: Request,
-    token_id: int,
+    token_id: RowId,
     who: Admin,
     web: Annotated[Web, Depends(web_of)],
     csrf: Annotated[str, Form()] = "",

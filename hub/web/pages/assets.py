@@ -5,22 +5,17 @@ from __future__ import annotations
 from typing import Annotated
 
 import segno
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from hub.domain import lifecycle
 from hub.errors import NotFound
 from hub.labelsheet import STOCKS, Label, label_sheet
 from hub.registry_csv import asset_changes, export_assets
-from hub.web.context import (
-    Web,
-    csv_stream,
-    flash,
-    import_upload,
-    registry_pieces,
-    take_flash,
-    web_of,
-)
+from hub.web import imports, offload
+from hub.web.context import Web, csv_stream, flash, registry_pieces, take_flash, web_of
+from hub.web.paging import PageNumber
 from hub.web.security import Manager, Principal, Viewer, check_csrf
 from wire.labels import compact_label, url_label
 
@@ -36,7 +31,7 @@ def assets(
     q: Annotated[str, Query(max_length=100)] = "",
     category: Annotated[str, Query(max_length=64)] = "",
     status: Annotated[str, Query(max_length=20)] = "",
-    page: Annotated[int, Query(ge=0)] = 0,
+    page: PageNumber = 0,
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
 ) -> Response:
     if format == "csv":
@@ -78,21 +73,23 @@ def _listing(
 
 @router.post("/assets/import")
 async def assets_import(
-    request: Request,
-    who: Manager,
-    web: Annotated[Web, Depends(web_of)],
-    file: Annotated[UploadFile, File()],
-    csrf: Annotated[str, Form()] = "",
+    request: Request, who: Manager, web: Annotated[Web, Depends(web_of)]
 ) -> Response:
-    """A spreadsheet of assets: all rows go in, or none and every problem is listed."""
-    check_csrf(request, csrf, who)
+    """A spreadsheet of assets (a form with ``file`` and ``csrf``): all rows go in, or none
+    and every problem is listed."""
+    upload = await imports.receive(request, web.settings.max_import_bytes)
+    if upload.data is None:  # refused before anything is read or changed
+        problems = [upload.problem or "nothing was uploaded"]
+        return await run_in_threadpool(_listing, request, who, web, errors=problems)
+    check_csrf(request, upload.csrf, who)
+    rows = web.settings.max_import_rows
 
     def load(data: bytes) -> int:
-        return web.store.import_assets(asset_changes(data), web.clock(), who.actor)
+        return web.store.import_assets(asset_changes(data, rows), web.clock(), who.actor)
 
-    count, problems = await import_upload(file, load)
+    count, problems = await imports.run("assets", upload.data, load)
     if count is None:
-        return _listing(request, who, web, errors=problems)
+        return await run_in_threadpool(_listing, request, who, web, errors=problems)
     return RedirectResponse(f"/assets?imported={count}", status_code=303)
 
 
@@ -161,46 +158,60 @@ def labels_form(request: Request, who: Viewer, web: Annotated[Web, Depends(web_o
 
 
 @router.post("/labels")
-def labels_pdf(
+async def labels_pdf(
     request: Request,
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
-    stock: Annotated[str, Form()],
+    stock: Annotated[str, Form(max_length=20)],
     codes: Annotated[str, Form(max_length=20000)] = "",
     category: Annotated[str, Form(max_length=64)] = "",
     start_at: Annotated[int, Form(ge=0, le=200)] = 0,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """A PDF sheet of QR labels for the codes listed (or a whole category)."""
+    """A PDF sheet of QR labels for the codes listed (or a whole category), at most
+    ``max_labels`` of them, drawn on the heavy-work pool."""
     check_csrf(request, csrf, who)
     wanted = {c.strip().upper() for c in codes.replace(",", " ").split() if c.strip()}
-    rows = web.store.asset_rows()
+    rows = await run_in_threadpool(web.store.asset_rows)
     labels = [
         Label(r["code"], r["name"])
         for r in rows
         if r["code"] in wanted or (category and r["category"] == category)
     ]
     missing = wanted - {label.code for label in labels}
+    most = web.settings.max_labels
     error = None
     if missing:
-        error = f"No such asset: {', '.join(sorted(missing))}"
+        error = f"No such asset: {', '.join(sorted(missing)[:50])}"
     elif not labels:
         error = "List some asset codes or choose a category."
     elif stock not in STOCKS:
         error = f"Unknown label stock {stock}"
-    if error:
-        return web.page(
-            request,
-            "labels.html",
-            who,
-            status_code=400,
-            stocks=STOCKS,
-            categories=web.store.category_names(),
-            error=error,
+    elif len(labels) > most:
+        error = (
+            f"That is {len(labels):,} labels; one PDF holds at most {most:,}. "
+            "List the codes of a part of them instead."
         )
-    pdf = label_sheet(labels, stock, url_base=web.settings.url_base, start_at=start_at)
+    elif start_at >= STOCKS[stock].per_sheet:
+        error = f"A {stock} sheet has {STOCKS[stock].per_sheet} labels: skip fewer than that."
+    if error:
+        return await run_in_threadpool(_labels_refused, request, who, web, error)
+    base = web.settings.url_base
+    pdf = await offload.run(lambda: label_sheet(labels, stock, url_base=base, start_at=start_at))
     return Response(
         pdf,
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="labels-{stock}.pdf"'},
+    )
+
+
+def _labels_refused(request: Request, who: Principal, web: Web, error: str) -> Response:
+    return web.page(
+        request,
+        "labels.html",
+        who,
+        status_code=400,
+        stocks=STOCKS,
+        categories=web.store.category_names(),
+        error=error,
     )

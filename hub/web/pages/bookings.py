@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from hub.errors import BookingConflict, NotFound
 from hub.web.context import Web, csv_response, web_of
+from hub.web.paging import RowId
 from hub.web.security import Manager, Viewer, check_csrf
 
 router = APIRouter()
@@ -107,7 +108,7 @@ def booking_create(
 @router.post("/bookings/{booking_id}/cancel")
 def booking_cancel(
     request: Request,
-    booking_id: int,
+    booking_id: RowId,
     who: Manager,
     web: Annotated[Web, Depends(web_of)],
     csrf: Annotated[str, Form()] = "",

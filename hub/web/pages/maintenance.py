@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
 from hub.web.context import Web, csv_response, flash, take_flash, web_of
+from hub.web.paging import RowId
 from hub.web.security import Manager, Viewer, check_csrf
 
 router = APIRouter()
@@ -71,7 +72,7 @@ def maintenance(
 @router.post("/maintenance/{ticket_id}/close")
 def ticket_close(
     request: Request,
-    ticket_id: int,
+    ticket_id: RowId,
     who: Manager,
     web: Annotated[Web, Depends(web_of)],
     outcome: Annotated[str, Form(pattern="^(repaired|no_fault|retired)$")],

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.datastructures import URL
 
-from hub.store import ANOMALY_LABELS, ItemOut
-from hub.web import paging
+from hub.store import ANOMALY_LABELS, Attention, ItemOut
+from hub.web import badge_uids, paging
 from hub.web.context import Web, clock_notes, csv_response, feed_position, late_text, web_of
-from hub.web.security import Viewer
+from hub.web.security import Principal, Viewer
 
 router = APIRouter()
 SHOWN = 100
@@ -74,10 +75,27 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
         alerts=[
             a for a in store.recent_alerts(10, open_only=True) if a.kind in ("escalated", "lost")
         ],
-        attention=store.attention(),
+        attention=_attention_for(who, store.attention()),
         labels=ANOMALY_LABELS,
         overflow=store.quarantine_overflow(),
         shown=SHOWN,
+    )
+
+
+def _attention_for(who: Principal, attention: Attention) -> Attention:
+    """What needs attention, with badge UIDs in the texts masked for viewers (an enrolment
+    conflict names the badge)."""
+    if badge_uids.sees_uids(who):
+        return attention
+    return replace(
+        attention,
+        anomalies=[
+            replace(a, detail=badge_uids.text_for(who, a.detail)) for a in attention.anomalies
+        ],
+        recent_quarantine=[
+            (at, kiosk, badge_uids.text_for(who, error), repeats)
+            for at, kiosk, error, repeats in attention.recent_quarantine
+        ],
     )
 
 
@@ -87,8 +105,8 @@ def items_out(
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
-    after: Annotated[str | None, Query(max_length=100)] = None,
-    before: Annotated[str | None, Query(max_length=100)] = None,
+    after: Annotated[str | None, Query(pattern=paging.CURSOR_PATTERN)] = None,
+    before: Annotated[str | None, Query(pattern=paging.CURSOR_PATTERN)] = None,
     limit: Annotated[int, Query(ge=1, le=paging.MAX_PAGE)] = paging.DEFAULT_PAGE,
 ) -> Response:
     """Everything out now, soonest due first, a page at a time; the overview shows only the

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
 from hub.registry_csv import export_people, person_changes
-from hub.web.context import Web, csv_stream, import_upload, registry_pieces, web_of
+from hub.web import badge_uids, imports
+from hub.web.context import Web, csv_stream, registry_pieces, web_of
+from hub.web.paging import PageNumber
 from hub.web.security import Manager, Principal, Viewer, check_csrf
 
 router = APIRouter()
@@ -23,11 +26,12 @@ def people(
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
     q: Annotated[str, Query(max_length=100)] = "",
-    page: Annotated[int, Query(ge=0)] = 0,
+    page: PageNumber = 0,
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
 ) -> Response:
-    if format == "csv":
-        return csv_stream("people", registry_pieces(export_people, web.store.person_export()))
+    if format == "csv":  # badge UIDs whole for managers only
+        chunks = badge_uids.export_rows_for(who, web.store.person_export())
+        return csv_stream("people", registry_pieces(export_people, chunks))
     return _listing(request, who, web, q, page)
 
 
@@ -59,21 +63,23 @@ def _listing(
 
 @router.post("/people/import")
 async def people_import(
-    request: Request,
-    who: Manager,
-    web: Annotated[Web, Depends(web_of)],
-    file: Annotated[UploadFile, File()],
-    csrf: Annotated[str, Form()] = "",
+    request: Request, who: Manager, web: Annotated[Web, Depends(web_of)]
 ) -> Response:
-    """People and their badges from a spreadsheet: all rows go in, or none."""
-    check_csrf(request, csrf, who)
+    """People and their badges from a spreadsheet (a form with ``file`` and ``csrf``): all
+    rows go in, or none."""
+    upload = await imports.receive(request, web.settings.max_import_bytes)
+    if upload.data is None:  # refused before anything is read or changed
+        problems = [upload.problem or "nothing was uploaded"]
+        return await run_in_threadpool(_listing, request, who, web, errors=problems)
+    check_csrf(request, upload.csrf, who)
+    rows = web.settings.max_import_rows
 
     def load(data: bytes) -> int:
-        return web.store.import_people(person_changes(data), web.clock(), who.actor)
+        return web.store.import_people(person_changes(data, rows), web.clock(), who.actor)
 
-    count, problems = await import_upload(file, load)
+    count, problems = await imports.run("people", upload.data, load)
     if count is None:
-        return _listing(request, who, web, errors=problems)
+        return await run_in_threadpool(_listing, request, who, web, errors=problems)
     return RedirectResponse(f"/people?imported={count}", status_code=303)
 
 
@@ -87,6 +93,7 @@ def person_page(
         return web.page(
             request, "person.html", who, status_code=404, d=None, person_id=person_id, now=now
         )
+    detail = badge_uids.person_for(who, detail)
     return web.page(request, "person.html", who, d=detail, person_id=person_id, now=now)
 
 

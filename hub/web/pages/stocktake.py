@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
 from hub.web.context import Web, csv_response, web_of
+from hub.web.paging import RowId
 from hub.web.security import Manager, Viewer, check_csrf
 
 router = APIRouter()
@@ -43,7 +44,7 @@ def stocktake_start(
 @router.get("/stocktakes/{number}")
 def stocktake(
     request: Request,
-    number: int,
+    number: RowId,
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
@@ -68,7 +69,7 @@ def stocktake(
 @router.post("/stocktakes/{number}/close")
 def stocktake_close(
     request: Request,
-    number: int,
+    number: RowId,
     who: Manager,
     web: Annotated[Web, Depends(web_of)],
     csrf: Annotated[str, Form()] = "",

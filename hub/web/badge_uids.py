@@ -1,0 +1,61 @@
+"""Badge UIDs as each role sees them. A MIFARE Classic UID is easily written onto another card,
+and a staff badge's UID alone unlocks the cage door, so only managers and admins see UIDs whole
+(pages, CSV downloads, the API); a viewer sees the last few hex digits, enough to tell one
+badge from another."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from hub.web.auth import Role
+from hub.web.security import Principal
+
+SHOWN_DIGITS = 4
+_NEAR_WORD_BADGE = re.compile(r"(?i:badge)\W{0,3}\b([0-9A-F]{8}(?:[0-9A-F]{6})?)\b")
+
+
+def sees_uids(who: Principal) -> bool:
+    return who.may(Role.MANAGER)
+
+
+def masked(uid: str) -> str:
+    """``04A1B2C3`` -> ``****B2C3``: the same length, only the last digits."""
+    return "*" * max(len(uid) - SHOWN_DIGITS, 0) + uid[-SHOWN_DIGITS:]
+
+
+def uid_for(who: Principal, uid: str) -> str:
+    return uid if sees_uids(who) else masked(uid)
+
+
+def text_for(who: Principal, text: str) -> str:
+    """Free text (an enrolment conflict, a refusal) with any badge UID in it masked."""
+    if sees_uids(who):
+        return text
+    return _NEAR_WORD_BADGE.sub(
+        lambda m: m.group(0)[: m.start(1) - m.start(0)] + masked(m[1]), text
+    )
+
+
+def person_for(who: Principal, detail: dict[str, Any]) -> dict[str, Any]:
+    """A person's detail (``Store.person_detail``) with their badges as ``who`` may see them."""
+    if sees_uids(who):
+        return detail
+    badges = [{**b, "uid": masked(b["uid"])} for b in detail.get("badges", [])]
+    return {**detail, "badges": badges}
+
+
+def export_rows_for(
+    who: Principal, chunks: Iterable[list[dict[str, Any]]]
+) -> Iterator[list[dict[str, Any]]]:
+    """The people export's chunks (``Store.person_export``) with badges as ``who`` may see them."""
+    if sees_uids(who):
+        yield from chunks
+        return
+    for chunk in chunks:
+        yield [_row_for_viewer(row) for row in chunk]
+
+
+def _row_for_viewer(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {**row, "badges": [masked(uid) for uid in row.get("badges") or []]}
