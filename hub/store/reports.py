@@ -116,7 +116,7 @@ class ReportStore(StoreBase):
                 .order_by(counted.c.n.desc(), counted.c.asset)
                 .limit(top)
             ).all()
-            idle = _idle(conn, start, end)
+            idle = _idle(conn, list(fleet), start, end)
             late_week = clock.week(late_returns.c.returned)
             late = {
                 int(w): int(n)
@@ -144,37 +144,43 @@ class ReportStore(StoreBase):
 
 
 _IDLE = 500  # idle items listed at most
+_PART = 500  # assets per look-up: bound values stay below old SQLite's limit of 999
 
 
-def _idle(conn: Connection, start: datetime, end: datetime) -> list[tuple[str, str, str]]:
+def _idle(
+    conn: Connection, categories: list[str], start: datetime, end: datetime
+) -> list[tuple[str, str, str]]:
     """The first items on the shelf or out (by category and code) not lent in the period:
-    read in that order a thousand at a time, each thousand's checkouts of the period looked
-    up by the (asset, at) index, until enough are found."""
+    each category's read in code order a few hundred at a time (the category index), their
+    checkouts of the period looked up by the (asset, at) index, until enough are found."""
     idle: list[tuple[str, str, str]] = []
-    shelf = conn.execute(
-        select(assets.c.code, assets.c.name, assets.c.category)
-        .where(assets.c.status.in_(("available", "out")))
-        .order_by(assets.c.category, assets.c.code)
-        .execution_options(yield_per=1000)
-    )
-    for rows in shelf.partitions():
-        part = [(code, name, category) for code, name, category in rows]
-        lent = set(
-            conn.scalars(
-                select(ledger.c.asset)
-                .where(
-                    ledger.c.asset.in_([code for code, _, _ in part]),
-                    ledger.c.type == "checkout",
-                    ledger.c.at >= start,
-                    ledger.c.at < end,
-                )
-                .distinct()
-            )
+    for category in sorted(categories):
+        shelf = conn.execute(
+            select(assets.c.code, assets.c.name)
+            .where(assets.c.category == category, assets.c.status.in_(("available", "out")))
+            .order_by(assets.c.code)
+            .execution_options(yield_per=_PART)
         )
-        idle += [row for row in part if row[0] not in lent]
+        for rows in shelf.partitions():
+            part = [(code, name) for code, name in rows]
+            lent = set(
+                conn.scalars(
+                    select(ledger.c.asset)
+                    .where(
+                        ledger.c.asset.in_([code for code, _ in part]),
+                        ledger.c.type == "checkout",
+                        ledger.c.at >= start,
+                        ledger.c.at < end,
+                    )
+                    .distinct()
+                )
+            )
+            idle += [(code, name, category) for code, name in part if code not in lent]
+            if len(idle) >= _IDLE:
+                break
+        shelf.close()
         if len(idle) >= _IDLE:
             break
-    shelf.close()
     return idle[:_IDLE]
 
 
