@@ -42,10 +42,9 @@ WHAT = "loan sums of "  # how a difference about the sums begins (Mismatch.what)
 
 @dataclass(frozen=True)
 class Span:
-    """One loan: the events (in event order) that began and ended it; ``start`` None: begun
-    before the events it was derived from, ``end`` None: still out."""
+    """One loan: the events (in event order) that began and ended it; ``end`` None: out."""
 
-    start: Order | None
+    start: Order
     end: Order | None
 
 
@@ -54,19 +53,18 @@ Sums = dict[tuple[str, datetime], list[int]]
 Toggle = tuple[Order, str]
 
 
-def spans(events: Iterable[Toggle], out: bool = False) -> list[Span]:
-    """The loans of one asset's checkouts and returns, given in event order; ``out``: the
-    item was out before the first of them."""
+def spans(events: Iterable[Toggle]) -> list[Span]:
+    """The loans of one asset's checkouts and returns, given in event order."""
     found: list[Span] = []
     since: Order | None = None
     for order, kind in events:
-        if kind == Kind.CHECKOUT.value:
-            if not out:
-                since, out = order, True
-        elif out:
+        if kind == _CHECKOUT:
+            if since is None:
+                since = order
+        elif since is not None:
             found.append(Span(since, order))
-            since, out = None, False
-    if out:
+            since = None
+    if since is not None:
         found.append(Span(since, None))
     return found
 
@@ -89,8 +87,7 @@ def add(sums: Sums, category: str, span: Span, sign: int) -> None:
 
 def _points(span: Span) -> Iterator[tuple[int, Order]]:
     """Where a loan counts: its start (column 0) and its end (column 2), those it has."""
-    if span.start is not None:
-        yield 0, span.start
+    yield 0, span.start
     if span.end is not None:
         yield 2, span.end
 
@@ -125,7 +122,15 @@ def refold(
     its custody events from some point of its history on (the ``added`` among them), ``out``
     whether a loan was open at that point."""
     events = toggles(facts)
-    if not any(order[3] in added for order, _ in events):
+    first = next((n for n, (order, _) in enumerate(events) if order[3] in added), None)
+    if first is None:
+        return
+    if all(order[3] in added for order, _ in events[first:]):
+        # the usual commit: new events after every old one add loans' starts and ends only
+        if first:  # after a checkout an item is out, after a return it is not
+            out = events[first - 1][1] == _CHECKOUT
+        for point in _points_of(events[first:], out):
+            _add_point(sums, category, point, 1)
         return
     was = _points_of([e for e in events if e[0][3] not in added], out)
     now = _points_of(events, out)
