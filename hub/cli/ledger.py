@@ -14,8 +14,8 @@ from hub.cli import _Ctx, _now, actor, cli, pass_ctx
 @pass_ctx
 def verify(ctx: _Ctx, repair: bool) -> None:
     """Replay the ledger and compare it with who holds what, late returns, problem tickets,
-    anomalies, statuses and open alerts as stored. Exit status 1 when they differ (after a
-    repair: 0, and what was repaired is printed)."""
+    anomalies, statuses, open alerts and the reports' loan sums as stored. Exit status 1 when
+    they differ (after a repair: 0, and what was repaired is printed)."""
     store = ctx.store()
     try:
         found = store.repair(_now(), actor()) if repair else store.verify(_now())

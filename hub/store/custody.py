@@ -10,12 +10,14 @@ last one folds everything all of them wrote.
 The fold starts at the asset's rest point (``custody_marks``) when every new event comes after
 it, so a commit costs the same for an item lent a thousand times as for a new one; an event that
 belongs before the rest point (an offline kiosk's, hours late) re-derives the whole history.
+The loans the reports count are re-derived from the same point, and their sums per category
+and week corrected by the difference (hub.store.loan_weeks).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +27,7 @@ from sqlalchemy import Connection, Select, bindparam, delete, func, insert, or_,
 from hub.domain import custody
 from hub.domain.custody import Anomaly, Condition, Custody, Fact, Holding, Kind, Order
 from hub.domain.lifecycle import Status
+from hub.store import loan_weeks
 from hub.store import schema as t
 from hub.store.alerting import withdraw
 from hub.store.among import PerDialect, among, one_of
@@ -61,7 +64,7 @@ class Difference:
     person: str | None = None
 
     def __str__(self) -> str:
-        who = self.asset if self.asset is not None else f"person {self.person}"
+        who = self.asset or (f"person {self.person}" if self.person else "reports")
         return f"{who}: {self.what}: stored {self.stored}, ledger says {self.derived}"
 
 
@@ -279,6 +282,7 @@ def apply(
     tolerance: timedelta = custody.CLOCK_TOLERANCE,
     locked: dict[str, Any] | None = None,
     new: dict[str, Order] | None = None,
+    added: Collection[str] | None = None,
 ) -> Applied:
     """Re-derive these assets from the ledger and store the result (in ``conn``'s transaction).
 
@@ -286,6 +290,8 @@ def apply(
     an asset whose new events all come after its rest point is folded from there on; the
     others from their whole history. None: every asset from its whole history.
     ``locked``: the assets' rows, if the caller has locked them already (see ``lock``).
+    ``added``: the ids of the events this transaction added (the reports' loan sums change
+    by what they change; without them, the sums do not change).
 
     A few reads for all the assets, the fold, then one executemany per kind of write."""
     wanted = set(codes)
@@ -298,8 +304,10 @@ def apply(
     had = marks(conn, known)
     usable = {c: m for c, (m, _) in had.items() if new is not None and c in new and new[c] > m}
     quiet = frozenset(c for c in usable if not had[c][1])
-    derived = derive(conn, known, grace, tolerance, usable)
+    found = facts(conn, known, usable)
+    derived = {code: custody.fold(code, found.get(code, ()), grace, tolerance) for code in known}
     stored = _stored(conn, known, usable, alerts=False, quiet=quiet)
+    loans = _loans(conn, known, rows, found, usable, added)
     # Alerts are raised only for the current loan (see AlertStore.record_sweep), so only an
     # asset whose loan ended or changed here, or one re-derived whole, can have void ones.
     alerts = _open_alerts(
@@ -344,7 +352,35 @@ def apply(
             out.add(_SET_STATUS, key=code, status=status)
         done.status[code] = status
     out.flush(conn)
+    loan_weeks.save(conn, loans)
     return done
+
+
+def _loans(
+    conn: Connection,
+    known: Sequence[str],
+    rows: dict[str, Any],
+    found: dict[str, list[Fact]],
+    usable: dict[str, Order],
+    added: Collection[str] | None,
+) -> loan_weeks.Sums:
+    """What the ``added`` events change in the sums of the loans the reports count
+    (hub.store.loan_weeks), from the point each asset is folded from: its rest point, where
+    a loan is open if the rest event is a checkout, or the beginning. Without ``added``
+    (a re-derivation: no new events) nothing changes."""
+    sums: loan_weeks.Sums = {}
+    if not added:
+        return sums
+    out = loan_weeks.out_at_marks(conn, [c for c in known if c in usable])
+    # a rest point at an extension says nothing of the loan: those read their whole history
+    whole = facts(conn, [c for c in usable if c not in out])
+    for code in known:
+        if code in whole:
+            history, was_out = whole[code], False
+        else:
+            history, was_out = found.get(code, []), out.get(code, False)
+        loan_weeks.refold(sums, rows[code].category, history, was_out, added)
+    return sums
 
 
 _SET_STATUS = (
@@ -564,6 +600,18 @@ def compare(
         if void:
             out.append(Difference(code, "open alerts of ended loans", ", ".join(void), "none"))
     return out
+
+
+def loan_differences(conn: Connection) -> list[Difference]:
+    """Where the reports' loan sums (per category and week) differ from what the whole ledger
+    says (read only)."""
+    return [Difference(None, m.what, m.stored, m.derived) for m in loan_weeks.mismatches(conn)]
+
+
+def repair_loans(conn: Connection, found: Sequence[Difference]) -> None:
+    """Rebuild the reports' loan sums from the ledger if ``found`` says they differ."""
+    if any(d.what.startswith(loan_weeks.WHAT) for d in found):
+        loan_weeks.rebuild(conn)
 
 
 def custody_assets(conn: Connection) -> list[str]:

@@ -13,6 +13,7 @@ from hub.domain import lifecycle
 from hub.domain.service import ServiceRule, service_due
 from hub.domain.valuation import Depreciation, Method, book_value
 from hub.errors import NotFound
+from hub.store import loan_weeks
 from hub.store.base import StoreBase
 from hub.store.locks import lock
 from hub.store.schema import assets, badges, categories, holdings, late_returns, people, tickets
@@ -114,9 +115,12 @@ class RegistryStore(StoreBase):
         if unknown:
             raise ValueError(f"not an asset detail: {', '.join(sorted(unknown))}")
         with self._tx() as conn:
+            # the reports count an asset's loans in its category: moved with it
+            held = loan_weeks.hold_categories(conn, [code] if "category" in details else [])
             done = conn.execute(update(assets).where(assets.c.code == code).values(**details))
             if done.rowcount == 0:
                 raise NotFound(f"no asset {code!r}")
+            loan_weeks.follow_categories(conn, held)
             changed = ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
             self._audit(conn, now, actor, "asset.update", code, changed)
 

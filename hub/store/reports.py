@@ -1,17 +1,18 @@
 """Reads for the reports page: loans over time, overdue behaviour, popular and idle items.
 
-The figures are summed by the database: one window over each asset's custody events of the
-period says which of them start or end a loan (a checkout that follows a checkout, or a return
-that follows a return, changes nothing, as in ``hub.domain.usage.loan_spans``), and loan starts,
-loan ends and returns are counted and summed per category and week. What comes back is a few
-rows per week, whatever the size of the ledger; Python only turns those sums into shares of
-each week.
+Loans are counted as in ``hub.domain.usage.loan_spans``: a checkout of an item that is not out
+begins one, the next return ends it (a repeated checkout or return changes nothing). The page
+reads them from sums kept per category and week as events are committed
+(``hub.store.loan_weeks``): a few rows per week and category, whatever the size of the ledger.
+``report_from_ledger`` computes the same from the ledger's events, the reference the sums are
+tested against. Python only turns the sums into shares of each week.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     extract,
     func,
     or_,
@@ -32,7 +32,8 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from hub.domain.usage import WEEK, week_start
 from hub.store.base import HUB, StoreBase
-from hub.store.schema import assets, holdings, late_returns, ledger
+from hub.store.loan_weeks import edge
+from hub.store.schema import assets, late_returns, ledger, loan_weeks
 
 _CUSTODY = ("checkout", "return")
 _UNIX_EPOCH_JD = 2440587.5  # the Julian day of 1970-01-01 00:00 UTC
@@ -74,7 +75,18 @@ class _Clock:
 
 class ReportStore(StoreBase):
     def report(self, start: datetime, end: datetime, top: int = 10) -> Report:
-        """Reads ledger rows of the period only (by the ``at`` index)."""
+        """The reports page's figures; loans from the sums kept per category and week
+        (hub.store.loan_weeks), other figures from ledger rows of the period (by the ``at``
+        index)."""
+        return self._report(start, end, top, _summed)
+
+    def report_from_ledger(self, start: datetime, end: datetime, top: int = 10) -> Report:
+        """The same figures with the loans summed from the ledger's events (one window over
+        each asset's custody events up to the period's end): what the kept sums must agree
+        with, at a cost that grows with the ledger."""
+        return self._report(start, end, top, _windowed)
+
+    def _report(self, start: datetime, end: datetime, top: int, loans: _Source) -> Report:
         in_period = and_(ledger.c.at >= start, ledger.c.at < end, ledger.c.kiosk != HUB)
         first = week_start(start)
         weeks: list[datetime] = []
@@ -82,7 +94,7 @@ class ReportStore(StoreBase):
             weeks.append(first + timedelta(weeks=len(weeks)))
         with self.engine.connect() as conn:
             clock = _Clock(conn.dialect.name, first)
-            starts, ends, returned = _loans(conn, clock, start, end)
+            starts, ends, returned = _clipped(loans(conn, clock, start, end), clock, start, end)
             fleet = {
                 c: int(n)
                 for c, n in conn.execute(
@@ -104,18 +116,7 @@ class ReportStore(StoreBase):
                 .order_by(counted.c.n.desc(), counted.c.asset)
                 .limit(top)
             ).all()
-            lent = exists().where(
-                ledger.c.asset == assets.c.code,
-                ledger.c.type == "checkout",
-                ledger.c.at >= start,
-                ledger.c.at < end,
-            )
-            idle = conn.execute(
-                select(assets.c.code, assets.c.name, assets.c.category)
-                .where(assets.c.status.in_(("available", "out")), ~lent)
-                .order_by(assets.c.category, assets.c.code)
-                .limit(500)
-            ).all()
+            idle = _idle(conn, list(fleet), start, end)
             late_week = clock.week(late_returns.c.returned)
             late = {
                 int(w): int(n)
@@ -138,107 +139,184 @@ class ReportStore(StoreBase):
                 first + timedelta(weeks=i): (v[0], v[1]) for i, v in sorted(counts.items())
             },
             most_borrowed=[(a, n, int(c)) for a, n, c in popular],
-            idle=[(a, n, c) for a, n, c in idle],
+            idle=idle,
         )
+
+
+_IDLE = 500  # idle items listed at most
+_PART = 500  # assets per look-up: bound values stay below old SQLite's limit of 999
+
+
+def _idle(
+    conn: Connection, categories: list[str], start: datetime, end: datetime
+) -> list[tuple[str, str, str]]:
+    """The first items on the shelf or out (by category and code) not lent in the period:
+    each category's read in code order a few hundred at a time (the category index), their
+    checkouts of the period looked up by the (asset, at) index, until enough are found."""
+    idle: list[tuple[str, str, str]] = []
+    for category in sorted(categories):
+        shelf = conn.execute(
+            select(assets.c.code, assets.c.name)
+            .where(assets.c.category == category, assets.c.status.in_(("available", "out")))
+            .order_by(assets.c.code)
+            .execution_options(yield_per=_PART)
+        )
+        for rows in shelf.partitions():
+            part = [(code, name) for code, name in rows]
+            lent = set(
+                conn.scalars(
+                    select(ledger.c.asset)
+                    .where(
+                        ledger.c.asset.in_([code for code, _ in part]),
+                        ledger.c.type == "checkout",
+                        ledger.c.at >= start,
+                        ledger.c.at < end,
+                    )
+                    .distinct()
+                )
+            )
+            idle += [(code, name, category) for code, name in part if code not in lent]
+            if len(idle) >= _IDLE:
+                break
+        shelf.close()
+        if len(idle) >= _IDLE:
+            break
+    return idle[:_IDLE]
 
 
 # per category and week: (how many loan spans start or end in it, the sum of those times)
 _Sums = dict[str, dict[int, tuple[int, float]]]
 
 
-def _loans(
-    conn: Connection, clock: _Clock, start: datetime, end: datetime
+@dataclass
+class _Moves:
+    """A period's loans per category: how many were out when it began, and per week (its
+    number from the first week's Monday) the loans begun and ended in the period, with the
+    sums of those times in seconds since the first week's Monday."""
+
+    out_at_start: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    starts: _Sums = field(default_factory=lambda: defaultdict(dict))
+    ends: _Sums = field(default_factory=lambda: defaultdict(dict))
+
+
+_Source = Callable[[Connection, _Clock, datetime, datetime], _Moves]
+
+
+def _clipped(
+    moves: _Moves, clock: _Clock, start: datetime, end: datetime
 ) -> tuple[_Sums, _Sums, dict[int, int]]:
-    """The period's loans as sums per category and week: where loans start, where they end
-    (both clipped to the period), and how many returns ended a loan.
-
-    One ordered pass over the period's custody events (a window over each asset's events)
-    tells each event whether it changes anything: a checkout after a return, a return after a
-    checkout, the asset's first event in the period (a return only if the item was out when
-    the period began). Loans need no pairing: each event that changes something starts or ends
-    a loan; an item out at the start starts one then, and the loans begun and not ended (per
-    asset at most one) end at the end."""
-    in_period = and_(ledger.c.at >= start, ledger.c.at < end, ledger.c.kiosk != HUB)
-    order = (ledger.c.at, ledger.c.id)
-    moves = (
-        select(
-            ledger.c.asset,
-            assets.c.category,
-            ledger.c.type,
-            clock.seconds(ledger.c.at).label("s"),
-            clock.week(ledger.c.at).label("w"),
-            func.lag(ledger.c.type).over(partition_by=ledger.c.asset, order_by=order).label("prev"),
-        )
-        .select_from(ledger.join(assets, assets.c.code == ledger.c.asset))
-        .where(in_period, ledger.c.type.in_(_CUSTODY))
-        .subquery("moves")
-    )
-    mv = moves.c
-    # out when the period began: its latest custody event before the period is a checkout
-    before = ledger.alias("before")
-    latest = (
-        select(func.max(before.c.at))
-        .where(before.c.asset == mv.asset, before.c.at < start, before.c.type.in_(_CUSTODY))
-        .correlate(moves)
-        .scalar_subquery()
-    )
-    out_at_start = exists().where(
-        ledger.c.asset == mv.asset, ledger.c.type == "checkout", ledger.c.at == latest
-    )
-    first = mv.prev.is_(None)
-    lends = and_(mv.type == "checkout", or_(first, mv.prev == "return"))
-    ends = and_(mv.type == "return", mv.prev == "checkout")
-    held = and_(first, mv.type == "return", out_at_start)
-    ended = or_(ends, held)  # a return that ends a loan
-
-    def count(cond: Any) -> Any:
-        return func.sum(case((cond, 1), else_=0))
-
-    def total(cond: Any) -> Any:
-        return func.sum(case((cond, mv.s), else_=0.0))
-
+    """The loans clipped to the period, as ``_shares`` takes them: a loan out when it began
+    starts at its start, one still out at its end ends there; and the returns that ended a
+    loan, per week."""
     origin = clock.origin
     start_s, end_s = start.timestamp() - origin, end.timestamp() - origin
     start_w, end_w = int(start_s // WEEK), int(end_s // WEEK)
     starts: _Sums = defaultdict(dict)
     stops: _Sums = defaultdict(dict)
     returned: dict[int, int] = defaultdict(int)
-    at_start: dict[str, int] = defaultdict(int)  # loans begun before the period
-    at_end: dict[str, int] = defaultdict(int)  # loans still open when it ends
-    for category, w, lent, lent_s, back, back_s, was_out in conn.execute(
+    for category in sorted(set(moves.out_at_start) | set(moves.starts) | set(moves.ends)):
+        out = moves.out_at_start.get(category, 0)
+        _add(starts, category, start_w, out, out * start_s)
+        for week, (n, total) in moves.starts.get(category, {}).items():
+            _add(starts, category, week, n, total)
+            out += n
+        for week, (n, total) in moves.ends.get(category, {}).items():
+            _add(stops, category, week, n, total)
+            returned[week] += n
+            out -= n
+        _add(stops, category, end_w, out, out * end_s)
+    return starts, stops, {w: n for w, n in returned.items() if n}
+
+
+def _summed(conn: Connection, clock: _Clock, start: datetime, end: datetime) -> _Moves:
+    """The period's loans from the kept sums: the weeks before the period say how many were
+    out when it began, the period's weeks what began and ended in it. Where the period begins
+    or ends inside a week, the loans begun or ended in that week outside the period are
+    derived from the ledger (``loan_weeks.edge``) and moved out of it."""
+    moves = _Moves()
+    first = week_start(start)
+    w = loan_weeks
+    for category, begun, ended in conn.execute(
+        select(w.c.category, func.sum(w.c.starts), func.sum(w.c.ends))
+        .where(w.c.week < first)
+        .group_by(w.c.category)
+    ):
+        moves.out_at_start[category] += int(begun) - int(ended)
+    counts: dict[str, dict[int, list[int]]] = defaultdict(dict)
+    for r in conn.execute(select(w).where(w.c.week >= first, w.c.week < end)):
+        week = (r.week - first) // timedelta(weeks=1)
+        counts[r.category][week] = [r.starts, r.start_ms, r.ends, r.end_ms]
+    # where the period begins inside its first week: what began or ended before it
+    for category, column, ms in edge(conn, first, start):
+        row = counts[category].setdefault(0, [0, 0, 0, 0])
+        row[column] -= 1
+        row[column + 1] -= ms
+        moves.out_at_start[category] += 1 if column == 0 else -1
+    # where it ends inside its last week: what began or ended after it
+    last = week_start(end)
+    if last < end:
+        week = (last - first) // timedelta(weeks=1)
+        for category, column, ms in edge(conn, end, last + timedelta(weeks=1)):
+            row = counts[category].setdefault(week, [0, 0, 0, 0])
+            row[column] -= 1
+            row[column + 1] -= ms
+    for category, weeks in counts.items():
+        for week, (b, b_ms, e, e_ms) in weeks.items():
+            offset = week * WEEK
+            if b:
+                moves.starts[category][week] = (b, b * offset + b_ms / 1000)
+            if e:
+                moves.ends[category][week] = (e, e * offset + e_ms / 1000)
+    return moves
+
+
+def _windowed(conn: Connection, clock: _Clock, start: datetime, end: datetime) -> _Moves:
+    """The period's loans from the ledger: one ordered pass over every asset's custody events
+    up to the period's end (a window over each asset's events, in event order) tells each
+    event whether it changes anything: a checkout that follows a return (or nothing) begins a
+    loan, a return that follows a checkout ends one. Those before the period say how many
+    loans were out when it began; those in it are summed per category and week."""
+    order: tuple[Any, ...] = (ledger.c.at, ledger.c.kiosk, ledger.c.seq, ledger.c.id)
+    if clock.dialect == "postgresql":  # event order compares ids as Python does: by code point
+        order = (ledger.c.at, ledger.c.kiosk.collate("C"), ledger.c.seq, ledger.c.id.collate("C"))
+    moves_q = (
         select(
-            mv.category,
-            mv.w,
-            count(lends),
-            total(lends),
-            count(ended),
-            total(ended),
-            count(held),
-        ).group_by(mv.category, mv.w)
-    ):
-        week = int(w)
-        _add(starts, category, week, int(lent), float(lent_s))
-        _add(stops, category, week, int(back), float(back_s))
-        returned[week] += int(back)
-        at_start[category] += int(was_out)
-        # each asset's loans alternate: those begun and not ended are still out at the end
-        at_end[category] += int(lent) + int(was_out) - int(back)
-    touched = exists().where(
-        ledger.c.asset == holdings.c.asset, in_period, ledger.c.type.in_(_CUSTODY)
+            assets.c.category,
+            ledger.c.type,
+            ledger.c.at,
+            func.lag(ledger.c.type).over(partition_by=ledger.c.asset, order_by=order).label("prev"),
+        )
+        .select_from(ledger.join(assets, assets.c.code == ledger.c.asset))
+        .where(ledger.c.at < end, ledger.c.kiosk != HUB, ledger.c.type.in_(_CUSTODY))
+        .subquery("moves")
     )
-    for category, n in conn.execute(
-        select(assets.c.category, func.count())
-        .select_from(holdings.join(assets, assets.c.code == holdings.c.asset))
-        .where(holdings.c.since < start, ~touched)
-        .group_by(assets.c.category)
+    mv = moves_q.c
+    lends = and_(mv.type == "checkout", or_(mv.prev.is_(None), mv.prev == "return"))
+    ends = and_(mv.type == "return", mv.prev == "checkout")
+    before = mv.at < start
+    week = case((before, None), else_=clock.week(mv.at))
+    s = clock.seconds(mv.at)
+
+    def count(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    def total(cond: Any) -> Any:
+        return func.sum(case((and_(cond, ~before), s), else_=0.0))
+
+    moves = _Moves()
+    for category, w, lent, lent_s, back, back_s in conn.execute(
+        select(mv.category, week, count(lends), total(lends), count(ends), total(ends)).group_by(
+            mv.category, week
+        )
     ):
-        at_start[category] += int(n)
-        at_end[category] += int(n)
-    for category, n in at_start.items():
-        _add(starts, category, start_w, n, n * start_s)
-    for category, n in at_end.items():
-        _add(stops, category, end_w, n, n * end_s)
-    return starts, stops, returned
+        if w is None:
+            moves.out_at_start[category] += int(lent) - int(back)
+            continue
+        if lent:
+            moves.starts[category][int(w)] = (int(lent), float(lent_s))
+        if back:
+            moves.ends[category][int(w)] = (int(back), float(back_s))
+    return moves
 
 
 def _add(sums: _Sums, category: str, week: int, n: int, total: float) -> None:

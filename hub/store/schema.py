@@ -482,3 +482,18 @@ replica_horizon = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("pruned_below", BigInteger, nullable=False),
 )
+
+# The loans the reports page counts (hub.store.loan_weeks), per category and week (Monday 00:00
+# UTC): how many began and ended in it, and the sums of those times in milliseconds since the
+# week began (integers, so a change is undone exactly). An asset's loans count in its current
+# category. The custody fold keeps it in the transaction that adds the events.
+loan_weeks = Table(
+    "loan_weeks",
+    metadata,
+    Column("category", String(64), primary_key=True),
+    Column("week", UtcDateTime, primary_key=True),
+    Column("starts", BigInteger, nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("ends", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=False),
+)
