@@ -92,12 +92,9 @@ def build_dashboard(path: Path, small: bool) -> str:
     """The dashboard benchmark's hub: 100,000 assets, 1,000,000 ledger events over a year,
     8,000 items out (a tenth with ``small``)."""
     from bench.dashboard import Sizes, build
-    from hub.store import loan_weeks
 
     sizes = Sizes().smaller(10) if small else Sizes()
     store, built = build(path, sizes)
-    with store.engine.begin() as conn:  # a ledger inserted in bulk: its loans summed as 0014 does
-        loan_weeks.rebuild(conn, locking=False)
     store.close()
     return ", ".join(f"{n:,} {table}" for table, n in built.rows.items())
 

@@ -228,14 +228,14 @@ def test_verify_finds_sums_that_disagree_with_the_ledger_and_repair_rebuilds_the
 
 
 def test_the_migration_fills_the_sums_from_the_ledger(tmp_path: Path) -> None:
-    """A hub upgraded from 0013 with loans in its ledger reports them at once."""
+    """A hub upgraded from 0016 with loans in its ledger reports them at once."""
     store = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
     try:
         start, end = _late_return_story(store)
         cfg = alembic_config(store.engine)
         with store.engine.begin() as conn:
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0013")
+            command.downgrade(cfg, "0016")
         upgrade(store.engine)
         assert store.verify(NOW) == []
         assert store.report(start, end).utilization["camera"][start] == pytest.approx(2 / 7 / 3)

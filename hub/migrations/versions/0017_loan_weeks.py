@@ -1,7 +1,7 @@
 """loan weeks: the sums of the reports' loans per category and week
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-11-30 18:00:00.000000
 
 The reports page summed a window over every custody event of its period, a cost that grows with
@@ -18,8 +18,8 @@ from alembic import op
 import hub.store.schema
 from hub.store.loan_weeks import rebuild
 
-revision = "0014"
-down_revision = "0013"
+revision = "0017"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
