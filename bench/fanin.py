@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import csv
 import math
 import resource
-import statistics
 import time
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
 
 from bench.deployment import Deployment, deployment, postgres_cluster
 from bench.hubproc import PAHO, CpuShare, thread_cpu
@@ -39,6 +40,8 @@ class FanIn:
     duplicated: int  # ledger rows beyond one per event, acks beyond one per event
     acked: int
     ack_latency: list[float]  # publish to ack, seconds, of the acked events
+    # (seconds into the run when it was published, publish to ack or inf), of every event sent
+    timeline: list[tuple[float, float]]
     receipt_latency: list[float]  # event time to the hub's receipt, seconds
     broker_drops: int  # "Outgoing messages are being dropped" notices in the broker's log
     replica: tuple[int, int]  # replica messages and bytes all kiosks received (with --replica)
@@ -122,6 +125,7 @@ def fan_in(
         duplicated=(len(ids) - len(in_ledger)) + tally.repeated_acks,
         acked=len(tally.acked),
         ack_latency=tally.latencies(),
+        timeline=_timeline(tally),
         receipt_latency=receipt,
         broker_drops=drops,
         replica=(tally.replica_messages, tally.replica_bytes),
@@ -133,6 +137,25 @@ def fan_in(
         load_after=load(),
         errors=tally.errors[:5] + _strays(in_ledger - sent),
     )
+
+
+def _timeline(tally: Tally) -> list[tuple[float, float]]:
+    return sorted(
+        (at - tally.started, tally.acked[i] - at if i in tally.acked else math.inf)
+        for i, at in tally.published.items()
+    )
+
+
+def fifths(r: FanIn) -> list[tuple[float, float]]:
+    """Median and p99 publish-to-ack latency of the events published in each fifth of the
+    run (an event never acked counts as slower than any): whether latency grows with the
+    ledger, and when."""
+    if not r.timeline:
+        return []
+    parts: list[list[float]] = [[] for _ in range(5)]
+    for at, latency in r.timeline:
+        parts[min(4, int(5 * at / r.seconds))].append(latency)
+    return [(percentile(p, 0.5), percentile(p, 0.99)) for p in parts if p]
 
 
 def _strays(ids: set[str]) -> list[str]:
@@ -190,16 +213,12 @@ def report(r: FanIn, interval: float) -> list[str]:
 
 
 def _late(r: FanIn) -> str:
-    """How the latency moved over the run: medians of the first and last fifth."""
-    n = len(r.ack_latency)
-    if n < 10:
+    """How the latency moved over the run: median and p99 of each fifth, by publish time."""
+    each = fifths(r)
+    if len(each) < 5:
         return ""
-    fifth = n // 5
-    first = statistics.median(r.ack_latency[:fifth])
-    last = statistics.median(r.ack_latency[-fifth:])
-    return (
-        f"ack latency median, first fifth of acked events {first * 1000:,.0f} ms, "
-        f"last fifth {last * 1000:,.0f} ms"
+    return "ack latency by fifth of the run (publish time), median / p99: " + ", ".join(
+        f"{_ms(med)} / {_ms(p99)}" for med, p99 in each
     )
 
 
@@ -214,6 +233,11 @@ def main() -> None:
     parser.add_argument("--short", action="store_true", help="30 s instead of --seconds")
     parser.add_argument(
         "--replica", action="store_true", help="kiosks also take the replica, as real ones do"
+    )
+    parser.add_argument(
+        "--timeline",
+        type=Path,
+        help="write each event's publish time and latency (s; null: never acked) to this CSV",
     )
     args = parser.parse_args()
     if args.short:
@@ -237,6 +261,13 @@ def main() -> None:
     print("\n".join(report(r, args.interval)))
     if late := _late(r):
         print(late)
+    if args.timeline is not None:
+        with args.timeline.open("w", newline="") as out:
+            rows = csv.writer(out)
+            rows.writerow(["published_s", "latency_s"])
+            rows.writerows(
+                (f"{at:.3f}", "" if math.isinf(lat) else f"{lat:.4f}") for at, lat in r.timeline
+            )
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import asyncio
 
 from bench.ceiling import hub_phase, raw_phase
 from bench.deployment import deployment
-from bench.fanin import fan_in
+from bench.fanin import fan_in, fifths
 from bench.hubproc import PAHO
 from bench.scaleout import scale_out
 
@@ -43,6 +43,12 @@ def test_fan_in_sends_on_schedule_and_finds_every_event_once_in_the_ledger() -> 
     assert r.committed_in_time <= r.committed
     assert len(r.ack_latency) == len(r.receipt_latency) == r.sent
     assert all(0 < x < 30 for x in r.ack_latency)
+    # every event sent is on the timeline once, in publish order, and each fifth of the run
+    # has its own figures: the report says when latency grew, not only that it did
+    assert len(r.timeline) == r.sent
+    assert [at for at, _ in r.timeline] == sorted(at for at, _ in r.timeline)
+    each = fifths(r)
+    assert len(each) == 5 and all(0 < med <= p99 < 30 for med, p99 in each)
 
 
 def test_scale_out_splits_the_events_between_hubs_and_loses_none(
