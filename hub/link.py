@@ -147,7 +147,8 @@ class HubLink:
             retain=True,
         )
         client.reconnect_delay_set(min_delay=1, max_delay=10)
-        client.max_inflight_messages_set(100)
+        # an ack batch per kiosk per commit: room for a whole fleet's before a PUBACK returns
+        client.max_inflight_messages_set(1000)
         client.on_socket_open = no_delay
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect

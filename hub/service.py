@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from wire.messages import LoanPeriodSpec
 
 log = logging.getLogger(__name__)
 DELIVERY_INTERVAL = 5.0  # seconds between rounds of alert delivery
+CHECKPOINT_INTERVAL = 1.0  # seconds between copies of the SQLite log into the database file
 
 
 def utcnow() -> datetime:
@@ -97,6 +99,28 @@ class HubService:
             daemon=True,
         )
         self._reports = threading.Thread(target=self._warm_reports, name="reports", daemon=True)
+        self._checkpoint = threading.Thread(
+            target=self._checkpoints, name="checkpoint", daemon=True
+        )
+
+    def _checkpoints(self) -> None:
+        """Copy the SQLite write-ahead log into the database file here, not inside an ingest
+        commit (the hub's connections leave that to this thread, see hub.store)."""
+        while not self._stop_sweeper.wait(CHECKPOINT_INTERVAL):
+            try:
+                self.store.checkpoint()
+            except Exception:
+                log.exception("could not checkpoint the database")
+
+    def _start_workers(self) -> None:
+        # What start-up made (modules, the app, the registry caches) lives as long as the
+        # process: kept out of the collector's full passes, which otherwise walk all of it
+        # every few seconds while every hub thread waits.
+        gc.collect()
+        gc.freeze()
+        self.link.start()
+        for worker in (self._sweeper, self._delivery, self._reports, self._checkpoint):
+            worker.start()
 
     def _warm_reports(self) -> None:
         """Keep the reports page's figures fresh so no manager waits for them."""
@@ -165,26 +189,20 @@ class HubService:
 
     def serve_forever(self) -> None:
         """Run until interrupted (the `cagekeeper-hub serve` command)."""
-        self.link.start()
-        self._sweeper.start()
-        self._delivery.start()
-        self._reports.start()
+        self._start_workers()
         try:
             self._server = uvicorn.Server(self._server_config())
             self._server.run()
         finally:
             self._stop_sweeper.set()
-            for worker in (self._sweeper, self._delivery, self._reports):
+            for worker in (self._sweeper, self._delivery, self._reports, self._checkpoint):
                 worker.join(timeout=30)
             self.link.stop()
             self.store.close()
 
     def start_in_background(self, timeout: float = 10.0) -> None:
         """Start link, sweeper and web server in threads (for the demo and tests)."""
-        self.link.start()
-        self._sweeper.start()
-        self._delivery.start()
-        self._reports.start()
+        self._start_workers()
         self._server = uvicorn.Server(self._server_config())
         self._thread = threading.Thread(target=self._server.run, name="web", daemon=True)
         self._thread.start()
@@ -211,7 +229,7 @@ class HubService:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._stop_sweeper.set()
-        for worker in (self._sweeper, self._delivery, self._reports):
+        for worker in (self._sweeper, self._delivery, self._reports, self._checkpoint):
             if worker.is_alive():
                 worker.join(timeout=30)
         self.link.stop()

@@ -167,6 +167,12 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=5000")
+    # The hub process checkpoints from a thread of its own (Store.checkpoint), so an ingest
+    # commit never copies the log into the database file; this bound is only a backstop for
+    # a process that does not (the CLI), 64 MB of log.
+    cur.execute("PRAGMA wal_autocheckpoint=16384")
+    # and the log file, once copied, is cut back to this size rather than kept at its largest
+    cur.execute("PRAGMA journal_size_limit=67108864")
     cur.close()
 
 
@@ -224,6 +230,16 @@ class Store(
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def checkpoint(self) -> tuple[int, int]:
+        """SQLite: copy what the write-ahead log holds into the database file, without waiting
+        for or holding up readers and writers (PASSIVE); returns the log's pages and how many
+        of them are now in the database file. Nothing to do on PostgreSQL: (0, 0)."""
+        if self.engine.dialect.name != "sqlite":
+            return 0, 0
+        with self.engine.connect() as conn:
+            row = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        return int(row[1]), int(row[2])
 
     # registry -----------------------------------------------------------------------------
 
