@@ -30,6 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from hub.domain.custody import Fact, Kind, Order
 from hub.domain.usage import week_start
 from hub.store import schema as t
+from hub.store.among import PerDialect, among, one_of
 from hub.store.locks import chunks, lock
 
 TOGGLES = (Kind.CHECKOUT.value, Kind.RETURN.value)
@@ -103,16 +104,19 @@ def _add_point(sums: Sums, category: str, point: tuple[int, Order], sign: int) -
 def out_at_marks(conn: Connection, codes: Sequence[str]) -> dict[str, bool]:
     """For these assets, whether each was out (a loan open) just after its rest point: its
     rest event is a checkout. Absent: the rest event is neither a checkout nor a return."""
-    found: dict[str, bool] = {}
-    lg = t.ledger
-    for part in chunks(sorted(codes)):
-        q = (
-            select(_MARK.c.asset, lg.c.type)
-            .join(lg, lg.c.id == _MARK.c.event_id)
-            .where(_MARK.c.asset.in_(part), lg.c.type.in_(TOGGLES))
-        )
-        found.update({code: kind == Kind.CHECKOUT.value for code, kind in conn.execute(q)})
-    return found
+    if not codes:
+        return {}
+    rows = conn.execute(_REST_EVENTS.on(conn), {"keys": sorted(codes)})
+    return {code: kind == Kind.CHECKOUT.value for code, kind in rows}
+
+
+_REST_EVENTS = PerDialect(
+    lambda d: (
+        select(_MARK.c.asset, t.ledger.c.type)
+        .join(t.ledger, t.ledger.c.id == _MARK.c.event_id)
+        .where(among(_MARK.c.asset, d), one_of(t.ledger.c.type, TOGGLES))
+    )
+)
 
 
 def refold(
