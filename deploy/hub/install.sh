@@ -31,7 +31,7 @@ done
 
 apt-get update -qq
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mosquitto mosquitto-clients python3-venv \
-    fonts-dejavu-core rsync openssl caddy >/dev/null
+    fonts-dejavu-core rsync openssl caddy postgresql-client >/dev/null  # pg_dump: backups
 
 id cagekeeper >/dev/null 2>&1 || useradd --system --home /var/lib/cagekeeper-hub \
     --shell /usr/sbin/nologin cagekeeper
