@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
-from hub.localbroker import free_port
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
+from tests.web.served import served
 from wire import CustodyEvent, EventType
 from wire.ids import uuid7
 
@@ -76,21 +74,7 @@ def app(store: Store, clock: Clock) -> FastAPI:
     return create_app(store, WebSettings(secret_key="k" * 40), clock)
 
 
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """The app on a free loopback port in a background thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    ready = threading.Event()
-    for _ in range(200):
-        if server.started:
-            break
-        ready.wait(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+def serving(app: FastAPI) -> AbstractContextManager[str]:
+    """The app on a free loopback port as the hub serves it (no forwarded headers believed);
+    yields its base URL."""
+    return served(app)
