@@ -121,11 +121,15 @@ class CpuShare:
         )
 
 
-class HubProcess:
-    """``python -m bench.hubproc CONFIG`` as a child process, its output in a log file."""
+class LoggedProcess:
+    """A child process run from the project's root, its output in a log file; stopped with
+    SIGTERM, then SIGKILL if it has not exited within ``stop_timeout`` seconds."""
 
-    def __init__(self, config: Path, log: Path) -> None:
-        self.config = config
+    stop_timeout = 20.0
+    tail_lines = 15
+
+    def __init__(self, command: list[str], log: Path) -> None:
+        self.command = command
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
         self._out: TextIO | None = None
@@ -133,7 +137,7 @@ class HubProcess:
     def start(self) -> None:
         self._out = self.log.open("a")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bench.hubproc", str(self.config)],
+            self.command,
             stdin=subprocess.DEVNULL,
             stdout=self._out,
             stderr=subprocess.STDOUT,
@@ -146,17 +150,11 @@ class HubProcess:
         assert self.process is not None
         return self.process.pid
 
-    def problem(self) -> str | None:
-        """Why this hub cannot be working (it exited), or None."""
-        if self.process is not None and self.process.poll() is not None:
-            return f"hub process exited ({self.process.returncode}): {self.tail()}"
-        return None
-
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=self.stop_timeout)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
@@ -164,9 +162,23 @@ class HubProcess:
             self._out.close()
             self._out = None
 
-    def tail(self, lines: int = 15) -> str:
+    def tail(self, lines: int | None = None) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
+        return "\n".join(text.splitlines()[-(lines or self.tail_lines) :])
+
+
+class HubProcess(LoggedProcess):
+    """``python -m bench.hubproc CONFIG`` as a child process, its output in a log file."""
+
+    def __init__(self, config: Path, log: Path) -> None:
+        super().__init__([sys.executable, "-m", "bench.hubproc", str(config)], log)
+        self.config = config
+
+    def problem(self) -> str | None:
+        """Why this hub cannot be working (it exited), or None."""
+        if self.process is not None and self.process.poll() is not None:
+            return f"hub process exited ({self.process.returncode}): {self.tail()}"
+        return None
 
 
 if __name__ == "__main__":

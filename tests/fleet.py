@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -25,12 +24,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import ColumnClause, column, func, select, text
 
+from bench.hubproc import LoggedProcess
 from hub.config import HubConfig, load_config
 from hub.localbroker import free_port, local_pki
 from hub.store import Store
@@ -315,25 +315,15 @@ def hub_command() -> list[str]:
     return [sys.executable, "-c", "from hub.cli import main; main()"]
 
 
-class HubProcess:
+class HubProcess(LoggedProcess):
     """``cagekeeper-hub -c CONFIG serve`` in its own process, its output in a log file."""
 
-    def __init__(self, config: Path, log: Path) -> None:
-        self.config = config
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-        self._out: TextIO | None = None
+    stop_timeout = 15.0
+    tail_lines = 30
 
-    def start(self) -> None:
-        self._out = self.log.open("a")
-        self.process = subprocess.Popen(
-            [*hub_command(), "-c", str(self.config), "serve"],
-            stdin=subprocess.DEVNULL,
-            stdout=self._out,
-            stderr=subprocess.STDOUT,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+    def __init__(self, config: Path, log: Path) -> None:
+        super().__init__([*hub_command(), "-c", str(config), "serve"], log)
+        self.config = config
 
     @property
     def alive(self) -> bool:
@@ -344,22 +334,6 @@ class HubProcess:
         assert self.process is not None
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        if self._out is not None:
-            self._out.close()
-            self._out = None
-
-    def tail(self, lines: int = 30) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 # kiosks ---------------------------------------------------------------------------------------
