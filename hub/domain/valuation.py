@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-
-CENT = Decimal("0.01")
+from fractions import Fraction
 
 
 class Method(StrEnum):
@@ -28,8 +27,39 @@ class Depreciation:
             raise ValueError("salvage value is a percentage of cost, 0 to 99")
 
 
-def _years(acquired: date, on: date) -> Decimal:
-    return Decimal((on - acquired).days) / Decimal("365.25")
+# as a ratio of integers, so that straight-line values are exact
+DAYS_PER_YEAR = Fraction(1461, 4)
+
+
+def _half_up(num: int, den: int) -> int:
+    """``num / den`` rounded to the nearest integer, halves away from zero (``den`` > 0)."""
+    if num >= 0:
+        return (2 * num + den) // (2 * den)
+    return -((-2 * num + den) // (2 * den))
+
+
+def value_cents(cost: int, days: int, rule: Depreciation) -> int:
+    """Book value in cents of an item that cost ``cost`` cents, ``days`` after acquisition.
+
+    Straight-line values are computed exactly in integers and rounded once, so a total over a
+    hundred thousand items costs little and equals the sum of the values listed one by one.
+    """
+    salvage = _half_up(cost * rule.salvage_pct, 100)
+    if days <= 0:
+        return cost
+    if rule.method is Method.STRAIGHT_LINE:
+        life = DAYS_PER_YEAR.numerator * rule.life_years
+        used = min(days * DAYS_PER_YEAR.denominator, life)
+        return max(_half_up(cost * life - (cost - salvage) * used, life), salvage)
+    years = Decimal(days) / Decimal("365.25")
+    rate = Decimal(2) / rule.life_years
+    if years >= rule.life_years:
+        return salvage
+    whole = int(years)
+    # 0 ** 0 is undefined for Decimal: at a life of two years the rate is 100 %
+    value = Decimal(cost) * ((Decimal(1) - rate) ** whole if whole else Decimal(1))
+    value *= Decimal(1) - rate * (years - whole)
+    return max(int(value.quantize(Decimal(1), ROUND_HALF_UP)), salvage)
 
 
 def book_value(cost: Decimal, acquired: date, on: date, rule: Depreciation) -> Decimal:
@@ -38,18 +68,5 @@ def book_value(cost: Decimal, acquired: date, on: date, rule: Depreciation) -> D
     Declining balance uses double the straight-line rate (the common 200 % method), by whole
     and part years, and switches to the salvage floor rather than going under it.
     """
-    salvage = (cost * rule.salvage_pct / 100).quantize(CENT, ROUND_HALF_UP)
-    if on <= acquired:
-        return cost.quantize(CENT, ROUND_HALF_UP)
-    years = _years(acquired, on)
-    if rule.method is Method.STRAIGHT_LINE:
-        lost = (cost - salvage) * min(years, Decimal(rule.life_years)) / rule.life_years
-        value = cost - lost
-    else:
-        rate = Decimal(2) / rule.life_years
-        if years >= rule.life_years:
-            value = salvage
-        else:
-            value = cost * (Decimal(1) - rate) ** int(years)
-            value *= Decimal(1) - rate * (years - int(years))
-    return max(value, salvage).quantize(CENT, ROUND_HALF_UP)
+    cents = int((cost * 100).quantize(Decimal(1), ROUND_HALF_UP))
+    return Decimal(value_cents(cents, (on - acquired).days, rule)).scaleb(-2)

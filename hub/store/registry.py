@@ -11,12 +11,13 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from hub.domain import lifecycle
 from hub.domain.service import ServiceRule, service_due
-from hub.domain.valuation import Depreciation, Method, book_value
+from hub.domain.valuation import Depreciation, Method
 from hub.errors import NotFound
-from hub.store import loan_weeks
+from hub.store import loan_weeks, valuation
 from hub.store.base import StoreBase
 from hub.store.locks import lock
 from hub.store.schema import assets, badges, categories, holdings, late_returns, people, tickets
+from hub.store.valuation import ValuationTotals, Valued
 
 MAX_MONEY = Decimal("10000000000")  # what a Numeric(12, 2) column holds
 
@@ -47,16 +48,6 @@ class Ticket:
     cost: Decimal | None
     note: str | None
     loan_event_id: str | None
-
-
-@dataclass(frozen=True)
-class Valued:
-    code: str
-    name: str
-    category: str
-    acquired: date | None
-    cost: Decimal | None
-    value: Decimal | None  # book value on the day asked; None without cost and date
 
 
 def open_ticket(
@@ -341,35 +332,13 @@ class RegistryStore(StoreBase):
 
     def valuation(self, on: date) -> list[Valued]:
         """Every asset not disposed of, with its book value on ``on`` by its category's rule."""
-        q = (
-            select(
-                assets.c.code,
-                assets.c.name,
-                assets.c.category,
-                assets.c.acquired,
-                assets.c.cost,
-                categories.c.depreciation,
-                categories.c.life_years,
-                categories.c.salvage_pct,
-            )
-            .select_from(assets.outerjoin(categories, categories.c.name == assets.c.category))
-            .where(assets.c.status != "disposed")
-            .order_by(assets.c.category, assets.c.code)
-        )
-        out: list[Valued] = []
         with self.engine.connect() as conn:
-            for r in conn.execute(q):
-                value = None
-                if r.cost is not None and r.acquired is not None:
-                    rule = Depreciation(
-                        Method(r.depreciation or "straight_line"),
-                        r.life_years or 5,
-                        r.salvage_pct or 0,
-                    )
-                    value = book_value(Decimal(r.cost), r.acquired, on, rule)
-                cost = Decimal(r.cost) if r.cost is not None else None
-                out.append(Valued(r.code, r.name, r.category, r.acquired, cost, value))
-        return out
+            return valuation.listed(conn, on)
+
+    def valuation_totals(self, on: date) -> ValuationTotals:
+        """What the reports page shows of the valuation, without a record per asset."""
+        with self.engine.connect() as conn:
+            return valuation.totals(conn, on)
 
     # people ------------------------------------------------------------------------------
 

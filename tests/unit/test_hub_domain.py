@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hub.domain import lifecycle
 from hub.domain.service import ServiceRule, service_due
 from hub.domain.strikes import StrikeRules, ban_until, minutes_late, strikes_in_term
 from hub.domain.sweeper import AlertRules, Loan, Stage, sweep
 from hub.domain.usage import Move, loan_spans, utilization
-from hub.domain.valuation import Depreciation, Method, book_value
+from hub.domain.valuation import Depreciation, Method, book_value, value_cents
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 RULES = AlertRules(
@@ -110,6 +114,39 @@ def test_book_value_never_rises_and_never_falls_below_salvage() -> None:
     ]
     assert values == sorted(values, reverse=True)
     assert min(values) == Decimal("125.00")
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=10**11),
+    st.integers(min_value=-400, max_value=40 * 366),
+    st.integers(min_value=1, max_value=40),
+    st.integers(min_value=0, max_value=99),
+)
+def test_straight_line_is_the_exact_value_rounded_once(
+    cost: int, days: int, life: int, salvage_pct: int
+) -> None:
+    """Rounded from the exact fraction, never from a 28-digit approximation of it, so a
+    total summed by the database equals the values listed one by one."""
+    rule = Depreciation(Method.STRAIGHT_LINE, life, salvage_pct)
+    salvage = math.floor(Fraction(cost * salvage_pct, 100) + Fraction(1, 2))
+    years = min(max(Fraction(days * 4, 1461), Fraction(0)), Fraction(life))
+    exact = cost - (cost - salvage) * years / life
+    assert value_cents(cost, days, rule) == math.floor(exact + Fraction(1, 2))
+
+
+@pytest.mark.parametrize("life", [1, 2])
+def test_declining_balance_over_a_life_of_one_or_two_years(life: int) -> None:
+    """At two years the doubled rate is 100 %: the first year used to fail as 0 ** 0."""
+    rule = Depreciation(Method.DECLINING_BALANCE, life_years=life, salvage_pct=10)
+    start = date(2024, 1, 1)
+    values = [
+        book_value(Decimal("1000"), start, start + timedelta(days=d), rule)
+        for d in range(0, 365 * 3, 30)
+    ]
+    assert values[0] == Decimal("1000.00")
+    assert values == sorted(values, reverse=True)
+    assert min(values) == Decimal("100.00")
 
 
 def test_lifecycle_moves() -> None:

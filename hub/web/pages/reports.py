@@ -4,7 +4,6 @@ maintenance cost and valuation; each table also as CSV."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Annotated, Any
 
 import pygal
@@ -90,16 +89,16 @@ def _figures(web: Web, start: datetime, end: datetime, now: datetime) -> dict[st
     """Everything the page shows; reading a year of ledger takes seconds at scale, so the
     result is kept for a few minutes (``Web.cache``)."""
     report = web.store.report(start, end)
-    values = web.store.valuation(now.date())
+    values = web.store.valuation_totals(now.date())
     return {
         "report": report,
         "utilization_chart": _utilization_chart(report),
         "overdue_chart": _overdue_chart(report),
         "costs": web.store.maintenance_cost(),
-        "book_value": sum((v.value for v in values if v.value is not None), Decimal(0)),
-        "cost_total": sum((v.cost for v in values if v.cost is not None), Decimal(0)),
-        "valued": sum(1 for v in values if v.value is not None),
-        "counted": len(values),
+        "book_value": values.book_value,
+        "cost_total": values.cost,
+        "valued": values.valued,
+        "counted": values.counted,
         "computed": now,
     }
 
