@@ -24,7 +24,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import aiomqtt
@@ -226,7 +226,11 @@ class Fleet:
             now = datetime.now(UTC)
             signed = []
             for seq in range(1, events + 1):
-                ev = make_event(link.kiosk, seq, now, traffic)
+                # a millisecond apart, ending now: as a kiosk's outbox holds them, one event
+                # after another (the same instant for all would make every loan of an item
+                # tie with its last rest point, which real scans never do)
+                at = now - timedelta(milliseconds=events - seq)
+                ev = make_event(link.kiosk, seq, at, traffic)
                 signed.append((ev.id, encode_event(ev, link.kiosk.key)))
             ready.append((link, signed))
         return ready

@@ -29,6 +29,10 @@ class HubSection(_Section):
     # Opening hours: no loan falls due while the cage is closed. Left out: always open.
     opening: OpeningSpec | None = None
     timezone: str = "UTC"
+    # How long a commit may wait for more events to arrive before it starts: one transaction
+    # for many kiosks' events costs far less than one each. Kiosks decide on their own, so
+    # nobody waits at the cage for it. 0: commit whatever has arrived at once.
+    commit_linger_ms: int = Field(default=50, ge=0, le=1000)
 
 
 class BrokerSection(_Section):

@@ -99,6 +99,7 @@ class HubLink:
         store: Store,
         now: Callable[[], datetime],
         batch_size: int = 500,
+        linger: float = 0.05,
         replica_interval: float = 1.0,
         rules: ReplicaPolicy | None = None,
         snapshot_every: float = 30.0,
@@ -109,6 +110,7 @@ class HubLink:
         self.ingest = Ingest(store, self.topics)
         self._now = now
         self._batch_size = batch_size
+        self._linger = linger  # seconds a batch may wait to fill (see _ingest_loop)
         self._replica_interval = replica_interval
         self._rules = rules or ReplicaPolicy()
         self._queue: queue.Queue[_Received] = queue.Queue()
@@ -297,6 +299,11 @@ class HubLink:
                 first = self._queue.get(timeout=0.2)
             except queue.Empty:
                 continue
+            if self._linger > 0 and self._queue.qsize() < self._batch_size:
+                # A commit has a fixed cost of about 18 statements: events trickling in from
+                # a thousand kiosks are taken a few at a time unless the batch is given a
+                # moment to fill. One wait, not one per message.
+                self._stopping.wait(self._linger)
             batch = [first]
             while len(batch) < self._batch_size:
                 try:

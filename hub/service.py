@@ -57,6 +57,7 @@ class HubService:
             ),
             self.store,
             now,
+            linger=config.hub.commit_linger_ms / 1000,
             rules=ReplicaPolicy(
                 default_loan=LoanPeriodSpec(amount=config.hub.default_loan_hours),
                 # no opening hours (always open) still tells kiosks the cage's time zone

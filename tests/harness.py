@@ -65,7 +65,10 @@ class Cage:
         self.broker.add_user(kiosk_id, self.kiosk_passwords[kiosk_id])
 
     def start_hub(
-        self, rules: ReplicaPolicy | None = None, snapshot_every: float = 30.0
+        self,
+        rules: ReplicaPolicy | None = None,
+        snapshot_every: float = 30.0,
+        linger: float = 0.05,
     ) -> HubLink:
         self.hub = HubLink(
             HubBroker(
@@ -77,6 +80,7 @@ class Cage:
             ),
             self.store,
             self.clock.now,
+            linger=linger,
             replica_interval=0.05,
             rules=rules,
             snapshot_every=snapshot_every,
