@@ -10,6 +10,8 @@ echo "== ruff"
 .venv/bin/ruff format --check .
 echo "== mypy"
 .venv/bin/mypy
+echo "== import contracts (docs/architecture.md)"
+.venv/bin/lint-imports
 echo "== pytest"
 .venv/bin/pytest "$@"
 echo "== kiosk on Debian's pygame, as the Pi installs it (deploy/pi/install.sh)"
