@@ -13,8 +13,16 @@ os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
 os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 
+from argon2 import PasswordHasher
+
 from hub.localbroker import LocalPki, local_pki
+from hub.web.auth import use_hasher
 from tests.harness import Cage
+
+# Dashboard passwords at the lowest argon2 cost: the production cost (tens of milliseconds a
+# hash) would be paid at every sign-in of every web test. Hubs the tests start as processes,
+# and the CLI run as a program, keep the production cost.
+use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from kiosk.clock import Clock
 from kiosk.link import BrokerSettings
 from kiosk.session import DoorSettings, Profile, Settings
 from kiosk.timesync import ClockSync
+from tests.databases import fresh_sqlite
 from tests.fakes.wall_clock import FakeWallClock
 from wire import ReplicaPolicy
 
@@ -39,7 +40,7 @@ class Cage:
         self.kiosk_passwords: dict[str, str] = {}
         self.kiosk_keys: dict[str, bytes] = {}
         self.broker = LocalBroker(folder / "broker", {"hub": HUB_PASSWORD})
-        self.store = Store.open(f"sqlite:///{folder / 'hub.db'}")
+        self.store = Store.open(fresh_sqlite(folder / "hub.db"))
         self.hub: HubLink | None = None
         self.kiosks: list[KioskApp] = []
         for pid, (name, badge) in PEOPLE.items():

@@ -14,7 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from hub.store import Store
 
-_hasher = PasswordHasher()
+_hashers = [PasswordHasher()]  # argon2id at the library's recommended cost
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # sign-in refuses longer ones without hashing them
@@ -26,20 +26,27 @@ class Role(StrEnum):
     VIEWER = "viewer"
 
 
+def use_hasher(hasher: PasswordHasher) -> None:
+    """Hash new passwords with ``hasher`` from now on; hashes made at another cost still
+    verify, as each carries its own parameters. The tests use a cheap one."""
+    _hashers[0] = hasher
+    dummy_hash.cache_clear()
+
+
 def hash_password(plain: str) -> str:
-    return _hasher.hash(plain)
+    return _hashers[0].hash(plain)
 
 
 @cache
 def dummy_hash() -> str:
     """A hash of a random password, made like users' hashes: a sign-in as an unknown user is
     verified against it, so it costs what a wrong password costs."""
-    return _hasher.hash(secrets.token_urlsafe(24))
+    return _hashers[0].hash(secrets.token_urlsafe(24))
 
 
 def verify_password(password_hash: str, plain: str) -> bool:
     try:
-        return _hasher.verify(password_hash, plain)
+        return _hashers[0].verify(password_hash, plain)
     except (VerificationError, InvalidHashError):
         return False
 

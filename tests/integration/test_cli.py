@@ -14,11 +14,13 @@ from hub.cli import cli
 from hub.store import Store
 from kiosk.cli import main as kiosk_main
 from kiosk.config import load_config
+from tests.databases import fresh_sqlite
 
 
 def _hub_config(tmp_path: Path) -> Path:
     (tmp_path / "hub-pw").write_text("hub-password")
     (tmp_path / "secret").write_text("s" * 40)
+    fresh_sqlite(tmp_path / "hub.db")
     config = tmp_path / "hub.toml"
     config.write_text(
         f'[hub]\ndatabase = "sqlite:///{tmp_path / "hub.db"}"\n'

@@ -18,6 +18,7 @@ from hub.registry_csv import CsvImportError, asset_changes, parse_assets, person
 from hub.replica import build_snapshot
 from hub.store import Store
 from hub.store.schema import assets, ledger
+from tests.databases import fresh_sqlite
 from tests.events import KioskFeed
 from wire import ReturnCondition
 
@@ -26,7 +27,7 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
+    s = Store.open(fresh_sqlite(tmp_path / "hub.db"))
     s.strikes = StrikeRules(grace=timedelta(minutes=15), limit=3, term=timedelta(days=120))
     s.add_person("ada", "Ada Lovelace", ["04A1B2C3"], email="ada@example.org")
     s.add_person("bo", "Bo Diaz", ["04B0B0B0"])

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
+from tests.databases import fresh_sqlite
 from tests.web.served import served
 from wire import CustodyEvent, EventType
 from wire.ids import uuid7
@@ -35,7 +36,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
+    s = Store.open(fresh_sqlite(tmp_path / "hub.db"))
     s.add_person("ada", "Ada Lovelace", ["04A1B2C3"])
     s.add_person("eve", "<script>alert(1)</script>", ["0EEEEEEE"])
     for code, name in (
