@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import click
+import tomli_w
 
 from hub.cli.files import ensure_writable, write_file
 from hub.config import HubConfig, load_config
@@ -206,21 +207,26 @@ def kiosk_config_text(
     key_hex: str,
     ca_pem: str | None = None,
 ) -> str:
-    """The kiosk's [kiosk], [broker] and [signing] parts. The broker's CA goes in as PEM text,
-    so the one file copied to the kiosk is all it needs to verify the broker."""
+    """The kiosk's [kiosk], [broker] and [signing] parts. The broker's CA goes in as PEM text
+    (``tls_ca_pem``), so the one file copied to the kiosk is all it needs to verify the
+    broker. Written by a TOML library: any name a manager types stays one valid string."""
     b = config.broker
-    broker = f'host = "{b.kiosk_host or b.host}"\nport = {b.port}\n'
-    broker += f'password = "{password}"\ntopic_root = "{b.topic_root}"\n'
+    broker: dict[str, object] = {
+        "host": b.kiosk_host or b.host,
+        "port": b.port,
+        "password": password,
+        "topic_root": b.topic_root,
+    }
     if not b.tls:
-        broker += "tls = false\n"
+        broker["tls"] = False
     elif ca_pem is not None:
-        broker += "# the CA that issued the broker's certificate\n"
-        broker += f"tls_ca_pem = '''\n{ca_pem}\n'''\n"
-    return (
-        f'[kiosk]\nid = "{kiosk_id}"\nname = "{name}"\n\n'
-        f"[broker]\n{broker}\n"
-        f'[signing]\nkey = "{key_hex}"\n'
-    )
+        broker["tls_ca_pem"] = ca_pem.strip() + "\n"
+    document = {
+        "kiosk": {"id": kiosk_id, "name": name},
+        "broker": broker,
+        "signing": {"key": key_hex},
+    }
+    return tomli_w.dumps(document, multiline_strings=True)
 
 
 @cli.group()
