@@ -13,22 +13,16 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import ssl
 import sys
 import threading
 import time
-from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from mqttlink import no_delay
 from wire.topics import Topics
-
-
-def _no_delay(_client: object, _userdata: object, sock: Any) -> None:
-    """As the hub's link does: no Nagle delay on small QoS 1 packets."""
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def consume(port: int, password: str, expect: int) -> None:
@@ -59,7 +53,7 @@ def consume(port: int, password: str, expect: int) -> None:
     )
     client.username_pw_set("hub", password)
     client.tls_set_context(ssl.create_default_context(cafile=os.environ["BENCH_BROKER_CA"]))
-    client.on_socket_open = _no_delay
+    client.on_socket_open = no_delay
     client.on_message = on_message
     client.on_subscribe = lambda *_a: print("ready", flush=True)
     client.on_connect = lambda c, *_a: c.subscribe(Topics().all_events("hub"), qos=1)

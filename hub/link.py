@@ -19,20 +19,15 @@ duplicates. Hence a stopped hub is to be restarted, not left: its share waits fo
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import queue
 import socket
-import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
@@ -42,6 +37,7 @@ from hub.errors import ConfigError, StoreError
 from hub.ingest import Inbound, Ingest
 from hub.replica_feed import ReplicaFeed
 from hub.store import Store
+from mqttlink import Broker, Router, TlsSetupError, Will, connect, new_client
 from wire import (
     HubStatus,
     KioskState,
@@ -129,46 +125,37 @@ class HubLink:
             threading.Thread(target=self._ingest_loop, name="ingest", daemon=True),
             threading.Thread(target=self._replica_loop, name="replica", daemon=True),
         ]
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=broker.client_id,
-            protocol=mqtt.MQTTv5,
-            manual_ack=True,
+        self._endpoint = Broker(
+            broker.host,
+            broker.port,
+            broker.username,
+            broker.password,
+            tls=broker.tls,
+            tls_ca=broker.tls_ca,
         )
-        client.username_pw_set(broker.username, broker.password)
-        if broker.tls:
-            try:
-                context = ssl.create_default_context(cafile=broker.tls_ca)
-            except (OSError, ssl.SSLError) as exc:
-                raise ConfigError(f"broker CA {broker.tls_ca}: {exc}") from exc
-            client.tls_set_context(context)
-        client.will_set(
-            self.topics.hub_status(),
-            HubStatus(state=KioskState.OFFLINE).model_dump_json(exclude_none=True),
-            qos=1,
-            retain=True,
-        )
-        client.reconnect_delay_set(min_delay=1, max_delay=10)
-        # an ack batch per kiosk per commit: room for a whole fleet's before a PUBACK returns
-        client.max_inflight_messages_set(1000)
-        client.on_socket_open = no_delay
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
+        try:
+            client = new_client(
+                self._endpoint,
+                broker.client_id,
+                on_connect=self._on_connect,
+                on_disconnect=self._on_disconnect,
+                will=Will(
+                    self.topics.hub_status(),
+                    HubStatus(state=KioskState.OFFLINE).model_dump_json(exclude_none=True),
+                ),
+                manual_ack=True,  # an event is PUBACKed after its commit (_commit)
+                # an ack batch per kiosk per commit: room for a whole fleet's before a PUBACK
+                max_inflight=1000,
+            )
+        except TlsSetupError as exc:
+            raise ConfigError(str(exc)) from exc
+        router = Router(client, unmatched=self._take_other)
+        router.route(self.topics.all_events(), self._take_event)
+        router.route(self.topics.all_status(), self._take_status_message)
         self._client = client
 
     def start(self) -> None:
-        # clean start off on every connect, the first too: a restarted hub takes up its session
-        session = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        session.SessionExpiryInterval = self.broker.session_expiry
-        self._client.connect_async(
-            self.broker.host,
-            self.broker.port,
-            keepalive=30,
-            clean_start=False,
-            properties=session,
-        )
-        self._client.loop_start()
+        connect(self._client, self._endpoint, session_expiry=self.broker.session_expiry)
         for w in self._workers:
             w.start()
 
@@ -258,16 +245,21 @@ class HubLink:
         if not self._stopping.is_set():
             log.warning("hub disconnected from the broker: %s", reason)
 
-    def _on_message(self, client: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
-        if msg.topic.endswith("/status"):
-            try:
-                self._take_status(msg)
-            except Exception:  # an error here must not stop paho's network thread
-                log.exception("could not record a kiosk status from %s", msg.topic)
-            client.ack(msg.mid, msg.qos)
-            return
+    def _take_event(self, msg: mqtt.MQTTMessage) -> None:
+        """Kept for the ingest thread, which PUBACKs it after the commit."""
         inbound = Inbound(msg.topic, bytes(msg.payload))
         self._queue.put(_Received(inbound, msg.mid, msg.qos, self._connection))
+
+    def _take_status_message(self, msg: mqtt.MQTTMessage) -> None:
+        try:
+            self._take_status(msg)
+        finally:
+            self._client.ack(msg.mid, msg.qos)
+
+    def _take_other(self, msg: mqtt.MQTTMessage) -> None:
+        """Nothing else is subscribed to; PUBACKed all the same, so nothing is sent again."""
+        log.warning("ignored a message on %s", msg.topic)
+        self._client.ack(msg.mid, msg.qos)
 
     def _take_status(self, msg: mqtt.MQTTMessage) -> None:
         kiosk = self.topics.kiosk_of(msg.topic)
@@ -358,10 +350,3 @@ class HubLink:
         """QoS 1 publish for the replica feed; False if it did not go to the broker."""
         info = self._client.publish(topic, payload, qos=1, retain=retain)
         return info.rc == mqtt.MQTT_ERR_SUCCESS
-
-
-def no_delay(_client: object, _userdata: object, sock: Any) -> None:
-    """Turn off Nagle's algorithm on the MQTT socket: small QoS 1 packets otherwise wait for the
-    peer's delayed ACK (~40 ms per event and ack)."""
-    with contextlib.suppress(AttributeError, OSError):  # not TCP (e.g. a websocket wrapper)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -7,53 +7,39 @@ after every reconnect; the hub ignores the duplicates.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import socket
 import ssl
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from pydantic import ValidationError
 
 from kiosk.errors import ConfigError
 from kiosk.outbox import Outbox
+from mqttlink import Broker, Router, TlsSetupError, Will, connect, new_client
 from wire import AckResult, HubStatus, KioskState, KioskStatus, Topics, WireError, decode_ack
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class BrokerSettings:
-    """Where the broker is and how to trust it. TLS is on unless ``tls`` is false: the broker's
-    certificate must chain to ``tls_ca`` (a PEM file) or ``tls_ca_pem`` (the PEM text), or to
-    the system's CAs when neither is given, and must name ``host``."""
+class BrokerSettings(Broker):
+    """The kiosk's broker: ``mqttlink.Broker`` plus the topic root, and a config error when
+    its CA cannot be loaded."""
 
-    host: str
-    port: int
-    username: str
-    password: str
     topic_root: str = "cagekeeper"
-    keepalive: int = 30
-    tls: bool = True
-    tls_ca: str | None = None
-    tls_ca_pem: str | None = None
 
     def tls_context(self) -> ssl.SSLContext | None:
-        if not self.tls:
-            return None
         try:
-            return ssl.create_default_context(cafile=self.tls_ca, cadata=self.tls_ca_pem)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"broker CA {self.tls_ca or 'tls_ca_pem'}: {exc}") from exc
+            return super().tls_context()
+        except TlsSetupError as exc:
+            raise ConfigError(str(exc)) from exc
 
 
 class KioskLink:
@@ -94,22 +80,20 @@ class KioskLink:
         self.committed = 0
         self.hub_online = False
 
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=f"kiosk-{self.kiosk_id}",
-            protocol=mqtt.MQTTv5,
-        )
-        client.username_pw_set(broker.username, broker.password)
-        context = broker.tls_context()
-        if context is not None:
-            client.tls_set_context(context)  # hostname checked: the context says so
         offline = status(KioskState.OFFLINE).model_dump_json(exclude_none=True)
-        client.will_set(self.topics.status(self.kiosk_id), offline, qos=1, retain=True)
-        client.reconnect_delay_set(min_delay=1, max_delay=10)
-        client.on_socket_open = no_delay
-        client.on_connect = self._on_connect
-        client.on_disconnect = self._on_disconnect
-        client.on_message = self._on_message
+        client = new_client(
+            broker,
+            f"kiosk-{self.kiosk_id}",
+            on_connect=self._on_connect,
+            on_disconnect=self._on_disconnect,
+            will=Will(self.topics.status(self.kiosk_id), offline),
+        )
+        router = Router(client)
+        router.route(self.topics.replica_snapshot(), lambda m: self._on_replica(bytes(m.payload)))
+        router.route(self.topics.replica_delta(), self._take_replica_delta)
+        router.route(self.topics.acks(self.kiosk_id), lambda m: self._take_acks(bytes(m.payload)))
+        router.route(self.topics.hub_status(), lambda m: self._take_hub_status(bytes(m.payload)))
+        self._router = router
         self._client = client
 
     @property
@@ -120,8 +104,7 @@ class KioskLink:
         return self._connected.wait(timeout)
 
     def start(self) -> None:
-        self._client.connect_async(self.broker.host, self.broker.port, self.broker.keepalive)
-        self._client.loop_start()
+        connect(self._client, self.broker)
         self._sender.start()
 
     def stop(self) -> None:
@@ -167,14 +150,7 @@ class KioskLink:
         if reason.is_failure:
             log.error("broker refused the connection: %s", reason)
             return
-        client.subscribe(
-            [
-                (self.topics.acks(self.kiosk_id), 1),
-                (self.topics.replica_snapshot(), 1),
-                (self.topics.replica_delta(), 1),
-                (self.topics.hub_status(), 1),
-            ]
-        )
+        client.subscribe([(topic, 1) for topic in self._router.filters])
         with self._lock:
             self._inflight.clear()  # anything unacked goes again on this connection
         self._connected.set()
@@ -196,20 +172,9 @@ class KioskLink:
         self.hub_online = False  # learnt again from the retained hub status on reconnect
         self._on_online(False)
 
-    def _on_message(self, _client: mqtt.Client, _userdata: object, msg: mqtt.MQTTMessage) -> None:
-        payload = bytes(msg.payload)
-        try:
-            if msg.topic == self.topics.replica_snapshot():
-                self._on_replica(payload)
-            elif msg.topic == self.topics.replica_delta():
-                if self._on_replica_delta is not None:
-                    self._on_replica_delta(payload)
-            elif msg.topic == self.topics.acks(self.kiosk_id):
-                self._take_acks(payload)
-            elif msg.topic == self.topics.hub_status():
-                self._take_hub_status(payload)
-        except Exception:  # an error here must not stop paho's network thread
-            log.exception("could not handle a message on %s", msg.topic)
+    def _take_replica_delta(self, msg: mqtt.MQTTMessage) -> None:
+        if self._on_replica_delta is not None:
+            self._on_replica_delta(bytes(msg.payload))
 
     def _take_hub_status(self, payload: bytes) -> None:
         try:
@@ -291,10 +256,3 @@ class KioskLink:
             sent[item.id] = now
         with self._lock:
             self._inflight.update(sent)
-
-
-def no_delay(_client: object, _userdata: object, sock: Any) -> None:
-    """Turn off Nagle's algorithm on the MQTT socket: small QoS 1 packets otherwise wait for the
-    peer's delayed ACK (~40 ms per event and ack)."""
-    with contextlib.suppress(AttributeError, OSError):  # not TCP (e.g. a websocket wrapper)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
