@@ -273,7 +273,7 @@ def test_a_long_name_in_any_script_is_shrunk_and_cut_short_without_failing() -> 
 
 
 def test_without_dejavu_names_fall_back_to_a_core_font(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(labelsheet, "_font_files", lambda: (None, None))
+    monkeypatch.setattr(labelsheet.fonts, "font_files", lambda: (None, None))
     labels = [Label("CAM-0001", "Zoë's Кинокамера 東京 🎥"), Label("CAM-0002", "Tripod")]
     pages = render(label_sheet(labels, "5163"))
 
