@@ -264,10 +264,10 @@ class ReplicaHolding(_FromHub):
 
 
 class LoanPeriodSpec(_FromHub):
-    """How long a loan lasts: ``amount`` hours, ``amount`` open days (due at closing time), or
-    until the cage next opens (``amount`` unused)."""
+    """How long a loan lasts: ``amount`` minutes or hours, ``amount`` open days (due at closing
+    time), or until the cage next opens (``amount`` unused)."""
 
-    kind: Literal["hours", "days", "next_opening"] = "hours"
+    kind: Literal["minutes", "hours", "days", "next_opening"] = "hours"
     amount: int = Field(default=24, ge=0)
 
 

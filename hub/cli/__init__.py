@@ -325,12 +325,12 @@ def asset_add(
 
 @cli.command("loan-period")
 @click.argument("category")
-@click.argument("kind", type=click.Choice(["hours", "days", "next_opening"]))
+@click.argument("kind", type=click.Choice(["minutes", "hours", "days", "next_opening"]))
 @click.argument("amount", type=click.IntRange(min=1), required=False)
 @pass_ctx
 def loan_period(ctx: _Ctx, category: str, kind: str, amount: int | None) -> None:
-    """Set the loan period of a category: N hours, N open days (due at closing time), or until
-    the cage next opens."""
+    """Set the loan period of a category: N minutes, N hours, N open days (due at closing
+    time), or until the cage next opens."""
     if kind != "next_opening" and amount is None:
         raise click.UsageError(f"{kind} needs an amount, e.g. loan-period {category} {kind} 2")
     with ctx.opened() as store:

@@ -458,7 +458,8 @@ class Store(
         return len(rows)
 
     def set_loan_period(self, category: str, period: str, amount: int) -> None:
-        """A category's loan period: ``hours`` or ``days`` with an amount, or ``next_opening``."""
+        """A category's loan period: ``minutes``, ``hours`` or ``days`` with an amount, or
+        ``next_opening``."""
         self._category(category, period=period, amount=amount)
 
     def require_training(self, category: str, training: str | None) -> None:
