@@ -12,6 +12,7 @@ what Windows-1252 cannot show printed as "?", so a sheet is still printed.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import math
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -25,6 +26,10 @@ from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
 from wire.labels import compact_label, parse_label, url_label
+
+# fpdf2 embeds fonts through fontTools, whose subsetter logs each font table it keeps or drops
+# at info level: some sixty lines per sheet that say nothing to whoever prints labels.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 _INCH = 25.4
 _PT = _INCH / 72

@@ -340,7 +340,8 @@ class RegistryStore(StoreBase):
     # valuation ---------------------------------------------------------------------------
 
     def valuation(self, on: date) -> list[Valued]:
-        """Every asset not disposed of, with its book value on ``on`` by its category's rule."""
+        """Every asset not disposed of, with its book value on ``on`` by its category's rule;
+        an asset acquired after ``on`` was not owned yet and is left out."""
         q = (
             select(
                 assets.c.code,
@@ -353,7 +354,10 @@ class RegistryStore(StoreBase):
                 categories.c.salvage_pct,
             )
             .select_from(assets.outerjoin(categories, categories.c.name == assets.c.category))
-            .where(assets.c.status != "disposed")
+            .where(
+                assets.c.status != "disposed",
+                or_(assets.c.acquired.is_(None), assets.c.acquired <= on),
+            )
             .order_by(assets.c.category, assets.c.code)
         )
         out: list[Valued] = []
