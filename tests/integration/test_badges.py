@@ -20,8 +20,13 @@ from hub.registry_csv import CsvImportError, parse_people
 from hub.store import Store
 from hub.store.migrate import alembic_config, upgrade
 from hub.store.schema import badges, people, replica_changes
-from kiosk.console import command as console_command
+from kiosk.app import Devices
+from kiosk.console import run_console
+from kiosk.drivers.camera import SimulatedScanner
+from kiosk.drivers.rfid import SimulatedBadgeReader
+from kiosk.screens import CartScreen, DeniedScreen, Screen
 from tests.events import KioskFeed
+from tests.harness import Cage
 from wire import CustodyEvent, EventType
 from wire.badges import BadUid, normal_uid
 from wire.ids import uuid7
@@ -120,20 +125,29 @@ def test_the_cli_reads_a_uid_as_an_nfc_app_shows_it(tmp_path: Path) -> None:
     assert "'04a1b2c3d4' is not a badge UID: it has 10 hex digits" in out
 
 
-def test_the_kiosk_console_refuses_a_uid_no_card_has() -> None:
-    class NoApp:  # the console reads the rule before it touches the kiosk
-        class devices:  # noqa: N801
-            from kiosk.drivers.rfid import SimulatedBadgeReader
-
-            badges = SimulatedBadgeReader()
-            codes = None
-
+def test_the_kiosk_drops_a_uid_no_card_has(cage: Cage) -> None:
+    kiosk = cage.kiosk("cage-1", Devices(badges=SimulatedBadgeReader(), codes=SimulatedScanner()))
+    kiosk.wait_replica(10)
+    shown: list[Screen] = []
+    kiosk.on_screen = shown.append
+    kiosk.tap("04A1B2C3D4")  # a misread from a reader: had it gone on, an unknown badge
     out = io.StringIO()
-    assert console_command(NoApp(), "tap 04a1b2c3d4", out)  # type: ignore[arg-type]
-    assert "has 10 hex digits" in out.getvalue()
-    assert NoApp.devices.badges.poll() is None  # nothing was tapped
-    console_command(NoApp(), "tap 04:a1:b2:c3", out)  # type: ignore[arg-type]
-    assert NoApp.devices.badges.poll() == "04A1B2C3"
+
+    def typed() -> Iterator[str]:
+        yield "tap 04a1b2c3d4"  # typed: refused, with the rule
+        yield "tap 04:a1:b2:c3"  # Ada's badge as an NFC app shows it
+        kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen), 5)
+        yield "cancel"
+        yield "quit"
+
+    run_console(kiosk, typed(), out)
+    assert "'04a1b2c3d4' is not a badge UID: it has 10 hex digits" in out.getvalue()
+    assert kiosk.link is not None and kiosk.link.wait_drained(10)
+    # neither reached the session: no refusal shown, none recorded, none the hub refused
+    assert [s for s in shown if isinstance(s, DeniedScreen)] == []
+    assert any(isinstance(s, CartScreen) for s in shown)
+    assert [r.type for r in cage.store.ledger_rows() if r.type == "denied"] == []
+    assert cage.store.quarantined() == []
 
 
 def test_the_people_export_imports_back_into_a_fresh_hub(tmp_path: Path) -> None:
