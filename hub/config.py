@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from configfile import load_toml, read_secret
 from hub.errors import ConfigError
-from wire.messages import OpeningSpec
+from wire.messages import LoanPeriodSpec, OpeningSpec
 
 
 class _Section(BaseModel):
@@ -18,7 +18,10 @@ class _Section(BaseModel):
 
 class HubSection(_Section):
     database: str = "sqlite:////var/lib/cagekeeper-hub/hub.db"
+    # The loan period of categories without their own: in hours, or in minutes for loans
+    # shorter than an hour (a room key for 30 minutes); give one of the two.
     default_loan_hours: int = Field(default=24, ge=1)
+    default_loan_minutes: int | None = Field(default=None, ge=1)
     # no cap unless set; overdue items block new checkouts (returns are always taken)
     max_items_per_person: int | None = Field(default=None, ge=1)
     block_when_overdue: bool = True
@@ -33,6 +36,17 @@ class HubSection(_Section):
     # for many kiosks' events costs far less than one each. Kiosks decide on their own, so
     # nobody waits at the cage for it. 0: commit whatever has arrived at once.
     commit_linger_ms: int = Field(default=50, ge=0, le=1000)
+
+    @model_validator(mode="after")
+    def _one_default_loan(self) -> HubSection:
+        if self.default_loan_minutes is not None and "default_loan_hours" in self.model_fields_set:
+            raise ValueError("give default_loan_hours or default_loan_minutes, not both")
+        return self
+
+    def default_loan(self) -> LoanPeriodSpec:
+        if self.default_loan_minutes is not None:
+            return LoanPeriodSpec(kind="minutes", amount=self.default_loan_minutes)
+        return LoanPeriodSpec(kind="hours", amount=self.default_loan_hours)
 
 
 class BrokerSection(_Section):

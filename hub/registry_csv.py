@@ -31,6 +31,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from wire.badges import BadUid, normal_uid
+
 ASSET_COLUMNS: tuple[str, ...] = (
     "code",
     "name",
@@ -50,7 +52,6 @@ PEOPLE_COLUMNS: tuple[str, ...] = ("id", "name", "email", "badges", "groups", "s
 
 # The wire contract's asset code: a code that starts with a symbol could never reach a kiosk.
 _CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{0,63}")
-_BADGE = re.compile(r"[0-9A-F]{8}|[0-9A-F]{14}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PLAIN_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
 _GROUPED_NUMBER = re.compile(r"[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?")
@@ -275,9 +276,10 @@ def _pieces(value: object) -> list[str]:
 def _badges(value: object) -> list[str]:
     badges: list[str] = []
     for piece in _pieces(value):
-        uid = piece.upper()
-        if not _BADGE.fullmatch(uid):
-            raise _invalid(f"{_shown(piece)} is not a badge UID: 8 or 14 hex digits (0-9, A-F)")
+        try:
+            uid = normal_uid(piece)
+        except BadUid as exc:
+            raise _invalid(str(exc)) from exc
         if uid in badges:
             raise _invalid(f"badge {uid} is listed twice")
         badges.append(uid)

@@ -26,7 +26,6 @@ from hub.web.context import REPORT_TTL
 from hub.web.pages import reports
 from hub.web.server import uvicorn_config
 from wire import OpeningSpec, ReplicaPolicy
-from wire.messages import LoanPeriodSpec
 
 log = logging.getLogger(__name__)
 DELIVERY_INTERVAL = 5.0  # seconds between rounds of alert delivery
@@ -59,7 +58,7 @@ class HubService:
             now,
             linger=config.hub.commit_linger_ms / 1000,
             rules=ReplicaPolicy(
-                default_loan=LoanPeriodSpec(amount=config.hub.default_loan_hours),
+                default_loan=config.hub.default_loan(),
                 # no opening hours (always open) still tells kiosks the cage's time zone
                 opening=config.hub.opening or OpeningSpec(tz=config.hub.timezone),
                 max_items=config.hub.max_items_per_person,

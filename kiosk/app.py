@@ -63,6 +63,7 @@ from kiosk.session import (
 from kiosk.systemd import ServiceNotifier
 from kiosk.timesync import ClockSync
 from wire import KioskState, KioskStatus, LabelError, parse_label
+from wire.badges import BadUid, normal_uid
 
 log = logging.getLogger(__name__)
 
@@ -398,7 +399,14 @@ class KioskApp:
         self.submit(Confirm())
 
     def tap(self, uid: str) -> None:
-        """A badge's UID read by a reader (any thread); resolved on the session thread."""
+        """A badge's UID read by a reader (any thread); resolved on the session thread. A UID
+        no card can have (``wire.badges``) is a misread, dropped here, so it can never be
+        enrolled nor sent to the hub."""
+        try:
+            uid = normal_uid(uid)
+        except BadUid as exc:
+            log.warning("badge read ignored: %s", exc)
+            return
         self._inputs.put(_BadgeRead(uid))
 
     def scan(self, text: str) -> None:

@@ -19,6 +19,7 @@ from kiosk.drivers.camera import SimulatedScanner
 from kiosk.drivers.rfid import SimulatedBadgeReader
 from kiosk.screens import Screen
 from kiosk.session import PinEnter, PinKey, StartTyping, TypeKey, typed_label, ui_input
+from wire.badges import BadUid, normal_uid
 
 HELP = """\
 tap <badge uid>             a badge on the reader, e.g. tap 04A1B2C3
@@ -113,7 +114,10 @@ def command(app: KioskApp, line: str, out: TextIO, screens: Path | None = None) 
     if word == "quit":
         return False
     if word == "tap" and rest and isinstance(badges, SimulatedBadgeReader):
-        badges.tap(rest)
+        try:
+            badges.tap(normal_uid(rest))
+        except BadUid as exc:
+            print(exc, file=out)
     elif word == "scan" and rest and isinstance(codes, SimulatedScanner):
         codes.show(rest)
     elif word in ("tap", "scan") and rest:

@@ -654,7 +654,7 @@ def _dispatch(
                 return state, []
             if state.stocktake:
                 return state, []
-            text = "Stocktake: show every item on the shelf, then Done counting"
+            text = "Count: show every item on the shelf, then Done counting"
             # the cart waits aside, whole, until the count is done
             return replace(state, stocktake=True, stash=state.lines, lines=(), message=text), []
         case UnlockDoor():
@@ -981,7 +981,7 @@ def _scan(
         text = f"{name} is already on the list"
         if state.stocktake:
             counted = sum(1 for ln in state.lines if ln.action is LineAction.COUNTED)
-            text = f"Stocktake: {counted} counted ({name} already)"
+            text = f"Count: {counted} counted ({name} already)"
         return replace(state, message=text, expires=now + settings.inactivity), [
             Feedback(Signal.OK)
         ]
@@ -1023,9 +1023,7 @@ def _count(
         person=staff.id,
         asset=event.item.code,
     )
-    text = (
-        f"Stocktake: {sum(1 for ln in state.lines if ln.action is LineAction.COUNTED) + 1} counted"
-    )
+    text = f"Count: {sum(1 for ln in state.lines if ln.action is LineAction.COUNTED) + 1} counted"
     return replace(state, lines=(*state.lines, line), message=text, expires=later), [
         seen,
         Feedback(Signal.OK),
@@ -1108,7 +1106,7 @@ def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, li
         return state, []
     if state.stocktake:  # each scan was recorded as it came; this only ends the count
         if state.stash:  # back to the cart that waited aside
-            return _end_count(state, "Stocktake done"), [Feedback(Signal.DONE)]
+            return _end_count(state, "Count done"), [Feedback(Signal.DONE)]
         done = replace(
             state, mode=Mode.RECEIPT, stocktake=False, message=None, expires=now + settings.linger
         )

@@ -10,6 +10,7 @@ from rules.opening import OpeningHours
 
 
 class PeriodKind(StrEnum):
+    MINUTES = "minutes"  # due N minutes after checkout (a room key, a meter for the lab)
     HOURS = "hours"  # due N hours after checkout (moved to the next opening if closed then)
     DAYS = "days"  # due at closing time N open days later
     NEXT_OPENING = "next_opening"  # due when the cage next opens ("until 9:00 next day")
@@ -28,8 +29,9 @@ class LoanPeriod:
 def due_time(period: LoanPeriod, start: datetime, hours: OpeningHours) -> datetime:
     """The due time of a loan that starts at ``start``; always a time the cage is open (or its
     closing time), so nobody is due back while the door is shut."""
-    if period.kind is PeriodKind.HOURS:
-        due = start + timedelta(hours=period.amount)
+    if period.kind in (PeriodKind.MINUTES, PeriodKind.HOURS):
+        unit = "minutes" if period.kind is PeriodKind.MINUTES else "hours"
+        due = start + timedelta(**{unit: period.amount})
         if hours.always_open or hours.is_open(due):
             return due
         return hours.next_opening(due) or due

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from wire.badges import UID_PATTERN
 from wire.ids import uuid7_problem
 from wire.topics import KIOSK_ID_PATTERN
 
@@ -31,7 +32,7 @@ UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 KioskId = Annotated[str, Field(pattern=f"^{KIOSK_ID_PATTERN}$")]
 AssetCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9._-]{0,63}$")]
 Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
-Uid = Annotated[str, Field(pattern=r"^([0-9A-F]{2}){4,10}$")]
+Uid = Annotated[str, Field(pattern=UID_PATTERN)]  # wire.badges: 4, 7 or 10 bytes
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 UUID7_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$"
 
@@ -263,10 +264,10 @@ class ReplicaHolding(_FromHub):
 
 
 class LoanPeriodSpec(_FromHub):
-    """How long a loan lasts: ``amount`` hours, ``amount`` open days (due at closing time), or
-    until the cage next opens (``amount`` unused)."""
+    """How long a loan lasts: ``amount`` minutes or hours, ``amount`` open days (due at closing
+    time), or until the cage next opens (``amount`` unused)."""
 
-    kind: Literal["hours", "days", "next_opening"] = "hours"
+    kind: Literal["minutes", "hours", "days", "next_opening"] = "hours"
     amount: int = Field(default=24, ge=0)
 
 

@@ -18,6 +18,7 @@ import click
 import tomli_w
 
 from hub.cli.files import ensure_writable, write_file
+from hub.cli.person_input import badge_uids, checked_person
 from hub.config import HubConfig, load_config
 from hub.errors import HubError
 from hub.store import Store
@@ -237,7 +238,9 @@ def person() -> None:
 @person.command("add")
 @click.argument("person_id")
 @click.argument("name")
-@click.option("--badge", "badges", multiple=True, help="Badge UID in hex (repeatable).")
+@click.option(
+    "--badge", "badges", multiple=True, callback=badge_uids, help="Badge UID in hex (repeatable)."
+)
 @click.option("--staff", is_flag=True, help="May unlock the cage door at kiosks.")
 @click.option("--email", default=None, help="Where due and overdue reminders go.")
 @pass_ctx
@@ -249,30 +252,32 @@ def person_add(
     staff: bool,
     email: str | None,
 ) -> None:
+    row = checked_person(person_id, name, email, badges, staff)
     with ctx.opened() as store:
-        store.add_person(person_id, name, badges, staff=staff, email=email)
-    click.echo(f"person {person_id} added")
+        store.add_person(row.id, row.name, row.badges, staff=staff, email=row.email, now=_now())
+    click.echo(f"person {row.id} added")
 
 
 @person.command("badge")
 @click.argument("person_id")
-@click.argument("uid")
+@click.argument("uid", callback=badge_uids)
 @pass_ctx
 def person_badge(ctx: _Ctx, person_id: str, uid: str) -> None:
-    """Give PERSON_ID another badge, e.g. a replacement for a lost one."""
+    """Give PERSON_ID another badge, e.g. a replacement for a lost one, or a revoked badge
+    again (to them or to someone else; the revoked registration stays in the history)."""
     with ctx.opened() as store:
-        store.add_badge(person_id, uid)
-    click.echo(f"badge {uid.upper()} added to {person_id}")
+        store.add_badge(person_id, uid, now=_now())
+    click.echo(f"badge {uid} added to {person_id}")
 
 
 @person.command("revoke-badge")
-@click.argument("uid")
+@click.argument("uid", callback=badge_uids)
 @pass_ctx
 def person_revoke_badge(ctx: _Ctx, uid: str) -> None:
     """Stop a lost or stolen badge from working at any kiosk."""
     with ctx.opened() as store:
-        store.revoke_badge(uid)
-    click.echo(f"badge {uid.upper()} revoked")
+        owner, newly = store.revoke_badge(uid, now=_now())
+    click.echo(f"badge {uid} of {owner} {'revoked' if newly else 'was revoked already'}")
 
 
 @cli.group()
@@ -326,12 +331,12 @@ def asset_add(
 
 @cli.command("loan-period")
 @click.argument("category")
-@click.argument("kind", type=click.Choice(["hours", "days", "next_opening"]))
+@click.argument("kind", type=click.Choice(["minutes", "hours", "days", "next_opening"]))
 @click.argument("amount", type=click.IntRange(min=1), required=False)
 @pass_ctx
 def loan_period(ctx: _Ctx, category: str, kind: str, amount: int | None) -> None:
-    """Set the loan period of a category: N hours, N open days (due at closing time), or until
-    the cage next opens."""
+    """Set the loan period of a category: N minutes, N hours, N open days (due at closing
+    time), or until the cage next opens."""
     if kind != "next_opening" and amount is None:
         raise click.UsageError(f"{kind} needs an amount, e.g. loan-period {category} {kind} 2")
     with ctx.opened() as store:

@@ -176,10 +176,14 @@ def ticket() -> None:
 @pass_ctx
 def ticket_list(ctx: _Ctx, show_all: bool) -> None:
     with ctx.opened() as store:
-        for t in store.tickets(open_only=not show_all):
-            state = f"{t.outcome} {t.closed_at:%Y-%m-%d}" if t.closed_at else "open"
-            who = f" ({t.person})" if t.person else ""
-            click.echo(f"{t.id}\t{t.asset}\t{t.kind}{who}\t{state}\t{t.detail or ''}")
+        found = store.tickets(open_only=not show_all)
+    for t in found:
+        state = f"{t.outcome} {t.closed_at:%Y-%m-%d}" if t.closed_at else "open"
+        who = f" ({t.person})" if t.person else ""
+        click.echo(f"{t.id}\t{t.asset}\t{t.kind}{who}\t{state}\t{t.detail or ''}")
+    if not found:  # on stderr, so a script reading the rows still reads none
+        none = "no tickets" if show_all else "no open tickets (--all shows closed ones)"
+        click.echo(none, err=True)
 
 
 @ticket.command("close")
@@ -231,9 +235,11 @@ VALUATION_COLUMNS = ("code", "name", "category", "acquired", "cost", "book_value
 
 @cli.command("valuation")
 @click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Default: today.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @pass_ctx
-def valuation(ctx: _Ctx, on: datetime | None) -> None:
-    """Book value of every asset on a date, as CSV, with the cage's total last."""
+def valuation(ctx: _Ctx, on: datetime | None, output: Path | None) -> None:
+    """Book value on a date of every asset the cage owned then, as CSV, with the total last
+    (an item bought after that date is left out)."""
     day = on.date() if on else date.today()
     total = Decimal(0)
     with ctx.opened() as store:
@@ -242,7 +248,7 @@ def valuation(ctx: _Ctx, on: datetime | None) -> None:
             total += v.value or 0
             rows.append([v.code, v.name, v.category, v.acquired, v.cost, v.value])
     rows.append(["TOTAL", None, None, None, None, total])
-    click.echo(export_table(VALUATION_COLUMNS, rows), nl=False)
+    _write(export_table(VALUATION_COLUMNS, rows), output)
 
 
 @person.command("import")
@@ -292,7 +298,7 @@ def person_unblock(ctx: _Ctx, person_id: str) -> None:
 
 @cli.group()
 def stocktake() -> None:
-    """Count what is on a location's shelves (scanned at a kiosk in staff Stocktake mode)."""
+    """Count what is on a location's shelves (scanned at a kiosk in staff Count mode)."""
 
 
 @stocktake.command("start")
@@ -308,13 +314,19 @@ def stocktake_start(ctx: _Ctx, location: str) -> None:
 @click.argument("number", type=int)
 @pass_ctx
 def stocktake_report(ctx: _Ctx, number: int) -> None:
-    """What was seen, and what was expected there and not seen."""
+    """What was seen, what was expected there and not seen, and what was seen away from its
+    home location (marked "away from home" with its home)."""
     with ctx.opened() as store:
         report = store.stocktake_report(number)
+    away = {r["code"] for r in report.away}
     for what, rows in (("seen", report.seen), ("missing", report.missing)):
         for r in rows:
-            click.echo(f"{what}\t{r['code']}\t{r['name']}")
-    click.echo(f"{len(report.seen)} seen, {len(report.missing)} missing", err=True)
+            mark = f"\taway from home: {r['home']}" if what == "seen" and r["code"] in away else ""
+            click.echo(f"{what}\t{r['code']}\t{r['name']}{mark}")
+    click.echo(
+        f"{len(report.seen)} seen ({len(away)} away from home), {len(report.missing)} missing",
+        err=True,
+    )
 
 
 @stocktake.command("close")

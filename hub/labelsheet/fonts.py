@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 from dataclasses import dataclass, field
 from functools import cache
@@ -10,6 +11,10 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
+
+# fpdf2 embeds fonts through fontTools, whose subsetter logs each font table it keeps or drops
+# at info level: some sixty lines per sheet that say nothing to whoever prints labels.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 @dataclass

@@ -75,6 +75,7 @@ from hub.store.views import ItemOut as ItemOut
 from hub.store.views import ViewStore
 from hub.store.writes import execute_many
 from wire import AckResult, CustodyEvent, EventType, KioskStatus
+from wire.badges import normal_uid
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,10 @@ class Store(
         badge_uids: Iterable[str] = (),
         staff: bool = False,
         email: str | None = None,
+        now: datetime | None = None,
     ) -> None:
+        """A new person, with their badges (``wire.badges`` rule; BadUid for a bad one)."""
+        uids = [normal_uid(uid) for uid in badge_uids]
         try:
             with self._tx() as conn:
                 conn.execute(
@@ -258,29 +262,57 @@ class Store(
                         id=person_id, name=name, active=True, staff=staff, email=email
                     )
                 )
-                for uid in badge_uids:
-                    conn.execute(insert(badges).values(uid=uid.upper(), person_id=person_id))
+                for uid in dict.fromkeys(uids):
+                    owner = _badge_owner(conn, uid)
+                    if owner is not None:
+                        raise AlreadyExists(f"badge {uid} is registered to {owner}")
+                    conn.execute(insert(badges).values(uid=uid, person_id=person_id, added_at=now))
         except IntegrityError as exc:
             raise AlreadyExists(f"person {person_id!r} or one of the badges exists") from exc
 
-    def add_badge(self, person: str, uid: str) -> None:
-        """Give a person another badge (a replacement card, a second card)."""
+    def add_badge(self, person: str, uid: str, now: datetime | None = None) -> None:
+        """Give a person another badge (a replacement card, a second card), or a revoked one
+        again: each registration is kept, so a card's history shows who had it when."""
+        uid = normal_uid(uid)
         try:
             with self._tx() as conn:
                 if conn.scalar(select(people.c.id).where(people.c.id == person)) is None:
                     raise NotFound(f"no person {person!r}")
-                conn.execute(insert(badges).values(uid=uid.upper(), person_id=person))
-        except IntegrityError as exc:
-            raise AlreadyExists(f"badge {uid.upper()} is registered already") from exc
+                owner = _badge_owner(conn, uid)
+                if owner == person:
+                    raise AlreadyExists(f"badge {uid} is registered to {person} already")
+                if owner is not None:
+                    raise AlreadyExists(
+                        f"badge {uid} is registered to {owner}: revoke it first "
+                        f"(person revoke-badge {uid})"
+                    )
+                conn.execute(insert(badges).values(uid=uid, person_id=person, added_at=now))
+        except IntegrityError as exc:  # registered by another writer meanwhile
+            raise AlreadyExists(f"badge {uid} is registered already") from exc
 
-    def revoke_badge(self, uid: str) -> None:
-        """A lost or stolen badge stops working at every kiosk with the next replica."""
+    def revoke_badge(self, uid: str, now: datetime | None = None) -> tuple[str, bool]:
+        """A lost or stolen badge stops working at every kiosk with the next replica. Returns
+        whose badge it was and whether it was in use until now (revoking again changes
+        nothing). The registration stays, marked revoked, as the card's history."""
+        uid = normal_uid(uid)
         with self._tx() as conn:
-            done = conn.execute(
-                update(badges).where(badges.c.uid == uid.upper()).values(revoked=True)
+            owner = _badge_owner(conn, uid)
+            if owner is None:
+                last = conn.scalar(
+                    select(badges.c.person_id)
+                    .where(badges.c.uid == uid)
+                    .order_by(badges.c.id.desc())
+                    .limit(1)
+                )
+                if last is None:
+                    raise NotFound(f"no badge {uid}")
+                return last, False
+            conn.execute(
+                update(badges)
+                .where(badges.c.uid == uid, badges.c.revoked.is_(False))
+                .values(revoked=True, revoked_at=now)
             )
-        if done.rowcount == 0:
-            raise NotFound(f"no badge {uid.upper()}")
+        return owner, True
 
     def add_asset(
         self,
@@ -392,7 +424,8 @@ class Store(
 
     def import_people(self, rows: Sequence[dict[str, Any]], now: datetime, actor: str) -> int:
         """Add or update people and their badges from validated rows, all or nothing; a row
-        changes only the columns the file has, and badges are only ever added."""
+        changes only the columns the file has, and badges are only ever added (a revoked one is
+        refused: it is registered again only on purpose, with ``add_badge``)."""
         with self._tx() as conn:
             for row in rows:
                 values: dict[str, Any] = {k: row[k] for k in ("name", "email") if k in row}
@@ -408,16 +441,25 @@ class Store(
                         )
                     )
                 for uid in row.get("badges") or []:
-                    owner = conn.scalar(select(badges.c.person_id).where(badges.c.uid == uid))
+                    owner = _badge_owner(conn, uid)
+                    if owner is None and _revoked_before(conn, uid):
+                        # an old sheet must not bring a lost card back to life
+                        raise AlreadyExists(
+                            f"{row['id']}: badge {uid} was revoked; to use it again, register "
+                            f"it on its own (person badge {row['id']} {uid})"
+                        )
                     if owner is None:
-                        conn.execute(insert(badges).values(uid=uid, person_id=row["id"]))
+                        conn.execute(
+                            insert(badges).values(uid=uid, person_id=row["id"], added_at=now)
+                        )
                     elif owner != row["id"]:
                         raise AlreadyExists(f"{row['id']}: badge {uid} belongs to {owner}")
             self._audit(conn, now, actor, "person.import", None, f"{len(rows)} rows")
         return len(rows)
 
     def set_loan_period(self, category: str, period: str, amount: int) -> None:
-        """A category's loan period: ``hours`` or ``days`` with an amount, or ``next_opening``."""
+        """A category's loan period: ``minutes``, ``hours`` or ``days`` with an amount, or
+        ``next_opening``."""
         self._category(category, period=period, amount=amount)
 
     def require_training(self, category: str, training: str | None) -> None:
@@ -700,14 +742,20 @@ class Store(
             )
 
     def _enroll(self, conn: Connection, ev: CustodyEvent, now: datetime) -> None:
-        """A badge enrolled at a kiosk joins the person's badges, unless someone has it."""
+        """A badge enrolled at a kiosk joins the person's badges, unless someone has it, or it
+        was revoked after the enrolment (an offline kiosk's event arriving late must not bring
+        back a card reported lost meanwhile)."""
         assert ev.badge is not None and ev.person is not None
-        owner = conn.scalar(select(badges.c.person_id).where(badges.c.uid == ev.badge))
+        owner = _badge_owner(conn, ev.badge)
         known = conn.scalar(select(people.c.id).where(people.c.id == ev.person))
-        if owner is None and known is not None:
-            conn.execute(insert(badges).values(uid=ev.badge, person_id=ev.person))
+        revoked = conn.scalar(select(func.max(badges.c.revoked_at)).where(badges.c.uid == ev.badge))
+        later = revoked is not None and revoked >= ev.at
+        if owner is None and known is not None and not later:
+            conn.execute(insert(badges).values(uid=ev.badge, person_id=ev.person, added_at=ev.at))
         elif owner != ev.person:
             held = f"held by {owner}" if owner else "no such person"
+            if owner is None and known is not None:
+                held = f"revoked after it, at {revoked:%Y-%m-%d %H:%M} UTC"
             detail = f"badge {ev.badge} enrolled for {ev.person} at {ev.kiosk}: {held}"
             conn.execute(
                 insert(conflicts).values(
@@ -1157,6 +1205,17 @@ _SERVICE_RULES = PerDialect(
         categories.c.name, categories.c.service_days, categories.c.service_checkouts
     ).where(among(categories.c.name, dialect))
 )
+
+
+def _badge_owner(conn: Connection, uid: str) -> str | None:
+    """Whom a badge is registered to now (its revoked registrations are history)."""
+    return conn.scalar(
+        select(badges.c.person_id).where(badges.c.uid == uid, badges.c.revoked.is_(False))
+    )
+
+
+def _revoked_before(conn: Connection, uid: str) -> bool:
+    return conn.scalar(select(badges.c.id).where(badges.c.uid == uid).limit(1)) is not None
 
 
 def _ids_recorded(conn: Connection, events: Sequence[CustodyEvent]) -> set[str]:

@@ -331,7 +331,8 @@ class RegistryStore(StoreBase):
     # valuation ---------------------------------------------------------------------------
 
     def valuation(self, on: date) -> list[Valued]:
-        """Every asset not disposed of, with its book value on ``on`` by its category's rule."""
+        """Every asset not disposed of, with its book value on ``on`` by its category's rule;
+        an asset acquired after ``on`` was not owned yet and is left out."""
         with self.engine.connect() as conn:
             return valuation.listed(conn, on)
 

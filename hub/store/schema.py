@@ -95,12 +95,26 @@ people = Table(
     Column("pin_hash", String(200)),  # staff: the door PIN's scrypt hash (wire.pins)
 )
 
+# Each registration of a card to a person, kept after it is revoked: a card enrolled to the
+# wrong person is revoked and registered again, and both rows stay. A UID is registered to at
+# most one person at a time (the partial unique index); its revoked rows are its history.
 badges = Table(
     "badges",
     metadata,
-    Column("uid", String(20), primary_key=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("uid", String(20), nullable=False),
     Column("person_id", String(64), ForeignKey("people.id"), nullable=False, index=True),
     Column("revoked", Boolean, nullable=False, default=False),
+    Column("added_at", UtcDateTime),  # unknown for badges registered before this was kept
+    Column("revoked_at", UtcDateTime),
+    Index(
+        "ux_badges_uid_active",
+        "uid",
+        unique=True,
+        sqlite_where=text("revoked = 0"),
+        postgresql_where=text("NOT revoked"),
+    ),
+    Index("ix_badges_uid", "uid"),
 )
 
 categories = Table(

@@ -1,4 +1,5 @@
-"""Stocktakes: staff scan a location's shelves at a kiosk; what was expected and not seen."""
+"""Stocktakes ("counts" to the people doing them): staff scan a location's shelves at a kiosk;
+what was expected and not seen, and what was seen away from its home."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ class StocktakeReport:
     stocktake: Stocktake
     seen: list[dict[str, Any]]
     missing: list[dict[str, Any]]  # expected here and not seen since the count began
+
+    @property
+    def away(self) -> list[dict[str, Any]]:
+        """Seen here though their home is another location: to take home, or to re-home."""
+        here = self.stocktake.location
+        return [r for r in self.seen if r.get("home") is not None and r["home"] != here]
 
 
 class StocktakeStore(StoreBase):
@@ -101,7 +108,7 @@ class StocktakeStore(StoreBase):
             cols = (assets.c.code, assets.c.name, assets.c.category, assets.c.status)
             items = stocktake_items.join(assets, assets.c.code == stocktake_items.c.asset)
             seen = conn.execute(
-                select(*cols, stocktake_items.c.seen_at.label("last_seen"))
+                select(*cols, assets.c.home, stocktake_items.c.seen_at.label("last_seen"))
                 .select_from(items)
                 .where(
                     stocktake_items.c.stocktake == number, stocktake_items.c.seen_at.is_not(None)
@@ -124,7 +131,9 @@ class StocktakeStore(StoreBase):
                     row
                     for part in chunks(sorted(str(c) for c in codes))
                     for row in conn.execute(
-                        select(*cols, assets.c.last_seen).where(assets.c.code.in_(part))
+                        select(*cols, assets.c.home, assets.c.last_seen).where(
+                            assets.c.code.in_(part)
+                        )
                     )
                 ),
                 key=lambda r: str(r.code),

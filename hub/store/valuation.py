@@ -25,6 +25,7 @@ from sqlalchemy import (
     case,
     cast,
     func,
+    or_,
     select,
     type_coerce,
 )
@@ -57,7 +58,14 @@ _METHOD = func.coalesce(categories.c.depreciation, Method.STRAIGHT_LINE.value)
 _LIFE = func.coalesce(categories.c.life_years, Depreciation.life_years)
 _SALVAGE = func.coalesce(categories.c.salvage_pct, Depreciation.salvage_pct)
 _HELD = assets.outerjoin(categories, categories.c.name == assets.c.category)
-_KEPT = assets.c.status != "disposed"
+
+
+def _owned(on: date) -> ColumnElement[bool]:
+    """Not disposed of, and acquired by ``on`` (or on a date not recorded)."""
+    return and_(
+        assets.c.status != "disposed",
+        or_(assets.c.acquired.is_(None), assets.c.acquired <= on),
+    )
 
 
 def _money(cents: int | None) -> Decimal | None:
@@ -79,7 +87,8 @@ def _valued(conn: Connection, on: date, q: Select[Any]) -> Iterator[tuple[Any, .
 
 
 def listed(conn: Connection, on: date) -> list[Valued]:
-    """Every asset not disposed of, by category and code, with its book value on ``on``."""
+    """Every asset owned on ``on`` and not disposed of, by category and code, with its book
+    value that day."""
     q = (
         select(
             assets.c.category,
@@ -92,7 +101,7 @@ def listed(conn: Connection, on: date) -> list[Valued]:
             _SALVAGE,
         )
         .select_from(_HELD)
-        .where(_KEPT)
+        .where(_owned(on))
         .order_by(assets.c.category, assets.c.code)
     )
     return [
@@ -131,7 +140,7 @@ def _straight_line(on: date, dialect: str) -> ColumnElement[int]:
 
 
 def totals(conn: Connection, on: date) -> ValuationTotals:
-    """The count, cost and book value of everything not disposed of, on ``on``."""
+    """The count, cost and book value on ``on`` of everything owned then and not disposed of."""
     dialect = conn.dialect.name
     method = _METHOD
     straight = and_(
@@ -147,14 +156,14 @@ def totals(conn: Connection, on: date) -> ValuationTotals:
             func.coalesce(func.sum(case((straight, _straight_line(on, dialect)))), 0),
         )
         .select_from(_HELD)
-        .where(_KEPT)
+        .where(_owned(on))
     ).one()
     declining = select(categories.c.name).where(method == Method.DECLINING_BALANCE.value)
     if conn.execute(declining.limit(1)).first() is not None:
         others = (
             select(assets.c.acquired, _CENTS, _METHOD, _LIFE, _SALVAGE)
             .select_from(_HELD)
-            .where(_KEPT, assets.c.category.in_(declining))
+            .where(_owned(on), assets.c.category.in_(declining))
         )
         for _acquired, _cents, worth in _valued(conn, on, others):
             if worth is not None:

@@ -455,9 +455,9 @@ class ViewStore(StoreBase):
             if row is None:
                 return None
             owned = conn.execute(
-                select(badges.c.uid, badges.c.revoked)
+                select(badges.c.uid, badges.c.revoked, badges.c.added_at, badges.c.revoked_at)
                 .where(badges.c.person_id == person)
-                .order_by(badges.c.uid)
+                .order_by(badges.c.uid, badges.c.id)
             ).all()
             loans = conn.execute(
                 select(holdings.c.asset, assets.c.name, holdings.c.since, holdings.c.due)

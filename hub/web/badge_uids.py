@@ -11,9 +11,10 @@ from typing import Any
 
 from hub.web.auth import Role
 from hub.web.security import Principal
+from wire.badges import UID_HEX
 
 SHOWN_DIGITS = 4
-_NEAR_WORD_BADGE = re.compile(r"(?i:badge)\W{0,3}\b([0-9A-F]{8}(?:[0-9A-F]{6})?)\b")
+_NEAR_WORD_BADGE = re.compile(rf"(?i:badge)\W{{0,3}}\b({UID_HEX})\b")
 
 
 def sees_uids(who: Principal) -> bool:

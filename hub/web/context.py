@@ -27,7 +27,7 @@ NAV = (
     ("/people", "People"),
     ("/bookings", "Bookings"),
     ("/maintenance", "Maintenance"),
-    ("/stocktakes", "Stocktakes"),
+    ("/stocktakes", "Counts"),  # "Count" on the kiosk too
     ("/kiosks", "Kiosks"),
     ("/reports", "Reports"),
     ("/audit", "Audit log"),

@@ -75,7 +75,7 @@ SAMPLES: dict[str, Screen] = {
     "staff": CartScreen(
         "Sam Okafor (staff)",
         (CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.COUNTED),),
-        message="Stocktake: 1 counted",
+        message="Count: 1 counted",
         staff=True,
         stocktake=True,
         staff_note="Staff: 3 records not yet confirmed by the hub since 15:42",

@@ -156,7 +156,7 @@ def test_registry_round_trip_labels_and_maintenance(tmp_path: Path) -> None:
     ticket_id = line.split("\t")[0]
     assert "manual" in line and "hums" in line
     hub("ticket", "close", ticket_id, "--outcome", "repaired", "--cost", "35")
-    assert hub("ticket", "list") == ""
+    assert hub("ticket", "list") == "no open tickets (--all shows closed ones)\n"
     hub("depreciation", "camera", "straight_line", "5")
     valuation = list(csv.reader(io.StringIO(hub("valuation", "--on", "2027-01-01"))))
     assert all(len(row) == 6 for row in valuation)  # a comma in a name stays in its cell

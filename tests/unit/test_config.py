@@ -159,3 +159,24 @@ def test_alert_channels_in_the_hub_config(tmp_path: Path) -> None:
     path.write_text(text.replace("lost_after_days = 14", "lost_after_days = 0.5"))
     with pytest.raises(HubConfigError, match="escalate_after_hours must come before"):
         load_hub_config(path)
+
+
+def _hub_toml(tmp_path: Path, hub_lines: str) -> Path:
+    text = (DEPLOY / "hub" / "hub.toml.example").read_text()
+    path = tmp_path / "hub.toml"
+    path.write_text(text.replace("default_loan_hours = 24\n", hub_lines))
+    return path
+
+
+def test_the_default_loan_in_hours_as_before_or_in_minutes(tmp_path: Path) -> None:
+    hours = load_hub_config(_hub_toml(tmp_path, "default_loan_hours = 2\n")).hub
+    assert (hours.default_loan().kind, hours.default_loan().amount) == ("hours", 2)
+    minutes = load_hub_config(_hub_toml(tmp_path, "default_loan_minutes = 30\n")).hub
+    assert (minutes.default_loan().kind, minutes.default_loan().amount) == ("minutes", 30)
+    unset = load_hub_config(_hub_toml(tmp_path, "")).hub
+    assert (unset.default_loan().kind, unset.default_loan().amount) == ("hours", 24)
+    both = "default_loan_hours = 2\ndefault_loan_minutes = 30\n"
+    with pytest.raises(HubConfigError, match="default_loan_hours or default_loan_minutes"):
+        load_hub_config(_hub_toml(tmp_path, both))
+    with pytest.raises(HubConfigError, match="default_loan_minutes"):
+        load_hub_config(_hub_toml(tmp_path, "default_loan_minutes = 0\n"))

@@ -69,3 +69,13 @@ def test_weeks_of_checkouts_are_always_due_while_open() -> None:
             local = due.astimezone(LONDON.zone)
             assert local.weekday() < 5 and local.date() not in LONDON.closed
             assert time(9) <= local.time() <= time(17)
+
+
+def test_a_loan_of_thirty_minutes_is_due_thirty_minutes_later_or_at_the_next_opening() -> None:
+    half_hour = LoanPeriod(PeriodKind.MINUTES, 30)
+    tuesday = utc(2026, 3, 3, 10, 0)
+    assert due_time(half_hour, tuesday, LONDON) == utc(2026, 3, 3, 10, 30)
+    # taken at 16:45 on a Friday: the cage is shut at 17:15, so it is due when it opens Monday
+    assert due_time(half_hour, utc(2026, 3, 6, 16, 45), LONDON) == utc(2026, 3, 9, 9, 0)
+    with pytest.raises(ValueError, match="positive"):
+        LoanPeriod(PeriodKind.MINUTES, 0)

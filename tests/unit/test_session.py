@@ -656,7 +656,7 @@ def test_staff_count_the_shelf_and_each_scan_is_recorded_as_seen() -> None:
     held = replace(LENS, holder="ada")
     state, effects = run([(BadgeTapped("0A0B", staff), T0), (StartStocktake(), T0)])
     screen = last_screen(effects)
-    assert isinstance(screen, CartScreen) and "Stocktake" in (screen.message or "")
+    assert isinstance(screen, CartScreen) and "Count:" in (screen.message or "")
     state, effects = run(
         [(scan(CAMERA), T0), (scan(held), T0), (scan(CAMERA), T0), (scan(None, "NOPE-1"), T0)],
         state=state,
@@ -672,7 +672,7 @@ def test_staff_count_the_shelf_and_each_scan_is_recorded_as_seen() -> None:
         ("LENS-1", LineAction.COUNTED),
         ("NOPE-1", LineAction.REFUSED),
     ]
-    assert cart.message == "Stocktake: 2 counted (Camera already)"
+    assert cart.message == "Count: 2 counted (Camera already)"
     state, effects = run([(Confirm(), T0)], state=state)
     assert isinstance(last_screen(effects), ReceiptScreen) and records(effects) == []
 
@@ -763,7 +763,7 @@ def test_counting_the_shelf_keeps_the_cart_for_afterwards() -> None:
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen) and not cart.stocktake
     assert [(ln.code, ln.action) for ln in cart.lines] == [("CAM-1", LineAction.CHECKOUT)]
-    assert cart.message == "Stocktake done: 1 counted. Your items are still here"
+    assert cart.message == "Count done: 1 counted. Your items are still here"
     # Cancel while counting stops the count; the cart is still there
     counting, _ = run([(StartStocktake(), T0), (Cancel(), T0)], state=state)
     assert counting.mode.value == "cart" and [ln.code for ln in counting.lines] == ["CAM-1"]

@@ -386,7 +386,7 @@ def test_a_stocktake_lists_what_was_expected_and_not_seen(
         store.update_asset(code, clock(), "manager", home="Film cage")
     client, csrf = _client(app)
     page = client.post("/stocktakes", data={"location": "Film cage", "csrf": csrf})
-    assert page.status_code == 200 and "Stocktake 1: Film cage" in page.text
+    assert page.status_code == 200 and "Count 1: Film cage" in page.text
     clock.now += timedelta(minutes=5)
     at = clock()
     seen = CustodyEvent(
@@ -399,14 +399,26 @@ def test_a_stocktake_lists_what_was_expected_and_not_seen(
         asset="CAM-0001",
     )
     store.commit_events([(seen, seen.model_dump_json())], at)
+    store.update_asset("LENS-0001", clock(), "manager", home="Sound lab")
+    stray = seen.model_copy(update={"id": uuid7(int(at.timestamp() * 1000)), "seq": 2})
+    stray = stray.model_copy(update={"asset": "LENS-0001"})
+    store.commit_events([(stray, stray.model_dump_json())], at)
     page = client.get("/stocktakes/1").text
     missing = page.split('id="missing"')[1].split("</table>")[0]
     assert "CAM-0002" in missing and "CAM-0001" not in missing
-    assert "CAM-0001" in page.split('id="seen"')[1].split("</table>")[0]
+    seen_rows = page.split('id="seen"')[1].split("</table>")[0].split("<tr")
+    (cam,) = [row for row in seen_rows if "CAM-0001" in row]
+    (lens,) = [row for row in seen_rows if "LENS-0001" in row]
+    assert "Away from home" not in cam
+    assert 'class="away"' in lens and "Away from home:</strong> Sound lab" in lens
+    assert 'href="/stocktakes" class="here">Counts</a>' in page and "Stocktake" not in page
     client.post("/stocktakes/1/close", data={"csrf": csrf})
     assert "closed" in client.get("/stocktakes").text
     csv_text = client.get("/stocktakes/1?format=csv").content.decode("utf-8-sig")
     assert "missing,CAM-0002" in csv_text
+    assert csv_text.splitlines()[0].endswith(",home,away_from_home")
+    (lens_line,) = [line for line in csv_text.splitlines() if ",LENS-0001," in line]
+    assert lens_line.startswith("seen,") and lens_line.endswith(",Sound lab,yes")
 
 
 def test_the_hub_prepares_reports_before_anyone_asks(

@@ -1,5 +1,6 @@
-"""Stocktakes: start a count for a location, watch scans from the kiosk arrive, see what is
-missing, close it."""
+"""Stocktakes, called counts on the pages as on the kiosk's button: start a count for a
+location, watch scans from the kiosk arrive, see what is missing and what is away from its home,
+close it. The URLs keep the name /stocktakes."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ def stocktake_start(
     location: Annotated[str, Form(min_length=1, max_length=100)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    """Staff then choose Stocktake at a kiosk there and scan every item on the shelves."""
+    """Staff then choose Count at a kiosk there and scan every item on the shelves."""
     check_csrf(request, csrf, who)
     number = web.store.start_stocktake(location, who.actor, web.clock())
     return RedirectResponse(f"/stocktakes/{number}", status_code=303)
@@ -55,11 +56,21 @@ def stocktake(
         return Response("no such stocktake", status_code=404)
     if format == "csv":
         rows = [("seen", r) for r in report.seen] + [("missing", r) for r in report.missing]
+        away = {r["code"] for r in report.away}
         return csv_response(
             f"stocktake-{number}",
-            ["result", "code", "name", "category", "status", "last_seen"],
+            ["result", "code", "name", "category", "status", "last_seen", "home", "away_from_home"],
             (
-                [what, r["code"], r["name"], r["category"], r["status"], r["last_seen"]]
+                [
+                    what,
+                    r["code"],
+                    r["name"],
+                    r["category"],
+                    r["status"],
+                    r["last_seen"],
+                    r["home"],
+                    "yes" if what == "seen" and r["code"] in away else "no",
+                ]
                 for what, r in rows
             ),
         )
