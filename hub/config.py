@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -146,6 +147,10 @@ class StrikesSection(_Section):
     limit: int = Field(default=3, ge=0)  # late returns in a term that ban; 0: never ban
     term_days: int = Field(default=120, ge=1)
     ban_days: int = Field(default=14, ge=1)
+    # "visit": the items one person brings back late together (one kiosk session, or returns
+    # within visit_minutes of each other) are one strike; "item": each late item is one
+    per: Literal["visit", "item"] = "visit"
+    visit_minutes: int = Field(default=30, ge=0, le=24 * 60)
 
 
 class HubConfig(_Section):
