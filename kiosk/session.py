@@ -28,6 +28,7 @@ from kiosk.screens import (
     format_clock,
     format_date,
 )
+from rules.kits import Blocked, blocked_detail, blocked_text, kit_due
 from rules.policy import due_for
 from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
 from wire.labels import compact_label
@@ -987,10 +988,18 @@ def _scan(
         ]
     if state.stocktake:
         return _count(state, event, state.person, now, settings)
-    line, reason = _line_for(event, state, state.person, now, settings)
+    kit = event.item if event.item is not None and event.item.members else None
+    due = None
+    if kit is not None and kit.holder != state.person.id:  # a kit going out: one due time
+        categories = (kit.category, *(piece.category for piece in kit.members))
+        due = kit_due(settings.policy, categories, now)
+    line, reason = _line_for(event, state, state.person, now, settings, due)
     lines = (*state.lines, line)
-    if reason is None and event.item is not None:
-        lines = _with_kit_pieces(lines, event.item, state, state.person, now, settings)
+    detail = None
+    if reason is None and kit is not None:
+        lines, blocked = _with_kit_pieces(lines, kit, state, state.person, now, settings, due)
+        if blocked is not None:
+            reason, detail = blocked
     new = replace(state, lines=lines, message=None, expires=now + settings.inactivity)
     if reason is None:
         return new, [Feedback(Signal.OK)]
@@ -1001,6 +1010,7 @@ def _scan(
         person=state.person.id,
         asset=event.code,
         reason=reason,
+        detail=detail,
     )
     return new, [Feedback(Signal.ERROR), rec]
 
@@ -1039,20 +1049,53 @@ def _with_kit_pieces(
     person: Person,
     now: datetime,
     settings: Settings,
-) -> tuple[CartLine, ...]:
-    """A kit's label brings its pieces into the cart: out with it, or back with it."""
+    due: datetime | None,
+) -> tuple[tuple[CartLine, ...], tuple[DenialReason, str] | None]:
+    """A kit's label brings its pieces into the cart. Coming back: the pieces the person
+    holds (one returned already is not lent again). Going out: every piece, all due at the
+    kit's one due time (rules.kits), or none of them: a piece that cannot go keeps the whole
+    kit in, and the kit's line names it (returned with the reason and the denial's detail)."""
+    kit_line = lines[-1]
+    if kit_line.action is LineAction.RETURN:
+        back = tuple(
+            CartLine(piece.code, piece.name, LineAction.RETURN, kit=kit.code)
+            for piece in kit.members
+            if piece.holder == person.id and not any(ln.code == piece.code for ln in lines)
+        )
+        return (*lines, *back), None
+    before: tuple[CartLine, ...] = lines[:-1]
+    pieces: list[CartLine] = []
     for piece in kit.members:
-        if any(line.code == piece.code for line in lines):
-            continue
+        # a piece scanned on its own before the kit joins the kit's line and due time
+        cart = (*(ln for ln in before if ln.code != piece.code), kit_line, *pieces)
         scanned = LabelScanned(raw=f"CK1:{piece.code}", code=piece.code, item=piece)
-        line, _reason = _line_for(scanned, replace(state, lines=lines), person, now, settings)
-        lines = (*lines, replace(line, kit=kit.code))
-    return lines
+        line, reason = _line_for(scanned, replace(state, lines=cart), person, now, settings, due)
+        if line.action is not LineAction.CHECKOUT:
+            why = (
+                "still on your loans: bring it back first"
+                if line.action is LineAction.RETURN
+                else line.reason or "cannot be lent"
+            )
+            blocker = Blocked(piece.code, piece.name, why)
+            text = blocked_text(blocker)
+            refused = replace(kit_line, action=LineAction.REFUSED, reason=text, due=None)
+            denial = reason or DenialReason.HELD_BY_OTHER
+            return (*before, refused), (denial, blocked_detail(kit.code, blocker))
+        pieces.append(replace(line, kit=kit.code))
+    kept = tuple(ln for ln in before if ln.code not in {p.code for p in pieces})
+    return (*kept, kit_line, *pieces), None
 
 
 def _line_for(
-    event: LabelScanned, state: State, person: Person, now: datetime, settings: Settings
+    event: LabelScanned,
+    state: State,
+    person: Person,
+    now: datetime,
+    settings: Settings,
+    due: datetime | None = None,
 ) -> tuple[CartLine, DenialReason | None]:
+    """The cart line a scan makes; ``due``: the due time if the item goes out (a kit's one
+    due time), else its category's."""
     assert event.code is not None
     item = event.item
     if item is None:
@@ -1076,7 +1119,7 @@ def _line_for(
         if refusal is not None:
             reason, text = refusal
             return CartLine(item.code, item.name, LineAction.REFUSED, text), reason
-        due = due_for(settings.policy, item.category, now)
+        due = due or due_for(settings.policy, item.category, now)
         if any(b.person != person.id and b.starts < due and b.ends > now for b in item.bookings):
             reason = DenialReason.BOOKED_BY_OTHER
             return CartLine(item.code, item.name, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason

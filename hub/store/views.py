@@ -393,7 +393,20 @@ class ViewStore(StoreBase):
                 .limit(20)
             ).all()
             pieces = conn.execute(
-                select(assets.c.code, assets.c.name).where(assets.c.kit == code)
+                select(
+                    assets.c.code,
+                    assets.c.name,
+                    holdings.c.person.label("holder"),
+                    people.c.name.label("holder_name"),
+                    holdings.c.due,
+                )
+                .select_from(
+                    assets.outerjoin(holdings, holdings.c.asset == assets.c.code).outerjoin(
+                        people, people.c.id == holdings.c.person
+                    )
+                )
+                .where(assets.c.kit == code)
+                .order_by(assets.c.code)
             ).all()
             history = conn.execute(
                 select(tickets).where(tickets.c.asset == code).order_by(tickets.c.id.desc())
@@ -407,6 +420,12 @@ class ViewStore(StoreBase):
                 for b in booked
             ],
             "pieces": [dict(p._mapping) for p in pieces],
+            # a kit back on the shelf (or with someone else) while these pieces are still out
+            "pieces_out": [
+                dict(p._mapping)
+                for p in pieces
+                if p.holder is not None and (held is None or held.person != p.holder)
+            ],
             "tickets": [dict(t._mapping) for t in history],
         }
 
