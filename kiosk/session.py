@@ -706,36 +706,48 @@ def _loan_now(loan: Loan, now: datetime, settings: Settings) -> Loan:
 def _extend(
     state: State, code: str, now: datetime, settings: Settings
 ) -> tuple[State, list[Effect]]:
-    """Renew a loan by one more loan period from its due time, within the policy's limit."""
+    """Renew a loan by one more loan period from its due time, within the policy's limit. A
+    kit is renewed whole: the kit and every piece the person holds get one new due time
+    (rules.kits), or none does."""
     loan = next((ln for ln in state.loans if ln.code == code), None)
     if state.mode is not Mode.CART or state.person is None or loan is None:
         return state, []
-    loan = _loan_now(loan, now, settings)
-    if state.person.blocked(now):
-        text = f"{loan.name} cannot be extended while your loans are paused"
-        return replace(state, message=text), [Feedback(Signal.ERROR)]
-    if not loan.extendable:
-        why = "it is overdue" if loan.overdue else "it was extended already"
-        return replace(state, message=f"{loan.name} cannot be extended: {why}"), [
-            Feedback(Signal.ERROR)
-        ]
-    due = due_for(settings.policy, loan.category, loan.due)
-    if loan.booked_from is not None and due > loan.booked_from:
-        text = f"{loan.name} cannot be extended: someone has booked it"
-        return replace(state, message=text), [Feedback(Signal.ERROR)]
-    renewed = _loan_now(replace(loan, due=due, renewals=loan.renewals + 1), now, settings)
-    loans = tuple(renewed if ln.code == code else ln for ln in state.loans)
-    rec = Record(
-        EventType.EXTEND,
-        session=state.session,
-        badge=state.badge,
-        person=state.person.id,
-        asset=code,
-        due=due,
+    unit = tuple(
+        _loan_now(ln, now, settings)
+        for ln in state.loans
+        if ln.code == code or (loan.kit is not None and ln.kit == loan.kit)
     )
-    text = f"Extended: {loan.name}"
+    name = next((ln.name for ln in unit if ln.code == loan.kit), loan.name)
+    if state.person.blocked(now):
+        text = f"{name} cannot be extended while your loans are paused"
+        return replace(state, message=text), [Feedback(Signal.ERROR)]
+    stuck = next((ln for ln in unit if not ln.extendable), None)
+    if stuck is not None:
+        why = "it is overdue" if stuck.overdue else "it was extended already"
+        return replace(state, message=f"{name} cannot be extended: {why}"), [Feedback(Signal.ERROR)]
+    due = kit_due(settings.policy, [ln.category for ln in unit], min(ln.due for ln in unit))
+    if any(ln.booked_from is not None and due > ln.booked_from for ln in unit):
+        text = f"{name} cannot be extended: someone has booked it"
+        return replace(state, message=text), [Feedback(Signal.ERROR)]
+    renewed = {
+        ln.code: _loan_now(replace(ln, due=due, renewals=ln.renewals + 1), now, settings)
+        for ln in unit
+    }
+    loans = tuple(renewed.get(ln.code, ln) for ln in state.loans)
+    records: list[Effect] = [
+        Record(
+            EventType.EXTEND,
+            session=state.session,
+            badge=state.badge,
+            person=state.person.id,
+            asset=ln.code,
+            due=due,
+        )
+        for ln in unit
+    ]
+    text = f"Extended: {name}"
     return replace(state, loans=loans, message=text, expires=now + settings.inactivity), [
-        rec,
+        *records,
         Feedback(Signal.OK),
     ]
 

@@ -51,7 +51,7 @@ def test_an_untrained_or_expired_booker_is_refused(store: Store) -> None:
     with pytest.raises(BookingConflict, match="bo does not hold the cinema-1 training"):
         store.add_booking("CAM-1", "bo", starts, ends, T0)
     store.grant_training("bo", "cinema-1", T0 + timedelta(days=1))
-    with pytest.raises(BookingConflict, match="expires .* before the booking starts"):
+    with pytest.raises(BookingConflict, match=r"expires .* before the booking starts"):
         store.add_booking("CAM-1", "bo", starts, ends, T0)
     store.grant_training("bo", "cinema-1", None)
     store.add_booking("CAM-1", "bo", starts, ends, T0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from kiosk.screens import CartScreen, LineAction, ReceiptScreen
-from kiosk.session import Cancel, Confirm, CycleCondition
+from kiosk.session import Cancel, Confirm, CycleCondition, ExtendLoan
 from tests.harness import Cage
 from tests.integration.test_custody_flow import lend
 
@@ -30,8 +30,20 @@ def test_a_kit_goes_out_with_one_due_time_and_is_refused_whole_while_a_piece_is_
     assert set(out) == {"KIT-0001", "BATT-0001", "LENS-0009"}
     assert set(out.values()) == {cage.clock.now() + timedelta(hours=6)}  # the battery's
 
-    # back with the battery missing: the kit is in, the battery still Ada's
+    # renewed whole: one more period of the shortest, from the one due time
     kiosk.wait_replica(10, until=lambda r: len(r.loans_of("ada")) == 3)
+    kiosk.submit(kiosk.badge("04A1B2C3"))
+    kiosk.submit(ExtendLoan("BATT-0001"))
+    kiosk.wait_for_screen(
+        lambda s: isinstance(s, CartScreen) and s.message == "Extended: C70 shooting kit", 5
+    )
+    kiosk.submit(Cancel())
+    assert kiosk.link.wait_drained(10)
+    renewed = {i.due for i in store.items_out()}
+    assert renewed == {cage.clock.now() + timedelta(hours=12)}
+
+    # back with the battery missing: the kit is in, the battery still Ada's
+    kiosk.wait_replica(10, until=lambda r: all(h.renewals == 1 for _i, h in r.loans_of("ada")))
     kiosk.submit(kiosk.badge("04A1B2C3"))
     kiosk.submit(kiosk.label("CK1:KIT-0001"))
     kiosk.submit(CycleCondition("BATT-0001"))  # damaged...

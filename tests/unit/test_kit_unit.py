@@ -9,12 +9,13 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.screens import CartScreen, LineAction
+from kiosk.screens import CartScreen, LineAction, Loan
 from kiosk.session import (
     BadgeTapped,
     Booking,
     Confirm,
     Effect,
+    ExtendLoan,
     Input,
     Item,
     LabelScanned,
@@ -155,3 +156,46 @@ def test_the_kit_s_due_time_is_never_later_than_any_piece_s_own(categories: list
     due = kit_due(POLICY, categories, T0)
     assert due in {due_for(POLICY, c, T0) for c in categories}
     assert all(due <= due_for(POLICY, c, T0) for c in categories)
+
+
+def _loans(*loans: Loan) -> BadgeTapped:
+    return BadgeTapped("04A1", ADA, loans)
+
+
+def test_extending_a_kit_renews_it_whole_with_one_due_time() -> None:
+    due = T0 + timedelta(hours=20)
+    held = _loans(
+        Loan("KIT-1", "C70 kit", due, category="camera", kit="KIT-1"),
+        Loan("LENS-9", "50mm lens", due, category="lens", kit="KIT-1"),
+        Loan("BATT-9", "Battery", due, category="battery", kit="KIT-1"),
+        Loan("MIC-1", "Microphone", due, category="lens"),  # loose: not touched
+    )
+    state, effects = _run([held, ExtendLoan("LENS-9")])
+    extended = [r for r in _records(effects) if r.type is EventType.EXTEND]
+    assert sorted(r.asset or "" for r in extended) == ["BATT-9", "KIT-1", "LENS-9"]
+    assert {r.due for r in extended} == {due + timedelta(hours=24)}  # the lens's period
+    assert state.message == "Extended: C70 kit"
+    assert {ln.code: ln.renewals for ln in state.loans} == {
+        "KIT-1": 1,
+        "LENS-9": 1,
+        "BATT-9": 1,
+        "MIC-1": 0,
+    }
+
+
+def test_a_kit_with_one_piece_booked_after_it_is_not_extended_at_all() -> None:
+    due = T0 + timedelta(hours=20)
+    held = _loans(
+        Loan("KIT-1", "C70 kit", due, category="camera", kit="KIT-1"),
+        Loan(
+            "BATT-9",
+            "Battery",
+            due,
+            category="battery",
+            kit="KIT-1",
+            booked_from=due + timedelta(hours=2),
+        ),
+    )
+    state, effects = _run([held, ExtendLoan("KIT-1")])
+    assert not _records(effects)
+    assert state.message == "C70 kit cannot be extended: someone has booked it"
