@@ -1251,11 +1251,18 @@ def _station_scan(
     # nobody holds.
     # one session per scan, so a kit's pieces coming back late count as one late return
     session = f"return-{int(now.timestamp() * 1000)}"
-    pieces = (item, *item.members) if item is not None else ()
+    # a kit comes back with its pieces; where the replica knows who has the kit, only with
+    # those still out (one returned on its own already is not returned again)
+    known = item is not None and item.holder is not None
+    pieces = (
+        (item, *(p for p in item.members if p.holder is not None or not known))
+        if item is not None
+        else ()
+    )
     records: list[Effect] = (
         [
             Record(EventType.RETURN, session=session, person=piece.holder, asset=piece.code)
-            for piece in pieces  # a kit comes back with its pieces
+            for piece in pieces
         ]
         if item is not None
         else [Record(EventType.RETURN, session=session, asset=event.code)]

@@ -20,6 +20,7 @@ from kiosk.session import (
     Item,
     LabelScanned,
     Person,
+    Profile,
     Record,
     Settings,
     Show,
@@ -199,3 +200,10 @@ def test_a_kit_with_one_piece_booked_after_it_is_not_extended_at_all() -> None:
     state, effects = _run([held, ExtendLoan("KIT-1")])
     assert not _records(effects)
     assert state.message == "C70 kit cannot be extended: someone has booked it"
+
+
+def test_a_return_station_takes_back_only_the_pieces_still_out() -> None:
+    station = replace(SETTINGS, profile=Profile.STATION)
+    held = replace(KIT, holder="ada", members=(replace(LENS, holder="ada"), BATTERY))
+    _state, effects = _run([_scan(held)], station)
+    assert [r.asset for r in _records(effects)] == ["KIT-1", "LENS-9"]
