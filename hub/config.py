@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -29,7 +30,19 @@ class HubSection(_Section):
     clock_tolerance_minutes: int = Field(default=120, ge=0, le=24 * 60)
     # Opening hours: no loan falls due while the cage is closed. Left out: always open.
     opening: OpeningSpec | None = None
+    # the cage's zone: dashboard times, and bookings as typed and explained (CLI and dashboard)
     timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone name (like Europe/London or America/New_York)"
+            ) from None
+        return value
 
 
 class BrokerSection(_Section):

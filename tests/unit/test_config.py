@@ -159,3 +159,18 @@ def test_alert_channels_in_the_hub_config(tmp_path: Path) -> None:
     path.write_text(text.replace("lost_after_days = 14", "lost_after_days = 0.5"))
     with pytest.raises(HubConfigError, match="escalate_after_hours must come before"):
         load_hub_config(path)
+
+
+def test_the_cage_time_zone_and_how_strikes_count_are_checked(tmp_path: Path) -> None:
+    text = (DEPLOY / "hub" / "hub.toml.example").read_text()
+    hub = load_hub_config(DEPLOY / "hub" / "hub.toml.example")
+    assert hub.strikes.per == "visit" and hub.strikes.visit_minutes == 30
+    path = tmp_path / "hub.toml"
+    path.write_text(text.replace('timezone = "UTC"', 'timezone = "Europe/Lndon"'))
+    with pytest.raises(HubConfigError, match="'Europe/Lndon' is not a time zone name"):
+        load_hub_config(path)
+    path.write_text(text.replace('per = "visit"', 'per = "return"'))
+    with pytest.raises(HubConfigError, match="per"):
+        load_hub_config(path)
+    path.write_text(text.replace('per = "visit"', 'per = "item"'))
+    assert load_hub_config(path).strikes.per == "item"
