@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -31,6 +33,7 @@ class HubSection(_Section):
     clock_tolerance_minutes: int = Field(default=120, ge=0, le=24 * 60)
     # Opening hours: no loan falls due while the cage is closed. Left out: always open.
     opening: OpeningSpec | None = None
+    # the cage's zone: dashboard times, and bookings as typed and explained (CLI and dashboard)
     timezone: str = "UTC"
     # How long a commit may wait for more events to arrive before it starts: one transaction
     # for many kiosks' events costs far less than one each. Kiosks decide on their own, so
@@ -47,6 +50,17 @@ class HubSection(_Section):
         if self.default_loan_minutes is not None:
             return LoanPeriodSpec(kind="minutes", amount=self.default_loan_minutes)
         return LoanPeriodSpec(kind="hours", amount=self.default_loan_hours)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"{value!r} is not a time zone name (like Europe/London or America/New_York)"
+            ) from None
+        return value
 
 
 class BrokerSection(_Section):
@@ -164,6 +178,10 @@ class StrikesSection(_Section):
     limit: int = Field(default=3, ge=0)  # late returns in a term that ban; 0: never ban
     term_days: int = Field(default=120, ge=1)
     ban_days: int = Field(default=14, ge=1)
+    # "visit": the items one person brings back late together (one kiosk session, or returns
+    # within visit_minutes of each other) are one strike; "item": each late item is one
+    per: Literal["visit", "item"] = "visit"
+    visit_minutes: int = Field(default=30, ge=0, le=24 * 60)
 
 
 class HubConfig(_Section):

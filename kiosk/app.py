@@ -437,6 +437,7 @@ class KioskApp:
                     booked_from=min(
                         (b.starts for b in item.bookings if b.person != person.id), default=None
                     ),
+                    kit=replica.kit_of(item.code),
                 )
                 for item, held in replica.loans_of(person.id)
             )

@@ -114,6 +114,13 @@ class ReplicaView:
             in_maintenance=base.in_maintenance or code in self.repairs,
         )
 
+    def kit_of(self, code: str) -> str | None:
+        """The kit an asset goes out and comes back with: its own code for a kit, the kit's
+        for one of its pieces, None for a loose item."""
+        if code in self.kits:
+            return code
+        return next((kit for kit, pieces in self.kits.items() if code in pieces), None)
+
     def loans_of(self, person_id: str) -> list[tuple[Item, Held]]:
         """What a person holds, as far as this kiosk knows, soonest due first."""
         loans = []

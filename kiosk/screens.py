@@ -83,6 +83,7 @@ class Loan:
     category: str = ""
     renewals: int = 0
     booked_from: datetime | None = None  # when someone else's booking of it starts
+    kit: str | None = None  # the kit it goes with (a kit's own code for the kit): renewed whole
 
 
 @dataclass(frozen=True)

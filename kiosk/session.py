@@ -28,6 +28,7 @@ from kiosk.screens import (
     format_clock,
     format_date,
 )
+from rules.kits import Blocked, blocked_detail, blocked_text, kit_due
 from rules.policy import due_for
 from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
 from wire.labels import compact_label
@@ -705,36 +706,48 @@ def _loan_now(loan: Loan, now: datetime, settings: Settings) -> Loan:
 def _extend(
     state: State, code: str, now: datetime, settings: Settings
 ) -> tuple[State, list[Effect]]:
-    """Renew a loan by one more loan period from its due time, within the policy's limit."""
+    """Renew a loan by one more loan period from its due time, within the policy's limit. A
+    kit is renewed whole: the kit and every piece the person holds get one new due time
+    (rules.kits), or none does."""
     loan = next((ln for ln in state.loans if ln.code == code), None)
     if state.mode is not Mode.CART or state.person is None or loan is None:
         return state, []
-    loan = _loan_now(loan, now, settings)
-    if state.person.blocked(now):
-        text = f"{loan.name} cannot be extended while your loans are paused"
-        return replace(state, message=text), [Feedback(Signal.ERROR)]
-    if not loan.extendable:
-        why = "it is overdue" if loan.overdue else "it was extended already"
-        return replace(state, message=f"{loan.name} cannot be extended: {why}"), [
-            Feedback(Signal.ERROR)
-        ]
-    due = due_for(settings.policy, loan.category, loan.due)
-    if loan.booked_from is not None and due > loan.booked_from:
-        text = f"{loan.name} cannot be extended: someone has booked it"
-        return replace(state, message=text), [Feedback(Signal.ERROR)]
-    renewed = _loan_now(replace(loan, due=due, renewals=loan.renewals + 1), now, settings)
-    loans = tuple(renewed if ln.code == code else ln for ln in state.loans)
-    rec = Record(
-        EventType.EXTEND,
-        session=state.session,
-        badge=state.badge,
-        person=state.person.id,
-        asset=code,
-        due=due,
+    unit = tuple(
+        _loan_now(ln, now, settings)
+        for ln in state.loans
+        if ln.code == code or (loan.kit is not None and ln.kit == loan.kit)
     )
-    text = f"Extended: {loan.name}"
+    name = next((ln.name for ln in unit if ln.code == loan.kit), loan.name)
+    if state.person.blocked(now):
+        text = f"{name} cannot be extended while your loans are paused"
+        return replace(state, message=text), [Feedback(Signal.ERROR)]
+    stuck = next((ln for ln in unit if not ln.extendable), None)
+    if stuck is not None:
+        why = "it is overdue" if stuck.overdue else "it was extended already"
+        return replace(state, message=f"{name} cannot be extended: {why}"), [Feedback(Signal.ERROR)]
+    due = kit_due(settings.policy, [ln.category for ln in unit], min(ln.due for ln in unit))
+    if any(ln.booked_from is not None and due > ln.booked_from for ln in unit):
+        text = f"{name} cannot be extended: someone has booked it"
+        return replace(state, message=text), [Feedback(Signal.ERROR)]
+    renewed = {
+        ln.code: _loan_now(replace(ln, due=due, renewals=ln.renewals + 1), now, settings)
+        for ln in unit
+    }
+    loans = tuple(renewed.get(ln.code, ln) for ln in state.loans)
+    records: list[Effect] = [
+        Record(
+            EventType.EXTEND,
+            session=state.session,
+            badge=state.badge,
+            person=state.person.id,
+            asset=ln.code,
+            due=due,
+        )
+        for ln in unit
+    ]
+    text = f"Extended: {name}"
     return replace(state, loans=loans, message=text, expires=now + settings.inactivity), [
-        rec,
+        *records,
         Feedback(Signal.OK),
     ]
 
@@ -987,10 +1000,18 @@ def _scan(
         ]
     if state.stocktake:
         return _count(state, event, state.person, now, settings)
-    line, reason = _line_for(event, state, state.person, now, settings)
+    kit = event.item if event.item is not None and event.item.members else None
+    due = None
+    if kit is not None and kit.holder != state.person.id:  # a kit going out: one due time
+        categories = (kit.category, *(piece.category for piece in kit.members))
+        due = kit_due(settings.policy, categories, now)
+    line, reason = _line_for(event, state, state.person, now, settings, due)
     lines = (*state.lines, line)
-    if reason is None and event.item is not None:
-        lines = _with_kit_pieces(lines, event.item, state, state.person, now, settings)
+    detail = None
+    if reason is None and kit is not None:
+        lines, blocked = _with_kit_pieces(lines, kit, state, state.person, now, settings, due)
+        if blocked is not None:
+            reason, detail = blocked
     new = replace(state, lines=lines, message=None, expires=now + settings.inactivity)
     if reason is None:
         return new, [Feedback(Signal.OK)]
@@ -1001,6 +1022,7 @@ def _scan(
         person=state.person.id,
         asset=event.code,
         reason=reason,
+        detail=detail,
     )
     return new, [Feedback(Signal.ERROR), rec]
 
@@ -1037,20 +1059,53 @@ def _with_kit_pieces(
     person: Person,
     now: datetime,
     settings: Settings,
-) -> tuple[CartLine, ...]:
-    """A kit's label brings its pieces into the cart: out with it, or back with it."""
+    due: datetime | None,
+) -> tuple[tuple[CartLine, ...], tuple[DenialReason, str] | None]:
+    """A kit's label brings its pieces into the cart. Coming back: the pieces the person
+    holds (one returned already is not lent again). Going out: every piece, all due at the
+    kit's one due time (rules.kits), or none of them: a piece that cannot go keeps the whole
+    kit in, and the kit's line names it (returned with the reason and the denial's detail)."""
+    kit_line = lines[-1]
+    if kit_line.action is LineAction.RETURN:
+        back = tuple(
+            CartLine(piece.code, piece.name, LineAction.RETURN, kit=kit.code)
+            for piece in kit.members
+            if piece.holder == person.id and not any(ln.code == piece.code for ln in lines)
+        )
+        return (*lines, *back), None
+    before: tuple[CartLine, ...] = lines[:-1]
+    pieces: list[CartLine] = []
     for piece in kit.members:
-        if any(line.code == piece.code for line in lines):
-            continue
+        # a piece scanned on its own before the kit joins the kit's line and due time
+        cart = (*(ln for ln in before if ln.code != piece.code), kit_line, *pieces)
         scanned = LabelScanned(raw=f"CK1:{piece.code}", code=piece.code, item=piece)
-        line, _reason = _line_for(scanned, replace(state, lines=lines), person, now, settings)
-        lines = (*lines, replace(line, kit=kit.code))
-    return lines
+        line, reason = _line_for(scanned, replace(state, lines=cart), person, now, settings, due)
+        if line.action is not LineAction.CHECKOUT:
+            why = (
+                "still on your loans: bring it back first"
+                if line.action is LineAction.RETURN
+                else line.reason or "cannot be lent"
+            )
+            blocker = Blocked(piece.code, piece.name, why)
+            text = blocked_text(blocker)
+            refused = replace(kit_line, action=LineAction.REFUSED, reason=text, due=None)
+            denial = reason or DenialReason.HELD_BY_OTHER
+            return (*before, refused), (denial, blocked_detail(kit.code, blocker))
+        pieces.append(replace(line, kit=kit.code))
+    kept = tuple(ln for ln in before if ln.code not in {p.code for p in pieces})
+    return (*kept, kit_line, *pieces), None
 
 
 def _line_for(
-    event: LabelScanned, state: State, person: Person, now: datetime, settings: Settings
+    event: LabelScanned,
+    state: State,
+    person: Person,
+    now: datetime,
+    settings: Settings,
+    due: datetime | None = None,
 ) -> tuple[CartLine, DenialReason | None]:
+    """The cart line a scan makes; ``due``: the due time if the item goes out (a kit's one
+    due time), else its category's."""
     assert event.code is not None
     item = event.item
     if item is None:
@@ -1074,7 +1129,7 @@ def _line_for(
         if refusal is not None:
             reason, text = refusal
             return CartLine(item.code, item.name, LineAction.REFUSED, text), reason
-        due = due_for(settings.policy, item.category, now)
+        due = due or due_for(settings.policy, item.category, now)
         if any(b.person != person.id and b.starts < due and b.ends > now for b in item.bookings):
             reason = DenialReason.BOOKED_BY_OTHER
             return CartLine(item.code, item.name, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
@@ -1194,11 +1249,18 @@ def _station_scan(
     # nobody holds.
     # one session per scan, so a kit's pieces coming back late count as one late return
     session = f"return-{int(now.timestamp() * 1000)}"
-    pieces = (item, *item.members) if item is not None else ()
+    # a kit comes back with its pieces; where the replica knows who has the kit, only with
+    # those still out (one returned on its own already is not returned again)
+    known = item is not None and item.holder is not None
+    pieces = (
+        (item, *(p for p in item.members if p.holder is not None or not known))
+        if item is not None
+        else ()
+    )
     records: list[Effect] = (
         [
             Record(EventType.RETURN, session=session, person=piece.holder, asset=piece.code)
-            for piece in pieces  # a kit comes back with its pieces
+            for piece in pieces
         ]
         if item is not None
         else [Record(EventType.RETURN, session=session, asset=event.code)]

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import tomli_w
@@ -20,6 +21,8 @@ import tomli_w
 from hub.cli.files import ensure_writable, write_file
 from hub.cli.person_input import badge_uids, checked_person
 from hub.config import HubConfig, load_config
+from hub.domain.bookings import from_local
+from hub.domain.bookings import local as booking_local
 from hub.errors import HubError
 from hub.store import Store
 from hub.store.base import wait_when_busy
@@ -389,12 +392,35 @@ def booking() -> None:
 @click.argument("ends", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]))
 @pass_ctx
 def booking_add(ctx: _Ctx, asset: str, person: str, starts: datetime, ends: datetime) -> None:
-    """Book ASSET for PERSON from STARTS to ENDS (UTC, e.g. 2026-03-02T09:00)."""
+    """Book ASSET for PERSON from STARTS to ENDS, in the cage's time zone ([hub] timezone),
+    e.g. 2026-03-02T09:00."""
+    tz = ZoneInfo(ctx.config.hub.timezone)
+    start_at, end_at = from_local(starts, tz), from_local(ends, tz)
     with ctx.opened() as store:
-        number = store.add_booking(
-            asset.upper(), person, starts.replace(tzinfo=UTC), ends.replace(tzinfo=UTC), _now()
+        number = store.add_booking(asset.upper(), person, start_at, end_at, _now(), tz)
+    click.echo(
+        f"booking {number}: {asset.upper()} for {person}, "
+        f"{booking_local(start_at, tz)} to {booking_local(end_at, tz)}"
+    )
+
+
+@booking.command("list")
+@click.option("--days", type=click.IntRange(1, 36500), default=14, show_default=True)
+@pass_ctx
+def booking_list(ctx: _Ctx, days: int) -> None:
+    """Bookings from now on for DAYS days, and what became of each (booked, picked up,
+    no-show, cancelled), times in the cage's time zone."""
+    tz = ZoneInfo(ctx.config.hub.timezone)
+    now = _now()
+    with ctx.opened() as store:
+        rows = store.bookings_between(now, now + timedelta(days=days), ended=True)
+    if not rows:
+        click.echo(f"no bookings in the next {days} days")
+    for b in rows:
+        click.echo(
+            f"{b['id']}\t{b['asset']}\t{b['person']}\t{booking_local(b['starts'], tz)}\t"
+            f"{booking_local(b['ends'], tz)}\t{b['state']}"
         )
-    click.echo(f"booking {number}: {asset.upper()} for {person}")
 
 
 @booking.command("cancel")

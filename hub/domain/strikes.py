@@ -1,16 +1,25 @@
 """Late returns and the strikes they earn: how late, and when a run of them bans a borrower.
 
-A return later than the grace period is a strike. Strikes count within a rolling term; reaching
-the limit bans new checkouts for a while from the strike that reached it. Returns are always
-taken, banned or not.
+A return later than the grace period is a late return. Late returns count as strikes per visit
+(the default) or per item: per visit, the items a person brings back late together (in one kiosk
+session, or one after another within ``visit`` of each other, as at a return station where each
+scan is its own session) are one strike. Strikes count within a rolling term; reaching the limit
+bans new checkouts for a while from the strike that reached it. Returns are always taken, banned
+or not.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
+
+
+class Count(StrEnum):
+    VISIT = "visit"  # the late items of one visit are one strike
+    ITEM = "item"  # every late item is a strike
 
 
 @dataclass(frozen=True)
@@ -19,6 +28,58 @@ class StrikeRules:
     limit: int | None = 3  # None: strikes are recorded and shown but never ban
     term: timedelta = timedelta(days=120)
     ban: timedelta = timedelta(days=14)
+    per: Count = Count.VISIT
+    visit: timedelta = timedelta(minutes=30)  # returns this close together are one visit
+
+
+@dataclass(frozen=True)
+class LateItem:
+    """One item returned late, as strikes need it."""
+
+    event_id: str  # the return
+    returned: datetime
+    session: str | None = None
+
+
+@dataclass(frozen=True)
+class Strike:
+    """One strike: when it was earned (its first late item's return) and how many items."""
+
+    at: datetime
+    items: int
+
+
+def strikes(late: Iterable[LateItem], rules: StrikeRules) -> list[Strike]:
+    """One person's late items grouped into strikes, oldest first; the same whatever order the
+    items are given in (duplicates by event id ignored).
+
+    Per visit, items join when they share a session, or when one was returned within
+    ``rules.visit`` of another (so a chain of returns a few minutes apart is one visit)."""
+    items = sorted({i.event_id: i for i in late}.values(), key=lambda i: (i.returned, i.event_id))
+    if rules.per is Count.ITEM:
+        return [Strike(i.returned, 1) for i in items]
+    parent = list(range(len(items)))
+
+    def root(n: int) -> int:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    def join(a: int, b: int) -> None:
+        parent[max(root(a), root(b))] = min(root(a), root(b))
+
+    by_session: dict[str, int] = {}
+    for n, item in enumerate(items):
+        if n and item.returned - items[n - 1].returned <= rules.visit:
+            join(n - 1, n)
+        if item.session is not None:
+            join(by_session.setdefault(item.session, n), n)
+    groups: dict[int, list[LateItem]] = {}
+    for n, item in enumerate(items):
+        groups.setdefault(root(n), []).append(item)
+    found = [Strike(min(i.returned for i in g), len(g)) for g in groups.values()]
+    return sorted(found, key=lambda s: s.at)
 
 
 def minutes_late(due: datetime, returned: datetime, rules: StrikeRules) -> int | None:

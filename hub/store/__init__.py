@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import (
@@ -31,12 +31,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from hub.domain import bookings as booking_rules
 from hub.domain.custody import CLOCK_TOLERANCE, Kind, Order
 from hub.domain.lifecycle import Status
 from hub.domain.service import ServiceRule
 from hub.domain.strikes import StrikeRules, earned_ban, settle_ban
 from hub.errors import AlreadyExists, BookingConflict, NotFound, StoreError
-from hub.store import accruals, loan_weeks, migrate
+from hub.store import accruals, loan_weeks, migrate, strike_reads
 from hub.store import custody as custody_store
 from hub.store.access import AccessStore
 from hub.store.accruals import EARLY_PICKUP as EARLY_PICKUP
@@ -176,9 +177,6 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.execute("PRAGMA journal_size_limit=67108864")
     cur.close()
 
-
-# One strike per return: the items brought back late in one kiosk session count once.
-STRIKE = func.coalesce(late_returns.c.session, late_returns.c.event_id)
 
 # alerts a person sees at the kiosk; escalations are for managers
 NOTICE_KINDS = ("due_soon", "overdue")
@@ -541,28 +539,31 @@ class Store(
             return [KioskRow(*row) for row in conn.execute(q)]
 
     def add_booking(
-        self, asset: str, person: str, starts: datetime, ends: datetime, now: datetime
+        self,
+        asset: str,
+        person: str,
+        starts: datetime,
+        ends: datetime,
+        now: datetime,
+        tz: tzinfo = UTC,
     ) -> int:
-        """Reserve an asset for a person; refused (BookingConflict) if it overlaps another."""
+        """Reserve an asset for a person; refused (BookingConflict, its reasons with times in
+        ``tz``) if it overlaps another booking, the item is out past its start, or the person
+        lacks the training its category needs (hub.domain.bookings)."""
         if ends <= starts:
             raise ValueError("a booking must end after it starts")
         with self._tx() as conn:
-            if conn.scalar(select(assets.c.code).where(assets.c.code == asset)) is None:
+            # under the asset's lock: a kiosk's commit lending it takes turns with this
+            found = lock(conn, [asset])
+            if asset not in found:
                 raise NotFound(f"no asset {asset!r}")
             if conn.scalar(select(people.c.id).where(people.c.id == person)) is None:
                 raise NotFound(f"no person {person!r}")
-            clash = conn.execute(
-                select(bookings.c.person, bookings.c.starts, bookings.c.ends).where(
-                    bookings.c.asset == asset,
-                    bookings.c.cancelled.is_(False),
-                    bookings.c.starts < ends,
-                    bookings.c.ends > starts,
-                )
-            ).first()
-            if clash is not None:
+            request = booking_rules.Request(asset, person, starts, ends)
+            refused = booking_rules.refusals(request, self._booking_facts(conn, request), now)
+            if refused:
                 raise BookingConflict(
-                    f"{asset} is booked by {clash.person} from {clash.starts:%Y-%m-%d %H:%M} "
-                    f"to {clash.ends:%Y-%m-%d %H:%M} UTC"
+                    "; ".join(booking_rules.explain(request, r, tz) for r in refused)
                 )
             result = conn.execute(
                 insert(bookings).values(
@@ -570,6 +571,39 @@ class Store(
                 )
             )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def _booking_facts(
+        self, conn: Connection, request: booking_rules.Request
+    ) -> booking_rules.Facts:
+        """What a booking is decided on: the item's other live bookings in the window, its
+        current loan, the training its category needs and the booker's trainings."""
+        others = conn.execute(
+            select(bookings.c.person, bookings.c.starts, bookings.c.ends).where(
+                bookings.c.asset == request.asset,
+                bookings.c.cancelled.is_(False),
+                bookings.c.starts < request.ends,
+                bookings.c.ends > request.starts,
+            )
+        ).all()
+        loan = conn.execute(
+            select(holdings.c.person, holdings.c.due).where(holdings.c.asset == request.asset)
+        ).first()
+        requires = conn.scalar(
+            select(categories.c.requires)
+            .select_from(assets.join(categories, categories.c.name == assets.c.category))
+            .where(assets.c.code == request.asset)
+        )
+        held = conn.execute(
+            select(trainings.c.name, trainings.c.expires).where(
+                trainings.c.person == request.person
+            )
+        ).all()
+        return booking_rules.Facts(
+            others=[booking_rules.Other(*o) for o in others],
+            loan=booking_rules.Loan(*loan) if loan is not None else None,
+            requires=requires,
+            trainings={name: expires for name, expires in held},
+        )
 
     def cancel_booking(self, booking_id: int) -> None:
         with self._tx() as conn:
@@ -695,9 +729,12 @@ class Store(
 
     def _rederive_if_marked(self, now: datetime) -> None:
         """Re-derive every asset from the ledger once a migration asks for it, or when the
-        rules the fold applies (grace, clock tolerance) are not those it last ran with: what
-        was derived before an asset's rest point is never looked at again otherwise."""
-        rules = zlib.crc32(f"{self.strikes.grace}|{self.tolerance}".encode()) & 0x7FFFFFFF
+        rules the fold applies (grace, clock tolerance) or strikes are counted by (per visit or
+        per item) are not those it last ran with: what was derived before an asset's rest
+        point is never looked at again otherwise."""
+        st = self.strikes
+        fingerprint = f"{st.grace}|{self.tolerance}|{st.per}|{st.visit}"
+        rules = zlib.crc32(fingerprint.encode()) & 0x7FFFFFFF
         with self.engine.connect() as conn:
             marks = dict(
                 conn.execute(
@@ -710,7 +747,16 @@ class Store(
             return
         with self._tx() as conn:
             codes = custody_store.custody_assets(conn)
-            self._rederive(conn, codes, set(), now)
+            # how late returns count as strikes may have changed too: everyone's bans follow
+            struck = select(late_returns.c.person).distinct()
+            judged = set(
+                conn.scalars(
+                    select(people.c.id).where(
+                        or_(people.c.id.in_(struck), people.c.blocked_until.is_not(None))
+                    )
+                )
+            )
+            self._rederive(conn, codes, judged, now)
             loan_weeks.rebuild(conn)
             conn.execute(
                 counters.delete().where(
@@ -911,13 +957,12 @@ class Store(
             self._audit(conn, now, "hub", action, person, f"{why}, until {until:%Y-%m-%d}")
 
     def _strike_times(self, conn: Connection, persons: Sequence[str]) -> dict[str, list[datetime]]:
-        """When each strike of these people's happened (one per late return session)."""
-        found: dict[str, list[datetime]] = {}
+        """When each strike of these people's happened (hub.domain.strikes: per visit or per
+        item, as configured)."""
         if not persons:
-            return found
-        for person, returned in conn.execute(_STRIKES.on(conn), {"keys": sorted(persons)}):
-            found.setdefault(person, []).append(returned)
-        return found
+            return {}
+        struck = strike_reads.strikes_of(conn, persons, self.strikes)
+        return {person: [s.at for s in found] for person, found in struck.items()}
 
     def _ban_differences(self, conn: Connection, now: datetime) -> list[custody_store.Difference]:
         """People whose block is not what their late returns earn (see ``_rejudge``)."""
@@ -1105,14 +1150,7 @@ class Store(
                 .order_by(alerts.c.raised_at)
             ):
                 notices.setdefault(person, []).append(text)
-            late_rows = conn.execute(
-                select(late_returns.c.person, func.count(func.distinct(STRIKE)))
-                .where(
-                    late_returns.c.returned >= now - self.strikes.term,
-                    late_returns.c.forgiven.is_(False),
-                )
-                .group_by(late_returns.c.person)
-            ).all()
+            struck = strike_reads.strikes_of(conn, None, self.strikes, now - self.strikes.term)
         return {
             "people": [r._asdict() for r in person_rows],
             "badges": [r._asdict() for r in badge_rows],
@@ -1123,7 +1161,7 @@ class Store(
             "requires": {r.name: r.requires for r in category_rows if r.requires},
             "trainings": [r._asdict() for r in training_rows],
             "kiosk_seqs": {k: int(s) for k, s in seqs},
-            "strikes": {p: int(n) for p, n in late_rows},
+            "strikes": {p: len(found) for p, found in struck.items()},
             "notices": notices,
         }
 
@@ -1191,13 +1229,6 @@ _BANS_LOCKED = PerDialect(
         .where(among(people.c.id, dialect))
         .order_by(people.c.id)
         .with_for_update()
-    )
-)
-_STRIKES = PerDialect(
-    lambda dialect: (
-        select(late_returns.c.person, func.min(late_returns.c.returned))
-        .where(among(late_returns.c.person, dialect), late_returns.c.forgiven.is_(False))
-        .group_by(late_returns.c.person, STRIKE)
     )
 )
 _SERVICE_RULES = PerDialect(

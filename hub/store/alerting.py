@@ -353,11 +353,10 @@ class AlertStore(StoreBase):
             return [AlertRow(*r) for r in conn.execute(q)]
 
     def release_no_shows(self, started_before: datetime, now: datetime) -> list[int]:
-        """Bookings nobody picked up within the grace period are released for others (not
-        those whose booker holds the item: taken early, or lent by a kiosk still offline)."""
-        held = select(holdings.c.asset).where(
-            holdings.c.asset == bookings.c.asset, holdings.c.person == bookings.c.person
-        )
+        """Bookings nobody picked up within the grace period are released for others. Not
+        those whose item is out: held by the booker (taken early, or lent by a kiosk still
+        offline), or by someone else not back yet, which is not the booker's doing."""
+        held = select(holdings.c.asset).where(holdings.c.asset == bookings.c.asset)
         due = select(bookings.c.id, bookings.c.asset).where(
             bookings.c.cancelled.is_(False),
             bookings.c.picked_up.is_(False),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from hub.config import HubConfig
-from hub.domain.strikes import StrikeRules
+from hub.domain.strikes import Count, StrikeRules
 from hub.store import Store
 
 
@@ -16,6 +16,8 @@ def strike_rules(config: HubConfig) -> StrikeRules:
         limit=st.limit or None,
         term=timedelta(days=st.term_days),
         ban=timedelta(days=st.ban_days),
+        per=Count(st.per),
+        visit=timedelta(minutes=st.visit_minutes),
     )
 
 

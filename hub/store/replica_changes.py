@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, bindparam, delete, func, literal_column, select, update
 
-from hub.store import NOTICE_KINDS, STRIKE, Store
+from hub.store import NOTICE_KINDS, Store, strike_reads
 from hub.store.base import HUB
 from hub.store.locks import chunks
 from hub.store.schema import (
@@ -169,18 +169,11 @@ class ReplicaSource:
                 q2 = select(trainings).where(trainings.c.person.in_(part))
                 for t in conn.execute(q2):
                     found.trainings.setdefault(t.person, {})[t.name] = t.expires
-                q3 = (
-                    select(
-                        late_returns.c.person,
-                        func.count(func.distinct(STRIKE)),
-                        func.min(late_returns.c.returned),
-                    )
-                    .where(late_returns.c.person.in_(part), *self._in_term(now))
-                    .group_by(late_returns.c.person)
-                )
-                for person, count, first in conn.execute(q3):
-                    found.strikes[person] = int(count)
-                    found.first_strike[person] = first
+                rules = self.store.strikes
+                struck = strike_reads.strikes_of(conn, part, rules, now - rules.term)
+                for person, earned in struck.items():
+                    found.strikes[person] = len(earned)
+                    found.first_strike[person] = earned[0].at
                 q4 = (
                     select(alerts.c.person, alerts.c.text)
                     .where(

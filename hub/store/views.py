@@ -10,6 +10,8 @@ from typing import Any
 
 from sqlalchemy import Select, and_, case, func, or_, select
 
+from hub.domain.bookings import state as booking_state
+from hub.domain.strikes import StrikeRules
 from hub.store.base import StoreBase
 from hub.store.registry import ASSET_DETAILS
 from hub.store.schema import (
@@ -25,6 +27,7 @@ from hub.store.schema import (
     people,
     tickets,
 )
+from hub.store.strike_reads import strikes_of
 
 EXPORT_CHUNK = 1_000  # rows per read of a streamed export: memory stays flat at any size
 
@@ -382,6 +385,7 @@ class ViewStore(StoreBase):
                     bookings.c.ends,
                     bookings.c.cancelled,
                     bookings.c.picked_up,
+                    bookings.c.released_at,
                 )
                 .select_from(bookings.join(people, people.c.id == bookings.c.person))
                 .where(bookings.c.asset == code)
@@ -389,7 +393,20 @@ class ViewStore(StoreBase):
                 .limit(20)
             ).all()
             pieces = conn.execute(
-                select(assets.c.code, assets.c.name).where(assets.c.kit == code)
+                select(
+                    assets.c.code,
+                    assets.c.name,
+                    holdings.c.person.label("holder"),
+                    people.c.name.label("holder_name"),
+                    holdings.c.due,
+                )
+                .select_from(
+                    assets.outerjoin(holdings, holdings.c.asset == assets.c.code).outerjoin(
+                        people, people.c.id == holdings.c.person
+                    )
+                )
+                .where(assets.c.kit == code)
+                .order_by(assets.c.code)
             ).all()
             history = conn.execute(
                 select(tickets).where(tickets.c.asset == code).order_by(tickets.c.id.desc())
@@ -398,8 +415,17 @@ class ViewStore(StoreBase):
             "asset": dict(row._mapping),
             "holder": dict(held._mapping) if held else None,
             "timeline": [dict(t._mapping) for t in timeline],
-            "bookings": [dict(b._mapping) for b in booked],
+            "bookings": [
+                {**b._mapping, "state": booking_state(b.cancelled, b.picked_up, b.released_at)}
+                for b in booked
+            ],
             "pieces": [dict(p._mapping) for p in pieces],
+            # a kit back on the shelf (or with someone else) while these pieces are still out
+            "pieces_out": [
+                dict(p._mapping)
+                for p in pieces
+                if p.holder is not None and (held is None or held.person != p.holder)
+            ],
             "tickets": [dict(t._mapping) for t in history],
         }
 
@@ -446,7 +472,9 @@ class ViewStore(StoreBase):
             total = conn.scalar(select(func.count()).select_from(people).where(*where)) or 0
         return rows, int(total)
 
-    def person_detail(self, person: str, term_start: datetime) -> dict[str, Any] | None:
+    def person_detail(
+        self, person: str, term_start: datetime, rules: StrikeRules | None = None
+    ) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
             # a PIN's hash is for kiosks only: the dashboard and the API learn whether one is set
             shown = [c for c in people.c if c.name != "pin_hash"]
@@ -482,19 +510,8 @@ class ViewStore(StoreBase):
                 .order_by(late_returns.c.returned.desc())
                 .limit(50)
             ).all()
-            strikes = conn.scalar(
-                select(
-                    func.count(
-                        func.distinct(
-                            func.coalesce(late_returns.c.session, late_returns.c.event_id)
-                        )
-                    )
-                ).where(
-                    late_returns.c.person == person,
-                    late_returns.c.returned >= term_start,
-                    late_returns.c.forgiven.is_(False),
-                )
-            )
+            rules = rules or StrikeRules()
+            earned = strikes_of(conn, [person], rules, term_start).get(person, [])
             reported = conn.execute(
                 select(tickets.c.id, tickets.c.asset, tickets.c.kind, tickets.c.opened_at)
                 .where(tickets.c.person == person)
@@ -507,12 +524,18 @@ class ViewStore(StoreBase):
             "loans": [dict(loan._mapping) for loan in loans],
             "history": [dict(h._mapping) for h in history],
             "late": [dict(x._mapping) for x in late],
-            "strikes": int(strikes or 0),
+            "strikes": len(earned),  # this term, counted per visit or per item
+            "strike_list": [{"at": e.at, "items": e.items} for e in reversed(earned)],
+            "late_items": sum(e.items for e in earned),
+            "strikes_per": rules.per.value,
             "tickets": [dict(t._mapping) for t in reported],
         }
 
-    def bookings_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
-        """Live bookings overlapping a window, by asset then start."""
+    def bookings_between(
+        self, start: datetime, end: datetime, ended: bool = False
+    ) -> list[dict[str, Any]]:
+        """Live bookings overlapping a window, by asset then start; with ``ended`` the
+        cancelled and no-show ones too. Each says what became of it (``state``)."""
         q = (
             select(
                 bookings.c.id,
@@ -523,16 +546,21 @@ class ViewStore(StoreBase):
                 bookings.c.starts,
                 bookings.c.ends,
                 bookings.c.picked_up,
+                bookings.c.cancelled,
+                bookings.c.released_at,
             )
             .select_from(
                 bookings.join(assets, assets.c.code == bookings.c.asset).join(
                     people, people.c.id == bookings.c.person
                 )
             )
-            .where(
-                bookings.c.cancelled.is_(False), bookings.c.starts < end, bookings.c.ends > start
-            )
+            .where(bookings.c.starts < end, bookings.c.ends > start)
             .order_by(bookings.c.asset, bookings.c.starts)
         )
+        if not ended:
+            q = q.where(bookings.c.cancelled.is_(False))
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            return [
+                {**r._mapping, "state": booking_state(r.cancelled, r.picked_up, r.released_at)}
+                for r in conn.execute(q)
+            ]

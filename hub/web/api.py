@@ -187,7 +187,9 @@ def person(
 ) -> dict[str, Any]:
     """One person: loans, history, late returns and strikes this term, badges (a badge's
     ``uid`` whole for managers; for viewers only its last four hex digits, as ``****B2C3``)."""
-    detail = web.store.person_detail(person_id, web.clock() - web.store.strikes.term)
+    detail = web.store.person_detail(
+        person_id, web.clock() - web.store.strikes.term, web.store.strikes
+    )
     if detail is None:
         raise HTTPException(404, f"no person {person_id}")
     return _jsonable_dict(badge_uids.person_for(who, detail))
@@ -256,12 +258,13 @@ def booking_create(
     web: Annotated[Web, Depends(web_of)],
     x_csrf_token: Annotated[str | None, Header()] = None,
 ) -> dict[str, Any]:
-    """Reserve an item; 409 with the clashing booking when the window overlaps another, 422
-    when it does not end after it starts."""
+    """Reserve an item; 409 with the reasons (times in the cage's zone) when the window
+    overlaps another booking, the item is on loan past its start (or overdue), or the person
+    lacks the training its category needs; 422 when it does not end after it starts."""
     check_csrf(request, x_csrf_token, who)
     try:
         number = web.store.add_booking(
-            body.asset.upper(), body.person, body.starts, body.ends, web.clock()
+            body.asset.upper(), body.person, body.starts, body.ends, web.clock(), web.tz
         )
     except BookingConflict as exc:
         raise HTTPException(409, str(exc)) from exc

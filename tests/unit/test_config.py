@@ -180,3 +180,18 @@ def test_the_default_loan_in_hours_as_before_or_in_minutes(tmp_path: Path) -> No
         load_hub_config(_hub_toml(tmp_path, both))
     with pytest.raises(HubConfigError, match="default_loan_minutes"):
         load_hub_config(_hub_toml(tmp_path, "default_loan_minutes = 0\n"))
+
+
+def test_the_cage_time_zone_and_how_strikes_count_are_checked(tmp_path: Path) -> None:
+    text = (DEPLOY / "hub" / "hub.toml.example").read_text()
+    hub = load_hub_config(DEPLOY / "hub" / "hub.toml.example")
+    assert hub.strikes.per == "visit" and hub.strikes.visit_minutes == 30
+    path = tmp_path / "hub.toml"
+    path.write_text(text.replace('timezone = "UTC"', 'timezone = "Europe/Lndon"'))
+    with pytest.raises(HubConfigError, match="'Europe/Lndon' is not a time zone name"):
+        load_hub_config(path)
+    path.write_text(text.replace('per = "visit"', 'per = "return"'))
+    with pytest.raises(HubConfigError, match="per"):
+        load_hub_config(path)
+    path.write_text(text.replace('per = "visit"', 'per = "item"'))
+    assert load_hub_config(path).strikes.per == "item"

@@ -582,8 +582,13 @@ def test_a_kit_back_with_a_piece_missing_keeps_it_on_loan_and_flags_the_kit() ->
 
 def test_a_return_station_takes_a_kit_back_whole() -> None:
     station = Settings(kiosk_name="Door", profile=Profile.STATION)
-    held = replace(BODY, holder="ada")
+    held = replace(
+        BODY, holder="ada", members=tuple(replace(m, holder="ada") for m in BODY.members)
+    )
     _, effects = run([(scan(held), T0)], settings=station)
+    assert [r.asset for r in records(effects)] == ["KIT-1", "LENS-9", "BATT-9"]
+    # a station that does not know the kit is out (its replica behind) takes it all back
+    _, effects = run([(scan(BODY), T0)], settings=station)
     assert [r.asset for r in records(effects)] == ["KIT-1", "LENS-9", "BATT-9"]
 
 

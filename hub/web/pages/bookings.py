@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
+from hub.domain.bookings import from_local
 from hub.errors import BookingConflict, NotFound
 from hub.web.context import Web, csv_response, web_of
 from hub.web.paging import RowId
@@ -73,8 +74,10 @@ def bookings(
 ) -> Response:
     if format == "csv":
         now = web.clock()
-        rows = web.store.bookings_between(now - timedelta(days=365), now + timedelta(days=3650))
-        cols = ["id", "asset", "asset_name", "person", "person_name", "starts", "ends", "picked_up"]
+        rows = web.store.bookings_between(
+            now - timedelta(days=365), now + timedelta(days=3650), ended=True
+        )
+        cols = ["id", "asset", "asset_name", "person", "person_name", "starts", "ends", "state"]
         return csv_response("bookings", cols, ([r[c] for c in cols] for r in rows))
     return _page(request, who, web)
 
@@ -94,9 +97,9 @@ def booking_create(
     check_csrf(request, csrf, who)
     form = {"asset": asset, "person": person, "starts": starts, "ends": ends}
     try:
-        start_at = datetime.fromisoformat(starts).replace(tzinfo=web.tz)
-        end_at = datetime.fromisoformat(ends).replace(tzinfo=web.tz)
-        number = web.store.add_booking(asset.upper(), person, start_at, end_at, web.clock())
+        start_at = from_local(datetime.fromisoformat(starts), web.tz)
+        end_at = from_local(datetime.fromisoformat(ends), web.tz)
+        number = web.store.add_booking(asset.upper(), person, start_at, end_at, web.clock(), web.tz)
     except BookingConflict as exc:
         return _page(request, who, web, f"Not booked: {exc}", 409, form)
     except (NotFound, ValueError) as exc:

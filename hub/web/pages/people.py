@@ -88,7 +88,7 @@ def person_page(
     request: Request, person_id: str, who: Viewer, web: Annotated[Web, Depends(web_of)]
 ) -> Response:
     now = web.clock()
-    detail = web.store.person_detail(person_id, now - web.store.strikes.term)
+    detail = web.store.person_detail(person_id, now - web.store.strikes.term, web.store.strikes)
     if detail is None:
         return web.page(
             request, "person.html", who, status_code=404, d=None, person_id=person_id, now=now
