@@ -44,6 +44,7 @@ from hub.store.alerting import AlertStore
 from hub.store.among import PerDialect, among
 from hub.store.base import HUB
 from hub.store.fleet import FleetStore
+from hub.store.imports import ImportStore
 from hub.store.locks import chunks, lock
 from hub.store.pins import PinStore
 from hub.store.quarantine import Overflow as Overflow
@@ -188,6 +189,7 @@ CUSTODY_TYPES = tuple(EventType(kind.value) for kind in Kind)
 
 class Store(
     RegistryStore,
+    ImportStore,
     PinStore,
     AlertStore,
     AccessStore,
@@ -340,81 +342,6 @@ class Store(
             detail=", ".join(parts) or None,
         )
         self._audit(conn, now, actor, "asset.add", code, ", ".join(parts) or None)
-
-    def import_assets(self, rows: Sequence[dict[str, Any]], now: datetime, actor: str) -> int:
-        """Add new assets and update known ones from validated rows, all or nothing.
-
-        A row changes only the columns the file has (a blank cell clears one); a blank status
-        keeps the current one, and an item out on loan keeps "out" whatever the file says.
-        Kits may be listed after their pieces; they are inserted first.
-        """
-        ordered = sorted(rows, key=lambda r: r.get("kit") is not None)
-        with self._tx() as conn:
-            # the reports count an asset's loans in its category: moved if the file changes it
-            held = loan_weeks.hold_categories(conn, [r["code"] for r in rows if "category" in r])
-            status: dict[str, str] = {}
-            for part in chunks(sorted({str(r["code"]) for r in rows})):
-                q = select(assets.c.code, assets.c.status).where(assets.c.code.in_(part))
-                status.update({code: s for code, s in conn.execute(q)})
-            for row in ordered:
-                values = {k: v for k, v in row.items() if k != "code"}
-                if not values.get("status") or status.get(row["code"]) == "out":
-                    values.pop("status", None)
-                if (
-                    values.get("kit") is not None
-                    and conn.scalar(select(assets.c.code).where(assets.c.code == values["kit"]))
-                    is None
-                ):
-                    raise NotFound(f"{row['code']}: no kit {values['kit']!r}")
-                if row["code"] in status:
-                    conn.execute(
-                        update(assets).where(assets.c.code == row["code"]).values(**values)
-                    )
-                    if values.get("status", status[row["code"]]) != status[row["code"]]:
-                        self._hub_event(
-                            conn,
-                            now,
-                            "lifecycle",
-                            row["code"],
-                            actor=actor,
-                            reason=values["status"],
-                            detail="set by an import",
-                        )
-                    continue
-                details = {k: v for k, v in values.items() if k not in ("name", "category", "kit")}
-                self._insert_asset(
-                    conn, row["code"], row["name"], row["category"], row.get("kit"), details
-                )
-                self._acquired(conn, now, actor, row["code"], details)
-            loan_weeks.follow_categories(conn, held)
-            self._audit(conn, now, actor, "asset.import", None, f"{len(rows)} rows")
-        return len(rows)
-
-    def import_people(self, rows: Sequence[dict[str, Any]], now: datetime, actor: str) -> int:
-        """Add or update people and their badges from validated rows, all or nothing; a row
-        changes only the columns the file has, and badges are only ever added."""
-        with self._tx() as conn:
-            for row in rows:
-                values: dict[str, Any] = {k: row[k] for k in ("name", "email") if k in row}
-                if "groups" in row:
-                    values["groups"] = ";".join(row["groups"] or []) or None
-                if "staff" in row:
-                    values["staff"] = bool(row["staff"])
-                done = conn.execute(update(people).where(people.c.id == row["id"]).values(**values))
-                if done.rowcount == 0:
-                    conn.execute(
-                        insert(people).values(
-                            id=row["id"], active=True, **{"staff": False, **values}
-                        )
-                    )
-                for uid in row.get("badges") or []:
-                    owner = conn.scalar(select(badges.c.person_id).where(badges.c.uid == uid))
-                    if owner is None:
-                        conn.execute(insert(badges).values(uid=uid, person_id=row["id"]))
-                    elif owner != row["id"]:
-                        raise AlreadyExists(f"{row['id']}: badge {uid} belongs to {owner}")
-            self._audit(conn, now, actor, "person.import", None, f"{len(rows)} rows")
-        return len(rows)
 
     def set_loan_period(self, category: str, period: str, amount: int) -> None:
         """A category's loan period: ``hours`` or ``days`` with an amount, or ``next_opening``."""

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 
 from hub.store.base import StoreBase
-from hub.store.registry import ASSET_DETAILS
+from hub.store.registry import ASSET_DETAILS, own_fields
 from hub.store.schema import (
     assets,
     audit_log,
@@ -198,6 +198,9 @@ class ViewStore(StoreBase):
                 q = q.where(assets.c.code > last)
             with self.engine.connect() as conn:
                 rows = [dict(r._mapping) for r in conn.execute(q)]
+                own = own_fields(conn, (rows[0]["code"], rows[-1]["code"])) if rows else {}
+            for row in rows:
+                row["fields"] = own.get(row["code"], {})
             if rows:
                 yield rows
             if len(rows) < EXPORT_CHUNK:
@@ -394,8 +397,10 @@ class ViewStore(StoreBase):
             history = conn.execute(
                 select(tickets).where(tickets.c.asset == code).order_by(tickets.c.id.desc())
             ).all()
+            own = own_fields(conn, (code, code)).get(code, {})
         return {
             "asset": dict(row._mapping),
+            "fields": own,
             "holder": dict(held._mapping) if held else None,
             "timeline": [dict(t._mapping) for t in timeline],
             "bookings": [dict(b._mapping) for b in booked],
