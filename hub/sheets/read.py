@@ -226,7 +226,8 @@ def too_many(line: int, max_rows: int) -> RowError:
 
 
 def _cell(raw: str) -> str | None:
-    value = unguard(raw.strip())
+    # a browser sends a preview's text back with CRLF line ends: a cell reads the same either way
+    value = unguard(raw.strip()).replace("\r\n", "\n")
     return value if value.strip() else None
 
 

@@ -232,3 +232,21 @@ def test_numeric_dates_follow_the_order_the_file_shows() -> None:
     with pytest.raises(CsvImportError) as caught:
         parse_assets(both)
     assert [e.line for e in caught.value.errors] == [4]
+
+
+def test_the_snipe_it_columns_a_manager_reported_refused_are_read() -> None:
+    text = (
+        "Asset Tag,Name,Category,Model,Manufacturer,Serial,Purchase Date,Purchase Cost,"
+        "Supplier,Location,Status,Notes,Checked Out To\n"
+        'T-1,Tripod,Grip,Flowtech 75,Sachtler,S1,2023-04-05 10:22:00,"$1,299.00",'
+        "Acme,Film cage,Ready to Deploy,,\n"
+        "T-2,Old tripod,Grip,,,,,,,Film cage,Archived,,\n"
+    )
+
+    sheet = read(text, ASSETS)
+
+    assert sheet.mapping.source.name == "Snipe-IT" and not sheet.refused
+    first, second = (located.row for located in sheet.rows)
+    assert (first.model, first.manufacturer, first.home) == ("Flowtech 75", "Sachtler", "Film cage")
+    assert first.cost == Decimal("1299.00") and first.acquired == date(2023, 4, 5)
+    assert (first.status, second.status) == ("available", "retired")

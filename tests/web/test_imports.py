@@ -171,6 +171,19 @@ def test_a_preview_with_refused_rows_names_them_and_offers_no_import(
     assert store.asset("BMPCC6K01") is None
 
 
+def test_a_hostile_cell_survives_the_preview_round_trip_as_text(app: FastAPI, store: Store) -> None:
+    client, csrf = _client(app)
+    notes = "</textarea><script>alert(1)</script>\nsecond line"
+    sheet = f'code,name,category,notes\nA-1,Tripod,Grip,"{notes}"\n'.encode()
+
+    preview = _post(client, csrf, "assets", sheet)
+    assert "<script>alert(1)" not in preview.text
+    fields = [(k, v.replace("\n", "\r\n")) for k, v in _preview_form(preview.text)]
+    assert _send(client, fields, "import").status_code == 303  # CRLF, as a browser sends it
+    detail = store.asset_detail("A-1")
+    assert detail is not None and detail["asset"]["notes"] == notes
+
+
 def test_a_file_that_is_not_utf8_is_refused_and_not_sent_back(app: FastAPI) -> None:
     client, csrf = _client(app)
 
