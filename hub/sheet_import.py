@@ -36,14 +36,7 @@ class Report:
     unchanged: list[Done] = field(default_factory=list)
     refused: list[RowError] = field(default_factory=list)
     notes: list[RowError] = field(default_factory=list)
-
-    @property
-    def refused_rows(self) -> int:
-        return len({error.line for error in self.refused if error.line != self.header_line})
-
-    @property
-    def header_line(self) -> int:
-        return min((error.line for error in self.refused if error.column is None), default=0)
+    samples: dict[int, str] = field(default_factory=dict)  # column -> its first value
 
     def summary(self) -> str:
         """'3 added, 1 changed, 56 unchanged', with refused rows when there are any."""
@@ -73,6 +66,7 @@ def run(
     outcome: Outcome = load(rows, now, actor, dry_run=dry_run or bool(sheet.refused))
     report = Report(kind.what, sheet.mapping, dry_run, outcome.stored)
     report.notes = sorted(sheet.notes, key=lambda e: e.line)
+    report.samples = sheet.samples
     lines = [located.line for located in sheet.rows]
     keys = [str(row[kind.key]) for row in rows]
     report.added = [Done(lines[i], keys[i]) for i in sorted(outcome.added)]

@@ -43,10 +43,24 @@ class Kind(Generic[Row]):
     own_fields: bool
 
 
-ASSETS = Kind("assets", ASSET_COLUMNS, ("code", "name", "category"), "code", AssetRow,
-              vendors.ASSET_SOURCES, own_fields=True)  # fmt: skip
-PEOPLE = Kind("people", PEOPLE_COLUMNS, ("id", "name"), "id", PersonRow,
-              vendors.PEOPLE_SOURCES, own_fields=False)  # fmt: skip
+ASSETS = Kind(
+    what="assets",
+    columns=ASSET_COLUMNS,
+    required=("code", "name", "category"),
+    key="code",
+    model=AssetRow,
+    sources=vendors.ASSET_SOURCES,
+    own_fields=True,
+)
+PEOPLE = Kind(
+    what="people",
+    columns=PEOPLE_COLUMNS,
+    required=("id", "name"),
+    key="id",
+    model=PersonRow,
+    sources=vendors.PEOPLE_SOURCES,
+    own_fields=False,
+)
 
 
 @dataclass(frozen=True)
@@ -65,10 +79,7 @@ class Sheet(Generic[Row]):
     rows: list[Located[Row]] = field(default_factory=list)
     refused: list[RowError] = field(default_factory=list)
     notes: list[RowError] = field(default_factory=list)  # imported, but worth a look
-
-    @property
-    def refused_lines(self) -> int:
-        return len({error.line for error in self.refused})
+    samples: dict[int, str] = field(default_factory=dict)  # column -> its first value
 
 
 def read(
@@ -104,6 +115,10 @@ def read(
         for cell in (row[column.index],)
     )
     sheet: Sheet[Row] = Sheet(mapping, refused=list(mapping.problems))
+    for column in mapping.columns:  # what a column holds helps a manager say where it goes
+        found = (r[column.index] for _, r in lines if column.index < len(r))
+        sample = next((cell.strip() for cell in found if cell.strip()), "")
+        sheet.samples[column.index] = sample[:60]
     first_line: dict[str, int] = {}
     key_column = mapping.target(kind.key)
     for line, row in lines:

@@ -220,6 +220,12 @@ def test_in_chromium_a_manager_previews_then_imports(
         expect(page.locator("#import-summary")).to_contain_text("Read as a Shelf export")
         expect(page.locator("#import-summary")).to_contain_text("4 to add")
         assert store.asset("SAM-0001") is None
+        page.set_viewport_size({"width": 390, "height": 844})  # a phone: nothing off screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        for box in page.locator("#import-columns select").all():
+            edge = box.bounding_box()
+            assert edge is not None and edge["x"] + edge["width"] <= 390
+        expect(page.locator("#import-columns")).to_contain_text("M3-00991")  # a first value
         page.select_option("select[aria-label='Where Tags goes']", "Tags=-")
         page.click("#import-preview button[value=import]")
         expect(page.locator("#imported")).to_have_text("Imported: 4 added, 0 changed, 0 unchanged.")
