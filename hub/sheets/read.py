@@ -116,8 +116,8 @@ def read(
     )
     sheet: Sheet[Row] = Sheet(mapping, refused=list(mapping.problems))
     for column in mapping.columns:  # what a column holds helps a manager say where it goes
-        found = (r[column.index] for _, r in lines if column.index < len(r))
-        sample = next((cell.strip() for cell in found if cell.strip()), "")
+        cells_of = (r[column.index] for _, r in lines if column.index < len(r))
+        sample = next((cell.strip() for cell in cells_of if cell.strip()), "")
         sheet.samples[column.index] = sample[:60]
     first_line: dict[str, int] = {}
     key_column = mapping.target(kind.key)
