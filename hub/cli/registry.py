@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import click
 
+from hub import sheet_import
 from hub.cli import _Ctx, _now, actor, asset, cli, pass_ctx, person
 from hub.cli.files import write_file
 from hub.domain import lifecycle
 from hub.domain.valuation import Method
 from hub.labelsheet import STOCKS, Label, label_sheet
-from hub.registry_csv import (
+from hub.sheets import (
+    ASSETS,
+    PEOPLE,
     CsvImportError,
-    asset_changes,
+    Kind,
     export_assets,
     export_people,
     export_table,
-    person_changes,
+    parse_overrides,
 )
-from hub.store import Store
 
 
 def _read(path: Path) -> bytes:
@@ -48,36 +50,94 @@ def _import_failed(exc: CsvImportError) -> None:
     sys.exit(2)
 
 
+def _pairs(pairs: tuple[str, ...]) -> dict[str, str]:
+    try:
+        return parse_overrides(pairs)
+    except CsvImportError as exc:
+        raise click.UsageError("; ".join(e.message for e in exc.errors)) from None
+
+
 def _import(
     ctx: _Ctx,
     csv_file: Path,
-    changes: Callable[[bytes], list[dict[str, object]]],
-    load: Callable[[Store, list[dict[str, object]]], int],
-    what: str,
+    kind: Kind[Any],
+    maps: tuple[str, ...] = (),
+    statuses: tuple[str, ...] = (),
+    dry_run: bool = False,
 ) -> None:
-    """Read a sheet, and store it whole or report every problem and store nothing."""
+    """Read a sheet and store it whole, or report every problem and store nothing; with
+    ``dry_run``, say what it would do."""
+    data = _read(csv_file)
+    overrides, status_map = _pairs(maps), _pairs(statuses)
     try:
-        rows = changes(_read(csv_file))
+        with ctx.opened() as store:
+            report = sheet_import.run(
+                store,
+                kind,
+                data,
+                _now(),
+                actor(),
+                overrides=overrides,
+                statuses=status_map,
+                dry_run=dry_run,
+            )
     except CsvImportError as exc:
         _import_failed(exc)
         return
-    with ctx.opened() as store:
-        count = load(store, rows)
-    click.echo(f"{count} {what} imported")
+    for line in report_lines(report):
+        click.echo(line)
+    if report.refused:
+        click.echo(f"nothing imported: {len(report.refused)} problem(s)", err=True)
+        for error in report.refused:
+            click.echo(f"  {error}", err=True)
+    if report.refused and not dry_run:
+        sys.exit(2)
+
+
+def report_lines(report: sheet_import.Report) -> list[str]:
+    """The import's report as the command prints it: the columns, each row, the counts."""
+    out = [f"read as a {report.mapping.source.name} export:"]
+    out += [f"  {c.header} -> {c.shown}" for c in report.mapping.columns if c.header.strip()]
+    for done in report.added:
+        out.append(f"line {done.line}: {done.key} added")
+    for done in report.changed:
+        out.append(f"line {done.line}: {done.key} changed ({', '.join(done.fields)})")
+    out += [f"note: {note}" for note in report.notes]
+    counts = report.summary()
+    if report.dry_run:
+        out.append(f"dry run, nothing stored: {counts}")
+    elif report.stored:
+        out.append(f"{report.what} imported: {counts}")
+    return out
 
 
 @asset.command("import")
 @click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    metavar="'THEIR COLUMN=FIELD'",
+    help="Read a column as one of ours (code, name, category, model...), as an own field "
+    "('field:Name') or not at all ('-'). Repeat for more columns.",
+)
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="'THEIR STATUS=OURS'",
+    help="Read a status as available, maintenance, retired or keep. Repeat for more.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Say what would be added, changed, refused; store nothing."
+)
 @pass_ctx
-def asset_import(ctx: _Ctx, csv_file: Path) -> None:
-    """Add or update assets from a CSV file (as `asset export` writes); all or nothing."""
-    _import(
-        ctx,
-        csv_file,
-        asset_changes,
-        lambda s, rows: s.import_assets(rows, _now(), actor()),
-        "assets",
-    )
+def asset_import(
+    ctx: _Ctx, csv_file: Path, maps: tuple[str, ...], statuses: tuple[str, ...], dry_run: bool
+) -> None:
+    """Add or update assets from a CSV file: this hub's export, or a Snipe-IT, Cheqroom or
+    Shelf export as it comes; all rows or none."""
+    _import(ctx, csv_file, ASSETS, maps, statuses, dry_run)
 
 
 @asset.command("export")
@@ -86,7 +146,7 @@ def asset_import(ctx: _Ctx, csv_file: Path) -> None:
 def asset_export(ctx: _Ctx, out: Path | None) -> None:
     """Every asset as CSV, to edit in a spreadsheet and import again."""
     with ctx.opened() as store:
-        _write(export_assets(store.asset_rows()), out)
+        _write(export_assets(store.asset_rows(), store.asset_field_names()), out)
 
 
 @asset.command("labels")
@@ -253,16 +313,12 @@ def valuation(ctx: _Ctx, on: datetime | None, output: Path | None) -> None:
 
 @person.command("import")
 @click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--map", "maps", multiple=True, metavar="'THEIR COLUMN=FIELD'")
+@click.option("--dry-run", is_flag=True, help="Say what would be added, changed, refused.")
 @pass_ctx
-def person_import(ctx: _Ctx, csv_file: Path) -> None:
+def person_import(ctx: _Ctx, csv_file: Path, maps: tuple[str, ...], dry_run: bool) -> None:
     """Add or update people and their badges from a CSV file; all or nothing."""
-    _import(
-        ctx,
-        csv_file,
-        person_changes,
-        lambda s, rows: s.import_people(rows, _now(), actor()),
-        "people",
-    )
+    _import(ctx, csv_file, PEOPLE, maps, dry_run=dry_run)
 
 
 @person.command("export")

@@ -43,8 +43,10 @@ from hub.store.access import AccessStore
 from hub.store.accruals import EARLY_PICKUP as EARLY_PICKUP
 from hub.store.alerting import AlertStore
 from hub.store.among import PerDialect, among
+from hub.store.badge_owners import badge_owner
 from hub.store.base import HUB
 from hub.store.fleet import FleetStore
+from hub.store.imports import ImportStore
 from hub.store.locks import chunks, lock
 from hub.store.pins import PinStore
 from hub.store.quarantine import Overflow as Overflow
@@ -187,6 +189,7 @@ CUSTODY_TYPES = tuple(EventType(kind.value) for kind in Kind)
 
 class Store(
     RegistryStore,
+    ImportStore,
     PinStore,
     AlertStore,
     AccessStore,
@@ -261,7 +264,7 @@ class Store(
                     )
                 )
                 for uid in dict.fromkeys(uids):
-                    owner = _badge_owner(conn, uid)
+                    owner = badge_owner(conn, uid)
                     if owner is not None:
                         raise AlreadyExists(f"badge {uid} is registered to {owner}")
                     conn.execute(insert(badges).values(uid=uid, person_id=person_id, added_at=now))
@@ -276,7 +279,7 @@ class Store(
             with self._tx() as conn:
                 if conn.scalar(select(people.c.id).where(people.c.id == person)) is None:
                     raise NotFound(f"no person {person!r}")
-                owner = _badge_owner(conn, uid)
+                owner = badge_owner(conn, uid)
                 if owner == person:
                     raise AlreadyExists(f"badge {uid} is registered to {person} already")
                 if owner is not None:
@@ -294,7 +297,7 @@ class Store(
         nothing). The registration stays, marked revoked, as the card's history."""
         uid = normal_uid(uid)
         with self._tx() as conn:
-            owner = _badge_owner(conn, uid)
+            owner = badge_owner(conn, uid)
             if owner is None:
                 last = conn.scalar(
                     select(badges.c.person_id)
@@ -370,90 +373,6 @@ class Store(
             detail=", ".join(parts) or None,
         )
         self._audit(conn, now, actor, "asset.add", code, ", ".join(parts) or None)
-
-    def import_assets(self, rows: Sequence[dict[str, Any]], now: datetime, actor: str) -> int:
-        """Add new assets and update known ones from validated rows, all or nothing.
-
-        A row changes only the columns the file has (a blank cell clears one); a blank status
-        keeps the current one, and an item out on loan keeps "out" whatever the file says.
-        Kits may be listed after their pieces; they are inserted first.
-        """
-        ordered = sorted(rows, key=lambda r: r.get("kit") is not None)
-        with self._tx() as conn:
-            # the reports count an asset's loans in its category: moved if the file changes it
-            held = loan_weeks.hold_categories(conn, [r["code"] for r in rows if "category" in r])
-            status: dict[str, str] = {}
-            for part in chunks(sorted({str(r["code"]) for r in rows})):
-                q = select(assets.c.code, assets.c.status).where(assets.c.code.in_(part))
-                status.update({code: s for code, s in conn.execute(q)})
-            for row in ordered:
-                values = {k: v for k, v in row.items() if k != "code"}
-                if not values.get("status") or status.get(row["code"]) == "out":
-                    values.pop("status", None)
-                if (
-                    values.get("kit") is not None
-                    and conn.scalar(select(assets.c.code).where(assets.c.code == values["kit"]))
-                    is None
-                ):
-                    raise NotFound(f"{row['code']}: no kit {values['kit']!r}")
-                if row["code"] in status:
-                    conn.execute(
-                        update(assets).where(assets.c.code == row["code"]).values(**values)
-                    )
-                    if values.get("status", status[row["code"]]) != status[row["code"]]:
-                        self._hub_event(
-                            conn,
-                            now,
-                            "lifecycle",
-                            row["code"],
-                            actor=actor,
-                            reason=values["status"],
-                            detail="set by an import",
-                        )
-                    continue
-                details = {k: v for k, v in values.items() if k not in ("name", "category", "kit")}
-                self._insert_asset(
-                    conn, row["code"], row["name"], row["category"], row.get("kit"), details
-                )
-                self._acquired(conn, now, actor, row["code"], details)
-            loan_weeks.follow_categories(conn, held)
-            self._audit(conn, now, actor, "asset.import", None, f"{len(rows)} rows")
-        return len(rows)
-
-    def import_people(self, rows: Sequence[dict[str, Any]], now: datetime, actor: str) -> int:
-        """Add or update people and their badges from validated rows, all or nothing; a row
-        changes only the columns the file has, and badges are only ever added (a revoked one is
-        refused: it is registered again only on purpose, with ``add_badge``)."""
-        with self._tx() as conn:
-            for row in rows:
-                values: dict[str, Any] = {k: row[k] for k in ("name", "email") if k in row}
-                if "groups" in row:
-                    values["groups"] = ";".join(row["groups"] or []) or None
-                if "staff" in row:
-                    values["staff"] = bool(row["staff"])
-                done = conn.execute(update(people).where(people.c.id == row["id"]).values(**values))
-                if done.rowcount == 0:
-                    conn.execute(
-                        insert(people).values(
-                            id=row["id"], active=True, **{"staff": False, **values}
-                        )
-                    )
-                for uid in row.get("badges") or []:
-                    owner = _badge_owner(conn, uid)
-                    if owner is None and _revoked_before(conn, uid):
-                        # an old sheet must not bring a lost card back to life
-                        raise AlreadyExists(
-                            f"{row['id']}: badge {uid} was revoked; to use it again, register "
-                            f"it on its own (person badge {row['id']} {uid})"
-                        )
-                    if owner is None:
-                        conn.execute(
-                            insert(badges).values(uid=uid, person_id=row["id"], added_at=now)
-                        )
-                    elif owner != row["id"]:
-                        raise AlreadyExists(f"{row['id']}: badge {uid} belongs to {owner}")
-            self._audit(conn, now, actor, "person.import", None, f"{len(rows)} rows")
-        return len(rows)
 
     def set_loan_period(self, category: str, period: str, amount: int) -> None:
         """A category's loan period: ``minutes``, ``hours`` or ``days`` with an amount, or
@@ -792,7 +711,7 @@ class Store(
         was revoked after the enrolment (an offline kiosk's event arriving late must not bring
         back a card reported lost meanwhile)."""
         assert ev.badge is not None and ev.person is not None
-        owner = _badge_owner(conn, ev.badge)
+        owner = badge_owner(conn, ev.badge)
         known = conn.scalar(select(people.c.id).where(people.c.id == ev.person))
         revoked = conn.scalar(select(func.max(badges.c.revoked_at)).where(badges.c.uid == ev.badge))
         later = revoked is not None and revoked >= ev.at
@@ -1236,17 +1155,6 @@ _SERVICE_RULES = PerDialect(
         categories.c.name, categories.c.service_days, categories.c.service_checkouts
     ).where(among(categories.c.name, dialect))
 )
-
-
-def _badge_owner(conn: Connection, uid: str) -> str | None:
-    """Whom a badge is registered to now (its revoked registrations are history)."""
-    return conn.scalar(
-        select(badges.c.person_id).where(badges.c.uid == uid, badges.c.revoked.is_(False))
-    )
-
-
-def _revoked_before(conn: Connection, uid: str) -> bool:
-    return conn.scalar(select(badges.c.id).where(badges.c.uid == uid).limit(1)) is not None
 
 
 def _ids_recorded(conn: Connection, events: Sequence[CustodyEvent]) -> set[str]:

@@ -16,12 +16,23 @@ from hub.errors import NotFound
 from hub.store import loan_weeks, valuation
 from hub.store.base import StoreBase
 from hub.store.locks import lock
-from hub.store.schema import assets, badges, categories, holdings, late_returns, people, tickets
+from hub.store.schema import (
+    asset_fields,
+    assets,
+    badges,
+    categories,
+    holdings,
+    late_returns,
+    people,
+    tickets,
+)
 from hub.store.valuation import ValuationTotals, Valued
 
 MAX_MONEY = Decimal("10000000000")  # what a Numeric(12, 2) column holds
 
 ASSET_DETAILS = (
+    "model",
+    "manufacturer",
     "serial",
     "home",
     "location",
@@ -80,6 +91,18 @@ def ticket_values(
         "loan_event_id": loan_event_id,
         "detail": (detail or "")[:500] or None,
     }
+
+
+def own_fields(conn: Connection, codes: tuple[str, str] | None) -> dict[str, dict[str, str]]:
+    """Assets' own fields by code, name, value: all of them, or those of the codes from
+    ``codes[0]`` to ``codes[1]`` (a range of the index, not a long list)."""
+    q = select(asset_fields).order_by(asset_fields.c.asset, asset_fields.c.name)
+    if codes is not None:
+        q = q.where(asset_fields.c.asset >= codes[0], asset_fields.c.asset <= codes[1])
+    found: dict[str, dict[str, str]] = {}
+    for row in conn.execute(q):
+        found.setdefault(row.asset, {})[row.name] = row.value
+    return found
 
 
 def service_reason(
@@ -451,7 +474,17 @@ class RegistryStore(StoreBase):
             assets.c.kit,
         ]
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(select(*cols).order_by(assets.c.code))]
+            rows = [dict(r._mapping) for r in conn.execute(select(*cols).order_by(assets.c.code))]
+            own = own_fields(conn, None)
+        for row in rows:
+            row["fields"] = own.get(row["code"], {})
+        return rows
+
+    def asset_field_names(self) -> list[str]:
+        """The names of the assets' own fields, sorted: the export's extra columns."""
+        with self.engine.connect() as conn:
+            q = select(asset_fields.c.name).distinct().order_by(asset_fields.c.name)
+            return list(conn.scalars(q))
 
     def person_rows(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

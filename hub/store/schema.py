@@ -140,6 +140,8 @@ assets = Table(
     Column("name", String(200), nullable=False),
     Column("category", String(64), nullable=False),
     Column("status", String(20), nullable=False, default="available"),
+    Column("model", String(200)),
+    Column("manufacturer", String(200)),
     Column("kit", String(64)),  # the kit (another asset's code) this one is a piece of
     Column("serial", String(100)),
     Column("home", String(100)),  # the cage it belongs to
@@ -157,6 +159,15 @@ assets = Table(
     Column("checkouts_since_service", Integer, nullable=False, default=0, server_default="0"),
     Index("ix_assets_category", "category"),
     Index("ix_assets_status", "status"),
+)
+
+# an asset's own fields: columns another system's export had that this hub has not
+asset_fields = Table(
+    "asset_fields",
+    metadata,
+    Column("asset", String(64), ForeignKey("assets.code", ondelete="CASCADE"), primary_key=True),
+    Column("name", String(64), primary_key=True),
+    Column("value", String(1000), nullable=False),
 )
 
 kiosks = Table(

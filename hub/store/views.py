@@ -13,7 +13,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from hub.domain.bookings import state as booking_state
 from hub.domain.strikes import StrikeRules
 from hub.store.base import StoreBase
-from hub.store.registry import ASSET_DETAILS
+from hub.store.registry import ASSET_DETAILS, own_fields
 from hub.store.schema import (
     assets,
     audit_log,
@@ -201,6 +201,9 @@ class ViewStore(StoreBase):
                 q = q.where(assets.c.code > last)
             with self.engine.connect() as conn:
                 rows = [dict(r._mapping) for r in conn.execute(q)]
+                own = own_fields(conn, (rows[0]["code"], rows[-1]["code"])) if rows else {}
+            for row in rows:
+                row["fields"] = own.get(row["code"], {})
             if rows:
                 yield rows
             if len(rows) < EXPORT_CHUNK:
@@ -411,8 +414,10 @@ class ViewStore(StoreBase):
             history = conn.execute(
                 select(tickets).where(tickets.c.asset == code).order_by(tickets.c.id.desc())
             ).all()
+            own = own_fields(conn, (code, code)).get(code, {})
         return {
             "asset": dict(row._mapping),
+            "fields": own,
             "holder": dict(held._mapping) if held else None,
             "timeline": [dict(t._mapping) for t in timeline],
             "bookings": [

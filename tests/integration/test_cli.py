@@ -134,11 +134,11 @@ def test_registry_round_trip_labels_and_maintenance(tmp_path: Path) -> None:
         "OPT-2,=HYPERLINK(1),lens,Film cage,,\n",
         encoding="utf-8",
     )
-    assert "4 assets imported" in hub("asset", "import", str(sheet))
+    assert "assets imported: 4 added, 0 changed, 0 unchanged" in hub("asset", "import", str(sheet))
     exported = tmp_path / "out.csv"
     hub("asset", "export", "-o", str(exported))
     text = exported.read_text(encoding="utf-8-sig")
-    assert "CAM-1,Canon C70,camera,,Film cage" in text
+    assert "CAM-1,Canon C70,camera,,,,Film cage" in text
     # a bad file is refused whole, with the line named
     bad = tmp_path / "bad.csv"
     bad.write_text("code,name,category,cost\nLENS-1,Zeiss,lens,12\nLENS-2,Zeiss,lens,lots\n")

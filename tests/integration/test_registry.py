@@ -13,9 +13,8 @@ from sqlalchemy import select
 from hub.domain import lifecycle
 from hub.domain.strikes import StrikeRules
 from hub.domain.valuation import Method
-from hub.errors import AlreadyExists
-from hub.registry_csv import CsvImportError, asset_changes, parse_assets, person_changes
 from hub.replica import build_snapshot
+from hub.sheets import CsvImportError, asset_changes, parse_assets, person_changes
 from hub.store import Store
 from hub.store.schema import assets, ledger
 from tests.databases import fresh_sqlite
@@ -148,7 +147,8 @@ def test_valuation_by_category_rule(store: Store) -> None:
 
 def test_csv_import_is_all_or_nothing(store: Store) -> None:
     good = "code,name,category,home,cost,acquired\nLENS-1,Zeiss 50,lens,Film cage,900,2025-06-01\n"
-    assert store.import_assets(asset_changes(good), T0, "manager") == 1
+    done = store.import_assets(asset_changes(good), T0, "manager")
+    assert done.added == [0] and done.stored
     assert _asset(store, "LENS-1")["cost"] == Decimal("900")
     with pytest.raises(CsvImportError) as bad:
         parse_assets("code,name,category\nLENS-2,Zeiss 85,lens\nLENS-3,,lens\n")
@@ -156,8 +156,8 @@ def test_csv_import_is_all_or_nothing(store: Store) -> None:
     people = person_changes(
         "id,name,email,badges\ncy,Cy Young,cy@example.org,04C0C0C0\ndee,Dee Lee,,04A1B2C3\n"
     )  # Ada's badge
-    with pytest.raises(AlreadyExists, match="04A1B2C3 belongs to ada"):
-        store.import_people(people, T0, "manager")
+    refused = store.import_people(people, T0, "manager")
+    assert refused.refused == {1: "badge 04A1B2C3 belongs to ada"} and not refused.stored
     assert all(p["id"] != "cy" for p in store.replica_rows(T0)["people"])  # nothing half-done
 
 

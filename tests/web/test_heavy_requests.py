@@ -97,7 +97,7 @@ def test_the_dashboard_answers_while_a_large_import_runs(
         worker.join(WAIT * 2)
         client.close()
     assert imported["reply"].status_code == 303
-    assert imported["reply"].headers["location"] == f"/people?imported={rows}"
+    assert imported["reply"].headers["location"] == f"/people?added={rows}&changed=0&unchanged=0"
     assert store.person_detail("p001999", clock()) is not None
 
 

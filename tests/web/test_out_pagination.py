@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from hub.registry_csv import parse_assets
+from hub.sheets import parse_assets
 from hub.store import Store
 from hub.store import views as store_views
 from tests.web.conftest import PASSWORD, Clock, checkout

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 from hub.domain import lifecycle
 from hub.errors import NotFound
 from hub.labelsheet import STOCKS, Label, label_sheet
-from hub.registry_csv import asset_changes, export_assets
+from hub.sheets import ASSETS, export_assets
 from hub.web import imports, offload
 from hub.web.context import Web, csv_stream, flash, registry_pieces, take_flash, web_of
 from hub.web.paging import PageNumber
@@ -35,7 +35,9 @@ def assets(
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
 ) -> Response:
     if format == "csv":
-        return csv_stream("assets", registry_pieces(export_assets, web.store.asset_export()))
+        own = web.store.asset_field_names()
+        pieces = registry_pieces(lambda rows: export_assets(rows, own), web.store.asset_export())
+        return csv_stream("assets", pieces)
     return _listing(request, who, web, q, category, status, page)
 
 
@@ -47,7 +49,6 @@ def _listing(
     category: str = "",
     status: str = "",
     page: int = 0,
-    errors: list[str] | None = None,
 ) -> Response:
     rows, total = web.store.search_assets(
         q, category or None, status or None, limit=PAGE, offset=page * PAGE
@@ -56,7 +57,6 @@ def _listing(
         request,
         "assets.html",
         who,
-        status_code=400 if errors else 200,
         rows=rows,
         total=total,
         q=q,
@@ -66,8 +66,7 @@ def _listing(
         pages=(total + PAGE - 1) // PAGE,
         categories=web.store.category_names(),
         statuses=[s.value for s in lifecycle.Status],
-        errors=errors,
-        imported=request.query_params.get("imported"),
+        imported=imports.done_message(request),
     )
 
 
@@ -75,22 +74,9 @@ def _listing(
 async def assets_import(
     request: Request, who: Manager, web: Annotated[Web, Depends(web_of)]
 ) -> Response:
-    """A spreadsheet of assets (a form with ``file`` and ``csrf``): all rows go in, or none
-    and every problem is listed."""
-    upload = await imports.receive(request, web.settings.max_import_bytes)
-    if upload.data is None:  # refused before anything is read or changed
-        problems = [upload.problem or "nothing was uploaded"]
-        return await run_in_threadpool(_listing, request, who, web, errors=problems)
-    check_csrf(request, upload.csrf, who)
-    rows = web.settings.max_import_rows
-
-    def load(data: bytes) -> int:
-        return web.store.import_assets(asset_changes(data, rows), web.clock(), who.actor)
-
-    count, problems = await imports.run("assets", upload.data, load)
-    if count is None:
-        return await run_in_threadpool(_listing, request, who, web, errors=problems)
-    return RedirectResponse(f"/assets?imported={count}", status_code=303)
+    """A spreadsheet of assets (ours, or a Snipe-IT, Cheqroom or Shelf export): previewed, or
+    imported whole (all rows or none)."""
+    return await imports.handle(request, who, web, ASSETS)
 
 
 def _payload(web: Web, code: str) -> str:

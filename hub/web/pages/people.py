@@ -6,11 +6,10 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
-from hub.registry_csv import export_people, person_changes
+from hub.sheets import PEOPLE, export_people
 from hub.web import badge_uids, imports
 from hub.web.context import Web, csv_stream, registry_pieces, web_of
 from hub.web.paging import PageNumber
@@ -41,7 +40,6 @@ def _listing(
     web: Web,
     q: str = "",
     page: int = 0,
-    errors: list[str] | None = None,
 ) -> Response:
     now = web.clock()
     rows, total = web.store.people_list(q, now, limit=PAGE, offset=page * PAGE)
@@ -49,15 +47,13 @@ def _listing(
         request,
         "people.html",
         who,
-        status_code=400 if errors else 200,
         rows=rows,
         total=total,
         q=q,
         page=page,
         pages=(total + PAGE - 1) // PAGE,
         now=now,
-        errors=errors,
-        imported=request.query_params.get("imported"),
+        imported=imports.done_message(request),
     )
 
 
@@ -65,22 +61,8 @@ def _listing(
 async def people_import(
     request: Request, who: Manager, web: Annotated[Web, Depends(web_of)]
 ) -> Response:
-    """People and their badges from a spreadsheet (a form with ``file`` and ``csrf``): all
-    rows go in, or none."""
-    upload = await imports.receive(request, web.settings.max_import_bytes)
-    if upload.data is None:  # refused before anything is read or changed
-        problems = [upload.problem or "nothing was uploaded"]
-        return await run_in_threadpool(_listing, request, who, web, errors=problems)
-    check_csrf(request, upload.csrf, who)
-    rows = web.settings.max_import_rows
-
-    def load(data: bytes) -> int:
-        return web.store.import_people(person_changes(data, rows), web.clock(), who.actor)
-
-    count, problems = await imports.run("people", upload.data, load)
-    if count is None:
-        return await run_in_threadpool(_listing, request, who, web, errors=problems)
-    return RedirectResponse(f"/people?imported={count}", status_code=303)
+    """People and their badges from a spreadsheet: previewed, or imported whole."""
+    return await imports.handle(request, who, web, PEOPLE)
 
 
 @router.get("/people/{person_id}")
