@@ -20,7 +20,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from hub.errors import BookingConflict, NotFound
 from hub.store.alerting import AlertRow
 from hub.store.fleet import KioskClock
-from hub.store.views import FeedEntry, OutPage
+from hub.store.views import FeedEntry, ItemOut, OutPage
 from hub.web import badge_uids, paging, scope
 from hub.web.context import Web, clock_notes, feed_position, web_of
 from hub.web.errors import BAD_BODY, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHORIZED, invalid
@@ -105,12 +105,18 @@ def overview(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[str, Any
     now = web.clock()
     end = web.end_of_day(now)
     counts = web.store.counts(now, end)
+
+    def mine(items: list[ItemOut]) -> list[ItemOut]:
+        return scope.of_assets(web, who, items, lambda i: i.asset)
+
     return {
         "counts": counts.__dict__,
-        "overdue": [item_view(web, i, now) for i in web.store.items_out(due_before=now, limit=100)],
+        "overdue": [
+            item_view(web, i, now) for i in mine(web.store.items_out(due_before=now, limit=100))
+        ],
         "due_today": [
             item_view(web, i, now)
-            for i in web.store.items_out(due_after=now, due_before=end, limit=100)
+            for i in mine(web.store.items_out(due_after=now, due_before=end, limit=100))
         ],
     }
 

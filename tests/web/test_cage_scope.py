@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from hub.store import Store
 from hub.web.auth import create_user
-from tests.web.conftest import PASSWORD, Clock
+from tests.web.conftest import PASSWORD, Clock, checkout
 from tests.web.served import page_csrf, served, signed_in
 
 OTHER = "MIC-0001"  # lives in the sound store
@@ -43,8 +43,17 @@ def _origin(client: httpx.Client) -> dict[str, str]:
     return {"Origin": str(client.base_url).rstrip("/")}
 
 
-def test_a_scoped_manager_cannot_see_another_cages_asset(url: str) -> None:
+def test_a_scoped_manager_cannot_see_another_cages_asset(
+    url: str, cages: Store, clock: Clock
+) -> None:
+    cages.add_asset("MIC-0002", "Rode NTG3", "audio", home="Sound store")
+    checkout(cages, clock, "CAM-0001", hours=1, seq=1)
+    checkout(cages, clock, "MIC-0002", hours=1, seq=2)
+    clock.now += timedelta(hours=2)
     with closing(signed_in(url, "film", PASSWORD)) as film:
+        overdue = film.get("/api/v1/overview").json()["overdue"]
+        assert [i["asset"] for i in overdue] == ["CAM-0001"]
+        assert "MIC-0002" not in film.get("/").text
         listing = film.get("/assets").text
         assert "CAM-0001" in listing and OTHER not in listing
         assert OTHER not in film.get("/assets?format=csv").text
