@@ -96,6 +96,8 @@ def test_add_and_edit_one_asset_then_retire_and_dispose_of_it(
     actions = _audit_actions(store)
     for done in ("asset.add", "asset.update", "asset.retire", "asset.dispose"):
         assert (done, "MIC-0007") in actions
+    edits = [e.detail for e in store.audit_entries() if e.action == "asset.update"]
+    assert edits == ["name=Sennheiser MKH 416 shotgun, serial=SN-4242"]  # what changed, only
 
 
 def test_a_kit_is_made_from_assets_and_a_wrong_piece_is_explained(

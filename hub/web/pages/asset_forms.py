@@ -15,8 +15,18 @@ from hub.web.forms import checked
 from hub.web.security import Manager, Principal, check_csrf
 
 router = APIRouter()
-EDITED = ("name", "category", "serial", "home", "value", "cost", "acquired", "supplier")
-FIELDS = (*EDITED, "photo_url", "notes")
+FIELDS = (
+    "name",
+    "category",
+    "serial",
+    "home",
+    "value",
+    "cost",
+    "acquired",
+    "supplier",
+    "photo_url",
+    "notes",
+)
 Field = Annotated[str, Form(max_length=20_000)]
 
 
@@ -167,8 +177,16 @@ def save_asset(
         problems["home"] = where
     if row is None or problems:
         return _form(request, who, web, typed, code=code, problems=problems)
+    before = web.store.asset_detail(code)
+    if before is None:
+        return Response("no such asset", status_code=404)
+    # only what changed, so the audit log says what the edit did
+    changed = {
+        k: v for k, v in row.model_dump(include=set(FIELDS)).items() if v != before["asset"][k]
+    }
     try:
-        web.store.update_asset(code, web.clock(), who.actor, **row.model_dump(include=set(FIELDS)))
+        if changed:
+            web.store.update_asset(code, web.clock(), who.actor, **changed)
     except NotFound:
         return Response("no such asset", status_code=404)
     return RedirectResponse(f"/a/{code}", status_code=303)
