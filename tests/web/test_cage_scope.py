@@ -141,6 +141,15 @@ def test_a_scoped_manager_cannot_change_another_cages_asset(
         )
         assert reply.status_code == 400 and f"No such asset: {OTHER}" in reply.text
 
+        # nor import a file, whose rows may name any cage's assets
+        reply = film.post(
+            "/assets/import",
+            data={"csrf": csrf},
+            files={"file": ("a.csv", f"code,name,category\n{OTHER},mine now,audio\n")},
+            headers=_origin(film),
+        )
+        assert reply.status_code == 403
+
         # the shared list of locations is not theirs to change
         reply = film.post("/locations", data={**sent, "name": "Mine"}, headers=_origin(film))
         assert reply.status_code == 403

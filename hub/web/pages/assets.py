@@ -78,6 +78,8 @@ async def assets_import(
 ) -> Response:
     """A spreadsheet of assets (a form with ``file`` and ``csrf``): all rows go in, or none
     and every problem is listed."""
+    if who.cages is not None:  # a file's rows may name any cage's assets
+        return Response("a manager limited to some cages cannot import assets", status_code=403)
     upload = await imports.receive(request, web.settings.max_import_bytes)
     if upload.data is None:  # refused before anything is read or changed
         problems = [upload.problem or "nothing was uploaded"]
