@@ -507,9 +507,17 @@ def actor() -> str:
     return f"cli:{os.environ.get('SUDO_USER') or os.environ.get('USER') or 'root'}"
 
 
-from hub.cli import access, backup, ledger, pins, registry, users  # noqa: E402  (commands above)
+from hub.cli import (  # noqa: E402  (commands above)
+    access,
+    backup,
+    ledger,
+    pins,
+    places,
+    registry,
+    users,
+)
 
-__all__ = ["access", "backup", "cli", "ledger", "main", "pins", "registry", "users"]
+__all__ = ["access", "backup", "cli", "ledger", "main", "pins", "places", "registry", "users"]
 
 
 def main() -> None:

@@ -45,10 +45,12 @@ from hub.store.alerting import AlertStore
 from hub.store.among import PerDialect, among
 from hub.store.badge_owners import badge_owner
 from hub.store.base import HUB
+from hub.store.editing import EditingStore
 from hub.store.fleet import FleetStore
 from hub.store.imports import ImportStore
 from hub.store.locks import chunks, lock
 from hub.store.pins import PinStore
+from hub.store.places import PlaceStore, ensure_locations, limit_to
 from hub.store.quarantine import Overflow as Overflow
 from hub.store.quarantine import Quarantined as Quarantined
 from hub.store.quarantine import QuarantineLimits as QuarantineLimits
@@ -190,6 +192,8 @@ CUSTODY_TYPES = tuple(EventType(kind.value) for kind in Kind)
 class Store(
     RegistryStore,
     ImportStore,
+    EditingStore,
+    PlaceStore,
     PinStore,
     AlertStore,
     AccessStore,
@@ -355,6 +359,7 @@ class Store(
             raise NotFound(f"no kit {kit!r}: add the kit itself first")
         if "location" not in details and details.get("home"):
             details = {**details, "location": details["home"]}
+        ensure_locations(conn, (details.get("home"), details.get("location")), datetime.now(UTC))
         conn.execute(
             insert(assets).values(code=code, name=name, category=category, kit=kit, **details)
         )
@@ -415,6 +420,7 @@ class Store(
                         id=kiosk_id, name=name, hmac_key=key, created_at=now, location=location
                     )
                 )
+                ensure_locations(conn, (location,), now)
         except IntegrityError as exc:
             raise AlreadyExists(f"kiosk {kiosk_id!r} exists") from exc
         self._kiosks[kiosk_id] = (key, now)
@@ -1086,7 +1092,18 @@ class Store(
 
     # users --------------------------------------------------------------------------------
 
-    def add_user(self, username: str, password_hash: str, role: str, now: datetime) -> None:
+    def add_user(
+        self,
+        username: str,
+        password_hash: str,
+        role: str,
+        now: datetime,
+        by: str | None = None,
+        cages: Sequence[str] = (),
+    ) -> None:
+        """Store a new user, limited to ``cages`` if any are given (in the same transaction, so
+        a limited user is never briefly unlimited); ``by`` (who made it) goes in the audit log
+        with it."""
         try:
             with self._tx() as conn:
                 conn.execute(
@@ -1094,6 +1111,10 @@ class Store(
                         username=username, password_hash=password_hash, role=role, created_at=now
                     )
                 )
+                limit_to(conn, username, cages)
+                if by is not None:
+                    detail = f"{role}, {', '.join(sorted(cages)) or 'every cage'}"
+                    self._audit(conn, now, by, "user.add", username, detail)
         except IntegrityError as exc:
             raise AlreadyExists(f"user {username!r} exists") from exc
 

@@ -195,6 +195,17 @@ class AccessStore(StoreBase):
             self._audit(conn, now, by, action, username, f"{ended} sessions ended")
         return ended
 
+    def set_user_role(self, username: str, role: str, now: datetime, by: str) -> None:
+        """Give a user another role; their sessions read it at their next request."""
+        with self._tx() as conn:
+            before = conn.scalar(select(users.c.role).where(users.c.username == username))
+            if before is None:
+                raise NotFound(f"no user {username!r}")
+            if before == role:
+                return
+            conn.execute(update(users).where(users.c.username == username).values(role=role))
+            self._audit(conn, now, by, "user.role", username, f"{before} to {role}")
+
     # dashboard sessions ---------------------------------------------------------------------
 
     def start_session(self, username: str, now: datetime, limits: SessionLimits) -> str:

@@ -19,6 +19,7 @@ from hub.store import loan_weeks
 from hub.store.badge_owners import badge_owner, registered_before
 from hub.store.base import StoreBase
 from hub.store.locks import chunks
+from hub.store.places import ensure_locations
 from hub.store.schema import asset_fields, assets, badges, people
 
 
@@ -112,6 +113,8 @@ class ImportStore(StoreBase):
                     outcome.changed[index] = changed
                 else:
                     outcome.unchanged.append(index)
+            places = [row.get(k) for row in rows for k in ("home", "location")]
+            ensure_locations(conn, places, now)  # a place a file names is on the list
             loan_weeks.follow_categories(conn, held)
             self._audit(conn, now, actor, "asset.import", None, outcome.summary())
         return outcome

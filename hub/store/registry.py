@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 
 from hub.domain import lifecycle
 from hub.domain.service import ServiceRule, service_due
@@ -16,6 +17,7 @@ from hub.errors import NotFound
 from hub.store import loan_weeks, valuation
 from hub.store.base import StoreBase
 from hub.store.locks import lock
+from hub.store.places import ensure_locations
 from hub.store.schema import (
     asset_fields,
     assets,
@@ -134,6 +136,7 @@ class RegistryStore(StoreBase):
             done = conn.execute(update(assets).where(assets.c.code == code).values(**details))
             if done.rowcount == 0:
                 raise NotFound(f"no asset {code!r}")
+            ensure_locations(conn, (details.get("home"), details.get("location")), now)
             loan_weeks.follow_categories(conn, held)
             changed = ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
             self._audit(conn, now, actor, "asset.update", code, changed)
@@ -415,9 +418,13 @@ class RegistryStore(StoreBase):
         status: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        homes: Collection[str] | None = None,
     ) -> tuple[list[dict[str, Any]], int]:
-        """Assets matching a search (code, name, serial), with holder; and how many match."""
-        where = []
+        """Assets matching a search (code, name, serial), with holder; and how many match.
+        ``homes``: only assets whose home is one of these (None: any)."""
+        where: list[ColumnElement[bool]] = []
+        if homes is not None:
+            where.append(assets.c.home.in_(sorted(homes)))
         if text:
             like = f"%{text.lower()}%"
             where.append(

@@ -289,6 +289,24 @@ users = Table(
     Column("disabled", Boolean, nullable=False, default=False, server_default="0"),
 )
 
+# The cages (rooms, shelves, sites) an asset's home, a kiosk and a stocktake may name: a managed
+# list, so a typo does not make a new place. Assets and kiosks keep the name as text (renaming
+# one rewrites them, hub.store.places).
+locations = Table(
+    "locations",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# The cages a dashboard user is limited to; a user with no rows here sees every cage.
+user_cages = Table(
+    "user_cages",
+    metadata,
+    Column("username", String(64), ForeignKey("users.username"), primary_key=True),
+    Column("location", String(100), ForeignKey("locations.name"), primary_key=True),
+)
+
 # Dashboard sign-ins, shared by every hub process on the database: the browser's cookie holds a
 # random token and only its SHA-256 is kept here, so a copy of the table signs nobody in. A row
 # is gone when its session ends (logout, password change, the user disabled) or has expired.

@@ -20,8 +20,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from hub.errors import BookingConflict, NotFound
 from hub.store.alerting import AlertRow
 from hub.store.fleet import KioskClock
-from hub.store.views import FeedEntry, OutPage
-from hub.web import badge_uids, paging
+from hub.store.views import FeedEntry, ItemOut, OutPage
+from hub.web import badge_uids, paging, scope
 from hub.web.context import Web, clock_notes, feed_position, web_of
 from hub.web.errors import BAD_BODY, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHORIZED, invalid
 from hub.web.pages.overview import item_view
@@ -105,12 +105,18 @@ def overview(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[str, Any
     now = web.clock()
     end = web.end_of_day(now)
     counts = web.store.counts(now, end)
+
+    def mine(items: list[ItemOut]) -> list[ItemOut]:
+        return scope.of_assets(web, who, items, lambda i: i.asset)
+
     return {
         "counts": counts.__dict__,
-        "overdue": [item_view(web, i, now) for i in web.store.items_out(due_before=now, limit=100)],
+        "overdue": [
+            item_view(web, i, now) for i in mine(web.store.items_out(due_before=now, limit=100))
+        ],
         "due_today": [
             item_view(web, i, now)
-            for i in web.store.items_out(due_after=now, due_before=end, limit=100)
+            for i in mine(web.store.items_out(due_after=now, due_before=end, limit=100))
         ],
     }
 
@@ -119,7 +125,7 @@ def overview(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[str, Any
 def kiosks(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> list[dict[str, Any]]:
     """Registered kiosks, what their retained status last said, and their clock as the hub
     last measured it (``clock.notes`` only while online, as on the dashboard)."""
-    rows = web.store.kiosk_views()
+    rows = scope.kept(who, web.store.kiosk_views(), lambda k: k.location)
     clocks = web.store.kiosk_clocks()
     notes = clock_notes(rows, clocks)
     return [
@@ -162,7 +168,7 @@ def assets(
     offset: paging.Offset = 0,
 ) -> dict[str, Any]:
     """Search assets by code, name or serial; ``total`` counts every match."""
-    rows, total = web.store.search_assets(q, category, status, limit, offset)
+    rows, total = web.store.search_assets(q, category, status, limit, offset, who.cages)
     return {"total": total, "assets": [_jsonable(r) for r in rows]}
 
 
@@ -173,7 +179,8 @@ def asset(
     web: Annotated[Web, Depends(web_of)],
 ) -> dict[str, Any]:
     """One asset: details, holder, latest custody and lifecycle events, bookings, tickets."""
-    detail = web.store.asset_detail(code.upper())
+    visible = scope.asset_visible(web, who, code.upper())
+    detail = web.store.asset_detail(code.upper()) if visible else None
     if detail is None:
         raise HTTPException(404, f"no asset {code.upper()}")
     return _jsonable_dict(detail)
@@ -247,7 +254,8 @@ def bookings(
 ) -> list[dict[str, Any]]:
     """Live bookings from now for ``days`` days."""
     now = web.clock()
-    return [_jsonable(b) for b in web.store.bookings_between(now, now + timedelta(days=days))]
+    rows = web.store.bookings_between(now, now + timedelta(days=days))
+    return [_jsonable(b) for b in scope.of_assets(web, who, rows, lambda b: b["asset"])]
 
 
 @router.post("/bookings", status_code=201, responses={**BAD_BODY, **NOT_FOUND, **CONFLICT})
@@ -262,6 +270,8 @@ def booking_create(
     overlaps another booking, the item is on loan past its start (or overdue), or the person
     lacks the training its category needs; 422 when it does not end after it starts."""
     check_csrf(request, x_csrf_token, who)
+    if not scope.asset_visible(web, who, body.asset.upper()):
+        raise HTTPException(404, f"no asset {body.asset.upper()!r}")
     try:
         number = web.store.add_booking(
             body.asset.upper(), body.person, body.starts, body.ends, web.clock(), web.tz
@@ -285,6 +295,8 @@ def booking_cancel(
     x_csrf_token: Annotated[str | None, Header()] = None,
 ) -> Response:
     check_csrf(request, x_csrf_token, who)
+    if not scope.booking_visible(web, who, booking_id):
+        raise HTTPException(404, f"no booking {booking_id}")
     try:
         web.store.cancel_booking(booking_id)
     except NotFound as exc:

@@ -27,13 +27,17 @@ from hub.web.origin import SameOrigin, origin_of
 from hub.web.pages import (
     account,
     admin,
+    asset_forms,
     assets,
     bookings,
+    locations,
     maintenance,
     overview,
     people,
+    person_forms,
     reports,
     stocktake,
+    users,
 )
 from hub.web.security import BadCsrf, Forbidden, LoginRequired, Viewer
 from hub.web.sessions import ServerSessions
@@ -43,6 +47,8 @@ __all__ = ["WebSettings", "create_app"]
 HERE = Path(__file__).parent
 PUBLIC_PATHS = ("/login", "/healthz", "/static")
 PAGES = (overview, assets, people, bookings, maintenance, stocktake, reports, admin, account)
+# before ``people``: /people/new is the form, not a person's page
+EDITING = (asset_forms, person_forms, users, locations)
 
 
 class _Dashboard(FastAPI):
@@ -105,7 +111,7 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
         return app.openapi()
 
     app.include_router(login.router)
-    for module in PAGES:
+    for module in (*EDITING, *PAGES):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(api.router, prefix="/api/v1")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

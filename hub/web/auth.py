@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
@@ -51,8 +52,17 @@ def verify_password(password_hash: str, plain: str) -> bool:
         return False
 
 
-def create_user(store: Store, username: str, password: str, role: str, now: datetime) -> None:
-    """Validate and store a new user; ValueError says what to change."""
+def create_user(
+    store: Store,
+    username: str,
+    password: str,
+    role: str,
+    now: datetime,
+    by: str | None = None,
+    cages: Sequence[str] = (),
+) -> None:
+    """Validate and store a new user (audited as made ``by`` someone, if given); ValueError
+    says what to change, AlreadyExists if the name is taken."""
     if not _USERNAME.match(username):
         raise ValueError("username: 2-64 lowercase letters, digits, dots, dashes or underscores")
     check_new_password(password)
@@ -60,7 +70,7 @@ def create_user(store: Store, username: str, password: str, role: str, now: date
         Role(role)
     except ValueError:
         raise ValueError(f"role: one of {', '.join(r.value for r in Role)}") from None
-    store.add_user(username, hash_password(password), role, now)
+    store.add_user(username, hash_password(password), role, now, by, cages)
 
 
 def check_new_password(password: str) -> None:

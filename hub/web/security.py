@@ -24,9 +24,14 @@ class Principal:
     username: str
     role: Role
     via_token: bool = False
+    cages: frozenset[str] | None = None  # the cages they are limited to; None: every cage
 
     def may(self, role: Role) -> bool:
         return RANK[self.role] >= RANK[role]
+
+    def sees(self, cage: str | None) -> bool:
+        """Whether something whose home (or place) is ``cage`` is theirs to see and change."""
+        return self.cages is None or cage in self.cages
 
     @property
     def actor(self) -> str:
@@ -60,7 +65,9 @@ def principal(request: Request) -> Principal:
     session = sessions.current(request)
     if session is None:
         raise LoginRequired()
-    return Principal(session.username, Role(session.role))
+    role = Role(session.role)
+    cages = store.user_cages(session.username) if role is not Role.ADMIN else frozenset()
+    return Principal(session.username, role, cages=cages or None)
 
 
 class Need:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
+from hub.web import scope
 from hub.web.auth import Role
 from hub.web.context import Web, clock_notes, csv_response, web_of
 from hub.web.paging import PageNumber, RowId
@@ -22,7 +23,7 @@ Fmt = Annotated[str, Query(pattern="^(html|csv)$")]
 def kiosks(
     request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)], format: Fmt = "html"
 ) -> Response:
-    rows = web.store.kiosk_views()
+    rows = scope.kept(who, web.store.kiosk_views(), lambda k: k.location)
     clocks = clock_notes(rows, web.store.kiosk_clocks())
     if format == "csv":
         return csv_response(

@@ -13,7 +13,7 @@ from hub.domain import lifecycle
 from hub.errors import NotFound
 from hub.labelsheet import STOCKS, Label, label_sheet
 from hub.sheets import ASSETS, export_assets
-from hub.web import imports, offload
+from hub.web import imports, offload, scope
 from hub.web.context import Web, csv_stream, flash, registry_pieces, take_flash, web_of
 from hub.web.paging import PageNumber
 from hub.web.security import Manager, Principal, Viewer, check_csrf
@@ -36,8 +36,8 @@ def assets(
 ) -> Response:
     if format == "csv":
         own = web.store.asset_field_names()
-        pieces = registry_pieces(lambda rows: export_assets(rows, own), web.store.asset_export())
-        return csv_stream("assets", pieces)
+        chunks = scope.kept_chunks(who, web.store.asset_export())
+        return csv_stream("assets", registry_pieces(lambda rows: export_assets(rows, own), chunks))
     return _listing(request, who, web, q, category, status, page)
 
 
@@ -51,7 +51,7 @@ def _listing(
     page: int = 0,
 ) -> Response:
     rows, total = web.store.search_assets(
-        q, category or None, status or None, limit=PAGE, offset=page * PAGE
+        q, category or None, status or None, limit=PAGE, offset=page * PAGE, homes=who.cages
     )
     return web.page(
         request,
@@ -76,6 +76,8 @@ async def assets_import(
 ) -> Response:
     """A spreadsheet of assets (ours, or a Snipe-IT, Cheqroom or Shelf export): previewed, or
     imported whole (all rows or none)."""
+    if who.cages is not None:  # a file's rows may name any cage's assets
+        return Response("a manager limited to some cages cannot import assets", status_code=403)
     return await imports.handle(request, who, web, ASSETS)
 
 
@@ -90,7 +92,7 @@ def asset_page(
 ) -> Response:
     """One asset's life; also where a label's link leads when scanned with a phone."""
     code = code.upper()
-    detail = web.store.asset_detail(code)
+    detail = web.store.asset_detail(code) if scope.asset_visible(web, who, code) else None
     if detail is None:
         return web.page(request, "asset.html", who, status_code=404, code=code, d=None, qr=None)
     qr = segno.make(_payload(web, code), error="m").svg_data_uri(scale=4, border=4)
@@ -118,6 +120,8 @@ def asset_lifecycle(
 ) -> Response:
     check_csrf(request, csrf, who)
     code = code.upper()
+    if not scope.asset_visible(web, who, code):
+        return Response("no such asset", status_code=404)
     try:
         if action is lifecycle.Action.MAINTENANCE:
             web.store.report_problem(code, reason or "sent by a manager", web.clock(), who.actor)
@@ -162,7 +166,7 @@ async def labels_pdf(
     labels = [
         Label(r["code"], r["name"])
         for r in rows
-        if r["code"] in wanted or (category and r["category"] == category)
+        if who.sees(r["home"]) and (r["code"] in wanted or (category and r["category"] == category))
     ]
     missing = wanted - {label.code for label in labels}
     most = web.settings.max_labels

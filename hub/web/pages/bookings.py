@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse
 
 from hub.domain.bookings import from_local
 from hub.errors import BookingConflict, NotFound
+from hub.web import scope
 from hub.web.context import Web, csv_response, web_of
 from hub.web.paging import RowId
 from hub.web.security import Manager, Viewer, check_csrf
@@ -50,6 +51,7 @@ def _page(
     now = web.clock()
     start = web.end_of_day(now) - timedelta(days=1)
     rows = web.store.bookings_between(start, start + timedelta(days=DAYS))
+    rows = scope.of_assets(web, who, rows, lambda b: b["asset"])
     days = [web.local(start + timedelta(days=d))[:10] for d in range(DAYS)]
     return web.page(
         request,
@@ -77,6 +79,7 @@ def bookings(
         rows = web.store.bookings_between(
             now - timedelta(days=365), now + timedelta(days=3650), ended=True
         )
+        rows = scope.of_assets(web, who, rows, lambda b: b["asset"])
         cols = ["id", "asset", "asset_name", "person", "person_name", "starts", "ends", "state"]
         return csv_response("bookings", cols, ([r[c] for c in cols] for r in rows))
     return _page(request, who, web)
@@ -96,6 +99,8 @@ def booking_create(
     """Times are in the cage's time zone, as a manager types them (datetime-local)."""
     check_csrf(request, csrf, who)
     form = {"asset": asset, "person": person, "starts": starts, "ends": ends}
+    if not scope.asset_visible(web, who, asset.upper()):
+        return _page(request, who, web, f"Not booked: no asset {asset.upper()!r}", 404, form)
     try:
         start_at = from_local(datetime.fromisoformat(starts), web.tz)
         end_at = from_local(datetime.fromisoformat(ends), web.tz)
@@ -117,6 +122,8 @@ def booking_cancel(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf, who)
+    if not scope.booking_visible(web, who, booking_id):
+        return Response("no such booking", status_code=404)
     try:
         web.store.cancel_booking(booking_id)
     except NotFound:

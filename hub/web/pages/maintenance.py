@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
+from hub.web import scope
 from hub.web.context import Web, csv_response, flash, take_flash, web_of
 from hub.web.paging import RowId
 from hub.web.security import Manager, Viewer, check_csrf
@@ -24,7 +25,7 @@ def maintenance(
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
 ) -> Response:
     if format == "csv":
-        rows = web.store.tickets(open_only=False)
+        rows = scope.of_assets(web, who, web.store.tickets(open_only=False), lambda t: t.asset)
         return csv_response(
             "maintenance",
             [
@@ -57,12 +58,13 @@ def maintenance(
                 for t in rows
             ),
         )
-    closed = [t for t in web.store.tickets(open_only=False) if t.closed_at is not None][:50]
+    every = scope.of_assets(web, who, web.store.tickets(open_only=False), lambda t: t.asset)
+    closed = [t for t in every if t.closed_at is not None][:50]
     return web.page(
         request,
         "maintenance.html",
         who,
-        open=web.store.tickets(),
+        open=[t for t in every if t.closed_at is None],
         closed=closed,
         costs=web.store.maintenance_cost(),
         error=take_flash(request),
@@ -81,6 +83,8 @@ def ticket_close(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, csrf, who)
+    if not scope.ticket_visible(web, who, ticket_id):
+        return Response("no such ticket", status_code=404)
     try:
         amount = Decimal(cost.replace(",", "")) if cost.strip() else None
     except InvalidOperation:

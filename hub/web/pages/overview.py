@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.datastructures import URL
 
 from hub.store import ANOMALY_LABELS, Attention, ItemOut
-from hub.web import badge_uids, paging
+from hub.web import badge_uids, paging, scope
 from hub.web.context import Web, clock_notes, csv_response, feed_position, late_text, web_of
 from hub.web.security import Principal, Viewer
 
@@ -55,18 +55,19 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
     end = web.end_of_day(now)
     store = web.store
     since, seen = feed_position(web)
-    kiosks = store.kiosk_views()
+    kiosks = scope.kept(who, store.kiosk_views(), lambda k: k.location)
+    late = scope.of_assets(web, who, store.items_out(due_before=now, limit=SHOWN), _asset)
+    due = scope.of_assets(
+        web, who, store.items_out(due_after=now, due_before=end, limit=SHOWN), _asset
+    )
     return web.page(
         request,
         "overview.html",
         who,
         now=web.local(now),
         counts=store.counts(now, end),
-        overdue=[item_view(web, i, now) for i in store.items_out(due_before=now, limit=SHOWN)],
-        today=[
-            item_view(web, i, now)
-            for i in store.items_out(due_after=now, due_before=end, limit=SHOWN)
-        ],
+        overdue=[item_view(web, i, now) for i in late],
+        today=[item_view(web, i, now) for i in due],
         kiosks=kiosks,
         clocks=clock_notes(kiosks, store.kiosk_clocks()),
         feed=store.feed(limit=15),
@@ -80,6 +81,10 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
         overflow=store.quarantine_overflow(),
         shown=SHOWN,
     )
+
+
+def _asset(item: ItemOut) -> str:
+    return item.asset
 
 
 def _attention_for(who: Principal, attention: Attention) -> Attention:

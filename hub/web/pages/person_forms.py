@@ -1,0 +1,136 @@
+"""Adding and editing one person on the dashboard: name, email, groups, staff, a new badge."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from hub.errors import AlreadyExists, NotFound
+from hub.registry_csv import PersonRow
+from hub.web.context import Web, web_of
+from hub.web.forms import checked
+from hub.web.security import Manager, Principal, check_csrf
+
+router = APIRouter()
+Field = Annotated[str, Form(max_length=20_000)]
+RESERVED = "new"  # /people/new is the form, so no person can have that id
+
+
+def _form(
+    request: Request,
+    who: Principal,
+    web: Web,
+    values: dict[str, Any],
+    *,
+    person_id: str | None,
+    problems: dict[str, str] | None = None,
+) -> Response:
+    return web.page(
+        request,
+        "person_form.html",
+        who,
+        status_code=400 if problems else 200,
+        person_id=person_id,
+        v={k: "" if values.get(k) is None else str(values[k]) for k in _SHOWN},
+        staff=values.get("staff") in (True, "yes"),
+        problems=problems or {},
+    )
+
+
+_SHOWN = ("id", "name", "email", "groups", "badge")
+
+
+def _save(
+    request: Request,
+    who: Principal,
+    web: Web,
+    typed: dict[str, Any],
+    person_id: str | None,
+) -> Response:
+    fields = {**typed, "badges": typed["badge"], "staff": typed["staff"]}
+    del fields["badge"]
+    row, problems = checked(PersonRow, fields)
+    if "badges" in problems:
+        problems["badge"] = problems.pop("badges")
+    if person_id is None and row is not None and row.id.lower() == RESERVED:
+        problems["id"] = f"{RESERVED!r} is kept for the dashboard; choose another id"
+    if row is None or problems:
+        return _form(request, who, web, typed, person_id=person_id, problems=problems)
+    try:
+        web.store.save_person(
+            row.id,
+            web.clock(),
+            who.actor,
+            new=person_id is None,
+            name=row.name,
+            email=row.email,
+            groups=row.groups,
+            staff=bool(row.staff),
+            badges_to_add=row.badges,
+        )
+    except NotFound:
+        return Response("no such person", status_code=404)
+    except AlreadyExists as exc:
+        field = "badge" if "badge" in str(exc) else "id"
+        problems = {field: str(exc)}
+        return _form(request, who, web, typed, person_id=person_id, problems=problems)
+    return RedirectResponse(f"/people/{row.id}", status_code=303)
+
+
+@router.get("/people/new")
+def new_person(request: Request, who: Manager, web: Annotated[Web, Depends(web_of)]) -> Response:
+    return _form(request, who, web, {}, person_id=None)
+
+
+@router.post("/people/new")
+def add_person(
+    request: Request,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    id: Field = "",
+    name: Field = "",
+    email: Field = "",
+    groups: Field = "",
+    badge: Field = "",
+    staff: Field = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Register one person, with a badge if one is given (audited with it)."""
+    check_csrf(request, csrf, who)
+    typed = dict(id=id, name=name, email=email, groups=groups, badge=badge, staff=staff or "no")
+    return _save(request, who, web, typed, None)
+
+
+@router.get("/people/{person_id}/edit")
+def edit_person(
+    request: Request, person_id: str, who: Manager, web: Annotated[Web, Depends(web_of)]
+) -> Response:
+    detail = web.store.person_detail(person_id, web.clock())
+    if detail is None:
+        return Response("no such person", status_code=404)
+    p = detail["person"]
+    values = {**p, "staff": bool(p["staff"]), "groups": (p["groups"] or "").replace(";", "; ")}
+    return _form(request, who, web, values, person_id=person_id)
+
+
+@router.post("/people/{person_id}/edit")
+def save_person(
+    request: Request,
+    person_id: str,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    name: Field = "",
+    email: Field = "",
+    groups: Field = "",
+    badge: Field = "",
+    staff: Field = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Change a person's details; a badge typed here is added to theirs."""
+    check_csrf(request, csrf, who)
+    typed = dict(
+        id=person_id, name=name, email=email, groups=groups, badge=badge, staff=staff or "no"
+    )
+    return _save(request, who, web, typed, person_id)
