@@ -29,6 +29,7 @@ from hub.web.pages import (
     admin,
     assets,
     bookings,
+    desk,
     maintenance,
     overview,
     people,
@@ -42,7 +43,7 @@ __all__ = ["WebSettings", "create_app"]
 
 HERE = Path(__file__).parent
 PUBLIC_PATHS = ("/login", "/healthz", "/static")
-PAGES = (overview, assets, people, bookings, maintenance, stocktake, reports, admin, account)
+PAGES = (overview, assets, people, bookings, maintenance, stocktake, desk, reports, admin, account)
 
 
 class _Dashboard(FastAPI):
