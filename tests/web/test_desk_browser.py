@@ -31,6 +31,12 @@ def _device_types(page: Page, text: str) -> None:
     page.keyboard.press("Enter")
 
 
+def _ready(page: Page) -> None:
+    """The page is loaded and has put the focus where the devices type (a person taps a badge
+    a moment after the page is up; a test types at once)."""
+    expect(page.locator("body[data-desk=ready]")).to_have_count(1)
+
+
 def _scan(page: Page, text: str, code: str) -> None:
     """One label under the scanner, and the manager sees its line before the next one (keys
     typed while the page reloads would be lost)."""
@@ -58,6 +64,7 @@ def test_desk_checkout_by_badge_and_scanner_with_an_override_then_the_receipt(
         _sign_in(page, url)
         page.click("nav a[href='/desk']")
         expect(page.locator("h1")).to_have_text("Desk")
+        _ready(page)
         _device_types(page, "04A1B2C3")  # the badge tap
         expect(page.locator("#desk-person")).to_contain_text("Ada Lovelace")
         expect(page.locator("#desk-blocked")).to_contain_text("two late returns")
@@ -137,3 +144,40 @@ def test_desk_check_in_over_the_counter_with_a_damaged_item_at_phone_width(
     asset = store.asset("CAM-0001")
     assert asset is not None and asset.status == "maintenance"
     assert {e.kiosk for e in returns} == {DESK_ID}
+
+
+def test_a_fast_scanner_loses_no_label_while_the_page_reloads(
+    browser: Browser,  # noqa: F811
+    app: FastAPI,
+    store: Store,
+) -> None:
+    store.add_asset("LENS-0002", "Zeiss 85mm", "camera")
+    with served(app) as url:
+        page = browser.new_page()
+        _sign_in(page, url)
+        page.goto(url + "/desk")
+        _ready(page)
+        _device_types(page, "04A1B2C3")
+        expect(page.locator("#desk-person")).to_contain_text("Ada Lovelace")
+        _ready(page)
+        for label in ("CK1:CAM-0001", "CK1:CAM-0002", "CK1:LENS-0001", "CK1:LENS-0002"):
+            _device_types(page, label)  # back to back, as fast as the scanner types
+        cart = page.locator("#desk-cart tr.line")
+        expect(cart).to_have_count(4)
+        assert page.url.count("code=") == 4  # a reload shows the same cart
+        page.reload()
+        expect(cart).to_have_count(4)
+        _ready(page)
+        _device_types(page, "WIFI:S:home;P:secret;;")  # not a label: said, and nothing lost
+        expect(page.locator("#desk-message")).to_contain_text("Not an equipment label")
+        expect(cart).to_have_count(4)
+        store.add_asset("LENS-0003", "Zeiss 35mm", "camera")
+        _device_types(page, "not a label")  # a bad scan amid good ones: those still count
+        _device_types(page, "CK1:LENS-0003")
+        expect(cart).to_have_count(5)
+        _scan(page, "CK1:CAM-0001", "CAM-0001")  # the field still works after the refusal
+        page.click("#desk-confirm button")
+        expect(page.locator("#receipt-lent tbody tr")).to_have_count(5)
+        page.close()
+    codes = ["CAM-0001", "CAM-0002", "LENS-0001", "LENS-0002", "LENS-0003"]
+    assert held(store) == dict.fromkeys(codes, "ada")
