@@ -106,8 +106,16 @@ def ban_end(person: Person, tz: str) -> str:
     return f"until {local.day:02d} {_MONTHS[local.month - 1]}"
 
 
-def judge(item: Item, person: Person, cart: Cart, now: datetime, policy: ReplicaPolicy) -> Verdict:
-    """Lend, take back or refuse ``item`` for ``person`` at ``now``."""
+def judge(
+    item: Item,
+    person: Person,
+    cart: Cart,
+    now: datetime,
+    policy: ReplicaPolicy,
+    due: datetime | None = None,
+) -> Verdict:
+    """Lend, take back or refuse ``item`` for ``person`` at ``now``; ``due``: when it is due
+    back if it goes out (a kit's one due time), else its category's loan period decides."""
     if item.holder == person.id:
         return Verdict(Action.RETURN)
     if item.holder is not None:
@@ -122,7 +130,7 @@ def judge(item: Item, person: Person, cart: Cart, now: datetime, policy: Replica
         refusal = person_refusal(person, cart, now, policy)
         if refusal is not None:
             return Verdict(Action.REFUSED, refusal[0], refusal[1])
-        due = due_for(policy, item.category, now)
+        due = due or due_for(policy, item.category, now)
         if any(b.person != person.id and b.starts < due and b.ends > now for b in item.bookings):
             reason = DenialReason.BOOKED_BY_OTHER
             return Verdict(Action.REFUSED, reason, REFUSAL_TEXT[reason])
