@@ -40,6 +40,14 @@ class HubService:
     def __init__(self, config: HubConfig, now: Callable[[], datetime] = utcnow) -> None:
         self.config = config
         self.store = open_store(config)
+        rules = ReplicaPolicy(
+            default_loan=config.hub.default_loan(),
+            # no opening hours (always open) still tells kiosks the cage's time zone
+            opening=config.hub.opening or OpeningSpec(tz=config.hub.timezone),
+            max_items=config.hub.max_items_per_person,
+            block_when_overdue=config.hub.block_when_overdue,
+            max_renewals=config.hub.max_renewals,
+        )
         b = config.broker
         self.link = HubLink(
             HubBroker(
@@ -57,14 +65,7 @@ class HubService:
             self.store,
             now,
             linger=config.hub.commit_linger_ms / 1000,
-            rules=ReplicaPolicy(
-                default_loan=config.hub.default_loan(),
-                # no opening hours (always open) still tells kiosks the cage's time zone
-                opening=config.hub.opening or OpeningSpec(tz=config.hub.timezone),
-                max_items=config.hub.max_items_per_person,
-                block_when_overdue=config.hub.block_when_overdue,
-                max_renewals=config.hub.max_renewals,
-            ),
+            rules=rules,
         )
         self.app = create_app(
             self.store,
@@ -79,6 +80,7 @@ class HubService:
                 max_import_bytes=config.web.import_max_mb * 1024 * 1024,
                 max_import_rows=config.web.import_max_rows,
                 max_labels=config.web.labels_max,
+                lending=rules,
             ),
             now,
         )

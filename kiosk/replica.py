@@ -23,7 +23,7 @@ from types import MappingProxyType
 from pydantic import ValidationError
 
 from kiosk.errors import KioskError
-from kiosk.session import Booking, Item, Person
+from rules.lending import Booking, Item, Person
 from wire import (
     CustodyEvent,
     EventType,

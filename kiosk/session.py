@@ -26,10 +26,20 @@ from kiosk.screens import (
     ReceiptScreen,
     Screen,
     format_clock,
-    format_date,
 )
 from rules.kits import Blocked, blocked_detail, blocked_text, kit_due
-from rules.policy import due_for
+from rules.lending import (
+    REFUSAL_TEXT,
+    Cart,
+    ban_end,
+    judge,
+    zone_of,
+)
+
+# the lending rules' people and items, where the kiosk's tools and tests find them
+from rules.lending import Booking as Booking
+from rules.lending import Item as Item
+from rules.lending import Person as Person
 from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
 from wire.labels import compact_label
 from wire.pins import MAX_DIGITS, MIN_DIGITS, usable, verify_pin
@@ -38,49 +48,6 @@ from wire.pins import MAX_DIGITS, MIN_DIGITS, usable, verify_pin
 class Profile(StrEnum):
     CAGE = "cage"  # badge, cart, confirm
     STATION = "station"  # door return station: a scan is a return, no badge needed
-
-
-OPEN_ENDED_YEAR = 9999  # the hub's "until unblocked"
-
-
-@dataclass(frozen=True)
-class Person:
-    id: str
-    name: str
-    staff: bool = False
-    trainings: tuple[tuple[str, datetime | None], ...] = ()  # (name, expires or None)
-    blocked_until: datetime | None = None
-    blocked_reason: str | None = None
-    strikes: int = 0  # late returns this term
-    notices: tuple[str, ...] = ()  # reminders and overdue alerts from the hub
-    pin: str | None = field(default=None, repr=False)  # staff: the door PIN's hash (wire.pins)
-
-    def blocked(self, at: datetime) -> bool:
-        return self.blocked_until is not None and self.blocked_until > at
-
-    def trained(self, training: str, at: datetime) -> bool:
-        return any(n == training and (e is None or e > at) for n, e in self.trainings)
-
-
-@dataclass(frozen=True)
-class Booking:
-    """Someone's reservation of an item: only they may take it from ``starts`` to ``ends``."""
-
-    person: str
-    starts: datetime
-    ends: datetime
-
-
-@dataclass(frozen=True)
-class Item:
-    code: str
-    name: str
-    category: str
-    lendable: bool = True
-    holder: str | None = None  # person id of whoever holds it now, as far as the replica knows
-    bookings: tuple[Booking, ...] = ()
-    members: tuple[Item, ...] = ()  # for a kit: its pieces, which go out and come back with it
-    in_maintenance: bool = False  # being repaired or serviced (then not lendable either)
 
 
 # inputs ------------------------------------------------------------------------------------
@@ -373,13 +340,6 @@ class State:
     lockouts: PinLockouts = field(default_factory=PinLockouts)  # wrong door PINs, per badge
 
 
-REFUSAL_TEXT = {
-    DenialReason.UNKNOWN_ITEM: "Unknown item: please hand it to staff",
-    DenialReason.HELD_BY_OTHER: "Still on someone else's loan: see staff",
-    DenialReason.NOT_LENDABLE: "No longer lent out: please see staff",
-    DenialReason.IN_MAINTENANCE: "In for repair: please choose another",
-    DenialReason.BOOKED_BY_OTHER: "Booked by someone else: choose another",
-}
 DOOR_ALARM_TEXT = "Please close the cage door"
 TROUBLE_TEXT = {
     Device.CAMERA: "Camera not working: type the code on the label",
@@ -410,8 +370,7 @@ def locked_out_text(until: datetime, tz: str) -> str:
 def cage_zone(settings: Settings) -> str:
     """The cage's time zone from the hub's policy (its opening hours); a hub that sets none
     keeps its rules in UTC, and so does the kiosk, whatever zone the Pi is set to."""
-    opening = settings.policy.opening
-    return opening.tz if opening is not None else "UTC"
+    return zone_of(settings.policy)
 
 
 def _has(state: State, device: Device) -> bool:
@@ -942,22 +901,13 @@ def _badge(
     return started, [Feedback(Signal.OK)]
 
 
-def _until(person: Person, tz: str) -> str:
-    """When a ban ends, in words and in the cage's zone; a manager's block without an end
-    says so."""
-    end = person.blocked_until
-    if end is None or end.year >= OPEN_ENDED_YEAR:
-        return "until staff lift the block"
-    return f"until {format_date(end, tz)}"
-
-
 def _welcome_message(person: Person, loans: tuple[Loan, ...], now: datetime, tz: str) -> str | None:
     """What the person should know first, in two short lines at most: a ban, overdue items,
     strikes, the hub's reminders."""
     parts: list[str] = []
     if person.blocked(now):
         why = f": {person.blocked_reason}" if person.blocked_reason else ""
-        parts.append(f"No new loans {_until(person, tz)}{why}")
+        parts.append(f"No new loans {ban_end(person, tz)}{why}")
     overdue = sum(loan.overdue for loan in loans)
     if overdue:
         parts.append(f"{overdue} overdue: please bring {'it' if overdue == 1 else 'them'} back")
@@ -1111,49 +1061,17 @@ def _line_for(
     if item is None:
         reason = DenialReason.UNKNOWN_ITEM
         return CartLine(event.code, event.code, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
-    if item.holder == person.id:
-        return CartLine(item.code, item.name, LineAction.RETURN), None
-    if item.holder is not None:
-        reason = DenialReason.HELD_BY_OTHER
-    elif item.in_maintenance:
-        reason = DenialReason.IN_MAINTENANCE
-    elif not item.lendable:
-        reason = DenialReason.NOT_LENDABLE
-    elif (needed := settings.policy.requires.get(item.category)) and not person.trained(
-        needed, now
-    ):
-        text = f"Needs the {needed} training"
-        return CartLine(item.code, item.name, LineAction.REFUSED, text), DenialReason.NOT_TRAINED
-    else:
-        refusal = _policy_refusal(state, person, now, settings)
-        if refusal is not None:
-            reason, text = refusal
-            return CartLine(item.code, item.name, LineAction.REFUSED, text), reason
-        due = due or due_for(settings.policy, item.category, now)
-        if any(b.person != person.id and b.starts < due and b.ends > now for b in item.bookings):
-            reason = DenialReason.BOOKED_BY_OTHER
-            return CartLine(item.code, item.name, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
-        return CartLine(item.code, item.name, LineAction.CHECKOUT, due=due), None
-    return CartLine(item.code, item.name, LineAction.REFUSED, REFUSAL_TEXT[reason]), reason
-
-
-def _policy_refusal(
-    state: State, person: Person, now: datetime, settings: Settings
-) -> tuple[DenialReason, str] | None:
-    """Person-level rules for one more checkout; returns are never refused by these."""
-    policy = settings.policy
-    if person.blocked(now):
-        return DenialReason.BLOCKED, f"No new loans {_until(person, cage_zone(settings))}"
-    if policy.block_when_overdue and any(loan.overdue for loan in state.loans):
-        return DenialReason.OVERDUE_ITEMS, "Bring back your overdue items first"
-    if policy.max_items is not None:
-        returning = {line.code for line in state.lines if line.action is LineAction.RETURN}
-        held = sum(1 for loan in state.loans if loan.code not in returning)
-        taking = sum(1 for line in state.lines if line.action is LineAction.CHECKOUT)
-        if held + taking >= policy.max_items:
-            n = policy.max_items
-            return DenialReason.ITEM_LIMIT, f"Limit of {n} item{'' if n == 1 else 's'} reached"
-    return None
+    cart = Cart(
+        held=tuple(loan.code for loan in state.loans),
+        overdue=any(loan.overdue for loan in state.loans),
+        returning=frozenset(ln.code for ln in state.lines if ln.action is LineAction.RETURN),
+        taking=sum(1 for ln in state.lines if ln.action is LineAction.CHECKOUT),
+    )
+    verdict = judge(item, person, cart, now, settings.policy, due)
+    line = CartLine(
+        item.code, item.name, LineAction(verdict.action.value), verdict.text, verdict.due
+    )
+    return line, verdict.reason
 
 
 def _confirm(state: State, now: datetime, settings: Settings) -> tuple[State, list[Effect]]:

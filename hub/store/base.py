@@ -128,6 +128,12 @@ class StoreBase:
         )
         return event_id
 
+    def next_number(self, name: str) -> int:
+        """The next number of counter ``name``, taken in a transaction of its own (a source of
+        events that the hub itself signs, such as the dashboard's desk, numbers them so)."""
+        with self._tx() as conn:
+            return self._next(conn, name)
+
     def _next(self, conn: Connection, name: str) -> int:
         """The next number of a counter; the row lock keeps concurrent writers apart (on
         PostgreSQL; SQLite has one writer at a time anyway)."""

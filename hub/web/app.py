@@ -30,6 +30,7 @@ from hub.web.pages import (
     asset_forms,
     assets,
     bookings,
+    desk,
     locations,
     maintenance,
     overview,
@@ -46,7 +47,7 @@ __all__ = ["WebSettings", "create_app"]
 
 HERE = Path(__file__).parent
 PUBLIC_PATHS = ("/login", "/healthz", "/static")
-PAGES = (overview, assets, people, bookings, maintenance, stocktake, reports, admin, account)
+PAGES = (overview, assets, people, bookings, maintenance, stocktake, desk, reports, admin, account)
 # before ``people``: /people/new is the form, not a person's page
 EDITING = (asset_forms, person_forms, users, locations)
 

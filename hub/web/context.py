@@ -20,6 +20,7 @@ from hub.store.fleet import KioskClock
 from hub.store.views import KioskView
 from hub.web.cache import TtlCache
 from hub.web.security import Principal, csrf_token
+from wire import ReplicaPolicy
 
 NAV = (
     ("/", "Overview"),
@@ -28,6 +29,7 @@ NAV = (
     ("/bookings", "Bookings"),
     ("/maintenance", "Maintenance"),
     ("/stocktakes", "Counts"),  # "Count" on the kiosk too
+    ("/desk", "Desk"),
     ("/kiosks", "Kiosks"),
     ("/reports", "Reports"),
     ("/audit", "Audit log"),
@@ -58,6 +60,8 @@ class WebSettings:
     # share it; a spray over many accounts stops there)
     login_per_account: ThrottleRule = PER_ACCOUNT
     login_per_client: ThrottleRule = PER_CLIENT
+    # the lending rules kiosks get in their replica, which the desk applies too
+    lending: ReplicaPolicy = field(default_factory=ReplicaPolicy)
 
     @property
     def session_limits(self) -> SessionLimits:
