@@ -48,11 +48,14 @@ class _Ctx:
 
     @contextmanager
     def opened(self) -> Iterator[Store]:
-        """The store for one command; a command that changed something is audited."""
+        """The store for one command; a command that changed something is audited once: by
+        the store when it records the change itself, else here."""
         store = self.store()
         try:
+            mark = store.audit_mark()
             yield store
-            _audit_command(store)
+            if not store.audited_since(mark, actor()):
+                _audit_command(store)
         finally:
             store.close()
 

@@ -42,6 +42,7 @@ from hub.store.access import AccessStore
 from hub.store.accruals import EARLY_PICKUP as EARLY_PICKUP
 from hub.store.alerting import AlertStore
 from hub.store.among import PerDialect, among
+from hub.store.audit import AuditStore
 from hub.store.base import HUB
 from hub.store.fleet import FleetStore
 from hub.store.locks import chunks, lock
@@ -196,6 +197,7 @@ class Store(
     StocktakeStore,
     FleetStore,
     QuarantineStore,
+    AuditStore,
 ):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond."""
 
