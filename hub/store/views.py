@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 
 from hub.store.base import StoreBase
+from hub.store.locks import chunks
 from hub.store.registry import ASSET_DETAILS
 from hub.store.schema import (
     assets,
@@ -49,6 +50,8 @@ class FeedEntry:
     person: str | None
     person_name: str | None
     detail: str | None
+    reason: str | None = None  # why a kiosk refused (a ``denied`` event)
+    kiosk_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,15 @@ def _short_of(key: OutKey) -> Any:
     return and_(
         holdings.c.due <= due,
         or_(holdings.c.due < due, holdings.c.asset < asset),
+    )
+
+
+def _named(events: Any) -> Any:
+    """The ledger with the names of the asset, the person and the kiosk each event names."""
+    return (
+        events.outerjoin(assets, assets.c.code == events.c.asset)
+        .outerjoin(people, people.c.id == events.c.person)
+        .outerjoin(kiosks, kiosks.c.id == events.c.kiosk)
     )
 
 
@@ -294,10 +306,12 @@ class ViewStore(StoreBase):
             ledger.c.person,
             people.c.name,
             ledger.c.detail,
+            ledger.c.reason,
+            kiosks.c.name,
         ).select_from(
-            ledger.outerjoin(assets, assets.c.code == ledger.c.asset).outerjoin(
-                people, people.c.id == ledger.c.person
-            )
+            ledger.outerjoin(assets, assets.c.code == ledger.c.asset)
+            .outerjoin(people, people.c.id == ledger.c.person)
+            .outerjoin(kiosks, kiosks.c.id == ledger.c.kiosk)
         )
         if after is not None:
             q = q.where(ledger.c.received_at >= after).order_by(ledger.c.received_at, ledger.c.id)
@@ -305,7 +319,7 @@ class ViewStore(StoreBase):
             q = q.order_by(ledger.c.received_at.desc(), ledger.c.id.desc())
         with self.engine.connect() as conn:
             rows = conn.execute(q.limit(limit)).all()
-        return [FeedEntry(r[1], r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows]
+        return [FeedEntry(r[1], r[0], *r[2:]) for r in rows]
 
     def kiosk_views(self) -> list[KioskView]:
         q = (
@@ -364,11 +378,14 @@ class ViewStore(StoreBase):
                     ledger.c.at,
                     ledger.c.type,
                     ledger.c.person,
+                    people.c.name.label("person_name"),
                     ledger.c.kiosk,
+                    kiosks.c.name.label("kiosk_name"),
                     ledger.c.condition,
                     ledger.c.reason,
                     ledger.c.detail,
                 )
+                .select_from(_named(ledger))
                 .where(ledger.c.asset == code)
                 .order_by(ledger.c.at.desc())
                 .limit(50)
@@ -392,14 +409,23 @@ class ViewStore(StoreBase):
                 select(assets.c.code, assets.c.name).where(assets.c.kit == code)
             ).all()
             history = conn.execute(
-                select(tickets).where(tickets.c.asset == code).order_by(tickets.c.id.desc())
+                select(tickets, people.c.name.label("person_name"))
+                .select_from(tickets.outerjoin(people, people.c.id == tickets.c.person))
+                .where(tickets.c.asset == code)
+                .order_by(tickets.c.id.desc())
             ).all()
+            kit = (
+                conn.scalar(select(assets.c.name).where(assets.c.code == row.kit))
+                if row.kit
+                else None
+            )
         return {
             "asset": dict(row._mapping),
             "holder": dict(held._mapping) if held else None,
             "timeline": [dict(t._mapping) for t in timeline],
             "bookings": [dict(b._mapping) for b in booked],
             "pieces": [dict(p._mapping) for p in pieces],
+            "kit_name": kit,
             "tickets": [dict(t._mapping) for t in history],
         }
 
@@ -466,7 +492,17 @@ class ViewStore(StoreBase):
                 .order_by(holdings.c.due)
             ).all()
             history = conn.execute(
-                select(ledger.c.at, ledger.c.type, ledger.c.asset, ledger.c.kiosk, ledger.c.reason)
+                select(
+                    ledger.c.at,
+                    ledger.c.type,
+                    ledger.c.asset,
+                    assets.c.name.label("asset_name"),
+                    ledger.c.kiosk,
+                    kiosks.c.name.label("kiosk_name"),
+                    ledger.c.reason,
+                    ledger.c.detail,
+                )
+                .select_from(_named(ledger))
                 .where(ledger.c.person == person)
                 .order_by(ledger.c.at.desc())
                 .limit(50)
@@ -474,10 +510,12 @@ class ViewStore(StoreBase):
             late = conn.execute(
                 select(
                     late_returns.c.asset,
+                    assets.c.name.label("asset_name"),
                     late_returns.c.due,
                     late_returns.c.returned,
                     late_returns.c.minutes_late,
                 )
+                .select_from(late_returns.outerjoin(assets, assets.c.code == late_returns.c.asset))
                 .where(late_returns.c.person == person)
                 .order_by(late_returns.c.returned.desc())
                 .limit(50)
@@ -510,6 +548,17 @@ class ViewStore(StoreBase):
             "strikes": int(strikes or 0),
             "tickets": [dict(t._mapping) for t in reported],
         }
+
+    def person_names(self, ids: Iterable[str]) -> dict[str, str]:
+        """The names of the people with these ids (those that exist), for pages that list ids
+        from elsewhere."""
+        wanted = sorted({i for i in ids if i})
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for part in chunks(wanted):
+                q = select(people.c.id, people.c.name).where(people.c.id.in_(part))
+                found.update({pid: name for pid, name in conn.execute(q)})
+        return found
 
     def bookings_between(self, start: datetime, end: datetime) -> list[dict[str, Any]]:
         """Live bookings overlapping a window, by asset then start."""

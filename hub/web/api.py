@@ -25,6 +25,7 @@ from hub.web import badge_uids, paging
 from hub.web.context import Web, clock_notes, feed_position, web_of
 from hub.web.errors import BAD_BODY, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHORIZED, invalid
 from hub.web.pages.overview import item_view
+from hub.web.refusals import refusal_text
 from hub.web.security import LoginRequired, Manager, Viewer, check_csrf, principal
 
 router = APIRouter(tags=["cagekeeper"], responses={**UNAUTHORIZED, **FORBIDDEN})
@@ -419,11 +420,14 @@ def _entry(web: Web, e: FeedEntry) -> dict[str, Any]:
         "at_local": web.local(e.at),
         "type": e.type,
         "kiosk": e.kiosk,
+        "kiosk_name": e.kiosk_name,
         "asset": e.asset,
         "asset_name": e.asset_name,
         "person": e.person,
         "person_name": e.person_name,
         "detail": e.detail,
+        "reason": e.reason,
+        "refusal": refusal_text(e.reason, e.detail) if e.type == "denied" else None,
     }
 
 

@@ -68,6 +68,7 @@ def _listing(
         statuses=[s.value for s in lifecycle.Status],
         errors=errors,
         imported=request.query_params.get("imported"),
+        now=web.clock(),
     )
 
 

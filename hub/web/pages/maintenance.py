@@ -58,12 +58,14 @@ def maintenance(
             ),
         )
     closed = [t for t in web.store.tickets(open_only=False) if t.closed_at is not None][:50]
+    waiting = web.store.tickets()
     return web.page(
         request,
         "maintenance.html",
         who,
-        open=web.store.tickets(),
+        open=waiting,
         closed=closed,
+        names=web.store.person_names(t.person for t in waiting if t.person),
         costs=web.store.maintenance_cost(),
         error=take_flash(request),
     )
