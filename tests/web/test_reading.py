@@ -185,3 +185,17 @@ def test_the_audit_log_filters_by_who_what_text_and_day(
     assert csv_text.count("asset.") == 2 and "person.block" not in csv_text
     assert client.get("/audit?since=yesterday").status_code == 422  # refused, not a 500
     assert client.get("/audit?since=2026-02-30").status_code == 400
+
+
+def test_a_refusals_text_keeps_badge_uids_from_viewers(
+    app: FastAPI, store: Store, clock: Clock
+) -> None:
+    """A kiosk's free text may quote a badge; viewers see only its last digits (as elsewhere)."""
+    _denied(store, clock, DenialReason.BLOCKED, 1, person="ada", detail="badge 04A1B2C3 blocked")
+    viewer, _ = _client(app, "viewer")
+    manager, _ = _client(app, "manager")
+    for path in ("/", "/people/ada"):
+        assert "04A1B2C3" in manager.get(path).text, path
+        seen = viewer.get(path).text
+        assert "04A1B2C3" not in seen and "blocked from borrowing: badge ****B2C3" in seen, path
+    assert "04A1B2C3" not in str(viewer.get("/api/v1/people/ada").json())

@@ -69,7 +69,10 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
         ],
         kiosks=kiosks,
         clocks=clock_notes(kiosks, store.kiosk_clocks()),
-        feed=store.feed(limit=15),
+        feed=[
+            replace(e, detail=badge_uids.text_for(who, e.detail)) if e.detail else e
+            for e in store.feed(limit=15)
+        ],
         feed_since=since.isoformat(),
         feed_seen=",".join(sorted(seen)),
         alerts=[
