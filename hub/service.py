@@ -22,7 +22,6 @@ from hub.link import HubBroker, HubLink, hub_client_id
 from hub.store.alerting import Channel
 from hub.store.configured import open_store
 from hub.web.app import WebSettings, create_app
-from hub.web.context import REPORT_TTL
 from hub.web.pages import reports
 from hub.web.server import uvicorn_config
 from wire import OpeningSpec, ReplicaPolicy
@@ -132,7 +131,7 @@ class HubService:
                 reports.warm(web)
             except Exception:
                 log.exception("could not prepare the reports")
-            self._stop_sweeper.wait(REPORT_TTL.total_seconds() / 2)
+            self._stop_sweeper.wait(reports.CHECK.total_seconds())
 
     def _alerter(self, now: Callable[[], datetime]) -> Alerter:
         a = self.config.alerts

@@ -39,6 +39,8 @@ class _Ctx:
         self.config_path = config_path
         self.busy_timeout = busy_timeout
         self._config: HubConfig | None = None
+        # set by a command that turned out to store nothing (a dry run, a refused file)
+        self.changed_nothing = False
 
     @property
     def config(self) -> HubConfig:
@@ -53,11 +55,15 @@ class _Ctx:
 
     @contextmanager
     def opened(self) -> Iterator[Store]:
-        """The store for one command; a command that changed something is audited."""
+        """The store for one command; a command that changed something is audited once: by
+        the store when it records the change itself, else here."""
         store = self.store()
+        self.changed_nothing = False
         try:
+            mark = store.audit_mark()
             yield store
-            _audit_command(store)
+            if not self.changed_nothing and not store.audited_since(mark, actor()):
+                _audit_command(store)
         finally:
             store.close()
 

@@ -81,6 +81,7 @@ def _import(
                 statuses=status_map,
                 dry_run=dry_run,
             )
+            ctx.changed_nothing = not report.stored
     except CsvImportError as exc:
         _import_failed(exc)
         return

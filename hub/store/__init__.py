@@ -43,6 +43,7 @@ from hub.store.access import AccessStore
 from hub.store.accruals import EARLY_PICKUP as EARLY_PICKUP
 from hub.store.alerting import AlertStore
 from hub.store.among import PerDialect, among
+from hub.store.audit import AuditStore
 from hub.store.badge_owners import badge_owner
 from hub.store.base import HUB
 from hub.store.editing import EditingStore
@@ -202,6 +203,7 @@ class Store(
     StocktakeStore,
     FleetStore,
     QuarantineStore,
+    AuditStore,
 ):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond."""
 

@@ -448,9 +448,14 @@ class RegistryStore(StoreBase):
                 assets.c.location,
                 assets.c.home,
                 holdings.c.person,
+                people.c.name.label("person_name"),
                 holdings.c.due,
             )
-            .select_from(assets.outerjoin(holdings, holdings.c.asset == assets.c.code))
+            .select_from(
+                assets.outerjoin(holdings, holdings.c.asset == assets.c.code).outerjoin(
+                    people, people.c.id == holdings.c.person
+                )
+            )
             .order_by(assets.c.code)
             .limit(limit)
             .offset(offset)

@@ -33,7 +33,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from hub.domain.usage import WEEK, week_start
 from hub.store.base import HUB, StoreBase
 from hub.store.loan_weeks import edge
-from hub.store.schema import assets, late_returns, ledger, loan_weeks
+from hub.store.schema import assets, audit_log, late_returns, ledger, loan_weeks
 
 _CUSTODY = ("checkout", "return")
 _UNIX_EPOCH_JD = 2440587.5  # the Julian day of 1970-01-01 00:00 UTC
@@ -74,6 +74,17 @@ class _Clock:
 
 
 class ReportStore(StoreBase):
+    def report_mark(self) -> tuple[Any, ...]:
+        """What the reports read, in numbers that move whenever it changes: the newest arrival
+        in the ledger and how many events arrived then (custody, and tickets opened by kiosks
+        and managers), and the newest audit entry (costs, imports, closed tickets,
+        depreciation). All by an index, at any size."""
+        with self.engine.connect() as conn:
+            arrived = conn.scalar(select(func.max(ledger.c.received_at)))
+            together = conn.scalar(select(func.count()).where(ledger.c.received_at == arrived))
+            audited = conn.scalar(select(func.max(audit_log.c.id)))
+        return arrived, together, audited
+
     def report(self, start: datetime, end: datetime, top: int = 10) -> Report:
         """The reports page's figures; loans from the sums kept per category and week
         (hub.store.loan_weeks), other figures from ledger rows of the period (by the ``at``

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,6 +13,7 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from hub.domain.bookings import state as booking_state
 from hub.domain.strikes import StrikeRules
 from hub.store.base import StoreBase
+from hub.store.locks import chunks
 from hub.store.registry import ASSET_DETAILS, own_fields
 from hub.store.schema import (
     assets,
@@ -52,6 +53,8 @@ class FeedEntry:
     person: str | None
     person_name: str | None
     detail: str | None
+    reason: str | None = None  # why a kiosk refused (a ``denied`` event)
+    kiosk_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,15 @@ def _short_of(key: OutKey) -> Any:
     return and_(
         holdings.c.due <= due,
         or_(holdings.c.due < due, holdings.c.asset < asset),
+    )
+
+
+def _named(events: Any) -> Any:
+    """The ledger with the names of the asset, the person and the kiosk each event names."""
+    return (
+        events.outerjoin(assets, assets.c.code == events.c.asset)
+        .outerjoin(people, people.c.id == events.c.person)
+        .outerjoin(kiosks, kiosks.c.id == events.c.kiosk)
     )
 
 
@@ -300,10 +312,12 @@ class ViewStore(StoreBase):
             ledger.c.person,
             people.c.name,
             ledger.c.detail,
+            ledger.c.reason,
+            kiosks.c.name,
         ).select_from(
-            ledger.outerjoin(assets, assets.c.code == ledger.c.asset).outerjoin(
-                people, people.c.id == ledger.c.person
-            )
+            ledger.outerjoin(assets, assets.c.code == ledger.c.asset)
+            .outerjoin(people, people.c.id == ledger.c.person)
+            .outerjoin(kiosks, kiosks.c.id == ledger.c.kiosk)
         )
         if after is not None:
             q = q.where(ledger.c.received_at >= after).order_by(ledger.c.received_at, ledger.c.id)
@@ -311,7 +325,7 @@ class ViewStore(StoreBase):
             q = q.order_by(ledger.c.received_at.desc(), ledger.c.id.desc())
         with self.engine.connect() as conn:
             rows = conn.execute(q.limit(limit)).all()
-        return [FeedEntry(r[1], r[0], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in rows]
+        return [FeedEntry(r[1], r[0], *r[2:]) for r in rows]
 
     def kiosk_views(self) -> list[KioskView]:
         q = (
@@ -370,11 +384,14 @@ class ViewStore(StoreBase):
                     ledger.c.at,
                     ledger.c.type,
                     ledger.c.person,
+                    people.c.name.label("person_name"),
                     ledger.c.kiosk,
+                    kiosks.c.name.label("kiosk_name"),
                     ledger.c.condition,
                     ledger.c.reason,
                     ledger.c.detail,
                 )
+                .select_from(_named(ledger))
                 .where(ledger.c.asset == code)
                 .order_by(ledger.c.at.desc())
                 .limit(50)
@@ -412,9 +429,17 @@ class ViewStore(StoreBase):
                 .order_by(assets.c.code)
             ).all()
             history = conn.execute(
-                select(tickets).where(tickets.c.asset == code).order_by(tickets.c.id.desc())
+                select(tickets, people.c.name.label("person_name"))
+                .select_from(tickets.outerjoin(people, people.c.id == tickets.c.person))
+                .where(tickets.c.asset == code)
+                .order_by(tickets.c.id.desc())
             ).all()
             own = own_fields(conn, (code, code)).get(code, {})
+            kit = (
+                conn.scalar(select(assets.c.name).where(assets.c.code == row.kit))
+                if row.kit
+                else None
+            )
         return {
             "asset": dict(row._mapping),
             "fields": own,
@@ -431,6 +456,7 @@ class ViewStore(StoreBase):
                 for p in pieces
                 if p.holder is not None and (held is None or held.person != p.holder)
             ],
+            "kit_name": kit,
             "tickets": [dict(t._mapping) for t in history],
         }
 
@@ -499,7 +525,17 @@ class ViewStore(StoreBase):
                 .order_by(holdings.c.due)
             ).all()
             history = conn.execute(
-                select(ledger.c.at, ledger.c.type, ledger.c.asset, ledger.c.kiosk, ledger.c.reason)
+                select(
+                    ledger.c.at,
+                    ledger.c.type,
+                    ledger.c.asset,
+                    assets.c.name.label("asset_name"),
+                    ledger.c.kiosk,
+                    kiosks.c.name.label("kiosk_name"),
+                    ledger.c.reason,
+                    ledger.c.detail,
+                )
+                .select_from(_named(ledger))
                 .where(ledger.c.person == person)
                 .order_by(ledger.c.at.desc())
                 .limit(50)
@@ -507,10 +543,12 @@ class ViewStore(StoreBase):
             late = conn.execute(
                 select(
                     late_returns.c.asset,
+                    assets.c.name.label("asset_name"),
                     late_returns.c.due,
                     late_returns.c.returned,
                     late_returns.c.minutes_late,
                 )
+                .select_from(late_returns.outerjoin(assets, assets.c.code == late_returns.c.asset))
                 .where(late_returns.c.person == person)
                 .order_by(late_returns.c.returned.desc())
                 .limit(50)
@@ -535,6 +573,17 @@ class ViewStore(StoreBase):
             "strikes_per": rules.per.value,
             "tickets": [dict(t._mapping) for t in reported],
         }
+
+    def person_names(self, ids: Iterable[str]) -> dict[str, str]:
+        """The names of the people with these ids (those that exist), for pages that list ids
+        from elsewhere."""
+        wanted = sorted({i for i in ids if i})
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for part in chunks(wanted):
+                q = select(people.c.id, people.c.name).where(people.c.id.in_(part))
+                found.update({pid: name for pid, name in conn.execute(q)})
+        return found
 
     def bookings_between(
         self, start: datetime, end: datetime, ended: bool = False

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
@@ -25,7 +26,8 @@ from hub.web import badge_uids, paging, scope
 from hub.web.context import Web, clock_notes, feed_position, web_of
 from hub.web.errors import BAD_BODY, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHORIZED, invalid
 from hub.web.pages.overview import item_view
-from hub.web.security import LoginRequired, Manager, Viewer, check_csrf, principal
+from hub.web.refusals import refusal_text
+from hub.web.security import LoginRequired, Manager, Principal, Viewer, check_csrf, principal
 
 router = APIRouter(tags=["cagekeeper"], responses={**UNAUTHORIZED, **FORBIDDEN})
 FEED_POLL = 1.0  # seconds between looks at the ledger for a live feed
@@ -346,8 +348,8 @@ async def feed(
         while not await request.is_disconnected():
             rows = await run_in_threadpool(web.store.feed, custody.start, 500)
             entries = custody.fresh(rows, lambda e: (e.id, e.at))
-            for entry in entries:
-                data = json.dumps(_entry(web, entry))
+            for entry in await run_in_threadpool(scope.of_feed, web, who, entries):
+                data = json.dumps(_entry(web, entry, who))
                 yield f"id: {entry.at.isoformat()}\nevent: custody\ndata: {data}\n\n"
             found = await run_in_threadpool(web.store.alerts_since, raised.start, 500)
             alerts = raised.fresh(found, lambda a: (a.id, a.raised_at))
@@ -427,18 +429,25 @@ def _alert(web: Web, a: AlertRow) -> dict[str, Any]:
     }
 
 
-def _entry(web: Web, e: FeedEntry) -> dict[str, Any]:
+def _entry(web: Web, e: FeedEntry, who: Principal) -> dict[str, Any]:
+    """A feed entry as the live page shows it; a badge UID in a kiosk's free text masked for
+    viewers."""
+    if e.detail:
+        e = replace(e, detail=badge_uids.text_for(who, e.detail))
     return {
         "id": e.id,
         "at": e.at.isoformat(),
         "at_local": web.local(e.at),
         "type": e.type,
         "kiosk": e.kiosk,
+        "kiosk_name": e.kiosk_name,
         "asset": e.asset,
         "asset_name": e.asset_name,
         "person": e.person,
         "person_name": e.person_name,
         "detail": e.detail,
+        "reason": e.reason,
+        "refusal": refusal_text(e.reason, e.detail) if e.type == "denied" else None,
     }
 
 

@@ -40,6 +40,7 @@ from hub.web.pages import (
     stocktake,
     users,
 )
+from hub.web.refusals import refusal_text
 from hub.web.security import BadCsrf, Forbidden, LoginRequired, Viewer
 from hub.web.sessions import ServerSessions
 
@@ -77,6 +78,7 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
     app.state.clock = clock
     app.state.web = web
     templates.env.filters["local"] = web.local
+    templates.env.filters["refusal"] = refusal_text
     errors.register(app)
 
     @app.exception_handler(LoginRequired)

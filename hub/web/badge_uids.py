@@ -44,7 +44,11 @@ def person_for(who: Principal, detail: dict[str, Any]) -> dict[str, Any]:
     if sees_uids(who):
         return detail
     badges = [{**b, "uid": masked(b["uid"])} for b in detail.get("badges", [])]
-    return {**detail, "badges": badges}
+    history = [
+        {**h, "detail": text_for(who, h["detail"])} if h.get("detail") else h
+        for h in detail.get("history", [])
+    ]
+    return {**detail, "badges": badges, "history": history}
 
 
 def export_rows_for(

@@ -18,7 +18,7 @@ from hub.store import Store
 from hub.store.access import SessionLimits, ThrottleRule
 from hub.store.fleet import KioskClock
 from hub.store.views import KioskView
-from hub.web.cache import TtlCache
+from hub.web.cache import MarkedCache
 from hub.web.security import Principal, csrf_token
 from wire import ReplicaPolicy
 
@@ -68,19 +68,16 @@ class WebSettings:
         return SessionLimits(self.session_idle, self.session_lifetime)
 
 
-REPORT_TTL = timedelta(minutes=10)
-
-
 @dataclass
 class Web:
     store: Store
     templates: Jinja2Templates
     clock: Callable[[], datetime]
     settings: WebSettings
-    cache: TtlCache = field(init=False)
+    cache: MarkedCache = field(init=False)
 
     def __post_init__(self) -> None:
-        self.cache = TtlCache(self.clock, REPORT_TTL)
+        self.cache = MarkedCache(self.clock)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from hub.store.views import FeedEntry
 from hub.web.context import Web
 from hub.web.security import Principal
 
@@ -49,6 +50,16 @@ def of_assets(web: Web, who: Principal, rows: Iterable[T], asset: Callable[[T], 
         return rows
     seen = visible_assets(web, who, {asset(r) for r in rows})
     return [r for r in rows if asset(r) in seen]
+
+
+def of_feed(web: Web, who: Principal, entries: Iterable[FeedEntry]) -> list[FeedEntry]:
+    """Feed entries about assets the user sees; one naming no asset (an unknown badge at some
+    kiosk) only for a user who sees every cage."""
+    entries = list(entries)
+    if who.cages is None:
+        return entries
+    about = [e for e in entries if e.asset is not None]
+    return of_assets(web, who, about, lambda e: e.asset or "")
 
 
 def booking_visible(web: Web, who: Principal, booking: int) -> bool:

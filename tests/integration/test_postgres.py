@@ -106,8 +106,12 @@ def test_custody_alerts_reports_and_the_overview_on_postgres(pg_store: Store) ->
     )
     overview = client.get("/")
     assert overview.status_code == 200 and "Overdue · 3 h late" in overview.text
-    for path in ("/people/ada", "/a/CAM-0002", "/reports", "/maintenance", "/audit"):
+    for path in ("/people/ada", "/a/CAM-0002", "/reports", "/maintenance", "/audit", "/assets"):
         assert client.get(path).status_code == 200, path
+    assert "Ada Lovelace" in client.get("/a/CAM-0002").text.split('id="history"')[1]
+    filtered = client.get("/audit?actor=hub&action=asset&q=cam&since=2026-01-01&until=2027-01-01")
+    assert filtered.status_code == 200
+    assert client.get("/reports?fresh=1").status_code == 200
 
 
 def test_only_one_hub_process_sweeps_at_a_time(pg_url: str) -> None:

@@ -422,23 +422,6 @@ def test_a_stocktake_lists_what_was_expected_and_not_seen(
     assert lens_line.startswith("seen,") and lens_line.endswith(",Sound lab,yes")
 
 
-def test_the_hub_prepares_reports_before_anyone_asks(
-    app: FastAPI, store: Store, clock: Clock
-) -> None:
-    from hub.web.pages import reports
-
-    reports.warm(app.state.web)
-    prepared = app.state.web.local(clock())
-    clock.now += timedelta(minutes=3)
-    checkout(store, clock, "CAM-0001")  # not in the prepared figures yet
-    client, _ = _client(app)
-    page = client.get("/reports").text
-    assert f"figures as of {prepared}" in page
-    assert "Nothing lent in this period." in page
-    clock.now += timedelta(minutes=10)  # stale: computed afresh
-    assert "CAM-0001" in client.get("/reports").text.split('id="popular"')[1]
-
-
 def test_tokens_cannot_carry_the_admin_role(app: FastAPI) -> None:
     admin, csrf = _client(app, "admin")
     reply = admin.post("/tokens", data={"name": "x", "role": "admin", "csrf": csrf})

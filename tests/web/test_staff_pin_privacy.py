@@ -50,6 +50,8 @@ def test_a_pin_lockout_shows_on_the_staff_members_page(
     )
     store.commit_events([(event, event.model_dump_json())], at)
     manager, _ = _client(app, "manager")
-    assert "denied (pin_lockout)" in manager.get("/people/sam").text
+    assert 'denied: <span class="why">locked out after wrong door PINs: 5 wrong PINs' in (
+        manager.get("/people/sam").text
+    )
     history = manager.get("/api/v1/people/sam").json()["history"]
     assert [(h["type"], h["reason"]) for h in history] == [("denied", "pin_lockout")]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
+from hub.store.audit import AuditFilter
 from hub.web import scope
 from hub.web.auth import Role
 from hub.web.context import Web, clock_notes, csv_response, web_of
@@ -59,6 +62,10 @@ def kiosks(
     return web.page(request, "kiosks.html", who, kiosks=rows, clocks=clocks)
 
 
+AUDIT_PAGE = 100
+Day = Annotated[str, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
+
+
 @router.get("/audit")
 def audit(
     request: Request,
@@ -66,13 +73,48 @@ def audit(
     web: Annotated[Web, Depends(web_of)],
     format: Fmt = "html",
     page: PageNumber = 0,
+    actor: Annotated[str, Query(max_length=80)] = "",
+    action: Annotated[str, Query(max_length=40)] = "",
+    q: Annotated[str, Query(max_length=100)] = "",
+    since: Day = "",
+    until: Day = "",
 ) -> Response:
-    if format == "csv":  # the whole log, newest first
+    """The log newest first, filtered by who, what (an action or its family), a word in the
+    target or detail, and days in the cage's time zone (``until`` included); the CSV holds
+    every entry the filter keeps."""
+    try:
+        first = _day_start(web, since)
+        last = _day_start(web, until)
+    except ValueError as exc:
+        return Response(f"Not a date: {exc}", status_code=400)
+    keep = AuditFilter(actor, action, q.strip(), first, last + timedelta(days=1) if last else None)
+    if format == "csv":
         return csv_response(
-            "audit-log", ["at", "actor", "action", "target", "detail"], web.store.audit_export()
+            "audit-log", ["at", "actor", "action", "target", "detail"], web.store.audit_rows(keep)
         )
-    entries = web.store.audit_entries(limit=100, offset=page * 100)
-    return web.page(request, "audit.html", who, entries=entries, page=page)
+    actors, actions = web.store.audit_choices()
+    query = {"actor": actor, "action": action, "q": q, "since": since, "until": until}
+    shown = {k: v for k, v in query.items() if v}
+    return web.page(
+        request,
+        "audit.html",
+        who,
+        entries=web.store.audit_page(keep, limit=AUDIT_PAGE, offset=page * AUDIT_PAGE),
+        page=page,
+        more_after=AUDIT_PAGE,
+        actors=actors,
+        actions=actions,
+        f=query,
+        filtered=bool(shown),
+        query=urlencode(shown),
+    )
+
+
+def _day_start(web: Web, day: str) -> datetime | None:
+    """Midnight starting ``day`` (YYYY-MM-DD) in the cage's time zone."""
+    if not day:
+        return None
+    return datetime.combine(date.fromisoformat(day), time(0), tzinfo=web.tz)
 
 
 @router.get("/tokens")

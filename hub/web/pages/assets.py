@@ -67,6 +67,7 @@ def _listing(
         categories=web.store.category_names(),
         statuses=[s.value for s in lifecycle.Status],
         imported=imports.done_message(request),
+        now=web.clock(),
     )
 
 

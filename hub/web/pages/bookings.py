@@ -40,6 +40,18 @@ def _timeline(web: Web, start: datetime, rows: list[dict[str, Any]]) -> list[dic
     return list(lanes.values())
 
 
+def _day(at: datetime, web: Web) -> dict[str, Any]:
+    """A column heading of the timeline: weekday over day of month, short enough for a
+    fourteenth of a phone's width; the whole date in its title."""
+    here = at.astimezone(web.tz)
+    return {
+        "dow": f"{here:%a}"[:2],
+        "day": here.day,
+        "title": f"{here:%A} {here.day} {here:%B}",
+        "weekend": here.weekday() >= 5,
+    }
+
+
 def _page(
     request: Request,
     who: Any,
@@ -52,7 +64,7 @@ def _page(
     start = web.end_of_day(now) - timedelta(days=1)
     rows = web.store.bookings_between(start, start + timedelta(days=DAYS))
     rows = scope.of_assets(web, who, rows, lambda b: b["asset"])
-    days = [web.local(start + timedelta(days=d))[:10] for d in range(DAYS)]
+    days = [_day(start + timedelta(days=d), web) for d in range(DAYS)]
     return web.page(
         request,
         "bookings.html",
@@ -61,6 +73,8 @@ def _page(
         rows=rows,
         lanes=_timeline(web, start, rows),
         days=days,
+        first_day=f"{start.astimezone(web.tz):%d %b}",
+        last_day=f"{(start + timedelta(days=DAYS - 1)).astimezone(web.tz):%d %b}",
         error=error,
         form=form or {},
         created=request.query_params.get("created"),

@@ -60,12 +60,14 @@ def maintenance(
         )
     every = scope.of_assets(web, who, web.store.tickets(open_only=False), lambda t: t.asset)
     closed = [t for t in every if t.closed_at is not None][:50]
+    waiting = [t for t in every if t.closed_at is None]
     return web.page(
         request,
         "maintenance.html",
         who,
-        open=[t for t in every if t.closed_at is None],
+        open=waiting,
         closed=closed,
+        names=web.store.person_names(t.person for t in waiting if t.person),
         costs=web.store.maintenance_cost(),
         error=take_flash(request),
     )

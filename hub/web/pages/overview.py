@@ -70,7 +70,10 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
         today=[item_view(web, i, now) for i in due],
         kiosks=kiosks,
         clocks=clock_notes(kiosks, store.kiosk_clocks()),
-        feed=store.feed(limit=15),
+        feed=[
+            replace(e, detail=badge_uids.text_for(who, e.detail)) if e.detail else e
+            for e in scope.of_feed(web, who, store.feed(limit=15))
+        ],
         feed_since=since.isoformat(),
         feed_seen=",".join(sorted(seen)),
         alerts=[

@@ -52,15 +52,24 @@ def _overdue_chart(report: Report) -> str:
 
 
 DEFAULT_WEEKS = 12
+CHECK = timedelta(minutes=1)  # how often the hub looks whether the default report is out of date
 
 
-def warm(web: Web) -> None:
-    """Compute the default report ahead of the first manager who asks (the hub does this every
-    few minutes in the background): the database sums the ledger, but the valuation and the
-    charts still take a moment at a hundred thousand assets."""
+def warm(web: Web) -> bool:
+    """Compute the default report again if what it reads has changed, ahead of the next
+    manager who asks (the hub looks every ``CHECK``): the database sums the ledger, but the
+    valuation and the charts take seconds at a hundred thousand assets. Whether it did."""
     now = web.clock()
     start, end = _period(now, DEFAULT_WEEKS)
-    web.cache.refresh(("reports", start, end), lambda: _figures(web, start, end, now))
+    return web.cache.refresh(
+        ("reports", start, end), _mark(web, now), lambda: _figures(web, start, end, now)
+    )
+
+
+def _mark(web: Web, now: datetime) -> tuple[Any, ...]:
+    """What the figures depend on: the ledger and registry (``report_mark``) and the day
+    (book values change with it)."""
+    return (*web.store.report_mark(), now.astimezone(web.tz).date())
 
 
 def _period(now: datetime, weeks: int) -> tuple[datetime, datetime]:
@@ -76,18 +85,37 @@ def reports(
     weeks: Annotated[int, Query(ge=1, le=104)] = DEFAULT_WEEKS,
     format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
     table: Annotated[str, Query(pattern=TABLES)] = "utilization",
+    fresh: bool = False,
 ) -> Response:
+    """The figures as of their computation: new ones whenever the ledger or the registry has
+    changed, at once if they are quick to make, else when asked (``fresh``, the page's
+    Refresh button) or by the hub's next background pass."""
     now = web.clock()
     start, end = _period(now, weeks)
     if format == "csv":
         return _csv(web, table, start, end, now)
-    figures = web.cache.get(("reports", start, end), lambda: _figures(web, start, end, now))
-    return web.page(request, "reports.html", who, weeks=weeks, start=start, end=end, **figures)
+    figures = web.cache.get(
+        ("reports", start, end),
+        _mark(web, now),
+        lambda: _figures(web, start, end, now),
+        fresh=fresh,
+    )
+    return web.page(
+        request,
+        "reports.html",
+        who,
+        weeks=weeks,
+        start=start,
+        end=end,
+        computed=figures.at,
+        stale=figures.stale,
+        **figures.value,
+    )
 
 
 def _figures(web: Web, start: datetime, end: datetime, now: datetime) -> dict[str, Any]:
     """Everything the page shows; reading a year of ledger takes seconds at scale, so the
-    result is kept for a few minutes (``Web.cache``)."""
+    result is kept until the data changes (``Web.cache``)."""
     report = web.store.report(start, end)
     values = web.store.valuation_totals(now.date())
     return {
@@ -99,7 +127,6 @@ def _figures(web: Web, start: datetime, end: datetime, now: datetime) -> dict[st
         "cost_total": values.cost,
         "valued": values.valued,
         "counted": values.counted,
-        "computed": now,
     }
 
 

@@ -39,7 +39,9 @@
         badge.textContent = "Overdue · " + i.late;
         due.append(" ", badge);
       }
-      tr.append(code, cell(i.asset_name), who, cell(i.since_local), due, cell(i.kiosk));
+      const kiosk = cell("");
+      kiosk.append(link("/kiosks#kiosk-" + encodeURIComponent(i.kiosk), i.kiosk));
+      tr.append(code, cell(i.asset_name), who, cell(i.since_local), due, kiosk);
       return tr;
     });
     if (out.length === 0) {
@@ -86,11 +88,26 @@
     when.textContent = e.at_local;
     const what = document.createElement("strong");
     what.textContent = e.type;
-    const where = document.createElement("span");
+    li.append(when, " ", what, " ");
+    if (e.asset) {
+      li.append(link("/a/" + encodeURIComponent(e.asset), e.asset_name || e.asset), " ");
+    }
+    if (e.person) {
+      li.append("· ", link("/people/" + encodeURIComponent(e.person), e.person_name || e.person), " ");
+    }
+    if (e.refusal) {
+      const why = document.createElement("span");
+      why.className = "why";
+      why.textContent = "— " + e.refusal;
+      li.append(why, " ");
+    } else if (e.kiosk === "hub" && e.reason) {
+      li.append("— " + e.reason + " ");
+    }
+    const where = e.kiosk === "hub" ? document.createElement("span")
+      : link("/kiosks#kiosk-" + encodeURIComponent(e.kiosk), "");
+    where.textContent = "@ " + (e.kiosk === "hub" ? "hub" : e.kiosk_name || e.kiosk);
     where.className = "muted";
-    where.textContent = "@ " + e.kiosk;
-    li.append(when, " ", what, " ", (e.asset_name || e.asset || "") +
-      (e.person_name ? " · " + e.person_name : "") + " ", where);
+    li.append(where);
     const empty = feed.querySelector("li.empty");
     if (empty) empty.remove();
     feed.prepend(li);

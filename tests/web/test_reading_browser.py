@@ -1,0 +1,185 @@
+"""Every dashboard page read in headless Chromium at a phone's width (390 px) and at a desk's:
+nothing scrolls sideways, the overdue table keeps its due column, placeholders show whole and
+the bookings timeline's day labels stay apart. With CAGEKEEPER_SCREENS set, the phone-size
+screenshots for the README are written there."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from hub.store import Store
+from tests.web.conftest import PASSWORD, Clock, checkout, serving
+from tests.web.test_dashboard_browser import CHROMIUM, FLAGS
+from wire import CustodyEvent, DenialReason, EventType, KioskState, KioskStatus
+from wire.ids import uuid7
+
+pytestmark = pytest.mark.browser
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 800}
+PAGES = (
+    ("/", "overview"),
+    ("/out", "out"),
+    ("/assets", "assets"),
+    ("/a/CAM-0001", "asset"),
+    ("/people", "people"),
+    ("/people/ada", "person"),
+    ("/bookings", "bookings"),
+    ("/maintenance", "maintenance"),
+    ("/stocktakes", "stocktakes"),
+    ("/kiosks", "kiosks"),
+    ("/reports", "reports"),
+    ("/audit", "audit"),
+    ("/labels", "labels"),
+    ("/account", "account"),
+    ("/tokens", "tokens"),
+)
+
+# what a reader would call broken, measured in the page: [] when all is well
+PROBLEMS = """() => {
+  const out = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > window.innerWidth)
+    out.push(`page ${doc.scrollWidth} px wide in a ${window.innerWidth} px window`);
+  document.querySelectorAll("section").forEach((s, n) => {
+    if (s.scrollWidth > s.clientWidth + 1)
+      out.push(`section ${n} (${s.querySelector("h1,h2")?.textContent.trim()}) scrolls sideways`);
+  });
+  const ruler = document.createElement("canvas").getContext("2d");
+  document.querySelectorAll("input[placeholder]").forEach((input) => {
+    const box = input.getBoundingClientRect();
+    if (box.width === 0) return;
+    const style = getComputedStyle(input);
+    ruler.font = style.font;
+    const text = ruler.measureText(input.placeholder).width;
+    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
+      - (input.type === "number" ? 20 : 0);
+    if (text > room) out.push(`placeholder "${input.placeholder}" cut off`);
+    if (box.right > window.innerWidth + 0.5) out.push(`input "${input.name}" off screen`);
+  });
+  return out;
+}"""
+
+DAY_LABELS = """() => {
+  const out = [];
+  const spans = Array.from(document.querySelectorAll(".track.days span"));
+  spans.forEach((s, n) => {
+    if (s.scrollWidth > s.clientWidth) out.push(`day ${n} "${s.textContent}" cut off`);
+    const next = spans[n + 1];
+    if (next && s.getBoundingClientRect().right > next.getBoundingClientRect().left + 0.5)
+      out.push(`day ${n} runs into day ${n + 1}`);
+  });
+  return spans.length === 14 ? out : [`${spans.length} day labels`];
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def busy(store: Store, clock: Clock) -> Store:
+    """A cage with something on every page: a late loan, one due today, a refusal, bookings,
+    a repair waiting, a kiosk online, audited actions."""
+    checkout(store, clock, "CAM-0001", hours=2)
+    clock.now += timedelta(hours=5)
+    checkout(store, clock, "LENS-0001", person="eve", hours=3, seq=2)
+    at = clock()
+    refused = CustodyEvent(
+        id=uuid7(int(at.timestamp() * 1000) + 1),
+        kiosk="cage-1",
+        seq=3,
+        at=at,
+        type=EventType.DENIED,
+        person="ada",
+        asset="CAM-0002",
+        reason=DenialReason.OVERDUE_ITEMS,
+    )
+    store.commit_events([(refused, refused.model_dump_json())], at)
+    status = KioskStatus(kiosk="cage-1", state=KioskState.ONLINE, at=at, version="0.1.0", outbox=0)
+    store.record_status(status, status.model_dump_json(), at)
+    for day, length in ((1, 2), (3, 4), (9, 3)):
+        store.add_booking(
+            "CAM-0002", "ada", at + timedelta(days=day), at + timedelta(days=day + length), at
+        )
+    store.report_problem("CAM-0002", "Loose battery door", at, "manager")
+    store.block_person("eve", at + timedelta(days=3), "Late twice this month", at, "manager")
+    return store
+
+
+def _signed_in(browser: Browser, url: str, viewport: dict[str, int]) -> Page:
+    page = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+    page.goto(url + "/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.locator("#out-count")).to_have_text("2")
+    return page
+
+
+def _shoot(page: Page, name: str) -> None:
+    if folder := os.environ.get("CAGEKEEPER_SCREENS"):
+        page.screenshot(path=str(Path(folder) / f"dashboard-phone-{name}.png"), full_page=True)
+
+
+def test_every_page_reads_on_a_phone(browser: Browser, app: FastAPI, busy: Store) -> None:
+    with serving(app) as url:
+        page = _signed_in(browser, url, PHONE)
+        found = {}
+        for path, name in PAGES:
+            page.goto(url + path)
+            page.wait_for_load_state("load")
+            if problems := page.evaluate(PROBLEMS):
+                found[path] = problems
+            _shoot(page, name)
+        assert found == {}
+
+        page.goto(url + "/")
+        due = page.locator("#overdue tr[data-asset='CAM-0001'] td[data-label='Due']")
+        expect(due).to_contain_text("Overdue · 3 h late")
+        box = due.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+        expect(page.locator("#feed li.denied")).to_contain_text("holds overdue items")
+        page.goto(url + "/bookings")
+        assert page.evaluate(DAY_LABELS) == []
+        page.close()
+
+
+def test_pages_read_at_a_desk_too(browser: Browser, app: FastAPI, busy: Store) -> None:
+    with serving(app) as url:
+        page = _signed_in(browser, url, DESK)
+        found = {}
+        for path, _name in PAGES:
+            page.goto(url + path)
+            page.wait_for_load_state("load")
+            if problems := page.evaluate(PROBLEMS):
+                found[path] = problems
+        assert found == {}
+        page.goto(url + "/bookings")
+        assert page.evaluate(DAY_LABELS) == []
+        expect(page.locator(".track.days span").first).to_have_attribute("title", "Monday 2 March")
+        page.close()
+
+
+def test_a_row_added_live_is_labelled_for_the_phone(
+    browser: Browser, app: FastAPI, busy: Store, clock: Clock
+) -> None:
+    """The overview's tables are filled again as events arrive: the new rows read as cards too."""
+    with serving(app) as url:
+        page = _signed_in(browser, url, PHONE)
+        checkout(busy, clock, "CAM-0002", hours=1, seq=4)  # due today, arriving live
+        row = page.locator("#due-today tr[data-asset='CAM-0002']")
+        expect(row).to_be_visible(timeout=10_000)
+        expect(row.locator("td[data-label='Holder']")).to_contain_text("Ada Lovelace")
+        expect(page.locator("#feed li").first).to_contain_text("Sony FX3")
+        page.close()
