@@ -1,8 +1,9 @@
 """The desk's cart: what each scanned code means for the person at the counter, and the custody
 events confirming it records. Pure: the person, their loans, the items and a time in.
 
-With a person chosen, each item is judged by the kiosks' own rules (rules.lending): lent, taken
-back, or refused with the kiosk's reason. A manager may lend despite a refusal about the person
+With a person chosen, each item is judged by the kiosks' own rules (rules.lending, and
+rules.kits for a kit, lent whole at one due time or not at all): lent, taken back, or refused
+with the kiosk's reason. A manager may lend despite a refusal about the person
 or a booking (an override, with a reason); never despite one about the item itself (held by
 someone else, in repair, retired, unknown), which a manager fixes on the item first. With no
 person chosen the desk takes items back from whoever holds them, like a return station.
@@ -14,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from rules.kits import Blocked, blocked_detail, blocked_text, kit_due
 from rules.lending import REFUSAL_TEXT, Action, Cart, Item, Person, judge
 from rules.policy import due_for
 from wire import DenialReason, EventType, ReplicaPolicy, ReturnCondition
@@ -42,6 +44,7 @@ class Line:
     holder: str | None = None  # whose loan comes back
     kit: str | None = None  # the kit this piece goes out or comes back with
     override: str | None = None  # the manager's reason for lending despite ``reason``
+    detail: str | None = None  # what the refusal's event records (a kit: the piece)
 
     @property
     def overridable(self) -> bool:
@@ -90,15 +93,55 @@ def lines_for(
             reason = DenialReason.UNKNOWN_ITEM
             lines.append(Line(code, code, Action.REFUSED, reason, REFUSAL_TEXT[reason]))
             continue
-        line = _line(item, person, held, back, lines, overrides, now, policy)
-        lines.append(line)
-        if line.action is Action.REFUSED:
-            continue
-        for piece in item.members:
-            if not any(other.code == piece.code for other in lines):
-                judged = _line(piece, person, held, back, lines, overrides, now, policy, kit=line)
-                lines.append(replace(judged, kit=code))
+        lines += _unit(item, person, held, back, lines, overrides.get(code), now, policy)
     return lines
+
+
+def _unit(
+    item: Item,
+    person: Person | None,
+    held: Mapping[str, datetime],
+    back: frozenset[str],
+    lines: Sequence[Line],
+    why: str | None,
+    now: datetime,
+    policy: ReplicaPolicy,
+) -> list[Line]:
+    """An item's line, or a kit's and its pieces' (rules.kits): a kit goes out whole, due at
+    one time, or not at all, its line naming the piece that keeps it in; coming back, only the
+    pieces still out come with it."""
+    due = None
+    if item.members and person is not None:
+        due = kit_due(policy, [item.category, *(p.category for p in item.members)], now)
+    line = _line(item, person, held, back, lines, why, now, policy, due)
+    if line.action is Action.REFUSED or not item.members:
+        return [line]
+    pieces: list[Line] = []
+    for piece in item.members:
+        if any(other.code == piece.code for other in lines):
+            continue
+        judged = _line(piece, person, held, back, [*lines, line, *pieces], why, now, policy, due)
+        if line.action is Action.RETURN:
+            if judged.action is Action.RETURN:  # a piece already back stays on the shelf
+                pieces.append(replace(judged, kit=item.code))
+            continue
+        if judged.action is not Action.CHECKOUT:
+            blocked = Blocked(piece.code, piece.name, judged.text or "not available")
+            text = blocked_text(blocked)
+            detail = clip(blocked_detail(item.code, blocked))
+            return [
+                replace(
+                    line,
+                    action=Action.REFUSED,
+                    reason=judged.reason,
+                    text=text,
+                    due=None,
+                    override=None,
+                    detail=detail,
+                )
+            ]
+        pieces.append(replace(judged, kit=item.code))
+    return [line, *pieces]
 
 
 def _line(
@@ -107,22 +150,23 @@ def _line(
     held: Mapping[str, datetime],
     back: frozenset[str],
     lines: Sequence[Line],
-    overrides: Mapping[str, str],
+    why: str | None,
     now: datetime,
     policy: ReplicaPolicy,
-    kit: Line | None = None,
+    due: datetime | None = None,
 ) -> Line:
+    """One item judged alone; ``why``: the manager's override for it (or for its kit)."""
     if person is None:
         if item.holder is None:
             return Line(item.code, item.name, Action.REFUSED, text=NOT_OUT)
         return Line(item.code, item.name, Action.RETURN, holder=item.holder)
     cart = Cart(
         held=tuple(held),
-        overdue=any(due <= now for due in held.values()),
+        overdue=any(when <= now for when in held.values()),
         returning=back,
         taking=sum(1 for ln in lines if ln.action is Action.CHECKOUT),
     )
-    verdict = judge(item, person, cart, now, policy)
+    verdict = judge(item, person, cart, now, policy, due)
     line = Line(
         item.code,
         item.name,
@@ -132,10 +176,13 @@ def _line(
         verdict.due,
         holder=person.id if verdict.action is Action.RETURN else None,
     )
-    why = overrides.get(item.code) or (kit.override if kit is not None else None)
     if line.overridable and why:
-        due = due_for(policy, item.category, now)
-        return replace(line, action=Action.CHECKOUT, due=due, override=why)
+        return replace(
+            line,
+            action=Action.CHECKOUT,
+            due=due or due_for(policy, item.category, now),
+            override=why,
+        )
     return line
 
 
@@ -144,7 +191,7 @@ def denial(line: Line, person: Person) -> Entry | None:
     record, as for a check-in of an item nobody holds)."""
     if line.action is not Action.REFUSED or line.reason is None:
         return None
-    return Entry(EventType.DENIED, person.id, line.code, reason=line.reason)
+    return Entry(EventType.DENIED, person.id, line.code, reason=line.reason, detail=line.detail)
 
 
 def entries(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -957,8 +957,10 @@ class Store(
         due_after: datetime | None = None,
         limit: int | None = None,
         offset: int = 0,
+        homes: Collection[str] | None = None,
     ) -> list[ItemOut]:
-        """What is out now, soonest due first; optionally only due in a window (by the index)."""
+        """What is out now, soonest due first; optionally only due in a window (by the index),
+        or only items whose home is one of ``homes``."""
         q = (
             select(
                 holdings.c.asset,
@@ -981,6 +983,8 @@ class Store(
             q = q.where(holdings.c.due < due_before)
         if due_after is not None:
             q = q.where(holdings.c.due >= due_after)
+        if homes is not None:
+            q = q.where(assets.c.home.in_(sorted(homes)))
         if limit is not None:
             q = q.limit(limit).offset(offset)
         with self.engine.connect() as conn:

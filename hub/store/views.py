@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -97,7 +97,7 @@ class OutPage:
     later: bool  # there are loans after the last row
 
 
-def _out_query(due_before: datetime | None) -> Select[Any]:
+def _out_query(due_before: datetime | None, homes: Collection[str] | None = None) -> Select[Any]:
     q = select(
         holdings.c.asset,
         assets.c.name,
@@ -112,6 +112,8 @@ def _out_query(due_before: datetime | None) -> Select[Any]:
             people, people.c.id == holdings.c.person
         )
     )
+    if homes is not None:  # a manager limited to some cages
+        q = q.where(assets.c.home.in_(sorted(homes)))
     return q if due_before is None else q.where(holdings.c.due < due_before)
 
 
@@ -160,11 +162,12 @@ class ViewStore(StoreBase):
         after: OutKey | None = None,
         before: OutKey | None = None,
         due_before: datetime | None = None,
+        homes: Collection[str] | None = None,
     ) -> OutPage:
         """A page of what is out, soonest due first: the ``limit`` loans after ``after``, or
         the ``limit`` before ``before``, or the first ones. Keyset paging, so a page deep in
-        the list costs what the first does."""
-        q = _out_query(due_before)
+        the list costs what the first does. ``homes``: only items whose home is one of these."""
+        q = _out_query(due_before, homes)
         with self.engine.connect() as conn:
             if before is not None:
                 found = conn.execute(
@@ -185,11 +188,13 @@ class ViewStore(StoreBase):
             later=len(found) > limit,
         )
 
-    def out_rows(self, due_before: datetime | None = None) -> Iterator[ItemOut]:
+    def out_rows(
+        self, due_before: datetime | None = None, homes: Collection[str] | None = None
+    ) -> Iterator[ItemOut]:
         """Everything out, soonest due first, read a chunk at a time (for exports)."""
         key: OutKey | None = None
         while True:
-            page = self.out_page(EXPORT_CHUNK, after=key, due_before=due_before)
+            page = self.out_page(EXPORT_CHUNK, after=key, due_before=due_before, homes=homes)
             yield from page.rows
             if not page.later:
                 return
@@ -283,21 +288,26 @@ class ViewStore(StoreBase):
                 return
             last = found[-1].id
 
-    def counts(self, now: datetime, end_of_day: datetime) -> Counts:
+    def counts(
+        self, now: datetime, end_of_day: datetime, homes: Collection[str] | None = None
+    ) -> Counts:
+        """The overview's tiles; ``homes``: counting only items whose home is one of these."""
+        mine = [] if homes is None else [assets.c.home.in_(sorted(homes))]
+        # the whole cage: the loans alone, by the due index; else joined to their items' homes
+        loans: Any = (
+            holdings if homes is None else holdings.join(assets, assets.c.code == holdings.c.asset)
+        )
+
+        def count(source: Any, *where: Any) -> int:
+            return int(conn.scalar(select(func.count()).select_from(source).where(*where)) or 0)
+
         with self.engine.connect() as conn:
-            out = conn.scalar(select(func.count()).select_from(holdings)) or 0
-            overdue = conn.scalar(select(func.count()).where(holdings.c.due < now)) or 0
-            today = (
-                conn.scalar(
-                    select(func.count()).where(holdings.c.due >= now, holdings.c.due < end_of_day)
-                )
-                or 0
-            )
-            total = conn.scalar(select(func.count()).select_from(assets)) or 0
-            held_back = (
-                conn.scalar(select(func.count()).where(assets.c.status == "maintenance")) or 0
-            )
-        return Counts(int(out), int(overdue), int(today), int(total), int(held_back))
+            out = count(loans, *mine)
+            overdue = count(loans, holdings.c.due < now, *mine)
+            today = count(loans, holdings.c.due >= now, holdings.c.due < end_of_day, *mine)
+            total = count(assets, *mine)
+            held_back = count(assets, assets.c.status == "maintenance", *mine)
+        return Counts(out, overdue, today, total, held_back)
 
     def feed(self, after: datetime | None = None, limit: int = 20) -> list[FeedEntry]:
         """Custody events by arrival at the hub; newest first without ``after``, else the ones

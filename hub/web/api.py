@@ -21,7 +21,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from hub.errors import BookingConflict, NotFound
 from hub.store.alerting import AlertRow
 from hub.store.fleet import KioskClock
-from hub.store.views import FeedEntry, ItemOut, OutPage
+from hub.store.views import FeedEntry, OutPage
 from hub.web import badge_uids, paging, scope
 from hub.web.context import Web, clock_notes, feed_position, web_of
 from hub.web.errors import BAD_BODY, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHORIZED, invalid
@@ -91,10 +91,14 @@ def items_out(
     due_before = now if overdue else None
     start, end = paging.parse(after), paging.parse(before)
     if offset and start is None and end is None:
-        rows = web.store.items_out(due_before=due_before, limit=limit + 1, offset=offset)
+        rows = web.store.items_out(
+            due_before=due_before, limit=limit + 1, offset=offset, homes=who.cages
+        )
         page = OutPage(rows[:limit], True, len(rows) > limit)
     else:
-        page = web.store.out_page(limit, after=start, before=end, due_before=due_before)
+        page = web.store.out_page(
+            limit, after=start, before=end, due_before=due_before, homes=who.cages
+        )
     found = paging.links(request.url, page)
     if found:
         response.headers["Link"] = paging.link_header(found)
@@ -106,19 +110,16 @@ def overview(who: Viewer, web: Annotated[Web, Depends(web_of)]) -> dict[str, Any
     """What the overview page shows: counts, overdue and due-today loans (first 100 each)."""
     now = web.clock()
     end = web.end_of_day(now)
-    counts = web.store.counts(now, end)
-
-    def mine(items: list[ItemOut]) -> list[ItemOut]:
-        return scope.of_assets(web, who, items, lambda i: i.asset)
-
+    counts = web.store.counts(now, end, homes=who.cages)
     return {
         "counts": counts.__dict__,
         "overdue": [
-            item_view(web, i, now) for i in mine(web.store.items_out(due_before=now, limit=100))
+            item_view(web, i, now)
+            for i in web.store.items_out(due_before=now, limit=100, homes=who.cages)
         ],
         "due_today": [
             item_view(web, i, now)
-            for i in mine(web.store.items_out(due_after=now, due_before=end, limit=100))
+            for i in web.store.items_out(due_after=now, due_before=end, limit=100, homes=who.cages)
         ],
     }
 
@@ -212,7 +213,8 @@ def alerts(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
     """Overdue alerts, newest first (open ones only unless ``open_only=false``)."""
-    return [_jsonable(a.__dict__) for a in web.store.recent_alerts(limit, open_only=open_only)]
+    found = web.store.recent_alerts(limit, open_only=open_only)
+    return [_jsonable(a.__dict__) for a in scope.of_assets(web, who, found, lambda a: a.asset)]
 
 
 def _utc_time(moment: datetime) -> datetime:

@@ -8,7 +8,14 @@ from datetime import UTC, datetime, timedelta
 from hub.desk.cart import Line, entries, lines_for
 from hub.desk.visit import BadVisit, Visit, asset_code
 from rules.lending import Action, Booking, Item, Person
-from wire import DenialReason, EventType, LabelError, ReplicaPolicy, ReturnCondition
+from wire import (
+    DenialReason,
+    EventType,
+    LabelError,
+    LoanPeriodSpec,
+    ReplicaPolicy,
+    ReturnCondition,
+)
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 ADA = Person("ada", "Ada")
@@ -126,3 +133,35 @@ def test_scanned_text_and_the_pages_state_are_checked() -> None:
         except BadVisit:
             continue
         raise AssertionError(f"{bad} was accepted")
+
+
+def test_a_kit_goes_out_whole_at_one_due_time_or_not_at_all() -> None:
+    """As at a kiosk (rules.kits): the earliest due time of the kit's and its pieces'
+    categories, and a piece that cannot go keeps the whole kit in, named on its line."""
+    body = Item("BODY", "Body", "camera")
+    lens = Item("LENS", "Lens", "lens")
+    kit = {"KIT": Item("KIT", "Kit", "camera", members=(body, lens))}
+    policy = ReplicaPolicy(
+        loans={"camera": LoanPeriodSpec(amount=72), "lens": LoanPeriodSpec(amount=24)}
+    )
+    lines = lines_for(ADA, {}, ["KIT"], kit, {}, NOW, policy)
+    assert [ln.action for ln in lines] == [Action.CHECKOUT] * 3
+    assert {ln.due for ln in lines} == {NOW + timedelta(hours=24)}
+
+    away = Item("LENS", "Lens", "lens", holder="eve")
+    held_back = {"KIT": Item("KIT", "Kit", "camera", members=(body, away))}
+    [line] = lines_for(ADA, {}, ["KIT"], held_back, {"KIT": "please"}, NOW, policy)
+    assert line.action is Action.REFUSED and line.reason is DenialReason.HELD_BY_OTHER
+    assert line.text is not None and line.text.startswith("Lens (LENS) cannot go")
+    assert not line.overridable  # the piece is someone else's: no manager's reason lends it
+    assert line.detail is not None and line.detail.startswith("kit KIT held back by LENS: ")
+
+
+def test_a_kit_comes_back_with_only_the_pieces_still_out() -> None:
+    body = Item("BODY", "Body", "camera", holder="ada")
+    lens = Item("LENS", "Lens", "camera")  # brought back on its own earlier
+    kit = {"KIT": Item("KIT", "Kit", "camera", holder="ada", members=(body, lens))}
+    lines = lines_for(ADA, {"KIT": NOW, "BODY": NOW}, ["KIT"], kit, {}, NOW, ReplicaPolicy())
+    assert _actions(lines) == [("KIT", Action.RETURN, None), ("BODY", Action.RETURN, None)]
+    at_the_counter = lines_for(None, {}, ["KIT"], kit, {}, NOW, ReplicaPolicy())
+    assert [ln.code for ln in at_the_counter] == ["KIT", "BODY"]

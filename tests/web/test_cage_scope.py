@@ -71,6 +71,28 @@ def test_a_scoped_manager_cannot_see_another_cages_asset(
         assert film.get("/api/v1/bookings").json() == []
 
 
+def test_what_is_out_counts_only_the_managers_cages(url: str, cages: Store, clock: Clock) -> None:
+    cages.add_asset("MIC-0002", "Rode NTG3", "audio", home="Sound store")
+    checkout(cages, clock, "CAM-0001", hours=1, seq=1)
+    checkout(cages, clock, "MIC-0002", hours=1, seq=2)
+    clock.now += timedelta(hours=2)
+    with closing(signed_in(url, "film", PASSWORD)) as film:
+        out = film.get("/out").text
+        assert "CAM-0001" in out and "MIC-0002" not in out
+        csv = film.get("/out?format=csv").text
+        assert "CAM-0001" in csv and "MIC-0002" not in csv
+        assert [i["asset"] for i in film.get("/api/v1/items-out").json()] == ["CAM-0001"]
+        assert [i["asset"] for i in film.get("/api/v1/items-out?offset=0").json()] == ["CAM-0001"]
+        counts = film.get("/api/v1/overview").json()["counts"]
+        assert (counts["out"], counts["overdue"]) == (1, 1)
+        assert counts["assets"] == 1  # the film cage's camera, not the sound store's microphones
+        assert all(a["asset"] != "MIC-0002" for a in film.get("/api/v1/alerts").json())
+    with closing(signed_in(url, "manager", PASSWORD)) as everyone:
+        counts = everyone.get("/api/v1/overview").json()["counts"]
+        assert (counts["out"], counts["overdue"]) == (2, 2)
+        assert len(everyone.get("/api/v1/items-out").json()) == 2
+
+
 def test_a_scoped_manager_cannot_change_another_cages_asset(
     url: str, cages: Store, clock: Clock
 ) -> None:

@@ -56,16 +56,14 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
     store = web.store
     since, seen = feed_position(web)
     kiosks = scope.kept(who, store.kiosk_views(), lambda k: k.location)
-    late = scope.of_assets(web, who, store.items_out(due_before=now, limit=SHOWN), _asset)
-    due = scope.of_assets(
-        web, who, store.items_out(due_after=now, due_before=end, limit=SHOWN), _asset
-    )
+    late = store.items_out(due_before=now, limit=SHOWN, homes=who.cages)
+    due = store.items_out(due_after=now, due_before=end, limit=SHOWN, homes=who.cages)
     return web.page(
         request,
         "overview.html",
         who,
         now=web.local(now),
-        counts=store.counts(now, end),
+        counts=store.counts(now, end, homes=who.cages),
         overdue=[item_view(web, i, now) for i in late],
         today=[item_view(web, i, now) for i in due],
         kiosks=kiosks,
@@ -77,7 +75,11 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
         feed_since=since.isoformat(),
         feed_seen=",".join(sorted(seen)),
         alerts=[
-            a for a in store.recent_alerts(10, open_only=True) if a.kind in ("escalated", "lost")
+            a
+            for a in scope.of_assets(
+                web, who, store.recent_alerts(10, open_only=True), lambda a: a.asset
+            )
+            if a.kind in ("escalated", "lost")
         ],
         attention=_attention_for(who, store.attention()),
         labels=ANOMALY_LABELS,
@@ -121,16 +123,18 @@ def items_out(
     urgent part. The CSV holds the whole list, written as it is read."""
     now = web.clock()
     if format == "csv":
-        rows = (item_view(web, i, now) for i in web.store.out_rows())
+        rows = (item_view(web, i, now) for i in web.store.out_rows(homes=who.cages))
         return csv_response("items-out", OUT_COLUMNS, ([i[c] for c in OUT_COLUMNS] for i in rows))
-    page = web.store.out_page(limit, after=paging.parse(after), before=paging.parse(before))
+    page = web.store.out_page(
+        limit, after=paging.parse(after), before=paging.parse(before), homes=who.cages
+    )
     links = paging.links(request.url, page)
     return web.page(
         request,
         "out.html",
         who,
         items=[item_view(web, i, now) for i in page.rows],
-        total=web.store.counts(now, web.end_of_day(now)).out,
+        total=web.store.counts(now, web.end_of_day(now), homes=who.cages).out,
         prev=_relative(links.get("prev")),
         next=_relative(links.get("next")),
         paged=after is not None or before is not None,
