@@ -20,7 +20,8 @@ from tests.databases import fresh_sqlite
 def _hub_config(tmp_path: Path) -> Path:
     (tmp_path / "hub-pw").write_text("hub-password")
     (tmp_path / "secret").write_text("s" * 40)
-    fresh_sqlite(tmp_path / "hub.db")
+    if not (tmp_path / "hub.db").exists():  # some tests make theirs first
+        fresh_sqlite(tmp_path / "hub.db")
     config = tmp_path / "hub.toml"
     config.write_text(
         f'[hub]\ndatabase = "sqlite:///{tmp_path / "hub.db"}"\n'
