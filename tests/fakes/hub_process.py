@@ -157,6 +157,9 @@ def main(argv: list[str]) -> int:
         ),
         store,
         lambda: at,
+        # a commit as soon as events arrive (commit_linger_ms = 0): acks then follow the burst
+        # event by event, so a test can stop a hub while most of a burst is still in flight
+        linger=0,
         replica_interval=0.05,
     )
     link.start()
