@@ -30,14 +30,20 @@ def _password(from_stdin: bool, prompt: str) -> str:
     default=Role.MANAGER.value,
     show_default=True,
 )
+@click.option(
+    "--person", metavar="ID", help="The person whose account this is (a borrower's must say)."
+)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @pass_ctx
-def user_add(ctx: _Ctx, username: str, role: str, password_stdin: bool) -> None:
-    """Create a dashboard user (the first one is how an install gets its admin)."""
+def user_add(ctx: _Ctx, username: str, role: str, person: str | None, password_stdin: bool) -> None:
+    """Create a dashboard user (the first one is how an install gets its admin); a borrower
+    account is a person's, and shows them their own loans and bookings."""
+    if role == Role.BORROWER and person is None:
+        raise click.UsageError("a borrower's account must name the person it is (--person)")
     password = _password(password_stdin, "Password")
     with ctx.opened() as store:
-        create_user(store, username, password, role, _now())
-    click.echo(f"user {username} ({role}) created")
+        create_user(store, username, password, role, _now(), person=person)
+    click.echo(f"user {username} ({role}{', ' + person if person else ''}) created")
 
 
 @user.command("passwd")

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
     and_,
@@ -154,8 +155,9 @@ class Attention:
 @dataclass(frozen=True)
 class User:
     username: str
-    password_hash: str
+    password_hash: str | None  # None: signs in through an identity provider
     role: str
+    person: str | None = None  # whose account it is, if a person's
 
 
 @dataclass(frozen=True)
@@ -1101,36 +1103,55 @@ class Store(
     def add_user(
         self,
         username: str,
-        password_hash: str,
+        password_hash: str | None,
         role: str,
         now: datetime,
         by: str | None = None,
         cages: Sequence[str] = (),
+        person: str | None = None,
     ) -> None:
         """Store a new user, limited to ``cages`` if any are given (in the same transaction, so
-        a limited user is never briefly unlimited); ``by`` (who made it) goes in the audit log
-        with it."""
+        a limited user is never briefly unlimited), and ``person``'s account if one is named;
+        ``by`` (who made it) goes in the audit log with it. NotFound if the person is unknown,
+        AlreadyExists if the name is taken or the person has an account already."""
         try:
             with self._tx() as conn:
+                if (
+                    person is not None
+                    and conn.scalar(select(people.c.id).where(people.c.id == person)) is None
+                ):
+                    raise NotFound(f"no person {person!r}")
                 conn.execute(
                     insert(users).values(
-                        username=username, password_hash=password_hash, role=role, created_at=now
+                        username=username,
+                        password_hash=password_hash,
+                        role=role,
+                        created_at=now,
+                        person_id=person,
                     )
                 )
                 limit_to(conn, username, cages)
                 if by is not None:
                     detail = f"{role}, {', '.join(sorted(cages)) or 'every cage'}"
+                    if person is not None:
+                        detail += f", person {person}"
                     self._audit(conn, now, by, "user.add", username, detail)
         except IntegrityError as exc:
-            raise AlreadyExists(f"user {username!r} exists") from exc
+            taken = person is not None and self.user_of_person(person) is not None
+            what = f"person {person!r} has an account" if taken else f"user {username!r} exists"
+            raise AlreadyExists(what) from exc
 
     def get_user(self, username: str) -> User | None:
+        return self._one_user(users.c.username == username)
+
+    def user_of_person(self, person: str) -> User | None:
+        """The account that is ``person``'s, if they have one."""
+        return self._one_user(users.c.person_id == person)
+
+    def _one_user(self, where: ColumnElement[bool]) -> User | None:
+        q = select(users.c.username, users.c.password_hash, users.c.role, users.c.person_id)
         with self.engine.connect() as conn:
-            row = conn.execute(
-                select(users.c.username, users.c.password_hash, users.c.role).where(
-                    users.c.username == username
-                )
-            ).first()
+            row = conn.execute(q.where(where)).first()
         return User(*row) if row is not None else None
 
 

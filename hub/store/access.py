@@ -54,12 +54,13 @@ class WebSession:
     role: str
     csrf: str
     flash: str | None
+    person: str | None = None  # whose account it is, if a person's
 
 
 @dataclass(frozen=True)
 class LoginUser:
     username: str
-    password_hash: str
+    password_hash: str | None  # None: signs in through an identity provider only
     role: str
     disabled: bool
 
@@ -196,11 +197,17 @@ class AccessStore(StoreBase):
         return ended
 
     def set_user_role(self, username: str, role: str, now: datetime, by: str) -> None:
-        """Give a user another role; their sessions read it at their next request."""
+        """Give a user another role; their sessions read it at their next request. A borrower
+        is a person's account: ValueError if the user is no one's."""
         with self._tx() as conn:
-            before = conn.scalar(select(users.c.role).where(users.c.username == username))
-            if before is None:
+            found = conn.execute(
+                select(users.c.role, users.c.person_id).where(users.c.username == username)
+            ).first()
+            if found is None:
                 raise NotFound(f"no user {username!r}")
+            before = found.role
+            if role == "borrower" and found.person_id is None:
+                raise ValueError(f"{username}: a borrower's account must be a person's")
             if before == role:
                 return
             conn.execute(update(users).where(users.c.username == username).values(role=role))
@@ -252,6 +259,7 @@ class AccessStore(StoreBase):
                 web_sessions.c.csrf,
                 web_sessions.c.flash,
                 web_sessions.c.seen_at,
+                users.c.person_id,
             )
             .select_from(web_sessions.join(users))
             .where(live)
@@ -265,7 +273,7 @@ class AccessStore(StoreBase):
                 conn.execute(
                     update(web_sessions).where(web_sessions.c.digest == digest).values(seen_at=now)
                 )
-        return WebSession(row.username, row.role, row.csrf, row.flash)
+        return WebSession(row.username, row.role, row.csrf, row.flash, row.person_id)
 
     def save_session(self, token: str, csrf: str, flash: str | None) -> None:
         """Keep what a request changed in its session (the CSRF token, the next page's

@@ -282,11 +282,13 @@ users = Table(
     "users",
     metadata,
     Column("username", String(64), primary_key=True),
-    Column("password_hash", String(200), nullable=False),
+    Column("password_hash", String(200)),  # none: signs in through an identity provider
     Column("role", String(16), nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
     # a disabled user cannot sign in and has no sessions (disabling ends them)
     Column("disabled", Boolean, nullable=False, default=False, server_default="0"),
+    # a borrower's account is a person's; staff may have one too (to borrow themselves)
+    Column("person_id", String(64), ForeignKey("people.id"), unique=True),
 )
 
 # The cages (rooms, shelves, sites) an asset's home, a kiosk and a stocktake may name: a managed

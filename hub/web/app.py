@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 
 from hub.store import Store
 from hub.web import api, errors, login
+from hub.web.auth import Role
 from hub.web.context import Web, WebSettings
 from hub.web.headers import SecurityHeaders
 from hub.web.origin import SameOrigin, origin_of
@@ -41,7 +42,7 @@ from hub.web.pages import (
     users,
 )
 from hub.web.refusals import refusal_text
-from hub.web.security import BadCsrf, Forbidden, LoginRequired, Viewer
+from hub.web.security import BadCsrf, Forbidden, LoginRequired, NotABorrower, Viewer
 from hub.web.sessions import ServerSessions
 
 __all__ = ["WebSettings", "create_app"]
@@ -91,8 +92,20 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
     async def _forbidden(request: Request, exc: Forbidden) -> Response:
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": str(exc)}, status_code=403)
+        if exc.held is Role.BORROWER:  # a borrower's pages are their own
+            return RedirectResponse("/me", status_code=303)
         return HTMLResponse(
             f"<p>This page {exc}. Ask an administrator.</p><p><a href='/'>Overview</a></p>",
+            status_code=403,
+        )
+
+    @app.exception_handler(NotABorrower)
+    async def _not_a_borrower(request: Request, _exc: NotABorrower) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": "for a person's own account only"}, status_code=403)
+        return HTMLResponse(
+            "<p>These pages are for borrowers: your account is not a person's.</p>"
+            "<p><a href='/'>Overview</a></p>",
             status_code=403,
         )
 

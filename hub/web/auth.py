@@ -25,6 +25,10 @@ class Role(StrEnum):
     ADMIN = "admin"
     MANAGER = "manager"
     VIEWER = "viewer"
+    BORROWER = "borrower"  # a person's own account: their loans and bookings, nothing else
+
+
+STAFF_ROLES = (Role.ADMIN, Role.MANAGER, Role.VIEWER)
 
 
 def use_hasher(hasher: PasswordHasher) -> None:
@@ -45,7 +49,10 @@ def dummy_hash() -> str:
     return _hashers[0].hash(secrets.token_urlsafe(24))
 
 
-def verify_password(password_hash: str, plain: str) -> bool:
+def verify_password(password_hash: str | None, plain: str) -> bool:
+    """Whether ``plain`` is the password; never for an account with none of ours."""
+    if password_hash is None:
+        return False
     try:
         return _hashers[0].verify(password_hash, plain)
     except (VerificationError, InvalidHashError):
@@ -60,17 +67,36 @@ def create_user(
     now: datetime,
     by: str | None = None,
     cages: Sequence[str] = (),
+    person: str | None = None,
 ) -> None:
-    """Validate and store a new user (audited as made ``by`` someone, if given); ValueError
-    says what to change, AlreadyExists if the name is taken."""
+    """Validate and store a new user (audited as made ``by`` someone, if given), ``person``'s
+    account if one is named; ValueError says what to change, AlreadyExists if the name is
+    taken or the person has an account, NotFound if there is no such person."""
+    _check_account(username, role, cages, person)
+    check_new_password(password)
+    store.add_user(username, hash_password(password), role, now, by, cages, person)
+
+
+def sign_up_external(
+    store: Store, username: str, role: str, person: str | None, now: datetime, by: str
+) -> None:
+    """Store a user who signs in through an identity provider only: no password of ours, so
+    the password form never lets them in. ``by`` names the provider in the audit log."""
+    _check_account(username, role, (), person)
+    store.add_user(username, None, role, now, by, (), person)
+
+
+def _check_account(username: str, role: str, cages: Sequence[str], person: str | None) -> None:
     if not _USERNAME.match(username):
         raise ValueError("username: 2-64 lowercase letters, digits, dots, dashes or underscores")
-    check_new_password(password)
     try:
         Role(role)
     except ValueError:
         raise ValueError(f"role: one of {', '.join(r.value for r in Role)}") from None
-    store.add_user(username, hash_password(password), role, now, by, cages)
+    if role == Role.BORROWER and person is None:
+        raise ValueError("a borrower's account must name the person it is (--person)")
+    if role == Role.BORROWER and cages:
+        raise ValueError("a borrower sees only their own loans: no cages to limit them to")
 
 
 def check_new_password(password: str) -> None:

@@ -20,9 +20,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hub.store import Store
 from hub.web import sessions
-from hub.web.auth import MAX_PASSWORD, dummy_hash, verify_password
+from hub.web.auth import MAX_PASSWORD, Role, dummy_hash, verify_password
 from hub.web.context import Web, web_of
-from hub.web.security import BadCsrf, Viewer, check_csrf
+from hub.web.security import BadCsrf, SignedIn, check_csrf
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -97,7 +97,10 @@ def login(
     if "client" in locked or len(password) > MAX_PASSWORD:
         return _login_page(request, web, REFUSED, 401)
     user = store.login_user(name)
-    matches = verify_password(user.password_hash if user else stand_in, password)
+    # an account with no password of ours signs in through its identity provider only: it
+    # is checked against the stand-in, so it costs what a wrong password costs, and refused
+    held = user.password_hash if user is not None else None
+    matches = verify_password(held or stand_in, password) and held is not None
     if user is None or not matches or user.disabled or "user" in locked:
         failed = [(*client, web.settings.login_per_client)]
         if user is not None:  # unknown names get no row: nothing to protect, rows stay bounded
@@ -106,9 +109,14 @@ def login(
         return _login_page(request, web, REFUSED, 401)
     store.login_succeeded(*account)
     sessions.begin(request, store, user.username, now)
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse(home_of(user.role), status_code=303)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
+
+
+def home_of(role: str) -> str:
+    """Where a user lands after signing in: a borrower on their own page."""
+    return "/me" if role == Role.BORROWER else "/"
 
 
 def _warn_if_proxied(request: Request, web: Web) -> None:
@@ -127,7 +135,7 @@ def _warn_if_proxied(request: Request, web: Web) -> None:
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, who: Viewer, csrf: Annotated[str, Form()] = "") -> Response:
+def logout(request: Request, who: SignedIn, csrf: Annotated[str, Form()] = "") -> Response:
     check_csrf(request, csrf)
     store: Store = request.app.state.store
     sessions.end(request, store)

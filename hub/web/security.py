@@ -16,7 +16,8 @@ from hub.store import Store
 from hub.web import sessions
 from hub.web.auth import Role
 
-RANK = {Role.VIEWER: 0, Role.MANAGER: 1, Role.ADMIN: 2}
+# a borrower ranks below a viewer: every dashboard page refuses them
+RANK = {Role.BORROWER: -1, Role.VIEWER: 0, Role.MANAGER: 1, Role.ADMIN: 2}
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Principal:
     role: Role
     via_token: bool = False
     cages: frozenset[str] | None = None  # the cages they are limited to; None: every cage
+    person: str | None = None  # whose account this is, if a person's
 
     def may(self, role: Role) -> bool:
         return RANK[self.role] >= RANK[role]
@@ -44,9 +46,10 @@ class LoginRequired(Exception):
 
 
 class Forbidden(Exception):
-    def __init__(self, role: Role) -> None:
+    def __init__(self, role: Role, held: Role | None = None) -> None:
         super().__init__(f"needs the {role.value} role")
         self.role = role
+        self.held = held  # the role the caller has
 
 
 class BadCsrf(Exception):
@@ -66,8 +69,9 @@ def principal(request: Request) -> Principal:
     if session is None:
         raise LoginRequired()
     role = Role(session.role)
-    cages = store.user_cages(session.username) if role is not Role.ADMIN else frozenset()
-    return Principal(session.username, role, cages=cages or None)
+    staff = role not in (Role.ADMIN, Role.BORROWER)
+    cages = store.user_cages(session.username) if staff else frozenset()
+    return Principal(session.username, role, cages=cages or None, person=session.person)
 
 
 class Need:
@@ -78,10 +82,28 @@ class Need:
 
     def __call__(self, who: Annotated[Principal, Depends(principal)]) -> Principal:
         if not who.may(self.role):
-            raise Forbidden(self.role)
+            raise Forbidden(self.role, who.role)
         return who
 
 
+class NotABorrower(Exception):
+    """A signed-in user whose account is no person's opened a borrower's page."""
+
+
+class OwnAccount(Need):
+    """A route dependency: signed in by a session (any role) as a person's own account."""
+
+    def __init__(self) -> None:
+        super().__init__(Role.BORROWER)
+
+    def __call__(self, who: Annotated[Principal, Depends(principal)]) -> Principal:
+        if who.person is None or who.via_token:
+            raise NotABorrower()
+        return who
+
+
+SignedIn = Annotated[Principal, Depends(Need(Role.BORROWER))]  # anyone signed in
+Borrower = Annotated[Principal, Depends(OwnAccount())]
 Viewer = Annotated[Principal, Depends(Need(Role.VIEWER))]
 Manager = Annotated[Principal, Depends(Need(Role.MANAGER))]
 Admin = Annotated[Principal, Depends(Need(Role.ADMIN))]

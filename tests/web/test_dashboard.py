@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.store import Store
-from hub.web.auth import Role
+from hub.web.security import RANK
 from tests.web.conftest import PASSWORD, Clock, checkout
 from tests.web.routes import api_routes, needed_role
 from wire import CustodyEvent, EventType, KioskState, KioskStatus, ReturnCondition
@@ -67,7 +67,7 @@ def test_viewers_cannot_act_and_managers_cannot_administer(app: FastAPI) -> None
         client, csrf = _client(app, user)
         for path, route in api_routes(app):
             role = needed_role(route.dependant)
-            if role is None or {Role.VIEWER: 0, Role.MANAGER: 1, Role.ADMIN: 2}[role] <= rank:
+            if role is None or RANK[role] <= rank:
                 continue
             for method in route.methods or ():
                 data = {"csrf": csrf} if method == "POST" and not path.startswith("/api") else None

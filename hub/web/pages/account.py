@@ -59,6 +59,8 @@ def password(
     account_key = ("user", who.username)
     client_key = ("client", client_network(request.client.host if request.client else None))
     user = store.login_user(who.username)
+    if user is not None and user.password_hash is None:
+        return _page(request, web, who, "You sign in through your identity provider.", 400)
     locked = store.login_locks([account_key, client_key], now)
     if user is None or locked or not verify_password(user.password_hash, current):
         # guesses here count against the account like sign-in guesses

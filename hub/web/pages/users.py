@@ -83,18 +83,19 @@ async def set_access(
     role = str(form.get("role", ""))[:20]
     cages = [str(c)[:200] for c in form.getlist("cages")]
     if role not in {r.value for r in Role}:
-        return _page(request, who, web, f"{username}: role must be one of admin, manager, viewer.")
+        roles = ", ".join(r.value for r in Role)
+        return _page(request, who, web, f"{username}: role must be one of {roles}.")
     if username == who.username and role != Role.ADMIN.value:
         return _page(
             request, who, web, "You cannot take the admin role from yourself; ask another admin."
         )
-    if role == Role.ADMIN.value and cages:
-        return _page(request, who, web, f"{username}: an admin sees every cage; untick them.")
+    if role in (Role.ADMIN.value, Role.BORROWER.value) and cages:
+        return _page(request, who, web, f"{username}: a {role} has no cages; untick them.")
     now = web.clock()
     try:
         web.store.set_user_role(username, role, now, who.actor)
         web.store.set_user_cages(username, cages, now, who.actor)
-    except NotFound as exc:
+    except (NotFound, ValueError) as exc:
         return _page(request, who, web, f"{exc}.".capitalize())
     flash(request, f"{username}: {role}, {', '.join(sorted(cages)) or 'every cage'}.")
     return RedirectResponse("/users", status_code=303)
