@@ -12,6 +12,7 @@ from kiosk.session.effects import Effect, Feedback, Record, Signal
 from kiosk.session.inputs import BadgeTapped
 from kiosk.session.loans import loan_now
 from kiosk.session.model import Mode, Profile, Settings, State, cage_zone, idle
+from kiosk.session.pickup import pickable
 from kiosk.session.staff import enroll_step
 from kiosk.session.view import STARTING_RETRY
 from rules.lending import Person, ban_end
@@ -68,6 +69,7 @@ def badge(
         badge=event.uid,
         session=session,
         loans=loans,
+        reserved=pickable(event.reservations, loans, now),
         message=_welcome_message(person, loans, now, cage_zone(settings)),
         expires=now + settings.inactivity,
     )

@@ -10,7 +10,8 @@ from datetime import datetime
 from kiosk.screens import CONDITIONS, CartLine, LineAction
 from kiosk.session.effects import Effect, Feedback, Record, Signal
 from kiosk.session.inputs import LabelScanned
-from kiosk.session.model import Mode, Settings, State, idle
+from kiosk.session.model import Mode, Settings, State, cage_zone, idle
+from kiosk.session.pickup import booked_text, reserved_until
 from kiosk.session.staff import count, end_count
 from rules.kits import Blocked, blocked_detail, blocked_text, kit_due
 from rules.lending import REFUSAL_TEXT, Cart, Item, Person, judge
@@ -50,10 +51,10 @@ def scan(
     if state.stocktake:
         return count(state, event, state.person, now, settings)
     kit = event.item if event.item is not None and event.item.members else None
-    due = None
-    if kit is not None and kit.holder != state.person.id:  # a kit going out: one due time
+    due = reserved_until(state, event.code)  # a reservation goes out until its window ends
+    if due is None and kit is not None and kit.holder != state.person.id:
         categories = (kit.category, *(piece.category for piece in kit.members))
-        due = kit_due(settings.policy, categories, now)
+        due = kit_due(settings.policy, categories, now)  # a kit going out: one due time
     line, reason = _line_for(event, state, state.person, now, settings, due)
     lines = (*state.lines, line)
     detail = None
@@ -142,9 +143,10 @@ def _line_for(
         taking=sum(1 for ln in state.lines if ln.action is LineAction.CHECKOUT),
     )
     verdict = judge(item, person, cart, now, settings.policy, due)
-    line = CartLine(
-        item.code, item.name, LineAction(verdict.action.value), verdict.text, verdict.due
-    )
+    text = verdict.text
+    if verdict.reason is DenialReason.BOOKED_BY_OTHER:
+        text = booked_text(item, person.id, now, cage_zone(settings))
+    line = CartLine(item.code, item.name, LineAction(verdict.action.value), text, verdict.due)
     return line, verdict.reason
 
 

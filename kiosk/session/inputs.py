@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from kiosk.screens import Loan
+from kiosk.screens import Loan, Reservation
 from rules.lending import Item, Person
 from wire import ReturnCondition
 
@@ -16,6 +16,7 @@ class BadgeTapped:
     uid: str
     person: Person | None
     loans: tuple[Loan, ...] = ()  # what the replica says the person holds
+    reservations: tuple[Reservation, ...] = ()  # and what it says they have booked
 
 
 @dataclass(frozen=True)

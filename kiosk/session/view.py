@@ -13,9 +13,11 @@ from kiosk.screens import (
     ReceiptScreen,
     Screen,
     format_clock,
+    reservation_text,
 )
 from kiosk.session.inputs import Device
 from kiosk.session.model import Mode, Profile, Settings, State, cage_zone
+from kiosk.session.pickup import still_to_scan
 
 DOOR_ALARM_TEXT = "Please close the cage door"
 
@@ -79,6 +81,12 @@ def screen_for(state: State, settings: Settings, now: datetime) -> Screen:
             can_type=camera_down,
             staff_note=_staff_note(state, tz) if person.staff else None,
             tz=tz,
+            reserved=() if state.stocktake else still_to_scan(state),
+            reservation=(
+                reservation_text(state.reserved, now, tz)
+                if state.reserved and not state.stocktake
+                else None
+            ),
         )
     if state.mode is Mode.RECEIPT and person is not None:
         return ReceiptScreen(person.name, state.lines, state.offline, tz)
