@@ -70,3 +70,31 @@ def test_a_booking_made_on_the_hub_is_picked_up_at_the_kiosk(cage: Cage) -> None
     cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen), 5)
     assert isinstance(cart, CartScreen)
     assert cart.reservation is None and [loan.code for loan in cart.loans] == ["CAM-0001"]
+
+
+def test_a_pickup_while_the_hub_is_down_is_marked_picked_up_when_it_is_back(cage: Cage) -> None:
+    kiosk = cage.kiosk("cage-1")
+    kiosk.wait_replica(10)
+    now = cage.clock.now()
+    ends = now + timedelta(hours=2)
+    booking = cage.store.add_booking("LENS-0001", "ada", now - timedelta(minutes=5), ends, now)
+    kiosk.wait_replica(10, until=_booked("LENS-0001", "ada"))
+    cage.stop_hub()  # the kiosk decides from its replica alone
+
+    kiosk.submit(kiosk.badge(ADA_BADGE))
+    cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen), 5)
+    assert isinstance(cart, CartScreen)
+    assert cart.reservation == "Your reservation: Zeiss 50mm lens, until 11:30"
+    kiosk.submit(kiosk.label("CK1:LENS-0001"))
+    kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and not s.reserved, 5)
+    kiosk.submit(Confirm())
+    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
+    assert kiosk.outbox.depth() == 1  # waiting for the hub
+    assert [b["state"] for b in cage.store.bookings_between(now, ends)] == ["booked"]
+
+    cage.start_hub()
+    assert kiosk.link is not None and kiosk.link.wait_drained(15)
+    [b] = [b for b in cage.store.bookings_between(now, ends) if b["id"] == booking]
+    assert b["state"] == "picked up"
+    [out] = cage.store.items_out()
+    assert (out.asset, out.due) == ("LENS-0001", ends)
