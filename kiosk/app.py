@@ -442,7 +442,8 @@ class KioskApp:
                 for item, held in replica.loans_of(person.id)
             )
         )
-        return BadgeTapped(uid.upper(), person, loans)
+        reserved = () if person is None else replica.reservations_of(person.id)
+        return BadgeTapped(uid.upper(), person, loans, reserved)
 
     def label(self, raw: str) -> LabelScanned:
         try:

@@ -23,6 +23,7 @@ from types import MappingProxyType
 from pydantic import ValidationError
 
 from kiosk.errors import KioskError
+from kiosk.screens import Reservation
 from rules.lending import Booking, Item, Person
 from wire import (
     CustodyEvent,
@@ -107,10 +108,13 @@ class ReplicaView:
         if base is None:
             return None
         held = self.holders.get(code)
+        kit = self.kit_of(code)
+        # a piece goes out with its kit, so whoever booked the kit has booked the piece too
+        kit_bookings = self.bookings.get(kit, ()) if kit is not None and kit != code else ()
         return replace(
             base,
             holder=held.person if held else None,
-            bookings=self.bookings.get(code, ()),
+            bookings=(*self.bookings.get(code, ()), *kit_bookings),
             in_maintenance=base.in_maintenance or code in self.repairs,
         )
 
@@ -120,6 +124,18 @@ class ReplicaView:
         if code in self.kits:
             return code
         return next((kit for kit, pieces in self.kits.items() if code in pieces), None)
+
+    def reservations_of(self, person_id: str) -> tuple[Reservation, ...]:
+        """What a person has booked and not yet seen end, as far as this kiosk knows, soonest
+        first (the session decides which are theirs to pick up now)."""
+        found = [
+            Reservation(code, item.name, b.starts, b.ends)
+            for code, booked in self.bookings.items()
+            if (item := self.assets.get(code)) is not None
+            for b in booked
+            if b.person == person_id
+        ]
+        return tuple(sorted(found, key=lambda r: (r.starts, r.code)))
 
     def loans_of(self, person_id: str) -> list[tuple[Item, Held]]:
         """What a person holds, as far as this kiosk knows, soonest due first."""

@@ -87,6 +87,52 @@ class Loan:
 
 
 @dataclass(frozen=True)
+class Reservation:
+    """Something the person has booked: theirs to take from ``starts`` (or a little before) to
+    ``ends``, when it is due back."""
+
+    code: str
+    name: str
+    starts: datetime
+    ends: datetime
+
+
+def same_day(when: datetime, now: datetime, tz: str) -> bool:
+    return local(when, tz).date() == local(now, tz).date()
+
+
+def format_until(ends: datetime, now: datetime, tz: str) -> str:
+    """Like "until 17:00" today, "until Wed 25 Nov 17:00" another day."""
+    if same_day(ends, now, tz):
+        return f"until {format_clock(ends, tz)}"
+    return f"until {format_day(ends, tz)} {format_clock(ends, tz)}"
+
+
+BOOKED_TEXT = "Reserved by someone else"
+
+
+def reservation_refusal(free: datetime | None, now: datetime, tz: str) -> str:
+    """Why an item someone else reserved is refused, like "Reserved by someone else: free again
+    at 17:00" (with the day when that is not today); ``free``: when it is free again."""
+    if free is None:
+        return BOOKED_TEXT
+    if same_day(free, now, tz):
+        return f"{BOOKED_TEXT}: free again at {format_clock(free, tz)}"
+    return f"{BOOKED_TEXT}: free again {format_day(free, tz)} {format_clock(free, tz)}"
+
+
+def reservation_text(reserved: tuple[Reservation, ...], now: datetime, tz: str) -> str:
+    """Like "Your reservation: Canon C70 kit, Sachtler tripod, until 17:00" (each item's own end
+    when they differ)."""
+    ends = {r.ends for r in reserved}
+    if len(ends) == 1:
+        names = ", ".join(r.name for r in reserved)
+        return f"Your reservation: {names}, {format_until(reserved[0].ends, now, tz)}"
+    names = ", ".join(f"{r.name} ({format_until(r.ends, now, tz)})" for r in reserved)
+    return f"Your reservation: {names}"
+
+
+@dataclass(frozen=True)
 class IdleScreen:
     kiosk_name: str
     now: datetime
@@ -114,6 +160,8 @@ class CartScreen:
     can_type: bool = False  # a "Type code" button: the camera is not working
     staff_note: str | None = None
     tz: str = "UTC"
+    reserved: tuple[Reservation, ...] = ()  # what they booked for now and have not scanned yet
+    reservation: str | None = None  # "Your reservation: ..." (reservation_text), all of it
 
     @property
     def confirmable(self) -> bool:

@@ -21,10 +21,9 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from hub.store import schema as t
 from hub.store.among import PerDialect, among
 from hub.store.writes import Writes
+from rules.pickup import EARLY_PICKUP as EARLY_PICKUP  # the kiosk offers pickups over it too
 from wire import CustodyEvent, EventType
 
-# A booker who takes the item this long before the booking starts has picked it up.
-EARLY_PICKUP = timedelta(hours=2)
 _IN_HAND = (EventType.RETURN, EventType.SEEN)
 
 _ASSET_UPDATE = (

@@ -28,6 +28,7 @@ from kiosk.ui.canvas import (
 )
 from kiosk.ui.keyboard import TYPE_HINT, TYPE_PLACEHOLDER, TYPE_TITLE, CodeKeyboard
 from kiosk.ui.pinpad import PinPad
+from kiosk.ui.reservation import ReservationPanel
 from kiosk.ui.rows import CartRows, reported_summary
 from kiosk.ui.text import format_clock, format_day, format_due
 from kiosk.ui.theme import Colour
@@ -61,7 +62,7 @@ def still_there(seconds: int) -> str:
     return f"Still there? This clears in {seconds} s: touch the screen to keep going"
 
 
-class Renderer(PinPad, CartRows, CodeKeyboard):
+class Renderer(PinPad, CartRows, CodeKeyboard, ReservationPanel):
     """Draws screen models; every size is a fraction of the surface height, read at each render.
 
     Times are drawn in the zone each screen carries (the cage's, from the hub's policy), never
@@ -201,6 +202,8 @@ class Renderer(PinPad, CartRows, CodeKeyboard):
             bottom = self._countdown_band(s.countdown, bottom) - m
         elif s.message:
             bottom = self._band(s.message, theme.WARN, theme.WARN, bottom) - m
+        if s.reservation:
+            top = self._reservation(s, top + m, bottom)
         if s.lines:
             self._rows(s.lines, top + m, bottom, removable=True)
             return

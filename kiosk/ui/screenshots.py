@@ -21,7 +21,10 @@ from kiosk.screens import (
     Loan,
     PinScreen,
     ReceiptScreen,
+    Reservation,
     Screen,
+    reservation_refusal,
+    reservation_text,
 )
 
 SIZES = ((800, 480), (1280, 720))
@@ -35,6 +38,11 @@ LINES = (
     CartLine(
         "CAM-0002", "Sony FX3 camera", LineAction.REFUSED, "Still on someone else's loan: see staff"
     ),
+)
+RESERVED_END = NOW + timedelta(hours=2)  # 18:05 in New York
+RESERVED = (
+    Reservation("KIT-0001", "Canon C70 kit", NOW - timedelta(minutes=5), RESERVED_END),
+    Reservation("LIGHT-0004", "Aputure 300d light", NOW - timedelta(minutes=5), RESERVED_END),
 )
 SAMPLES: dict[str, Screen] = {
     "idle": IdleScreen(NAME, NOW, tz=TZ),
@@ -102,6 +110,28 @@ SAMPLES: dict[str, Screen] = {
         NAME, NOW, troubles=("Badge reader not working: please ask staff",), tz=TZ
     ),
     "starting": IdleScreen(NAME, NOW, starting=True, offline=True, tz=TZ),
+    "reservation": CartScreen(
+        "Ada Lovelace",
+        loans=(Loan("TRI-0001", "Sachtler tripod", NOW + timedelta(hours=30), extendable=True),),
+        tz=TZ,
+        reserved=RESERVED,
+        reservation=reservation_text(RESERVED, NOW, TZ),
+    ),
+    "reservation-scanning": CartScreen(
+        "Ada Lovelace",
+        (
+            CartLine("KIT-0001", "Canon C70 kit", LineAction.CHECKOUT, due=RESERVED_END),
+            CartLine(
+                "CAM-0002",
+                "Sony FX3 camera",
+                LineAction.REFUSED,
+                reservation_refusal(NOW + timedelta(hours=3), NOW, TZ),
+            ),
+        ),
+        tz=TZ,
+        reserved=RESERVED[1:],
+        reservation=reservation_text(RESERVED, NOW, TZ),
+    ),
 }
 
 

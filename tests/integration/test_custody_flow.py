@@ -120,7 +120,8 @@ def test_a_booking_made_on_the_hub_reaches_the_kiosk(cage: Cage) -> None:
     kiosk.submit(kiosk.label("CK1:CAM-0002"))
     cart = kiosk.wait_for_screen(lambda s: isinstance(s, CartScreen) and bool(s.lines), 5)
     assert isinstance(cart, CartScreen)
-    assert cart.lines[0].reason == "Booked by someone else: choose another"
+    # refused with when Grace's booking ends, two days on (Mon 2 Mar 09:30 UTC now)
+    assert cart.lines[0].reason == "Reserved by someone else: free again Wed 4 Mar 09:30"
     kiosk.submit(kiosk.badge("04112233445566"))  # Grace picks up her booking
     kiosk.submit(kiosk.label("CK1:CAM-0002"))
     cart = kiosk.wait_for_screen(

@@ -110,7 +110,8 @@ def test_a_booking_of_one_piece_inside_the_kit_s_loan_keeps_the_kit_in() -> None
     [line] = _cart(effects).lines
     assert (
         line.reason is not None
-        and "50mm lens (LENS-9) cannot go: booked by someone else" in line.reason
+        and "50mm lens (LENS-9) cannot go: reserved by someone else: free again at 23:30"
+        in line.reason
     )
 
 

@@ -491,7 +491,8 @@ def test_a_booked_item_goes_only_to_the_booker_inside_the_window() -> None:
     _, effects = run([(BadgeTapped("04A1", ADA), T0), (scan(booked), T0)])
     cart = last_screen(effects)
     assert isinstance(cart, CartScreen)
-    assert cart.lines[0].reason == "Booked by someone else: choose another"
+    # refused with when it is free again, in the cage's zone (UTC here), with the day: not today
+    assert cart.lines[0].reason == "Reserved by someone else: free again Tue 3 Mar 15:30"
     assert [r.reason for r in records(effects)] == [DenialReason.BOOKED_BY_OTHER]
     grace = Person("grace", "Grace Hopper")
     _, effects = run([(BadgeTapped("0411", grace), T0), (scan(booked), T0)])

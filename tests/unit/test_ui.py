@@ -29,6 +29,7 @@ from kiosk.screens import (
     LineAction,
     Loan,
     ReceiptScreen,
+    Reservation,
     Screen,
 )
 from kiosk.session import NOT_A_CODE, Settings, State, cage_zone, screen_for
@@ -75,6 +76,10 @@ STAFF_NOTE = "Staff: 3 records not yet confirmed by the hub since 09:02"
 CAMERA_DOWN = "Camera not working: type the code on the label"
 READER_DOWN = "Badge reader not working: please ask staff"
 
+RESERVED = (
+    Reservation("KIT-0001", "Canon C70 kit", NOW, NOW + timedelta(hours=1)),
+    Reservation("LIGHT-0004", "Aputure 300d light", NOW, NOW + timedelta(hours=1)),
+)
 SCREENS: dict[str, tuple[Screen, list[str]]] = {
     "idle": (IdleScreen("Media cage", NOW), ["Media cage", IDLE_HEADLINE, "09:41"]),
     "idle-offline": (
@@ -170,6 +175,40 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
             "Due Wed 25 Nov 17:00",
             "Extend",
             "1 overdue: please bring it back",
+        ],
+    ),
+    "reservation": (
+        CartScreen(
+            "Ada Lovelace",
+            loans=(Loan("TRI-0001", "Sachtler tripod", DUE, extendable=True),),
+            reserved=RESERVED,
+            reservation="Your reservation: Canon C70 kit, Aputure 300d light, until 11:00",
+        ),
+        [
+            "Ada Lovelace",
+            "Canon C70 kit",
+            "KIT-0001",
+            "To scan",
+            "Aputure 300d light",
+            "LIGHT-0004",
+            "Sachtler tripod",
+        ],
+    ),
+    "reservation-scanning": (
+        CartScreen(
+            "Ada Lovelace",
+            (
+                CartLine("KIT-0001", "Canon C70 kit", LineAction.CHECKOUT, due=NOW),
+                CartLine("CAM-0002", "Sony FX3", LineAction.REFUSED, "Reserved by someone else"),
+            ),
+            reserved=RESERVED[1:],
+            reservation="Your reservation: Canon C70 kit, Aputure 300d light, until 11:00",
+        ),
+        [
+            "Ada Lovelace",
+            "Canon C70 kit",
+            "Still to scan for your reservation: Aputure 300d light",
+            "Reserved by someone else",
         ],
     ),
     "return-problem": (
@@ -300,6 +339,13 @@ BUTTONS = {
     "receipt-reported": {("done", None)},
     "denied": set(),
     "welcome": {("cancel", None), ("extend", "TRI-0001")},
+    "reservation": {("cancel", None), ("extend", "TRI-0001")},
+    "reservation-scanning": {
+        ("cancel", None),
+        ("confirm", None),
+        ("remove", "KIT-0001"),
+        ("remove", "CAM-0002"),
+    },
     "return-problem": {("cancel", None), ("confirm", None)}
     | {(a, c) for a in ("remove", *CHOICES) for c in ("LENS-0001", "KIT-0001", "MIC-0002")},
     "kit-receipt": {("done", None)},
@@ -801,3 +847,13 @@ def test_times_are_the_cages_whatever_zone_the_machine_is_in() -> None:
         assert "09:00" in display.show(idle).strings()
     finally:
         display.close()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_a_reservation_says_what_was_booked_and_until_when(size: tuple[int, int]) -> None:
+    _, report = render(SCREENS["reservation"][0], size)
+    shown = " ".join(report.strings())
+    assert "Your reservation: Canon C70 kit, Aputure 300d light, until 11:00" in shown
+    assert report.strings().count("To scan") == 2
+    _, report = render(SCREENS["reservation-scanning"][0], size)
+    assert "To scan" not in report.strings()  # what is in the cart is not asked for again
