@@ -15,16 +15,18 @@ from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
 from typing import Any
 
+import authlib.deprecate  # noqa: F401 - its "always" filter must come before ours below
 import httpx
 from authlib.common.errors import AuthlibBaseError
-
-with warnings.catch_warnings():  # Authlib asks for httpx2; the hub's httpx serves it as well
-    warnings.filterwarnings("ignore", "The httpx module is deprecated")
-    from authlib.integrations.starlette_client import OAuth
 from joserfc.errors import JoseError
 
 from hub.identity.admission import Account
 from hub.identity.settings import OidcSection
+
+# Authlib asks for httpx2 and says so on every import; the hub's httpx serves it as well.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "The httpx module is deprecated")
+    from authlib.integrations.starlette_client import OAuth
 
 
 class SignInFailed(Exception):
