@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from hub.store.base import StoreBase
 from hub.store.schema import external_identities, people
@@ -52,6 +53,14 @@ class IdentityStore(StoreBase):
         self, provider: str, subject: str, username: str, now: datetime, detail: str
     ) -> None:
         """Link the subject to the user (at its first sign-in) and audit the sign-in."""
+        try:
+            self._record_sign_in(provider, subject, username, now, detail)
+        except IntegrityError:  # the same first sign-in in two tabs at once: linked already
+            self._record_sign_in(provider, subject, username, now, detail)
+
+    def _record_sign_in(
+        self, provider: str, subject: str, username: str, now: datetime, detail: str
+    ) -> None:
         with self._tx() as conn:
             done = conn.execute(
                 update(external_identities)

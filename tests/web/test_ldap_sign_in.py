@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from playwright.sync_api import Browser, expect
 
 from hub.identity.directory import Directory, DirectoryUnavailable
 from hub.identity.settings import IdentitySection, LdapSection, Mapping
@@ -28,6 +29,7 @@ from tests.identity_servers import (
 )
 from tests.web.conftest import PASSWORD, Clock
 from tests.web.served import served, sign_in
+from tests.web.test_dashboard_browser import browser  # noqa: F401 - the Chromium fixture
 
 SAM = "sam's directory password"
 OTHER = "someone else's password"
@@ -209,3 +211,33 @@ def test_a_directory_that_is_down_is_said_and_local_accounts_still_work(
 
 def _groups_of(store: Store, person: str) -> list[str]:
     return next(p["groups"] for p in store.person_rows() if p["id"] == person)
+
+
+@pytest.mark.browser
+def test_in_chromium_a_directory_user_signs_in_through_the_login_form(
+    browser: Browser,  # noqa: F811 - the imported fixture
+    ldap_app: FastAPI,
+    people: Store,
+    clock: Clock,
+) -> None:
+    with served(ldap_app) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url + "/login")
+        page.fill("input[name=username]", "nobody")
+        page.fill("input[name=password]", OTHER)
+        page.click("button[type=submit]")
+        expect(page.locator(".error")).to_contain_text("is not a person this cage knows")
+        page.fill("input[name=username]", "sam")
+        page.fill("input[name=password]", "not sam's password")
+        page.click("button[type=submit]")
+        expect(page.locator(".error")).to_contain_text("Wrong username or password")
+        page.fill("input[name=username]", "sam")
+        page.fill("input[name=password]", SAM)
+        page.click("button[type=submit]")
+        expect(page).to_have_url(url + "/me")
+        token = next(c.get("value") for c in context.cookies() if c.get("name") == COOKIE)
+        assert token is not None
+        found = people.web_session(token, clock(), WebSettings("k").session_limits)
+        assert found is not None and (found.username, found.role) == ("s1001", "borrower")
+        context.close()
