@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from hub.identity.settings import IdentitySection, Mapping, OidcSection
 from hub.localbroker import free_port
@@ -24,9 +24,13 @@ from hub.web.sessions import COOKIE
 from tests.identity_servers import oidc_provider
 from tests.web.conftest import Clock
 from tests.web.served import served
-from tests.web.test_dashboard_browser import browser  # noqa: F401 - the Chromium fixture
+from tests.web.test_dashboard_browser import (
+    _shoot,
+    browser,  # noqa: F401 - the Chromium fixture
+)
 
 pytestmark = pytest.mark.browser
+PHONE: ViewportSize = {"width": 390, "height": 844}
 CLIENT_ID = "cagekeeper-hub"
 CLIENT_SECRET = "the test client's secret"
 ACCOUNTS = {
@@ -78,9 +82,11 @@ def hub(people: Store, clock: Clock, tmp_path: Path) -> Iterator[Hub]:
         yield Hub(url, issuer, people, clock)
 
 
-def _at_provider(hub: Hub, context: BrowserContext) -> Page:
+def _at_provider(hub: Hub, context: BrowserContext, shoot: str | None = None) -> Page:
     page = context.new_page()
     page.goto(hub.url + "/login")
+    if shoot:
+        _shoot(page, shoot)
     page.click("text=Sign in with University login")
     expect(page.locator("input[name=login]")).to_be_visible()
     assert page.url.startswith(hub.issuer)  # the provider's own page, not ours
@@ -104,8 +110,8 @@ def test_a_student_signs_in_through_the_provider_and_lands_as_a_borrower(
     browser: Browser,  # noqa: F811 - the imported fixture
     hub: Hub,
 ) -> None:
-    context = browser.new_context()
-    page = _at_provider(hub, context)
+    context = browser.new_context(viewport=PHONE)
+    page = _at_provider(hub, context, shoot="phone-sign-in")
     _sign_in_there(page, "sam")
     expect(page).to_have_url(hub.url + "/me")
     assert _session(hub, context) == ("s1001", "borrower")
@@ -152,10 +158,12 @@ def test_unknown_and_disabled_people_are_refused_and_nothing_is_made(
     said: str,
 ) -> None:
     users = hub.store.user_list()
-    context = browser.new_context()
+    context = browser.new_context(viewport=PHONE)
     page = _at_provider(hub, context)
     _sign_in_there(page, login)
     expect(page.locator("#sign-in-refused")).to_contain_text(said)
+    if login == "stranger":
+        _shoot(page, "phone-sign-in-refused")
     assert page.url.startswith(hub.url + CALLBACK)
     assert _session(hub, context) is None
     assert hub.store.user_list() == users
