@@ -115,6 +115,7 @@ class Directory:
             user=dn,
             password=password,
             receive_timeout=self.section.timeout_seconds,
+            auto_referrals=False,  # a referral is not followed with the user's password
             raise_exceptions=False,
         )
         conn.open()

@@ -113,6 +113,13 @@ class OidcClient:
 
     def _account(self, claims: dict[str, Any]) -> Account:
         s = self.section
+        if s.person_claim == "email" and claims.get("email_verified") is False:
+            # anyone may type an address into an account they make; only a checked one names
+            # a person (providers that send no email_verified vouch for their addresses)
+            raise SignInFailed(
+                f"{self.label} has not verified the address {claims.get('email')!r}, so it "
+                "cannot say who you are here. Verify it there, then sign in again."
+            )
         groups = claims.get(s.groups_claim) if s.groups_claim else None
         if isinstance(groups, str):
             groups = [groups]

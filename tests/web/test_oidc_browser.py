@@ -37,6 +37,8 @@ ACCOUNTS = {
     "sam": {"email": "Sam@Uni.example", "name": "Sam Student", "groups": ["film-students"]},
     "pat": {"email": "pat@uni.example", "name": "Pat Staff", "groups": ["cage-staff"]},
     "dee": {"email": "dee@uni.example", "name": "Dee Disabled"},
+    # an account whose owner typed sam's address and never confirmed it
+    "mallory": {"email": "sam@uni.example", "email_verified": False},
 }
 
 
@@ -149,6 +151,7 @@ def test_staff_by_their_group_land_on_the_dashboard(
     [
         ("stranger", "is not a person this cage knows"),
         ("dee", "Your account here is disabled"),
+        ("mallory", "has not verified the address 'sam@uni.example'"),
     ],
 )
 def test_unknown_and_disabled_people_are_refused_and_nothing_is_made(
