@@ -123,10 +123,13 @@ class OidcClient:
         groups = claims.get(s.groups_claim) if s.groups_claim else None
         if isinstance(groups, str):
             groups = [groups]
+        subject = _text(claims.get("sub"))
+        if subject is None:
+            raise SignInFailed(f"{self.label} did not say who you are (no subject). Start again.")
         return Account(
             provider=self.provider,
             label=self.label,
-            subject=str(claims["sub"]),
+            subject=subject,
             username=_text(claims.get(s.username_claim)),
             person_key=_text(claims.get(s.person_claim)),
             groups=tuple(str(g) for g in groups or () if str(g).strip()),
@@ -166,7 +169,7 @@ class _Failures:
             said = f"its ID token was refused ({exc.error}: {exc.description or ''})"
         elif isinstance(exc, httpx.HTTPError):
             said = str(exc) or type(exc).__name__
-        elif isinstance(exc, (ValueError, KeyError, TypeError)):
+        elif isinstance(exc, (ValueError, KeyError, TypeError, RuntimeError)):
             said = f"its answer was not understood ({exc})"
         else:
             return False

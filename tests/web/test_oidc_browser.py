@@ -227,6 +227,8 @@ def test_a_provider_that_names_another_issuer_or_is_down_is_said(
     for issuer, said in (
         (f"http://localhost:{port}", "names issuer"),  # the provider calls itself 127.0.0.1
         (f"http://127.0.0.1:{free_port()}", "could not reach University login"),
+        # a server that answers, but has no discovery document there
+        (f"http://127.0.0.1:{port}/elsewhere", "404 Not Found"),
     ):
         section = oidc_section(port, tmp_path / "secret", issuer=issuer)
         settings = WebSettings(secret_key="k" * 40, identity=IdentitySection(oidc=section))
