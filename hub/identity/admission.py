@@ -19,6 +19,7 @@ from hub.web.auth import Role, sign_up_external
 
 RANK = {"viewer": 0, "manager": 1, "admin": 2}
 _NOT_IN_NAME = re.compile(r"[^a-z0-9._-]+")
+INACTIVE = "Your record at this cage is no longer active. Ask the cage staff."
 
 
 @dataclass(frozen=True)
@@ -115,16 +116,20 @@ def _person(store: Store, account: Account, mapping: Mapping) -> str | None:
     if not found:
         return None
     if not found[0].active:
-        raise Refused("Your record at this cage is no longer active. Ask the cage staff.")
+        raise Refused(INACTIVE)
     return found[0].id
 
 
 def _may_sign_in(store: Store, username: str) -> Admitted:
-    user = store.login_user(username)
-    if user is None:
+    user, account = store.login_user(username), store.get_user(username)
+    if user is None or account is None:
         raise Refused("Your account here no longer exists. Ask an administrator.")
     if user.disabled:
         raise Refused("Your account here is disabled. Ask an administrator.")
+    if account.person is not None:
+        found = store.people_matching("id", account.person)
+        if not found or not found[0].active:
+            raise Refused(INACTIVE)
     return Admitted(user.username, user.role)
 
 

@@ -10,11 +10,13 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Browser, expect
+from sqlalchemy import update
 
 from hub.identity.directory import Directory, DirectoryUnavailable
 from hub.identity.settings import IdentitySection, LdapSection, Mapping
 from hub.store import Store
 from hub.store.audit import AuditFilter
+from hub.store.schema import people as people_table
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user, sign_up_external
 from hub.web.sessions import COOKIE
@@ -241,3 +243,18 @@ def test_in_chromium_a_directory_user_signs_in_through_the_login_form(
         found = people.web_session(token, clock(), WebSettings("k").session_limits)
         assert found is not None and (found.username, found.role) == ("s1001", "borrower")
         context.close()
+
+
+def test_a_person_no_longer_active_is_refused_even_when_linked_before(
+    ldap_app: FastAPI, people: Store
+) -> None:
+    with served(ldap_app) as url, httpx.Client(base_url=url) as client:
+        assert sign_in(client, "sam", SAM).headers["location"] == "/me"
+        with people.engine.begin() as conn:  # no dashboard form retires a person yet
+            conn.execute(
+                update(people_table).where(people_table.c.id == "s1001").values(active=False)
+            )
+        client.cookies.clear()
+        reply = sign_in(client, "sam", SAM)
+        assert reply.status_code == 403 and "no longer active" in reply.text
+        assert COOKIE not in client.cookies
