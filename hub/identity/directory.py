@@ -75,11 +75,13 @@ class Directory:
     def _check(self, server: Server, username: str, password: str) -> Checked:
         s = self.section
         service = self._connect(server, s.bind_dn, self._bind_password) if s.bind_dn else None
+        if service is None and s.user_dn_template is None:
+            service = self._connect(server, None, None)  # an anonymous search
         try:
             if s.user_dn_template is not None:
                 dn = s.user_dn_template.format(username=escape_rdn(username))
             else:
-                found = self._find(service or self._connect(server, None, None), username)
+                found = self._find(service, username)
                 if found is None:
                     return Checked(known=False)
                 dn = found
