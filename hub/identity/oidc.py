@@ -3,7 +3,7 @@ flow with PKCE (S256), and the ID token checked (signature, issuer, audience, ex
 
 Authlib's Starlette client keeps its state in ``request.session``, but the dashboard has no
 session before sign-in (and its sessions keep only what they own), so the state, nonce and code
-verifier of a sign-in under way travel in a signed, short-lived cookie instead (hub.web.oidc);
+verifier of a sign-in under way travel in a signed, short-lived cookie instead (hub.web.identity);
 this module uses the client's own steps between them.
 """
 
