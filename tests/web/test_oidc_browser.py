@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -239,3 +240,20 @@ def test_a_provider_that_names_another_issuer_or_is_down_is_said(
             reply = httpx.get(url + "/login/oidc")
         assert reply.status_code == 502
         assert said in reply.text
+
+
+def test_the_request_to_the_provider_uses_pkce_and_binds_its_state_to_this_browser(
+    hub: Hub,
+) -> None:
+    reply = httpx.get(hub.url + "/login/oidc")
+    assert reply.status_code == 303
+    sent = parse_qs(urlsplit(reply.headers["location"]).query)
+    assert reply.headers["location"].startswith(hub.issuer)
+    assert sent["code_challenge_method"] == ["S256"] and len(sent["code_challenge"][0]) >= 43
+    assert sent["redirect_uri"] == [hub.url + CALLBACK] and sent["client_id"] == [CLIENT_ID]
+    assert sent["nonce"][0] and sent["state"][0]
+    assert CLIENT_SECRET not in reply.headers["location"]
+    cookie = reply.headers["set-cookie"]
+    assert cookie.startswith("cagekeeper_oidc=")
+    for part in ("HttpOnly", "Path=/login/oidc", "SameSite=lax", "Max-Age=600"):
+        assert part.lower() in cookie.lower()
