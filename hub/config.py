@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from configfile import load_toml, read_secret
 from hub.errors import ConfigError
+from hub.identity.settings import IdentitySection
 from wire.messages import LoanPeriodSpec, OpeningSpec
 
 
@@ -190,6 +191,7 @@ class HubConfig(_Section):
     web: WebSection
     alerts: AlertsSection = Field(default_factory=AlertsSection)
     strikes: StrikesSection = Field(default_factory=StrikesSection)
+    identity: IdentitySection = Field(default_factory=IdentitySection)
 
     def broker_password(self) -> str:
         if self.broker.password is not None:

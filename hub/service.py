@@ -80,6 +80,7 @@ class HubService:
                 max_import_rows=config.web.import_max_rows,
                 max_labels=config.web.labels_max,
                 lending=rules,
+                identity=config.identity,
             ),
             now,
         )

@@ -14,6 +14,10 @@ packages=(mosquitto mosquitto-clients libzbar0 jq openssl sqlite3 ca-certificate
 # Debian's own pygame (built on the system SDL 2 with KMS/DRM) in a --system-site-packages venv;
 # caddy: the dashboard's HTTPS proxy (deploy/caddy/), run in front of a hub by the tests
 ((want_test)) && packages+=(chromium postgresql python3-pygame python3-spidev python3-venv caddy)
+# slapd, ldap-utils: the directory the LDAP sign-in tests run; nodejs (and npm, unless the
+# Node.js install brings its own): the OpenID provider those tests run (tests/idp)
+((want_test)) && packages+=(slapd ldap-utils nodejs)
+((want_test)) && ! command -v npm >/dev/null && packages+=(npm)
 python3 -c 'import ensurepip' 2>/dev/null || packages+=(python3-venv)
 
 missing=()
@@ -27,6 +31,11 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# the test OpenID provider's packages, exactly as locked (tests/idp/package-lock.json)
+if ((want_test)) && [[ ! tests/idp/node_modules/.package-lock.json -nt tests/idp/package-lock.json ]]; then
+    (cd tests/idp && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 if [[ ! -x .venv/bin/python ]]; then

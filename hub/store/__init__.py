@@ -49,6 +49,7 @@ from hub.store.badge_owners import badge_owner
 from hub.store.base import HUB
 from hub.store.editing import EditingStore
 from hub.store.fleet import FleetStore
+from hub.store.identities import IdentityStore
 from hub.store.imports import ImportStore
 from hub.store.locks import chunks, lock
 from hub.store.pins import PinStore
@@ -206,6 +207,7 @@ class Store(
     FleetStore,
     QuarantineStore,
     AuditStore,
+    IdentityStore,
 ):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond."""
 

@@ -542,3 +542,16 @@ loan_weeks = Table(
     Column("ends", BigInteger, nullable=False),
     Column("end_ms", BigInteger, nullable=False),
 )
+
+# Accounts at an identity provider (an OpenID Connect issuer, an LDAP directory) linked to the
+# dashboard user they sign in as: a provider's subject keeps its user even if the email or
+# number it was first matched by changes.
+external_identities = Table(
+    "external_identities",
+    metadata,
+    Column("provider", String(200), primary_key=True),
+    Column("subject", String(255), primary_key=True),
+    Column("username", String(64), ForeignKey("users.username"), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("last_sign_in", UtcDateTime, nullable=False),
+)

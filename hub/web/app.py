@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
 from hub.store import Store
-from hub.web import api, errors, login
+from hub.web import api, errors, identity, login
 from hub.web.auth import Role
 from hub.web.context import Web, WebSettings
 from hub.web.headers import SecurityHeaders
@@ -127,6 +127,9 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
         return app.openapi()
 
     app.include_router(login.router)
+    app.state.identity = identity.providers_from(settings.identity)
+    if app.state.identity.oidc is not None:
+        app.include_router(identity.router)
     for module in (*EDITING, *PAGES):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(api.router, prefix="/api/v1")

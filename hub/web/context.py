@@ -14,6 +14,7 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 from fastapi.templating import Jinja2Templates
 
+from hub.identity.settings import IdentitySection
 from hub.store import Store
 from hub.store.access import SessionLimits, ThrottleRule
 from hub.store.fleet import KioskClock
@@ -62,6 +63,7 @@ class WebSettings:
     login_per_client: ThrottleRule = PER_CLIENT
     # the lending rules kiosks get in their replica, which the desk applies too
     lending: ReplicaPolicy = field(default_factory=ReplicaPolicy)
+    identity: IdentitySection | None = None  # sign-in through an OIDC provider or LDAP
 
     @property
     def session_limits(self) -> SessionLimits:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import secrets
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request, Response
@@ -22,6 +23,7 @@ from hub.store import Store
 from hub.web import sessions
 from hub.web.auth import MAX_PASSWORD, Role, dummy_hash, verify_password
 from hub.web.context import Web, web_of
+from hub.web.identity import directory_sign_in, oidc_name
 from hub.web.security import BadCsrf, SignedIn, check_csrf
 
 router = APIRouter()
@@ -56,7 +58,7 @@ def _login_page(
     response = web.templates.TemplateResponse(
         request,
         "login.html",
-        {"site": web.settings.site_name, "csrf": token, "error": error},
+        {"site": web.settings.site_name, "csrf": token, "error": error, "oidc": oidc_name(request)},
         status_code=status,
     )
     secure = web.settings.secure_cookies
@@ -102,14 +104,30 @@ def login(
     held = user.password_hash if user is not None else None
     matches = verify_password(held or stand_in, password) and held is not None
     if user is None or not matches or user.disabled or "user" in locked:
+        # the directory (LDAP), if any, for anyone but a disabled or locked local account
+        elsewhere = None
+        if not (user and user.disabled) and "user" not in locked:
+            elsewhere = directory_sign_in(request, name, password)
+        if elsewhere is not None and elsewhere.admitted is not None:
+            return _welcome(request, store, account, elsewhere.admitted.username, now)
+        if elsewhere is not None and elsewhere.refusal is not None:
+            return _login_page(request, web, elsewhere.refusal, elsewhere.status)
         failed = [(*client, web.settings.login_per_client)]
-        if user is not None:  # unknown names get no row: nothing to protect, rows stay bounded
+        if user is not None or (elsewhere and elsewhere.known):
+            # unknown names get no row: nothing to protect, rows stay bounded
             failed.append((*account, web.settings.login_per_account))
         store.login_failed(failed, now)
         return _login_page(request, web, REFUSED, 401)
+    return _welcome(request, store, account, user.username, now)
+
+
+def _welcome(
+    request: Request, store: Store, account: tuple[str, str], username: str, now: datetime
+) -> Response:
     store.login_succeeded(*account)
-    sessions.begin(request, store, user.username, now)
-    response = RedirectResponse(home_of(user.role), status_code=303)
+    sessions.begin(request, store, username, now)
+    found = sessions.current(request)
+    response = RedirectResponse(home_of(found.role if found else ""), status_code=303)
     response.delete_cookie(LOGIN_COOKIE, path="/login")
     return response
 
