@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from hub.desk.cart import lines_for
 from rules.eligibility import (
     OutsideGroups,
     Untrained,
@@ -183,3 +184,13 @@ def test_the_training_is_asked_for_before_the_groups(member_of: list[str]) -> No
     assert judge(CAMERA, person, Cart(), T0, policy).reason is DenialReason.NOT_TRAINED
     trained = Person("ada", "Ada", trainings=(("cinema-1", None),), groups=frozenset(member_of))
     assert judge(CAMERA, trained, Cart(), T0, policy).reason is DenialReason.NOT_IN_GROUP
+
+
+def test_the_desk_refuses_outside_the_groups_unless_a_manager_lends_anyway() -> None:
+    found = {"CAM-1": CAMERA}
+    [line] = lines_for(Person("ada", "Ada"), {}, ["CAM-1"], found, {}, T0, POLICY)
+    assert (line.action, line.reason) == (Action.REFUSED, DenialReason.NOT_IN_GROUP)
+    assert line.overridable
+    why = {"CAM-1": "visiting lecturer, agreed with the course lead"}
+    [line] = lines_for(Person("ada", "Ada"), {}, ["CAM-1"], found, why, T0, POLICY)
+    assert (line.action, line.override) == (Action.CHECKOUT, why["CAM-1"])

@@ -89,3 +89,14 @@ def test_a_checkout_against_the_groups_needs_attention(store: Store, clock: Cloc
     section = overview.split('id="attention"')[1]
     assert "lent against the rules" in section
     assert "ada was lent CAM-0001 at cage-1 on 2026-03-02 09:35 UTC: not in FILM101" in section
+
+
+def test_a_person_s_page_shows_groups_from_both_sources(store: Store, clock: Clock) -> None:
+    store.import_groups({"ada": ["FILM101"]}, clock(), "manager")
+    store.set_groups("ada", ["Engineering", "Staff;admins", "x" * 65])  # from sign-in
+    client, _ = _signed_in(store, clock, "viewer")
+    page = client.get("/people/ada").text
+    assert "FILM101" in page
+    # a claim that cannot be a group name (";" inside, too long) is left out, not an error
+    assert '<span id="provider-groups"' in page and "Engineering (from sign-in)" in page
+    assert "admins" not in page and "x" * 65 not in page
