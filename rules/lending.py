@@ -151,7 +151,7 @@ def item_rules(
     category: str, person: Person, now: datetime, policy: ReplicaPolicy
 ) -> tuple[DenialReason, str] | None:
     """The rules a category sets on who may borrow it: a training, access groups."""
-    lacking = untrained(policy.requires.get(category), dict(person.trainings), now)
+    lacking = untrained(policy.requires.get(category) or None, dict(person.trainings), now)
     if lacking is not None:
         return DenialReason.NOT_TRAINED, f"Needs the {lacking.training} training"
     outside = outside_groups(policy.groups.get(category, ()), person.groups)

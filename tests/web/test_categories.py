@@ -100,3 +100,28 @@ def test_a_person_s_page_shows_groups_from_both_sources(store: Store, clock: Clo
     # a claim that cannot be a group name (";" inside, too long) is left out, not an error
     assert '<span id="provider-groups"' in page and "Engineering (from sign-in)" in page
     assert "admins" not in page and "x" * 65 not in page
+
+
+def test_the_bookings_form_and_api_refuse_a_booker_outside_the_groups(
+    store: Store, clock: Clock
+) -> None:
+    store.set_category_groups("camera", ["FILM101"], clock(), "manager")
+    client, csrf = _signed_in(store, clock, "manager")
+    form = {"asset": "CAM-0001", "person": "ada", "csrf": csrf}
+    refused = client.post(
+        "/bookings", data={**form, "starts": "2026-03-03T10:00", "ends": "2026-03-03T16:00"}
+    )
+    assert refused.status_code == 409
+    assert "ada is not in FILM101, the groups CAM-0001 is restricted to" in refused.text
+    api = client.post(
+        "/api/v1/bookings",
+        json={
+            "asset": "CAM-0001",
+            "person": "ada",
+            "starts": "2026-03-03T14:00:00Z",
+            "ends": "2026-03-03T22:00:00Z",
+        },
+        headers={"X-CSRF-Token": csrf},
+    )
+    assert api.status_code == 409 and "not in FILM101" in api.json()["detail"]
+    assert store.bookings_between(clock(), clock() + timedelta(days=7)) == []
