@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from hub.domain.access_groups import member_of
 from wire import (
     LoanPeriodSpec,
     ReplicaAsset,
@@ -46,6 +47,7 @@ def person_of(
         strikes=strikes,
         notices=notices,
         pin=p["pin_hash"] if p["staff"] else None,  # only staff open the door
+        groups=list(member_of(p)),
     )
 
 
@@ -89,8 +91,10 @@ def policy_of(
     categories: Mapping[str, tuple[str, int]],
     requires: Mapping[str, str],
     rules: ReplicaPolicy | None = None,
+    groups: Mapping[str, list[str]] | None = None,
 ) -> ReplicaPolicy:
-    """The hub's lending rules with the loan periods and trainings set per category."""
+    """The hub's lending rules with the loan periods, trainings and access groups set per
+    category."""
     return (rules or ReplicaPolicy()).model_copy(
         update={
             "loans": {
@@ -98,6 +102,7 @@ def policy_of(
                 for name, (period, amount) in categories.items()
             },
             "requires": dict(requires),
+            "groups": dict(groups or {}),
         }
     )
 
@@ -129,6 +134,6 @@ def build_snapshot(
         assets=[asset_of(a) for a in rows["assets"]],
         bookings=[booking_of(b) for b in rows["bookings"]],
         holdings=[holding_of(h) for h in rows["holdings"]],
-        policy=policy_of(rows["categories"], rows["requires"], rules),
+        policy=policy_of(rows["categories"], rows["requires"], rules, rows["groups"]),
         kiosk_seqs=dict(rows["kiosk_seqs"]),
     )

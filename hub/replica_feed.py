@@ -168,8 +168,8 @@ class ReplicaFeed:
                 live.put(BOOKING, code, entries)
                 live.expires(BOOKING, code, min((b.ends for b in entries), default=None))
         if keys.get(POLICY):
-            loans, requires = self.source.categories()
-            live.put_policy(policy_of(loans, requires, self._rules))
+            loans, requires, groups = self.source.categories()
+            live.put_policy(policy_of(loans, requires, self._rules, groups))
 
     # sending ----------------------------------------------------------------------------------
 

@@ -162,6 +162,7 @@ def _from_snapshot(snap: ReplicaSnapshot, overlay: list[_OverlayRow]) -> Replica
             p.strikes,
             tuple(p.notices),
             pin=_door_pin(p),
+            groups=frozenset(p.groups),
         )
         for p in snap.people
         if p.active

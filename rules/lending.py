@@ -10,6 +10,14 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from rules.eligibility import (
+    blocked,
+    booked_by_other,
+    groups_text,
+    outside_groups,
+    over_limit,
+    untrained,
+)
 from rules.policy import due_for
 from wire import DenialReason, ReplicaPolicy
 
@@ -28,12 +36,13 @@ class Person:
     strikes: int = 0  # late returns this term
     notices: tuple[str, ...] = ()  # reminders and overdue alerts from the hub
     pin: str | None = field(default=None, repr=False)  # staff: the door PIN's hash (wire.pins)
+    groups: frozenset[str] = frozenset()  # access groups (courses, departments) they are in
 
     def blocked(self, at: datetime) -> bool:
-        return self.blocked_until is not None and self.blocked_until > at
+        return blocked(self.blocked_until, at)
 
     def trained(self, training: str, at: datetime) -> bool:
-        return any(n == training and (e is None or e > at) for n, e in self.trainings)
+        return untrained(training, dict(self.trainings), at) is None
 
 
 @dataclass(frozen=True)
@@ -124,31 +133,43 @@ def judge(
         reason = DenialReason.IN_MAINTENANCE
     elif not item.lendable:
         reason = DenialReason.NOT_LENDABLE
-    elif (needed := policy.requires.get(item.category)) and not person.trained(needed, now):
-        return Verdict(Action.REFUSED, DenialReason.NOT_TRAINED, f"Needs the {needed} training")
+    elif (refusal := item_rules(item.category, person, now, policy)) is not None:
+        return Verdict(Action.REFUSED, refusal[0], refusal[1])
     else:
         refusal = person_refusal(person, cart, now, policy)
         if refusal is not None:
             return Verdict(Action.REFUSED, refusal[0], refusal[1])
         due = due or due_for(policy, item.category, now)
-        if any(b.person != person.id and b.starts < due and b.ends > now for b in item.bookings):
+        if booked_by_other(item.bookings, person.id, now, due) is not None:
             reason = DenialReason.BOOKED_BY_OTHER
             return Verdict(Action.REFUSED, reason, REFUSAL_TEXT[reason])
         return Verdict(Action.CHECKOUT, due=due)
     return Verdict(Action.REFUSED, reason, REFUSAL_TEXT[reason])
 
 
+def item_rules(
+    category: str, person: Person, now: datetime, policy: ReplicaPolicy
+) -> tuple[DenialReason, str] | None:
+    """The rules a category sets on who may borrow it: a training, access groups."""
+    lacking = untrained(policy.requires.get(category) or None, dict(person.trainings), now)
+    if lacking is not None:
+        return DenialReason.NOT_TRAINED, f"Needs the {lacking.training} training"
+    outside = outside_groups(policy.groups.get(category, ()), person.groups)
+    if outside is not None:
+        return DenialReason.NOT_IN_GROUP, groups_text(outside)
+    return None
+
+
 def person_refusal(
     person: Person, cart: Cart, now: datetime, policy: ReplicaPolicy
 ) -> tuple[DenialReason, str] | None:
     """Person-level rules for one more checkout; returns are never refused by these."""
-    if person.blocked(now):
+    if blocked(person.blocked_until, now):
         return DenialReason.BLOCKED, f"No new loans {ban_end(person, zone_of(policy))}"
     if policy.block_when_overdue and cart.overdue:
         return DenialReason.OVERDUE_ITEMS, "Bring back your overdue items first"
-    if policy.max_items is not None:
-        held = sum(1 for code in cart.held if code not in cart.returning)
-        if held + cart.taking >= policy.max_items:
-            n = policy.max_items
-            return DenialReason.ITEM_LIMIT, f"Limit of {n} item{'' if n == 1 else 's'} reached"
+    n = policy.max_items
+    held = sum(1 for code in cart.held if code not in cart.returning)
+    if n is not None and over_limit(n, held, cart.taking):
+        return DenialReason.ITEM_LIMIT, f"Limit of {n} item{'' if n == 1 else 's'} reached"
     return None

@@ -91,6 +91,7 @@ class DenialReason(StrEnum):
     ITEM_LIMIT = "item_limit"
     BOOKED_BY_OTHER = "booked_by_other"
     NOT_TRAINED = "not_trained"
+    NOT_IN_GROUP = "not_in_group"  # the category is restricted to access groups they are not in
     BLOCKED = "blocked"  # banned for a while (late-return strikes) or blocked by a manager
     PIN_LOCKOUT = "pin_lockout"  # too many wrong door PINs for a staff badge: locked out here
 
@@ -243,6 +244,9 @@ class ReplicaPerson(_FromHub):
         description="staff only: the salted scrypt hash of the PIN that opens the door with the "
         "badge ($scrypt$ln=..,r=..,p=..$salt$key); null: none set",
     )
+    groups: list[str] = Field(
+        default_factory=list, description="access groups (courses, departments) the person is in"
+    )
 
 
 class ReplicaAsset(_FromHub):
@@ -313,6 +317,10 @@ class ReplicaPolicy(_FromHub):
     max_renewals: int = Field(default=1, ge=0)  # extensions per loan a kiosk may grant
     requires: dict[str, str] = Field(
         default_factory=dict, description="category -> training a borrower must hold"
+    )
+    groups: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="category -> access groups a borrower must be in (one of them will do)",
     )
 
     def loan_for(self, category: str) -> LoanPeriodSpec:

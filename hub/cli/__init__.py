@@ -516,6 +516,7 @@ def actor() -> str:
 from hub.cli import (  # noqa: E402  (commands above)
     access,
     backup,
+    groups,
     ledger,
     pins,
     places,
@@ -523,7 +524,18 @@ from hub.cli import (  # noqa: E402  (commands above)
     users,
 )
 
-__all__ = ["access", "backup", "cli", "ledger", "main", "pins", "places", "registry", "users"]
+__all__ = [
+    "access",
+    "backup",
+    "cli",
+    "groups",
+    "ledger",
+    "main",
+    "pins",
+    "places",
+    "registry",
+    "users",
+]
 
 
 def main() -> None:

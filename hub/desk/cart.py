@@ -26,6 +26,7 @@ OVERRIDABLE = frozenset(
         DenialReason.OVERDUE_ITEMS,
         DenialReason.ITEM_LIMIT,
         DenialReason.NOT_TRAINED,
+        DenialReason.NOT_IN_GROUP,
         DenialReason.BOOKED_BY_OTHER,
     }
 )

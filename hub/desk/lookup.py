@@ -15,8 +15,10 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 
+from hub.domain.access_groups import member_of
 from hub.replica import asset_of, booking_of, policy_of
 from hub.store import Store
+from hub.store.access_groups import category_groups
 from hub.store.schema import (
     assets,
     badges,
@@ -118,6 +120,7 @@ def person_by_id(store: Store, person_id: str, now: datetime) -> Person | None:
         tuple(sorted((t.name, t.expires) for t in held)),
         p.blocked_until if blocked else None,
         p.blocked_reason if blocked else None,
+        groups=frozenset(member_of(p._mapping)),
     )
 
 
@@ -186,14 +189,16 @@ def _item(row: Any, held: dict[str, str], booked: dict[str, list[Booking]]) -> I
 
 
 def policy(store: Store, rules: ReplicaPolicy) -> ReplicaPolicy:
-    """The hub's lending rules with the loan periods and trainings set per category, as the
-    replica gives them to kiosks."""
+    """The hub's lending rules with the loan periods, trainings and access groups set per
+    category, as the replica gives them to kiosks."""
     with store.engine.connect() as conn:
         rows = conn.execute(select(categories)).all()
+        groups = category_groups(conn)
     return policy_of(
         {r.name: (r.period, r.amount) for r in rows},
         {r.name: r.requires for r in rows if r.requires},
         rules,
+        groups,
     )
 
 

@@ -8,16 +8,23 @@ A booking is refused when:
   promise what is not on the shelf, nor log a no-show against a booker who could not have
   picked it up. A loan to the booker themselves does not stand in the way;
 - the item's category needs a training the booker does not hold, or whose certificate has
-  expired by the time the booking starts.
+  expired by the time the booking starts;
+- the item's category is restricted to access groups (courses, departments) the booker is in
+  none of.
 
-Pure: the store reads the facts, this decides; times are shown in the zone it is given.
+The training and group rules are the kiosks' own (rules.eligibility). Pure: the store reads the
+facts, this decides; times are shown in the zone it is given.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
+
+from rules.eligibility import OutsideGroups as OutsideGroups
+from rules.eligibility import Untrained as Untrained
+from rules.eligibility import outside_groups, untrained
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class Facts:
     loan: Loan | None = None
     requires: str | None = None  # the training the item's category needs
     trainings: Mapping[str, datetime | None] | None = None  # the booker's: name -> expires
+    groups: Collection[str] = ()  # the access groups the item's category is restricted to
+    member_of: Collection[str] = ()  # the booker's access groups
 
 
 @dataclass(frozen=True)
@@ -64,13 +73,7 @@ class OnLoan:
     overdue: bool
 
 
-@dataclass(frozen=True)
-class Untrained:
-    training: str
-    expires: datetime | None  # None: never held
-
-
-Refusal = Clash | OnLoan | Untrained
+Refusal = Clash | OnLoan | Untrained | OutsideGroups
 
 
 def refusals(request: Request, facts: Facts, now: datetime) -> list[Refusal]:
@@ -83,12 +86,12 @@ def refusals(request: Request, facts: Facts, now: datetime) -> list[Refusal]:
         overdue = loan.due <= now
         if overdue or request.starts < loan.due:
             found.append(OnLoan(loan, overdue))
-    needed, held = facts.requires, facts.trainings or {}
-    if needed is not None:
-        if needed not in held:
-            found.append(Untrained(needed, None))
-        elif (expires := held[needed]) is not None and expires <= request.starts:
-            found.append(Untrained(needed, expires))
+    lacking = untrained(facts.requires, facts.trainings or {}, request.starts)
+    if lacking is not None:
+        found.append(lacking)
+    outside = outside_groups(facts.groups, facts.member_of)
+    if outside is not None:
+        found.append(outside)
     return found
 
 
@@ -121,6 +124,11 @@ def explain(request: Request, refusal: Refusal, tz: tzinfo) -> str:
             return (
                 f"{request.person}'s {name} training, which {request.asset} needs, "
                 f"expires {local(expires, tz)}, before the booking starts"
+            )
+        case OutsideGroups(groups=groups):
+            return (
+                f"{request.person} is not in {' or '.join(groups)}, the groups "
+                f"{request.asset} is restricted to"
             )
     raise AssertionError(refusal)
 

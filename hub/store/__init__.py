@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from hub.domain import bookings as booking_rules
+from hub.domain.access_groups import member_of
 from hub.domain.custody import CLOCK_TOLERANCE, Kind, Order
 from hub.domain.lifecycle import Status
 from hub.domain.service import ServiceRule
@@ -41,6 +42,7 @@ from hub.errors import AlreadyExists, BookingConflict, NotFound, StoreError
 from hub.store import accruals, loan_weeks, migrate, strike_reads
 from hub.store import custody as custody_store
 from hub.store.access import AccessStore
+from hub.store.access_groups import GroupStore, category_groups
 from hub.store.accruals import EARLY_PICKUP as EARLY_PICKUP
 from hub.store.alerting import AlertStore
 from hub.store.among import PerDialect, among
@@ -60,6 +62,7 @@ from hub.store.quarantine import QuarantineLimits as QuarantineLimits
 from hub.store.quarantine import QuarantineStore
 from hub.store.registry import RegistryStore, service_reason
 from hub.store.reports import ReportStore
+from hub.store.rule_checks import RULE_BREACH, check_rules
 from hub.store.schema import (
     alerts,
     assets,
@@ -142,6 +145,7 @@ ANOMALY_LABELS = {
     "stray_extension": "extended by a non-holder",
     UNREGISTERED: "refused: not registered",
     ENROLMENT: "badge not enrolled",
+    RULE_BREACH: "lent against the rules",
     "conflict": "conflict",  # recorded before custody was derived in event order
 }
 
@@ -201,6 +205,7 @@ class Store(
     PinStore,
     AlertStore,
     AccessStore,
+    GroupStore,
     ReportStore,
     ViewStore,
     StocktakeStore,
@@ -529,11 +534,15 @@ class Store(
                 trainings.c.person == request.person
             )
         ).all()
+        category = conn.scalar(select(assets.c.category).where(assets.c.code == request.asset))
+        booker = conn.execute(select(people).where(people.c.id == request.person)).first()
         return booking_rules.Facts(
             others=[booking_rules.Other(*o) for o in others],
             loan=booking_rules.Loan(*loan) if loan is not None else None,
             requires=requires,
             trainings={name: expires for name, expires in held},
+            groups=category_groups(conn, [category]).get(category, []) if category else [],
+            member_of=member_of(booker._mapping) if booker is not None else (),
         )
 
     def cancel_booking(self, booking_id: int) -> None:
@@ -775,6 +784,7 @@ class Store(
         for ev in ordered:
             if ev.type is EventType.ENROLL:
                 self._enroll(conn, ev, now)
+        check_rules(conn, ordered, locked, now)
         placed = accruals.places(conn, ordered)
         accrued = accruals.accrue(conn, ordered, locked, placed)
         accruals.write(conn, accrued)
@@ -1072,6 +1082,7 @@ class Store(
             asset_rows = conn.execute(select(assets).order_by(assets.c.code)).all()
             holding_rows = conn.execute(select(holdings).order_by(holdings.c.asset)).all()
             category_rows = conn.execute(select(categories)).all()
+            category_groups_now = category_groups(conn)
             training_rows = conn.execute(select(trainings)).all()
             seqs = conn.execute(
                 select(ledger.c.kiosk, func.max(ledger.c.seq))
@@ -1094,6 +1105,7 @@ class Store(
             "categories": {r.name: (r.period, r.amount) for r in category_rows},
             "bookings": [r._asdict() for r in booking_rows],
             "requires": {r.name: r.requires for r in category_rows if r.requires},
+            "groups": category_groups_now,
             "trainings": [r._asdict() for r in training_rows],
             "kiosk_seqs": {k: int(s) for k, s in seqs},
             "strikes": {p: len(found) for p, found in struck.items()},

@@ -403,14 +403,6 @@ class RegistryStore(StoreBase):
             detail = f"{forgiven} late returns forgiven" if forgiven else None
             self._audit(conn, now, actor, "person.unblock", person, detail)
 
-    def set_groups(self, person: str, groups: list[str]) -> None:
-        with self._tx() as conn:
-            done = conn.execute(
-                update(people).where(people.c.id == person).values(groups=";".join(groups) or None)
-            )
-        if done.rowcount == 0:
-            raise NotFound(f"no person {person!r}")
-
     def search_assets(
         self,
         text: str = "",

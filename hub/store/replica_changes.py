@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, bindparam, delete, func, literal_column, select, update
 
 from hub.store import NOTICE_KINDS, Store, strike_reads
+from hub.store.access_groups import category_groups
 from hub.store.base import HUB
 from hub.store.locks import chunks
 from hub.store.schema import (
@@ -211,13 +212,18 @@ class ReplicaSource:
                     found.setdefault(r.asset, []).append(r._asdict())
         return found
 
-    def categories(self) -> tuple[dict[str, tuple[str, int]], dict[str, str]]:
-        """Loan periods and required trainings by category (a few rows)."""
+    def categories(
+        self,
+    ) -> tuple[dict[str, tuple[str, int]], dict[str, str], dict[str, list[str]]]:
+        """Loan periods, required trainings and access groups by category (a few rows)."""
         with self.engine.connect() as conn:
             rows = conn.execute(select(categories)).all()
-        return {r.name: (r.period, r.amount) for r in rows}, {
-            r.name: r.requires for r in rows if r.requires
-        }
+            groups = category_groups(conn)
+        return (
+            {r.name: (r.period, r.amount) for r in rows},
+            {r.name: r.requires for r in rows if r.requires},
+            groups,
+        )
 
     def kiosk_seqs(self) -> dict[str, int]:
         """Each registered kiosk's highest sequence number in the ledger: one index look-up a

@@ -89,7 +89,8 @@ people = Table(
     Column("email", String(200)),
     Column("active", Boolean, nullable=False, default=True),
     Column("staff", Boolean, nullable=False, default=False, server_default="0"),
-    Column("groups", String(500)),  # semicolon-separated groups or courses
+    Column("groups", String(500)),  # semicolon-separated groups or courses (registry, CSV)
+    Column("provider_groups", Text),  # the same, as the identity provider last gave them
     Column("blocked_until", UtcDateTime),  # a ban (by a manager or by strikes) ends then
     Column("blocked_reason", String(200)),
     Column("pin_hash", String(200)),  # staff: the door PIN's scrypt hash (wire.pins)
@@ -124,6 +125,7 @@ categories = Table(
     Column("amount", Integer, nullable=False),  # hours or open days, by ``period``
     Column("period", String(16), nullable=False, default="hours", server_default="hours"),
     Column("requires", String(64)),  # a training a borrower must hold, if any
+    Column("groups", String(500)),  # semicolon-separated access groups; none: open to everyone
     # preventive maintenance: an item is due for service after so many days or checkouts
     Column("service_days", Integer),
     Column("service_checkouts", Integer),

@@ -31,6 +31,7 @@ from hub.web.pages import (
     asset_forms,
     assets,
     bookings,
+    categories,
     desk,
     locations,
     maintenance,
@@ -51,7 +52,7 @@ HERE = Path(__file__).parent
 PUBLIC_PATHS = ("/login", "/healthz", "/static")
 PAGES = (overview, assets, people, bookings, maintenance, stocktake, desk, reports, admin, account)
 # before ``people``: /people/new is the form, not a person's page
-EDITING = (asset_forms, person_forms, users, locations)
+EDITING = (asset_forms, person_forms, users, locations, categories)
 
 
 class _Dashboard(FastAPI):

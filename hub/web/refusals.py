@@ -17,6 +17,7 @@ TEXTS = {
     DenialReason.ITEM_LIMIT: "would go over the item limit",
     DenialReason.BOOKED_BY_OTHER: "booked by someone else",
     DenialReason.NOT_TRAINED: "training missing or expired",
+    DenialReason.NOT_IN_GROUP: "not in the item's access groups",
     DenialReason.BLOCKED: "blocked from borrowing",
     DenialReason.PIN_LOCKOUT: "locked out after wrong door PINs",
 }

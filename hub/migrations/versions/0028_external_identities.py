@@ -2,7 +2,7 @@
 dashboard user they sign in as
 
 Revision ID: 0028
-Revises: 0024
+Revises: 0025
 Create Date: 2026-11-30 23:10:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import hub.store.schema
 
 revision = "0028"
-down_revision = "0024"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,66 @@
+"""Categories and who may borrow them: each category's loan period and training, and the access
+groups (courses, departments) a manager restricts it to.
+
+Managers limited to some cages may read the list but not change it: a category's rules reach
+every cage's items and kiosks.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from hub.web.context import Web, flash, take_flash, web_of
+from hub.web.security import Manager, Principal, check_csrf
+
+router = APIRouter()
+Text = Annotated[str, Form(max_length=2000)]
+
+
+def _page(
+    request: Request,
+    who: Principal,
+    web: Web,
+    error: str | None = None,
+    typed: tuple[str, str] | None = None,
+) -> Response:
+    return web.page(
+        request,
+        "categories.html",
+        who,
+        status_code=400 if error else 200,
+        categories=web.store.category_rules(),
+        can_edit=who.cages is None,
+        error=error,
+        done=take_flash(request),
+        typed=typed,
+    )
+
+
+@router.get("/categories")
+def categories(request: Request, who: Manager, web: Annotated[Web, Depends(web_of)]) -> Response:
+    return _page(request, who, web)
+
+
+@router.post("/categories/groups")
+def set_groups(
+    request: Request,
+    who: Manager,
+    web: Annotated[Web, Depends(web_of)],
+    category: Text = "",
+    groups: Text = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """Restrict a category to the groups typed (separated by ";"); none opens it again."""
+    check_csrf(request, csrf, who)
+    if who.cages is not None:
+        return Response("a manager limited to some cages cannot change categories", 403)
+    try:
+        kept = web.store.set_category_groups(category, groups.split(";"), web.clock(), who.actor)
+    except ValueError as exc:
+        return _page(request, who, web, f"{category[:64]} not changed: {exc}.", (category, groups))
+    said = f"only for {', '.join(kept)}" if kept else "open to everyone"
+    flash(request, f"{category.strip()} is {said}.")
+    return RedirectResponse("/categories", status_code=303)
