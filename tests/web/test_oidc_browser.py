@@ -120,9 +120,8 @@ def test_a_student_signs_in_through_the_provider_and_lands_as_a_borrower(
     assert _session(hub, context) == ("s1001", "borrower")
     user = hub.store.get_user("s1001")
     assert user is not None and user.person == "s1001" and user.password_hash is None
-    assert next(p for p in hub.store.person_rows() if p["id"] == "s1001")["groups"] == [
-        "film-students"
-    ]
+    # the provider's groups, kept apart from the registry's
+    assert hub.store.person_groups("s1001").provider == ("film-students",)
     entry = hub.store.audit_page(AuditFilter(action="user.sign_in"))[0]
     assert entry.target == "s1001" and f"oidc:{hub.issuer}" in (entry.detail or "")
 
