@@ -197,7 +197,7 @@ class DoorSensor:
         pin_factory: Any | None = None,
         clock: Callable[[], float] = time.monotonic,
         held_open_after: float = 30.0,
-        bounce_time: float = 0.05,
+        bounce_time: float | None = 0.05,
     ) -> None:
         self._switch = Button(pin, pull_up=True, bounce_time=bounce_time, pin_factory=pin_factory)
         self._clock = clock
