@@ -527,7 +527,7 @@ class Store(
         ).all()
         return booking_rules.Facts(
             others=[booking_rules.Other(*o) for o in others],
-            loan=booking_rules.Loan(*loan) if loan is not None else None,
+            loan=booking_rules.CurrentLoan(*loan) if loan is not None else None,
             requires=requires,
             trainings={name: expires for name, expires in held},
         )
