@@ -194,7 +194,7 @@ class Display:
         now = self._monotonic()
         if self._last_fired is not None:
             last, when = self._last_fired
-            window = KEY_DEBOUNCE_S if target[0] is Action.KEY else DEBOUNCE_S
+            window = KEY_DEBOUNCE_S if target[0] == Action.KEY else DEBOUNCE_S
             if last == target and now - when < window:
                 return None
         self._last_fired = (target, now)
