@@ -28,19 +28,20 @@ from kiosk.app import AppSettings, Devices, KioskApp
 from kiosk.clock import SystemClock
 from kiosk.drivers.camera import QrScanner
 from kiosk.drivers.display import Display
-from kiosk.drivers.gpio import Feedback, GpioPins
+from kiosk.drivers.gpio import GpioPins, LedIndicator
 from kiosk.drivers.rfid import MFRC522, BadgeReader
 from kiosk.link import BrokerSettings
 from kiosk.screens import CartScreen, IdleScreen, Screen
 from kiosk.session import Cancel, Settings
 from kiosk.ui.render import RenderReport
+from kiosk.vocabulary import Tone
 from tests.fakes.camera import FakePicamera2
 from tests.fakes.mfrc522_chip import FakeMFRC522Chip
 from tests.mqtt_probe import Probe
 from wire import Topics
 
 
-class TimedIndicator(Feedback):
+class TimedIndicator(LedIndicator):
     """The real LED and buzzer driver, noting when the app asked for a beep."""
 
     def __init__(self, pins: GpioPins, pin_factory: MockFactory) -> None:
@@ -48,7 +49,7 @@ class TimedIndicator(Feedback):
         self.beeped = threading.Event()
         self.beeped_at = 0.0
 
-    def beep(self, tone: str) -> None:
+    def beep(self, tone: Tone) -> None:
         super().beep(tone)
         self.beeped_at = time.perf_counter()
         self.beeped.set()

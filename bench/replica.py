@@ -1,7 +1,7 @@
 """What publishing the kiosks' replica costs the hub while events flow.
 
 On a hub database of the spec's size (100,000 assets, 5,000 people, 8,000 items out, built as
-``bench.dashboard`` builds it), a writer process commits kiosk checkouts and returns through
+``bench.synthetic`` builds it), a writer process commits kiosk checkouts and returns through
 ``Store.commit_events`` at a steady rate (500 events/s), and this process runs a replica
 publisher the way the hub's replica thread does (a round, then a second's pause) for a while,
 timing the CPU the publisher's thread uses. Before: the whole replica rebuilt each round
@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, text
 
-from bench.dashboard import Sizes, build
+from bench.synthetic import Sizes, build
 from hub.replica import build_snapshot
 from hub.replica_feed import ReplicaFeed
 from hub.store import Store

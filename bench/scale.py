@@ -33,7 +33,7 @@ CHUNK = 20_000  # rows per executemany
 LATER_PASSES = 3  # later sweeper passes per run, a minute of the clock apart
 OVERDUE_SHARE = 0.261  # of the open loans: 261,000 of a million, as the hub that failed had
 LOAN_SPREAD = timedelta(days=40)  # due times spread over this, the overdue share before NOW
-USER, PASSWORD = "manager", "a long bench password"  # as bench.dashboard makes
+USER, PASSWORD = "manager", "a long bench password"  # the manager build_dashboard adds
 
 
 # building (this code only) ----------------------------------------------------------------
@@ -91,10 +91,12 @@ def build_loans(path: Path, loans: int, seed: int = 1) -> None:
 def build_dashboard(path: Path, small: bool) -> str:
     """The dashboard benchmark's hub: 100,000 assets, 1,000,000 ledger events over a year,
     8,000 items out (a tenth with ``small``)."""
-    from bench.dashboard import Sizes, build
+    from bench.synthetic import NOW, Sizes, build
+    from hub.web.auth import create_user
 
     sizes = Sizes().smaller(10) if small else Sizes()
     store, built = build(path, sizes)
+    create_user(store, USER, PASSWORD, "manager", NOW)
     store.close()
     return ", ".join(f"{n:,} {table}" for table, n in built.rows.items())
 

@@ -5,6 +5,9 @@ except for the listener's port, the file locations and the log target, which poi
 private folder. The listener keeps its TLS: a private CA made once per process with the
 deploy/tls/pki.sh an installed hub uses issues the broker's certificate for 127.0.0.1 and
 localhost, and every client verifies it against that CA (``LocalBroker.ca_file``).
+
+Those deploy files ship inside the package (``hub/deploy_files``, package data that links to
+deploy/ in the source tree), so an installed hub finds them where it is installed.
 """
 
 from __future__ import annotations
@@ -19,12 +22,21 @@ import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
+from importlib.resources import files
 from pathlib import Path
 
 from hub.errors import HubError
 
-DEPLOY_DIR = Path(__file__).resolve().parent.parent / "deploy" / "mosquitto"
-PKI_SCRIPT = DEPLOY_DIR.parent / "tls" / "pki.sh"
+
+def shipped(*parts: str) -> Path:
+    """A file of deploy/ as the installed package holds it (a wheel installs package data as
+    plain files, so it is a real path that Mosquitto and bash can open)."""
+    found = files("hub").joinpath("deploy_files", *parts)
+    return found if isinstance(found, Path) else Path(str(found))
+
+
+DEPLOY_DIR = shipped("mosquitto")
+PKI_SCRIPT = shipped("tls", "pki.sh")
 
 
 def free_port() -> int:

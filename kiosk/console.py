@@ -19,6 +19,7 @@ from kiosk.drivers.camera import SimulatedScanner
 from kiosk.drivers.rfid import SimulatedBadgeReader
 from kiosk.screens import Screen
 from kiosk.session import PinEnter, PinKey, StartTyping, TypeKey, typed_label, ui_input
+from kiosk.vocabulary import Action
 from wire.badges import BadUid, normal_uid
 
 HELP = """\
@@ -39,21 +40,21 @@ PANEL = (800, 480)  # the official 7" panel, for kiosks simulated without a disp
 
 # typed words -> the screen's button actions (kiosk.ui's Button.action)
 _TOUCHES = {
-    "confirm": "confirm",
-    "cancel": "cancel",
-    "done": "done",
-    "count": "stocktake",
-    "enrol": "enroll",
-    "enroll": "enroll",
-    "door": "unlock",
-    "still": "still_here",
+    "confirm": Action.CONFIRM,
+    "cancel": Action.CANCEL,
+    "done": Action.DONE,
+    "count": Action.STOCKTAKE,
+    "enrol": Action.ENROLL,
+    "enroll": Action.ENROLL,
+    "door": Action.UNLOCK,
+    "still": Action.STILL_HERE,
 }
 _WITH_CODE = {
-    "remove": "remove",
-    "extend": "extend",
-    "ok": "condition:ok",
-    "damaged": "condition:damaged",
-    "missing": "condition:missing_part",
+    "remove": Action.REMOVE,
+    "extend": Action.EXTEND,
+    "ok": Action.CONDITION_OK,
+    "damaged": Action.CONDITION_DAMAGED,
+    "missing": Action.CONDITION_MISSING_PART,
 }
 
 
@@ -142,7 +143,7 @@ def command(app: KioskApp, line: str, out: TextIO, screens: Path | None = None) 
     return True
 
 
-def _touch(app: KioskApp, action: str, code: str | None) -> None:
+def _touch(app: KioskApp, action: Action, code: str | None) -> None:
     inp = ui_input(action, code)
     if inp is not None:
         app.submit(inp)

@@ -1,4 +1,5 @@
-"""Builds the kiosk's devices from its config: real hardware on a Pi, simulated on a laptop.
+"""The kiosk's devices: what the app asks of each, and building them from the config (real
+hardware on a Pi, simulated on a laptop).
 
 A device that fails to start is logged and left out, so a kiosk with an unplugged reader still
 runs (returns by scan, the screen, the outbox) and reports what is missing; the reader and the
@@ -8,14 +9,103 @@ camera come with a way to open them again, which the app uses until they work.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from kiosk.app import Devices
 from kiosk.clock import Clock
 from kiosk.config import KioskConfig
+from kiosk.screens import Screen
+from kiosk.vocabulary import Action, Pattern, Tone
+
+if TYPE_CHECKING:
+    from gpiozero import Factory
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class BadgeSource(Protocol):
+    """A badge reader: the UID of a card newly presented, or None. A reader that retries by
+    itself may also say ``healthy`` and ``last_error`` (the app reads them when present)."""
+
+    def poll(self) -> str | None: ...
+
+
+class CodeSource(Protocol):
+    """A camera that decodes labels: the texts read since the last poll. It may also keep
+    ``last_frame_at`` and ``healthy`` (the app's frame watchdog reads them when present)."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def poll(self) -> list[str]: ...
+
+
+class Indicator(Protocol):
+    """The status LEDs and the buzzer."""
+
+    def show(self, pattern: Pattern) -> None: ...
+    def beep(self, tone: Tone) -> None: ...
+    def stop_alarm(self) -> None: ...
+    def tick(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class DoorControl(Protocol):
+    """The cage door's lock: unlocked for a time, relocked by ``tick``."""
+
+    def unlock(self, seconds: float) -> None: ...
+    def tick(self) -> None: ...
+    def close(self) -> None: ...
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+class DoorMonitor(Protocol):
+    """The door's reed switch: whether the door has been open too long."""
+
+    @property
+    def held_open(self) -> bool: ...
+    def close(self) -> None: ...
+
+
+class Tap(Protocol):
+    """What a tap on the screen asked for, and the item or key it was on."""
+
+    @property
+    def action(self) -> Action: ...
+    @property
+    def code(self) -> str | None: ...
+
+
+class ScreenDevice(Protocol):
+    """The touch screen: draws a screen model, reports the taps since the last poll."""
+
+    def show(self, screen: Screen) -> object: ...
+    def poll_actions(self) -> Sequence[Tap]: ...
+    def close(self) -> None: ...
+
+
+@dataclass
+class Devices:
+    """What the kiosk has fitted; any of them may be absent (a return station has no screen)."""
+
+    badges: BadgeSource | None = None
+    codes: CodeSource | None = None
+    indicator: Indicator | None = None
+    display: ScreenDevice | None = None
+    door: DoorControl | None = None
+    door_sensor: DoorMonitor | None = None
+    button: Closeable | None = None  # a physical confirm button, wired with app.press()
+    extra_closers: list[Callable[[], None]] = field(default_factory=list)
+    faults: dict[str, str] = field(default_factory=dict)  # devices that failed to start, and why
+    # how to open the reader or the camera again when it could not be opened at start-up: the
+    # app keeps trying (with a growing pause) instead of running without it until a restart
+    open_badges: Callable[[], BadgeSource] | None = None
+    open_codes: Callable[[], CodeSource] | None = None
 
 
 def build_devices(
@@ -46,7 +136,7 @@ def build_devices(
     return devices
 
 
-def _try(devices: Devices, what: str, make: Any) -> Any:
+def _try(devices: Devices, what: str, make: Callable[[], T | None]) -> T | None:
     try:
         return make()
     except Exception as exc:  # DriverError, gpiozero's pin errors, pygame's: report, go on
@@ -55,7 +145,7 @@ def _try(devices: Devices, what: str, make: Any) -> Any:
         return None
 
 
-def _badge_reader(cfg: KioskConfig, clock: Clock) -> Any:
+def _badge_reader(cfg: KioskConfig, clock: Clock) -> BadgeSource:
     from kiosk.drivers.rfid import MFRC522, BadgeReader, SimulatedBadgeReader, open_spi
 
     r = cfg.drivers.rfid
@@ -65,7 +155,7 @@ def _badge_reader(cfg: KioskConfig, clock: Clock) -> Any:
     return BadgeReader(chip, clock.monotonic, release_after=r.release_after_s)
 
 
-def _scanner(cfg: KioskConfig) -> Any:
+def _scanner(cfg: KioskConfig) -> CodeSource:
     from kiosk.drivers.camera import CameraSettings, QrScanner, SimulatedScanner, open_camera
 
     if cfg.drivers.simulate:
@@ -74,17 +164,18 @@ def _scanner(cfg: KioskConfig) -> Any:
     return QrScanner(opener=open_camera, settings=CameraSettings.of(cfg.drivers.camera))
 
 
-def _pin_factory(cfg: KioskConfig) -> Any:
+def _pin_factory(cfg: KioskConfig) -> Factory | None:
     """gpiozero's own pin factory on a Pi; mock pins in simulation."""
     if not cfg.drivers.simulate:
         return None
     from gpiozero.pins.mock import MockFactory, MockPWMPin
 
-    return MockFactory(pin_class=MockPWMPin)
+    factory: Factory = MockFactory(pin_class=MockPWMPin)
+    return factory
 
 
-def _indicator(cfg: KioskConfig, factory: Any, clock: Clock) -> Any:
-    from kiosk.drivers.gpio import Feedback, GpioPins
+def _indicator(cfg: KioskConfig, factory: Factory | None, clock: Clock) -> Indicator:
+    from kiosk.drivers.gpio import GpioPins, LedIndicator
 
     g = cfg.drivers.gpio
     pins = GpioPins(
@@ -93,17 +184,19 @@ def _indicator(cfg: KioskConfig, factory: Any, clock: Clock) -> Any:
         buzzer=g.buzzer,
         buzzer_active_high=g.buzzer_active_high,
     )
-    return Feedback(pins, pin_factory=factory, clock=clock.monotonic)
+    return LedIndicator(pins, pin_factory=factory, clock=clock.monotonic)
 
 
-def _button(cfg: KioskConfig, factory: Any, confirm: Callable[[], None]) -> Any:
+def _button(
+    cfg: KioskConfig, factory: Factory | None, confirm: Callable[[], None]
+) -> Closeable | None:
     from kiosk.drivers.gpio import ConfirmButton
 
     pin = cfg.drivers.gpio.button
     return None if pin is None else ConfirmButton(pin, confirm, pin_factory=factory)
 
 
-def _door(cfg: KioskConfig, factory: Any, clock: Clock) -> Any:
+def _door(cfg: KioskConfig, factory: Factory | None, clock: Clock) -> DoorControl | None:
     from kiosk.drivers.gpio import DoorLock
 
     g = cfg.drivers.gpio
@@ -114,18 +207,21 @@ def _door(cfg: KioskConfig, factory: Any, clock: Clock) -> Any:
     )
 
 
-def _door_sensor(cfg: KioskConfig, factory: Any, clock: Clock) -> Any:
+def _door_sensor(cfg: KioskConfig, factory: Factory | None, clock: Clock) -> DoorMonitor | None:
     from kiosk.drivers.gpio import DoorSensor
 
     g = cfg.drivers.gpio
     if g.door_sensor is None:
         return None
     return DoorSensor(
-        g.door_sensor, pin_factory=factory, clock=clock.monotonic, held_open_after=g.held_open_s
+        g.door_sensor,
+        pin_factory=factory,
+        clock=clock.monotonic,
+        held_open_after=g.held_open_s,
     )
 
 
-def _display(cfg: KioskConfig) -> Any:
+def _display(cfg: KioskConfig) -> ScreenDevice:
     from kiosk.drivers.display import Display
 
     s = cfg.drivers.display

@@ -37,7 +37,7 @@ from wire import (
 )
 from wire.codec import load_object
 from wire.pins import usable
-from wire.replica_delta import apply as apply_delta
+from wire.replica_delta import apply_delta
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +87,6 @@ class ReplicaView:
     @property
     def policy(self) -> ReplicaPolicy:
         return self.snapshot.policy if self.snapshot else ReplicaPolicy()
-
-    def snapshot_at(self) -> datetime | None:
-        return self.snapshot.at if self.snapshot else None
 
     def person_by_badge(self, uid: str) -> Person | None:
         return self.badges.get(uid.upper())
@@ -269,9 +266,6 @@ class Replica:
 
     def loans_of(self, person_id: str) -> list[tuple[Item, Held]]:
         return self._view.loans_of(person_id)
-
-    def snapshot_at(self) -> datetime | None:
-        return self._view.snapshot_at()
 
     def apply_snapshot(self, payload: bytes, unacked: Collection[int] = ()) -> bool:
         """Take a newer snapshot; refuse (and log) a malformed one, keeping the current one.

@@ -1,7 +1,7 @@
 """Replica deltas: what the hub sends between full snapshots, and how a kiosk applies them.
 
-Both sides use these two pure functions, so ``apply(old, diff(old, new)) == new`` is the whole
-contract (checked by the tests).
+Both sides use these two pure functions, so ``apply_delta(old, diff(old, new)) == new`` is the
+whole contract (checked by the tests).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _merge(
     return [merged[k] for k in sorted(merged)]
 
 
-def apply(snap: ReplicaSnapshot, delta: ReplicaDelta) -> ReplicaSnapshot:
+def apply_delta(snap: ReplicaSnapshot, delta: ReplicaDelta) -> ReplicaSnapshot:
     """The snapshot ``delta`` leads to; ValueError if it was made for another base version."""
     if delta.base != snap.version:
         raise ValueError(f"delta {delta.base}->{delta.version} does not apply to {snap.version}")
@@ -88,4 +88,4 @@ def apply(snap: ReplicaSnapshot, delta: ReplicaDelta) -> ReplicaSnapshot:
     )
 
 
-__all__ = ["apply", "diff"]
+__all__ = ["apply_delta", "diff"]

@@ -39,7 +39,9 @@ _DECIMAL = re.compile(r"^\d{8,10}$")
 
 
 @dataclass(frozen=True)
-class Loan:
+class Holding:
+    """An item a person holds, as the desk lists it."""
+
     code: str
     name: str
     due: datetime
@@ -124,7 +126,7 @@ def person_by_id(store: Store, person_id: str, now: datetime) -> Person | None:
     )
 
 
-def loans_of(store: Store, person_id: str) -> list[Loan]:
+def loans_of(store: Store, person_id: str) -> list[Holding]:
     """What the person holds now, soonest due first."""
     with store.engine.connect() as conn:
         rows = conn.execute(
@@ -133,7 +135,7 @@ def loans_of(store: Store, person_id: str) -> list[Loan]:
             .where(holdings.c.person == person_id)
             .order_by(holdings.c.due, holdings.c.asset)
         ).all()
-    return [Loan(r.asset, r.name, r.due) for r in rows]
+    return [Holding(r.asset, r.name, r.due) for r in rows]
 
 
 def items(store: Store, codes: Sequence[str], now: datetime) -> dict[str, Item]:

@@ -45,7 +45,7 @@ class Other:
 
 
 @dataclass(frozen=True)
-class Loan:
+class CurrentLoan:
     """The item's current loan."""
 
     person: str
@@ -55,7 +55,7 @@ class Loan:
 @dataclass(frozen=True)
 class Facts:
     others: Sequence[Other] = ()
-    loan: Loan | None = None
+    loan: CurrentLoan | None = None
     requires: str | None = None  # the training the item's category needs
     trainings: Mapping[str, datetime | None] | None = None  # the booker's: name -> expires
     groups: Collection[str] = ()  # the access groups the item's category is restricted to
@@ -69,7 +69,7 @@ class Clash:
 
 @dataclass(frozen=True)
 class OnLoan:
-    loan: Loan
+    loan: CurrentLoan
     overdue: bool
 
 

@@ -32,7 +32,9 @@ class AlertRules:
 
 
 @dataclass(frozen=True)
-class Loan:
+class OpenLoan:
+    """A loan still out, as the sweeper watches it for its due, overdue and lost stages."""
+
     asset: str
     person: str
     loan: str  # the checkout event id that started it
@@ -43,10 +45,10 @@ class Loan:
 class Raise:
     id: str
     stage: Stage
-    loan: Loan
+    loan: OpenLoan
 
 
-def alert_id(stage: Stage, loan: Loan) -> str:
+def alert_id(stage: Stage, loan: OpenLoan) -> str:
     return f"{stage.value}:{loan.loan}:{int(loan.due.timestamp())}"
 
 
@@ -55,7 +57,7 @@ def horizon(now: datetime, rules: AlertRules) -> datetime:
     return now + rules.due_soon
 
 
-def stages(loan: Loan, now: datetime, rules: AlertRules) -> list[Stage]:
+def stages(loan: OpenLoan, now: datetime, rules: AlertRules) -> list[Stage]:
     """Every stage the loan has reached, in order; the latest is the one that matters."""
     if now < loan.due - rules.due_soon:
         return []
@@ -76,7 +78,7 @@ class Sweep:
 
 
 def sweep(
-    loans: Iterable[Loan], open_alerts: Iterable[str], now: datetime, rules: AlertRules
+    loans: Iterable[OpenLoan], open_alerts: Iterable[str], now: datetime, rules: AlertRules
 ) -> Sweep:
     """Compare loans near or past their due time with the alerts already raised.
 

@@ -538,7 +538,7 @@ class Store(
         booker = conn.execute(select(people).where(people.c.id == request.person)).first()
         return booking_rules.Facts(
             others=[booking_rules.Other(*o) for o in others],
-            loan=booking_rules.Loan(*loan) if loan is not None else None,
+            loan=booking_rules.CurrentLoan(*loan) if loan is not None else None,
             requires=requires,
             trainings={name: expires for name, expires in held},
             groups=category_groups(conn, [category]).get(category, []) if category else [],

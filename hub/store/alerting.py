@@ -20,7 +20,7 @@ from sqlalchemy import (
     update,
 )
 
-from hub.domain.sweeper import Loan, Raise
+from hub.domain.sweeper import OpenLoan, Raise
 from hub.store.base import StoreBase
 from hub.store.locks import chunks, lock
 from hub.store.schema import alerts, assets, bookings, holdings, ledger, people
@@ -54,7 +54,7 @@ class SweepSlice:
     asset's and the person's names) and the ids of their open alerts. ``upto``: the last asset
     code of a range read in code order, None when the range ran to the end."""
 
-    loans: list[tuple[Loan, str, str]]
+    loans: list[tuple[OpenLoan, str, str]]
     open: list[str]
     upto: str | None = None
 
@@ -83,9 +83,9 @@ def _slice(
     before: datetime,
     held: Sequence[ColumnElement[bool]],
     alerted: Sequence[ColumnElement[bool]],
-) -> tuple[list[tuple[Loan, str, str]], list[str]]:
+) -> tuple[list[tuple[OpenLoan, str, str]], list[str]]:
     loans = [
-        (Loan(a, p, e, d), an, pn)
+        (OpenLoan(a, p, e, d), an, pn)
         for a, p, e, d, an, pn in conn.execute(_loan_query(before).where(*held))
     ]
     opened = list(

@@ -29,16 +29,16 @@ import pygame
 from kiosk.errors import DriverError
 from kiosk.screens import Screen
 from kiosk.ui.render import Button, Renderer, RenderReport, UiAction, save_png
+from kiosk.vocabulary import Action
 
 WINDOW_SIZE: Final = (800, 480)  # the official 7" panel, for windowed runs without a size
 DEBOUNCE_S: Final = 0.35
 # a key on the on-screen keyboard is meant to be hit again and again ("0001"): only a copy
 # arriving within this is the panel's duplicate
 KEY_DEBOUNCE_S: Final = 0.1
-_KEY: Final = "key"
 _MOUSE: Final = ("mouse",)
 _LEFT_BUTTON: Final = 1
-TOUCH: Final = "touch"
+TOUCH: Final = Action.TOUCH
 
 _PressKey = tuple[object, ...]
 
@@ -58,8 +58,8 @@ class Display:
         self._renderer: Renderer | None = None
         self.last_report: RenderReport | None = None
         # what each finger (or the mouse) went down on: a tap counts only if it ends there too
-        self._pressed: dict[_PressKey, tuple[str, str | None] | None] = {}
-        self._last_fired: tuple[tuple[str, str | None], float] | None = None
+        self._pressed: dict[_PressKey, tuple[Action, str | None] | None] = {}
+        self._last_fired: tuple[tuple[Action, str | None], float] | None = None
 
     @property
     def is_open(self) -> bool:
@@ -156,7 +156,7 @@ class Display:
 
     def _action_for(self, event: pygame.event.Event) -> UiAction | None:
         if event.type == pygame.QUIT:
-            return UiAction("quit")
+            return UiAction(Action.QUIT)
         if event.type in (pygame.FINGERDOWN, pygame.FINGERUP):
             key: _PressKey = ("finger", event.touch_id, event.finger_id)
             pos = self._finger_pos(event.x, event.y)
@@ -179,7 +179,7 @@ class Display:
         width, height = self._require_surface().get_size()
         return (min(width - 1, max(0, int(x * width))), min(height - 1, max(0, int(y * height))))
 
-    def _target(self, pos: tuple[int, int]) -> tuple[str, str | None] | None:
+    def _target(self, pos: tuple[int, int]) -> tuple[Action, str | None] | None:
         button: Button | None = self.last_report.hit(pos) if self.last_report else None
         return None if button is None else (button.action, button.code)
 
@@ -194,7 +194,7 @@ class Display:
         now = self._monotonic()
         if self._last_fired is not None:
             last, when = self._last_fired
-            window = KEY_DEBOUNCE_S if target[0] == _KEY else DEBOUNCE_S
+            window = KEY_DEBOUNCE_S if target[0] == Action.KEY else DEBOUNCE_S
             if last == target and now - when < window:
                 return None
         self._last_fired = (target, now)

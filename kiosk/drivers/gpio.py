@@ -15,6 +15,8 @@ from typing import Any
 
 from gpiozero import LED, Button, Buzzer, OutputDevice
 
+from kiosk.vocabulary import Pattern, Tone
+
 
 @dataclass(frozen=True)
 class GpioPins:
@@ -30,23 +32,20 @@ class GpioPins:
     buzzer_active_high: bool = True
 
 
-PATTERNS = ("ready", "success", "denied", "offline", "busy")
-BASE_PATTERNS = ("ready", "offline")
-TONES = ("ok", "error", "alarm")
-# How long each transient pattern shows before the base pattern comes back. "busy" has no natural
+# How long each transient pattern shows before the base pattern comes back. BUSY has no natural
 # end, so it lapses after a while unless shown again (each show restarts its time).
-TRANSIENT_S = {"success": 0.5, "denied": 1.5, "busy": 10.0}
+TRANSIENT_S = {Pattern.SUCCESS: 0.5, Pattern.DENIED: 1.5, Pattern.BUSY: 10.0}
 
 
-class Feedback:
+class LedIndicator:
     """Status light and sound for every scan: a student sees and hears the answer at once.
 
-    "ready" and "offline" are the base state; "success", "denied" and "busy" are transient and
+    READY and OFFLINE are the base state; SUCCESS, DENIED and BUSY are transient and
     the base comes back once they have shown for ``TRANSIENT_S`` (a base shown meanwhile is
     remembered and comes back instead). The app calls ``tick()`` a few times a second to end
     transient patterns, reading time from the injected ``clock``.
 
-    ``beep("alarm")`` sounds the buzzer continuously until ``stop_alarm()``. While the alarm is
+    ``beep(Tone.ALARM)`` sounds the buzzer continuously until ``stop_alarm()``. While the alarm is
     on, other tones are dropped, so a scan cannot silence a door held open.
     """
 
@@ -65,21 +64,19 @@ class Feedback:
         )
         self._clock = clock
         self._lock = threading.RLock()
-        self.state = "off"  # the pattern showing now
-        self._base: str | None = None  # None until the app first shows "ready" or "offline"
+        self.state: Pattern | None = None  # the pattern showing now (None: both dark)
+        self._base: Pattern | None = None  # None until the app first shows READY or OFFLINE
         self._transient_until: float | None = None
         self._alarming = False
 
     @property
     def alarming(self) -> bool:
-        """True from ``beep("alarm")`` until ``stop_alarm()`` (even with no buzzer fitted)."""
+        """True from ``beep(Tone.ALARM)`` until ``stop_alarm()`` (even with no buzzer fitted)."""
         return self._alarming
 
-    def show(self, pattern: str) -> None:
-        if pattern not in PATTERNS:
-            raise ValueError(f"unknown LED pattern {pattern!r}; one of {', '.join(PATTERNS)}")
+    def show(self, pattern: Pattern) -> None:
         with self._lock:
-            if pattern in BASE_PATTERNS:
+            if pattern.resting:
                 self._base = pattern
                 if self._transient_until is None:
                     self._light(pattern)
@@ -94,17 +91,15 @@ class Feedback:
                 self._transient_until = None
                 self._light(self._base)
 
-    def beep(self, tone: str) -> None:
-        if tone not in TONES:
-            raise ValueError(f"unknown tone {tone!r}; one of {', '.join(TONES)}")
+    def beep(self, tone: Tone) -> None:
         with self._lock:
-            if tone == "alarm":
+            if tone is Tone.ALARM:
                 self._alarming = True
                 if self.buzzer is not None:
                     self.buzzer.on()  # also ends a beep in progress
             elif self._alarming or self.buzzer is None:
                 return  # dropped: a short beep would silence the alarm
-            elif tone == "ok":
+            elif tone is Tone.OK:
                 self.buzzer.beep(on_time=0.06, off_time=0.01, n=1, background=True)
             else:
                 self.buzzer.beep(on_time=0.12, off_time=0.08, n=3, background=True)
@@ -120,29 +115,29 @@ class Feedback:
             if device is not None:
                 device.close()
 
-    def _light(self, pattern: str | None) -> None:
+    def _light(self, pattern: Pattern | None) -> None:
         """Set both LEDs for ``pattern``; None is both dark."""
-        self.state = pattern or "off"
+        self.state = pattern
         green, red = self.green, self.red
         if pattern is None:
             _off(green)
             _off(red)
-        elif pattern == "ready":
+        elif pattern is Pattern.READY:
             _on(green)
             _off(red)
-        elif pattern == "success":
+        elif pattern is Pattern.SUCCESS:
             _off(red)
             if green is not None:
                 green.blink(on_time=0.08, off_time=0.08, n=3, background=True)
-        elif pattern == "denied":
+        elif pattern is Pattern.DENIED:
             _off(green)
             if red is not None:
                 red.blink(on_time=1.5, off_time=0.01, n=1, background=True)
-        elif pattern == "offline":
+        elif pattern is Pattern.OFFLINE:
             _off(green)
             if red is not None:
                 red.blink(on_time=0.2, off_time=1.8, background=True)
-        elif pattern == "busy":
+        elif pattern is Pattern.BUSY:
             _off(red)
             if green is not None:
                 green.blink(on_time=0.3, off_time=0.3, background=True)
@@ -190,7 +185,11 @@ class DoorLock:
 
 
 class DoorSensor:
-    """A reed switch between the pin and ground (pull-up): closed (low) means the door is shut."""
+    """A reed switch between the pin and ground (pull-up): closed (low) means the door is shut.
+
+    A reed switch chatters for a few milliseconds as the magnet comes and goes; gpiozero's
+    ``bounce_time`` drops the edges that follow a reported one within that time, so one swing
+    of the door is one opening and one closing (and the held-open time is not restarted)."""
 
     def __init__(
         self,
@@ -198,8 +197,9 @@ class DoorSensor:
         pin_factory: Any | None = None,
         clock: Callable[[], float] = time.monotonic,
         held_open_after: float = 30.0,
+        bounce_time: float | None = 0.05,
     ) -> None:
-        self._switch = Button(pin, pull_up=True, pin_factory=pin_factory)
+        self._switch = Button(pin, pull_up=True, bounce_time=bounce_time, pin_factory=pin_factory)
         self._clock = clock
         self._held_open_after = held_open_after
         self._opened_at: float | None = None if not self.is_open else clock()

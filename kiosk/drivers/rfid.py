@@ -1,7 +1,9 @@
 """Badge reading with an MFRC522 over SPI, without blocking and without RPi.GPIO.
 
-The driver speaks to the chip's registers directly (spidev), so it runs unchanged on a Pi 4,
-a Pi 5 (where RPi.GPIO fails with "Cannot determine SOC peripheral base address") and a Zero 2 W;
+The driver speaks to the chip's registers directly over gpiozero's SPI interface (the pin
+factory's: lgpio's on a Pi 5, spidev's through RPi.GPIO's or the native factory elsewhere), so it
+runs unchanged on a Pi 4, a Pi 5 (where RPi.GPIO fails with "Cannot determine SOC peripheral base
+address") and a Zero 2 W;
 tie the reader's RST pin high or drive it high with gpiozero (held low, the chip stays powered
 down and never answers). Each ``poll`` is one short exchange (wake, anticollision, select, halt),
 so the UI and the camera never wait on the reader. UIDs of 4, 7 and 10 bytes are read through the
@@ -17,11 +19,13 @@ most once every ``retry_after`` seconds, until it answers.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import queue
+import warnings
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from kiosk.errors import ReaderError
 
@@ -47,9 +51,10 @@ log = logging.getLogger(__name__)
 
 
 class SpiDevice(Protocol):
-    """The part of ``spidev.SpiDev`` the driver uses."""
+    """The part of gpiozero's SPI interface the driver uses: one full-duplex transfer with the
+    chip selected throughout (a register access is one)."""
 
-    def xfer2(self, data: list[int]) -> list[int]: ...
+    def transfer(self, data: list[int]) -> list[int]: ...
     def close(self) -> None: ...
 
 
@@ -75,10 +80,10 @@ class MFRC522:
     # register access -------------------------------------------------------------------------
 
     def read(self, reg: int) -> int:
-        return self.spi.xfer2([0x80 | ((reg << 1) & 0x7E), 0])[1]
+        return self.spi.transfer([0x80 | ((reg << 1) & 0x7E), 0])[1]
 
     def write(self, reg: int, *values: int) -> None:
-        self.spi.xfer2([(reg << 1) & 0x7E, *values])
+        self.spi.transfer([(reg << 1) & 0x7E, *values])
 
     def _set_bits(self, reg: int, mask: int) -> None:
         self.write(reg, self.read(reg) | mask)
@@ -305,24 +310,39 @@ class SimulatedBadgeReader:
             return None
 
 
-def open_spi(bus: int = 0, device: int = 0, speed_hz: int = 1_000_000) -> SpiDevice:
-    """The reader's SPI device; spidev exists only on a Pi, so it is imported here."""
+def open_spi(
+    bus: int = 0, device: int = 0, speed_hz: int = 1_000_000, pin_factory: Any | None = None
+) -> SpiDevice:
+    """The reader's SPI interface from gpiozero's pin factory (``pin_factory``, else the one
+    gpiozero picks on this board). Where the board's SPI cannot be opened (SPI off, spidev
+    missing), gpiozero drives the same pins in software: slower, but the reader still works,
+    and the log says so."""
+    from gpiozero import Device
+    from gpiozero.exc import BadPinFactory, SPIFixedRate, SPISoftwareFallback
+
     try:
-        import spidev
-    except ImportError as exc:
+        if pin_factory is None:
+            Device.ensure_pin_factory()
+            pin_factory = Device.pin_factory
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", SPISoftwareFallback)
+            spi = pin_factory.spi(port=bus, device=device)
+    except BadPinFactory as exc:
         raise ReaderError(
-            "spidev is not installed: install the kiosk with its 'pi' extra "
-            "(pip install '.[kiosk,pi]')"
+            f"no GPIO pin factory for SPI{bus}.{device} ({exc}): on a Pi, install the kiosk "
+            "with its 'pi' extra (pip install '.[kiosk,pi]') and python3-lgpio"
         ) from exc
-    spi = spidev.SpiDev()
-    try:
-        spi.open(bus, device)
-    except OSError as exc:
-        raise ReaderError(
-            f"cannot open /dev/spidev{bus}.{device}: {exc.strerror}; enable SPI "
-            "(raspi-config nonint do_spi 0)"
-        ) from exc
-    spi.max_speed_hz = speed_hz
-    spi.mode = 0
+    except Exception as exc:  # the pins taken, a bad port: gpiozero's SPI errors
+        raise ReaderError(f"cannot open SPI{bus}.{device}: {exc}") from exc
+    for warning in caught:
+        if issubclass(warning.category, SPISoftwareFallback):
+            log.warning(
+                "badge reader: %s; enable SPI (raspi-config nonint do_spi 0) for the "
+                "hardware interface",
+                warning.message,
+            )
+    spi.clock_mode = 0
+    with contextlib.suppress(SPIFixedRate):  # bit-banged in software: as fast as the pins go
+        spi.rate = speed_hz
     result: SpiDevice = spi
     return result

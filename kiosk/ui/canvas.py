@@ -24,6 +24,7 @@ import pygame.freetype
 from kiosk.ui import theme
 from kiosk.ui.text import clean, fit, wrap
 from kiosk.ui.theme import Colour
+from kiosk.vocabulary import Action
 
 OFFLINE_LABEL = "OFFLINE"
 
@@ -32,17 +33,17 @@ OFFLINE_LABEL = "OFFLINE"
 class Button:
     """A touch target as drawn; ``code`` names the cart line (or key) it belongs to."""
 
-    action: str  # "confirm" | "cancel" | "remove" | "condition:damaged" | "key" | ...
+    action: Action
     code: str | None
     rect: pygame.Rect
 
 
 @dataclass(frozen=True)
 class UiAction:
-    """What a tap meant, for the app: the same vocabulary as ``Button.action``, plus "touch"
-    (the screen was touched off every button: the person is still there) and "quit"."""
+    """What a tap meant, for the app: a ``Button.action``, or TOUCH (the screen was touched off
+    every button: the person is still there) or QUIT."""
 
-    action: str
+    action: Action
     code: str | None = None
 
 
@@ -195,7 +196,7 @@ class Canvas:
     def _button(
         self,
         label: str,
-        action: str,
+        action: Action,
         rect: pygame.Rect,
         fill: Colour,
         *,
@@ -235,7 +236,7 @@ class Canvas:
         title: str,
         offline: bool,
         right: Sequence[tuple[str, float, Colour]] = (),
-        tools: Sequence[tuple[str, str]] = (),
+        tools: Sequence[tuple[str, Action]] = (),
     ) -> int:
         """Title on the left; ``tools`` (label, action) as buttons and ``right`` texts
         right-aligned, outermost first. Returns the bottom."""
@@ -288,7 +289,7 @@ class Canvas:
         return rect.top
 
     def _footer(
-        self, specs: Sequence[tuple[str, str, Colour, Colour | None, int]], span: float = 1.0
+        self, specs: Sequence[tuple[str, Action, Colour, Colour | None, int]], span: float = 1.0
     ) -> int:
         """Big buttons along the bottom: (label, action, fill, outline, weight). Returns the top."""
         m, gap = self._m, self._gap

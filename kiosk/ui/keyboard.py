@@ -9,6 +9,7 @@ from kiosk.screens import CodeEntryScreen
 from kiosk.ui import theme
 from kiosk.ui.canvas import Canvas
 from kiosk.ui.theme import Colour
+from kiosk.vocabulary import Action
 
 TYPE_TITLE = "Type the code on the label"
 TYPE_HINT = "Tap Type code for each item's label"
@@ -31,8 +32,8 @@ class CodeKeyboard(Canvas):
         m, gap = self._m, self._gap
         footer = self._footer(
             [
-                ("Cancel", "cancel", theme.PANEL, theme.PANEL_EDGE, 1),
-                ("Look up", "enter", theme.CONFIRM_FILL, None, 2),
+                ("Cancel", Action.CANCEL, theme.PANEL, theme.PANEL_EDGE, 1),
+                ("Look up", Action.ENTER, theme.CONFIRM_FILL, None, 2),
             ]
         )
         key_h = self._touch(theme.KEY)
@@ -62,13 +63,13 @@ class CodeKeyboard(Canvas):
             x = m
             for key in row:
                 rect = pygame.Rect(x, y, key_w, key_h)
-                self._button(key, "key", rect, theme.PANEL, role=theme.BODY, code=key)
+                self._button(key, Action.KEY, rect, theme.PANEL, role=theme.BODY, code=key)
                 x += key_w + gap
             if len(row) < columns:
                 rect = pygame.Rect(x, y, self._w - m - x, key_h)
                 self._button(
                     "Delete",
-                    "key",
+                    Action.KEY,
                     rect,
                     theme.BACKGROUND,
                     role=theme.BODY,

@@ -9,6 +9,7 @@ import pygame
 from kiosk.screens import PinScreen
 from kiosk.ui import theme
 from kiosk.ui.canvas import Canvas
+from kiosk.vocabulary import Action
 from wire.pins import MAX_DIGITS
 
 PIN_TITLE = "Door PIN"
@@ -49,7 +50,7 @@ class PinPad(Canvas):
             keys.height = cancel.top - gap - keys.top
         self._pin_info(s, info)
         self._button(
-            "Cancel", "cancel", cancel, theme.PANEL, role=theme.TITLE, outline=theme.PANEL_EDGE
+            "Cancel", Action.CANCEL, cancel, theme.PANEL, role=theme.TITLE, outline=theme.PANEL_EDGE
         )
         self._pin_keys(keys)
 
@@ -104,12 +105,12 @@ class PinPad(Canvas):
                 )
                 if key == "enter":
                     self._button(
-                        KEY_LABELS[key], "enter", rect, theme.CONFIRM_FILL, role=theme.BODY
+                        KEY_LABELS[key], Action.ENTER, rect, theme.CONFIRM_FILL, role=theme.BODY
                     )
                 elif key == "backspace":
                     self._button(
                         KEY_LABELS[key],
-                        "key",
+                        Action.KEY,
                         rect,
                         theme.BACKGROUND,
                         role=theme.BODY,
@@ -117,4 +118,4 @@ class PinPad(Canvas):
                         code=key,
                     )
                 else:
-                    self._button(key, "key", rect, theme.PANEL, role=theme.TITLE, code=key)
+                    self._button(key, Action.KEY, rect, theme.PANEL, role=theme.TITLE, code=key)

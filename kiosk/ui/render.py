@@ -32,6 +32,7 @@ from kiosk.ui.reservation import ReservationPanel
 from kiosk.ui.rows import CartRows, reported_summary
 from kiosk.ui.text import format_clock, format_day, format_due
 from kiosk.ui.theme import Colour
+from kiosk.vocabulary import Action
 
 __all__ = [
     "OFFLINE_LABEL",
@@ -114,7 +115,7 @@ class Renderer(PinPad, CartRows, CodeKeyboard, ReservationPanel):
         m = self._m
         bottom = self._h - m
         if s.can_type:
-            bottom = self._footer([("Type the code", "type", theme.RETURN_FILL, None, 1)]) - m
+            bottom = self._footer([("Type the code", Action.TYPE, theme.RETURN_FILL, None, 1)]) - m
         bottom = self._staff_line(s.staff_note, bottom)
         if s.message:
             bottom = self._band(s.message, theme.TEXT, theme.ACCENT, bottom) - m
@@ -180,22 +181,22 @@ class Renderer(PinPad, CartRows, CodeKeyboard, ReservationPanel):
         self.surface.fill(theme.BACKGROUND)
         count = len(s.lines)
         right = [(f"{count} item{'' if count == 1 else 's'}", theme.BODY, theme.MUTED)]
-        tools: list[tuple[str, str]] = []
+        tools: list[tuple[str, Action]] = []
         if s.staff:
-            tools = [("Open door", "unlock"), ("Enrol", "enroll")]
+            tools = [("Open door", Action.UNLOCK), ("Enrol", Action.ENROLL)]
             if not s.stocktake:
-                tools.append(("Count", "stocktake"))
+                tools.append(("Count", Action.STOCKTAKE))
         top = self._top_bar(s.person_name, s.offline, right if count and not s.staff else [], tools)
         m = self._m
-        buttons: list[tuple[str, str, Colour, Colour | None, int]] = [
-            ("Cancel", "cancel", theme.PANEL, theme.PANEL_EDGE, 1)
+        buttons: list[tuple[str, Action, Colour, Colour | None, int]] = [
+            ("Cancel", Action.CANCEL, theme.PANEL, theme.PANEL_EDGE, 1)
         ]
         if s.can_type and not s.stocktake:
-            buttons.append(("Type code", "type", theme.RETURN_FILL, None, 1))
+            buttons.append(("Type code", Action.TYPE, theme.RETURN_FILL, None, 1))
         if s.stocktake:
-            buttons.append(("Done counting", "confirm", theme.CONFIRM_FILL, None, 2))
+            buttons.append(("Done counting", Action.CONFIRM, theme.CONFIRM_FILL, None, 2))
         elif s.confirmable:
-            buttons.append(("Confirm", "confirm", theme.CONFIRM_FILL, None, 2))
+            buttons.append(("Confirm", Action.CONFIRM, theme.CONFIRM_FILL, None, 2))
         bottom = self._footer(buttons) - m
         bottom = self._staff_line(s.staff_note, bottom)
         if s.countdown is not None:
@@ -263,7 +264,7 @@ class Renderer(PinPad, CartRows, CodeKeyboard, ReservationPanel):
                 button.midright = (self._w - m, centre)
                 self._button(
                     "Extend",
-                    "extend",
+                    Action.EXTEND,
                     button,
                     theme.BACKGROUND,
                     role=theme.SMALL,
@@ -281,7 +282,7 @@ class Renderer(PinPad, CartRows, CodeKeyboard, ReservationPanel):
         self.surface.fill(theme.BACKGROUND)
         top = self._top_bar(s.person_name, s.offline, [("Receipt", theme.BODY, theme.MUTED)])
         m = self._m
-        bottom = self._footer([("Done", "done", theme.DONE_FILL, None, 1)], span=0.5) - m
+        bottom = self._footer([("Done", Action.DONE, theme.DONE_FILL, None, 1)], span=0.5) - m
         heading = self._text("All done", theme.TITLE, theme.GOOD_TEXT, (m, top + m // 2))
         reported = reported_summary(s.lines)
         if reported:

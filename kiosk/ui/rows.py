@@ -10,6 +10,7 @@ from kiosk.ui import theme
 from kiosk.ui.canvas import Canvas
 from kiosk.ui.text import format_due
 from kiosk.ui.theme import Colour
+from kiosk.vocabulary import Action
 
 CONDITION_LABELS = {"ok": "OK", "damaged": "Damaged", "missing_part": "Missing part"}
 REPORTED = {"damaged": "Reported damaged", "missing_part": "Reported: part missing"}
@@ -120,7 +121,7 @@ class CartRows(Canvas):
     def _remove(self, line: CartLine, rect: pygame.Rect) -> None:
         self._button(
             "Remove",
-            "remove",
+            Action.REMOVE,
             rect,
             theme.BACKGROUND,
             role=theme.SMALL,
@@ -162,7 +163,7 @@ class CartRows(Canvas):
                 button.width = max(self._finger // 2, remove.left - gap - x)
             self._button(
                 label,
-                f"condition:{condition}",
+                Action.set_condition(condition),
                 button,
                 theme.CONDITION_FILL[condition] if chosen else theme.BACKGROUND,
                 role=theme.SMALL,

@@ -17,7 +17,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from kiosk.app import Devices, KioskApp
 from kiosk.drivers.display import Display
-from kiosk.drivers.gpio import DoorLock, DoorSensor, Feedback, GpioPins
+from kiosk.drivers.gpio import DoorLock, DoorSensor, GpioPins, LedIndicator
 from kiosk.drivers.rfid import MFRC522, BadgeReader
 from kiosk.replica import Replica
 from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, PinScreen, Screen
@@ -59,7 +59,7 @@ def test_staff_badge_opens_the_door_which_relocks_and_alarms(
     cage: Cage, factory: MockFactory
 ) -> None:
     mono = cage.clock.monotonic
-    indicator = Feedback(GpioPins(buzzer=BUZZER), pin_factory=factory, clock=mono)
+    indicator = LedIndicator(GpioPins(buzzer=BUZZER), pin_factory=factory, clock=mono)
     devices = Devices(
         indicator=indicator,
         door=DoorLock(RELAY, pin_factory=factory, clock=mono),

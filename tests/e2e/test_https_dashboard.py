@@ -20,12 +20,12 @@ import httpx
 import pytest
 
 from hub.config import load_config
-from hub.localbroker import DEPLOY_DIR, PKI_SCRIPT, LocalBroker, LocalPki, free_port, make_pki
+from hub.localbroker import PKI_SCRIPT, LocalBroker, LocalPki, free_port, make_pki
 from hub.service import HubService
 from hub.web.auth import create_user
 from tests.waiting import wait_until
 
-DEPLOY = DEPLOY_DIR.parent
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"  # the operator's files, as in the repo
 CADDY = shutil.which("caddy")
 PASSWORD = "a long test password"
 pytestmark = pytest.mark.skipif(

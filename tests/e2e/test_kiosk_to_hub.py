@@ -15,7 +15,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 from kiosk.app import Devices
 from kiosk.drivers.camera import QrScanner
 from kiosk.drivers.display import Display
-from kiosk.drivers.gpio import Feedback, GpioPins
+from kiosk.drivers.gpio import GpioPins, LedIndicator
 from kiosk.drivers.rfid import MFRC522, BadgeReader
 from kiosk.screens import CartScreen, ReceiptScreen
 from tests.fakes.camera import FakePicamera2
@@ -38,7 +38,7 @@ def hardware(
     devices = Devices(
         badges=BadgeReader(reader_chip, cage.clock.monotonic),
         codes=QrScanner(camera),
-        indicator=Feedback(
+        indicator=LedIndicator(
             GpioPins(green_led=GREEN, red_led=RED, buzzer=BUZZER), pin_factory=factory
         ),
         display=display,

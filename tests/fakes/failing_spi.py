@@ -1,5 +1,5 @@
 """An SPI bus in front of the fake MFRC522 that fails the way the kernel's spidev does when the
-bus itself goes wrong: ``OSError`` (EIO) from ``xfer2``, an error the reader driver does not
+bus itself goes wrong: ``OSError`` (EIO) from ``transfer``, an error the reader driver does not
 expect, so it reaches whoever polls the reader."""
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ class FailingSpi:
         with self._lock:
             self._failing = times
 
-    def xfer2(self, data: list[int]) -> list[int]:
+    def transfer(self, data: list[int]) -> list[int]:
         with self._lock:
             if self._failing:
                 self._failing -= 1
                 raise OSError(errno.EIO, "Input/output error")
-        return self.chip.xfer2(data)
+        return self.chip.transfer(data)
 
     def close(self) -> None:
         self.chip.close()

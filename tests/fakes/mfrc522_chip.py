@@ -86,7 +86,7 @@ class FakeMFRC522Chip:
 
     # SPI ---------------------------------------------------------------------------------------
 
-    def xfer2(self, data: list[int]) -> list[int]:
+    def transfer(self, data: list[int]) -> list[int]:
         self.transactions += 1
         if self.unplugged:
             return [self.miso] * len(data)

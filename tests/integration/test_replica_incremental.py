@@ -32,7 +32,7 @@ from hub.replica_feed import ReplicaFeed
 from hub.store import Store
 from tests.events import KioskFeed
 from wire import ReplicaDelta, ReplicaPolicy, ReplicaSnapshot, Topics
-from wire.replica_delta import apply
+from wire.replica_delta import apply_delta
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 TOPICS = Topics("cagekeeper")
@@ -65,7 +65,7 @@ class Kiosk:
             assert topic == TOPICS.replica_delta() and not retain
             delta = ReplicaDelta.model_validate_json(payload)
             assert self.replica is not None
-            self.replica = apply(self.replica, delta)  # raises if it is not for this version
+            self.replica = apply_delta(self.replica, delta)  # raises if it is not for this version
         assert not self.versions or self.replica.version >= self.versions[-1]
         self.versions.append(self.replica.version)
         return True

@@ -142,7 +142,7 @@ class Kiosk:
         self.deltas: list[ReplicaDelta] = []
 
     def take(self, topic: str, payload: str, retain: bool) -> bool:
-        from wire.replica_delta import apply
+        from wire.replica_delta import apply_delta
 
         if topic == TOPICS.replica_snapshot():
             self.replica = ReplicaSnapshot.model_validate_json(payload)
@@ -150,7 +150,7 @@ class Kiosk:
             delta = ReplicaDelta.model_validate_json(payload)
             self.deltas.append(delta)
             assert self.replica is not None
-            self.replica = apply(self.replica, delta)
+            self.replica = apply_delta(self.replica, delta)
         return True
 
     def pin(self, person: str) -> str | None:

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from hub.domain.bookings import (
     Clash,
+    CurrentLoan,
     Facts,
-    Loan,
     OnLoan,
     Other,
     Request,
@@ -33,7 +33,7 @@ def _ask(starts_h: float, hours: float = 4, person: str = "bo") -> Request:
 
 
 def test_a_booking_that_starts_before_the_item_is_due_back_is_refused_and_says_until_when() -> None:
-    loan = Loan("ada", NOW + timedelta(hours=48))
+    loan = CurrentLoan("ada", NOW + timedelta(hours=48))
     request = _ask(24)
     [refusal] = refusals(request, Facts(loan=loan), NOW)
     assert refusal == OnLoan(loan, overdue=False)
@@ -44,12 +44,12 @@ def test_a_booking_that_starts_before_the_item_is_due_back_is_refused_and_says_u
 
 
 def test_a_booking_from_the_due_time_on_is_accepted() -> None:
-    loan = Loan("ada", NOW + timedelta(hours=48))
+    loan = CurrentLoan("ada", NOW + timedelta(hours=48))
     assert refusals(_ask(48), Facts(loan=loan), NOW) == []
 
 
 def test_an_overdue_item_cannot_be_booked_until_it_is_back() -> None:
-    loan = Loan("ada", NOW - timedelta(hours=1))
+    loan = CurrentLoan("ada", NOW - timedelta(hours=1))
     request = _ask(24 * 30)  # a month ahead: nobody knows when it will be back
     [refusal] = refusals(request, Facts(loan=loan), NOW)
     assert isinstance(refusal, OnLoan) and refusal.overdue
@@ -57,7 +57,7 @@ def test_an_overdue_item_cannot_be_booked_until_it_is_back() -> None:
 
 
 def test_the_holder_may_book_what_they_hold() -> None:
-    loan = Loan("bo", NOW + timedelta(hours=48))
+    loan = CurrentLoan("bo", NOW + timedelta(hours=48))
     assert refusals(_ask(1), Facts(loan=loan), NOW) == []
 
 
@@ -86,7 +86,7 @@ def test_every_reason_is_given_at_once() -> None:
     other = Other("eve", NOW + timedelta(hours=2), NOW + timedelta(hours=3))
     facts = Facts(
         others=[other],
-        loan=Loan("ada", NOW + timedelta(hours=5)),
+        loan=CurrentLoan("ada", NOW + timedelta(hours=5)),
         requires="cinema-1",
         trainings={},
     )
@@ -118,7 +118,7 @@ def test_a_loan_to_someone_else_refuses_exactly_the_bookings_starting_before_it_
 ) -> None:
     request = Request("CAM-1", "bo", starts, starts + timedelta(hours=hours))
     refused = any(
-        isinstance(r, OnLoan) for r in refusals(request, Facts(loan=Loan("ada", due)), NOW)
+        isinstance(r, OnLoan) for r in refusals(request, Facts(loan=CurrentLoan("ada", due)), NOW)
     )
     assert refused == (due <= NOW or starts < due)
 

@@ -12,7 +12,8 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from kiosk.config import KioskConfig
 from kiosk.devices import build_devices
-from kiosk.drivers.gpio import ConfirmButton, DoorLock, DoorSensor, Feedback, GpioPins
+from kiosk.drivers.gpio import ConfirmButton, DoorLock, DoorSensor, GpioPins, LedIndicator
+from kiosk.vocabulary import Pattern, Tone
 from tests.fakes.wall_clock import FakeWallClock
 
 GREEN, RED, BUZZER, RELAY, DOOR = 17, 27, 22, 23, 24
@@ -49,18 +50,18 @@ def pulses(factory: MockFactory, pin: int) -> int:
 
 
 def test_ready_success_and_denied(factory: MockFactory) -> None:
-    fb = Feedback(GpioPins(green_led=GREEN, red_led=RED, buzzer=BUZZER), pin_factory=factory)
-    fb.show("ready")
+    fb = LedIndicator(GpioPins(green_led=GREEN, red_led=RED, buzzer=BUZZER), pin_factory=factory)
+    fb.show(Pattern.READY)
     assert factory.pin(GREEN).state and not factory.pin(RED).state
-    fb.show("denied")
+    fb.show(Pattern.DENIED)
     wait_for_level(factory, RED, True)
-    assert fb.state == "denied"
+    assert fb.state == Pattern.DENIED
     fb.close()
 
 
 def test_error_beep_pulses_three_times(factory: MockFactory) -> None:
-    fb = Feedback(GpioPins(buzzer=BUZZER), pin_factory=factory)
-    fb.beep("error")
+    fb = LedIndicator(GpioPins(buzzer=BUZZER), pin_factory=factory)
+    fb.beep(Tone.ERROR)
     assert fb.buzzer is not None
     deadline = time.monotonic() + 3
     while pulses(factory, BUZZER) < 3 and time.monotonic() < deadline:
@@ -70,19 +71,24 @@ def test_error_beep_pulses_three_times(factory: MockFactory) -> None:
 
 
 def test_unknown_pattern_and_unfitted_devices(factory: MockFactory) -> None:
-    fb = Feedback(GpioPins(), pin_factory=factory)
-    fb.show("success")
-    fb.beep("ok")  # nothing fitted: nothing happens, nothing breaks
-    fb.beep("alarm")
+    fb = LedIndicator(GpioPins(), pin_factory=factory)
+    fb.show(Pattern.SUCCESS)
+    fb.beep(Tone.OK)  # nothing fitted: nothing happens, nothing breaks
+    fb.beep(Tone.ALARM)
     fb.tick()
     fb.stop_alarm()
-    with pytest.raises(ValueError, match="unknown LED pattern"):
-        fb.show("party")
-    with pytest.raises(ValueError, match="unknown tone"):
-        fb.beep("song")
+    with pytest.raises(ValueError, match="not a valid Pattern"):
+        fb.show(Pattern("party"))  # a pattern is one of the vocabulary's, or nothing
+    with pytest.raises(ValueError, match="not a valid Tone"):
+        fb.beep(Tone("song"))
 
 
-def finish_beep(fb: Feedback) -> None:
+def showing(fb: LedIndicator) -> Pattern | None:
+    """The pattern lit now (read through a call, so it is read again after each change)."""
+    return fb.state
+
+
+def finish_beep(fb: LedIndicator) -> None:
     """Let a beep gpiozero plays in the background (if one was started) run to its end."""
     thread = getattr(fb.buzzer, "_blink_thread", None)
     if thread is not None:
@@ -102,13 +108,15 @@ def wait_for_pulse(factory: MockFactory, pin: int, timeout: float = 3.0) -> None
         event.wait(0.01)
 
 
-@pytest.mark.parametrize(("pattern", "lasts"), [("success", 0.5), ("denied", 1.5), ("busy", 10)])
+@pytest.mark.parametrize(
+    ("pattern", "lasts"), [(Pattern.SUCCESS, 0.5), (Pattern.DENIED, 1.5), (Pattern.BUSY, 10)]
+)
 def test_ready_comes_back_after_a_scan_pattern(
-    factory: MockFactory, pattern: str, lasts: float
+    factory: MockFactory, pattern: Pattern, lasts: float
 ) -> None:
     clock = Clock()
-    fb = Feedback(GpioPins(green_led=GREEN, red_led=RED), pin_factory=factory, clock=clock)
-    fb.show("ready")
+    fb = LedIndicator(GpioPins(green_led=GREEN, red_led=RED), pin_factory=factory, clock=clock)
+    fb.show(Pattern.READY)
     clock.t = 100
     fb.show(pattern)
     clock.t = 100 + lasts - 0.05
@@ -116,50 +124,50 @@ def test_ready_comes_back_after_a_scan_pattern(
     assert fb.state == pattern
     clock.t = 100 + lasts
     fb.tick()
-    assert fb.state == "ready"
+    assert fb.state == Pattern.READY
     assert factory.pin(GREEN).state and not factory.pin(RED).state  # steady green again
     fb.close()
 
 
 def test_offline_blink_comes_back_after_a_scan(factory: MockFactory) -> None:
     clock = Clock()
-    fb = Feedback(GpioPins(green_led=GREEN, red_led=RED), pin_factory=factory, clock=clock)
-    fb.show("offline")
-    fb.show("success")
+    fb = LedIndicator(GpioPins(green_led=GREEN, red_led=RED), pin_factory=factory, clock=clock)
+    fb.show(Pattern.OFFLINE)
+    fb.show(Pattern.SUCCESS)
     clock.t = 1
     factory.pin(RED).clear_states()
     fb.tick()
-    assert fb.state == "offline" and not factory.pin(GREEN).state
+    assert fb.state == Pattern.OFFLINE and not factory.pin(GREEN).state
     wait_for_pulse(factory, RED)  # the slow red blink, not a steady light
     fb.close()
 
 
 def test_connectivity_change_during_a_scan_pattern_shows_after_it(factory: MockFactory) -> None:
     clock = Clock()
-    fb = Feedback(GpioPins(green_led=GREEN, red_led=RED), pin_factory=factory, clock=clock)
-    fb.show("ready")
-    fb.show("denied")
-    fb.show("offline")  # the link drops while the student still sees the red light
-    assert fb.state == "denied"
+    fb = LedIndicator(GpioPins(green_led=GREEN, red_led=RED), pin_factory=factory, clock=clock)
+    fb.show(Pattern.READY)
+    fb.show(Pattern.DENIED)
+    fb.show(Pattern.OFFLINE)  # the link drops while the student still sees the red light
+    assert fb.state == Pattern.DENIED
     clock.t = 1.5
     fb.tick()
-    assert fb.state == "offline" and not factory.pin(GREEN).state
-    fb.show("success")
-    fb.show("ready")  # back online
+    assert showing(fb) == Pattern.OFFLINE and not factory.pin(GREEN).state
+    fb.show(Pattern.SUCCESS)
+    fb.show(Pattern.READY)  # back online
     clock.t = 2.0
     fb.tick()
-    assert fb.state == "ready"
+    assert showing(fb) == Pattern.READY
     assert factory.pin(GREEN).state and not factory.pin(RED).state
     fb.close()
 
 
 def test_scan_tones_do_not_silence_the_door_alarm(factory: MockFactory) -> None:
-    fb = Feedback(GpioPins(buzzer=BUZZER), pin_factory=factory, clock=Clock())
-    fb.beep("error")
-    fb.beep("alarm")  # the alarm also cuts a beep short
+    fb = LedIndicator(GpioPins(buzzer=BUZZER), pin_factory=factory, clock=Clock())
+    fb.beep(Tone.ERROR)
+    fb.beep(Tone.ALARM)  # the alarm also cuts a beep short
     finish_beep(fb)
     assert fb.alarming and factory.pin(BUZZER).state
-    for tone in ("ok", "error"):
+    for tone in (Tone.OK, Tone.ERROR):
         fb.beep(tone)
         finish_beep(fb)
         fb.tick()
@@ -167,15 +175,17 @@ def test_scan_tones_do_not_silence_the_door_alarm(factory: MockFactory) -> None:
     fb.stop_alarm()
     assert not fb.alarming and not factory.pin(BUZZER).state
     factory.pin(BUZZER).clear_states()
-    fb.beep("ok")  # scans beep again once the alarm is over
+    fb.beep(Tone.OK)  # scans beep again once the alarm is over
     wait_for_pulse(factory, BUZZER)
     fb.close()
 
 
 def test_bcm_pin_0_is_a_fitted_pin(factory: MockFactory) -> None:
-    fb = Feedback(GpioPins(green_led=0, red_led=1, buzzer=2), pin_factory=factory, clock=Clock())
-    fb.show("ready")
-    fb.beep("alarm")
+    fb = LedIndicator(
+        GpioPins(green_led=0, red_led=1, buzzer=2), pin_factory=factory, clock=Clock()
+    )
+    fb.show(Pattern.READY)
+    fb.beep(Tone.ALARM)
     assert factory.pin(0).state and not factory.pin(1).state and factory.pin(2).state
     fb.close()
 
@@ -197,16 +207,16 @@ def test_config_reaches_the_built_indicator() -> None:
     )
     clock = FakeWallClock()
     fb = build_devices(cfg, clock).indicator
-    assert isinstance(fb, Feedback) and fb.buzzer is not None and fb.green is not None
+    assert isinstance(fb, LedIndicator) and fb.buzzer is not None and fb.green is not None
     buzzer, green = fb.buzzer.pin_factory.pin(BUZZER), fb.green.pin_factory.pin(GREEN)
     assert buzzer.state  # an active-low buzzer is silent with its input high
-    fb.beep("alarm")
+    fb.beep(Tone.ALARM)
     assert not buzzer.state
-    fb.show("ready")
-    fb.show("denied")
+    fb.show(Pattern.READY)
+    fb.show(Pattern.DENIED)
     clock.advance(1.5)  # the kiosk's clock, not the system's, ends the pattern
     fb.tick()
-    assert fb.state == "ready" and green.state
+    assert fb.state == Pattern.READY and green.state
     fb.close()
 
 

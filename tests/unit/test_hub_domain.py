@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hub.domain import lifecycle
 from hub.domain.service import ServiceRule, service_due
 from hub.domain.strikes import StrikeRules, ban_until, minutes_late, strikes_in_term
-from hub.domain.sweeper import AlertRules, Loan, Stage, sweep
+from hub.domain.sweeper import AlertRules, OpenLoan, Stage, sweep
 from hub.domain.usage import Move, loan_spans, utilization
 from hub.domain.valuation import Depreciation, Method, book_value, value_cents
 
@@ -24,8 +24,8 @@ RULES = AlertRules(
 )
 
 
-def _loan(due: datetime, loan: str = "ev-1") -> Loan:
-    return Loan("CAM-1", "ada", loan, due)
+def _loan(due: datetime, loan: str = "ev-1") -> OpenLoan:
+    return OpenLoan("CAM-1", "ada", loan, due)
 
 
 def test_each_stage_is_raised_once_as_time_passes() -> None:

@@ -13,6 +13,7 @@ from kiosk.screens import PinScreen
 from kiosk.session import BadgeTapped, PinKey, State, step, ui_input
 from kiosk.ui import UiAction, theme
 from kiosk.ui.pinpad import KEY_LABELS, PIN_EMPTY, PIN_PROMPT, PIN_TITLE
+from kiosk.vocabulary import Action
 from tests.unit.test_door_pin import SAM, SAM_BADGE, STATION
 from tests.unit.test_session import T0
 from tests.unit.test_ui import (
@@ -106,7 +107,7 @@ def test_taps_on_the_pad_type_the_pin() -> None:
             finger(pygame.FINGERUP, button.rect.center, display.size)
             actions += display.poll_actions()
             now[0] += 0.15  # a quick typist, slower than a panel's duplicate
-        assert actions == [UiAction("key", d) for d in "2446"]
+        assert actions == [UiAction(Action.KEY, d) for d in "2446"]
         for action in actions:
             inp = ui_input(action.action, action.code)
             assert inp is not None

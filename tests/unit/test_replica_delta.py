@@ -18,7 +18,7 @@ from wire import (
     ReplicaPolicy,
     ReplicaSnapshot,
 )
-from wire.replica_delta import apply, diff
+from wire.replica_delta import apply_delta, diff
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -66,7 +66,7 @@ def _later() -> ReplicaSnapshot:
 def test_apply_of_diff_is_the_new_snapshot() -> None:
     old, new = _snap(1), _later()
     delta = diff(old, new)
-    assert apply(old, delta) == new
+    assert apply_delta(old, delta) == new
     assert [p.id for p in delta.people] == ["ada", "cy"] and delta.people_removed == ["bo"]
     assert [a.code for a in delta.assets] == ["LENS-1", "MIC-1"]
     assert delta.holdings_removed == ["CAM-1"] and delta.bookings == {"LENS-1": []}
@@ -84,18 +84,18 @@ def test_one_loan_in_a_big_registry_travels_as_a_small_delta() -> None:
     delta = diff(old, new)
     assert delta.holdings == [lent] and delta.assets == []
     assert len(delta.model_dump_json()) * 100 < len(new.model_dump_json())
-    assert apply(old, delta) == new
+    assert apply_delta(old, delta) == new
 
 
 def test_an_unchanged_registry_gives_an_empty_delta() -> None:
     delta = diff(_snap(1), _snap(2))
     assert not (delta.people or delta.assets or delta.holdings) and delta.policy is None
-    assert apply(_snap(1), delta) == _snap(2)
+    assert apply_delta(_snap(1), delta) == _snap(2)
 
 
 def test_a_delta_for_another_version_is_refused() -> None:
     with pytest.raises(ValueError, match="does not apply"):
-        apply(_snap(3), diff(_snap(1), _later()))
+        apply_delta(_snap(3), diff(_snap(1), _later()))
 
 
 def test_the_kiosk_applies_deltas_in_order_and_keeps_them_across_a_restart(

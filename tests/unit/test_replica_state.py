@@ -15,7 +15,7 @@ from wire import (
     ReplicaPolicy,
     ReplicaSnapshot,
 )
-from wire.replica_delta import apply, diff
+from wire.replica_delta import apply_delta, diff
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -67,7 +67,7 @@ def test_the_delta_is_the_diff_of_the_two_snapshots() -> None:
     new = live.snapshot(2, T0 + timedelta(seconds=1))
     delta = live.delta(1, 2, T0 + timedelta(seconds=1))
     assert delta == diff(old, new)
-    assert apply(old, delta) == new
+    assert apply_delta(old, delta) == new
     assert [a.code for a in delta.assets] == ["MIC-1"]  # written back unchanged: not sent
     live.published()
     assert live.delta(2, 3, T0) is None

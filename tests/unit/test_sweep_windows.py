@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from hub.domain.sweeper import AlertRules, Loan, boundary_windows, stages
+from hub.domain.sweeper import AlertRules, OpenLoan, boundary_windows, stages
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 RULES = AlertRules(
@@ -22,7 +22,7 @@ def test_a_loan_whose_stage_changed_between_two_passes_is_in_a_window() -> None:
     assert len(windows) == 4  # due soon, overdue, escalated, lost: apart at this gap
     for minutes in range(-60 * 24 * 8, 60 * 4):
         due = T0 + timedelta(minutes=minutes)
-        loan = Loan("CAM-1", "ada", "ev-1", due)
+        loan = OpenLoan("CAM-1", "ada", "ev-1", due)
         changed = stages(loan, last, RULES) != stages(loan, now, RULES)
         assert not changed or _inside(due, windows), due
 

@@ -50,6 +50,7 @@ from kiosk.ui.render import (
     still_there,
 )
 from kiosk.ui.text import ELLIPSIS, fit, format_due, wrap
+from kiosk.vocabulary import Action
 from wire import ReplicaPolicy
 from wire.messages import OpeningSpec
 
@@ -580,7 +581,7 @@ def centre_of(display: Display, action: str, code: str | None = None) -> tuple[i
 def test_a_finger_tap_on_confirm_is_a_confirm(display: Display) -> None:
     display.show(SCREENS["cart"][0])
     finger(pygame.FINGERUP, centre_of(display, "confirm"), display.size)
-    assert display.poll_actions() == [UiAction("confirm")]
+    assert display.poll_actions() == [UiAction(Action.CONFIRM)]
 
 
 def test_a_tap_on_a_remove_names_its_line(display: Display) -> None:
@@ -588,7 +589,7 @@ def test_a_tap_on_a_remove_names_its_line(display: Display) -> None:
     pos = centre_of(display, "remove", "LENS-0001")
     finger(pygame.FINGERDOWN, pos, display.size)
     finger(pygame.FINGERUP, pos, display.size)
-    assert display.poll_actions() == [UiAction("remove", "LENS-0001")]
+    assert display.poll_actions() == [UiAction(Action.REMOVE, "LENS-0001")]
 
 
 def test_a_mouse_click_works_for_laptops(display: Display) -> None:
@@ -596,7 +597,7 @@ def test_a_mouse_click_works_for_laptops(display: Display) -> None:
     pos = centre_of(display, "done")
     mouse(pygame.MOUSEBUTTONDOWN, pos, touch=False)
     mouse(pygame.MOUSEBUTTONUP, pos, touch=False)
-    assert display.poll_actions() == [UiAction("done")]
+    assert display.poll_actions() == [UiAction(Action.DONE)]
 
 
 def test_one_touch_counts_once_though_sdl_reports_it_twice(display: Display) -> None:
@@ -606,7 +607,7 @@ def test_one_touch_counts_once_though_sdl_reports_it_twice(display: Display) -> 
     mouse(pygame.MOUSEBUTTONDOWN, pos, touch=True)
     finger(pygame.FINGERUP, pos, display.size)
     mouse(pygame.MOUSEBUTTONUP, pos, touch=True)
-    assert display.poll_actions() == [UiAction("confirm")]
+    assert display.poll_actions() == [UiAction(Action.CONFIRM)]
     assert display.poll_actions() == []
 
 
@@ -619,10 +620,10 @@ def test_a_panel_that_also_sends_plain_clicks_is_debounced() -> None:
         pos = centre_of(shown, "confirm")
         finger(pygame.FINGERUP, pos, shown.size)
         mouse(pygame.MOUSEBUTTONUP, pos, touch=False)  # no touch flag: looks like a mouse
-        assert shown.poll_actions() == [UiAction("confirm")]
+        assert shown.poll_actions() == [UiAction(Action.CONFIRM)]
         now[0] += DEBOUNCE_S + 0.01
         finger(pygame.FINGERUP, pos, shown.size)  # a deliberate second tap, later
-        assert shown.poll_actions() == [UiAction("confirm")]
+        assert shown.poll_actions() == [UiAction(Action.CONFIRM)]
     finally:
         shown.close()
 
@@ -636,10 +637,10 @@ def test_a_key_hit_twice_types_twice_but_a_panels_copy_counts_once() -> None:
         pos = centre_of(shown, "key", "0")
         finger(pygame.FINGERUP, pos, shown.size)
         mouse(pygame.MOUSEBUTTONUP, pos, touch=False)  # the same touch, again, as a mouse
-        assert shown.poll_actions() == [UiAction("key", "0")]
+        assert shown.poll_actions() == [UiAction(Action.KEY, "0")]
         now[0] += 0.15
         finger(pygame.FINGERUP, pos, shown.size)  # "00": the second tap counts
-        assert shown.poll_actions() == [UiAction("key", "0")]
+        assert shown.poll_actions() == [UiAction(Action.KEY, "0")]
     finally:
         shown.close()
 
@@ -658,12 +659,12 @@ def test_a_touch_between_buttons_only_says_the_person_is_still_there(display: Di
     finger(pygame.FINGERDOWN, (2, 2), display.size)
     finger(pygame.FINGERUP, (2, 2), display.size)
     mouse(pygame.MOUSEBUTTONUP, (3, 3), touch=False)
-    assert display.poll_actions() == [UiAction("touch"), UiAction("touch")]
+    assert display.poll_actions() == [UiAction(Action.TOUCH), UiAction(Action.TOUCH)]
 
 
 def test_quit_is_an_action(display: Display) -> None:
     pygame.event.post(pygame.event.Event(pygame.QUIT))
-    assert display.poll_actions() == [UiAction("quit")]
+    assert display.poll_actions() == [UiAction(Action.QUIT)]
 
 
 def test_fullscreen_hides_the_pointer() -> None:
