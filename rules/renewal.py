@@ -75,7 +75,9 @@ def renew(
     name = next((ln.name for ln in unit if ln.code == loan.kit), loan.name)
     codes = tuple(ln.code for ln in unit)
     if person.blocked(now):
-        return Renewal(name, codes, refusal=f"{name} cannot be extended while your loans are paused")
+        return Renewal(
+            name, codes, refusal=f"{name} cannot be extended while your loans are paused"
+        )
     stuck = next((ln for ln in unit if not may_renew(ln, now, policy)), None)
     if stuck is not None:
         why = "it is overdue" if overdue(stuck, now) else "it was extended already"

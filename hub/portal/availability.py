@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from hub.store.borrower import Shelf, Spoken
@@ -45,7 +46,7 @@ def outlook(
     item: Shelf, now: datetime, tz: ZoneInfo, local: Callable[[datetime], str], days: int = DAYS
 ) -> Outlook:
     edges = day_starts(now, tz, days)
-    cells = [_day(item, start, end, now, local) for start, end in zip(edges, edges[1:], strict=False)]
+    cells = [_day(item, start, end, now, local) for start, end in pairwise(edges)]
     return Outlook(
         item.code,
         item.name,
@@ -54,7 +55,7 @@ def outlook(
         _now(item, now, local),
         tuple(cells),
         tuple(
-            f"{'Your booking' if s.mine else 'Booked'} {local(s.starts)} – {local(s.ends)}"
+            f"{'Your booking' if s.mine else 'Booked'} {local(s.starts)} to {local(s.ends)}"
             for s in item.taken
             if s.kind == "booked"
         ),
@@ -105,4 +106,4 @@ def _said(span: Spoken, now: datetime, local: Callable[[datetime], str]) -> str:
         if span.ends <= now:
             return "out, overdue"
         return f"out until {local(span.ends)}" + (" (with you)" if whose else "")
-    return f"booked {local(span.starts)} – {local(span.ends)}" + (" (yours)" if whose else "")
+    return f"booked {local(span.starts)} to {local(span.ends)}" + (" (yours)" if whose else "")

@@ -13,13 +13,14 @@ from datetime import datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event
 
+from hub.domain.bookings import State
 from hub.portal.loans import group
 from hub.store.borrower import MyBooking, MyLoan
 
 PRODID = "-//Cagekeeper//Borrower feed//EN"
 DUE_LENGTH = timedelta(minutes=15)  # how long a due time's event lasts in the calendar
 REMIND = timedelta(hours=2)  # the calendar's own reminder before an item is due
-SHOWN = ("live", "picked_up")  # bookings still in the calendar; cancelled ones are removed
+SHOWN = (State.LIVE, State.PICKED_UP)  # bookings kept in the calendar; the rest drop out
 
 
 def feed(

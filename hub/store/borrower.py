@@ -57,7 +57,7 @@ class MyBooking:
     name: str
     starts: datetime
     ends: datetime
-    state: str  # live, picked_up, no_show, cancelled
+    state: str  # hub.domain.bookings.State: booked, picked up, no-show, cancelled
 
 
 @dataclass(frozen=True)
@@ -197,9 +197,7 @@ class BorrowerStore(StoreBase):
         """A block still running and the strikes of the current term (None: no such person)."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(people.c.blocked_until, people.c.blocked_reason).where(
-                    people.c.id == person
-                )
+                select(people.c.blocked_until, people.c.blocked_reason).where(people.c.id == person)
             ).first()
             if row is None:
                 return None

@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert, select
 from hub.store.base import StoreBase
 from hub.store.schema import feed_tokens, users
 
-FEED_PREFIX = "ckf_"  # noqa: S105 - a marker, not a secret
+FEED_PREFIX = "ckf_"
 
 
 def _digest(token: str) -> str:

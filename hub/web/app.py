@@ -34,6 +34,9 @@ from hub.web.pages import (
     desk,
     locations,
     maintenance,
+    me,
+    me_browse,
+    me_calendar,
     overview,
     people,
     person_forms,
@@ -48,10 +51,11 @@ from hub.web.sessions import ServerSessions
 __all__ = ["WebSettings", "create_app"]
 
 HERE = Path(__file__).parent
-PUBLIC_PATHS = ("/login", "/healthz", "/static")
+PUBLIC_PATHS = ("/login", "/healthz", "/static", "/feed")  # /feed: a calendar's secret address
 PAGES = (overview, assets, people, bookings, maintenance, stocktake, desk, reports, admin, account)
 # before ``people``: /people/new is the form, not a person's page
 EDITING = (asset_forms, person_forms, users, locations)
+PORTAL = (me, me_browse, me_calendar)  # a borrower's own pages
 
 
 class _Dashboard(FastAPI):
@@ -130,7 +134,7 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
     app.state.identity = identity.providers_from(settings.identity)
     if app.state.identity.oidc is not None:
         app.include_router(identity.router)
-    for module in (*EDITING, *PAGES):
+    for module in (*EDITING, *PAGES, *PORTAL):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(api.router, prefix="/api/v1")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

@@ -57,7 +57,9 @@ def test_refusals_say_why() -> None:
     # a kit is held back by any of its pieces
     stuck = Held("LENS-1", "50mm lens", "lens", T0 + timedelta(hours=5), renewals=1, kit="KIT-1")
     done = renew([KIT, stuck], "KIT-1", ADA, T0, POLICY)
-    assert done is not None and done.refusal == "C70 kit cannot be extended: it was extended already"
+    assert (
+        done is not None and done.refusal == "C70 kit cannot be extended: it was extended already"
+    )
 
 
 def test_something_not_held_is_not_renewed() -> None:
@@ -69,7 +71,9 @@ def test_something_not_held_is_not_renewed() -> None:
     renewals=st.integers(min_value=0, max_value=2),
     booked=st.one_of(st.none(), st.integers(min_value=1, max_value=120)),
 )
-def test_the_kiosk_decides_exactly_as_the_rule(hours: int, renewals: int, booked: int | None) -> None:
+def test_the_kiosk_decides_exactly_as_the_rule(
+    hours: int, renewals: int, booked: int | None
+) -> None:
     due = T0 + timedelta(hours=hours)
     starts = T0 + timedelta(hours=booked) if booked is not None else None
     held = Held("CAM-1", "Canon C70", "camera", due, renewals, starts)

@@ -7,7 +7,7 @@ their due times. Nobody reaches anyone else's data, and every action is audited.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi import FastAPI
@@ -20,7 +20,8 @@ from hub.replica_feed import ReplicaFeed
 from hub.store import Store
 from hub.store.schema import audit_log, feed_tokens, holdings, ledger
 from hub.web.app import WebSettings, create_app
-from hub.web.auth import create_user
+from hub.web.auth import Role, create_user
+from hub.web.security import RANK
 from tests.web.conftest import PASSWORD, Clock, checkout
 from tests.web.routes import api_routes, needed_role
 from wire import ReplicaPolicy, ReplicaSnapshot, Topics, decode_event
@@ -69,7 +70,7 @@ def portal(cage: Store, clock: Clock) -> FastAPI:
     return create_app(cage, WebSettings(secret_key="k" * 40, display_tz=TZ, lending=rules), clock)
 
 
-def _due(store: Store, asset: str) -> tuple[object, int]:
+def _due(store: Store, asset: str) -> tuple[datetime, int]:
     with store.engine.connect() as conn:
         row = conn.execute(
             select(holdings.c.due, holdings.c.renewals).where(holdings.c.asset == asset)
@@ -85,6 +86,13 @@ def _audit(store: Store, action: str) -> list[tuple[str, str | None, str | None]
             .order_by(audit_log.c.id)
         ).all()
     return [tuple(r) for r in rows]
+
+
+def _card(page: str, code: str) -> str:
+    """One loan's card on the page."""
+    start = page.index(f'id="loan-{code}"')
+    end = page.find('<li class="card', start)
+    return page[start : end if end > 0 else None]
 
 
 def _renew(client: TestClient, code: str) -> str:
@@ -113,17 +121,15 @@ def test_a_borrower_signs_in_to_their_loans_due_in_the_cage_s_time(
     assert "Canon C70" in page and "Mon 02 Mar 09:30" in page
     # the kit is one card with its battery under it, not two loans
     assert page.count('id="loan-KIT-0001"') == 1 and 'id="loan-BATT-0001"' not in page
-    kit = page[page.index('id="loan-KIT-0001"') :]
-    assert "NP-FZ100 battery" in kit[: kit.index("</li>\n    <li") if "</li>\n    <li" in kit else None]
+    assert "NP-FZ100 battery" in _card(page, "KIT-0001")
     assert re.search(r'id="holding-count">2<', page)
     # Eve's loan is not on Ada's page, nor is Eve
     assert "Zeiss" not in page and "LENS-0001" not in page and "alert(1)" not in page
     assert "overdue" not in page.split('id="standing"')[0]
 
-    clock.now += timedelta(hours=6)
-    late = client.get("/me").text
-    card = late[late.index('id="loan-CAM-0001"') :]
-    assert "badge late" in card[:800] and "it is overdue" in card[:1200]
+    clock.now += timedelta(hours=6)  # past the sign-in's idle time too
+    card = _card(_sign_in(portal, "ada.l").get("/me").text, "CAM-0001")
+    assert "badge late" in card and "Canon C70 cannot be extended: it is overdue" in card
 
 
 def test_renewing_records_signed_extend_events_that_move_the_loan_everywhere(
@@ -148,14 +154,15 @@ def test_renewing_records_signed_extend_events_that_move_the_loan_everywhere(
         row = conn.execute(select(ledger).where(ledger.c.type == "extend")).one()
     assert row.kiosk == PORTAL_ID and row.person == "ada" and row.asset == "CAM-0001"
     key = cage.kiosk_key(PORTAL_ID)
-    assert key is not None and decode_event(row.payload.encode(), key).due == due  # signed
+    assert (
+        key is not None and decode_event(row.payload.encode(), cage.kiosk_key).due == due
+    )  # signed
     assert [(a, t) for a, t, _d in _audit(cage, "portal.renew")] == [("ada.l", "CAM-0001")]
     # a kiosk's replica has the new due time and the renewal, so it will not extend again
     feed.step(clock())
     held = {h.asset: h for h in feed_out[-1].holdings}
     assert held["CAM-0001"].due == due and held["CAM-0001"].renewals == 1
-    # the page says it was renewed; a second try is refused by the rule and audited
-    assert "Renewed" in client.get("/me").text or True
+    # a second try is refused by the rule, and audited
     assert _renew(client, "CAM-0001") == "Canon C70 cannot be extended: it was extended already"
     assert _due(cage, "CAM-0001") == (due, 1)
     assert _audit(cage, "portal.renew.refused")[-1][1] == "CAM-0001"
@@ -172,7 +179,9 @@ def test_a_kit_renews_whole_and_the_portal_follows_the_kiosk_s_refusals(
     assert kit_due == clock() + timedelta(hours=5 + 24)
 
     # someone else's booking inside the next period keeps the camera in
-    cage.add_booking("CAM-0001", "eve", clock() + timedelta(days=1), clock() + timedelta(days=2), clock())
+    cage.add_booking(
+        "CAM-0001", "eve", clock() + timedelta(days=1), clock() + timedelta(days=2), clock()
+    )
     assert _renew(client, "CAM-0001") == "Canon C70 cannot be extended: someone has booked it"
     assert _due(cage, "CAM-0001")[1] == 0
 
@@ -181,9 +190,15 @@ def test_a_kit_renews_whole_and_the_portal_follows_the_kiosk_s_refusals(
     assert "while your loans are paused" in _renew(client, "CAM-0001")
     cage.unblock_person("ada", clock(), "manager")
     clock.now += timedelta(hours=6)
+    client = _sign_in(portal, "ada.l")
     assert _renew(client, "CAM-0001") == "Canon C70 cannot be extended: it is overdue"
     with cage.engine.connect() as conn:
-        assert conn.scalar(select(ledger.c.id).where(ledger.c.asset == "CAM-0001", ledger.c.type == "extend")) is None
+        assert (
+            conn.scalar(
+                select(ledger.c.id).where(ledger.c.asset == "CAM-0001", ledger.c.type == "extend")
+            )
+            is None
+        )
 
 
 def test_nobody_reaches_another_person_s_loans_or_pages(
@@ -216,7 +231,8 @@ def test_every_manager_route_refuses_a_borrower(portal: FastAPI) -> None:
     csrf = _csrf(client.get("/me").text)
     checked = 0
     for path, route in api_routes(portal):
-        if needed_role(route.dependant) is None:
+        role = needed_role(route.dependant)
+        if role is None or RANK[role] <= RANK[Role.BORROWER]:  # the portal's own, and sign-out
             continue
         for method in route.methods or ():
             concrete = re.sub(r"\{[^}]+\}", "X", path)
@@ -257,8 +273,12 @@ def test_every_portal_form_needs_the_session_s_csrf_token(
 def test_the_calendar_feed_has_my_due_times_and_bookings_behind_a_secret_address(
     portal: FastAPI, cage: Store, clock: Clock
 ) -> None:
-    cage.add_booking("CAM-0002", "ada", clock() + timedelta(days=2), clock() + timedelta(days=3), clock())
-    cage.add_booking("CAM-0002", "eve", clock() + timedelta(days=4), clock() + timedelta(days=5), clock())
+    cage.add_booking(
+        "CAM-0002", "ada", clock() + timedelta(days=2), clock() + timedelta(days=3), clock()
+    )
+    cage.add_booking(
+        "CAM-0002", "eve", clock() + timedelta(days=4), clock() + timedelta(days=5), clock()
+    )
     client = _sign_in(portal, "ada.l")
     csrf = _csrf(client.get("/me").text)
     shown = client.post("/me/feed", data={"csrf": csrf}).text
@@ -308,8 +328,12 @@ def test_the_calendar_feed_has_my_due_times_and_bookings_behind_a_secret_address
 def test_strikes_blocks_bookings_and_history_are_mine(
     portal: FastAPI, cage: Store, clock: Clock
 ) -> None:
-    cage.add_booking("CAM-0002", "ada", clock() + timedelta(days=2), clock() + timedelta(days=3), clock())
-    cage.add_booking("CAM-0002", "eve", clock() + timedelta(days=4), clock() + timedelta(days=5), clock())
+    cage.add_booking(
+        "CAM-0002", "ada", clock() + timedelta(days=2), clock() + timedelta(days=3), clock()
+    )
+    cage.add_booking(
+        "CAM-0002", "eve", clock() + timedelta(days=4), clock() + timedelta(days=5), clock()
+    )
     cage.block_person("ada", clock() + timedelta(days=3), "Late twice", clock(), "manager")
     client = _sign_in(portal, "ada.l")
     page = client.get("/me").text
@@ -326,7 +350,9 @@ def test_browse_lists_what_my_trainings_allow_with_each_item_s_coming_days(
 ) -> None:
     cage.add_asset("DRONE-1", "Mavic 3", "drone")
     cage.require_training("drone", "drone-license")
-    cage.add_booking("CAM-0002", "eve", clock() + timedelta(days=2), clock() + timedelta(days=3), clock())
+    cage.add_booking(
+        "CAM-0002", "eve", clock() + timedelta(days=2), clock() + timedelta(days=3), clock()
+    )
     client = _sign_in(portal, "ada.l")
     page = client.get("/me/browse").text
     assert 'id="item-DRONE-1"' not in page
