@@ -271,13 +271,16 @@ class BorrowerStore(StoreBase):
             for r in rows
         ]
 
-    def category_names(self) -> list[str]:
-        """Every category that has an item in circulation."""
+    def lendable_categories(self) -> list[str]:
+        """Every category with an item in circulation (a kit's pieces go with their kit)."""
         with self.engine.connect() as conn:
             return list(
                 conn.scalars(
                     select(assets.c.category)
-                    .where(assets.c.status.in_(("available", "out", "maintenance")))
+                    .where(
+                        assets.c.kit.is_(None),
+                        assets.c.status.in_(("available", "out", "maintenance")),
+                    )
                     .distinct()
                     .order_by(assets.c.category)
                 )

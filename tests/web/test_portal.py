@@ -18,6 +18,8 @@ from sqlalchemy import select
 from hub.portal.renewing import PORTAL_ID
 from hub.replica_feed import ReplicaFeed
 from hub.store import Store
+from hub.store.borrower import BorrowerStore
+from hub.store.feed_tokens import FeedTokenStore
 from hub.store.schema import audit_log, feed_tokens, holdings, ledger
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import Role, create_user
@@ -367,5 +369,13 @@ def test_browse_lists_what_my_trainings_allow_with_each_item_s_coming_days(
     mine = page[page.index('id="item-CAM-0001"') :]
     assert "With you, due" in mine[:600]
     assert 'id="item-BATT-0001"' not in page  # a kit's piece goes with its kit
+    assert 'id="cat-battery"' not in page  # nor is its category listed empty
     cage.grant_training("ada", "drone-license", None)
     assert 'id="item-DRONE-1"' in client.get("/me/browse").text
+
+
+def test_the_portal_s_store_reads_shadow_no_other_part_of_the_store() -> None:
+    for mixin in (BorrowerStore, FeedTokenStore):
+        for name in (n for n in vars(mixin) if not n.startswith("__")):
+            owners = [k.__name__ for k in Store.__mro__ if name in vars(k)]
+            assert owners == [mixin.__name__], (name, owners)

@@ -28,7 +28,7 @@ def browse(request: Request, who: Borrower, web: Annotated[Web, Depends(web_of)]
     policy = lookup.policy(store, web.settings.lending)
     allowed: list[str] = []
     closed: list[tuple[str, str]] = []
-    for category in store.category_names():
+    for category in store.lendable_categories():
         why = category_refusal(person, category, policy, now)
         if why is None:
             allowed.append(category)
