@@ -212,7 +212,9 @@ def test_nobody_reaches_another_person_s_loans_or_pages(
     assert _renew(client, "LENS-0001") == "That is not on your loan."
     assert _due(cage, "LENS-0001") == before
     assert _audit(cage, "portal.renew.refused")[-1][:2] == ("ada.l", "LENS-0001")
-    # the JSON view is Ada's only, whatever is asked for
+    # her page and the JSON view are Ada's only, whatever is asked for
+    other = client.get("/me", params={"person": "eve", "id": "eve"}).text
+    assert "Canon C70" in other and "Zeiss" not in other and "LENS-0001" not in other
     mine = client.get("/api/v1/me/loans", params={"person": "eve"}).json()
     assert sorted(x["asset"] for x in mine) == ["BATT-0001", "CAM-0001", "KIT-0001"]
     # managers' pages and API, Eve's person page among them, refuse a borrower
