@@ -82,7 +82,7 @@ class DeskSource:
 
     def _event(self, entry: Entry, visit: str, badge: str | None, now: datetime) -> CustodyEvent:
         return CustodyEvent(
-            id=uuid7(int(now.timestamp() * 1000)),
+            id=entry.id or uuid7(int(now.timestamp() * 1000)),
             kiosk=self.id,
             seq=self.store.next_number(self.id),
             at=now,

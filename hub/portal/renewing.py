@@ -6,14 +6,16 @@ made at the cage, and a renewal cannot slip past the checks ingest makes on any 
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from hub.desk import lookup
 from hub.desk.cart import Entry
 from hub.desk.source import DeskSource
 from hub.store import Store
-from rules.renewal import Renewal, renew
+from rules.renewal import Held, Renewal, renew
 from wire import EventType, ReplicaPolicy
 from wire.ids import uuid7
 
@@ -21,6 +23,21 @@ PORTAL_ID = "portal"  # its kiosk id in the ledger and the kiosk list
 PORTAL_NAME = "Borrower portal"
 # one renewal decided and recorded at a time in this process: a double-click renews once
 _ONE_AT_A_TIME = threading.Lock()
+
+
+def extensions(person_id: str, unit: Sequence[Held], due: datetime) -> list[Entry]:
+    """The ``extend`` events renewing ``unit`` to ``due``. Each event's id is made from the loan
+    it renews (whose, what, its due time and renewals so far), so the same renewal sent twice
+    (a form sent again, two hub processes at once) is one event, which ingest takes once."""
+    return [
+        Entry(EventType.EXTEND, person_id, loan.code, due=due, id=_renewal_id(person_id, loan))
+        for loan in unit
+    ]
+
+
+def _renewal_id(person_id: str, loan: Held) -> str:
+    fact = f"{person_id}|{loan.code}|{loan.due.isoformat()}|{loan.renewals}"
+    return uuid7(int(loan.due.timestamp() * 1000), hashlib.sha256(fact.encode()).digest()[:10])
 
 
 def portal_source(store: Store) -> DeskSource:
@@ -51,8 +68,8 @@ def _renew(
         store.audit(now, actor, "portal.renew.refused", code, decided.refusal)
         return decided
     session = f"portal-{uuid7(int(now.timestamp() * 1000))[-12:]}"
-    entries = [Entry(EventType.EXTEND, person_id, c, due=decided.due) for c in decided.codes]
-    portal_source(store).record(entries, session, None, now)
+    unit = [loan for loan in loans if loan.code in decided.codes]
+    portal_source(store).record(extensions(person_id, unit, decided.due), session, None, now)
     due = decided.due.astimezone(UTC).isoformat(timespec="minutes")
     store.audit(now, actor, "portal.renew", code, f"{', '.join(decided.codes)} due {due}")
     return decided

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 from sqlalchemy import select
 
-from hub.portal.renewing import PORTAL_ID
+from hub.portal.renewing import PORTAL_ID, extensions, portal_source
 from hub.replica_feed import ReplicaFeed
 from hub.store import Store
 from hub.store.borrower import BorrowerStore
@@ -381,3 +381,25 @@ def test_the_portal_s_store_reads_shadow_no_other_part_of_the_store() -> None:
         for name in (n for n in vars(mixin) if not n.startswith("__")):
             owners = [k.__name__ for k in Store.__mro__ if name in vars(k)]
             assert owners == [mixin.__name__], (name, owners)
+
+
+def test_the_same_renewal_sent_twice_is_one_event(cage: Store, clock: Clock) -> None:
+    """Two hub processes (or a form sent again) deciding on the same loan make the same
+    events: ingest takes them once, so a loan is never renewed twice for one decision."""
+    loans = [loan.held for loan in cage.my_loans("ada", clock())]
+    unit = [held for held in loans if held.code == "CAM-0001"]
+    due = unit[0].due + timedelta(hours=48)
+    first, again = extensions("ada", unit, due), extensions("ada", unit, due)
+    assert [e.id for e in first] == [e.id for e in again]
+    portal_source(cage).record(first, "portal-a", None, clock())
+    portal_source(cage).record(again, "portal-b", None, clock())
+    assert _due(cage, "CAM-0001") == (due, 1)
+    with cage.engine.connect() as conn:
+        assert len(conn.execute(select(ledger.c.id).where(ledger.c.type == "extend")).all()) == 1
+    # the next renewal of the renewed loan is another fact, with another id
+    renewed = [
+        held
+        for held in (ln.held for ln in cage.my_loans("ada", clock()))
+        if held.code == "CAM-0001"
+    ]
+    assert extensions("ada", renewed, due + timedelta(hours=48))[0].id != first[0].id
