@@ -8,6 +8,8 @@ action is audited under the signed-in user's name.
 
 from __future__ import annotations
 
+import logging
+from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -22,6 +24,7 @@ from hub.web.context import Web, flash, take_flash, web_of
 from hub.web.security import Borrower, Principal, check_csrf
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 # the portal's own menu; reservations add their page here
 PORTAL_NAV: list[tuple[str, str]] = [
@@ -86,8 +89,10 @@ def renew(
             web.store, person_of(who), code.strip(), now, web.settings.lending, who.actor
         )
     except (DeskRefused, StoreError) as exc:
-        web.store.audit(now, who.actor, "portal.renew.failed", code[:64], str(exc))
-        flash(request, f"Not renewed: {exc}. Try again, or renew at the cage.")
+        with suppress(StoreError):  # the database away: the log has it, the page says so
+            web.store.audit(now, who.actor, "portal.renew.failed", code[:64], str(exc))
+        log.warning("portal renewal of %s for %s failed: %s", code[:64], who.actor, exc)
+        flash(request, "Not renewed: the hub could not record it. Try again, or renew at the cage.")
         return RedirectResponse("/me", status_code=303)
     if done is None:
         web.store.audit(now, who.actor, "portal.renew.refused", code[:64], "not on their loan")
