@@ -71,7 +71,7 @@ def renew(
     unit = unit_of(loans, code)
     if not unit:
         return None
-    loan = unit[0] if unit[0].code == code else next(ln for ln in unit if ln.code == code)
+    loan = next(ln for ln in unit if ln.code == code)
     name = next((ln.name for ln in unit if ln.code == loan.kit), loan.name)
     codes = tuple(ln.code for ln in unit)
     if person.blocked(now):

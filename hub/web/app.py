@@ -1,7 +1,9 @@
-"""The dashboard as a FastAPI app: login, the managers' pages and the JSON API.
+"""The dashboard as a FastAPI app: login, the managers' pages, the borrowers' portal and the
+JSON API.
 
 Every route needs a logged-in user of a given role (``hub.web.security.Need``) except the login
-page, the health check and static files; tests enumerate the routes to keep it so. Around the
+page, the health check, static files and a borrower's calendar feed (its address is its
+secret); tests enumerate the routes to keep it so. Around the
 routes, outermost first: the security headers (``hub.web.headers``, outside the 500 handler too),
 the same-origin check for writes (``hub.web.origin``) and the sessions (``hub.web.sessions``).
 """
