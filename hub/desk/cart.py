@@ -64,6 +64,7 @@ class Entry:
     condition: ReturnCondition | None = None
     reason: DenialReason | None = None
     detail: str | None = None
+    id: str | None = None  # a fixed event id, so the same fact sent twice is one event
 
 
 def lines_for(

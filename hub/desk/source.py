@@ -30,9 +30,10 @@ class DeskRefused(HubError):
 
 
 class DeskSource:
-    def __init__(self, store: Store, source_id: str = DESK_ID) -> None:
+    def __init__(self, store: Store, source_id: str = DESK_ID, name: str = DESK_NAME) -> None:
         self.store = store
         self.id = source_id
+        self.name = name
         self.topics = Topics()
         self.ingest = Ingest(store, self.topics)
 
@@ -42,7 +43,7 @@ class DeskSource:
         if key is not None:
             return key
         try:
-            return self.store.add_kiosk(self.id, DESK_NAME, now)
+            return self.store.add_kiosk(self.id, self.name, now)
         except AlreadyExists:  # another hub process registered it meanwhile
             key = self.store.kiosk_key(self.id)
             assert key is not None
@@ -81,7 +82,7 @@ class DeskSource:
 
     def _event(self, entry: Entry, visit: str, badge: str | None, now: datetime) -> CustodyEvent:
         return CustodyEvent(
-            id=uuid7(int(now.timestamp() * 1000)),
+            id=entry.id or uuid7(int(now.timestamp() * 1000)),
             kiosk=self.id,
             seq=self.store.next_number(self.id),
             at=now,

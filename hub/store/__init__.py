@@ -49,7 +49,9 @@ from hub.store.among import PerDialect, among
 from hub.store.audit import AuditStore
 from hub.store.badge_owners import badge_owner
 from hub.store.base import HUB
+from hub.store.borrower import BorrowerStore
 from hub.store.editing import EditingStore
+from hub.store.feed_tokens import FeedTokenStore
 from hub.store.fleet import FleetStore
 from hub.store.identities import IdentityStore
 from hub.store.imports import ImportStore
@@ -213,6 +215,8 @@ class Store(
     QuarantineStore,
     AuditStore,
     IdentityStore,
+    BorrowerStore,
+    FeedTokenStore,
 ):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond."""
 

@@ -557,3 +557,13 @@ external_identities = Table(
     Column("created_at", UtcDateTime, nullable=False),
     Column("last_sign_in", UtcDateTime, nullable=False),
 )
+
+# A borrower's calendar feed: calendar apps cannot sign in, so the feed's address carries a
+# secret, kept here only as its sha256. One per user; making a new one ends the old.
+feed_tokens = Table(
+    "feed_tokens",
+    metadata,
+    Column("username", String(64), ForeignKey("users.username"), primary_key=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime, nullable=False),
+)

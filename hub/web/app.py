@@ -1,7 +1,9 @@
-"""The dashboard as a FastAPI app: login, the managers' pages and the JSON API.
+"""The dashboard as a FastAPI app: login, the managers' pages, the borrowers' portal and the
+JSON API.
 
 Every route needs a logged-in user of a given role (``hub.web.security.Need``) except the login
-page, the health check and static files; tests enumerate the routes to keep it so. Around the
+page, the health check, static files and a borrower's calendar feed (its address is its
+secret); tests enumerate the routes to keep it so. Around the
 routes, outermost first: the security headers (``hub.web.headers``, outside the 500 handler too),
 the same-origin check for writes (``hub.web.origin``) and the sessions (``hub.web.sessions``).
 """
@@ -35,6 +37,9 @@ from hub.web.pages import (
     desk,
     locations,
     maintenance,
+    me,
+    me_browse,
+    me_calendar,
     overview,
     people,
     person_forms,
@@ -49,10 +54,11 @@ from hub.web.sessions import ServerSessions
 __all__ = ["WebSettings", "create_app"]
 
 HERE = Path(__file__).parent
-PUBLIC_PATHS = ("/login", "/healthz", "/static")
+PUBLIC_PATHS = ("/login", "/healthz", "/static", "/feed")  # /feed: a calendar's secret address
 PAGES = (overview, assets, people, bookings, maintenance, stocktake, desk, reports, admin, account)
 # before ``people``: /people/new is the form, not a person's page
 EDITING = (asset_forms, person_forms, users, locations, categories)
+PORTAL = (me, me_browse, me_calendar)  # a borrower's own pages
 
 
 class _Dashboard(FastAPI):
@@ -131,7 +137,7 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
     app.state.identity = identity.providers_from(settings.identity)
     if app.state.identity.oidc is not None:
         app.include_router(identity.router)
-    for module in (*EDITING, *PAGES):
+    for module in (*EDITING, *PAGES, *PORTAL):
         app.include_router(module.router, include_in_schema=False)
     app.include_router(api.router, prefix="/api/v1")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")

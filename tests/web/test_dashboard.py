@@ -18,7 +18,7 @@ from wire.ids import uuid7
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-PUBLIC = {"/login", "/healthz"}
+PUBLIC = {"/login", "/healthz", "/feed/{token}.ics"}
 
 
 def _csrf_of(html: str) -> str:

@@ -1,0 +1,161 @@
+"""The borrower portal in headless Chromium at a phone's width (390 px) and at a desk's: a
+student signs in, lands on their loans, renews the camera with a thumb-sized button, browses
+what they may borrow and makes their calendar address; nothing scrolls sideways. With
+CAGEKEEPER_SCREENS set, the README's portal screenshots are written there."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from hub.store import Store
+from hub.web.app import WebSettings, create_app
+from hub.web.auth import create_user
+from tests.web.conftest import PASSWORD, Clock, checkout, serving
+from tests.web.test_dashboard_browser import CHROMIUM, FLAGS
+from tests.web.test_reading_browser import DESK, PHONE, PROBLEMS
+from wire import CustodyEvent, EventType, ReplicaPolicy
+from wire.ids import uuid7
+
+pytestmark = pytest.mark.browser
+PAGES = (("/me", "me"), ("/me/browse", "browse"))
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        yield b
+        b.close()
+
+
+def _give_back(store: Store, clock: Clock, asset: str, seq: int) -> None:
+    at = clock()
+    event = CustodyEvent(
+        id=uuid7(int(at.timestamp() * 1000)),
+        kiosk="cage-1",
+        seq=seq,
+        at=at,
+        type=EventType.RETURN,
+        person="ada",
+        asset=asset,
+    )
+    store.commit_events([(event, event.model_dump_json())], at)
+
+
+@pytest.fixture
+def portal(store: Store, clock: Clock) -> FastAPI:
+    """Ada's week: a lens brought back late last week (a strike), a camera and a kit out now,
+    a booking on Thursday; Eve holds the lens; the drone needs a training Ada lacks."""
+    store.set_loan_hours("camera", 48)
+    store.set_loan_hours("battery", 24)
+    store.add_asset("KIT-0001", "FX3 kit", "camera")
+    store.add_asset("BATT-0001", "NP-FZ100 battery", "battery")
+    store.add_asset("MIC-0001", "Rode NTG5", "audio")
+    store.add_asset("DRONE-1", "Mavic 3", "drone")
+    store.require_training("drone", "drone-license")
+    store.set_kit_pieces("KIT-0001", ["BATT-0001"], clock(), "test")
+    create_user(store, "ada.l", PASSWORD, "borrower", clock(), person="ada")
+    week = timedelta(days=7)
+    clock.now -= week
+    checkout(store, clock, "LENS-0001", hours=2, seq=1)
+    clock.now += timedelta(hours=5)
+    _give_back(store, clock, "LENS-0001", 2)
+    clock.now += week - timedelta(hours=5)
+    checkout(store, clock, "CAM-0001", hours=30, seq=3)
+    checkout(store, clock, "KIT-0001", hours=6, seq=4)
+    checkout(store, clock, "BATT-0001", hours=6, seq=5)
+    checkout(store, clock, "LENS-0001", person="eve", hours=50, seq=6)
+    store.add_booking(
+        "CAM-0002", "ada", clock() + timedelta(days=3), clock() + timedelta(days=4), clock()
+    )
+    store.add_booking(
+        "MIC-0001", "eve", clock() + timedelta(days=1), clock() + timedelta(days=2), clock()
+    )
+    settings = WebSettings(
+        secret_key="k" * 40, display_tz="Europe/London", lending=ReplicaPolicy(max_renewals=1)
+    )
+    return create_app(store, settings, clock)
+
+
+def _signed_in(browser: Browser, url: str, viewport: dict[str, int]) -> Page:
+    page = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
+    page.goto(url + "/login")
+    page.fill("input[name=username]", "ada.l")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(url + "/me")
+    return page
+
+
+def _shoot(page: Page, name: str) -> None:
+    if folder := os.environ.get("CAGEKEEPER_SCREENS"):
+        page.screenshot(path=str(Path(folder) / f"portal-{name}.png"), full_page=True)
+
+
+def test_a_student_renews_from_a_phone(browser: Browser, portal: FastAPI) -> None:
+    with serving(portal) as url:
+        page = _signed_in(browser, url, PHONE)
+        expect(page.locator("#holding-count")).to_have_text("2")
+        kit = page.locator("#loan-KIT-0001")
+        expect(kit).to_contain_text("NP-FZ100 battery")
+        expect(page.locator("#strikes")).to_contain_text("1 strike")
+        found = {}
+        for path, name in PAGES:
+            page.goto(url + path)
+            page.wait_for_load_state("load")
+            if problems := page.evaluate(PROBLEMS):
+                found[path] = problems
+            _shoot(page, f"phone-{name}")
+        assert found == {}
+
+        page.goto(url + "/me")
+        camera = page.locator("#loan-CAM-0001")
+        button = camera.get_by_role("button", name="Renew")
+        box = button.bounding_box()
+        assert box is not None and box["height"] >= 44 and box["x"] + box["width"] <= PHONE["width"]
+        expect(camera).to_contain_text("Due Tue 03 Mar 15:30")
+        button.click()
+        expect(page.locator("#me-message")).to_have_text(
+            "Renewed: Canon C70, now due Thu 05 Mar 15:30."
+        )
+        expect(camera).to_contain_text("Due Thu 05 Mar 15:30")
+        expect(camera).to_contain_text("it was extended already")
+        expect(camera.get_by_role("button", name="Renew")).to_have_count(0)
+
+        page.goto(url + "/me/browse")
+        expect(page.locator("#item-LENS-0001 .now")).to_have_text("Out until Wed 04 Mar 11:30")
+        expect(page.locator("#closed")).to_contain_text("Needs the drone-license training")
+        expect(page.locator("#item-MIC-0001 .day.booked")).to_have_count(2)
+        expect(page.locator("nav a.here")).to_have_text("Browse")
+
+        page.goto(url + "/me")
+        page.click("#feed-new")
+        address = page.locator("#feed-url").input_value()
+        assert address.startswith(url + "/feed/ckf_") and address.endswith(".ics")
+        page.close()
+
+
+def test_the_portal_reads_at_a_desk_too(browser: Browser, portal: FastAPI) -> None:
+    with serving(portal) as url:
+        page = _signed_in(browser, url, DESK)
+        found = {}
+        for path, name in PAGES:
+            page.goto(url + path)
+            page.wait_for_load_state("load")
+            if problems := page.evaluate(PROBLEMS):
+                found[path] = problems
+            _shoot(page, name)
+        assert found == {}
+        # cards side by side at a desk's width
+        cards = page.locator("#cat-camera .card")
+        first, second = cards.nth(0), cards.nth(1)
+        a, b = first.bounding_box(), second.bounding_box()
+        assert a is not None and b is not None and abs(a["y"] - b["y"]) < 1
+        page.close()
