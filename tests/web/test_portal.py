@@ -403,3 +403,16 @@ def test_the_same_renewal_sent_twice_is_one_event(cage: Store, clock: Clock) -> 
         if held.code == "CAM-0001"
     ]
     assert extensions("ada", renewed, due + timedelta(hours=48))[0].id != first[0].id
+
+
+def test_browse_hides_a_category_restricted_to_groups_the_borrower_is_not_in(
+    portal: FastAPI, cage: Store, clock: Clock
+) -> None:
+    cage.add_asset("DRONE-1", "Mavic 3", "drone")
+    cage.set_category_groups("drone", ["FILM101"], clock(), "admin")
+    client = _sign_in(portal, "ada.l")
+    page = client.get("/me/browse").text
+    assert 'id="item-DRONE-1"' not in page
+    assert "<strong>drone</strong>: Only for FILM101: you are not in it" in page
+    cage.set_groups("ada", ["film101"])  # as her identity provider names it
+    assert 'id="item-DRONE-1"' in client.get("/me/browse").text
