@@ -14,6 +14,7 @@ import uvicorn
 from configfile import read_secret
 from hub.alerts.dispatch import Alerter, MqttAlerts, Sender
 from hub.alerts.email import EmailSender, SmtpSettings
+from hub.alerts.reminders import Reminders
 from hub.alerts.webhook import WebhookSender, WebhookSettings
 from hub.config import HubConfig
 from hub.domain.sweeper import AlertRules
@@ -81,6 +82,7 @@ class HubService:
                 max_labels=config.web.labels_max,
                 lending=rules,
                 identity=config.identity,
+                reservations=config.reservations.rules(config.alerts.booking_grace_minutes),
             ),
             now,
         )
@@ -161,6 +163,9 @@ class HubService:
             secret = read_secret(a.webhook.secret_file, "webhook secret", ConfigError)
             channels["webhook"] = WebhookSender(WebhookSettings(a.webhook.url, secret.encode()))
         tz = ZoneInfo(self.config.hub.timezone)
+        mailer = channels.get("email")
+        smtp = mailer.settings if isinstance(mailer, EmailSender) else None
+        lead = timedelta(minutes=self.config.reservations.remind_before_minutes)
         return Alerter(
             self.store,
             now,
@@ -173,6 +178,7 @@ class HubService:
             booking_grace=timedelta(minutes=a.booking_grace_minutes),
             display=lambda t: t.astimezone(tz).strftime("%a %d %b %H:%M"),
             on_change=self.link.republish_replica,
+            reminders=Reminders(self.store, now, smtp, lead=lead, tz=tz) if lead else None,
         )
 
     @property
