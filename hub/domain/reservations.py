@@ -120,7 +120,8 @@ def open_until(hours: OpeningHours, at: datetime) -> bool:
 
 def refusals(window: Window, who: Borrower, policy: Policy, now: datetime) -> list[Refusal]:
     """Everything in the way of this reservation that a manager's booking would not check."""
-    rules, found = policy.rules, []
+    rules = policy.rules
+    found: list[Refusal] = []
     if window.starts < now - rules.pickup_grace:
         found.append(Begun(rules.pickup_grace))
     if window.starts > now + rules.ahead:

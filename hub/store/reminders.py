@@ -78,17 +78,17 @@ class ReminderStore(StoreBase):
                 reminders.c.id,
                 reminders.c.booking,
                 reminders.c.person,
-                people.c.name,
+                people.c.name.label("person_name"),
                 people.c.email,
                 bookings.c.asset,
-                assets.c.name,
-                reminders.c.due,
+                assets.c.name.label("asset_name"),
+                reminders.c.due.label("starts"),
                 bookings.c.ends,
                 (
                     bookings.c.cancelled.is_(False)
                     & bookings.c.picked_up.is_(False)
                     & (bookings.c.starts == reminders.c.due)
-                ),
+                ).label("live"),
                 reminders.c.attempts,
             )
             .select_from(
@@ -102,7 +102,7 @@ class ReminderStore(StoreBase):
         )
         with self.engine.connect() as conn:
             return [
-                PendingReminder(*row[:9], live=bool(row[9]), attempts=row[10])
+                PendingReminder(**{**row._mapping, "live": bool(row.live)})
                 for row in conn.execute(q)
             ]
 

@@ -1,7 +1,7 @@
 """reminders: pickup reminders mailed to borrowers, each once
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0028
 Create Date: 2026-11-30 23:10:00.000000
 
 People already carry an email address (people.email, from the start), so only the record of
@@ -16,7 +16,7 @@ from alembic import op
 import hub.store.schema
 
 revision = "0026"
-down_revision = "0023"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 
