@@ -38,9 +38,12 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(fresh_sqlite(tmp_path / "hub.db"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
+    if request.param == "postgresql":
+        s = Store.open(request.getfixturevalue("pg_url"))
+    else:
+        s = Store.open(fresh_sqlite(tmp_path / "hub.db"))
     s.add_person("ada", "Ada Lovelace", ["04A1B2C3"], email="ada@example.org")
     s.add_person("eve", "Eve Example", ["0EEEEEEE"])  # no address
     s.add_asset("CAM-0001", "Canon C70", "camera")

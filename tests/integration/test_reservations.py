@@ -1,6 +1,7 @@
-"""Borrowers' own reservations through the one booking path, on a real SQLite file: the
+"""Borrowers' own reservations through the one booking path, on a real database: the
 managers' checks apply, the borrower's limits on top, kits go with their pieces, a borrower
-cancels only their own, the creation rate is capped, and each is audited with it."""
+cancels only their own, the creation rate is capped, and each is audited with it. On SQLite
+and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -31,9 +32,12 @@ def _at(day: int, hour: int) -> datetime:
     return datetime(2026, 3, day, hour, tzinfo=UTC)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(fresh_sqlite(tmp_path / "hub.db"))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
+    if request.param == "postgresql":
+        s = Store.open(request.getfixturevalue("pg_url"))
+    else:
+        s = Store.open(fresh_sqlite(tmp_path / "hub.db"))
     s.add_person("ada", "Ada Lovelace", ["04A1B2C3"], email="ada@example.org")
     s.add_person("eve", "Eve Example", ["0EEEEEEE"])
     for code, name in (("CAM-0001", "Canon C70"), ("CAM-0002", "Sony FX3")):

@@ -16,8 +16,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from hub.store import Store
-from hub.web.paging import MAX_ID
 from hub.web.auth import Role, create_user
+from hub.web.paging import MAX_ID
 from tests.web.conftest import PASSWORD, Clock
 from tests.web.routes import api_routes, needed_role
 from tests.web.test_dashboard import _client

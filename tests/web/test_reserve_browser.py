@@ -45,7 +45,7 @@ def test_a_borrower_reserves_is_refused_with_reasons_and_cancels(
     create_user(store, "ada.b", PASSWORD, "borrower", clock(), person="ada")
     store.add_asset("KIT-1", "Interview kit", "kit")
     store.add_asset("KIT-1-MIC", "Lavalier mic", "sound", kit="KIT-1")
-    lending = ReplicaPolicy(opening=OpeningSpec(tz="Europe/London", weekly=WEEKDAYS))  # type: ignore[arg-type]
+    lending = ReplicaPolicy(opening=OpeningSpec(tz="Europe/London", weekly=WEEKDAYS))
     settings = WebSettings(secret_key="k" * 40, display_tz="Europe/London", lending=lending)
     app = create_app(store, settings, clock)
     with serving(app) as url:

@@ -21,7 +21,7 @@ from wire import OpeningSpec, ReplicaPolicy
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 WEEKDAYS = {d: ("09:00", "17:00") for d in ("mon", "tue", "wed", "thu", "fri")}
-OPEN = ReplicaPolicy(opening=OpeningSpec(tz="Europe/London", weekly=WEEKDAYS))  # type: ignore[arg-type]
+OPEN = ReplicaPolicy(opening=OpeningSpec(tz="Europe/London", weekly=WEEKDAYS))
 
 
 def _settings(**changes: object) -> WebSettings:
