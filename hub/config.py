@@ -152,6 +152,9 @@ class EmailSection(_Section):
     password_file: Path | None = None
     starttls: bool = False
     ssl: bool = False
+    # the CA the server's certificate is checked against (a campus relay's private CA); the
+    # system's CAs when left out
+    ca_file: Path | None = None
     managers: list[str] = Field(default_factory=list)  # get escalations and lost items
 
 

@@ -4,22 +4,27 @@ window, each once, across a restart; a mail server that is down loses nothing.""
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from hub.alerts.dispatch import Alerter
 from hub.alerts.email import EmailSender, SmtpSettings
 from hub.alerts.reminders import Reminders
+from hub.config import AlertsSection
 from hub.domain.sweeper import AlertRules
-from hub.localbroker import free_port
+from hub.localbroker import LocalPki, free_port
+from hub.service import smtp_settings
 from hub.store import Store
 from tests.databases import fresh_sqlite
 from tests.servers import WAIT, Inbox
@@ -184,5 +189,66 @@ def test_a_mail_server_that_is_down_loses_nothing(store: Store) -> None:
         clock.now += timedelta(minutes=10)
         assert alerter.run_once().delivered == {"email": 0, "reminders": 0}
         assert not inbox.mail.arrived.wait(0.5)
+    finally:
+        controller.stop()
+
+
+def test_reminders_go_over_starttls_with_the_password_from_its_file(
+    store: Store, broker_pki: LocalPki, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's certificate is checked against the configured CA, the password is read
+    from its file, and the server (requiring both) takes the reminder."""
+    secret = tmp_path / "smtp-password"
+    secret.write_text("a long smtp password\n")
+    logins: list[tuple[bytes, bytes]] = []
+
+    def check(_server: object, _s: object, _e: object, _mech: str, data: Any) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login, data.password))
+        return AuthResult(success=(data.login, data.password) == (b"cage", b"a long smtp password"))
+
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(broker_pki.cert_file, broker_pki.key_file)
+    port, inbox = free_port(), Inbox()
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        server_hostname="localhost",
+        tls_context=server_tls,
+        require_starttls=True,
+        authenticator=check,
+        auth_require_tls=True,
+    )
+    email = {
+        "host": "localhost",
+        "port": port,
+        "sender": "Cage <cage@example.org>",
+        "starttls": True,
+        "username": "cage",
+        "password_file": str(secret),
+    }
+    trusted = smtp_settings(
+        AlertsSection.model_validate({"email": {**email, "ca_file": str(broker_pki.ca_file)}})
+    )
+    untrusted = smtp_settings(AlertsSection.model_validate({"email": email}))  # system CAs
+    assert (
+        trusted is not None and untrusted is not None and trusted.password == "a long smtp password"
+    )
+    clock = Clock()
+    store.add_booking(
+        "CAM-0001", "ada", START + timedelta(minutes=30), START + timedelta(hours=2), START
+    )
+    controller.start()
+    try:
+        doubted = Reminders(store, clock, untrusted, tz=LONDON)
+        doubted.raise_due(clock())
+        assert doubted.deliver(clock()).failed == 1  # a certificate it cannot trust: kept
+        assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
+        assert len(store.pending_reminders()) == 1 and logins == []
+        assert Reminders(store, clock, trusted, tz=LONDON).deliver(clock()).sent == 1
+        (msg,) = _mail(inbox)
+        assert str(msg["Subject"]).startswith("Reserved for you: Canon C70 (CAM-0001)")
+        assert logins == [(b"cage", b"a long smtp password")]
     finally:
         controller.stop()
