@@ -108,7 +108,7 @@ class BookingWrites(StoreBase):
             for group in groups:
                 window = reserving.Window(ask.starts, ask.ends, len(group))
                 own = reserving.refusals(window, who, policy, now)
-                if own:  # the borrower's own limits: no other item would fare better
+                if own:  # the window and the borrower themselves: refused outright
                     raise BookingConflict("; ".join(reserving.explain(r, tz) for r in own))
                 found = self._item_refusals(conn, group, ask, now, tz)
                 if found:
