@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from configfile import load_toml, read_secret
+from hub.domain.reservations import ReservationRules
 from hub.errors import ConfigError
 from hub.identity.settings import IdentitySection
 from wire.messages import LoanPeriodSpec, OpeningSpec
@@ -150,6 +152,9 @@ class EmailSection(_Section):
     password_file: Path | None = None
     starttls: bool = False
     ssl: bool = False
+    # the CA the server's certificate is checked against (a campus relay's private CA); the
+    # system's CAs when left out
+    ca_file: Path | None = None
     managers: list[str] = Field(default_factory=list)  # get escalations and lost items
 
 
@@ -185,6 +190,28 @@ class StrikesSection(_Section):
     visit_minutes: int = Field(default=30, ge=0, le=24 * 60)
 
 
+class ReservationsSection(_Section):
+    """Borrowers' own reservations: how long, how far ahead, how many at once, how many made
+    per rate_window_minutes (past it: 429), and the pickup reminder's lead (0: none)."""
+
+    longest_hours: float = Field(default=72, gt=0)
+    ahead_days: float = Field(default=14, gt=0)
+    live: int = Field(default=3, ge=0)
+    rate_limit: int = Field(default=10, ge=1)
+    rate_window_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    remind_before_minutes: int = Field(default=60, ge=0)
+
+    def rules(self, pickup_grace_minutes: int) -> ReservationRules:
+        return ReservationRules(
+            longest=timedelta(hours=self.longest_hours),
+            ahead=timedelta(days=self.ahead_days),
+            live=self.live,
+            pickup_grace=timedelta(minutes=pickup_grace_minutes),
+            per_window=self.rate_limit,
+            window=timedelta(minutes=self.rate_window_minutes),
+        )
+
+
 class HubConfig(_Section):
     hub: HubSection = Field(default_factory=HubSection)
     broker: BrokerSection
@@ -192,6 +219,7 @@ class HubConfig(_Section):
     alerts: AlertsSection = Field(default_factory=AlertsSection)
     strikes: StrikesSection = Field(default_factory=StrikesSection)
     identity: IdentitySection = Field(default_factory=IdentitySection)
+    reservations: ReservationsSection = Field(default_factory=ReservationsSection)
 
     def broker_password(self) -> str:
         if self.broker.password is not None:

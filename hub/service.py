@@ -14,8 +14,9 @@ import uvicorn
 from configfile import read_secret
 from hub.alerts.dispatch import Alerter, MqttAlerts, Sender
 from hub.alerts.email import EmailSender, SmtpSettings
+from hub.alerts.reminders import Reminders
 from hub.alerts.webhook import WebhookSender, WebhookSettings
-from hub.config import HubConfig
+from hub.config import AlertsSection, HubConfig
 from hub.domain.sweeper import AlertRules
 from hub.errors import ConfigError
 from hub.link import HubBroker, HubLink, hub_client_id
@@ -33,6 +34,26 @@ CHECKPOINT_INTERVAL = 1.0  # seconds between copies of the SQLite log into the d
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def smtp_settings(a: AlertsSection) -> SmtpSettings | None:
+    """The mail server of ``[alerts.email]``, its password read from its file; None if unset."""
+    if a.email is None:
+        return None
+    e = a.email
+    return SmtpSettings(
+        host=e.host,
+        port=e.port,
+        sender=e.sender,
+        username=e.username,
+        password=(
+            read_secret(e.password_file, "SMTP password", ConfigError) if e.password_file else None
+        ),
+        starttls=e.starttls,
+        ssl=e.ssl,
+        ca_file=str(e.ca_file) if e.ca_file else None,
+        manager_addresses=tuple(e.managers),
+    )
 
 
 class HubService:
@@ -81,6 +102,7 @@ class HubService:
                 max_labels=config.web.labels_max,
                 lending=rules,
                 identity=config.identity,
+                reservations=config.reservations.rules(config.alerts.booking_grace_minutes),
             ),
             now,
         )
@@ -139,28 +161,13 @@ class HubService:
         channels: dict[Channel, Sender] = {
             "mqtt": MqttAlerts(self.link.publish, self.link.topics.alerts("all"))
         }
-        if a.email is not None:
-            password = (
-                read_secret(a.email.password_file, "SMTP password", ConfigError)
-                if a.email.password_file
-                else None
-            )
-            channels["email"] = EmailSender(
-                SmtpSettings(
-                    host=a.email.host,
-                    port=a.email.port,
-                    sender=a.email.sender,
-                    username=a.email.username,
-                    password=password,
-                    starttls=a.email.starttls,
-                    ssl=a.email.ssl,
-                    manager_addresses=tuple(a.email.managers),
-                )
-            )
+        if (smtp := smtp_settings(a)) is not None:
+            channels["email"] = EmailSender(smtp)
         if a.webhook is not None:
             secret = read_secret(a.webhook.secret_file, "webhook secret", ConfigError)
             channels["webhook"] = WebhookSender(WebhookSettings(a.webhook.url, secret.encode()))
         tz = ZoneInfo(self.config.hub.timezone)
+        lead = timedelta(minutes=self.config.reservations.remind_before_minutes)
         return Alerter(
             self.store,
             now,
@@ -173,6 +180,7 @@ class HubService:
             booking_grace=timedelta(minutes=a.booking_grace_minutes),
             display=lambda t: t.astimezone(tz).strftime("%a %d %b %H:%M"),
             on_change=self.link.republish_replica,
+            reminders=Reminders(self.store, now, smtp, lead=lead, tz=tz) if lead else None,
         )
 
     @property

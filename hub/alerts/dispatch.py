@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from hub.alerts.message import Alert, DeliveryFailed
+from hub.alerts.reminders import Reminders
 from hub.domain.sweeper import AlertRules, boundary_windows, horizon, sweep, text
 from hub.errors import StoreError
 from hub.store import Store
@@ -78,6 +79,7 @@ class Alerter:
         booking_grace: timedelta = timedelta(minutes=30),
         display: Callable[[datetime], str] = lambda t: t.strftime("%a %d %b %H:%M UTC"),
         on_change: Callable[[], None] = lambda: None,
+        reminders: Reminders | None = None,
     ) -> None:
         self.store = store
         self._now = now
@@ -86,6 +88,7 @@ class Alerter:
         self._grace = booking_grace
         self._display = display
         self._on_change = on_change  # e.g. publish a fresh replica (notices, released bookings)
+        self.reminders = reminders  # pickup reminders, raised by the sweep, mailed by delivery
         self._next_service_check: datetime | None = None
         self._last: datetime | None = None  # when this process last swept every alert it owes
         self._round: str | None = None  # where the round over every asset goes on from
@@ -107,6 +110,8 @@ class Alerter:
         now = self._now()
         raised, withdrawn = self._alerts(now)
         released = self.store.release_no_shows(now - self._grace, now)
+        if self.reminders is not None:
+            self.reminders.raise_due(now)
         serviced: list[str] = []
         if self._next_service_check is None or now >= self._next_service_check:
             serviced = self.store.hold_back_for_service(now)
@@ -173,6 +178,9 @@ class Alerter:
                 return delivered, failed
             for name, sender in self.channels.items():
                 delivered[name], failed[name] = self._deliver(name, sender, now)
+            if self.reminders is not None:
+                done = self.reminders.deliver(now)
+                delivered["reminders"], failed["reminders"] = done.sent, done.failed
         return delivered, failed
 
     def _deliver(self, channel: Channel, sender: Sender, now: datetime) -> tuple[int, int]:

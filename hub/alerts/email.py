@@ -45,6 +45,7 @@ class SmtpSettings:
     starttls: bool = False
     ssl: bool = False
     timeout: float = 10
+    ca_file: str | None = None  # the CA the server's certificate must chain to; None: system's
     manager_addresses: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -126,33 +127,44 @@ class EmailSender:
         if msg is None:
             log.info("alert %s: no email address to send it to, skipped", alert.id)
             return False
-        s = self.settings
-        try:
-            with self._connect() as smtp:
-                if s.starttls:
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.username is not None and s.password is not None:
-                    smtp.login(s.username, s.password)
-                refused = smtp.send_message(msg)
-        except (smtplib.SMTPException, OSError) as exc:
-            raise DeliveryFailed(
-                f"alert {alert.id}: SMTP server {s.server} did not take it: {_reason(exc)}",
-                permanent=_permanent(exc),
-            ) from exc
+        refused = submit(self.settings, msg, f"alert {alert.id}")
         if refused:
             # Retrying would resend to those who got it; the rest is for the log.
             log.warning(
-                "alert %s: SMTP server %s refused %s", alert.id, s.server, ", ".join(refused)
+                "alert %s: SMTP server %s refused %s",
+                alert.id,
+                self.settings.server,
+                ", ".join(refused),
             )
         return True
 
-    def _connect(self) -> smtplib.SMTP:
-        s = self.settings
-        if s.ssl:
-            return smtplib.SMTP_SSL(
-                s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
-            )
-        return smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+
+def submit(s: SmtpSettings, msg: EmailMessage, what: str) -> list[str]:
+    """Hand one message to the SMTP server: the recipients it refused (the rest got it), or
+    DeliveryFailed (``permanent`` when the server refused the message for good)."""
+    try:
+        with _connect(s) as smtp:
+            if s.starttls:
+                smtp.starttls(context=_tls(s))
+            if s.username is not None and s.password is not None:
+                smtp.login(s.username, s.password)
+            return list(smtp.send_message(msg))
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryFailed(
+            f"{what}: SMTP server {s.server} did not take it: {_reason(exc)}",
+            permanent=_permanent(exc),
+        ) from exc
+
+
+def _connect(s: SmtpSettings) -> smtplib.SMTP:
+    if s.ssl:
+        return smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=_tls(s))
+    return smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+
+
+def _tls(s: SmtpSettings) -> ssl.SSLContext:
+    """The server's certificate checked, and its name, against the CA given or the system's."""
+    return ssl.create_default_context(cafile=s.ca_file)
 
 
 def _one_line(text: str) -> str:

@@ -403,7 +403,9 @@ def booking_add(ctx: _Ctx, asset: str, person: str, starts: datetime, ends: date
     tz = ZoneInfo(ctx.config.hub.timezone)
     start_at, end_at = from_local(starts, tz), from_local(ends, tz)
     with ctx.opened() as store:
-        number = store.add_booking(asset.upper(), person, start_at, end_at, _now(), tz)
+        number = store.add_booking(
+            asset.upper(), person, start_at, end_at, _now(), tz, actor=actor()
+        )
     click.echo(
         f"booking {number}: {asset.upper()} for {person}, "
         f"{booking_local(start_at, tz)} to {booking_local(end_at, tz)}"
@@ -434,7 +436,7 @@ def booking_list(ctx: _Ctx, days: int) -> None:
 @pass_ctx
 def booking_cancel(ctx: _Ctx, booking_id: int) -> None:
     with ctx.opened() as store:
-        store.cancel_booking(booking_id)
+        store.cancel_booking(booking_id, _now(), actor=actor())
     click.echo(f"booking {booking_id} cancelled")
 
 

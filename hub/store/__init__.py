@@ -11,7 +11,7 @@ import zlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -32,13 +32,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from hub.domain import bookings as booking_rules
-from hub.domain.access_groups import member_of
 from hub.domain.custody import CLOCK_TOLERANCE, Kind, Order
 from hub.domain.lifecycle import Status
 from hub.domain.service import ServiceRule
 from hub.domain.strikes import StrikeRules, earned_ban, settle_ban
-from hub.errors import AlreadyExists, BookingConflict, NotFound, StoreError
+from hub.errors import AlreadyExists, NotFound, StoreError
 from hub.store import accruals, loan_weeks, migrate, strike_reads
 from hub.store import custody as custody_store
 from hub.store.access import AccessStore
@@ -49,6 +47,7 @@ from hub.store.among import PerDialect, among
 from hub.store.audit import AuditStore
 from hub.store.badge_owners import badge_owner
 from hub.store.base import HUB
+from hub.store.booking_writes import BookingWrites
 from hub.store.borrower import BorrowerStore
 from hub.store.editing import EditingStore
 from hub.store.feed_tokens import FeedTokenStore
@@ -63,6 +62,7 @@ from hub.store.quarantine import Quarantined as Quarantined
 from hub.store.quarantine import QuarantineLimits as QuarantineLimits
 from hub.store.quarantine import QuarantineStore
 from hub.store.registry import RegistryStore, service_reason
+from hub.store.reminders import ReminderStore
 from hub.store.reports import ReportStore
 from hub.store.rule_checks import RULE_BREACH, check_rules
 from hub.store.schema import (
@@ -200,6 +200,8 @@ CUSTODY_TYPES = tuple(EventType(kind.value) for kind in Kind)
 
 
 class Store(
+    BookingWrites,
+    ReminderStore,
     RegistryStore,
     ImportStore,
     EditingStore,
@@ -477,85 +479,6 @@ class Store(
         )
         with self.engine.connect() as conn:
             return [KioskRow(*row) for row in conn.execute(q)]
-
-    def add_booking(
-        self,
-        asset: str,
-        person: str,
-        starts: datetime,
-        ends: datetime,
-        now: datetime,
-        tz: tzinfo = UTC,
-    ) -> int:
-        """Reserve an asset for a person; refused (BookingConflict, its reasons with times in
-        ``tz``) if it overlaps another booking, the item is out past its start, or the person
-        lacks the training its category needs (hub.domain.bookings)."""
-        if ends <= starts:
-            raise ValueError("a booking must end after it starts")
-        with self._tx() as conn:
-            # under the asset's lock: a kiosk's commit lending it takes turns with this
-            found = lock(conn, [asset])
-            if asset not in found:
-                raise NotFound(f"no asset {asset!r}")
-            if conn.scalar(select(people.c.id).where(people.c.id == person)) is None:
-                raise NotFound(f"no person {person!r}")
-            request = booking_rules.Request(asset, person, starts, ends)
-            refused = booking_rules.refusals(request, self._booking_facts(conn, request), now)
-            if refused:
-                raise BookingConflict(
-                    "; ".join(booking_rules.explain(request, r, tz) for r in refused)
-                )
-            result = conn.execute(
-                insert(bookings).values(
-                    asset=asset, person=person, starts=starts, ends=ends, created_at=now
-                )
-            )
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
-
-    def _booking_facts(
-        self, conn: Connection, request: booking_rules.Request
-    ) -> booking_rules.Facts:
-        """What a booking is decided on: the item's other live bookings in the window, its
-        current loan, the training its category needs and the booker's trainings."""
-        others = conn.execute(
-            select(bookings.c.person, bookings.c.starts, bookings.c.ends).where(
-                bookings.c.asset == request.asset,
-                bookings.c.cancelled.is_(False),
-                bookings.c.starts < request.ends,
-                bookings.c.ends > request.starts,
-            )
-        ).all()
-        loan = conn.execute(
-            select(holdings.c.person, holdings.c.due).where(holdings.c.asset == request.asset)
-        ).first()
-        requires = conn.scalar(
-            select(categories.c.requires)
-            .select_from(assets.join(categories, categories.c.name == assets.c.category))
-            .where(assets.c.code == request.asset)
-        )
-        held = conn.execute(
-            select(trainings.c.name, trainings.c.expires).where(
-                trainings.c.person == request.person
-            )
-        ).all()
-        category = conn.scalar(select(assets.c.category).where(assets.c.code == request.asset))
-        booker = conn.execute(select(people).where(people.c.id == request.person)).first()
-        return booking_rules.Facts(
-            others=[booking_rules.Other(*o) for o in others],
-            loan=booking_rules.CurrentLoan(*loan) if loan is not None else None,
-            requires=requires,
-            trainings={name: expires for name, expires in held},
-            groups=category_groups(conn, [category]).get(category, []) if category else [],
-            member_of=member_of(booker._mapping) if booker is not None else (),
-        )
-
-    def cancel_booking(self, booking_id: int) -> None:
-        with self._tx() as conn:
-            done = conn.execute(
-                update(bookings).where(bookings.c.id == booking_id).values(cancelled=True)
-            )
-        if done.rowcount == 0:
-            raise NotFound(f"no booking {booking_id}")
 
     # ledger -------------------------------------------------------------------------------
 

@@ -567,3 +567,21 @@ feed_tokens = Table(
     Column("digest", String(64), nullable=False, unique=True),
     Column("created_at", UtcDateTime, nullable=False),
 )
+
+# Reminders mailed to borrowers before a reservation's pickup window (hub.store.reminders):
+# one row per reminder, its id naming the booking and the start it was raised against, so each
+# is sent once, across restarts; a failed send stays pending (``attempts``) for the next pass.
+reminders = Table(
+    "reminders",
+    metadata,
+    Column("id", String(120), primary_key=True),
+    Column("booking", Integer, nullable=False),
+    Column("person", String(64), nullable=False),
+    Column("due", UtcDateTime, nullable=False),  # the pickup window's start
+    Column("raised_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    Column("dropped_at", UtcDateTime),  # no longer applies, nobody to send to, or given up
+    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
+    Column("last_error", String(300)),
+    Index("ix_reminders_pending", "sent_at", "dropped_at"),
+)

@@ -278,7 +278,13 @@ def booking_create(
         raise HTTPException(404, f"no asset {body.asset.upper()!r}")
     try:
         number = web.store.add_booking(
-            body.asset.upper(), body.person, body.starts, body.ends, web.clock(), web.tz
+            body.asset.upper(),
+            body.person,
+            body.starts,
+            body.ends,
+            web.clock(),
+            web.tz,
+            actor=who.actor,
         )
     except BookingConflict as exc:
         raise HTTPException(409, str(exc)) from exc
@@ -286,7 +292,6 @@ def booking_create(
         raise HTTPException(404, str(exc)) from exc
     except ValueError as exc:
         invalid(("body", "ends"), str(exc))
-    web.store.audit(web.clock(), who.actor, "booking.create", body.asset.upper(), f"#{number}")
     return {"id": number}
 
 
@@ -302,10 +307,9 @@ def booking_cancel(
     if not scope.booking_visible(web, who, booking_id):
         raise HTTPException(404, f"no booking {booking_id}")
     try:
-        web.store.cancel_booking(booking_id)
+        web.store.cancel_booking(booking_id, web.clock(), actor=who.actor)
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
-    web.store.audit(web.clock(), who.actor, "booking.cancel", f"#{booking_id}")
     return Response(status_code=204)
 
 

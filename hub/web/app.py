@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp
 
 from hub.store import Store
-from hub.web import api, errors, identity, login
+from hub.web import api, errors, identity, login, reservations_api
 from hub.web.auth import Role
 from hub.web.context import Web, WebSettings
 from hub.web.headers import SecurityHeaders
@@ -44,6 +44,7 @@ from hub.web.pages import (
     people,
     person_forms,
     reports,
+    reserve,
     stocktake,
     users,
 )
@@ -139,7 +140,9 @@ def create_app(store: Store, settings: WebSettings, clock: Callable[[], datetime
         app.include_router(identity.router)
     for module in (*EDITING, *PAGES, *PORTAL):
         app.include_router(module.router, include_in_schema=False)
+    app.include_router(reserve.router, include_in_schema=False)  # a borrower's own
     app.include_router(api.router, prefix="/api/v1")
+    app.include_router(reservations_api.router, prefix="/api/v1")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.add_middleware(
         ServerSessions,

@@ -14,6 +14,7 @@ from fastapi import Request, Response
 from fastapi.responses import StreamingResponse
 from fastapi.templating import Jinja2Templates
 
+from hub.domain.reservations import ReservationRules
 from hub.identity.settings import IdentitySection
 from hub.store import Store
 from hub.store.access import SessionLimits, ThrottleRule
@@ -64,6 +65,7 @@ class WebSettings:
     # the lending rules kiosks get in their replica, which the desk applies too
     lending: ReplicaPolicy = field(default_factory=ReplicaPolicy)
     identity: IdentitySection | None = None  # sign-in through an OIDC provider or LDAP
+    reservations: ReservationRules = field(default_factory=ReservationRules)  # borrowers' own
 
     @property
     def session_limits(self) -> SessionLimits:

@@ -36,10 +36,10 @@ def _login(client: TestClient, user: str = "manager", password: str = PASSWORD) 
     return int(reply.status_code)
 
 
-def _client(app: FastAPI, user: str = "manager") -> tuple[TestClient, str]:
+def _client(app: FastAPI, user: str = "manager", home: str = "/") -> tuple[TestClient, str]:
     client = TestClient(app)
     assert _login(client, user) == 303
-    return client, _csrf_of(client.get("/").text)
+    return client, _csrf_of(client.get(home).text)
 
 
 def _concrete(path: str) -> str:

@@ -16,9 +16,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from hub.store import Store
+from hub.web.auth import Role, create_user
 from hub.web.paging import MAX_ID
-from tests.web.conftest import Clock
-from tests.web.routes import api_routes
+from tests.web.conftest import PASSWORD, Clock
+from tests.web.routes import api_routes, needed_role
 from tests.web.test_dashboard import _client
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -75,10 +76,17 @@ def test_the_parameters_are_found(app: FastAPI) -> None:
     assert len(found) >= 14
 
 
-def test_out_of_range_integers_are_422_on_every_route(app: FastAPI, store: Store) -> None:
-    client, csrf = _client(app, "admin")
-    client = TestClient(app, raise_server_exceptions=False, cookies=client.cookies)
-    for method, path, _route, where, name in integer_parameters(app):
+def test_out_of_range_integers_are_422_on_every_route(
+    app: FastAPI, store: Store, clock: Clock
+) -> None:
+    admin, admin_csrf = _client(app, "admin")
+    create_user(store, "ada.b", PASSWORD, "borrower", clock(), person="ada")
+    own, own_csrf = _client(app, "ada.b", "/me/reserve")  # a borrower's own routes
+    for method, path, route, where, name in integer_parameters(app):
+        mine = needed_role(route.dependant) is Role.BORROWER
+        csrf = own_csrf if mine else admin_csrf
+        cookies = (own if mine else admin).cookies
+        client = TestClient(app, raise_server_exceptions=False, cookies=cookies)
         for value in HOSTILE:
             url = _url(path, name if where == "path" else None, value)
             if where == "query":

@@ -1,7 +1,7 @@
 """feed tokens: each borrower's secret calendar feed address, kept as a hash
 
 Revision ID: 0030
-Revises: 0028
+Revises: 0026
 Create Date: 2026-11-30 23:10:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import hub.store.schema
 
 revision = "0030"
-down_revision = "0028"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

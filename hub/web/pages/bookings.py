@@ -118,12 +118,13 @@ def booking_create(
     try:
         start_at = from_local(datetime.fromisoformat(starts), web.tz)
         end_at = from_local(datetime.fromisoformat(ends), web.tz)
-        number = web.store.add_booking(asset.upper(), person, start_at, end_at, web.clock(), web.tz)
+        number = web.store.add_booking(
+            asset.upper(), person, start_at, end_at, web.clock(), web.tz, actor=who.actor
+        )
     except BookingConflict as exc:
         return _page(request, who, web, f"Not booked: {exc}", 409, form)
     except (NotFound, ValueError) as exc:
         return _page(request, who, web, f"Not booked: {exc}", 400, form)
-    web.store.audit(web.clock(), who.actor, "booking.create", asset.upper(), f"#{number} {person}")
     return RedirectResponse(f"/bookings?created={number}", status_code=303)
 
 
@@ -139,8 +140,7 @@ def booking_cancel(
     if not scope.booking_visible(web, who, booking_id):
         return Response("no such booking", status_code=404)
     try:
-        web.store.cancel_booking(booking_id)
+        web.store.cancel_booking(booking_id, web.clock(), actor=who.actor)
     except NotFound:
         return Response("no such booking", status_code=404)
-    web.store.audit(web.clock(), who.actor, "booking.cancel", f"#{booking_id}")
     return RedirectResponse("/bookings", status_code=303)
