@@ -124,13 +124,20 @@ class ReplicaView:
 
     def reservations_of(self, person_id: str) -> tuple[Reservation, ...]:
         """What a person has booked and not yet seen end, as far as this kiosk knows, soonest
-        first (the session decides which are theirs to pick up now)."""
+        first (the session decides which are theirs to pick up now). A kit reserved whole is
+        one reservation: its pieces' bookings go with it."""
         found = [
             Reservation(code, item.name, b.starts, b.ends)
             for code, booked in self.bookings.items()
             if (item := self.assets.get(code)) is not None
             for b in booked
             if b.person == person_id
+        ]
+        whole = {(r.code, r.starts, r.ends) for r in found if r.code in self.kits}
+        found = [
+            r
+            for r in found
+            if r.code in self.kits or (self.kit_of(r.code), r.starts, r.ends) not in whole
         ]
         return tuple(sorted(found, key=lambda r: (r.starts, r.code)))
 

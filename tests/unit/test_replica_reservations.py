@@ -56,3 +56,18 @@ def test_a_kits_booking_holds_its_pieces_too(tmp_path: Path) -> None:
     whole = replica.item("KIT-1")
     assert whole is not None and [b.person for b in whole.members[0].bookings] == ["ada"]
     assert [b.person for b in whole.bookings] == ["ada"]  # the kit's own, once
+
+
+def test_a_kit_reserved_whole_is_one_reservation_with_its_pieces_in_it(tmp_path: Path) -> None:
+    """The hub books a reserved kit's pieces with it; the kiosk names the kit once, and a piece
+    booked on its own, for another window, stays its own reservation."""
+    window = {"person": "ada", "starts": T0, "ends": T0 + timedelta(hours=3)}
+    kit = ReplicaBooking(asset="KIT-1", **window)  # type: ignore[arg-type]
+    piece = ReplicaBooking(asset="BATT-1", **window)  # type: ignore[arg-type]
+    view = _replica(tmp_path / "a", [kit, piece]).view()
+    assert view.reservations_of("ada") == (Reservation("KIT-1", "C70 kit", T0, kit.ends),)
+    alone = ReplicaBooking(
+        asset="BATT-1", person="ada", starts=T0 + timedelta(days=1), ends=T0 + timedelta(days=2)
+    )
+    view = _replica(tmp_path / "b", [kit, piece, alone]).view()
+    assert [r.code for r in view.reservations_of("ada")] == ["KIT-1", "BATT-1"]

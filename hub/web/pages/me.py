@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 PORTAL_NAV: list[tuple[str, str]] = [
     ("/me", "My loans"),
     ("/me/browse", "Browse"),
+    ("/me/reserve", "Reserve"),
 ]
 
 

@@ -15,6 +15,7 @@ from hub.domain.reservations import Policy
 from hub.errors import BookingConflict, NotFound, RateLimited
 from hub.store.booking_writes import Ask, Reserved
 from hub.web.context import Web, flash, take_flash, web_of
+from hub.web.pages.me import PORTAL_NAV
 from hub.web.paging import RowId
 from hub.web.security import Borrower, Principal, check_csrf
 from rules.policy import WEEKDAYS, opening_hours
@@ -70,7 +71,7 @@ def _page(
         "reserve.html",
         who,
         status_code=status_code,
-        nav=(("/me", "My page"), ("/me/reserve", "Reserve")),
+        nav=PORTAL_NAV,
         categories=categories,
         items=items,
         mine=web.store.reservations_of(who.person, web.clock()),
