@@ -62,8 +62,8 @@ def test_a_kit_reserved_whole_is_one_reservation_with_its_pieces_in_it(tmp_path:
     """The hub books a reserved kit's pieces with it; the kiosk names the kit once, and a piece
     booked on its own, for another window, stays its own reservation."""
     window = {"person": "ada", "starts": T0, "ends": T0 + timedelta(hours=3)}
-    kit = ReplicaBooking(asset="KIT-1", **window)  # type: ignore[arg-type]
-    piece = ReplicaBooking(asset="BATT-1", **window)  # type: ignore[arg-type]
+    kit = ReplicaBooking(asset="KIT-1", **window)
+    piece = ReplicaBooking(asset="BATT-1", **window)
     view = _replica(tmp_path / "a", [kit, piece]).view()
     assert view.reservations_of("ada") == (Reservation("KIT-1", "C70 kit", T0, kit.ends),)
     alone = ReplicaBooking(
