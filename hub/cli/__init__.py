@@ -27,6 +27,7 @@ from hub.cli import (
     quarantine,
     registry,
     service,
+    stocktakes,
     users,
 )
 from hub.cli.context import Ctx
@@ -81,6 +82,7 @@ for command in (
     *places.COMMANDS,
     *registry.COMMANDS,
     groups.category,
+    stocktakes.stocktake,
     users.user,
 ):
     cli.add_command(command)

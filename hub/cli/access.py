@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from hub.cli.context import Ctx, pass_ctx
+from hub.cli.users import role_option
 from hub.web.auth import Role
 
 
@@ -15,12 +16,7 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("name")
-@click.option(
-    "--role",
-    type=click.Choice([r.value for r in Role]),
-    default=Role.VIEWER.value,
-    show_default=True,
-)
+@role_option(Role.VIEWER)
 @pass_ctx
 def token_create(ctx: Ctx, name: str, role: str) -> None:
     """Make a token for an integration; it is printed once and cannot be shown again."""

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
+from click.decorators import FC
 
 from hub.cli.context import Ctx, now_utc, pass_ctx
 from hub.web.auth import Role, change_password, create_user
@@ -22,14 +24,19 @@ def _password(from_stdin: bool, prompt: str) -> str:
     return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
 
 
+def role_option(default: Role) -> Callable[[FC], FC]:
+    """``--role``, one of the dashboard's roles."""
+    return click.option(
+        "--role",
+        type=click.Choice([r.value for r in Role]),
+        default=default.value,
+        show_default=True,
+    )
+
+
 @user.command("add")
 @click.argument("username")
-@click.option(
-    "--role",
-    type=click.Choice([r.value for r in Role]),
-    default=Role.MANAGER.value,
-    show_default=True,
-)
+@role_option(Role.MANAGER)
 @click.option(
     "--person", metavar="ID", help="The person whose account this is (a borrower's must say)."
 )
