@@ -66,3 +66,14 @@ def act(
     if message:
         flash(request, message)
     return RedirectResponse(then, status_code=303)
+
+
+def shown_on(request: Request, page: str) -> Callable[[Exception], Response]:
+    """For ``act``'s ``refused``: go to ``page`` with the refusal's reason shown there (for a
+    form on a page that shows a flashed message, not the form's own)."""
+
+    def answer(exc: Exception) -> Response:
+        flash(request, str(exc))
+        return RedirectResponse(page, status_code=303)
+
+    return answer

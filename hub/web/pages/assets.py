@@ -7,15 +7,14 @@ from typing import Annotated
 import segno
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse
 
 from hub.domain import lifecycle
 from hub.errors import NotFound
 from hub.labelsheet import STOCKS, Label, label_sheet
 from hub.sheets import ASSETS, export_assets
 from hub.web import imports, offload, scope
-from hub.web.actions import ManagerForm, ViewerForm, act
-from hub.web.context import Web, csv_stream, flash, registry_pieces, take_flash, web_of
+from hub.web.actions import ManagerForm, ViewerForm, act, shown_on
+from hub.web.context import Web, csv_stream, registry_pieces, take_flash, web_of
 from hub.web.paging import PageNumber
 from hub.web.security import Manager, Principal, Viewer
 from wire.labels import compact_label, url_label
@@ -129,16 +128,12 @@ def asset_lifecycle(
         else:
             web.store.move_asset(code, action, web.clock(), who.actor, reason or None)
 
-    def refused(exc: Exception) -> Response:
-        flash(request, str(exc))
-        return RedirectResponse(f"/a/{code}", status_code=303)
-
     return act(
         request,
         work,
         then=f"/a/{code}",
         missing="asset",
-        refused=refused,
+        refused=shown_on(request, f"/a/{code}"),
         refusals=(lifecycle.LifecycleError,),
     )
 

@@ -6,12 +6,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
 from hub.web import scope
-from hub.web.actions import ManagerForm, act
-from hub.web.context import Web, csv_response, flash, take_flash, web_of
+from hub.web.actions import ManagerForm, act, shown_on
+from hub.web.context import Web, csv_response, take_flash, web_of
 from hub.web.paging import RowId
 from hub.web.security import Viewer
 
@@ -93,8 +92,10 @@ def ticket_close(
             raise ValueError("Cost: a number such as 35.50") from None
         web.store.close_ticket(ticket_id, outcome, web.clock(), who.actor, amount, note or None)
 
-    def refused(exc: Exception) -> Response:
-        flash(request, str(exc))
-        return RedirectResponse("/maintenance", status_code=303)
-
-    return act(request, work, then="/maintenance", missing="ticket", refused=refused)
+    return act(
+        request,
+        work,
+        then="/maintenance",
+        missing="ticket",
+        refused=shown_on(request, "/maintenance"),
+    )
