@@ -16,8 +16,8 @@ from tests.web.routes import api_routes
 from tests.web.test_dashboard import _client
 
 # their own kinds of route: the sign-in forms, the streamed uploads (checked once the upload
-# is read), and the bookings page
-OTHER_KINDS = re.compile(r"^/(login|logout)$|/import$|^/bookings")
+# is read), the bookings page and a borrower's own pages (signed in as a person's account)
+OTHER_KINDS = re.compile(r"^/(login|logout)$|^/login/|/import$|^/bookings|^/me/")
 # fields that would be refused as malformed, were they read
 MALFORMED = {"days": "-5", "start_at": "many", "outcome": "nonsense", "action": "fly", "role": "x"}
 
