@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 
 from hub.errors import StoreError
+from hub.printable import printable
 from hub.store import Outcome, Store
 from wire import (
     Ack,
@@ -233,8 +234,7 @@ def _describe(exc: BaseException) -> str:
     """The database's own words (not the statement and its parameters), on one printable line."""
     cause = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
     text = " ".join(str(cause).split()) or "no message"
-    text = "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
-    return f"{type(cause).__name__}: {text}"
+    return f"{type(cause).__name__}: {printable(text)}"
 
 
 def _rejection(payload: bytes, error: str) -> tuple[str, Ack] | None:

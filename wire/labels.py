@@ -12,7 +12,8 @@ from urllib.parse import unquote, urlsplit
 
 from wire.errors import LabelError
 
-_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,63}$")
+# what an asset code is, everywhere: on labels, in messages (wire.messages.AssetCode), at the desk
+ASSET_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,63}$")
 COMPACT_PREFIX = "CK1:"
 
 
@@ -42,7 +43,7 @@ def parse_label(raw: str) -> str:
 
 def _code(candidate: str, raw: str) -> str:
     code = candidate.strip().upper()
-    if not _CODE.match(code):
+    if not ASSET_CODE.match(code):
         raise LabelError(f"a label with an invalid asset code: {_shorten(raw)}")
     return code
 

@@ -19,6 +19,7 @@ from pydantic import (
 
 from wire.badges import UID_PATTERN
 from wire.ids import uuid7_problem
+from wire.labels import ASSET_CODE
 from wire.topics import KIOSK_ID_PATTERN
 
 PROTOCOL_VERSION = 1
@@ -30,7 +31,7 @@ def _to_utc(value: datetime) -> datetime:
 
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 KioskId = Annotated[str, Field(pattern=f"^{KIOSK_ID_PATTERN}$")]
-AssetCode = Annotated[str, Field(pattern=r"^[A-Z0-9][A-Z0-9._-]{0,63}$")]
+AssetCode = Annotated[str, Field(pattern=ASSET_CODE.pattern)]
 Clock = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Uid = Annotated[str, Field(pattern=UID_PATTERN)]  # wire.badges: 4, 7 or 10 bytes
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"

@@ -4,34 +4,29 @@ from __future__ import annotations
 
 import click
 
-from hub.cli import _Ctx, _now, actor, cli, pass_ctx
+from hub.cli.context import Ctx, pass_ctx
+from hub.cli.users import role_option
 from hub.web.auth import Role
 
 
-@cli.group()
+@click.group()
 def token() -> None:
     """Bearer tokens for the JSON API."""
 
 
 @token.command("create")
 @click.argument("name")
-@click.option(
-    "--role",
-    type=click.Choice([r.value for r in Role]),
-    default=Role.VIEWER.value,
-    show_default=True,
-)
+@role_option(Role.VIEWER)
 @pass_ctx
-def token_create(ctx: _Ctx, name: str, role: str) -> None:
+def token_create(ctx: Ctx, name: str, role: str) -> None:
     """Make a token for an integration; it is printed once and cannot be shown again."""
-    with ctx.opened() as store:
-        secret = store.add_token(name, role, actor(), _now())
+    secret = ctx.change(lambda store, at, by: store.add_token(name, role, by, at))
     click.echo(secret)
 
 
 @token.command("list")
 @pass_ctx
-def token_list(ctx: _Ctx) -> None:
+def token_list(ctx: Ctx) -> None:
     with ctx.opened() as store:
         for t in store.tokens():
             used = f"{t.last_used:%Y-%m-%d %H:%M}" if t.last_used else "never used"
@@ -42,7 +37,9 @@ def token_list(ctx: _Ctx) -> None:
 @token.command("revoke")
 @click.argument("token_id", type=int)
 @pass_ctx
-def token_revoke(ctx: _Ctx, token_id: int) -> None:
-    with ctx.opened() as store:
-        store.revoke_token(token_id, _now(), actor())
+def token_revoke(ctx: Ctx, token_id: int) -> None:
+    ctx.change(lambda store, at, by: store.revoke_token(token_id, at, by))
     click.echo(f"token {token_id} revoked")
+
+
+COMMANDS = (token,)

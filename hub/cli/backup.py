@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hub.cli import _Ctx, _now, cli, pass_ctx
+from hub.cli.context import Ctx, now_utc, pass_ctx
 from hub.cli.files import replacing
 from hub.store.backup import (
     BackupError,
@@ -26,7 +26,7 @@ from hub.store.configured import open_store
 DEFAULT_FOLDER = Path("/var/lib/cagekeeper-hub/backups")
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--to",
     "folder",
@@ -50,7 +50,7 @@ DEFAULT_FOLDER = Path("/var/lib/cagekeeper-hub/backups")
     help="Keep the newest backup of each of this many latest weeks.",
 )
 @pass_ctx
-def backup(ctx: _Ctx, folder: Path, keep_daily: int, keep_weekly: int) -> None:
+def backup(ctx: Ctx, folder: Path, keep_daily: int, keep_weekly: int) -> None:
     """Copy the database, as it is at this moment, to FOLDER/hub-<UTC time>.sqlite3 (or
     .pgdump); the hub may keep running. Then delete older backups the retention policy does
     not keep (only files named as backups are). The file is readable by its owner only: it
@@ -58,7 +58,7 @@ def backup(ctx: _Ctx, folder: Path, keep_daily: int, keep_weekly: int) -> None:
     url = ctx.config.hub.database
     kind = backend(url)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / backup_name(_now(), url)
+    target = folder / backup_name(now_utc(), url)
     with replacing(target, mode=0o600) as temp:
         if kind == "sqlite":
             # into the empty file made for it: it keeps its mode (SQLite would make 0644)
@@ -70,7 +70,7 @@ def backup(ctx: _Ctx, folder: Path, keep_daily: int, keep_weekly: int) -> None:
         click.echo(f"deleted {gone} (retention: {keep_daily} daily, {keep_weekly} weekly)")
 
 
-@cli.command()
+@click.command()
 @click.argument("backup_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @click.option(
     "--force",
@@ -78,7 +78,7 @@ def backup(ctx: _Ctx, folder: Path, keep_daily: int, keep_weekly: int) -> None:
     help="Replace a database that already holds tables (stop the hub first).",
 )
 @pass_ctx
-def restore(ctx: _Ctx, backup_file: Path, force: bool) -> None:
+def restore(ctx: Ctx, backup_file: Path, force: bool) -> None:
     """Put BACKUP_FILE into the configured database, which must be new or empty (a fresh SQLite
     path or data folder, a newly created PostgreSQL database) unless --force. Then bring its
     schema to the newest migration, read the whole ledger back and replay it against the
@@ -94,7 +94,7 @@ def restore(ctx: _Ctx, backup_file: Path, force: bool) -> None:
         found = inspect_restored(store.engine)
         if found.revision != found.head:
             raise BackupError(f"schema at {found.revision}, not at the newest {found.head}")
-        differences = store.verify(_now())
+        differences = store.verify(now_utc())
     finally:
         store.close()
     newest = f", the newest at {found.newest:%Y-%m-%d %H:%M:%S}" if found.newest else ""
@@ -107,4 +107,4 @@ def restore(ctx: _Ctx, backup_file: Path, force: bool) -> None:
     click.echo("the stored custody matches the ledger")
 
 
-__all__ = ["backup", "restore"]
+COMMANDS = (backup, restore)

@@ -7,14 +7,14 @@ from pathlib import Path
 
 import click
 
-from hub.cli import _Ctx, _now, actor, cli, pass_ctx, person
+from hub.cli.context import Ctx, actor, now_utc, pass_ctx
 from hub.cli.registry import _import_failed, _read
 from hub.sheets.groups import read_groups
 from hub.sheets.problems import CsvImportError
 from hub.store.access_groups import CategoryRules
 
 
-@cli.group()
+@click.group()
 def category() -> None:
     """Categories: loan periods, trainings and access groups."""
 
@@ -25,7 +25,7 @@ def _period(c: CategoryRules) -> str:
 
 @category.command("list")
 @pass_ctx
-def category_list(ctx: _Ctx) -> None:
+def category_list(ctx: Ctx) -> None:
     """Each category with its loan period, training, access groups and number of items."""
     with ctx.opened() as store:
         found = store.category_rules()
@@ -41,7 +41,7 @@ def category_list(ctx: _Ctx) -> None:
 @click.argument("groups", nargs=-1)
 @click.option("--open", "open_", is_flag=True, help="Open the category to everyone again.")
 @pass_ctx
-def category_groups(ctx: _Ctx, name: str, groups: tuple[str, ...], open_: bool) -> None:
+def category_groups(ctx: Ctx, name: str, groups: tuple[str, ...], open_: bool) -> None:
     """Restrict category NAME to people in any of GROUPS (courses, departments); kiosks refuse
     its items to anyone else. Without GROUPS, show its groups."""
     if open_ and groups:
@@ -54,11 +54,11 @@ def category_groups(ctx: _Ctx, name: str, groups: tuple[str, ...], open_: bool) 
                 raise click.UsageError(f"no category {name!r}")
             click.echo(f"{name}: {'; '.join(rules[name].groups) or 'open to everyone'}")
             return
-        kept = store.set_category_groups(name, groups, _now(), actor())
+        kept = store.set_category_groups(name, groups, now_utc(), actor())
     click.echo(f"{name}: {'only for ' + '; '.join(kept) if kept else 'open to everyone'}")
 
 
-@person.group("groups")
+@click.group("groups")
 def person_groups() -> None:
     """The access groups people are in."""
 
@@ -66,7 +66,7 @@ def person_groups() -> None:
 @person_groups.command("show")
 @click.argument("person_id")
 @pass_ctx
-def person_groups_show(ctx: _Ctx, person_id: str) -> None:
+def person_groups_show(ctx: Ctx, person_id: str) -> None:
     """A person's groups, from the registry and from the identity provider's last sign-in."""
     with ctx.opened() as store:
         ctx.changed_nothing = True
@@ -78,7 +78,7 @@ def person_groups_show(ctx: _Ctx, person_id: str) -> None:
 @person_groups.command("import")
 @click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False))
 @pass_ctx
-def person_groups_import(ctx: _Ctx, csv_file: Path) -> None:
+def person_groups_import(ctx: Ctx, csv_file: Path) -> None:
     """Set people's groups from a CSV file with columns id and groups (several separated by
     ';', or one row per group): each person named gets exactly the file's groups; others, and
     groups from the identity provider, stay. All or nothing."""
@@ -88,5 +88,5 @@ def person_groups_import(ctx: _Ctx, csv_file: Path) -> None:
         _import_failed(exc)
         return
     with ctx.opened() as store:
-        changed = store.import_groups(found, _now(), actor())
+        changed = store.import_groups(found, now_utc(), actor())
     click.echo(f"groups of {len(found)} people read: {changed} changed")

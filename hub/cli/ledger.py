@@ -6,19 +6,19 @@ import sys
 
 import click
 
-from hub.cli import _Ctx, _now, actor, cli, pass_ctx
+from hub.cli.context import Ctx, actor, now_utc, pass_ctx
 
 
-@cli.command()
+@click.command()
 @click.option("--repair", is_flag=True, help="Re-derive what differs from the ledger (audited).")
 @pass_ctx
-def verify(ctx: _Ctx, repair: bool) -> None:
+def verify(ctx: Ctx, repair: bool) -> None:
     """Replay the ledger and compare it with who holds what, late returns, problem tickets,
     anomalies, statuses, open alerts and the reports' loan sums as stored. Exit status 1 when
     they differ (after a repair: 0, and what was repaired is printed)."""
     store = ctx.store()
     try:
-        found = store.repair(_now(), actor()) if repair else store.verify(_now())
+        found = store.repair(now_utc(), actor()) if repair else store.verify(now_utc())
     finally:
         store.close()
     for difference in found:
@@ -30,3 +30,6 @@ def verify(ctx: _Ctx, repair: bool) -> None:
     else:
         click.echo(f"{len(found)} differences; run with --repair to fix them")
         sys.exit(1)
+
+
+COMMANDS = (verify,)

@@ -10,11 +10,11 @@ import sys
 
 import click
 
-from hub.cli import _Ctx, _now, actor, pass_ctx, person
+from hub.cli.context import Ctx, pass_ctx
 from wire.pins import MAX_DIGITS, MIN_DIGITS, PinFormatError, check_pin, hash_pin
 
 
-@person.group("pin")
+@click.group("pin")
 def pin() -> None:
     """Staff door PINs: with a kiosk's [door] require_pin, a staff badge opens the door only
     with its owner's PIN."""
@@ -39,20 +39,18 @@ def _read_pin(from_stdin: bool) -> str:
 @click.argument("person_id")
 @click.option("--pin-stdin", is_flag=True, help="Read the PIN from standard input.")
 @pass_ctx
-def pin_set(ctx: _Ctx, person_id: str, pin_stdin: bool) -> None:
+def pin_set(ctx: Ctx, person_id: str, pin_stdin: bool) -> None:
     """Set (or change) PERSON_ID's door PIN; kiosks have it at their next replica update."""
     pin_hash = hash_pin(_read_pin(pin_stdin))
-    with ctx.opened() as store:
-        store.set_pin(person_id, pin_hash, _now(), actor())
+    ctx.change(lambda store, at, by: store.set_pin(person_id, pin_hash, at, by))
     click.echo(f"PIN set for {person_id}")
 
 
 @pin.command("clear")
 @click.argument("person_id")
 @pass_ctx
-def pin_clear(ctx: _Ctx, person_id: str) -> None:
+def pin_clear(ctx: Ctx, person_id: str) -> None:
     """Remove PERSON_ID's door PIN: where a PIN is required, their badge no longer opens the
     door until a new one is set."""
-    with ctx.opened() as store:
-        had = store.clear_pin(person_id, _now(), actor())
+    had = ctx.change(lambda store, at, by: store.clear_pin(person_id, at, by))
     click.echo(f"PIN cleared for {person_id}" if had else f"{person_id} had no PIN")

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import click
 
-from hub.cli import _Ctx, _now, actor, cli, pass_ctx
-from hub.cli.users import user
+from hub.cli.context import Ctx, pass_ctx
 
 
-@cli.group()
+@click.group()
 def location() -> None:
     """The list of locations (cages)."""
 
 
 @location.command("list")
 @pass_ctx
-def location_list(ctx: _Ctx) -> None:
+def location_list(ctx: Ctx) -> None:
     """Each location with how many assets call it home, kiosks stand there, users are
     limited to it."""
     with ctx.opened() as store:
@@ -29,9 +28,8 @@ def location_list(ctx: _Ctx) -> None:
 @location.command("add")
 @click.argument("name")
 @pass_ctx
-def location_add(ctx: _Ctx, name: str) -> None:
-    with ctx.opened() as store:
-        added = store.add_location(name, _now(), actor())
+def location_add(ctx: Ctx, name: str) -> None:
+    added = ctx.change(lambda store, at, by: store.add_location(name, at, by))
     click.echo(f"location {added} added")
 
 
@@ -39,29 +37,29 @@ def location_add(ctx: _Ctx, name: str) -> None:
 @click.argument("old")
 @click.argument("new")
 @pass_ctx
-def location_rename(ctx: _Ctx, old: str, new: str) -> None:
+def location_rename(ctx: Ctx, old: str, new: str) -> None:
     """Rename a location on every asset, kiosk, stocktake and user naming it."""
-    with ctx.opened() as store:
-        renamed = store.rename_location(old, new, _now(), actor())
+    renamed = ctx.change(lambda store, at, by: store.rename_location(old, new, at, by))
     click.echo(f"location {old} is now {renamed}")
 
 
 @location.command("remove")
 @click.argument("name")
 @pass_ctx
-def location_remove(ctx: _Ctx, name: str) -> None:
+def location_remove(ctx: Ctx, name: str) -> None:
     """Take an unused location off the list."""
-    with ctx.opened() as store:
-        store.remove_location(name, _now(), actor())
+    ctx.change(lambda store, at, by: store.remove_location(name, at, by))
     click.echo(f"location {name} removed")
 
 
-@user.command("cages")
+@click.command("cages")
 @click.argument("username")
 @click.argument("cages", nargs=-1)
 @pass_ctx
-def user_cages(ctx: _Ctx, username: str, cages: tuple[str, ...]) -> None:
+def user_cages(ctx: Ctx, username: str, cages: tuple[str, ...]) -> None:
     """Limit a user to these cages (none given: every cage)."""
-    with ctx.opened() as store:
-        store.set_user_cages(username, cages, _now(), actor())
+    ctx.change(lambda store, at, by: store.set_user_cages(username, cages, at, by))
     click.echo(f"user {username}: {', '.join(sorted(cages)) or 'every cage'}")
+
+
+COMMANDS = (location,)

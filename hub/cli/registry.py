@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from hub import sheet_import
-from hub.cli import _Ctx, _now, actor, asset, cli, pass_ctx, person
+from hub.cli.context import Ctx, actor, now_utc, pass_ctx
 from hub.cli.files import write_file
 from hub.domain import lifecycle
 from hub.domain.valuation import Method
@@ -58,7 +58,7 @@ def _pairs(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _import(
-    ctx: _Ctx,
+    ctx: Ctx,
     csv_file: Path,
     kind: Kind[Any],
     maps: tuple[str, ...] = (),
@@ -75,7 +75,7 @@ def _import(
                 store,
                 kind,
                 data,
-                _now(),
+                now_utc(),
                 actor(),
                 overrides=overrides,
                 statuses=status_map,
@@ -112,7 +112,7 @@ def report_lines(report: sheet_import.Report) -> list[str]:
     return out
 
 
-@asset.command("import")
+@click.command("import")
 @click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(
     "--map",
@@ -134,23 +134,23 @@ def report_lines(report: sheet_import.Report) -> list[str]:
 )
 @pass_ctx
 def asset_import(
-    ctx: _Ctx, csv_file: Path, maps: tuple[str, ...], statuses: tuple[str, ...], dry_run: bool
+    ctx: Ctx, csv_file: Path, maps: tuple[str, ...], statuses: tuple[str, ...], dry_run: bool
 ) -> None:
     """Add or update assets from a CSV file: this hub's export, or a Snipe-IT, Cheqroom or
     Shelf export as it comes; all rows or none."""
     _import(ctx, csv_file, ASSETS, maps, statuses, dry_run)
 
 
-@asset.command("export")
+@click.command("export")
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @pass_ctx
-def asset_export(ctx: _Ctx, out: Path | None) -> None:
+def asset_export(ctx: Ctx, out: Path | None) -> None:
     """Every asset as CSV, to edit in a spreadsheet and import again."""
     with ctx.opened() as store:
         _write(export_assets(store.asset_rows(), store.asset_field_names()), out)
 
 
-@asset.command("labels")
+@click.command("labels")
 @click.argument("codes", nargs=-1)
 @click.option("--category", default=None, help="Every asset of this category.")
 @click.option("--stock", type=click.Choice(sorted(STOCKS)), default="L7160", show_default=True)
@@ -159,7 +159,7 @@ def asset_export(ctx: _Ctx, out: Path | None) -> None:
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
 @pass_ctx
 def asset_labels(
-    ctx: _Ctx,
+    ctx: Ctx,
     codes: tuple[str, ...],
     category: str | None,
     stock: str,
@@ -185,49 +185,47 @@ def asset_labels(
     click.echo(f"{len(labels)} labels on {stock}: {out}")
 
 
-def _lifecycle(ctx: _Ctx, code: str, action: lifecycle.Action, reason: str | None) -> None:
-    with ctx.opened() as store:
-        to = store.move_asset(code.upper(), action, _now(), actor(), reason)
+def _lifecycle(ctx: Ctx, code: str, action: lifecycle.Action, reason: str | None) -> None:
+    to = ctx.change(lambda store, at, by: store.move_asset(code.upper(), action, at, by, reason))
     click.echo(f"{code.upper()}: {to.value}")
 
 
-@asset.command("retire")
+@click.command("retire")
 @click.argument("code")
 @click.option("--reason", default=None)
 @pass_ctx
-def asset_retire(ctx: _Ctx, code: str, reason: str | None) -> None:
+def asset_retire(ctx: Ctx, code: str, reason: str | None) -> None:
     """Take an item out of service for good (it can still be disposed of later)."""
     _lifecycle(ctx, code, lifecycle.Action.RETIRE, reason)
 
 
-@asset.command("dispose")
+@click.command("dispose")
 @click.argument("code")
 @click.option("--reason", required=True, help="Sold, scrapped, stolen...")
 @pass_ctx
-def asset_dispose(ctx: _Ctx, code: str, reason: str) -> None:
+def asset_dispose(ctx: Ctx, code: str, reason: str) -> None:
     _lifecycle(ctx, code, lifecycle.Action.DISPOSE, reason)
 
 
-@asset.command("in-service")
+@click.command("in-service")
 @click.argument("code")
 @pass_ctx
-def asset_in_service(ctx: _Ctx, code: str) -> None:
+def asset_in_service(ctx: Ctx, code: str) -> None:
     """Lend an item again after maintenance or retirement."""
     _lifecycle(ctx, code, lifecycle.Action.RETURN_TO_SERVICE, None)
 
 
-@asset.command("maintenance")
+@click.command("maintenance")
 @click.argument("code")
 @click.option("--reason", required=True, help="What is wrong; it goes on the ticket.")
 @pass_ctx
-def asset_maintenance(ctx: _Ctx, code: str, reason: str) -> None:
+def asset_maintenance(ctx: Ctx, code: str, reason: str) -> None:
     """Hold an item back for repair with a maintenance ticket."""
-    with ctx.opened() as store:
-        store.report_problem(code.upper(), reason, _now(), actor())
+    ctx.change(lambda store, at, by: store.report_problem(code.upper(), reason, at, by))
     click.echo(f"{code.upper()}: maintenance")
 
 
-@cli.group()
+@click.group()
 def ticket() -> None:
     """Maintenance tickets: damage and missing parts from kiosks, service due, manual."""
 
@@ -235,7 +233,7 @@ def ticket() -> None:
 @ticket.command("list")
 @click.option("--all", "show_all", is_flag=True, help="Closed tickets too.")
 @pass_ctx
-def ticket_list(ctx: _Ctx, show_all: bool) -> None:
+def ticket_list(ctx: Ctx, show_all: bool) -> None:
     with ctx.opened() as store:
         found = store.tickets(open_only=not show_all)
     for t in found:
@@ -254,21 +252,20 @@ def ticket_list(ctx: _Ctx, show_all: bool) -> None:
 @click.option("--note", default=None)
 @pass_ctx
 def ticket_close(
-    ctx: _Ctx, ticket_id: int, outcome: str, cost: Decimal | None, note: str | None
+    ctx: Ctx, ticket_id: int, outcome: str, cost: Decimal | None, note: str | None
 ) -> None:
     """Close a ticket; the last one closed puts a repaired item back in service."""
-    with ctx.opened() as store:
-        store.close_ticket(ticket_id, outcome, _now(), actor(), cost, note)
+    ctx.change(lambda store, at, by: store.close_ticket(ticket_id, outcome, at, by, cost, note))
     click.echo(f"ticket {ticket_id}: {outcome}")
 
 
-@cli.command("service-rule")
+@click.command("service-rule")
 @click.argument("category")
 @click.option("--every-days", type=click.IntRange(min=1), default=None)
 @click.option("--every-checkouts", type=click.IntRange(min=1), default=None)
 @pass_ctx
 def service_rule(
-    ctx: _Ctx, category: str, every_days: int | None, every_checkouts: int | None
+    ctx: Ctx, category: str, every_days: int | None, every_checkouts: int | None
 ) -> None:
     """Preventive maintenance: hold items of CATEGORY back for service this often."""
     with ctx.opened() as store:
@@ -278,13 +275,13 @@ def service_rule(
     )
 
 
-@cli.command("depreciation")
+@click.command("depreciation")
 @click.argument("category")
 @click.argument("method", type=click.Choice([m.value for m in Method]))
 @click.argument("life_years", type=click.IntRange(min=1))
 @click.option("--salvage-pct", type=click.IntRange(0, 99), default=0)
 @pass_ctx
-def depreciation(ctx: _Ctx, category: str, method: str, life_years: int, salvage_pct: int) -> None:
+def depreciation(ctx: Ctx, category: str, method: str, life_years: int, salvage_pct: int) -> None:
     """How items of CATEGORY lose value, for book values and the valuation report."""
     with ctx.opened() as store:
         store.set_depreciation(category, Method(method), life_years, salvage_pct)
@@ -294,11 +291,11 @@ def depreciation(ctx: _Ctx, category: str, method: str, life_years: int, salvage
 VALUATION_COLUMNS = ("code", "name", "category", "acquired", "cost", "book_value")
 
 
-@cli.command("valuation")
+@click.command("valuation")
 @click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Default: today.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @pass_ctx
-def valuation(ctx: _Ctx, on: datetime | None, output: Path | None) -> None:
+def valuation(ctx: Ctx, on: datetime | None, output: Path | None) -> None:
     """Book value on a date of every asset the cage owned then, as CSV, with the total last
     (an item bought after that date is left out)."""
     day = on.date() if on else date.today()
@@ -312,84 +309,53 @@ def valuation(ctx: _Ctx, on: datetime | None, output: Path | None) -> None:
     _write(export_table(VALUATION_COLUMNS, rows), output)
 
 
-@person.command("import")
+@click.command("import")
 @click.argument("csv_file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--map", "maps", multiple=True, metavar="'THEIR COLUMN=FIELD'")
 @click.option("--dry-run", is_flag=True, help="Say what would be added, changed, refused.")
 @pass_ctx
-def person_import(ctx: _Ctx, csv_file: Path, maps: tuple[str, ...], dry_run: bool) -> None:
+def person_import(ctx: Ctx, csv_file: Path, maps: tuple[str, ...], dry_run: bool) -> None:
     """Add or update people and their badges from a CSV file; all or nothing."""
     _import(ctx, csv_file, PEOPLE, maps, dry_run=dry_run)
 
 
-@person.command("export")
+@click.command("export")
 @click.option("-o", "--out", type=click.Path(path_type=Path, dir_okay=False), default=None)
 @pass_ctx
-def person_export(ctx: _Ctx, out: Path | None) -> None:
+def person_export(ctx: Ctx, out: Path | None) -> None:
     with ctx.opened() as store:
         _write(export_people(store.person_rows()), out)
 
 
-@person.command("block")
+@click.command("block")
 @click.argument("person_id")
 @click.option("--days", type=click.IntRange(min=1), default=None, help="Default: until unblocked.")
 @click.option("--reason", required=True, help="Shown to the person at the kiosk.")
 @pass_ctx
-def person_block(ctx: _Ctx, person_id: str, days: int | None, reason: str) -> None:
+def person_block(ctx: Ctx, person_id: str, days: int | None, reason: str) -> None:
     """Stop PERSON_ID borrowing (returns are still taken)."""
     now = datetime.now(UTC)
     until = now + timedelta(days=days) if days else None
-    with ctx.opened() as store:
-        store.block_person(person_id, until, reason, now, actor())
+    ctx.change(lambda store, at, by: store.block_person(person_id, until, reason, now, by))
     click.echo(f"{person_id} blocked" + (f" until {until:%Y-%m-%d %H:%M} UTC" if until else ""))
 
 
-@person.command("unblock")
+@click.command("unblock")
 @click.argument("person_id")
 @pass_ctx
-def person_unblock(ctx: _Ctx, person_id: str) -> None:
-    with ctx.opened() as store:
-        store.unblock_person(person_id, _now(), actor())
+def person_unblock(ctx: Ctx, person_id: str) -> None:
+    ctx.change(lambda store, at, by: store.unblock_person(person_id, at, by))
     click.echo(f"{person_id} may borrow again")
 
 
-@cli.group()
-def stocktake() -> None:
-    """Count what is on a location's shelves (scanned at a kiosk in staff Count mode)."""
-
-
-@stocktake.command("start")
-@click.argument("location")
-@pass_ctx
-def stocktake_start(ctx: _Ctx, location: str) -> None:
-    with ctx.opened() as store:
-        number = store.start_stocktake(location, actor(), _now())
-    click.echo(f"stocktake {number} at {location}: scan the shelves at a kiosk there")
-
-
-@stocktake.command("report")
-@click.argument("number", type=int)
-@pass_ctx
-def stocktake_report(ctx: _Ctx, number: int) -> None:
-    """What was seen, what was expected there and not seen, and what was seen away from its
-    home location (marked "away from home" with its home)."""
-    with ctx.opened() as store:
-        report = store.stocktake_report(number)
-    away = {r["code"] for r in report.away}
-    for what, rows in (("seen", report.seen), ("missing", report.missing)):
-        for r in rows:
-            mark = f"\taway from home: {r['home']}" if what == "seen" and r["code"] in away else ""
-            click.echo(f"{what}\t{r['code']}\t{r['name']}{mark}")
-    click.echo(
-        f"{len(report.seen)} seen ({len(away)} away from home), {len(report.missing)} missing",
-        err=True,
-    )
-
-
-@stocktake.command("close")
-@click.argument("number", type=int)
-@pass_ctx
-def stocktake_close(ctx: _Ctx, number: int) -> None:
-    with ctx.opened() as store:
-        store.close_stocktake(number, actor(), _now())
-    click.echo(f"stocktake {number} closed")
+COMMANDS = (ticket, service_rule, depreciation, valuation)
+ASSET_COMMANDS = (
+    asset_import,
+    asset_export,
+    asset_labels,
+    asset_retire,
+    asset_dispose,
+    asset_in_service,
+    asset_maintenance,
+)
+PERSON_COMMANDS = (person_import, person_export, person_block, person_unblock)

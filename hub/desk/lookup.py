@@ -31,9 +31,9 @@ from hub.store.schema import (
 )
 from rules.lending import Booking, Item, Person
 from wire import ReplicaPolicy
+from wire.badges import is_uid
 
 MAX_MATCHES = 20  # people listed for a name typed at the desk
-_HEX = re.compile(r"^(?:[0-9A-F]{2}){4,10}$")
 _SEPARATORS = re.compile(r"[\s:-]")
 _DECIMAL = re.compile(r"^\d{8,10}$")
 
@@ -58,11 +58,11 @@ class Found:
 
 
 def badge_forms(typed: str) -> list[str]:
-    """The badge UIDs a keyboard-wedge reader's text may stand for: hex with or without
-    separators ("04:A1:B2:C3"), or the 4-byte UID as a decimal number, which many readers type
-    (either byte order, as readers differ)."""
+    """The badge UIDs a keyboard-wedge reader's text may stand for: a UID by the one rule
+    (``wire.badges``), hex with or without separators ("04:A1:B2:C3"), or the 4-byte UID as
+    a decimal number, which many readers type (either byte order, as readers differ)."""
     text = _SEPARATORS.sub("", typed.strip()).upper()
-    forms = [text] if _HEX.match(text) else []
+    forms = [text] if is_uid(text) else []
     if _DECIMAL.match(text) and int(text) < 2**32:
         raw = int(text).to_bytes(4, "big")
         forms += [raw.hex().upper(), raw[::-1].hex().upper()]

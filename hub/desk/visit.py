@@ -13,14 +13,13 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import urlencode
 
-from wire.labels import compact_label, parse_label
+from wire.badges import is_uid
+from wire.labels import ASSET_CODE, compact_label, parse_label
 
 MAX_CODES = 100  # items in one visit
 MAX_REASON = 150  # an override's reason, within the event's detail
 MIN_REASON = 3
 _VISIT = re.compile(r"^desk-[0-9a-f]{1,16}-[0-9a-f]{6}$")
-_UID = re.compile(r"^(?:[0-9A-F]{2}){4,10}$")
-_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,63}$")
 
 
 class BadVisit(ValueError):
@@ -70,10 +69,10 @@ class Visit:
         if person is not None and len(person) > 64:
             raise BadVisit("not a person id")
         badge = one("badge")
-        if badge is not None and (person is None or not _UID.match(badge)):
+        if badge is not None and (person is None or not is_uid(badge)):
             raise BadVisit("not a badge")
         codes = tuple(dict.fromkeys(fields.get("code") or []))
-        if len(codes) > MAX_CODES or any(not _CODE.match(c) for c in codes):
+        if len(codes) > MAX_CODES or any(not ASSET_CODE.match(c) for c in codes):
             raise BadVisit("not asset codes")
         overrides: dict[str, str] = {}
         for given in fields.get("ov") or []:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
@@ -33,12 +33,29 @@ def unguard(cell: str) -> str:
 
 def export_table(columns: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """CSV text of any table: header, then each row's cells written and guarded."""
+    return "".join(table_pieces(columns, rows))
+
+
+def table_pieces(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    text: Callable[[object], str] | None = None,
+    every: int = 500,
+) -> Iterator[str]:
+    """CSV text of a table in pieces of ``every`` rows, so a download can be sent as the rows
+    are read: the header, then each row's cells as ``text`` writes them (``cell_text``
+    unless given), every cell guarded."""
+    as_text = text or cell_text
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([guard(column) for column in columns])
-    for row in rows:
-        writer.writerow([guard(cell_text(value)) for value in row])
-    return out.getvalue()
+    for n, row in enumerate(rows, 1):
+        writer.writerow([guard(as_text(value)) for value in row])
+        if n % every == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()
 
 
 def asset_columns(own_fields: Iterable[str] = ()) -> tuple[str, ...]:

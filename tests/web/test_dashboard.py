@@ -370,7 +370,7 @@ def test_the_live_feed_misses_nothing_that_arrives_in_the_same_instant(
     store: Store, clock: Clock
 ) -> None:
     checkout(store, clock, "CAM-0001", seq=1)
-    from hub.web.api import _Window
+    from hub.web.live import _Window
 
     (first,) = store.feed(limit=1)
     window = _Window(first.at, {first.id})
@@ -437,7 +437,7 @@ def test_an_error_after_a_redirect_is_ours_not_the_links(app: FastAPI, store: St
 
 
 def test_the_live_feed_sends_a_late_commit_once(store: Store, clock: Clock) -> None:
-    from hub.web.api import _Window
+    from hub.web.live import _Window
 
     checkout(store, clock, "CAM-0001", seq=1)
     (shown,) = store.feed(limit=1)

@@ -327,3 +327,14 @@ def test_a_confirm_sent_twice_lends_once_and_never_turns_into_a_return(
     assert again.status_code == 303 and again.headers["location"] == first.headers["location"]
     assert [e.type for e in desk_events(store)] == [EventType.CHECKOUT]
     assert held(store) == {"CAM-0001": "ada"}
+
+
+def test_text_of_no_card_length_is_searched_as_a_person_not_refused_as_a_badge(
+    desk: Desk, store: Store
+) -> None:
+    """The desk reads badges by the one UID rule (4, 7 or 10 bytes): hex of another length is
+    an id or a name typed, never an unknown badge in the ledger."""
+    store.add_person("0a0b0c0d0e", "Five Bytes", [])
+    assert desk.find("0A:0B:0C:0D:0E").status_code == 404  # no id with the colons
+    assert desk.find("0a0b0c0d0e").status_code == 303 and "Five Bytes" in desk.page()
+    assert desk_events(store) == []

@@ -1,7 +1,7 @@
 """Every dashboard page read in headless Chromium at a phone's width (390 px) and at a desk's:
 nothing scrolls sideways, the overdue table keeps its due column, placeholders show whole and
 the bookings timeline's day labels stay apart. With CAGEKEEPER_SCREENS set, the phone-size
-screenshots for the README are written there."""
+screenshots for the README are written there, and the editing pages at a desk's size too."""
 
 from __future__ import annotations
 
@@ -23,6 +23,13 @@ from wire.ids import uuid7
 pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1280, "height": 800}
+# the editing pages, also shot at a desk's size for the README
+EDITING = (
+    ("/users", "users"),
+    ("/locations", "locations"),
+    ("/a/CAM-0001/edit", "asset-form"),
+    ("/people/ada/edit", "person-form"),
+)
 PAGES = (
     ("/", "overview"),
     ("/out", "out"),
@@ -39,6 +46,7 @@ PAGES = (
     ("/labels", "labels"),
     ("/account", "account"),
     ("/tokens", "tokens"),
+    *EDITING,
 )
 
 # what a reader would call broken, measured in the page: [] when all is well
@@ -62,6 +70,18 @@ PROBLEMS = """() => {
       - (input.type === "number" ? 20 : 0);
     if (text > room) out.push(`placeholder "${input.placeholder}" cut off`);
     if (box.right > window.innerWidth + 0.5) out.push(`input "${input.name}" off screen`);
+  });
+  document.querySelectorAll("label.check").forEach((label) => {
+    const box = label.querySelector("input").getBoundingClientRect();
+    const words = Array.from(label.childNodes)
+      .find((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!words || box.width === 0) return;
+    const range = document.createRange();
+    range.selectNodeContents(words);
+    const line = range.getClientRects()[0];
+    const middle = (box.top + box.bottom) / 2;
+    if (middle < line.top || middle > line.bottom || box.right > line.left)
+      out.push(`checkbox "${words.textContent.trim()}" not beside its words`);
   });
   return out;
 }"""
@@ -127,9 +147,9 @@ def _signed_in(browser: Browser, url: str, viewport: dict[str, int]) -> Page:
     return page
 
 
-def _shoot(page: Page, name: str) -> None:
+def _shoot(page: Page, name: str, size: str = "phone-") -> None:
     if folder := os.environ.get("CAGEKEEPER_SCREENS"):
-        page.screenshot(path=str(Path(folder) / f"dashboard-phone-{name}.png"), full_page=True)
+        page.screenshot(path=str(Path(folder) / f"dashboard-{size}{name}.png"), full_page=True)
 
 
 def test_every_page_reads_on_a_phone(browser: Browser, app: FastAPI, busy: Store) -> None:
@@ -159,11 +179,13 @@ def test_pages_read_at_a_desk_too(browser: Browser, app: FastAPI, busy: Store) -
     with serving(app) as url:
         page = _signed_in(browser, url, DESK)
         found = {}
-        for path, _name in PAGES:
+        for path, name in PAGES:
             page.goto(url + path)
             page.wait_for_load_state("load")
             if problems := page.evaluate(PROBLEMS):
                 found[path] = problems
+            if (path, name) in EDITING:
+                _shoot(page, name, size="")
         assert found == {}
         page.goto(url + "/bookings")
         assert page.evaluate(DAY_LABELS) == []

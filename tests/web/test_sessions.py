@@ -18,7 +18,7 @@ from sqlalchemy import select
 from hub.cli import cli
 from hub.store import Store
 from hub.store.schema import web_sessions
-from hub.web.api import FEED_RECHECK
+from hub.web.live import FEED_RECHECK
 from hub.web.login import REFUSED
 from hub.web.sessions import COOKIE, RECHECK
 from tests.web.conftest import PASSWORD, Clock

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import RedirectResponse
 
 from hub.web import sessions
+from hub.web.actions import ViewerForm, act
 from hub.web.auth import MIN_PASSWORD, change_password, verify_password
-from hub.web.context import Web, flash, take_flash, web_of
+from hub.web.context import Web, take_flash, web_of
 from hub.web.login import client_network
-from hub.web.security import Principal, Viewer, check_csrf
+from hub.web.security import Principal, Viewer
 
 router = APIRouter()
 
@@ -42,17 +42,15 @@ def account(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)])
 @router.post("/account/password")
 def password(
     request: Request,
-    who: Viewer,
+    who: ViewerForm,
     web: Annotated[Web, Depends(web_of)],
     current: Annotated[str, Form()] = "",
     new: Annotated[str, Form()] = "",
     again: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """A new password for the signed-in user, who proves it is them with the current one
     (someone at an unlocked screen cannot take the account over). Every other session of
     theirs ends and this browser gets a new one."""
-    check_csrf(request, csrf, who)
     if who.via_token:
         return Response("an API token has no password", status_code=403)
     store, now = web.store, web.clock()
@@ -78,26 +76,33 @@ def password(
         return _page(request, web, who, "The two new passwords differ.", 400)
     if new == current:
         return _page(request, web, who, "The new password is the current one.", 400)
-    try:
+
+    def work() -> str:
         change_password(store, who.username, new, now, who.actor)
-    except ValueError as exc:
-        return _page(request, web, who, f"New {exc}.", 400)
-    sessions.begin(request, store, who.username, now)
-    flash(request, "Password changed. Your other sessions are signed out.")
-    return RedirectResponse("/account", status_code=303)
+        sessions.begin(request, store, who.username, now)
+        return "Password changed. Your other sessions are signed out."
+
+    return act(
+        request,
+        work,
+        then="/account",
+        refused=lambda exc: _page(request, web, who, f"New {exc}.", 400),
+        refusals=(ValueError,),
+    )
 
 
 @router.post("/account/sessions/end")
 def end_others(
     request: Request,
-    who: Viewer,
+    who: ViewerForm,
     web: Annotated[Web, Depends(web_of)],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Sign out every other browser signed in as this user (a forgotten shared computer)."""
-    check_csrf(request, csrf, who)
     if who.via_token:
         return Response("an API token has no sessions", status_code=403)
-    ended = web.store.end_sessions(who.username, keep=sessions.token_of(request))
-    flash(request, f"{ended} other session{'s' if ended != 1 else ''} signed out.")
-    return RedirectResponse("/account", status_code=303)
+
+    def work() -> str:
+        ended = web.store.end_sessions(who.username, keep=sessions.token_of(request))
+        return f"{ended} other session{'s' if ended != 1 else ''} signed out."
+
+    return act(request, work, then="/account")

@@ -7,15 +7,14 @@ from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
 
-from hub.errors import NotFound
 from hub.store.audit import AuditFilter
 from hub.web import scope
+from hub.web.actions import AdminForm, act
 from hub.web.auth import Role
 from hub.web.context import Web, clock_notes, csv_response, web_of
 from hub.web.paging import PageNumber, RowId
-from hub.web.security import Admin, Manager, Viewer, check_csrf
+from hub.web.security import Admin, Manager, Viewer
 
 router = APIRouter()
 TOKEN_ROLES = (Role.VIEWER, Role.MANAGER)
@@ -125,13 +124,11 @@ def tokens(request: Request, who: Admin, web: Annotated[Web, Depends(web_of)]) -
 @router.post("/tokens")
 def token_create(
     request: Request,
-    who: Admin,
+    who: AdminForm,
     web: Annotated[Web, Depends(web_of)],
     name: Annotated[str, Form(min_length=1, max_length=80)],
     role: Annotated[Role, Form()],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf, who)
     if role not in TOKEN_ROLES:  # an integration never administers the dashboard
         return Response("tokens are for the viewer or manager role", status_code=400)
     secret = web.store.add_token(name, role.value, who.actor, web.clock())
@@ -142,13 +139,10 @@ def token_create(
 def token_revoke(
     request: Request,
     token_id: RowId,
-    who: Admin,
+    who: AdminForm,
     web: Annotated[Web, Depends(web_of)],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf, who)
-    try:
+    def work() -> None:
         web.store.revoke_token(token_id, web.clock(), who.actor)
-    except NotFound:
-        return Response("no such token", status_code=404)
-    return RedirectResponse("/tokens", status_code=303)
+
+    return act(request, work, then="/tokens", missing="token")

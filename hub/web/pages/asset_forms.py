@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import RedirectResponse
 
 from hub.errors import AlreadyExists, NotFound
 from hub.registry_csv import AssetRow
 from hub.web import scope
+from hub.web.actions import ManagerForm, act
 from hub.web.context import Web, web_of
 from hub.web.forms import checked
-from hub.web.security import Manager, Principal, check_csrf
+from hub.web.security import Manager, Principal
 
 router = APIRouter()
 FIELDS = (
@@ -59,6 +59,47 @@ def _form(
     )
 
 
+def _typed(
+    name: Field = "",
+    category: Field = "",
+    serial: Field = "",
+    home: Field = "",
+    value: Field = "",
+    cost: Field = "",
+    acquired: Field = "",
+    supplier: Field = "",
+    photo_url: Field = "",
+    notes: Field = "",
+) -> dict[str, str]:
+    """The asset form's fields as typed (the code is in the address, or a field of its own)."""
+    return dict(
+        name=name,
+        category=category,
+        serial=serial,
+        home=home,
+        value=value,
+        cost=cost,
+        acquired=acquired,
+        supplier=supplier,
+        photo_url=photo_url,
+        notes=notes,
+    )
+
+
+Typed = Annotated[dict[str, str], Depends(_typed)]
+
+
+def _checked(
+    web: Web, who: Principal, typed: dict[str, str], code: str
+) -> tuple[AssetRow | None, dict[str, str]]:
+    """The form as a registry row, or the problems to show next to each field."""
+    row, problems = checked(AssetRow, {**typed, "code": code})
+    where = _home_problem(web, who, row.home if row else (typed["home"].strip() or None))
+    if where:
+        problems["home"] = where
+    return (None, problems) if problems else (row, problems)
+
+
 def _home_problem(web: Web, who: Principal, home: str | None) -> str | None:
     if home is None:
         return None if who.cages is None else "choose one of your cages"
@@ -77,51 +118,31 @@ def new_asset(request: Request, who: Manager, web: Annotated[Web, Depends(web_of
 @router.post("/assets/new")
 def add_asset(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
+    typed: Typed,
     code: Field = "",
-    name: Field = "",
-    category: Field = "",
-    serial: Field = "",
-    home: Field = "",
-    value: Field = "",
-    cost: Field = "",
-    acquired: Field = "",
-    supplier: Field = "",
-    photo_url: Field = "",
-    notes: Field = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Register one asset; its acquisition starts its life in the ledger (audited with it)."""
-    check_csrf(request, csrf, who)
-    typed = dict(
-        code=code,
-        name=name,
-        category=category,
-        serial=serial,
-        home=home,
-        value=value,
-        cost=cost,
-        acquired=acquired,
-        supplier=supplier,
-        photo_url=photo_url,
-        notes=notes,
-    )
-    row, problems = checked(AssetRow, typed)
-    where = _home_problem(web, who, row.home if row else (home.strip() or None))
-    if where:
-        problems["home"] = where
-    if row is None or problems:
+    typed = {"code": code, **typed}
+    row, problems = _checked(web, who, typed, code)
+    if row is None:
         return _form(request, who, web, typed, code=None, problems=problems)
     details = row.model_dump(include=set(FIELDS) - {"name", "category"}, exclude_none=True)
-    try:
+
+    def work() -> None:
         web.store.add_asset(
             row.code, row.name, row.category, now=web.clock(), actor=who.actor, **details
         )
-    except AlreadyExists:
-        problems = {"code": f"there is an asset {row.code} already"}
-        return _form(request, who, web, typed, code=None, problems=problems)
-    return RedirectResponse(f"/a/{row.code}", status_code=303)
+
+    problem = {"code": f"there is an asset {row.code} already"}
+    return act(
+        request,
+        work,
+        then=f"/a/{row.code}",
+        refused=lambda _exc: _form(request, who, web, typed, code=None, problems=problem),
+        refusals=(AlreadyExists,),
+    )
 
 
 @router.get("/a/{code}/edit")
@@ -140,83 +161,57 @@ def edit_asset(
 def save_asset(
     request: Request,
     code: str,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
-    name: Field = "",
-    category: Field = "",
-    serial: Field = "",
-    home: Field = "",
-    value: Field = "",
-    cost: Field = "",
-    acquired: Field = "",
-    supplier: Field = "",
-    photo_url: Field = "",
-    notes: Field = "",
-    csrf: Annotated[str, Form()] = "",
+    typed: Typed,
 ) -> Response:
     """Change an asset's details (not its custody or status); a blank field clears it."""
-    check_csrf(request, csrf, who)
     code = code.upper()
     if not scope.asset_visible(web, who, code):
         return Response("no such asset", status_code=404)
-    typed = dict(
-        name=name,
-        category=category,
-        serial=serial,
-        home=home,
-        value=value,
-        cost=cost,
-        acquired=acquired,
-        supplier=supplier,
-        photo_url=photo_url,
-        notes=notes,
-    )
-    row, problems = checked(AssetRow, {**typed, "code": code})
-    where = _home_problem(web, who, row.home if row else (home.strip() or None))
-    if where:
-        problems["home"] = where
-    if row is None or problems:
+    row, problems = _checked(web, who, typed, code)
+    if row is None:
         return _form(request, who, web, typed, code=code, problems=problems)
-    before = web.store.asset_detail(code)
-    if before is None:
-        return Response("no such asset", status_code=404)
-    # only what changed, so the audit log says what the edit did
-    changed = {
-        k: v for k, v in row.model_dump(include=set(FIELDS)).items() if v != before["asset"][k]
-    }
-    try:
+
+    def work() -> None:
+        before = web.store.asset_detail(code)
+        if before is None:
+            raise NotFound(code)
+        # only what changed, so the audit log says what the edit did
+        dump = row.model_dump(include=set(FIELDS))
+        changed = {k: v for k, v in dump.items() if v != before["asset"][k]}
         if changed:
             web.store.update_asset(code, web.clock(), who.actor, **changed)
-    except NotFound:
-        return Response("no such asset", status_code=404)
-    return RedirectResponse(f"/a/{code}", status_code=303)
+
+    return act(request, work, then=f"/a/{code}", missing="asset")
 
 
 @router.post("/a/{code}/pieces")
 def save_pieces(
     request: Request,
     code: str,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     pieces: Annotated[str, Form(max_length=20_000)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Make the listed assets the kit's pieces: they check out and come back with it."""
-    check_csrf(request, csrf, who)
     code = code.upper()
     if not scope.asset_visible(web, who, code):
         return Response("no such asset", status_code=404)
     wanted = [c.strip().upper() for c in pieces.replace(",", " ").split() if c.strip()]
-    hidden = set(wanted) - scope.visible_assets(web, who, wanted)
-    try:
+
+    def work() -> None:
+        hidden = set(wanted) - scope.visible_assets(web, who, wanted)
         if hidden:
             raise NotFound(f"no asset {', '.join(sorted(hidden))}")
         web.store.set_kit_pieces(code, wanted, web.clock(), who.actor)
-    except (NotFound, ValueError) as exc:
+
+    def refused(exc: Exception) -> Response:
         detail = web.store.asset_detail(code)
         assert detail is not None
         problems = {"pieces": str(exc).strip("'\"")}
         return _form(
             request, who, web, detail["asset"], code=code, problems=problems, pieces=pieces
         )
-    return RedirectResponse(f"/a/{code}", status_code=303)
+
+    return act(request, work, then=f"/a/{code}", refused=refused, refusals=(NotFound, ValueError))

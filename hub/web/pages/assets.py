@@ -7,16 +7,16 @@ from typing import Annotated
 import segno
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse
 
 from hub.domain import lifecycle
 from hub.errors import NotFound
 from hub.labelsheet import STOCKS, Label, label_sheet
 from hub.sheets import ASSETS, export_assets
 from hub.web import imports, offload, scope
-from hub.web.context import Web, csv_stream, flash, registry_pieces, take_flash, web_of
+from hub.web.actions import ManagerForm, ViewerForm, act, shown_on
+from hub.web.context import Web, csv_stream, registry_pieces, take_flash, web_of
 from hub.web.paging import PageNumber
-from hub.web.security import Manager, Principal, Viewer, check_csrf
+from hub.web.security import Manager, Principal, Viewer
 from wire.labels import compact_label, url_label
 
 router = APIRouter()
@@ -113,27 +113,29 @@ def asset_page(
 def asset_lifecycle(
     request: Request,
     code: str,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     action: Annotated[lifecycle.Action, Form()],
     reason: Annotated[str, Form(max_length=200)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf, who)
     code = code.upper()
-    if not scope.asset_visible(web, who, code):
-        return Response("no such asset", status_code=404)
-    try:
+
+    def work() -> None:
+        if not scope.asset_visible(web, who, code):
+            raise NotFound(code)
         if action is lifecycle.Action.MAINTENANCE:
             web.store.report_problem(code, reason or "sent by a manager", web.clock(), who.actor)
         else:
             web.store.move_asset(code, action, web.clock(), who.actor, reason or None)
-    except NotFound:
-        return Response("no such asset", status_code=404)
-    except lifecycle.LifecycleError as exc:
-        flash(request, str(exc))
-        return RedirectResponse(f"/a/{code}", status_code=303)
-    return RedirectResponse(f"/a/{code}", status_code=303)
+
+    return act(
+        request,
+        work,
+        then=f"/a/{code}",
+        missing="asset",
+        refused=shown_on(request, f"/a/{code}"),
+        refusals=(lifecycle.LifecycleError,),
+    )
 
 
 @router.get("/labels")
@@ -151,17 +153,15 @@ def labels_form(request: Request, who: Viewer, web: Annotated[Web, Depends(web_o
 @router.post("/labels")
 async def labels_pdf(
     request: Request,
-    who: Viewer,
+    who: ViewerForm,
     web: Annotated[Web, Depends(web_of)],
     stock: Annotated[str, Form(max_length=20)],
     codes: Annotated[str, Form(max_length=20000)] = "",
     category: Annotated[str, Form(max_length=64)] = "",
     start_at: Annotated[int, Form(ge=0, le=200)] = 0,
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """A PDF sheet of QR labels for the codes listed (or a whole category), at most
     ``max_labels`` of them, drawn on the heavy-work pool."""
-    check_csrf(request, csrf, who)
     wanted = {c.strip().upper() for c in codes.replace(",", " ").split() if c.strip()}
     rows = await run_in_threadpool(web.store.asset_rows)
     labels = [

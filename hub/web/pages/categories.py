@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import RedirectResponse
 
-from hub.web.context import Web, flash, take_flash, web_of
-from hub.web.security import Manager, Principal, check_csrf
+from hub.web.actions import ManagerForm, act
+from hub.web.context import Web, take_flash, web_of
+from hub.web.security import Manager, Principal
 
 router = APIRouter()
 Text = Annotated[str, Form(max_length=2000)]
@@ -47,20 +47,21 @@ def categories(request: Request, who: Manager, web: Annotated[Web, Depends(web_o
 @router.post("/categories/groups")
 def set_groups(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     category: Text = "",
     groups: Text = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Restrict a category to the groups typed (separated by ";"); none opens it again."""
-    check_csrf(request, csrf, who)
     if who.cages is not None:
         return Response("a manager limited to some cages cannot change categories", 403)
-    try:
+
+    def work() -> str:
         kept = web.store.set_category_groups(category, groups.split(";"), web.clock(), who.actor)
-    except ValueError as exc:
+        said = f"only for {', '.join(kept)}" if kept else "open to everyone"
+        return f"{category.strip()} is {said}."
+
+    def refused(exc: Exception) -> Response:
         return _page(request, who, web, f"{category[:64]} not changed: {exc}.", (category, groups))
-    said = f"only for {', '.join(kept)}" if kept else "open to everyone"
-    flash(request, f"{category.strip()} is {said}.")
-    return RedirectResponse("/categories", status_code=303)
+
+    return act(request, work, then="/categories", refused=refused, refusals=(ValueError,))

@@ -16,8 +16,9 @@ from hub.desk.cart import Line
 from hub.desk.source import DeskRefused, DeskSource
 from hub.desk.visit import MAX_REASON, BadVisit, Visit, asset_code
 from hub.errors import StoreError
+from hub.web.actions import ManagerForm
 from hub.web.context import Web, flash, take_flash, web_of
-from hub.web.security import Manager, Principal, check_csrf
+from hub.web.security import Manager, Principal
 from rules.lending import Action, Person
 from wire import DenialReason, EventType, LabelError, ReturnCondition
 
@@ -62,14 +63,12 @@ def desk(request: Request, who: Manager, web: Annotated[Web, Depends(web_of)]) -
 @router.post("/desk/find")
 def find(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     q: Annotated[str, Form(max_length=100)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """A badge tapped, an id or a name typed: straight to that person's cart when it names one
     person, a list to choose from when it names several."""
-    check_csrf(request, csrf, who)
     now = web.clock()
     if not q.strip():
         return _show(
@@ -92,15 +91,13 @@ def find(
 @router.post("/desk/scan")
 def scan(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     state: State,
     scanned: Annotated[str, Form(max_length=500)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """An item scanned or typed: into the cart, judged at once; a refusal is recorded as a
     kiosk records one at the scan."""
-    check_csrf(request, csrf, who)
     now = web.clock()
     try:
         visit = Visit.parse(state) if state["visit"][0] else Visit.start(now)
@@ -140,13 +137,11 @@ def scan(
 @router.post("/desk/remove")
 def remove(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     state: State,
     item: Annotated[str, Form(max_length=64)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf, who)
     try:
         visit = Visit.parse(state)
     except BadVisit as exc:
@@ -157,16 +152,14 @@ def remove(
 @router.post("/desk/override")
 def override(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     state: State,
     item: Annotated[str, Form(max_length=64)] = "",
     reason: Annotated[str, Form(max_length=MAX_REASON * 2)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Lend despite a refusal about the person or a booking, for a reason (audited when the
     cart is confirmed)."""
-    check_csrf(request, csrf, who)
     now = web.clock()
     try:
         visit = Visit.parse(state)
@@ -186,16 +179,14 @@ def override(
 @router.post("/desk/confirm")
 def confirm(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     state: State,
     plan: Annotated[str, Form(max_length=20_000)] = "",
     cond: Many = [],  # noqa: B006
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Record the cart, as a kiosk records a confirmed cart, then show the receipt. Refused
     if what the cart would do is not what the page showed (someone else lent an item since)."""
-    check_csrf(request, csrf, who)
     now = web.clock()
     try:
         visit = Visit.parse(state)

@@ -6,15 +6,16 @@ reaches other cages' assets, kiosks and users.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import RedirectResponse
 
 from hub.errors import AlreadyExists, NotFound
 from hub.store.places import InUse
-from hub.web.context import Web, flash, take_flash, web_of
-from hub.web.security import Manager, Principal, check_csrf
+from hub.web.actions import ManagerForm, Refusals, act
+from hub.web.context import Web, take_flash, web_of
+from hub.web.security import Manager, Principal
 
 router = APIRouter()
 Name = Annotated[str, Form(max_length=1000)]
@@ -37,7 +38,7 @@ def _page(
     )
 
 
-def _refused(who: Principal) -> Response | None:
+def _limited(who: Principal) -> Response | None:
     if who.cages is not None:
         return Response("a manager limited to some cages cannot change locations", 403)
     return None
@@ -48,84 +49,77 @@ def locations(request: Request, who: Manager, web: Annotated[Web, Depends(web_of
     return _page(request, who, web)
 
 
+def _change(
+    request: Request,
+    who: Principal,
+    web: Web,
+    work: Callable[[], str],
+    failed: Callable[[Exception], str],
+    refusals: Refusals = (ValueError, AlreadyExists),
+) -> Response:
+    """A change to the list, back on this page: its message, or ``failed`` of the problem."""
+    return _limited(who) or act(
+        request,
+        work,
+        then="/locations",
+        missing="location",
+        refused=lambda exc: _page(request, who, web, failed(exc)),
+        refusals=refusals,
+    )
+
+
 @router.post("/locations")
 def add(
-    request: Request,
-    who: Manager,
-    web: Annotated[Web, Depends(web_of)],
-    name: Name = "",
-    csrf: Annotated[str, Form()] = "",
+    request: Request, who: ManagerForm, web: Annotated[Web, Depends(web_of)], name: Name = ""
 ) -> Response:
-    check_csrf(request, csrf, who)
-    if (refused := _refused(who)) is not None:
-        return refused
-    try:
-        added = web.store.add_location(name, web.clock(), who.actor)
-    except (ValueError, AlreadyExists) as exc:
-        return _page(request, who, web, f"Not added: {exc}.", typed=name[:100])
-    flash(request, f"{added} added.")
-    return RedirectResponse("/locations", status_code=303)
+    def work() -> str:
+        return f"{web.store.add_location(name, web.clock(), who.actor)} added."
+
+    return _limited(who) or act(
+        request,
+        work,
+        then="/locations",
+        refused=lambda exc: _page(request, who, web, f"Not added: {exc}.", typed=name[:100]),
+    )
 
 
 @router.post("/locations/rename")
 def rename(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     name: Name = "",
     new: Name = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf, who)
-    if (refused := _refused(who)) is not None:
-        return refused
-    try:
-        renamed = web.store.rename_location(name, new, web.clock(), who.actor)
-    except NotFound:
-        return Response("no such location", status_code=404)
-    except (ValueError, AlreadyExists) as exc:
-        return _page(request, who, web, f"{name} not renamed: {exc}.")
-    flash(request, f"{name} is now {renamed}.")
-    return RedirectResponse("/locations", status_code=303)
+    def work() -> str:
+        return f"{name} is now {web.store.rename_location(name, new, web.clock(), who.actor)}."
+
+    return _change(request, who, web, work, lambda exc: f"{name} not renamed: {exc}.")
 
 
 @router.post("/locations/remove")
 def remove(
-    request: Request,
-    who: Manager,
-    web: Annotated[Web, Depends(web_of)],
-    name: Name = "",
-    csrf: Annotated[str, Form()] = "",
+    request: Request, who: ManagerForm, web: Annotated[Web, Depends(web_of)], name: Name = ""
 ) -> Response:
-    check_csrf(request, csrf, who)
-    if (refused := _refused(who)) is not None:
-        return refused
-    try:
+    def work() -> str:
         web.store.remove_location(name, web.clock(), who.actor)
-    except NotFound:
-        return Response("no such location", status_code=404)
-    except InUse as exc:
-        return _page(request, who, web, f"Not removed: {exc}.")
-    flash(request, f"{name} removed.")
-    return RedirectResponse("/locations", status_code=303)
+        return f"{name} removed."
+
+    return _change(request, who, web, work, lambda exc: f"Not removed: {exc}.", (InUse,))
 
 
 @router.post("/locations/kiosk")
 def place_kiosk(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     kiosk: Name = "",
     location: Name = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Which cage a kiosk stands in, picked from the list."""
-    check_csrf(request, csrf, who)
-    if (refused := _refused(who)) is not None:
-        return refused
-    try:
+
+    def work() -> str:
         web.store.place_kiosk(kiosk, location or None, web.clock(), who.actor)
-    except NotFound as exc:
-        return _page(request, who, web, f"Kiosk not moved: {exc}.")
-    flash(request, f"Kiosk {kiosk} is in {location or 'no cage'}.")
-    return RedirectResponse("/locations", status_code=303)
+        return f"Kiosk {kiosk} is in {location or 'no cage'}."
+
+    return _change(request, who, web, work, lambda exc: f"Kiosk not moved: {exc}.", (NotFound,))

@@ -6,13 +6,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
 from hub.web import scope
-from hub.web.context import Web, csv_response, flash, take_flash, web_of
+from hub.web.actions import ManagerForm, act, shown_on
+from hub.web.context import Web, csv_response, take_flash, web_of
 from hub.web.paging import RowId
-from hub.web.security import Manager, Viewer, check_csrf
+from hub.web.security import Viewer
 
 router = APIRouter()
 
@@ -77,26 +77,25 @@ def maintenance(
 def ticket_close(
     request: Request,
     ticket_id: RowId,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     outcome: Annotated[str, Form(pattern="^(repaired|no_fault|retired)$")],
     cost: Annotated[str, Form(max_length=20)] = "",
     note: Annotated[str, Form(max_length=500)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf, who)
-    if not scope.ticket_visible(web, who, ticket_id):
-        return Response("no such ticket", status_code=404)
-    try:
-        amount = Decimal(cost.replace(",", "")) if cost.strip() else None
-    except InvalidOperation:
-        flash(request, "Cost: a number such as 35.50")
-        return RedirectResponse("/maintenance", 303)
-    try:
+    def work() -> None:
+        if not scope.ticket_visible(web, who, ticket_id):
+            raise NotFound(f"no ticket {ticket_id}")
+        try:
+            amount = Decimal(cost.replace(",", "")) if cost.strip() else None
+        except InvalidOperation:
+            raise ValueError("Cost: a number such as 35.50") from None
         web.store.close_ticket(ticket_id, outcome, web.clock(), who.actor, amount, note or None)
-    except NotFound:
-        return Response("no such ticket", status_code=404)
-    except ValueError as exc:
-        flash(request, str(exc))
-        return RedirectResponse("/maintenance", status_code=303)
-    return RedirectResponse("/maintenance", status_code=303)
+
+    return act(
+        request,
+        work,
+        then="/maintenance",
+        missing="ticket",
+        refused=shown_on(request, "/maintenance"),
+    )

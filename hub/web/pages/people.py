@@ -6,14 +6,13 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
 
-from hub.errors import NotFound
 from hub.sheets import PEOPLE, export_people
 from hub.web import badge_uids, imports
+from hub.web.actions import ManagerForm, act
 from hub.web.context import Web, csv_stream, registry_pieces, web_of
 from hub.web.paging import PageNumber
-from hub.web.security import Manager, Principal, Viewer, check_csrf
+from hub.web.security import Manager, Principal, Viewer
 
 router = APIRouter()
 PAGE = 200
@@ -83,35 +82,26 @@ def person_page(
 def person_block(
     request: Request,
     person_id: str,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     reason: Annotated[str, Form(min_length=1, max_length=200)],
     days: Annotated[int | None, Form(ge=1, le=3650)] = None,
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Stop someone borrowing; kiosks learn it with the next replica and tell them why."""
-    check_csrf(request, csrf, who)
     now = web.clock()
-    try:
-        web.store.block_person(
-            person_id, now + timedelta(days=days) if days else None, reason, now, who.actor
-        )
-    except NotFound:
-        return Response("no such person", status_code=404)
-    return RedirectResponse(f"/people/{person_id}", status_code=303)
+    until = now + timedelta(days=days) if days else None
+
+    def work() -> None:
+        web.store.block_person(person_id, until, reason, now, who.actor)
+
+    return act(request, work, then=f"/people/{person_id}", missing="person")
 
 
 @router.post("/people/{person_id}/unblock")
 def person_unblock(
-    request: Request,
-    person_id: str,
-    who: Manager,
-    web: Annotated[Web, Depends(web_of)],
-    csrf: Annotated[str, Form()] = "",
+    request: Request, person_id: str, who: ManagerForm, web: Annotated[Web, Depends(web_of)]
 ) -> Response:
-    check_csrf(request, csrf, who)
-    try:
+    def work() -> None:
         web.store.unblock_person(person_id, web.clock(), who.actor)
-    except NotFound:
-        return Response("no such person", status_code=404)
-    return RedirectResponse(f"/people/{person_id}", status_code=303)
+
+    return act(request, work, then=f"/people/{person_id}", missing="person")

@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import RedirectResponse
 
-from hub.errors import AlreadyExists, NotFound
+from hub.errors import AlreadyExists
 from hub.registry_csv import PersonRow
+from hub.web.actions import ManagerForm, act
 from hub.web.context import Web, web_of
 from hub.web.forms import checked
-from hub.web.security import Manager, Principal, check_csrf
+from hub.web.security import Manager, Principal
 
 router = APIRouter()
 Field = Annotated[str, Form(max_length=20_000)]
@@ -58,7 +58,8 @@ def _save(
         problems["id"] = f"{RESERVED!r} is kept for the dashboard; choose another id"
     if row is None or problems:
         return _form(request, who, web, typed, person_id=person_id, problems=problems)
-    try:
+
+    def work() -> None:
         web.store.save_person(
             row.id,
             web.clock(),
@@ -70,13 +71,19 @@ def _save(
             staff=bool(row.staff),
             badges_to_add=row.badges,
         )
-    except NotFound:
-        return Response("no such person", status_code=404)
-    except AlreadyExists as exc:
+
+    def refused(exc: Exception) -> Response:
         field = "badge" if "badge" in str(exc) else "id"
-        problems = {field: str(exc)}
-        return _form(request, who, web, typed, person_id=person_id, problems=problems)
-    return RedirectResponse(f"/people/{row.id}", status_code=303)
+        return _form(request, who, web, typed, person_id=person_id, problems={field: str(exc)})
+
+    return act(
+        request,
+        work,
+        then=f"/people/{row.id}",
+        missing="person",
+        refused=refused,
+        refusals=(AlreadyExists,),
+    )
 
 
 @router.get("/people/new")
@@ -84,23 +91,26 @@ def new_person(request: Request, who: Manager, web: Annotated[Web, Depends(web_o
     return _form(request, who, web, {}, person_id=None)
 
 
+def _typed(
+    name: Field = "", email: Field = "", groups: Field = "", badge: Field = "", staff: Field = ""
+) -> dict[str, str]:
+    """The person form's fields as typed (the id is in the address, or a field of its own)."""
+    return dict(name=name, email=email, groups=groups, badge=badge, staff=staff or "no")
+
+
+Typed = Annotated[dict[str, str], Depends(_typed)]
+
+
 @router.post("/people/new")
 def add_person(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
+    typed: Typed,
     id: Field = "",
-    name: Field = "",
-    email: Field = "",
-    groups: Field = "",
-    badge: Field = "",
-    staff: Field = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Register one person, with a badge if one is given (audited with it)."""
-    check_csrf(request, csrf, who)
-    typed = dict(id=id, name=name, email=email, groups=groups, badge=badge, staff=staff or "no")
-    return _save(request, who, web, typed, None)
+    return _save(request, who, web, {"id": id, **typed}, None)
 
 
 @router.get("/people/{person_id}/edit")
@@ -119,18 +129,9 @@ def edit_person(
 def save_person(
     request: Request,
     person_id: str,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
-    name: Field = "",
-    email: Field = "",
-    groups: Field = "",
-    badge: Field = "",
-    staff: Field = "",
-    csrf: Annotated[str, Form()] = "",
+    typed: Typed,
 ) -> Response:
     """Change a person's details; a badge typed here is added to theirs."""
-    check_csrf(request, csrf, who)
-    typed = dict(
-        id=person_id, name=name, email=email, groups=groups, badge=badge, staff=staff or "no"
-    )
-    return _save(request, who, web, typed, person_id)
+    return _save(request, who, web, {"id": person_id, **typed}, person_id)

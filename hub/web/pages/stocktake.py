@@ -10,9 +10,10 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
+from hub.web.actions import ManagerForm, act
 from hub.web.context import Web, csv_response, web_of
 from hub.web.paging import RowId
-from hub.web.security import Manager, Viewer, check_csrf
+from hub.web.security import Viewer
 
 router = APIRouter()
 
@@ -31,13 +32,11 @@ def stocktakes(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of
 @router.post("/stocktakes")
 def stocktake_start(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     location: Annotated[str, Form(min_length=1, max_length=100)],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Staff then choose Count at a kiosk there and scan every item on the shelves."""
-    check_csrf(request, csrf, who)
     number = web.store.start_stocktake(location, who.actor, web.clock())
     return RedirectResponse(f"/stocktakes/{number}", status_code=303)
 
@@ -81,13 +80,12 @@ def stocktake(
 def stocktake_close(
     request: Request,
     number: RowId,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf, who)
-    try:
+    def work() -> None:
         web.store.close_stocktake(number, who.actor, web.clock())
-    except NotFound:
-        return Response("no open stocktake with that number", status_code=404)
-    return RedirectResponse(f"/stocktakes/{number}", status_code=303)
+
+    return act(
+        request, work, then=f"/stocktakes/{number}", missing="open stocktake with that number"
+    )

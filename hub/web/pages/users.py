@@ -9,12 +9,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import RedirectResponse
+from starlette.datastructures import FormData
 
 from hub.errors import AlreadyExists, NotFound
+from hub.web.actions import AdminForm, act
 from hub.web.auth import MIN_PASSWORD, Role, change_password, create_user
-from hub.web.context import Web, flash, take_flash, web_of
-from hub.web.security import Admin, Principal, check_csrf
+from hub.web.context import Web, take_flash, web_of
+from hub.web.security import Admin, Principal
 
 router = APIRouter()
 Name = Annotated[str, Form(max_length=200)]
@@ -49,39 +50,49 @@ def users(request: Request, who: Admin, web: Annotated[Web, Depends(web_of)]) ->
     return _page(request, who, web)
 
 
+def _form(form: FormData) -> tuple[str, list[str]]:
+    """The role and the cages ticked, cut to their bounds."""
+    return str(form.get("role", ""))[:20], [str(c)[:200] for c in form.getlist("cages")]
+
+
 @router.post("/users")
-async def add_user(request: Request, who: Admin, web: Annotated[Web, Depends(web_of)]) -> Response:
+async def add_user(
+    request: Request, who: AdminForm, web: Annotated[Web, Depends(web_of)]
+) -> Response:
     """A new user with a first password (to hand over; they change it on their account page)
     and, for a manager or viewer, the cages they are limited to."""
     form = await request.form()
-    check_csrf(request, str(form.get("csrf", "")), who)
     username = str(form.get("username", ""))[:200].strip()
-    role = str(form.get("role", ""))[:20]
+    role, cages = _form(form)
     password = str(form.get("password", ""))[:2000]
-    cages = [str(c)[:200] for c in form.getlist("cages")]
     typed = {"username": username, "role": role, "cages": cages}
-    now = web.clock()
-    try:
+
+    def work() -> str:
         if role == Role.ADMIN.value and cages:
             raise ValueError("cages: an admin sees every cage; leave them unticked")
-        create_user(web.store, username, password, role, now, by=who.actor, cages=cages)
-    except (ValueError, NotFound) as exc:
+        create_user(web.store, username, password, role, web.clock(), by=who.actor, cages=cages)
+        return f"User {username} ({role}) added."
+
+    def refused(exc: Exception) -> Response:
+        if isinstance(exc, AlreadyExists):
+            exc = ValueError(f"there is a user {username} already")
         return _page(request, who, web, f"Not added: {exc}.", typed)
-    except AlreadyExists:
-        return _page(request, who, web, f"Not added: there is a user {username} already.", typed)
-    flash(request, f"User {username} ({role}) added.")
-    return RedirectResponse("/users", status_code=303)
+
+    return act(
+        request,
+        work,
+        then="/users",
+        refused=refused,
+        refusals=(ValueError, NotFound, AlreadyExists),
+    )
 
 
 @router.post("/users/{username}/access")
 async def set_access(
-    request: Request, username: str, who: Admin, web: Annotated[Web, Depends(web_of)]
+    request: Request, username: str, who: AdminForm, web: Annotated[Web, Depends(web_of)]
 ) -> Response:
     """A user's role and cages."""
-    form = await request.form()
-    check_csrf(request, str(form.get("csrf", "")), who)
-    role = str(form.get("role", ""))[:20]
-    cages = [str(c)[:200] for c in form.getlist("cages")]
+    role, cages = _form(await request.form())
     if role not in {r.value for r in Role}:
         roles = ", ".join(r.value for r in Role)
         return _page(request, who, web, f"{username}: role must be one of {roles}.")
@@ -91,58 +102,64 @@ async def set_access(
         )
     if role in (Role.ADMIN.value, Role.BORROWER.value) and cages:
         return _page(request, who, web, f"{username}: a {role} has no cages; untick them.")
-    now = web.clock()
-    try:
+
+    def work() -> str:
+        now = web.clock()
         web.store.set_user_role(username, role, now, who.actor)
         web.store.set_user_cages(username, cages, now, who.actor)
-    except (NotFound, ValueError) as exc:
-        return _page(request, who, web, f"{exc}.".capitalize())
-    flash(request, f"{username}: {role}, {', '.join(sorted(cages)) or 'every cage'}.")
-    return RedirectResponse("/users", status_code=303)
+        return f"{username}: {role}, {', '.join(sorted(cages)) or 'every cage'}."
+
+    return act(
+        request,
+        work,
+        then="/users",
+        refused=lambda exc: _page(request, who, web, f"{exc}.".capitalize()),
+        refusals=(NotFound, ValueError),
+    )
 
 
 @router.post("/users/{username}/disable")
 def disable(
     request: Request,
     username: str,
-    who: Admin,
+    who: AdminForm,
     web: Annotated[Web, Depends(web_of)],
     disabled: Annotated[bool, Form()] = True,
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Disable a user (every session of theirs ends at once) or enable them again."""
-    check_csrf(request, csrf, who)
     if username == who.username and disabled:
         return _page(request, who, web, "You cannot disable yourself; ask another admin.")
-    try:
+
+    def work() -> str:
         ended = web.store.set_user_disabled(username, disabled, web.clock(), who.actor)
-    except NotFound:
-        return Response("no such user", status_code=404)
-    if disabled:
-        flash(request, f"{username} disabled; {ended} session{'s' if ended != 1 else ''} ended.")
-    else:
-        flash(request, f"{username} enabled.")
-    return RedirectResponse("/users", status_code=303)
+        if disabled:
+            return f"{username} disabled; {ended} session{'s' if ended != 1 else ''} ended."
+        return f"{username} enabled."
+
+    return act(request, work, then="/users", missing="user")
 
 
 @router.post("/users/{username}/password")
 def reset_password(
     request: Request,
     username: str,
-    who: Admin,
+    who: AdminForm,
     web: Annotated[Web, Depends(web_of)],
     password: Secret = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Set a user's password (a forgotten one); every session they have ends."""
-    check_csrf(request, csrf, who)
     if username == who.username:
         return _page(request, who, web, "Change your own password on your account page.")
-    try:
+
+    def work() -> str:
         change_password(web.store, username, password, web.clock(), who.actor)
-    except NotFound:
-        return Response("no such user", status_code=404)
-    except ValueError as exc:
-        return _page(request, who, web, f"{username}: not changed: {exc}.")
-    flash(request, f"Password of {username} reset; their sessions are signed out.")
-    return RedirectResponse("/users", status_code=303)
+        return f"Password of {username} reset; their sessions are signed out."
+
+    return act(
+        request,
+        work,
+        then="/users",
+        missing="user",
+        refused=lambda exc: _page(request, who, web, f"{username}: not changed: {exc}."),
+        refusals=(ValueError,),
+    )

@@ -1,0 +1,79 @@
+"""What every form a dashboard page posts does around its own work.
+
+A form's route declares ``who: ManagerForm`` (or ``AdminForm``, ``ViewerForm``): the role is
+checked first, then the form's CSRF token (its ``csrf`` field), both before the route runs.
+The route then hands its work to ``act``, which answers the three ways a form ends: done (a
+redirect, so a reload does not post again, with a message for the next page), no such record
+(404), or refused (the form again, saying why).
+"""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+
+from hub.errors import AlreadyExists, NotFound
+from hub.web.auth import Role
+from hub.web.context import flash
+from hub.web.security import Need, Principal, check_csrf
+
+Refusals = tuple[type[Exception], ...]
+
+
+def _form_sender(role: Role) -> Callable[..., Principal]:
+    # this module's annotations are evaluated as they are defined (no postponed evaluation):
+    # FastAPI reads this signature, and its ``role`` is only in the closure
+    def sender(
+        request: Request,
+        who: Annotated[Principal, Depends(Need(role))],
+        csrf: Annotated[str, Form()] = "",
+    ) -> Principal:
+        check_csrf(request, csrf, who)
+        return who
+
+    return sender
+
+
+ViewerForm = Annotated[Principal, Depends(_form_sender(Role.VIEWER))]
+ManagerForm = Annotated[Principal, Depends(_form_sender(Role.MANAGER))]
+AdminForm = Annotated[Principal, Depends(_form_sender(Role.ADMIN))]
+
+
+def act(
+    request: Request,
+    work: Callable[[], str | None],
+    *,
+    then: str,
+    missing: str | None = None,
+    refused: Callable[[Exception], Response] | None = None,
+    refusals: Refusals = (ValueError, AlreadyExists),
+) -> Response:
+    """Do ``work``; then go to ``then`` with the message it returns (if any) shown there.
+
+    ``NotFound`` is a 404 "no such ``missing``" when ``missing`` is given; an error of
+    ``refusals`` is answered by ``refused``: the page again with the error on it (a page
+    that names a record it cannot find lists ``NotFound`` among its refusals instead).
+    """
+    try:
+        message = work()
+    except Exception as exc:
+        if refused is not None and isinstance(exc, refusals):
+            return refused(exc)
+        if missing is not None and isinstance(exc, NotFound):
+            return Response(f"no such {missing}", status_code=404)
+        raise
+    if message:
+        flash(request, message)
+    return RedirectResponse(then, status_code=303)
+
+
+def shown_on(request: Request, page: str) -> Callable[[Exception], Response]:
+    """For ``act``'s ``refused``: go to ``page`` with the refusal's reason shown there (for a
+    form on a page that shows a flashed message, not the form's own)."""
+
+    def answer(exc: Exception) -> Response:
+        flash(request, str(exc))
+        return RedirectResponse(page, status_code=303)
+
+    return answer
