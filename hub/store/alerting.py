@@ -23,7 +23,7 @@ from sqlalchemy import (
 from hub.domain.sweeper import OpenLoan, Raise
 from hub.store.base import StoreBase
 from hub.store.locks import chunks, lock
-from hub.store.schema import alerts, assets, bookings, holdings, ledger, people
+from hub.store.schema import alerts, assets, holdings, ledger, people
 
 Channel = Literal["email", "webhook", "mqtt"]
 CHANNELS: tuple[Channel, ...] = ("email", "webhook", "mqtt")
@@ -351,29 +351,3 @@ class AlertStore(StoreBase):
         )
         with self.engine.connect() as conn:
             return [AlertRow(*r) for r in conn.execute(q)]
-
-    def release_no_shows(self, started_before: datetime, now: datetime) -> list[int]:
-        """Bookings nobody picked up within the grace period are released for others. Not
-        those whose item is out: held by the booker (taken early, or lent by a kiosk still
-        offline), or by someone else not back yet, which is not the booker's doing."""
-        held = select(holdings.c.asset).where(holdings.c.asset == bookings.c.asset)
-        due = select(bookings.c.id, bookings.c.asset).where(
-            bookings.c.cancelled.is_(False),
-            bookings.c.picked_up.is_(False),
-            bookings.c.starts < started_before,
-            bookings.c.ends > now,
-            ~held.exists(),
-        )
-        with self._tx() as conn:
-            # a kiosk's commit may be picking one up right now: decide under the assets' locks
-            lock(conn, sorted({asset for _id, asset in conn.execute(due)}))
-            ids = [booking for booking, _asset in conn.execute(due)]
-            for i in range(0, len(ids), _PIECE):
-                conn.execute(
-                    update(bookings)
-                    .where(bookings.c.id.in_(ids[i : i + _PIECE]))
-                    .values(cancelled=True, released_at=now)
-                )
-                for booking in ids:
-                    self._audit(conn, now, "hub", "booking.no_show", str(booking))
-        return ids
