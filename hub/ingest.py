@@ -106,11 +106,11 @@ class Ingest:
         batch = [(ev, m.payload.decode()) for ev, m in accepted]
         try:
             try:
-                return self.store.commit_events(batch, now, notes)
+                return self._commit_batch(batch, now, notes)
             except IntegrityError:
                 # another hub committed some of these meanwhile (a resend it was handed): the
                 # second look sees them as duplicates
-                return self.store.commit_events(batch, now, notes)
+                return self._commit_batch(batch, now, notes)
         except StoreError:
             raise  # nothing committed or acked: the kiosks send these again
         except Exception as exc:
@@ -129,6 +129,13 @@ class Ingest:
             outcomes.append(self._commit_one(ev, msg, now, notes if last and fine else ()))
         return outcomes
 
+    def _commit_batch(
+        self, batch: Sequence[tuple[CustodyEvent, str]], now: datetime, notes: Sequence[Note]
+    ) -> list[Outcome]:
+        if notes:
+            return self.store.commit_audited(batch, now, notes)
+        return self.store.commit_events(batch, now)
+
     def _commit_one(
         self, ev: CustodyEvent, msg: Inbound, now: datetime, notes: Sequence[Note] = ()
     ) -> Outcome:
@@ -137,10 +144,10 @@ class Ingest:
         raw = msg.payload.decode()
         try:
             try:
-                [outcome] = self.store.commit_events([(ev, raw)], now, notes)
+                [outcome] = self._commit_batch([(ev, raw)], now, notes)
             except IntegrityError:
                 # another hub may have committed this id or seq meanwhile: look again
-                [outcome] = self.store.commit_events([(ev, raw)], now, notes)
+                [outcome] = self._commit_batch([(ev, raw)], now, notes)
             return outcome
         except Exception as exc:
             if not _refuses_the_event(exc):

@@ -245,6 +245,7 @@ class Store(StoreBase):
     bookings_between = delegate("bookings", Bookings.bookings_between)
     # ledger
     commit_events = delegate("ledger", Ledger.commit_events)
+    commit_audited = delegate("ledger", Ledger.commit_audited)
     verify = delegate("ledger", Ledger.verify)
     repair = delegate("ledger", Ledger.repair)
     rederive_if_marked = delegate("ledger", Ledger.rederive_if_marked)

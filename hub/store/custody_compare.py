@@ -64,7 +64,7 @@ def compare(
             out.append(Difference(code, "problem tickets", "none", ", ".join(missing)))
         s = status.get(code)
         if s is not None and s not in _SETTLED and (s == Status.OUT.value) != bool(c.holding):
-            out.append(Difference(code, "status", s, "out" if c.holding else "not out"))
+            out.append(Difference(code, "status", s, Status.OUT.value if c.holding else "not out"))
         current = c.holding.event_id if c.holding else None
         void = [i for i, loan in kept.alerts.get(code, []) if loan != current]
         if void:

@@ -66,10 +66,16 @@ class Ledger(StoreBase):
         return self.bans.strikes
 
     def commit_events(
+        self, batch: Sequence[tuple[CustodyEvent, str]], now: datetime
+    ) -> list[Outcome]:
+        """Append new events (see ``commit_audited``)."""
+        return self.commit_audited(batch, now, ())
+
+    def commit_audited(
         self,
         batch: Sequence[tuple[CustodyEvent, str]],
         now: datetime,
-        notes: Sequence[Note] = (),
+        notes: Sequence[Note],
     ) -> list[Outcome]:
         """Append new events, re-derive the custody they touch, and say for each what the
         kiosk is told, all in one transaction.

@@ -40,6 +40,21 @@ class AssetView:
     history: list[tuple[Any, ...]]  # (at, type, person, kiosk, condition, reason)
 
 
+@dataclass(frozen=True)
+class PersonListed:
+    """A person as the people list shows them."""
+
+    id: str
+    name: str
+    email: str | None
+    groups: str | None  # ";"-separated
+    staff: bool
+    blocked_until: datetime | None
+    blocked_reason: str | None
+    loans: int
+    overdue: int
+
+
 class Profiles(StoreBase):
     def asset(self, code: str) -> AssetView | None:
         """One asset with who holds it and its latest custody events, newest first: a summary
@@ -155,7 +170,9 @@ class Profiles(StoreBase):
 
     def people_list(
         self, text: str = "", now: datetime | None = None, limit: int = 200, offset: int = 0
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[PersonListed], int]:
+        """People matching a search (id, name), with how many items each holds and how many
+        of those are overdue at ``now``; and how many match."""
         held = (
             select(
                 holdings.c.person.label("person"),
@@ -192,7 +209,7 @@ class Profiles(StoreBase):
             .offset(offset)
         )
         with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(q)]
+            rows = [PersonListed(*r) for r in conn.execute(q)]
             total = conn.scalar(select(func.count()).select_from(people).where(*where)) or 0
         return rows, int(total)
 

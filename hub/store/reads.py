@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from hub.domain.alerts import NOTICE_KINDS as NOTICE_KINDS
 from hub.domain.strikes import StrikeRules
 from hub.store import strike_reads
 from hub.store.access_groups import category_groups
@@ -79,10 +80,6 @@ class Attention:
     anomalies: list[AnomalyRow]
     quarantined: int
     recent_quarantine: list[tuple[datetime, str | None, str, int]]  # last seen, ..., repeats
-
-
-# alerts a person sees at the kiosk; escalations are for managers
-NOTICE_KINDS = ("due_soon", "overdue")
 
 
 class Reads(StoreBase):

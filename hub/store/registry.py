@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -34,6 +35,21 @@ ASSET_DETAILS = (
     "cost",
     "supplier",
 )
+
+
+@dataclass(frozen=True)
+class AssetListed:
+    """An asset as a search lists it, with who holds it."""
+
+    code: str
+    name: str
+    category: str
+    status: str  # a hub.domain.lifecycle.Status value
+    location: str | None
+    home: str | None
+    person: str | None
+    person_name: str | None
+    due: datetime | None
 
 
 def own_fields(conn: Connection, codes: tuple[str, str] | None) -> dict[str, dict[str, str]]:
@@ -149,7 +165,7 @@ class RegistryStore(StoreBase):
         limit: int = 100,
         offset: int = 0,
         homes: Collection[str] | None = None,
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[AssetListed], int]:
         """Assets matching a search (code, name, serial), with holder; and how many match.
         ``homes``: only assets whose home is one of these (None: any)."""
         where: list[ColumnElement[bool]] = []
@@ -195,7 +211,7 @@ class RegistryStore(StoreBase):
             q = q.where(cond)
             count = count.where(cond)
         with self.engine.connect() as conn:
-            rows = [r._asdict() for r in conn.execute(q)]
+            rows = [AssetListed(*r) for r in conn.execute(q)]
             total = int(conn.scalar(count) or 0)
         return rows, total
 

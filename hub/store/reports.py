@@ -30,6 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from hub.domain.lifecycle import LENDABLE, Status
 from hub.domain.usage import WEEK, Sums, overdue_by_week, report_weeks, shares, week_start
 from hub.store.base import HUB, StoreBase
 from hub.store.loan_weeks import edge
@@ -108,7 +109,7 @@ class ReportStore(StoreBase):
                 c: int(n)
                 for c, n in conn.execute(
                     select(assets.c.category, func.count())
-                    .where(assets.c.status.not_in(("retired", "disposed")))
+                    .where(assets.c.status.not_in((Status.RETIRED.value, Status.DISPOSED.value)))
                     .group_by(assets.c.category)
                 )
             }
@@ -159,7 +160,10 @@ def _idle(
     for category in sorted(categories):
         shelf = conn.execute(
             select(assets.c.code, assets.c.name)
-            .where(assets.c.category == category, assets.c.status.in_(("available", "out")))
+            .where(
+                assets.c.category == category,
+                assets.c.status.in_(sorted(s.value for s in LENDABLE)),
+            )
             .order_by(assets.c.code)
             .execution_options(yield_per=_PART)
         )

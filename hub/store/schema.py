@@ -28,6 +28,8 @@ from sqlalchemy import (
     text,
 )
 
+from hub.domain.lifecycle import Status
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC datetimes on every engine (SQLite has no time zones of its own)."""
@@ -141,7 +143,7 @@ assets = Table(
     Column("code", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("category", String(64), nullable=False),
-    Column("status", String(20), nullable=False, default="available"),
+    Column("status", String(20), nullable=False, default=Status.AVAILABLE.value),
     Column("model", String(200)),
     Column("manufacturer", String(200)),
     Column("kit", String(64)),  # the kit (another asset's code) this one is a piece of

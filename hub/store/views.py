@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
 
+from hub.domain.lifecycle import Status
 from hub.store.base import StoreBase
 from hub.store.registry import ASSET_DETAILS, own_fields
 from hub.store.schema import (
@@ -299,7 +300,7 @@ class ViewStore(StoreBase):
             overdue = count(loans, holdings.c.due < now, *mine)
             today = count(loans, holdings.c.due >= now, holdings.c.due < end_of_day, *mine)
             total = count(assets, *mine)
-            held_back = count(assets, assets.c.status == "maintenance", *mine)
+            held_back = count(assets, assets.c.status == Status.MAINTENANCE.value, *mine)
         return Counts(out, overdue, today, total, held_back)
 
     def feed(self, after: datetime | None = None, limit: int = 20) -> list[FeedEntry]:

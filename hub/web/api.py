@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
@@ -172,7 +172,7 @@ def assets(
 ) -> dict[str, Any]:
     """Search assets by code, name or serial; ``total`` counts every match."""
     rows, total = web.store.search_assets(q, category, status, limit, offset, who.cages)
-    return {"total": total, "assets": [_jsonable(r) for r in rows]}
+    return {"total": total, "assets": [_jsonable(asdict(r)) for r in rows]}
 
 
 @router.get("/assets/{code}", responses=NOT_FOUND)

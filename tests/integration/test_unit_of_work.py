@@ -153,9 +153,9 @@ def test_released_no_shows_whose_audit_entries_fail_stay_booked(store: Store) ->
 def test_audit_notes_commit_with_the_events_they_record(store: Store) -> None:
     note = Note("manager", "desk.visit", "visit-1", "1 lent")
     with audit_log_down(store), pytest.raises(StoreError):
-        store.commit_events([_event(1, "CAM-1", T0)], T0, [note])
+        store.commit_audited([_event(1, "CAM-1", T0)], T0, [note])
     assert store.ledger_rows("cage-1") == [] and store.items_out() == []
-    store.commit_events([_event(1, "CAM-1", T0)], T0, [note])
+    store.commit_audited([_event(1, "CAM-1", T0)], T0, [note])
     assert [o.asset for o in store.items_out()] == ["CAM-1"]
     assert _actions(store)[-1] == ("desk.visit", "visit-1", "1 lent")
 
@@ -163,7 +163,8 @@ def test_audit_notes_commit_with_the_events_they_record(store: Store) -> None:
 def test_audit_notes_are_not_written_when_an_event_of_the_batch_is_refused(store: Store) -> None:
     note = Note("manager", "desk.visit", "visit-2", "2 lent")
     at = T0 + timedelta(minutes=1)
-    outcomes = store.commit_events([_event(1, "CAM-1", T0), _event(2, "NOPE-1", at)], at, [note])
+    batch = [_event(1, "CAM-1", T0), _event(2, "NOPE-1", at)]
+    outcomes = store.commit_audited(batch, at, [note])
     assert [o.result.value for o in outcomes] == ["committed", "rejected"]
     assert not [a for a in _actions(store) if a[0] == "desk.visit"]
 
