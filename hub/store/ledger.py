@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, func, insert, or_, select
 
 from hub.domain.custody import Order
 from hub.domain.lifecycle import Status
-from hub.domain.service import ServiceRule
+from hub.domain.service import ServiceRule, service_reason
 from hub.domain.strikes import StrikeRules
 from hub.errors import StoreError
 from hub.store import accruals, loan_weeks
@@ -35,7 +35,7 @@ from hub.store.base import StoreBase
 from hub.store.bookings import late_pickup
 from hub.store.journal import Note, audit, write_notes
 from hub.store.locks import chunks, lock
-from hub.store.maintenance import hold_for_service, service_reason
+from hub.store.maintenance import hold_for_service
 from hub.store.rule_checks import check_rules
 from hub.store.schema import badges, categories, conflicts, counters, late_returns, people
 from wire import AckResult, CustodyEvent, EventType

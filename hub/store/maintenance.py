@@ -5,7 +5,7 @@ the transaction that makes it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from hub.domain import lifecycle
 from hub.domain.lifecycle import Action, Status
-from hub.domain.service import ServiceRule, service_due
+from hub.domain.service import ServiceRule, service_reason
 from hub.errors import NotFound
 from hub.store.base import StoreBase
 from hub.store.journal import audit, hub_event
@@ -72,21 +72,6 @@ def ticket_values(
         "loan_event_id": loan_event_id,
         "detail": (detail or "")[:500] or None,
     }
-
-
-def service_reason(
-    rule: ServiceRule,
-    last_service: datetime | None,
-    acquired: date | None,
-    checkouts: int,
-    now: datetime,
-) -> str | None:
-    """Why an item is due for service now (None: it is not): counted from its last service,
-    or from the day it was acquired if it never had one."""
-    since = last_service
-    if since is None and acquired is not None:
-        since = datetime.combine(acquired, datetime.min.time(), tzinfo=now.tzinfo)
-    return service_due(rule, since, checkouts, now)
 
 
 def hold_for_service(
