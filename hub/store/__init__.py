@@ -9,10 +9,11 @@ together, and the kiosk is acknowledged only after it commits.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from hub.domain.custody import CLOCK_TOLERANCE
@@ -100,7 +101,7 @@ class Store(StoreBase):
         self.pins = PinStore(engine)
         self.fleet = FleetStore(engine)
         self.bookings = Bookings(engine)
-        self.ledger = Ledger(engine, strikes, tolerance)
+        self.ledger = Ledger(engine, strikes, tolerance, lambda c, p: self._strike_times(c, p))
         self.stocktaking = StocktakeStore(engine)
         self.alerts = AlertStore(engine)
         self.dead_letters = QuarantineStore(engine)
@@ -117,6 +118,12 @@ class Store(StoreBase):
         self.feed_tokens = FeedTokenStore(engine)
         self.booking_writes = BookingWrites(engine)
         self.reminders = ReminderStore(engine)
+
+    def _strike_times(self, conn: Connection, persons: Sequence[str]) -> dict[str, list[datetime]]:
+        """When each strike of these people's happened, read in a commit's transaction: where
+        two hubs counting one person's late returns at once meet (the store's own seam, so
+        such a meeting can be staged)."""
+        return self.ledger.bans.strike_times(conn, persons)
 
     @property
     def strikes(self) -> StrikeRules:

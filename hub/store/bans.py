@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,11 +25,16 @@ _BANS_LOCKED = PerDialect(
 )
 
 
+StrikeTimes = Callable[[Connection, Sequence[str]], dict[str, list[datetime]]]
+
+
 class Bans:
     """Bans earned by strikes (hub.domain.strikes), written in the caller's transaction."""
 
-    def __init__(self, strikes: StrikeRules) -> None:
+    def __init__(self, strikes: StrikeRules, times: StrikeTimes | None = None) -> None:
         self.strikes = strikes
+        # how the strike times are read in a commit's transaction (the store's seam)
+        self.times = times or self.strike_times
 
     def rejudge(self, conn: Connection, persons: Iterable[str], now: datetime) -> None:
         """Bring people's strike bans in line with their late returns as the ledger has them
@@ -48,7 +53,7 @@ class Bans:
     ) -> Iterator[tuple[str, datetime | None, str | None, tuple[datetime | None, str | None]]]:
         """For people's rows (id, blocked until, why): those whose block is not what their
         late returns earn as of ``now``, with what it should be."""
-        times = self._strike_times(conn, [r.id for r in rows])
+        times = self.times(conn, [r.id for r in rows])
         for person, current, reason in rows:
             earned = earned_ban(times.get(person, []), now, self.strikes)
             change = settle_ban(current, reason, earned, now, self.strikes)
@@ -77,7 +82,7 @@ class Bans:
             )
             audit(conn, now, "hub", action, person, f"{why}, until {until:%Y-%m-%d}")
 
-    def _strike_times(self, conn: Connection, persons: Sequence[str]) -> dict[str, list[datetime]]:
+    def strike_times(self, conn: Connection, persons: Sequence[str]) -> dict[str, list[datetime]]:
         """When each strike of these people's happened (hub.domain.strikes: per visit or per
         item, as configured)."""
         if not persons:

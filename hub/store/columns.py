@@ -6,7 +6,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator
+from sqlalchemy import DateTime, Dialect, MetaData, String, TypeDecorator
+
+from hub.domain.lifecycle import Status
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -57,6 +59,25 @@ def _sqlite_datetime(value: str | None) -> datetime | None:
         return None
     parsed = datetime.fromisoformat(value)
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+class StatusText(TypeDecorator[str]):
+    """An asset's status (hub.domain.lifecycle.Status), stored as its text and read back as the
+    member; text the enum does not know (written by hand) is read as it is, not refused."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        try:
+            return Status(value)
+        except ValueError:
+            return str(value)
 
 
 metadata = MetaData()

@@ -30,7 +30,7 @@ from hub.store.appends import (
     unregistered,
 )
 from hub.store.badge_owners import badge_owner
-from hub.store.bans import Bans
+from hub.store.bans import Bans, StrikeTimes
 from hub.store.base import StoreBase
 from hub.store.bookings import late_pickup
 from hub.store.journal import Note, audit, write_notes
@@ -55,9 +55,15 @@ _SERVICE_RULES = PerDialect(
 class Ledger(StoreBase):
     """Appends kiosks' events and re-derives what they change, one transaction per batch."""
 
-    def __init__(self, engine: Engine, strikes: StrikeRules, tolerance: timedelta) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        strikes: StrikeRules,
+        tolerance: timedelta,
+        strike_times: StrikeTimes | None = None,
+    ) -> None:
         self.engine = engine
-        self.bans = Bans(strikes)
+        self.bans = Bans(strikes, strike_times)
         # how far a return may be stamped before the loan it ends (a kiosk clock behind)
         self.tolerance = tolerance
 

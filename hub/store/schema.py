@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from hub.domain.lifecycle import Status
+from hub.store.columns import StatusText
 from hub.store.columns import UtcDateTime as UtcDateTime
 from hub.store.columns import metadata as metadata
 from hub.store.schema_access import api_tokens as api_tokens
@@ -102,7 +103,7 @@ assets = Table(
     Column("code", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("category", String(64), nullable=False),
-    Column("status", String(20), nullable=False, default=Status.AVAILABLE.value),
+    Column("status", StatusText, nullable=False, default=Status.AVAILABLE.value),
     Column("model", String(200)),
     Column("manufacturer", String(200)),
     Column("kit", String(64)),  # the kit (another asset's code) this one is a piece of
