@@ -90,16 +90,16 @@ def test_a_cancellation_whose_audit_entry_fails_leaves_the_booking(store: Store)
     starts, ends = T0 + timedelta(days=1), T0 + timedelta(days=2)
     number = store.add_booking("CAM-1", "ada", starts, ends, T0)
     with audit_log_down(store), pytest.raises(StoreError):
-        store.cancel_booking(number, T0, "manager")
+        store.cancel_booking(number, T0, actor="manager")
     assert [b["state"] for b in store.bookings_between(T0, ends, ended=True)] == [State.LIVE]
-    store.cancel_booking(number, T0, "manager")
+    store.cancel_booking(number, T0, actor="manager")
     assert store.bookings_between(T0, ends) == []
-    assert _actions(store)[-1] == ("booking.cancel", f"#{number}", None)
+    assert _actions(store)[-1] == ("booking.cancel", "CAM-1", f"#{number} ada")
 
 
 def test_an_unknown_booking_is_refused_and_nothing_is_audited(store: Store) -> None:
     with pytest.raises(NotFound):
-        store.cancel_booking(999, T0, "manager")
+        store.cancel_booking(999, T0, actor="manager")
     assert not [a for a in _actions(store) if a[0] == "booking.cancel"]
 
 
