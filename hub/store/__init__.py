@@ -80,8 +80,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.close()
 
 
-class Store(StoreBase):
-    """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond."""
+class Store(BorrowerStore, FeedTokenStore, StoreBase):
+    """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond.
+
+    The borrower's own reads and calendar feed tokens are still mixed in (their names stand
+    apart from every repository's); everything else is a repository's, delegated below."""
 
     def __init__(
         self,
@@ -114,8 +117,6 @@ class Store(StoreBase):
         self.audits = AuditStore(engine)
         self.identities = IdentityStore(engine)
         self.groups = GroupStore(engine)
-        self.borrowers = BorrowerStore(engine)
-        self.feed_tokens = FeedTokenStore(engine)
         self.booking_writes = BookingWrites(engine)
         self.reminders = ReminderStore(engine)
 
@@ -347,18 +348,6 @@ class Store(StoreBase):
     person_groups = delegate("groups", GroupStore.person_groups)
     set_category_groups = delegate("groups", GroupStore.set_category_groups)
     category_rules = delegate("groups", GroupStore.category_rules)
-    # borrowers
-    my_loans = delegate("borrowers", BorrowerStore.my_loans)
-    my_history = delegate("borrowers", BorrowerStore.my_history)
-    my_bookings = delegate("borrowers", BorrowerStore.my_bookings)
-    my_standing = delegate("borrowers", BorrowerStore.my_standing)
-    shelf = delegate("borrowers", BorrowerStore.shelf)
-    lendable_categories = delegate("borrowers", BorrowerStore.lendable_categories)
-    # feed_tokens
-    new_feed_token = delegate("feed_tokens", FeedTokenStore.new_feed_token)
-    end_feed_token = delegate("feed_tokens", FeedTokenStore.end_feed_token)
-    feed_since = delegate("feed_tokens", FeedTokenStore.feed_since)
-    feed_owner = delegate("feed_tokens", FeedTokenStore.feed_owner)
     # booking_writes
     add_booking = delegate("booking_writes", BookingWrites.add_booking)
     reserve = delegate("booking_writes", BookingWrites.reserve)
