@@ -25,6 +25,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, StatementError
 from hub.errors import StoreError
 from hub.printable import printable
 from hub.store import Outcome, Store
+from hub.store.journal import Note
 from wire import (
     Ack,
     AckBatch,
@@ -70,8 +71,11 @@ class Ingest:
         self.topics = topics
         self.bounds = bounds or TimeBounds()
 
-    def process(self, batch: Sequence[Inbound], now: datetime) -> dict[str, AckBatch]:
+    def process(
+        self, batch: Sequence[Inbound], now: datetime, notes: Sequence[Note] = ()
+    ) -> dict[str, AckBatch]:
         """Commit a batch in one transaction; returns the ack batch to send to each kiosk.
+        ``notes``: audit entries committed with the events if all of them are (the desk's).
 
         Raises StoreError when the database is unavailable (down, locked): then nothing was
         acknowledged and the kiosks send the events again.
@@ -83,7 +87,7 @@ class Ingest:
             if event is not None:
                 accepted.append((event, msg))
         if accepted:
-            for outcome in self._commit(accepted, now):
+            for outcome in self._commit(accepted, now, notes):
                 ev = outcome.event
                 if outcome.result is AckResult.REJECTED:
                     log.error("refused event %s from %s: %s", ev.id, ev.kiosk, outcome.error)
@@ -93,18 +97,21 @@ class Ingest:
         return {kiosk: AckBatch(kiosk=kiosk, acks=items) for kiosk, items in acks.items()}
 
     def _commit(
-        self, accepted: Sequence[tuple[CustodyEvent, Inbound]], now: datetime
+        self,
+        accepted: Sequence[tuple[CustodyEvent, Inbound]],
+        now: datetime,
+        notes: Sequence[Note] = (),
     ) -> list[Outcome]:
         """Commit the batch in one transaction or, if the database refuses it for a reason that
         is not transient, one event at a time; a StoreError (transient) goes up unhandled."""
         batch = [(ev, m.payload.decode()) for ev, m in accepted]
         try:
             try:
-                return self.store.commit_events(batch, now)
+                return self._commit_batch(batch, now, notes)
             except IntegrityError:
                 # another hub committed some of these meanwhile (a resend it was handed): the
                 # second look sees them as duplicates
-                return self.store.commit_events(batch, now)
+                return self._commit_batch(batch, now, notes)
         except StoreError:
             raise  # nothing committed or acked: the kiosks send these again
         except Exception as exc:
@@ -116,20 +123,32 @@ class Ingest:
                 _describe(exc),
             )
         outcomes: list[Outcome] = []
-        for ev, msg in accepted:
-            outcomes.append(self._commit_one(ev, msg, now))
+        for n, (ev, msg) in enumerate(accepted):
+            # the notes go with the last event, if none before it was refused
+            last = n == len(accepted) - 1
+            fine = all(o.result is not AckResult.REJECTED for o in outcomes)
+            outcomes.append(self._commit_one(ev, msg, now, notes if last and fine else ()))
         return outcomes
 
-    def _commit_one(self, ev: CustodyEvent, msg: Inbound, now: datetime) -> Outcome:
+    def _commit_batch(
+        self, batch: Sequence[tuple[CustodyEvent, str]], now: datetime, notes: Sequence[Note]
+    ) -> list[Outcome]:
+        if notes:
+            return self.store.commit_audited(batch, now, notes)
+        return self.store.commit_events(batch, now)
+
+    def _commit_one(
+        self, ev: CustodyEvent, msg: Inbound, now: datetime, notes: Sequence[Note] = ()
+    ) -> Outcome:
         """One event alone; if the database refuses even that, it is quarantined as received
         and rejected to its kiosk (which moves it to its dead-letter store)."""
         raw = msg.payload.decode()
         try:
             try:
-                [outcome] = self.store.commit_events([(ev, raw)], now)
+                [outcome] = self._commit_batch([(ev, raw)], now, notes)
             except IntegrityError:
                 # another hub may have committed this id or seq meanwhile: look again
-                [outcome] = self.store.commit_events([(ev, raw)], now)
+                [outcome] = self._commit_batch([(ev, raw)], now, notes)
             return outcome
         except Exception as exc:
             if not _refuses_the_event(exc):

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hub.domain.access_groups import member_of
+from hub.domain.lifecycle import LENDABLE, Status
 from wire import (
     LoanPeriodSpec,
     ReplicaAsset,
@@ -71,8 +72,8 @@ def asset_of(a: Row) -> ReplicaAsset:
         code=a["code"],
         name=a["name"],
         category=a["category"],
-        lendable=a["status"] in ("available", "out"),
-        in_maintenance=a["status"] == "maintenance",
+        lendable=a["status"] in LENDABLE,
+        in_maintenance=a["status"] == Status.MAINTENANCE,
         kit=a["kit"],
     )
 

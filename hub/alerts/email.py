@@ -12,24 +12,26 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from hub.alerts.message import Alert, DeliveryFailed
+from hub.domain.alerts import AlertKind
 
 log = logging.getLogger(__name__)
 
-_SUBJECTS = {
-    "due_soon": "Due soon: {item}",
-    "overdue": "Overdue: {item}",
-    "escalated": "Overdue, escalated: {item} held by {person}",
-    "lost": "Marked lost: {item} last held by {person}",
-    "withdrawn": "Back in the cage: {item}",
+_SUBJECTS: dict[str, str] = {
+    AlertKind.DUE_SOON: "Due soon: {item}",
+    AlertKind.OVERDUE: "Overdue: {item}",
+    AlertKind.ESCALATED: "Overdue, escalated: {item} held by {person}",
+    AlertKind.LOST: "Marked lost: {item} last held by {person}",
+    AlertKind.WITHDRAWN: "Back in the cage: {item}",
 }
-_ACTIONS = {
-    "due_soon": "Please bring it back to the cage by then, or renew it at a kiosk if you still "
-    "need it and renewals are left.",
-    "overdue": "Please bring it back to the cage as soon as you can.",
-    "escalated": "Please follow this up with {person}.",
-    "lost": "Please follow this up with {person} and decide whether the item has to be replaced.",
-    "withdrawn": "It has been returned (or its loan extended): the earlier reminder no longer "
-    "applies and there is nothing to do.",
+_ACTIONS: dict[str, str] = {
+    AlertKind.DUE_SOON: "Please bring it back to the cage by then, or renew it at a kiosk if "
+    "you still need it and renewals are left.",
+    AlertKind.OVERDUE: "Please bring it back to the cage as soon as you can.",
+    AlertKind.ESCALATED: "Please follow this up with {person}.",
+    AlertKind.LOST: "Please follow this up with {person} and decide whether the item has to "
+    "be replaced.",
+    AlertKind.WITHDRAWN: "It has been returned (or its loan extended): the earlier reminder no "
+    "longer applies and there is nothing to do.",
 }
 
 

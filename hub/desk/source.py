@@ -15,6 +15,7 @@ from hub.desk.cart import Entry
 from hub.errors import AlreadyExists, HubError
 from hub.ingest import Inbound, Ingest
 from hub.store import Store
+from hub.store.journal import Note
 from wire import AckResult, CustodyEvent, Topics, encode_event
 from wire.ids import uuid7
 
@@ -50,11 +51,17 @@ class DeskSource:
             return key
 
     def record(
-        self, entries: Sequence[Entry], visit: str, badge: str | None, now: datetime
+        self,
+        entries: Sequence[Entry],
+        visit: str,
+        badge: str | None,
+        now: datetime,
+        notes: Sequence[Note] = (),
     ) -> list[CustodyEvent]:
         """Sign and commit ``entries`` as one visit; returns the events committed. Raises
         DeskRefused if ingest refused any (those before it stay committed, as a kiosk's
-        would), StoreError if the database is unavailable (nothing committed then)."""
+        would), StoreError if the database is unavailable (nothing committed then).
+        ``notes``: the visit's audit entries, committed with its events once all are."""
         key = self.key(now)
         events = [self._event(entry, visit, badge, now) for entry in entries]
         done: list[CustodyEvent] = []
@@ -62,6 +69,7 @@ class DeskSource:
             acks = self.ingest.process(
                 [Inbound(self.topics.events(self.id), encode_event(e, key)) for e in events],
                 now,
+                notes,
             )
             results = {a.id: a for batch in acks.values() for a in batch.acks}
             again: list[CustodyEvent] = []

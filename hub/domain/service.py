@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -32,3 +32,18 @@ def service_due(
         days = (now - since).days
         return f"service due: last serviced {days} days ago (every {rule.every_days})"
     return None
+
+
+def service_reason(
+    rule: ServiceRule,
+    last_service: datetime | None,
+    acquired: date | None,
+    checkouts: int,
+    now: datetime,
+) -> str | None:
+    """Why an item is due for service now (None: it is not): counted from its last service,
+    or from the day it was acquired if it never had one."""
+    since = last_service
+    if since is None and acquired is not None:
+        since = datetime.combine(acquired, datetime.min.time(), tzinfo=now.tzinfo)
+    return service_due(rule, since, checkouts, now)

@@ -10,14 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from hub.domain.alerts import AlertKind
 
-class Stage(StrEnum):
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-    ESCALATED = "escalated"  # to managers
-    LOST = "lost"
+# the stages a loan reaches are the kinds of the alerts they raise
+Stage = AlertKind
 
 
 @dataclass(frozen=True)
@@ -122,6 +119,8 @@ def text(stage: Stage, asset_name: str, asset: str, person_name: str, due: str) 
             return f"{asset_name} ({asset}) is still out with {person_name}, due {due}: escalated."
         case Stage.LOST:
             return f"{asset_name} ({asset}) with {person_name}, due {due}, is presumed lost."
+        case Stage.WITHDRAWN:
+            return f"{asset_name} ({asset}) from {person_name}, due {due}, is back or extended."
 
 
 def boundary_windows(

@@ -102,3 +102,64 @@ def utilization(
 def _week_seconds(i: int, origin: float, start: float, end: float) -> float:
     lo, hi = max(origin + i * WEEK, start), min(origin + (i + 1) * WEEK, end)
     return max(hi - lo, 1e-9)
+
+
+# per category, per week's number (from the first report week): loans begun (or ended) in it,
+# and the sum of their times in seconds since that first week began
+Sums = dict[str, dict[int, tuple[int, float]]]
+
+
+def report_weeks(start: datetime, end: datetime) -> list[datetime]:
+    """The weeks (Monday 00:00 UTC) a report from ``start`` to ``end`` covers, in order."""
+    first = week_start(start)
+    weeks: list[datetime] = []
+    while first + timedelta(weeks=len(weeks)) < end:
+        weeks.append(first + timedelta(weeks=len(weeks)))
+    return weeks
+
+
+def overdue_by_week(
+    first: datetime, late: Mapping[int, int], returned: Mapping[int, int]
+) -> dict[datetime, tuple[int, int]]:
+    """Late returns and all returns per week, keyed by the week's start: ``late`` and
+    ``returned`` count them per week's number from ``first``."""
+    counts: dict[int, list[int]] = {}
+    for w, n in returned.items():
+        counts.setdefault(w, [0, 0])[1] += n
+    for w, n in late.items():
+        counts.setdefault(w, [0, 0])[0] += n
+    return {first + timedelta(weeks=i): (v[0], v[1]) for i, v in sorted(counts.items())}
+
+
+def shares(
+    starts: Sums,
+    ends: Sums,
+    fleet: dict[str, int],
+    weeks: list[datetime],
+    start: datetime,
+    end: datetime,
+) -> dict[str, dict[datetime, float]]:
+    """Per category and week (Monday 00:00 UTC): loan time / (items x time in the week).
+
+    The loan time up to t is the sum over spans begun before t of (t - begin), less the same
+    over spans ended before t: with the counts and sums per week that is a running total."""
+    origin = weeks[0].timestamp() if weeks else start.timestamp()
+    lo, hi = start.timestamp() - origin, end.timestamp() - origin
+    out: dict[str, dict[datetime, float]] = {}
+    for category, count in sorted(fleet.items()):
+        began, stopped = starts.get(category, {}), ends.get(category, {})
+        n = total = 0.0  # spans begun minus ended before the current week, and their sum
+        row: dict[datetime, float] = {}
+        for i, week in enumerate(weeks):
+            edge = i * WEEK
+            held_before = n * edge - total
+            b_n, b_sum = began.get(i, (0, 0.0))
+            s_n, s_sum = stopped.get(i, (0, 0.0))
+            n += b_n - s_n
+            total += b_sum - s_sum
+            held_after = n * (edge + WEEK) - total
+            seconds = held_after - held_before
+            span = max(min(edge + WEEK, hi) - max(edge, lo), 1e-9)
+            row[week] = min(1.0, seconds / (count * span)) if count else 0.0
+        out[category] = row
+    return out

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
+from hub.domain.lifecycle import Status
 from hub.store.borrower import Shelf, Spoken
 
 DAYS = 7  # days shown ahead, today first
@@ -63,7 +64,7 @@ def outlook(
 
 
 def _now(item: Shelf, now: datetime, local: Callable[[datetime], str]) -> str:
-    if item.status == "maintenance":
+    if item.status == Status.MAINTENANCE:
         return "In for repair"
     out = next((s for s in item.taken if s.kind == "out"), None)
     if out is not None:
@@ -81,7 +82,7 @@ def _now(item: Shelf, now: datetime, local: Callable[[datetime], str]) -> str:
 def _day(
     item: Shelf, start: datetime, end: datetime, now: datetime, local: Callable[[datetime], str]
 ) -> Day:
-    if item.status == "maintenance":
+    if item.status == Status.MAINTENANCE:
         return Day(start, "repair", "In for repair")
     over = [s for s in item.taken if s.starts < end and _until(s, now) > start]
     if not over:

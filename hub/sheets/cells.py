@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import TypeAdapter, ValidationError, ValidationInfo
 from pydantic_core import PydanticCustomError
 
+from hub.domain.lifecycle import Status
 from wire.badges import BadUid, normal_uid
 from wire.messages import AssetCode
 
@@ -38,7 +39,7 @@ _ISO_DAY_AND_TIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})[ T][0-9]{2}:[0-9]{
 _WORDED_DATES = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%a %b %d, %Y", "%a, %d %b %Y")
 _TRUE = frozenset({"yes", "true", "1", "y"})
 _FALSE = frozenset({"no", "false", "0", "n"})
-STATUSES = ("available", "maintenance", "retired")
+STATUSES = (Status.AVAILABLE.value, Status.MAINTENANCE.value, Status.RETIRED.value)
 GROUPS_LIMIT = 500  # the people.groups column holds them joined by ";"
 DAY_FIRST = "day_first"  # validation context: how 05/04/2023 reads in this file (None: unknown)
 
@@ -227,7 +228,7 @@ def status(value: object) -> str | None:
     if not isinstance(value, str):
         raise invalid("must be text")
     word = value.lower()
-    if word == "out":
+    if word == Status.OUT:
         raise invalid(
             "'out' is set by a checkout at a kiosk, not by an import; "
             "leave the status blank to keep the current one"

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from hub.domain.lifecycle import Status
 from hub.sheets.rows import ASSET_COLUMNS, PEOPLE_COLUMNS
 
 IGNORE = "-"  # a column left out of the import
@@ -90,18 +91,18 @@ SNIPE_IT = Vendor(
         **_BOOKKEEPING,
     },
     statuses={
-        "ready to deploy": "available",
-        "deployable": "available",
+        "ready to deploy": Status.AVAILABLE,
+        "deployable": Status.AVAILABLE,
         "deployed": KEEP,
-        "pending": "maintenance",
-        "undeployable": "maintenance",
-        "un-deployable": "maintenance",
-        "out for repair": "maintenance",
-        "out for diagnostics": "maintenance",
-        "broken": "maintenance",
-        "broken - not fixable": "retired",
-        "archived": "retired",
-        "lost/stolen": "retired",
+        "pending": Status.MAINTENANCE,
+        "undeployable": Status.MAINTENANCE,
+        "un-deployable": Status.MAINTENANCE,
+        "out for repair": Status.MAINTENANCE,
+        "out for diagnostics": Status.MAINTENANCE,
+        "broken": Status.MAINTENANCE,
+        "broken - not fixable": Status.RETIRED,
+        "archived": Status.RETIRED,
+        "lost/stolen": Status.RETIRED,
     },
     marks=frozenset({"assettag", "checkedoutto", "defaultlocation", "statuslabel"}),
 )
@@ -136,16 +137,16 @@ CHEQROOM = Vendor(
         **_BOOKKEEPING,
     },
     statuses={
-        "available": "available",
-        "partially available": "available",
+        "available": Status.AVAILABLE,
+        "partially available": Status.AVAILABLE,
         "checking out": KEEP,
         "checked out": KEEP,
         "in custody": KEEP,
         "awaiting checkout": KEEP,
-        "unavailable": "maintenance",
-        "under repair": "maintenance",
-        "in maintenance": "maintenance",
-        "expired": "retired",
+        "unavailable": Status.MAINTENANCE,
+        "under repair": Status.MAINTENANCE,
+        "in maintenance": Status.MAINTENANCE,
+        "expired": Status.RETIRED,
     },
     marks=frozenset({"brand", "codes", "purchaseprice", "residualvalue", "warrantydate"}),
 )
@@ -171,7 +172,7 @@ SHELF = Vendor(
         **_BOOKKEEPING,
     },
     statuses={
-        "available": "available",
+        "available": Status.AVAILABLE,
         "in custody": KEEP,
         "in_custody": KEEP,
         "checked out": KEEP,

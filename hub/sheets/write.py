@@ -13,6 +13,7 @@ from enum import Enum
 
 from pydantic import BaseModel
 
+from hub.domain.lifecycle import Status
 from hub.sheets.cells import CENT
 from hub.sheets.rows import ASSET_COLUMNS, PEOPLE_COLUMNS
 from hub.sheets.vendors import CUSTOM
@@ -99,7 +100,7 @@ def _records(
 def _asset_cell(column: str, value: object) -> str:
     if column in ("value", "cost"):
         return money_text(value)
-    if column == "status" and cell_text(value).lower() == "out":
+    if column == "status" and cell_text(value).lower() == Status.OUT:
         return ""
     return cell_text(value)
 

@@ -58,14 +58,6 @@ class WebSession:
 
 
 @dataclass(frozen=True)
-class LoginUser:
-    username: str
-    password_hash: str | None  # None: signs in through an identity provider only
-    role: str
-    disabled: bool
-
-
-@dataclass(frozen=True)
 class ThrottleRule:
     """``limit`` failures within ``window`` of the first lock the key for ``lockout``."""
 
@@ -149,70 +141,6 @@ class AccessStore(StoreBase):
         with self.engine.connect() as conn:
             return [AuditEntry(*tuple(r)) for r in conn.execute(q)]
 
-    # dashboard users ------------------------------------------------------------------------
-
-    def login_user(self, username: str) -> LoginUser | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(
-                    users.c.username, users.c.password_hash, users.c.role, users.c.disabled
-                ).where(users.c.username == username)
-            ).first()
-        return LoginUser(*row) if row is not None else None
-
-    def user_list(self) -> list[LoginUser]:
-        q = select(
-            users.c.username, users.c.password_hash, users.c.role, users.c.disabled
-        ).order_by(users.c.username)
-        with self.engine.connect() as conn:
-            return [LoginUser(*r) for r in conn.execute(q)]
-
-    def change_password(
-        self, username: str, password_hash: str, now: datetime, by: str, keep: str | None = None
-    ) -> None:
-        """Set a user's password and end their sessions, all but ``keep`` (a session token: the
-        browser that made the change stays signed in)."""
-        with self._tx() as conn:
-            done = conn.execute(
-                update(users)
-                .where(users.c.username == username)
-                .values(password_hash=password_hash)
-            )
-            if done.rowcount == 0:
-                raise NotFound(f"no user {username!r}")
-            ended = _end_sessions(conn, username, keep)
-            self._audit(conn, now, by, "user.password", username, f"{ended} other sessions ended")
-
-    def set_user_disabled(self, username: str, disabled: bool, now: datetime, by: str) -> int:
-        """Disable (ending every session) or enable a user; how many sessions ended."""
-        with self._tx() as conn:
-            done = conn.execute(
-                update(users).where(users.c.username == username).values(disabled=disabled)
-            )
-            if done.rowcount == 0:
-                raise NotFound(f"no user {username!r}")
-            ended = _end_sessions(conn, username, None) if disabled else 0
-            action = "user.disable" if disabled else "user.enable"
-            self._audit(conn, now, by, action, username, f"{ended} sessions ended")
-        return ended
-
-    def set_user_role(self, username: str, role: str, now: datetime, by: str) -> None:
-        """Give a user another role; their sessions read it at their next request. A borrower
-        is a person's account: ValueError if the user is no one's."""
-        with self._tx() as conn:
-            found = conn.execute(
-                select(users.c.role, users.c.person_id).where(users.c.username == username)
-            ).first()
-            if found is None:
-                raise NotFound(f"no user {username!r}")
-            before = found.role
-            if role == "borrower" and found.person_id is None:
-                raise ValueError(f"{username}: a borrower's account must be a person's")
-            if before == role:
-                return
-            conn.execute(update(users).where(users.c.username == username).values(role=role))
-            self._audit(conn, now, by, "user.role", username, f"{before} to {role}")
-
     # dashboard sessions ---------------------------------------------------------------------
 
     def start_session(self, username: str, now: datetime, limits: SessionLimits) -> str:
@@ -292,7 +220,7 @@ class AccessStore(StoreBase):
     def end_sessions(self, username: str, keep: str | None = None) -> int:
         """End a user's sessions, all but ``keep``; how many ended."""
         with self._tx() as conn:
-            return _end_sessions(conn, username, keep)
+            return end_sessions_of(conn, username, keep)
 
     def session_count(self, username: str, now: datetime, limits: SessionLimits) -> int:
         q = select(func.count()).where(
@@ -369,7 +297,7 @@ class AccessStore(StoreBase):
             return int(conn.scalar(select(func.count()).select_from(login_throttle)) or 0)
 
 
-def _end_sessions(conn: Connection, username: str, keep: str | None) -> int:
+def end_sessions_of(conn: Connection, username: str, keep: str | None) -> int:
     where = web_sessions.c.username == username
     if keep is not None:
         where = and_(where, web_sessions.c.digest != _digest(keep))

@@ -20,32 +20,19 @@ from sqlalchemy import (
     update,
 )
 
+from hub.domain.alerts import Alert, AlertKind
 from hub.domain.sweeper import OpenLoan, Raise
 from hub.store.base import StoreBase
 from hub.store.locks import chunks, lock
-from hub.store.schema import alerts, assets, bookings, holdings, ledger, people
+from hub.store.schema import alerts, assets, holdings, ledger, people
 
 Channel = Literal["email", "webhook", "mqtt"]
 CHANNELS: tuple[Channel, ...] = ("email", "webhook", "mqtt")
-# stages whose end is worth announcing, least to most serious
-_ANNOUNCED = ("overdue", "escalated", "lost")
 _PIECE = 500  # values per IN list, as hub.store.locks.chunks
 
 
-@dataclass(frozen=True)
-class AlertRow:
-    id: str
-    kind: str
-    asset: str
-    asset_name: str
-    person: str
-    person_name: str
-    person_email: str | None
-    loan: str
-    due: datetime
-    raised_at: datetime
-    withdrawn_at: datetime | None
-    text: str
+# the store's name for the record (hub.domain.alerts.Alert), read with its loan and withdrawal
+AlertRow = Alert
 
 
 @dataclass(frozen=True)
@@ -99,10 +86,10 @@ def _alert_query() -> Select[Any]:
         alerts.c.id,
         alerts.c.kind,
         alerts.c.asset,
-        assets.c.name,
+        assets.c.name.label("asset_name"),
         alerts.c.person,
-        people.c.name,
-        people.c.email,
+        people.c.name.label("person_name"),
+        people.c.email.label("person_email"),
         alerts.c.loan,
         alerts.c.due,
         alerts.c.raised_at,
@@ -113,6 +100,10 @@ def _alert_query() -> Select[Any]:
             people, people.c.id == alerts.c.person
         )
     )
+
+
+def _alert(r: Row[Any]) -> Alert:
+    return Alert(**r._mapping)
 
 
 def withdraw(conn: Connection, ids: Sequence[str], now: datetime) -> None:
@@ -129,9 +120,9 @@ def withdraw(conn: Connection, ids: Sequence[str], now: datetime) -> None:
         )
     latest: dict[str, Any] = {}
     for row in ended:
-        if row.kind in _ANNOUNCED and (
-            row.loan not in latest
-            or _ANNOUNCED.index(row.kind) > _ANNOUNCED.index(latest[row.loan].kind)
+        rank = AlertKind(row.kind).announced
+        if rank is not None and (
+            row.loan not in latest or rank > (AlertKind(latest[row.loan].kind).announced or 0)
         ):
             latest[row.loan] = row
     notices = []
@@ -142,7 +133,7 @@ def withdraw(conn: Connection, ids: Sequence[str], now: datetime) -> None:
             {
                 **unheard,
                 "id": f"withdrawn:{row.id}"[:120],
-                "kind": "withdrawn",
+                "kind": AlertKind.WITHDRAWN.value,
                 "asset": row.asset,
                 "person": row.person,
                 "loan": row.loan,
@@ -289,7 +280,7 @@ class AlertStore(StoreBase):
         """Alerts this channel has not delivered yet, raised or withdrawn, oldest first."""
         column = alerts.c[f"{channel}_at"]
         # an alert withdrawn before it went out is not sent at all
-        live = or_(alerts.c.withdrawn_at.is_(None), alerts.c.kind == "withdrawn")
+        live = or_(alerts.c.withdrawn_at.is_(None), alerts.c.kind == AlertKind.WITHDRAWN.value)
         q = (
             _alert_query()
             .where(column.is_(None), live)
@@ -297,7 +288,7 @@ class AlertStore(StoreBase):
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [AlertRow(*r) for r in conn.execute(q)]
+            return [_alert(r) for r in conn.execute(q)]
 
     def mark_delivered(self, alert_id: str, channel: Channel, now: datetime) -> None:
         with self._tx() as conn:
@@ -331,14 +322,14 @@ class AlertStore(StoreBase):
             .order_by(alerts.c.raised_at)
         )
         with self.engine.connect() as conn:
-            return [AlertRow(*r) for r in conn.execute(q)]
+            return [_alert(r) for r in conn.execute(q)]
 
     def recent_alerts(self, limit: int = 20, open_only: bool = False) -> list[AlertRow]:
         q = _alert_query().order_by(alerts.c.raised_at.desc(), alerts.c.id).limit(limit)
         if open_only:
             q = q.where(alerts.c.withdrawn_at.is_(None))
         with self.engine.connect() as conn:
-            return [AlertRow(*r) for r in conn.execute(q)]
+            return [_alert(r) for r in conn.execute(q)]
 
     def alerts_since(self, after: datetime, limit: int = 100) -> list[AlertRow]:
         """Alerts raised at or after ``after`` (withdrawal notices too), oldest first: what a
@@ -350,30 +341,4 @@ class AlertStore(StoreBase):
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            return [AlertRow(*r) for r in conn.execute(q)]
-
-    def release_no_shows(self, started_before: datetime, now: datetime) -> list[int]:
-        """Bookings nobody picked up within the grace period are released for others. Not
-        those whose item is out: held by the booker (taken early, or lent by a kiosk still
-        offline), or by someone else not back yet, which is not the booker's doing."""
-        held = select(holdings.c.asset).where(holdings.c.asset == bookings.c.asset)
-        due = select(bookings.c.id, bookings.c.asset).where(
-            bookings.c.cancelled.is_(False),
-            bookings.c.picked_up.is_(False),
-            bookings.c.starts < started_before,
-            bookings.c.ends > now,
-            ~held.exists(),
-        )
-        with self._tx() as conn:
-            # a kiosk's commit may be picking one up right now: decide under the assets' locks
-            lock(conn, sorted({asset for _id, asset in conn.execute(due)}))
-            ids = [booking for booking, _asset in conn.execute(due)]
-            for i in range(0, len(ids), _PIECE):
-                conn.execute(
-                    update(bookings)
-                    .where(bookings.c.id.in_(ids[i : i + _PIECE]))
-                    .values(cancelled=True, released_at=now)
-                )
-                for booking in ids:
-                    self._audit(conn, now, "hub", "booking.no_show", str(booking))
-        return ids
+            return [_alert(r) for r in conn.execute(q)]

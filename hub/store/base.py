@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, func, insert, select, update
+from sqlalchemy import Connection, Engine, event, func, select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from hub.errors import StoreError
-from hub.store.schema import audit_log, counters, ledger
-from wire.ids import uuid7
-
-# Ledger rows written by the hub itself (lifecycle, maintenance, moves) carry this kiosk id,
-# which no real kiosk may take.
-HUB = "hub"
+from hub.store import journal
+from hub.store.journal import HUB as HUB
 
 
 def wait_when_busy(engine: Engine, seconds: float) -> None:
@@ -41,7 +36,11 @@ def wait_when_busy(engine: Engine, seconds: float) -> None:
 
 
 class StoreBase:
-    engine: Engine
+    """The engine a repository works on, its transactions and what each writes beside its own
+    rows (hub.store.journal)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
 
     @contextmanager
     def exclusive(self, name: str) -> Iterator[bool]:
@@ -100,54 +99,26 @@ class StoreBase:
         extra: dict[str, Any] | None = None,
     ) -> str:
         """Append a hub-made event (an asset's lifecycle, a repair) to the ledger."""
-        seq = self._next(conn, HUB)
-        event_id = uuid7(int(now.timestamp() * 1000))
-        payload = {
-            "type": type_,
-            "asset": asset,
-            "person": person,
-            "actor": actor,
-            "reason": reason,
-            "detail": detail,
-            **(extra or {}),
-        }
-        conn.execute(
-            insert(ledger).values(
-                id=event_id,
-                kiosk=HUB,
-                seq=seq,
-                type=type_,
-                at=now,
-                person=person,
-                asset=asset,
-                reason=reason,
-                detail=(detail or "")[:200] or None,
-                received_at=now,
-                payload=json.dumps(payload, default=str, sort_keys=True),
-            )
+        return journal.hub_event(
+            conn,
+            now,
+            type_,
+            asset,
+            actor=actor,
+            reason=reason,
+            detail=detail,
+            person=person,
+            extra=extra,
         )
-        return event_id
 
     def next_number(self, name: str) -> int:
         """The next number of counter ``name``, taken in a transaction of its own (a source of
         events that the hub itself signs, such as the dashboard's desk, numbers them so)."""
         with self._tx() as conn:
-            return self._next(conn, name)
+            return journal.next_number(conn, name)
 
     def _next(self, conn: Connection, name: str) -> int:
-        """The next number of a counter; the row lock keeps concurrent writers apart (on
-        PostgreSQL; SQLite has one writer at a time anyway)."""
-        value = conn.scalar(
-            update(counters)
-            .where(counters.c.name == name)
-            .values(value=counters.c.value + 1)
-            .returning(counters.c.value)
-        )
-        if value is None:  # a database made before the counter: start after what is there
-            start = conn.scalar(select(func.max(ledger.c.seq)).where(ledger.c.kiosk == name))
-            value = (start or 0) + 1
-            conn.execute(insert(counters).values(name=name, value=value))
-        return int(value)
+        return journal.next_number(conn, name)
 
     def _audit(
         self,
@@ -158,15 +129,7 @@ class StoreBase:
         target: str | None,
         detail: str | None = None,
     ) -> None:
-        conn.execute(
-            insert(audit_log).values(
-                at=now,
-                actor=actor[:80],
-                action=action[:40],
-                target=(target or "")[:120] or None,
-                detail=(detail or "")[:500] or None,
-            )
-        )
+        journal.audit(conn, now, actor, action, target, detail)
 
     def audit(
         self, now: datetime, actor: str, action: str, target: str | None, detail: str | None = None

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, select
 
 from hub.domain.bookings import state as booking_state
+from hub.domain.lifecycle import Status
 from hub.domain.strikes import StrikeRules
 from hub.store.base import StoreBase
 from hub.store.locks import chunks
@@ -23,6 +24,10 @@ from rules.renewal import Held
 
 HISTORY = 50  # events shown in "my history"
 _SHOWN = ("checkout", "return", "extend", "denied")
+
+
+# what a borrower sees on the shelf: every item still in the cage's life, not retired or gone
+_ON_SHELF = (Status.AVAILABLE.value, Status.OUT.value, Status.MAINTENANCE.value)
 
 
 @dataclass(frozen=True)
@@ -223,7 +228,7 @@ class BorrowerStore(StoreBase):
                 .where(
                     assets.c.category.in_(sorted(set(categories))),
                     assets.c.kit.is_(None),
-                    assets.c.status.in_(("available", "out", "maintenance")),
+                    assets.c.status.in_(_ON_SHELF),
                 )
                 .order_by(assets.c.category, assets.c.name, assets.c.code)
             ).all()
@@ -279,7 +284,7 @@ class BorrowerStore(StoreBase):
                     select(assets.c.category)
                     .where(
                         assets.c.kit.is_(None),
-                        assets.c.status.in_(("available", "out", "maintenance")),
+                        assets.c.status.in_(_ON_SHELF),
                     )
                     .distinct()
                     .order_by(assets.c.category)

@@ -1,4 +1,5 @@
-"""The kiosk fleet's clocks: how far each kiosk's clock is from the hub's, and whether NTP set it.
+"""The kiosk fleet: kiosks registered with their signing keys, their latest status, and their
+clocks: how far each kiosk's clock is from the hub's, and whether NTP set it.
 
 The hub orders custody by the kiosks' own event times, so a kiosk whose clock is wrong (a Pi
 that booted offline runs on fake-hwclock's saved time until NTP syncs) misorders custody
@@ -7,13 +8,17 @@ without any error. Measuring each kiosk's live status against the hub's clock ma
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
+from hub.errors import AlreadyExists
 from hub.store.base import StoreBase
-from hub.store.schema import kiosk_clock
+from hub.store.places import ensure_locations
+from hub.store.schema import kiosk_clock, kiosk_status, kiosks
 from wire import KioskState, KioskStatus
 
 # More than this between a kiosk's clock and the hub's is shown on the dashboard: far above
@@ -53,7 +58,103 @@ def _amount(seconds: float) -> str:
     return f"{round(seconds / 86400)} days"
 
 
+@dataclass(frozen=True)
+class KioskRow:
+    id: str
+    name: str
+    state: str | None
+    updated_at: datetime | None
+    status: str | None
+
+
 class FleetStore(StoreBase):
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._kiosks: dict[str, tuple[bytes, datetime]] = {}  # key, registered at
+
+    def add_kiosk(
+        self,
+        kiosk_id: str,
+        name: str,
+        now: datetime,
+        key: bytes | None = None,
+        location: str | None = None,
+    ) -> bytes:
+        """Register a kiosk and return its signing key (made here unless given).
+
+        ``location`` is the cage it stands in: items returned there are moved there.
+        """
+        key = key if key is not None else secrets.token_bytes(32)
+        try:
+            with self._tx() as conn:
+                conn.execute(
+                    insert(kiosks).values(
+                        id=kiosk_id, name=name, hmac_key=key, created_at=now, location=location
+                    )
+                )
+                ensure_locations(conn, (location,), now)
+        except IntegrityError as exc:
+            raise AlreadyExists(f"kiosk {kiosk_id!r} exists") from exc
+        self._kiosks[kiosk_id] = (key, now)
+        return key
+
+    def kiosk_key(self, kiosk_id: str) -> bytes | None:
+        found = self._kiosk(kiosk_id)
+        return found[0] if found else None
+
+    def kiosk_registered_at(self, kiosk_id: str) -> datetime | None:
+        """When the kiosk was registered (its key made then), so ingest can refuse events
+        dated before."""
+        found = self._kiosk(kiosk_id)
+        return found[1] if found else None
+
+    def _kiosk(self, kiosk_id: str) -> tuple[bytes, datetime] | None:
+        """A kiosk's signing key and registration time, cached: ingest asks for every event."""
+        found = self._kiosks.get(kiosk_id)
+        if found is None:
+            with self.engine.connect() as conn:
+                row = conn.execute(
+                    select(kiosks.c.hmac_key, kiosks.c.created_at).where(kiosks.c.id == kiosk_id)
+                ).first()
+            if row is not None:
+                found = self._kiosks[kiosk_id] = (row.hmac_key, row.created_at)
+        return found
+
+    def kiosks(self) -> list[KioskRow]:
+        q = (
+            select(
+                kiosks.c.id,
+                kiosks.c.name,
+                kiosk_status.c.state,
+                kiosk_status.c.updated_at,
+                kiosk_status.c.payload,
+            )
+            .select_from(kiosks.outerjoin(kiosk_status, kiosk_status.c.kiosk == kiosks.c.id))
+            .order_by(kiosks.c.id)
+        )
+        with self.engine.connect() as conn:
+            return [KioskRow(*row) for row in conn.execute(q)]
+
+    def record_status(
+        self, status: KioskStatus, raw: str, now: datetime, *, live: bool = True
+    ) -> None:
+        """Keep a kiosk's latest status; a ``live`` one (not the broker's retained copy, which
+        may be old) also measures the kiosk's clock against ``now``, the time of receipt."""
+        with self._tx() as conn:
+            if live:
+                self._record_clock(conn, status, now)
+            done = conn.execute(
+                update(kiosk_status)
+                .where(kiosk_status.c.kiosk == status.kiosk)
+                .values(state=status.state.value, updated_at=now, payload=raw)
+            )
+            if done.rowcount == 0:
+                conn.execute(
+                    insert(kiosk_status).values(
+                        kiosk=status.kiosk, state=status.state.value, updated_at=now, payload=raw
+                    )
+                )
+
     def _record_clock(self, conn: Connection, status: KioskStatus, received: datetime) -> None:
         """Measure the kiosk's clock from an online status that has just been made (not a
         retained copy, whose ``at`` may be hours old), in the caller's transaction."""

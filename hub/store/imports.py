@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from hub.domain.lifecycle import Status
 from hub.store import loan_weeks
 from hub.store.badge_owners import badge_owner, registered_before
 from hub.store.base import StoreBase
@@ -167,7 +168,7 @@ class ImportStore(StoreBase):
         code = row["code"]
         values = {k: row[k] for k in _PLAIN if k in row and not _same(row[k], current[k])}
         status = row.get("status")
-        if status and current["status"] != "out" and status != current["status"]:
+        if status and current["status"] != Status.OUT and status != current["status"]:
             values["status"] = status
         changed = sorted(values)
         if values:

@@ -30,7 +30,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
-from hub.domain.usage import WEEK, week_start
+from hub.domain.lifecycle import LENDABLE, Status
+from hub.domain.usage import WEEK, Sums, overdue_by_week, report_weeks, shares, week_start
 from hub.store.base import HUB, StoreBase
 from hub.store.loan_weeks import edge
 from hub.store.schema import assets, audit_log, late_returns, ledger, loan_weeks
@@ -99,10 +100,8 @@ class ReportStore(StoreBase):
 
     def _report(self, start: datetime, end: datetime, top: int, loans: _Source) -> Report:
         in_period = and_(ledger.c.at >= start, ledger.c.at < end, ledger.c.kiosk != HUB)
-        first = week_start(start)
-        weeks: list[datetime] = []
-        while first + timedelta(weeks=len(weeks)) < end:
-            weeks.append(first + timedelta(weeks=len(weeks)))
+        weeks = report_weeks(start, end)
+        first = weeks[0] if weeks else week_start(start)
         with self.engine.connect() as conn:
             clock = _Clock(conn.dialect.name, first)
             starts, ends, returned = _clipped(loans(conn, clock, start, end), clock, start, end)
@@ -110,7 +109,7 @@ class ReportStore(StoreBase):
                 c: int(n)
                 for c, n in conn.execute(
                     select(assets.c.category, func.count())
-                    .where(assets.c.status.not_in(("retired", "disposed")))
+                    .where(assets.c.status.not_in((Status.RETIRED.value, Status.DISPOSED.value)))
                     .group_by(assets.c.category)
                 )
             }
@@ -137,18 +136,11 @@ class ReportStore(StoreBase):
                     .group_by(late_week)
                 )
             }
-        counts: dict[int, list[int]] = {}
-        for w, n in returned.items():
-            counts.setdefault(w, [0, 0])[1] += n
-        for w, n in late.items():
-            counts.setdefault(w, [0, 0])[0] += n
         return Report(
             start=start,
             end=end,
-            utilization=_shares(starts, ends, fleet, weeks, start, end),
-            overdue_rate={
-                first + timedelta(weeks=i): (v[0], v[1]) for i, v in sorted(counts.items())
-            },
+            utilization=shares(starts, ends, fleet, weeks, start, end),
+            overdue_rate=overdue_by_week(first, late, returned),
             most_borrowed=[(a, n, int(c)) for a, n, c in popular],
             idle=idle,
         )
@@ -168,7 +160,10 @@ def _idle(
     for category in sorted(categories):
         shelf = conn.execute(
             select(assets.c.code, assets.c.name)
-            .where(assets.c.category == category, assets.c.status.in_(("available", "out")))
+            .where(
+                assets.c.category == category,
+                assets.c.status.in_(sorted(s.value for s in LENDABLE)),
+            )
             .order_by(assets.c.code)
             .execution_options(yield_per=_PART)
         )
@@ -196,7 +191,7 @@ def _idle(
 
 
 # per category and week: (how many loan spans start or end in it, the sum of those times)
-_Sums = dict[str, dict[int, tuple[int, float]]]
+_Sums = Sums
 
 
 @dataclass
@@ -334,37 +329,3 @@ def _add(sums: _Sums, category: str, week: int, n: int, total: float) -> None:
     if n:
         was_n, was_total = sums[category].get(week, (0, 0.0))
         sums[category][week] = (was_n + n, was_total + total)
-
-
-def _shares(
-    starts: _Sums,
-    ends: _Sums,
-    fleet: dict[str, int],
-    weeks: list[datetime],
-    start: datetime,
-    end: datetime,
-) -> dict[str, dict[datetime, float]]:
-    """Per category and week (Monday 00:00 UTC): loan time / (items x time in the week).
-
-    The loan time up to t is the sum over spans begun before t of (t - begin), less the same
-    over spans ended before t: with the counts and sums per week that is a running total."""
-    origin = weeks[0].timestamp() if weeks else start.timestamp()
-    lo, hi = start.timestamp() - origin, end.timestamp() - origin
-    out: dict[str, dict[datetime, float]] = {}
-    for category, count in sorted(fleet.items()):
-        began, stopped = starts.get(category, {}), ends.get(category, {})
-        n = total = 0.0  # spans begun minus ended before the current week, and their sum
-        row: dict[datetime, float] = {}
-        for i, week in enumerate(weeks):
-            edge = i * WEEK
-            held_before = n * edge - total
-            b_n, b_sum = began.get(i, (0, 0.0))
-            s_n, s_sum = stopped.get(i, (0, 0.0))
-            n += b_n - s_n
-            total += b_sum - s_sum
-            held_after = n * (edge + WEEK) - total
-            seconds = held_after - held_before
-            span = max(min(edge + WEEK, hi) - max(edge, lo), 1e-9)
-            row[week] = min(1.0, seconds / (count * span)) if count else 0.0
-        out[category] = row
-    return out

@@ -1,85 +1,47 @@
-"""Table definitions: the ledger (append-only truth) and the projections and registry around it."""
+"""Table definitions: the ledger (append-only truth) and the projections and registry around it.
+The tables of access (hub.store.schema_access) and of the hub's running
+(hub.store.schema_operations) are defined beside it and exported from here too."""
 
 from __future__ import annotations
-
-import hashlib
-from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
     Date,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     Numeric,
     String,
     Table,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
 
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every engine (SQLite has no time zones of its own)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        assert isinstance(value, datetime)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-    # On SQLite a datetime is text: one conversion each way instead of SQLAlchemy's two (the
-    # ingest converts several per event), writing the text SQLAlchemy's SQLite DATETIME writes
-    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
-        if dialect.name != "sqlite":
-            return super().bind_processor(dialect)
-        return _sqlite_text
-
-    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Any] | None:
-        if dialect.name != "sqlite":
-            return super().result_processor(dialect, coltype)
-        return _sqlite_datetime
-
-
-def _sqlite_text(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is not UTC:
-        if value.tzinfo is None:
-            raise ValueError("naive datetimes are not stored; pass an aware UTC datetime")
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]  # without the "+00:00"
-
-
-def _sqlite_datetime(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-metadata = MetaData()
+from hub.domain.lifecycle import Status
+from hub.store.columns import StatusText
+from hub.store.columns import UtcDateTime as UtcDateTime
+from hub.store.columns import metadata as metadata
+from hub.store.schema_access import api_tokens as api_tokens
+from hub.store.schema_access import audit_log as audit_log
+from hub.store.schema_access import locations as locations
+from hub.store.schema_access import login_throttle as login_throttle
+from hub.store.schema_access import user_cages as user_cages
+from hub.store.schema_access import users as users
+from hub.store.schema_access import web_sessions as web_sessions
+from hub.store.schema_operations import alerts as alerts
+from hub.store.schema_operations import kiosk_clock as kiosk_clock
+from hub.store.schema_operations import kiosk_status as kiosk_status
+from hub.store.schema_operations import quarantine as quarantine
+from hub.store.schema_operations import quarantine_digest as quarantine_digest
+from hub.store.schema_operations import quarantine_overflow as quarantine_overflow
+from hub.store.schema_operations import replica_changes as replica_changes
+from hub.store.schema_operations import replica_horizon as replica_horizon
+from hub.store.schema_operations import stocktake_items as stocktake_items
+from hub.store.schema_operations import stocktakes as stocktakes
 
 people = Table(
     "people",
@@ -141,7 +103,7 @@ assets = Table(
     Column("code", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("category", String(64), nullable=False),
-    Column("status", String(20), nullable=False, default="available"),
+    Column("status", StatusText, nullable=False, default=Status.AVAILABLE.value),
     Column("model", String(200)),
     Column("manufacturer", String(200)),
     Column("kit", String(64)),  # the kit (another asset's code) this one is a piece of
@@ -219,127 +181,6 @@ holdings = Table(
     Column("renewals", Integer, nullable=False, default=0, server_default="0"),
 )
 
-# Messages that could not be ingested, kept as received up to a cap (hub.store.quarantine): a
-# longer payload keeps its first bytes, with the whole one's ``size`` and ``sha256``. A device
-# retrying the same message (same topic, same bytes) adds to ``repeats`` and moves ``last_at``
-# on the one row it has. Rows count against a quota per ``bucket``: the registered kiosk of the
-# topic, or one shared bucket for unknown kiosks and other topics.
-quarantine = Table(
-    "quarantine",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("received_at", UtcDateTime, nullable=False),  # first seen
-    Column("topic", String(300), nullable=False),
-    Column("kiosk", String(63)),
-    Column("error", String(500), nullable=False),  # the latest reason
-    Column("payload", LargeBinary, nullable=False),  # the payload, or its first bytes
-    Column("digest", String(64), nullable=False),  # quarantine_digest(topic, whole payload)
-    Column("repeats", Integer, nullable=False, default=0, server_default="0"),
-    Column("last_at", UtcDateTime, nullable=False),
-    Column("size", Integer, nullable=False),  # bytes in the whole payload
-    Column("sha256", String(64), nullable=False),  # of the whole payload
-    Column("bucket", String(63), nullable=False),
-    UniqueConstraint("digest", name="uq_quarantine_digest"),
-    Index("ix_quarantine_bucket", "bucket"),
-)
-
-# Messages a full quarantine bucket did not keep: counted, so a flood is seen but costs no space.
-quarantine_overflow = Table(
-    "quarantine_overflow",
-    metadata,
-    Column("bucket", String(63), primary_key=True),
-    Column("dropped", Integer, nullable=False),
-    Column("first_at", UtcDateTime, nullable=False),
-    Column("last_at", UtcDateTime, nullable=False),
-    Column("error", String(500), nullable=False),  # the latest one's reason
-)
-
-
-def quarantine_digest(topic: str, payload: bytes) -> str:
-    """What makes two quarantined messages the same one (an MQTT topic holds no NUL)."""
-    return hashlib.sha256(topic.encode() + b"\0" + payload).hexdigest()
-
-
-kiosk_status = Table(
-    "kiosk_status",
-    metadata,
-    Column("kiosk", String(63), primary_key=True),
-    Column("state", String(16), nullable=False),
-    Column("updated_at", UtcDateTime, nullable=False),
-    Column("payload", Text, nullable=False),
-)
-
-# Each kiosk's clock as last measured from a live status: its ``at`` minus the hub's time of
-# receipt (negative: the kiosk is behind), and whether the kiosk said NTP had synced it.
-kiosk_clock = Table(
-    "kiosk_clock",
-    metadata,
-    Column("kiosk", String(63), primary_key=True),
-    Column("offset_ms", BigInteger, nullable=False),
-    Column("synced", Boolean),  # null: the kiosk cannot tell
-    Column("measured_at", UtcDateTime, nullable=False),
-)
-
-users = Table(
-    "users",
-    metadata,
-    Column("username", String(64), primary_key=True),
-    Column("password_hash", String(200)),  # none: signs in through an identity provider
-    Column("role", String(16), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    # a disabled user cannot sign in and has no sessions (disabling ends them)
-    Column("disabled", Boolean, nullable=False, default=False, server_default="0"),
-    # a borrower's account is a person's; staff may have one too (to borrow themselves)
-    Column("person_id", String(64), ForeignKey("people.id"), unique=True),
-)
-
-# The cages (rooms, shelves, sites) an asset's home, a kiosk and a stocktake may name: a managed
-# list, so a typo does not make a new place. Assets and kiosks keep the name as text (renaming
-# one rewrites them, hub.store.places).
-locations = Table(
-    "locations",
-    metadata,
-    Column("name", String(100), primary_key=True),
-    Column("created_at", UtcDateTime, nullable=False),
-)
-
-# The cages a dashboard user is limited to; a user with no rows here sees every cage.
-user_cages = Table(
-    "user_cages",
-    metadata,
-    Column("username", String(64), ForeignKey("users.username"), primary_key=True),
-    Column("location", String(100), ForeignKey("locations.name"), primary_key=True),
-)
-
-# Dashboard sign-ins, shared by every hub process on the database: the browser's cookie holds a
-# random token and only its SHA-256 is kept here, so a copy of the table signs nobody in. A row
-# is gone when its session ends (logout, password change, the user disabled) or has expired.
-web_sessions = Table(
-    "web_sessions",
-    metadata,
-    Column("digest", String(64), primary_key=True),
-    Column("username", String(64), ForeignKey("users.username"), nullable=False, index=True),
-    Column("csrf", String(64), nullable=False),  # the token the session's forms carry
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("seen_at", UtcDateTime, nullable=False),  # idle time counts from it
-    Column("expires_at", UtcDateTime, nullable=False),  # the absolute end
-    Column("flash", String(300)),  # a message for the next page this browser shows
-)
-
-# Failed sign-ins counted per account (``scope`` "user") and per client network ("client") in a
-# window that starts at the first failure; ``locked_until`` is set when a count reaches its
-# limit. One row per key, pruned once its window and lock are over, so the table holds only the
-# accounts and networks that failed lately.
-login_throttle = Table(
-    "login_throttle",
-    metadata,
-    Column("scope", String(8), primary_key=True),
-    Column("key", String(64), primary_key=True),
-    Column("failures", Integer, nullable=False),
-    Column("window_start", UtcDateTime, nullable=False, index=True),
-    Column("locked_until", UtcDateTime),
-)
-
 conflicts = Table(
     "conflicts",
     metadata,
@@ -413,70 +254,6 @@ tickets = Table(
     Column("note", String(500)),
 )
 
-alerts = Table(
-    "alerts",
-    metadata,
-    Column("id", String(120), primary_key=True),
-    Column("kind", String(16), nullable=False),
-    Column("asset", String(64), nullable=False, index=True),
-    Column("person", String(64), nullable=False, index=True),
-    Column("loan", String(36), nullable=False, index=True),  # the holding's checkout event
-    Column("due", UtcDateTime, nullable=False),
-    Column("raised_at", UtcDateTime, nullable=False, index=True),
-    Column("withdrawn_at", UtcDateTime),
-    Column("text", String(300), nullable=False),
-    Column("email_at", UtcDateTime),
-    Column("webhook_at", UtcDateTime),
-    Column("mqtt_at", UtcDateTime),
-    Column("attempts", Integer, nullable=False, default=0, server_default="0"),
-    Column("last_error", String(300)),
-)
-
-audit_log = Table(
-    "audit_log",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("at", UtcDateTime, nullable=False, index=True),
-    Column("actor", String(80), nullable=False),
-    Column("action", String(40), nullable=False),
-    Column("target", String(120)),
-    Column("detail", String(500)),
-)
-
-api_tokens = Table(
-    "api_tokens",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(80), nullable=False),
-    Column("digest", String(64), nullable=False, unique=True),  # sha256 of the token
-    Column("role", String(16), nullable=False),
-    Column("created_by", String(120), nullable=False),
-    Column("created_at", UtcDateTime, nullable=False),
-    Column("revoked", Boolean, nullable=False, default=False, server_default="0"),
-    Column("last_used", UtcDateTime),
-)
-
-# A stocktake at a location counts what staff scan there (``seen`` events) from its start.
-stocktakes = Table(
-    "stocktakes",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("location", String(100), nullable=False),
-    Column("started_at", UtcDateTime, nullable=False),
-    Column("started_by", String(120), nullable=False),
-    Column("closed_at", UtcDateTime),
-)
-
-# What a stocktake counted: each item scanned there while it was open, and at its close the
-# items expected there and not seen (``seen_at`` null), so a closed count never changes.
-stocktake_items = Table(
-    "stocktake_items",
-    metadata,
-    Column("stocktake", Integer, ForeignKey("stocktakes.id"), primary_key=True),
-    Column("asset", String(64), primary_key=True),
-    Column("seen_at", UtcDateTime),
-)
-
 # Counters handed out under a row lock, so concurrent writers never draw the same number
 # (the sequence of the hub's own ledger rows).
 counters = Table(
@@ -499,35 +276,6 @@ custody_marks = Table(
     Column("event_id", String(36), nullable=False),
     # whether a late return, a problem or an anomaly hangs on an event after it
     Column("pending", Boolean, nullable=False, default=True, server_default="1"),
-)
-
-# What changed among the rows the kiosks' replica is made of: triggers (migration 0013) add one
-# row per changed key, whoever writes (ingest, CLI, dashboard, sweeper, another hub process), and
-# the replica publisher (hub.replica_feed) re-reads only those keys. ``kind``: person, asset,
-# holding, booking or policy. On PostgreSQL ``xid`` is the writing transaction's id, which the
-# publisher reads in (hub.store.replica_changes); SQLite has one writer at a time and uses ``id``.
-replica_changes = Table(
-    "replica_changes",
-    metadata,
-    Column(
-        "id",
-        BigInteger().with_variant(Integer(), "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    ),
-    Column("kind", String(8), nullable=False),
-    Column("key", String(64), nullable=False),
-    Column("xid", BigInteger),
-    Index("ix_replica_changes_xid", "xid", sqlite_where=text("xid IS NOT NULL")),
-)
-
-# Change rows below ``pruned_below`` (an id on SQLite, a transaction id on PostgreSQL) are gone:
-# a publisher whose position is behind it rebuilds its replica from the tables.
-replica_horizon = Table(
-    "replica_horizon",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
-    Column("pruned_below", BigInteger, nullable=False),
 )
 
 # The loans the reports page counts (hub.store.loan_weeks), per category and week (Monday 00:00

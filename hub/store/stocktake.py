@@ -9,13 +9,14 @@ from typing import Any
 
 from sqlalchemy import Select, and_, insert, or_, select, update
 
+from hub.domain.lifecycle import Status
 from hub.errors import NotFound
 from hub.store.base import StoreBase
 from hub.store.locks import chunks
 from hub.store.schema import assets, kiosks, stocktake_items, stocktakes
 
 # Items that should be on a shelf: not out on loan, not gone.
-SHELVED = ("available", "maintenance")
+SHELVED = (Status.AVAILABLE.value, Status.MAINTENANCE.value)
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from hub.domain.lifecycle import Status
 from hub.domain.valuation import DAYS_PER_YEAR, Depreciation, Method, value_cents
 from hub.store.schema import assets, categories
 
@@ -63,7 +64,7 @@ _HELD = assets.outerjoin(categories, categories.c.name == assets.c.category)
 def _owned(on: date) -> ColumnElement[bool]:
     """Not disposed of, and acquired by ``on`` (or on a date not recorded)."""
     return and_(
-        assets.c.status != "disposed",
+        assets.c.status != Status.DISPOSED.value,
         or_(assets.c.acquired.is_(None), assets.c.acquired <= on),
     )
 

@@ -6,6 +6,7 @@ session also need the X-CSRF-Token header. The live feed's stream is ``hub.web.l
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -160,7 +161,7 @@ def assets(
 ) -> dict[str, Any]:
     """Search assets by code, name or serial; ``total`` counts every match."""
     rows, total = web.store.search_assets(q, category, status, limit, offset, who.cages)
-    return {"total": total, "assets": [_jsonable(r) for r in rows]}
+    return {"total": total, "assets": [_jsonable(asdict(r)) for r in rows]}
 
 
 @router.get("/assets/{code}", responses=NOT_FOUND)

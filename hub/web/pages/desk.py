@@ -5,6 +5,7 @@ a kiosk's (hub.desk); this module only turns requests into them and pages out of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from hub.desk.cart import Line
 from hub.desk.source import DeskRefused, DeskSource
 from hub.desk.visit import MAX_REASON, BadVisit, Visit, asset_code
 from hub.errors import StoreError
+from hub.store.journal import Note
 from hub.web.actions import ManagerForm
 from hub.web.context import Web, flash, take_flash, web_of
 from hub.web.security import Manager, Principal
@@ -204,17 +206,18 @@ def confirm(
     if plan != _plan(lines):
         flash(request, "Something changed since this page was shown: check the cart again")
         return _to(visit)
-    failed = _record(web, entries, visit, visit.badge)
-    if failed:
-        return _show(request, who, web, visit, message=failed, status=409)
+    notes: list[Note] = []  # committed with the events (hub.store.journal)
     for line in lines:
         if line.override and person is not None and line.reason is not None:
             detail = f"lent to {person.id} despite {line.reason.value}: {line.override}"
-            web.store.audit(now, who.actor, "desk.override", line.code, detail)
+            notes.append(Note(who.actor, "desk.override", line.code, detail))
     lent = sum(1 for e in entries if e.type is EventType.CHECKOUT)
     back = sum(1 for e in entries if e.type is EventType.RETURN)
     whom = f" for {person.id}" if person is not None else ""
-    web.store.audit(now, who.actor, "desk.visit", visit.id, f"{lent} lent, {back} back{whom}")
+    notes.append(Note(who.actor, "desk.visit", visit.id, f"{lent} lent, {back} back{whom}"))
+    failed = _record(web, entries, visit, visit.badge, notes)
+    if failed:
+        return _show(request, who, web, visit, message=failed, status=409)
     return RedirectResponse(f"/desk/receipt/{visit.id}", status_code=303)
 
 
@@ -292,10 +295,17 @@ def _conditions(given: list[str]) -> dict[str, ReturnCondition]:
     return out
 
 
-def _record(web: Web, entries: list[cart.Entry], visit: Visit, badge: str | None) -> str | None:
-    """Commit the entries through ingest; None when done, else what went wrong, in words."""
+def _record(
+    web: Web,
+    entries: list[cart.Entry],
+    visit: Visit,
+    badge: str | None,
+    notes: Sequence[Note] = (),
+) -> str | None:
+    """Commit the entries through ingest, the audit ``notes`` with them; None when done, else
+    what went wrong, in words."""
     try:
-        DeskSource(web.store).record(entries, visit.id, badge, web.clock())
+        DeskSource(web.store).record(entries, visit.id, badge, web.clock(), notes)
     except DeskRefused as exc:
         return f"The hub refused this: {exc}"
     except StoreError:

@@ -79,7 +79,7 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
             for a in scope.of_assets(
                 web, who, store.recent_alerts(10, open_only=True), lambda a: a.asset
             )
-            if a.kind in ("escalated", "lost")
+            if a.for_managers
         ],
         attention=_attention_for(who, store.attention()),
         labels=ANOMALY_LABELS,
