@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -324,10 +324,24 @@ class AlertStore(StoreBase):
         with self.engine.connect() as conn:
             return [_alert(r) for r in conn.execute(q)]
 
-    def recent_alerts(self, limit: int = 20, open_only: bool = False) -> list[AlertRow]:
+    def recent_alerts(
+        self,
+        limit: int = 20,
+        open_only: bool = False,
+        homes: Collection[str] | None = None,
+        managers_only: bool = False,
+    ) -> list[AlertRow]:
+        """The newest alerts; ``homes``: only about items whose home is one of these (a
+        manager limited to some cages), ``managers_only``: only those meant for managers
+        (escalations, items lost) rather than for the holder. Filtered before the limit, so
+        a cage's or a kind's alerts are never crowded out by others'."""
         q = _alert_query().order_by(alerts.c.raised_at.desc(), alerts.c.id).limit(limit)
         if open_only:
             q = q.where(alerts.c.withdrawn_at.is_(None))
+        if homes is not None:
+            q = q.where(assets.c.home.in_(sorted(homes)))
+        if managers_only:
+            q = q.where(alerts.c.kind.in_([k.value for k in AlertKind if k.for_managers]))
         with self.engine.connect() as conn:
             return [_alert(r) for r in conn.execute(q)]
 

@@ -202,8 +202,8 @@ def alerts(
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
     """Overdue alerts, newest first (open ones only unless ``open_only=false``)."""
-    found = web.store.recent_alerts(limit, open_only=open_only)
-    return [_jsonable(a.__dict__) for a in scope.of_assets(web, who, found, lambda a: a.asset)]
+    found = web.store.recent_alerts(limit, open_only=open_only, homes=who.cages)
+    return [_jsonable(a.__dict__) for a in found]
 
 
 def _utc_time(moment: datetime) -> datetime:

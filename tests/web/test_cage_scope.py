@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from hub.alerts.dispatch import Alerter
 from hub.store import Store
 from hub.web.auth import create_user
 from tests.web.conftest import PASSWORD, Clock, checkout
@@ -201,3 +202,27 @@ def test_limiting_a_user_takes_effect_at_their_next_request(
         assert manager.get(f"/api/v1/assets/{OTHER}").status_code == 404
         cages.set_user_cages("manager", [], clock(), "admin")
         assert manager.get(f"/api/v1/assets/{OTHER}").status_code == 200
+
+
+def test_a_scoped_manager_s_alerts_are_not_crowded_out_by_other_cages(
+    url: str, cages: Store, clock: Clock
+) -> None:
+    """The overview shows the ten newest escalations and the API a limit: both count only the
+    manager's cages, so a busy cage elsewhere never hides their own."""
+    checkout(cages, clock, "CAM-0001", hours=1, seq=1)
+    clock.now += timedelta(hours=26)
+    Alerter(cages, clock).run_once()  # the film cage's camera escalated first
+    for n in range(12):
+        code = f"MIC-1{n:03}"
+        cages.add_asset(code, f"Lavalier {n}", "audio", home="Sound store")
+        checkout(cages, clock, code, hours=1, seq=10 + n)
+    clock.now += timedelta(hours=26)
+    Alerter(cages, clock).run_once()  # then twelve of the sound store's, newer
+    with closing(signed_in(url, "film", PASSWORD)) as film:
+        escalated = film.get("/").text
+        assert "Canon C70" in escalated[escalated.index('id="escalated"') :]
+        assert "Lavalier" not in escalated
+        listed = film.get("/api/v1/alerts?limit=5").json()
+        assert {a["asset"] for a in listed} == {"CAM-0001"}
+    with closing(signed_in(url, "manager", PASSWORD)) as everyone:
+        assert len(everyone.get("/api/v1/alerts?limit=5").json()) == 5

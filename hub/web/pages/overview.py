@@ -74,13 +74,7 @@ def overview(request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)]
         ],
         feed_since=since.isoformat(),
         feed_seen=",".join(sorted(seen)),
-        alerts=[
-            a
-            for a in scope.of_assets(
-                web, who, store.recent_alerts(10, open_only=True), lambda a: a.asset
-            )
-            if a.for_managers
-        ],
+        alerts=store.recent_alerts(10, open_only=True, homes=who.cages, managers_only=True),
         attention=_attention_for(who, store.attention()),
         labels=ANOMALY_LABELS,
         overflow=store.quarantine_overflow(),
