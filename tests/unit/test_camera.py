@@ -15,16 +15,13 @@ import pytest
 from PIL import Image, ImageDraw
 
 from kiosk.config import CameraSection
-from kiosk.drivers.camera import (
-    CameraSettings,
+from kiosk.drivers.camera import QrScanner, SimulatedScanner, open_camera
+from kiosk.drivers.camera_streams import CameraSettings, plan_streams
+from kiosk.drivers.qr_decoding import (
     Decoder,
-    QrScanner,
     RepeatFilter,
-    SimulatedScanner,
     decode_qr,
     default_decoder,
-    open_camera,
-    plan_streams,
     zxing_decoder,
 )
 from kiosk.errors import CameraError
