@@ -14,8 +14,8 @@ from kiosk.session import BadgeTapped, PinKey, State, step, ui_input
 from kiosk.ui import UiAction, theme
 from kiosk.ui.pinpad import KEY_LABELS, PIN_EMPTY, PIN_PROMPT, PIN_TITLE
 from kiosk.vocabulary import Action
+from tests.session_steps import T0
 from tests.unit.test_door_pin import SAM, SAM_BADGE, STATION
-from tests.unit.test_session import T0
 from tests.unit.test_ui import (
     FULL_SIZE,
     assert_fingers_and_eyes,
