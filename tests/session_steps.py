@@ -16,10 +16,7 @@ from kiosk.session import (
     State,
     step,
 )
-from wire import (
-    LoanPeriodSpec,
-    ReplicaPolicy,
-)
+from wire import LoanPeriodSpec, ReplicaPolicy
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -6,11 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import cast
 
-from kiosk.screens import (
-    CartScreen,
-    IdleScreen,
-    ReceiptScreen,
-)
+from kiosk.screens import CartScreen, IdleScreen, ReceiptScreen
 from kiosk.session import (
     BadgeTapped,
     Cancel,
@@ -22,20 +18,8 @@ from kiosk.session import (
     Tick,
     step,
 )
-from tests.session_steps import (
-    ADA,
-    CAMERA,
-    SETTINGS,
-    T0,
-    last_screen,
-    records,
-    run,
-    scan,
-)
-from wire import (
-    DenialReason,
-    EventType,
-)
+from tests.session_steps import ADA, CAMERA, SETTINGS, T0, last_screen, records, run, scan
+from wire import DenialReason, EventType
 
 
 def test_inactivity_discards_the_cart_without_recording() -> None:

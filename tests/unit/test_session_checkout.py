@@ -6,14 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from kiosk.screens import (
-    CartScreen,
-    DeniedScreen,
-    IdleScreen,
-    LineAction,
-    Loan,
-    ReceiptScreen,
-)
+from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, LineAction, Loan, ReceiptScreen
 from kiosk.session import (
     AcksOverdue,
     BadgeTapped,
@@ -31,23 +24,8 @@ from kiosk.session import (
     screen_for,
     step,
 )
-from tests.session_steps import (
-    ADA,
-    CAMERA,
-    LENS,
-    SETTINGS,
-    T0,
-    last_screen,
-    records,
-    run,
-    scan,
-)
-from wire import (
-    DenialReason,
-    EventType,
-    OpeningSpec,
-    ReplicaPolicy,
-)
+from tests.session_steps import ADA, CAMERA, LENS, SETTINGS, T0, last_screen, records, run, scan
+from wire import DenialReason, EventType, OpeningSpec, ReplicaPolicy
 
 
 def test_checkout_flow_records_due_times_by_category() -> None:

@@ -7,11 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import cast
 
-from kiosk.screens import (
-    CartScreen,
-    CodeEntryScreen,
-    IdleScreen,
-)
+from kiosk.screens import CartScreen, CodeEntryScreen, IdleScreen
 from kiosk.session import (
     BACKSPACE,
     NOT_A_CODE,
@@ -33,21 +29,8 @@ from kiosk.session import (
     TypeKey,
     step,
 )
-from tests.session_steps import (
-    ADA,
-    CAMERA,
-    LENS,
-    SETTINGS,
-    T0,
-    last_screen,
-    records,
-    run,
-    scan,
-)
-from wire import (
-    DenialReason,
-    EventType,
-)
+from tests.session_steps import ADA, CAMERA, LENS, SETTINGS, T0, last_screen, records, run, scan
+from wire import DenialReason, EventType
 
 
 def test_a_camera_fault_offers_typing_the_code_and_the_typed_code_is_a_scan() -> None:

@@ -5,11 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import cast
 
-from kiosk.screens import (
-    CartScreen,
-    IdleScreen,
-    ReceiptScreen,
-)
+from kiosk.screens import CartScreen, IdleScreen, ReceiptScreen
 from kiosk.session import (
     BadgeTapped,
     Confirm,
@@ -37,10 +33,7 @@ from tests.session_steps import (
     run,
     scan,
 )
-from wire import (
-    EventType,
-    ReturnCondition,
-)
+from wire import EventType, ReturnCondition
 
 
 def test_item_held_by_the_same_person_is_a_return() -> None:

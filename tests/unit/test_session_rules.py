@@ -6,12 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from kiosk.screens import (
-    CartScreen,
-    LineAction,
-    Loan,
-    ReceiptScreen,
-)
+from kiosk.screens import CartScreen, LineAction, Loan, ReceiptScreen
 from kiosk.session import (
     BadgeTapped,
     Booking,
@@ -24,24 +19,8 @@ from kiosk.session import (
     Signal,
     step,
 )
-from tests.session_steps import (
-    ADA,
-    CAMERA,
-    LENS,
-    SETTINGS,
-    T0,
-    last_screen,
-    records,
-    run,
-    scan,
-)
-from wire import (
-    DenialReason,
-    EventType,
-    LoanPeriodSpec,
-    OpeningSpec,
-    ReplicaPolicy,
-)
+from tests.session_steps import ADA, CAMERA, LENS, SETTINGS, T0, last_screen, records, run, scan
+from wire import DenialReason, EventType, LoanPeriodSpec, OpeningSpec, ReplicaPolicy
 
 
 def test_overdue_items_block_new_checkouts_but_not_returns() -> None:

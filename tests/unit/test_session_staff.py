@@ -6,12 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import cast
 
-from kiosk.screens import (
-    CartScreen,
-    IdleScreen,
-    LineAction,
-    ReceiptScreen,
-)
+from kiosk.screens import CartScreen, IdleScreen, LineAction, ReceiptScreen
 from kiosk.session import (
     BadgeTapped,
     Cancel,
@@ -27,20 +22,8 @@ from kiosk.session import (
     UnlockDoor,
     step,
 )
-from tests.session_steps import (
-    ADA,
-    CAMERA,
-    LENS,
-    SETTINGS,
-    T0,
-    last_screen,
-    records,
-    run,
-    scan,
-)
-from wire import (
-    EventType,
-)
+from tests.session_steps import ADA, CAMERA, LENS, SETTINGS, T0, last_screen, records, run, scan
+from wire import EventType
 
 
 def test_staff_badge_at_a_return_station_unlocks_the_door() -> None:
