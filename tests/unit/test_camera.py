@@ -26,7 +26,8 @@ from kiosk.drivers.qr_decoding import (
 )
 from kiosk.errors import CameraError
 from tests.fakes.camera import FakeMappedArray, FakePicamera2, LabelInView, QrPlacement
-from tests.fakes.optics import CAMERA_3, CAMERA_V2, CameraModel, Conditions
+from tests.fakes.camera_models import CAMERA_3, CAMERA_V2, CameraModel
+from tests.fakes.holding import Conditions
 
 DECODERS: dict[str, Decoder] = {"pyzbar": decode_qr, "default": default_decoder()}
 HAS_ZXING = zxing_decoder() is not None
