@@ -19,17 +19,9 @@ from kiosk.session import (
 from wire import LoanPeriodSpec, ReplicaPolicy
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-
-
 ADA = Person("ada", "Ada Lovelace")
-
-
 CAMERA = Item("CAM-1", "Camera", "camera")
-
-
 LENS = Item("LENS-1", "Lens", "lens")
-
-
 SETTINGS = Settings(
     kiosk_name="Film cage", policy=ReplicaPolicy(loans={"camera": LoanPeriodSpec(amount=48)})
 )

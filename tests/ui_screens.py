@@ -32,31 +32,17 @@ from kiosk.ui.render import (
 )
 
 SIZES = [(800, 480), (1280, 720)]
-
-
 # panels where every target must take a finger and every text must read at arm's length
 FULL_SIZE = [(800, 480), (1024, 600), (1280, 720), (1920, 1080)]
-
-
 NOW = datetime(2026, 11, 23, 9, 41, tzinfo=UTC)
-
-
 DUE = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)
-
-
 REFUSED_REASON = "Still on someone else's loan: see staff"
-
-
 LINES = (
     CartLine("CAM-0001", "Canon C70 cinema camera", LineAction.CHECKOUT, due=DUE),
     CartLine("LENS-0001", "Zeiss 50mm lens", LineAction.RETURN),
     CartLine("MIC-0007", "Rode NTG4+ microphone", LineAction.REFUSED, reason=REFUSED_REASON),
 )
-
-
 REFUSED_ONLY = (CartLine("CAM-0003", "Blackmagic 6K", LineAction.REFUSED, REFUSED_REASON),)
-
-
 KIT_BACK = (
     CartLine("LENS-0001", "Zeiss 50mm lens", LineAction.RETURN, condition="damaged"),
     CartLine("KIT-0001", "Interview audio kit", LineAction.RETURN),
@@ -64,23 +50,13 @@ KIT_BACK = (
         "MIC-0002", "Lavalier mic", LineAction.RETURN, condition="missing_part", kit="KIT-0001"
     ),
 )
-
-
 STAFF_NOTE = "Staff: 3 records not yet confirmed by the hub since 09:02"
-
-
 CAMERA_DOWN = "Camera not working: type the code on the label"
-
-
 READER_DOWN = "Badge reader not working: please ask staff"
-
-
 RESERVED = (
     Reservation("KIT-0001", "Canon C70 kit", NOW, NOW + timedelta(hours=1)),
     Reservation("LIGHT-0004", "Aputure 300d light", NOW, NOW + timedelta(hours=1)),
 )
-
-
 SCREENS: dict[str, tuple[Screen, list[str]]] = {
     "idle": (IdleScreen("Media cage", NOW), ["Media cage", IDLE_HEADLINE, "09:41"]),
     "idle-offline": (
@@ -319,17 +295,9 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
         ["Media cage", IDLE_HEADLINE, "Please close the cage door"],
     ),
 }
-
-
 STAFF_TOOLS = {("unlock", None), ("enroll", None), ("stocktake", None)}
-
-
 CHOICES = ("condition:ok", "condition:damaged", "condition:missing_part")
-
-
 KEYS = {("key", k) for k in "1234567890QWERTYUIOPASDFGHJKL-ZXCVBNM."} | {("key", "backspace")}
-
-
 BUTTONS = {
     "idle": set(),
     "idle-offline": set(),

@@ -55,8 +55,6 @@ CAMERA_V2 = CameraModel(
     max_gain=10.7,
     autofocus=False,
 )
-
-
 CAMERA_3 = CameraModel(
     "Camera Module 3",
     (4608, 2592),
@@ -71,8 +69,6 @@ CAMERA_3 = CameraModel(
     max_gain=16.0,
     autofocus=True,
 )
-
-
 CAMERAS = {"v2": CAMERA_V2, "v3": CAMERA_3}
 
 
