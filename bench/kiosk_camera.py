@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from kiosk.drivers.camera import CameraSettings, plan_streams
+from kiosk.drivers.camera_streams import CameraSettings, plan_streams
 
 
 class _Request:

@@ -24,26 +24,13 @@ from typing import Any
 import numpy as np
 
 from hub.labelsheet import STOCKS, qr_on_label
-from kiosk.drivers.camera import (
-    CameraSettings,
-    Decoder,
-    Gray,
-    QrScanner,
-    decode_qr,
-    default_decoder,
-    plan_streams,
-    zxing_decoder,
-)
+from kiosk.drivers.camera import QrScanner
+from kiosk.drivers.camera_streams import CameraSettings, plan_streams
+from kiosk.drivers.qr_decoding import Decoder, Gray, decode_qr, default_decoder, zxing_decoder
 from tests.fakes.camera import FakePicamera2, LabelInView
-from tests.fakes.optics import (
-    CAMERA_3,
-    CAMERA_V2,
-    CameraModel,
-    Conditions,
-    HandModel,
-    Stream,
-    render,
-)
+from tests.fakes.camera_models import CAMERA_3, CAMERA_V2, CameraModel, Stream
+from tests.fakes.holding import Conditions, HandModel
+from tests.fakes.optics import render
 
 CODES = [f"CK1:LAB-{n:05d}" for n in range(0, 80000, 9973)]  # a few codes, cached renders
 

@@ -1,11 +1,11 @@
 """QR decoding on hard frames: the decode rate and ms per 640x480 frame, per kind of trouble.
 
-The last column is the kiosk's own decoder (``kiosk.drivers.camera.default_decoder``: zxing-cpp
-without its inverted and rotated retries; pyzbar only where zxing-cpp is not installed), one
-frame each. Frames are synthetic: a label rendered by the qrcode library, then rotated, tilted
-in perspective, blurred, shrunk, faded, washed by glare, or several to a frame, pasted on a
-noisy grey background. ``bench.optics`` renders the printed labels through a camera model.
-Run: ``python -m bench.qr`` (``--per-kind N``).
+The last column is the kiosk's own decoder (``kiosk.drivers.qr_decoding.default_decoder``:
+zxing-cpp without its inverted and rotated retries; pyzbar only where zxing-cpp is not
+installed), one frame each. Frames are synthetic: a label rendered by the qrcode library, then
+rotated, tilted in perspective, blurred, shrunk, faded, washed by glare, or several to a frame,
+pasted on a noisy grey background. ``bench.optics`` renders the printed labels through a
+camera model. Run: ``python -m bench.qr`` (``--per-kind N``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import qrcode
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
-from kiosk.drivers.camera import decode_qr, default_decoder
+from kiosk.drivers.qr_decoding import decode_qr, default_decoder
 
 W, H = 640, 480
 

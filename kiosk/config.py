@@ -69,7 +69,7 @@ class RfidSection(_Section):
 
 
 class CameraSection(_Section):
-    """The QR camera (see ``kiosk.drivers.camera.CameraSettings`` for what each one does)."""
+    """The QR camera (``kiosk.drivers.camera_streams.CameraSettings`` says what each one does)."""
 
     enabled: bool = True
     # The main stream; 0 x 0: the sensor's binned resolution (2304x1296 on a Camera Module 3).

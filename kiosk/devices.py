@@ -156,7 +156,8 @@ def _badge_reader(cfg: KioskConfig, clock: Clock) -> BadgeSource:
 
 
 def _scanner(cfg: KioskConfig) -> CodeSource:
-    from kiosk.drivers.camera import CameraSettings, QrScanner, SimulatedScanner, open_camera
+    from kiosk.drivers.camera import QrScanner, SimulatedScanner, open_camera
+    from kiosk.drivers.camera_streams import CameraSettings
 
     if cfg.drivers.simulate:
         return SimulatedScanner()

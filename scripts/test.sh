@@ -17,7 +17,8 @@ echo "== pytest"
 echo "== kiosk on Debian's pygame, as the Pi installs it (deploy/pi/install.sh)"
 scripts/pi-venv.sh .venv-pi
 .venv-pi/bin/python -c 'import pygame; assert pygame.__file__.startswith("/usr/lib/"), pygame.__file__'
-.venv-pi/bin/python -m pytest -q -p no:cacheprovider tests/unit/test_ui.py \
-    tests/unit/test_session.py tests/unit/test_gpio.py tests/unit/test_rfid.py \
-    tests/unit/test_camera.py tests/e2e/test_kiosk_to_hub.py tests/e2e/test_door.py \
+.venv-pi/bin/python -m pytest -q -p no:cacheprovider tests/unit/ui \
+    tests/unit/test_session_{checkout,cart,returns,rules,staff,faults}.py \
+    tests/unit/test_gpio.py tests/unit/test_rfid.py tests/unit/test_camera.py \
+    tests/e2e/test_kiosk_to_hub.py tests/e2e/test_door.py \
     tests/integration/test_console.py

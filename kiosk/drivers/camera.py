@@ -1,11 +1,8 @@
-"""Camera capture (picamera2) and QR decoding (zxing-cpp, or pyzbar where zxing-cpp is missing).
+"""Camera capture (picamera2) for the QR scanner: opening the camera, configuring it, taking
+the decoded parts out of each frame, and failing and restarting cleanly.
 
-Only the luminance planes of YUV420 streams are decoded: grayscale is all a QR decoder needs.
-A 640x480 picture of the whole field of view spreads a label's 0.85 mm modules over about 1.5
-pixels at 30 cm, too few to decode. So the main stream is the sensor's binned resolution, of
-which only the middle is decoded (4-5 pixels a module at 30 cm), and the ISP's low-resolution
-stream of the whole view catches labels held close (``bench.optics`` models both). Only QR
-symbols are decoded.
+The streams asked for are worked out in ``kiosk.drivers.camera_streams``; the frames are
+decoded by ``kiosk.drivers.qr_decoding``.
 """
 
 from __future__ import annotations
@@ -15,27 +12,20 @@ import queue
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
-from typing import Any, Literal, NoReturn, Protocol
+from dataclasses import replace
+from typing import Any, NoReturn, Protocol
 
 import numpy as np
-from numpy.typing import NDArray
 
+from kiosk.drivers.camera_streams import CameraSettings, StreamPlan, camera_controls, plan_streams
+from kiosk.drivers.qr_decoding import Decoder, Gray, RepeatFilter, default_decoder
 from kiosk.errors import CameraError
 
 log = logging.getLogger(__name__)
 
-Gray = NDArray[np.uint8]
-Decoder = Callable[[Gray], list[str]]
 # picamera2.MappedArray: (request, stream name) -> a context whose ``array`` is the camera's
 # buffer itself, so only the part decoded is copied out of it.
 MappedView = Callable[[Any, str], AbstractContextManager[Any]]
-
-# libcamera's control values, as plain numbers: the enums live in the libcamera bindings, which
-# only a Raspberry Pi has.
-AF_MODE_MANUAL = 0
-AF_MODE_CONTINUOUS = 2
-AF_SPEED_FAST = 1
 
 
 class CameraDevice(Protocol):
@@ -52,211 +42,6 @@ class CameraDevice(Protocol):
     def capture_arrays(self, names: list[str]) -> tuple[list[Any], dict[str, Any]]: ...
     def stop(self) -> None: ...
     def close(self) -> None: ...
-
-
-@dataclass(frozen=True)
-class CameraSettings:
-    """How the scanner drives the camera; ``kiosk.config``'s ``[drivers.camera]``.
-
-    The main stream is the whole field of view at the sensor's binned resolution (``size``
-    None: half its pixel array, 2304x1296 on a Camera Module 3, 1600x1202 on a v2). Each frame
-    the scanner decodes the middle ``window`` of it (that share of its width and height) at
-    full resolution, for labels held far off, and with ``wide`` also the low-resolution stream
-    ('lores', half the main's size, scaled by the camera's ISP at no cost to the CPU), which
-    shows the whole field of view, for labels held close.
-
-    ``focus`` is for cameras with a focus motor (Camera Module 3): ``continuous`` autofocus, or
-    ``fixed`` at ``lens_position`` dioptres (1/metres: 3.3 is 30 cm) for a counter where labels
-    are shown at about the same distance. ``exposure_us`` fixes the shutter (the gain still
-    follows the light): a short one keeps a moving hand from blurring the label; 0 leaves the
-    exposure to the camera. ``hold_s`` is how long a code must go unseen before it counts as a
-    new read. ``buffer_count`` frame buffers are mapped into the process (5.6 MB each on a
-    Camera Module 3); the scanner holds one only while it copies out what it decodes.
-    """
-
-    size: tuple[int, int] | None = None
-    window: float = 0.5
-    wide: bool = True
-    focus: Literal["continuous", "fixed"] = "continuous"
-    lens_position: float = 3.3
-    exposure_us: int = 5000
-    hold_s: float = 3.0
-    buffer_count: int = 3
-
-    @classmethod
-    def of(cls, section: Any) -> CameraSettings:
-        """From the config's ``[drivers.camera]`` (``kiosk.config.CameraSection``)."""
-        size = (section.width, section.height) if section.width and section.height else None
-        return cls(
-            size=size,
-            window=section.window,
-            wide=section.wide,
-            focus=section.focus,
-            lens_position=section.lens_position,
-            exposure_us=section.exposure_us,
-            hold_s=section.hold_s,
-            buffer_count=section.buffers,
-        )
-
-
-@dataclass(frozen=True)
-class StreamPlan:
-    """The streams to ask for, worked out from the sensor's pixel array."""
-
-    main: tuple[int, int]
-    lores: tuple[int, int] | None
-    sensor: tuple[int, int]
-    window: tuple[int, int, int, int]  # x, y, w, h of the main stream decoded at full size
-
-
-def plan_streams(settings: CameraSettings, pixel_array: tuple[int, int]) -> StreamPlan:
-    """Stream sizes for ``settings`` on a sensor of ``pixel_array``: widths a multiple of 64
-    and heights even, which the Pi's ISP takes without padding, and the whole field of view."""
-    pw, ph = pixel_array
-    sensor = (pw // 2 // 2 * 2, ph // 2 // 2 * 2)  # the 2x2 binned mode: whole view, fast
-    if settings.size is not None:
-        main = settings.size
-    else:
-        w = max(64, sensor[0] // 64 * 64)
-        main = (w, 2 * round(w * ph / pw / 2))
-    lores = None
-    if settings.wide and main[0] >= 256:
-        lw = main[0] // 2 // 64 * 64
-        lores = (lw, 2 * round(lw * main[1] / main[0] / 2))
-    ww = min(main[0], 2 * round(main[0] * settings.window / 2))
-    wh = min(main[1], 2 * round(main[1] * settings.window / 2))
-    window = ((main[0] - ww) // 2, (main[1] - wh) // 2, ww, wh)
-    return StreamPlan(main, lores, sensor, window)
-
-
-def camera_controls(settings: CameraSettings, available: dict[str, Any]) -> dict[str, Any]:
-    """The controls to set after configuring: focus where the camera has a focus motor, and
-    the exposure."""
-    controls: dict[str, Any] = {}
-    if "AfMode" in available:
-        if settings.focus == "continuous":
-            controls["AfMode"] = AF_MODE_CONTINUOUS
-            if "AfSpeed" in available:
-                controls["AfSpeed"] = AF_SPEED_FAST
-        else:
-            controls["AfMode"] = AF_MODE_MANUAL
-            controls["LensPosition"] = settings.lens_position
-    if settings.exposure_us > 0 and "ExposureTime" in available:
-        controls["ExposureTime"] = settings.exposure_us
-    return controls
-
-
-def decode_qr(gray: Gray) -> list[str]:
-    """Texts of the QR codes in a grayscale frame found by pyzbar, each once, in reading order."""
-    from pyzbar.pyzbar import ZBarSymbol, decode  # loads libzbar: only where it is used
-
-    found = decode(gray, symbols=[ZBarSymbol.QRCODE])
-    found.sort(key=lambda s: (s.rect.top, s.rect.left))
-    texts: list[str] = []
-    for symbol in found:
-        text = symbol.data.decode("utf-8", errors="replace")
-        if text not in texts:
-            texts.append(text)
-    return texts
-
-
-Found = tuple[list[str], list[tuple[int, int, int, int]]]
-
-
-def zxing_reader() -> Callable[[Gray], Found] | None:
-    """zxing-cpp's QR reader, when it is installed: the texts it decoded, and the bounds (x0,
-    y0, x1, y1) of symbols it found but could not decode. Labels are dark on light and a QR
-    reads at any rotation, so the inverted and rotated retries are skipped: they more than
-    double the time of a frame with no code in it and found nothing more (bench.optics)."""
-    try:
-        import zxingcpp
-    except ImportError:
-        return None
-    qr_only: Any = zxingcpp.BarcodeFormat.QRCode  # stubs differ between releases
-    options: dict[str, Any] = {"try_rotate": False, "try_invert": False, "return_errors": True}
-
-    def read(gray: Gray) -> Found:
-        while True:
-            try:
-                results = zxingcpp.read_barcodes(gray, formats=qr_only, **options)
-                break
-            except TypeError:  # an older release without one of the options
-                if not options:
-                    raise
-                options.popitem()
-        texts: list[str] = []
-        failed: list[tuple[int, int, int, int]] = []
-        for found in results:
-            if not getattr(found, "valid", True):
-                p = found.position
-                xs = [p.top_left.x, p.top_right.x, p.bottom_left.x, p.bottom_right.x]
-                ys = [p.top_left.y, p.top_right.y, p.bottom_left.y, p.bottom_right.y]
-                failed.append((min(xs), min(ys), max(xs), max(ys)))
-            elif found.text not in texts:
-                texts.append(str(found.text))
-        return texts, failed
-
-    return read
-
-
-def zxing_decoder() -> Decoder | None:
-    """zxing-cpp alone (see ``zxing_reader``), when it is installed."""
-    reader = zxing_reader()
-    if reader is None:
-        return None
-    return lambda gray: reader(gray)[0]
-
-
-def default_decoder() -> Decoder:
-    """zxing-cpp, and pyzbar where zxing-cpp found a symbol it could not decode; pyzbar alone
-    where zxing-cpp is not installed.
-
-    On modelled camera frames pyzbar read nothing zxing-cpp missed, at 5-10 times its time;
-    on glare-washed codes it reads some that zxing-cpp finds and fails on (bench.qr). So it
-    runs only on those, and only over the failed symbol's surroundings: a frame's result
-    depends on the frame alone, and an empty frame costs one zxing-cpp pass."""
-    reader = zxing_reader()
-    if reader is None:
-        return decode_qr
-
-    def read(gray: Gray) -> list[str]:
-        texts, failed = reader(gray)
-        if texts or not failed:
-            return texts
-        for x0, y0, x1, y1 in failed:
-            pad = max(x1 - x0, y1 - y0) // 2 + 8
-            h, w = gray.shape[:2]
-            region = gray[max(0, y0 - pad) : min(h, y1 + pad), max(0, x0 - pad) : min(w, x1 + pad)]
-            texts += [t for t in decode_qr(np.ascontiguousarray(region)) if t not in texts]
-        return texts
-
-    return read
-
-
-class RepeatFilter:
-    """Which codes are new reads: a code counts again only after ``hold_s`` seconds unseen.
-
-    Pure: the caller passes the time. A code held in view, flickering at the edge of range or
-    shown again within ``hold_s`` is one read, however many frames that takes.
-    """
-
-    def __init__(self, hold_s: float) -> None:
-        self.hold_s = hold_s
-        self._last_seen: dict[str, float] = {}
-
-    def fresh(self, texts: list[str], now: float) -> list[str]:
-        new = [
-            t for t in texts if t not in self._last_seen or now - self._last_seen[t] > self.hold_s
-        ]
-        for text in texts:
-            self._last_seen[text] = now
-        for text, seen in list(self._last_seen.items()):
-            if now - seen > self.hold_s:
-                del self._last_seen[text]
-        return new
-
-    def reset(self) -> None:
-        self._last_seen.clear()
 
 
 class QrScanner:

@@ -14,7 +14,9 @@ import qrcode
 from numpy.typing import NDArray
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
-from tests.fakes.optics import CAMERA_3, CameraModel, Conditions, Stream, pick_mode, render
+from tests.fakes.camera_models import CAMERA_3, CameraModel, Stream, pick_mode
+from tests.fakes.holding import Conditions
+from tests.fakes.optics import render
 
 
 @dataclass(frozen=True)

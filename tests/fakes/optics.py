@@ -4,15 +4,15 @@ sensor mode, scaler crop and output stream, blurred by the hand's motion during 
 with the sensor's noise at the gain that exposure needs.
 
 It serves the fake camera (a test can show a label "at 30 cm") and ``bench.optics`` (the sweep
-over distances, stocks and cameras). Figures for the cameras are their published ones; what is
-assumed rather than published (light, hand speed, noise, the ISP's softness) is named below.
+over distances, stocks and cameras). Figures for the cameras are their published ones
+(``tests.fakes.camera_models``); what is assumed rather than published (light, hand speed,
+noise, the ISP's softness) is named there, in ``tests.fakes.holding`` and below.
 """
 
 from __future__ import annotations
 
 import math
-import random
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -20,175 +20,10 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 
 from hub.labelsheet import LabelStock, qr_on_label, resolve_stock
+from tests.fakes.camera_models import CameraModel, Stream, pick_mode, scaler_crop
+from tests.fakes.holding import Conditions, Exposure, exposure
 
 Gray = NDArray[np.uint8]
-
-
-@dataclass(frozen=True)
-class SensorMode:
-    """A readout mode: its output size and the part of the pixel array it reads
-    (x, y, w, h in full-resolution pixels), as libcamera lists it for the sensor."""
-
-    size: tuple[int, int]
-    area: tuple[int, int, int, int]
-
-
-@dataclass(frozen=True)
-class CameraModel:
-    name: str
-    pixel_array: tuple[int, int]
-    hfov_deg: float
-    focal_mm: float
-    f_number: float
-    modes: tuple[SensorMode, ...]
-    max_gain: float
-    autofocus: bool
-
-    @property
-    def aperture_mm(self) -> float:
-        return self.focal_mm / self.f_number
-
-    def mm_per_pixel(self, distance_mm: float) -> float:
-        """Object-space width of one full-resolution pixel at that distance."""
-        span = 2 * distance_mm * math.tan(math.radians(self.hfov_deg) / 2)
-        return span / self.pixel_array[0]
-
-
-# Camera Module v2 (Sony IMX219) and Camera Module 3 (Sony IMX708): focal length, aperture and
-# field of view from the Raspberry Pi camera documentation, modes as libcamera reports them.
-CAMERA_V2 = CameraModel(
-    "Camera Module v2",
-    (3280, 2464),
-    62.2,
-    3.04,
-    2.0,
-    (
-        SensorMode((640, 480), (1000, 752, 1280, 960)),
-        SensorMode((1640, 1232), (0, 0, 3280, 2464)),
-        SensorMode((1920, 1080), (680, 692, 1920, 1080)),
-        SensorMode((3280, 2464), (0, 0, 3280, 2464)),
-    ),
-    max_gain=10.7,
-    autofocus=False,
-)
-CAMERA_3 = CameraModel(
-    "Camera Module 3",
-    (4608, 2592),
-    66.0,
-    4.74,
-    1.8,
-    (
-        SensorMode((1536, 864), (768, 432, 3072, 1728)),
-        SensorMode((2304, 1296), (0, 0, 4608, 2592)),
-        SensorMode((4608, 2592), (0, 0, 4608, 2592)),
-    ),
-    max_gain=16.0,
-    autofocus=True,
-)
-CAMERAS = {"v2": CAMERA_V2, "v3": CAMERA_3}
-
-
-def pick_mode(camera: CameraModel, wanted: tuple[int, int]) -> SensorMode:
-    """The mode picamera2 picks for a requested sensor output size: the nearest in size, a
-    smaller one costing more than a larger one, and a different shape most of all."""
-
-    def cost(mode: SensorMode) -> float:
-        def axis(want: float, have: float) -> float:
-            return (want - have) * 2 if want >= have else (have - want) / 4
-
-        w, h = mode.size
-        shape = axis(wanted[0] / wanted[1], w / h)
-        return axis(wanted[0], w) + axis(wanted[1], h) + 1500 * shape
-
-    return min(camera.modes, key=cost)
-
-
-@dataclass(frozen=True)
-class Stream:
-    """What the scanner asks of the camera: output size, the share of the sensor's width it
-    crops to (centred), and the sensor output size it asks for (None: the output size)."""
-
-    size: tuple[int, int]
-    crop: float = 1.0
-    sensor_size: tuple[int, int] | None = None
-
-
-def scaler_crop(camera: CameraModel, mode: SensorMode, stream: Stream) -> tuple[int, int, int, int]:
-    """The centred ScalerCrop for ``stream``, inside what ``mode`` reads."""
-    full_w, full_h = camera.pixel_array
-    w = stream.crop * full_w
-    h = w * stream.size[1] / stream.size[0]
-    _, _, aw, ah = mode.area
-    if w > aw or h > ah:
-        shrink = min(aw / w, ah / h)
-        w, h = w * shrink, h * shrink
-    return (round((full_w - w) / 2), round((full_h - h) / 2), round(w), round(h))
-
-
-@dataclass(frozen=True)
-class Conditions:
-    """How the label is held and lit. Light is the exposure time (ms) that would expose the
-    scene at unity gain (about 20 ms in an office at these apertures); the auto exposure then
-    runs 10 ms at gain 2, as the libcamera tuning's normal mode does at that light."""
-
-    distance_mm: float
-    focus_mm: float | None = None  # where the lens is focused; None: on the label (autofocus)
-    focus_error_dioptre: float = 0.0
-    exposure_ms: float | None = None  # None: automatic
-    light_ms: float = 20.0
-    hand_speed_mm_s: float = 0.0
-    motion_angle_deg: float = 0.0
-    tilt_x_deg: float = 0.0  # about the label's horizontal axis (top away from the camera)
-    tilt_y_deg: float = 0.0
-    roll_deg: float = 0.0
-    offset_mm: tuple[float, float] = (0.0, 0.0)  # label centre off the camera's axis
-    background: int = 120  # the item's surface round the label
-    seed: int = 0
-
-
-@dataclass(frozen=True)
-class HandModel:
-    """Random ways a student holds a label up: ranges the draws are uniform over."""
-
-    hand_speed_mm_s: tuple[float, float] = (20.0, 120.0)
-    tilt_deg: float = 25.0
-    aim_mm: float = 35.0
-    focus_error_dioptre: float = 0.15  # autofocus residual
-    light_ms: tuple[float, float] = (12.0, 30.0)
-    backgrounds: tuple[int, int] = (30, 200)
-
-    def draw(self, rng: random.Random, distance_mm: float, **fixed: object) -> Conditions:
-        c = Conditions(
-            distance_mm=distance_mm,
-            focus_error_dioptre=rng.uniform(-1, 1) * self.focus_error_dioptre,
-            light_ms=rng.uniform(*self.light_ms),
-            hand_speed_mm_s=rng.uniform(*self.hand_speed_mm_s),
-            motion_angle_deg=rng.uniform(0, 360),
-            tilt_x_deg=rng.uniform(-1, 1) * self.tilt_deg,
-            tilt_y_deg=rng.uniform(-1, 1) * self.tilt_deg,
-            roll_deg=rng.uniform(0, 360),
-            offset_mm=(rng.uniform(-1, 1) * self.aim_mm, rng.uniform(-1, 1) * self.aim_mm),
-            background=rng.randint(*self.backgrounds),
-            seed=rng.randrange(2**31),
-        )
-        return replace(c, **fixed)  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True)
-class Exposure:
-    time_ms: float
-    gain: float
-    brightness: float  # 1: well exposed; below: the gain ran out
-
-
-def exposure(camera: CameraModel, c: Conditions) -> Exposure:
-    t = min(c.light_ms / 2, 33.0) if c.exposure_ms is None else c.exposure_ms
-    gain = c.light_ms / t
-    if gain < 1:
-        return Exposure(t, 1.0, 1.0)
-    if gain > camera.max_gain:
-        return Exposure(t, camera.max_gain, camera.max_gain / gain)
-    return Exposure(t, gain, 1.0)
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,10 @@ from hub.store import Store
 from hub.store.backup import to_keep
 from hub.store.configured import open_store
 from hub.store.schema import ledger
-from tests.fleet import KIOSKS, ROOT, Fleet, HubProcess, fleet_history, hub_command, register
-from tests.fleet import write_hub_config as hub_config
+from tests.fleet import Fleet
+from tests.fleet_history import KIOSKS, fleet_history, register
+from tests.hub_processes import ROOT, HubProcess, hub_command
+from tests.hub_processes import write_hub_config as hub_config
 from wire import KioskState
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")

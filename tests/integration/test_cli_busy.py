@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from hub.store import Store
-from tests.fleet import ROOT, hub_command
+from tests.hub_processes import ROOT, hub_command
 from tests.waiting import wait_until
 
 # nanosleep and clock_nanosleep, how SQLite's busy handler sleeps between tries

@@ -22,7 +22,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from kiosk.config import GpioSection, load_config
-from tests.fleet import ROOT, hub_command
+from tests.hub_processes import ROOT, hub_command
 
 README = ROOT / "deploy" / "pi" / "README.md"
 UNITS = ROOT / "deploy" / "systemd"

@@ -15,21 +15,19 @@ import pytest
 from PIL import Image, ImageDraw
 
 from kiosk.config import CameraSection
-from kiosk.drivers.camera import (
-    CameraSettings,
+from kiosk.drivers.camera import QrScanner, SimulatedScanner, open_camera
+from kiosk.drivers.camera_streams import CameraSettings, plan_streams
+from kiosk.drivers.qr_decoding import (
     Decoder,
-    QrScanner,
     RepeatFilter,
-    SimulatedScanner,
     decode_qr,
     default_decoder,
-    open_camera,
-    plan_streams,
     zxing_decoder,
 )
 from kiosk.errors import CameraError
 from tests.fakes.camera import FakeMappedArray, FakePicamera2, LabelInView, QrPlacement
-from tests.fakes.optics import CAMERA_3, CAMERA_V2, CameraModel, Conditions
+from tests.fakes.camera_models import CAMERA_3, CAMERA_V2, CameraModel
+from tests.fakes.holding import Conditions
 
 DECODERS: dict[str, Decoder] = {"pyzbar": decode_qr, "default": default_decoder()}
 HAS_ZXING = zxing_decoder() is not None

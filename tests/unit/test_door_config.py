@@ -14,8 +14,8 @@ from kiosk.errors import ConfigError
 from kiosk.lockout_file import LockoutFile
 from kiosk.pin_lockout import PinLockouts
 from kiosk.session import DoorSettings
+from tests.session_steps import T0
 from tests.unit.test_config import DEPLOY, MINIMAL
-from tests.unit.test_session import T0
 
 
 def _load(tmp_path: Path, text: str) -> DoorSettings:

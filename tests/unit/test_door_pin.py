@@ -40,7 +40,7 @@ from kiosk.session import (
     ui_input,
     wrong_pin_text,
 )
-from tests.unit.test_session import ADA, CAMERA, T0, last_screen, records, scan
+from tests.session_steps import ADA, CAMERA, T0, last_screen, records, scan
 from wire import DenialReason, EventType
 from wire.pins import hash_pin
 

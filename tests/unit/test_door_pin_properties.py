@@ -33,8 +33,8 @@ from kiosk.session import (
     UnlockDoor,
     step,
 )
+from tests.session_steps import ADA, CAMERA, T0, scan
 from tests.unit.test_door_pin import PIN, SAM
-from tests.unit.test_session import ADA, CAMERA, T0, scan
 from wire import DenialReason, EventType
 from wire.pins import hash_pin
 

@@ -21,8 +21,8 @@ from kiosk.session import (
     step,
 )
 from rules.pickup import EARLY_PICKUP
-from tests.unit.test_session import ADA, CAMERA, LENS, SETTINGS, T0, last_screen, records, run
-from tests.unit.test_session import scan as scanned
+from tests.session_steps import ADA, CAMERA, LENS, SETTINGS, T0, last_screen, records, run
+from tests.session_steps import scan as scanned
 from wire import DenialReason, EventType, OpeningSpec, ReplicaPolicy
 
 ENDS = T0 + timedelta(hours=3)  # 12:30 UTC

@@ -14,16 +14,10 @@ from kiosk.session import BadgeTapped, PinKey, State, step, ui_input
 from kiosk.ui import UiAction, theme
 from kiosk.ui.pinpad import KEY_LABELS, PIN_EMPTY, PIN_PROMPT, PIN_TITLE
 from kiosk.vocabulary import Action
+from tests.session_steps import T0
+from tests.ui_frames import assert_fingers_and_eyes, assert_laid_out, colours_in, finger, render
+from tests.ui_screens import FULL_SIZE
 from tests.unit.test_door_pin import SAM, SAM_BADGE, STATION
-from tests.unit.test_session import T0
-from tests.unit.test_ui import (
-    FULL_SIZE,
-    assert_fingers_and_eyes,
-    assert_laid_out,
-    colours_in,
-    finger,
-    render,
-)
 
 PAD_KEYS = {("key", d) for d in "0123456789"} | {("key", "backspace"), ("enter", None)}
 SIZES = [*FULL_SIZE, (640, 480), (1024, 768), (480, 800), (720, 1280)]

@@ -1,6 +1,6 @@
 """The session's promises under any sequence of touches, scans and device news (hypothesis).
 
-Kept apart from test_session.py, which also runs in the Pi-style venv without hypothesis.
+Kept apart from the other test_session_*.py, which also run in the Pi-style venv without hypothesis.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from kiosk.session import (
     TypeKey,
     step,
 )
-from tests.unit.test_session import ADA, BODY, CAMERA, LENS, SETTINGS, T0, records, scan
+from tests.session_steps import ADA, BODY, CAMERA, LENS, SETTINGS, T0, records, scan
 from wire import EventType, ReturnCondition
 
 _PEOPLE = st.sampled_from([ADA, Person("sam", "Sam Staff", staff=True), None])
