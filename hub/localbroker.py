@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import functools
 import getpass
+import os
 import shutil
 import socket
 import ssl
@@ -166,14 +167,19 @@ class LocalBroker:
         raise HubError(f"mosquitto did not open port {self.port} in {timeout} s")
 
     def write_passwords(self) -> None:
+        """Write every login's hash, then put the file in place in one rename: a broker
+        re-reading it (after the SIGHUP of a login added a moment before) never sees it half
+        written, which would sign out the logins it does not find yet."""
         passwd = self.folder / "passwd"
-        passwd.write_text("")
-        passwd.chmod(0o600)
+        making = self.folder / "passwd.new"
+        making.write_text("")
+        making.chmod(0o600)
         tool = shutil.which("mosquitto_passwd") or "/usr/bin/mosquitto_passwd"
         for user, password in self.users.items():
             subprocess.run(
-                [tool, "-b", str(passwd), user, password], check=True, capture_output=True
+                [tool, "-b", str(making), user, password], check=True, capture_output=True
             )
+        os.replace(making, passwd)
 
     def add_user(self, user: str, password: str) -> None:
         """Add a login and make a running broker re-read its password file (SIGHUP)."""
