@@ -85,40 +85,11 @@ class StoreBase:
         except PoolTimeout as exc:
             raise StoreError(f"no database connection free: {exc}") from exc
 
-    def _hub_event(
-        self,
-        conn: Connection,
-        now: datetime,
-        type_: str,
-        asset: str | None,
-        *,
-        actor: str,
-        reason: str | None = None,
-        detail: str | None = None,
-        person: str | None = None,
-        extra: dict[str, Any] | None = None,
-    ) -> str:
-        """Append a hub-made event (an asset's lifecycle, a repair) to the ledger."""
-        return journal.hub_event(
-            conn,
-            now,
-            type_,
-            asset,
-            actor=actor,
-            reason=reason,
-            detail=detail,
-            person=person,
-            extra=extra,
-        )
-
     def next_number(self, name: str) -> int:
         """The next number of counter ``name``, taken in a transaction of its own (a source of
         events that the hub itself signs, such as the dashboard's desk, numbers them so)."""
         with self._tx() as conn:
             return journal.next_number(conn, name)
-
-    def _next(self, conn: Connection, name: str) -> int:
-        return journal.next_number(conn, name)
 
     def _audit(
         self,

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from hub.domain.lifecycle import Status
-from hub.store import loan_weeks
+from hub.store import journal, loan_weeks
 from hub.store.badge_owners import badge_owner, registered_before
 from hub.store.base import StoreBase
 from hub.store.locks import chunks
@@ -144,7 +144,7 @@ class ImportStore(StoreBase):
         if fields:
             conn.execute(insert(asset_fields), fields)
         parts = [f"{k} {details[k]}" for k in ("acquired", "cost", "supplier") if details.get(k)]
-        self._hub_event(
+        journal.hub_event(
             conn,
             now,
             "lifecycle",
@@ -174,7 +174,7 @@ class ImportStore(StoreBase):
         if values:
             conn.execute(update(assets).where(assets.c.code == code).values(**values))
         if "status" in values:
-            self._hub_event(
+            journal.hub_event(
                 conn, now, "lifecycle", code, actor=actor, reason=status, detail="set by an import"
             )
         had = own.get(code, {})

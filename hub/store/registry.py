@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, selec
 from sqlalchemy.exc import IntegrityError
 
 from hub.errors import AlreadyExists, NotFound
-from hub.store import loan_weeks, valuation
+from hub.store import journal, loan_weeks, valuation
 from hub.store.base import StoreBase
 from hub.store.places import ensure_locations
 from hub.store.schema import (
@@ -116,7 +116,7 @@ class RegistryStore(StoreBase):
         self, conn: Connection, now: datetime, actor: str, code: str, details: dict[str, Any]
     ) -> None:
         parts = [f"{k} {details[k]}" for k in ("acquired", "cost", "supplier") if details.get(k)]
-        self._hub_event(
+        journal.hub_event(
             conn,
             now,
             "lifecycle",
