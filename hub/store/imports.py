@@ -143,17 +143,7 @@ class ImportStore(StoreBase):
         ]
         if fields:
             conn.execute(insert(asset_fields), fields)
-        parts = [f"{k} {details[k]}" for k in ("acquired", "cost", "supplier") if details.get(k)]
-        journal.hub_event(
-            conn,
-            now,
-            "lifecycle",
-            row["code"],
-            actor=actor,
-            reason="in_service",
-            detail=", ".join(parts) or None,
-        )
-        self._audit(conn, now, actor, "asset.add", row["code"], ", ".join(parts) or None)
+        journal.acquired(conn, now, actor, row["code"], details)
 
     def _change_asset(
         self,

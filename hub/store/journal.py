@@ -113,3 +113,14 @@ def next_number(conn: Connection, name: str) -> int:
         value = (start or 0) + 1
         conn.execute(insert(counters).values(name=name, value=value))
     return int(value)
+
+
+def acquired(
+    conn: Connection, now: datetime, actor: str, code: str, details: dict[str, Any]
+) -> None:
+    """A new asset put in service: its lifecycle event in the ledger and its audit entry, with
+    what is known of its purchase."""
+    parts = [f"{k} {details[k]}" for k in ("acquired", "cost", "supplier") if details.get(k)]
+    said = ", ".join(parts) or None
+    hub_event(conn, now, "lifecycle", code, actor=actor, reason="in_service", detail=said)
+    audit(conn, now, actor, "asset.add", code, said)

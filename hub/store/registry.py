@@ -87,7 +87,7 @@ class RegistryStore(StoreBase):
             with self._tx() as conn:
                 self._insert_asset(conn, code, name, category, kit, details)
                 if now is not None:
-                    self._acquired(conn, now, actor, code, details)
+                    journal.acquired(conn, now, actor, code, details)
         except IntegrityError as exc:
             raise AlreadyExists(f"asset {code!r} exists") from exc
 
@@ -111,21 +111,6 @@ class RegistryStore(StoreBase):
         conn.execute(
             insert(assets).values(code=code, name=name, category=category, kit=kit, **details)
         )
-
-    def _acquired(
-        self, conn: Connection, now: datetime, actor: str, code: str, details: dict[str, Any]
-    ) -> None:
-        parts = [f"{k} {details[k]}" for k in ("acquired", "cost", "supplier") if details.get(k)]
-        journal.hub_event(
-            conn,
-            now,
-            "lifecycle",
-            code,
-            actor=actor,
-            reason="in_service",
-            detail=", ".join(parts) or None,
-        )
-        self._audit(conn, now, actor, "asset.add", code, ", ".join(parts) or None)
 
     def update_asset(self, /, code: str, now: datetime, actor: str, **details: Any) -> None:
         """Change an asset's descriptive details (serial, home, value...); not its custody."""
