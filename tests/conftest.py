@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,6 +20,9 @@ from hub.localbroker import LocalPki, local_pki
 from hub.web.auth import use_hasher
 from tests.harness import Cage
 
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 # Dashboard passwords at the lowest argon2 cost: the production cost (tens of milliseconds a
 # hash) would be paid at every sign-in of every web test. Hubs the tests start as processes,
 # and the CLI run as a program, keep the production cost.
@@ -30,6 +34,16 @@ def broker_pki() -> LocalPki:
     """The session's CA and the broker certificate it issued (for 127.0.0.1 and localhost), in a
     temp folder: every broker the tests start serves it, every client trusts that CA alone."""
     return local_pki()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """One headless Chromium for the session; each test opens its own pages or contexts.
+    Imported here, not above: the kiosk's own suite runs where Playwright is not installed."""
+    from tests.browsing import chromium
+
+    with chromium() as b:
+        yield b
 
 
 @pytest.fixture

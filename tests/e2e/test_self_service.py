@@ -21,6 +21,7 @@ from kiosk.app import KioskApp
 from kiosk.replica import Replica
 from kiosk.screens import CartScreen, ReceiptScreen
 from kiosk.session import Cancel, Confirm
+from tests.browsing import fill_login
 from tests.harness import Cage
 from tests.identity_servers import (
     SERVICE_DN,
@@ -32,7 +33,6 @@ from tests.identity_servers import (
 )
 from tests.integration.test_custody_flow import lend
 from tests.web.conftest import serving
-from tests.web.test_dashboard_browser import browser  # noqa: F401 - the Chromium fixture
 from wire import ReplicaPolicy
 
 pytestmark = pytest.mark.browser
@@ -112,16 +112,14 @@ def campus(cage: Cage, tmp_path: Path) -> Iterator[Campus]:
 
 
 def _sign_in(page: Page, url: str, how: str) -> None:
-    page.goto(url + "/login")
     if how == "oidc":
+        page.goto(url + "/login")
         page.click("text=Sign in with University login")
         page.fill("input[name=login]", "sam")
         page.fill("input[name=password]", "the provider checks this, not the hub")
         page.click("button[type=submit]")
     else:
-        page.fill("input[name=username]", "lee")
-        page.fill("input[name=password]", LEE_PASSWORD)
-        page.click("button[type=submit]")
+        fill_login(page, url, "lee", LEE_PASSWORD)
     expect(page).to_have_url(url + "/me")
 
 
@@ -135,7 +133,7 @@ def _reserved(person: str) -> Callable[[Replica], bool]:
 
 @pytest.mark.parametrize("how", ["oidc", "ldap"])
 def test_a_student_signs_in_renews_reserves_a_kit_and_picks_it_up(
-    browser: Browser,  # noqa: F811 - the imported fixture
+    browser: Browser,
     campus: Campus,
     how: str,
 ) -> None:

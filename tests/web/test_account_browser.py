@@ -10,7 +10,6 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from hub.web.sessions import COOKIE
 from tests.web.conftest import PASSWORD
 from tests.web.served import served
-from tests.web.test_dashboard_browser import browser  # noqa: F401 - the Chromium fixture
 
 pytestmark = pytest.mark.browser
 NEW_PASSWORD = "correct horse battery staple"
@@ -21,7 +20,7 @@ def _session_cookie(context: BrowserContext) -> str:
 
 
 def test_change_password_then_logout_and_the_old_cookie_is_dead(
-    browser: Browser,  # noqa: F811 - the imported fixture
+    browser: Browser,
     app: FastAPI,
 ) -> None:
     with served(app) as url:

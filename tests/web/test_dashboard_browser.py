@@ -4,44 +4,23 @@ an overdue loan; with CAGEKEEPER_SCREENS set, the README's screenshots are writt
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from hub.alerts.dispatch import Alerter
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
+from tests.browsing import DESK, shoot
 from tests.harness import Cage
 from tests.integration.test_custody_flow import lend
 from tests.web.conftest import serving
 from wire import KioskState, KioskStatus
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PASSWORD = "a long browser password"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail("Chromium is missing: apt-get install chromium (scripts/setup.sh --test)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -56,17 +35,12 @@ def dashboard(cage: Cage) -> Iterator[str]:
         yield url
 
 
-def _shoot(page: Page, name: str) -> None:
-    if folder := os.environ.get("CAGEKEEPER_SCREENS"):
-        page.screenshot(path=str(Path(folder) / f"dashboard-{name}.png"), full_page=True)
-
-
 def test_a_kiosk_checkout_appears_live_and_a_manager_acts_on_it_when_overdue(
     browser: Browser, dashboard: str, cage: Cage
 ) -> None:
     kiosk = cage.kiosk("cage-1")
     kiosk.wait_replica(10)
-    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page = browser.new_page(viewport=DESK)
     page.goto(dashboard + "/")
     expect(page).to_have_url(dashboard + "/login")
     page.fill("input[name=username]", "manager")
@@ -81,7 +55,7 @@ def test_a_kiosk_checkout_appears_live_and_a_manager_acts_on_it_when_overdue(
     lend(kiosk, "04112233445566", "CK1:CAM-0002")
     expect(page.locator("#out-count")).to_have_text("2", timeout=10_000)
     expect(page.locator("#feed li")).to_have_count(2)  # each event once
-    _shoot(page, "live")
+    shoot(page, "dashboard-live")
 
     cage.clock.advance(timedelta(hours=80).total_seconds())  # the lens is now overdue
     Alerter(cage.store, cage.clock.now).run_once()  # the hub's sweeper, one pass
@@ -91,14 +65,14 @@ def test_a_kiosk_checkout_appears_live_and_a_manager_acts_on_it_when_overdue(
     expect(page.locator("#feed li")).to_have_count(2)
     row = page.locator("#overdue tr[data-asset='LENS-0001']")
     expect(row).to_contain_text("Overdue · 8 h late")
-    _shoot(page, "overview")
+    shoot(page, "dashboard-overview")
     row.get_by_role("link", name="Ada Lovelace").click()
     expect(page.locator("h1")).to_contain_text("Ada Lovelace")
     page.fill("#block input[name=reason]", "Overdue lens: come and see us")
     page.fill("#block input[name=days]", "3")
     page.click("#block button")
     expect(page.locator("#blocked")).to_contain_text("Blocked until")
-    _shoot(page, "person")
+    shoot(page, "dashboard-person")
 
     def blocked(replica: object) -> bool:
         person = kiosk.replica.person_by_badge("04A1B2C3")
@@ -136,4 +110,4 @@ def _more_screens(page: Page, base: str, cage: Cage) -> None:
         ("/assets", "assets"),
     ):
         page.goto(base + path)
-        _shoot(page, name)
+        shoot(page, f"dashboard-{name}")

@@ -13,12 +13,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from hub.desk.source import DESK_ID
 from hub.store import Store
+from tests.browsing import fill_login, shoot
 from tests.web.conftest import PASSWORD, Clock, checkout
 from tests.web.served import served
-from tests.web.test_dashboard_browser import (
-    _shoot,
-    browser,  # noqa: F401 - the Chromium fixture
-)
 from tests.web.test_desk import desk_events, held
 
 pytestmark = pytest.mark.browser
@@ -45,15 +42,12 @@ def _scan(page: Page, text: str, code: str) -> None:
 
 
 def _sign_in(page: Page, url: str) -> None:
-    page.goto(url + "/login")
-    page.fill("input[name=username]", "manager")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    fill_login(page, url, "manager", PASSWORD)
     expect(page).to_have_url(url + "/")
 
 
 def test_desk_checkout_by_badge_and_scanner_with_an_override_then_the_receipt(
-    browser: Browser,  # noqa: F811 - the imported fixture
+    browser: Browser,
     app: FastAPI,
     store: Store,
     clock: Clock,
@@ -80,14 +74,14 @@ def test_desk_checkout_by_badge_and_scanner_with_an_override_then_the_receipt(
         expect(page.locator("tr[data-code='CAM-0001']")).to_contain_text("override")
         page.locator("tr[data-code='LENS-0001'] button", has_text="Remove").click()
         expect(page.locator("tr[data-code='LENS-0001']")).to_have_count(0)
-        _shoot(page, "desk")
+        shoot(page, "dashboard-desk")
         page.click("#desk-confirm button")
 
         expect(page.locator("#receipt-borrower")).to_contain_text("Ada Lovelace")
         expect(page.locator("#receipt-lent")).to_contain_text("CAM-0001")
         expect(page.locator("#receipt-lent")).to_contain_text("Tue 03 Mar 09:30")  # 24 h loan
         expect(page.locator("#print")).to_be_visible()
-        _shoot(page, "desk-receipt")
+        shoot(page, "dashboard-desk-receipt")
         page.emulate_media(media="print")  # the printed receipt has no menu bar or buttons
         expect(page.locator("header.bar")).to_be_hidden()
         expect(page.locator("#print")).to_be_hidden()
@@ -105,7 +99,7 @@ def test_desk_checkout_by_badge_and_scanner_with_an_override_then_the_receipt(
 
 
 def test_desk_check_in_over_the_counter_with_a_damaged_item_at_phone_width(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     app: FastAPI,
     store: Store,
     clock: Clock,
@@ -147,7 +141,7 @@ def test_desk_check_in_over_the_counter_with_a_damaged_item_at_phone_width(
 
 
 def test_a_fast_scanner_loses_no_label_while_the_page_reloads(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     app: FastAPI,
     store: Store,
 ) -> None:

@@ -11,9 +11,9 @@ from fastapi import FastAPI
 from playwright.sync_api import Browser, Page, expect
 
 from hub.store import Store
+from tests.browsing import signed_in
 from tests.web.conftest import PASSWORD, Clock
 from tests.web.served import served
-from tests.web.test_dashboard_browser import browser  # noqa: F401 - the Chromium fixture
 
 pytestmark = pytest.mark.browser
 NEW_PASSWORD = "correct horse battery staple"
@@ -25,14 +25,8 @@ def url(app: FastAPI) -> Iterator[str]:
         yield base
 
 
-def _sign_in(browser: Browser, url: str, user: str, password: str = PASSWORD) -> Page:  # noqa: F811
-    page = browser.new_context().new_page()
-    page.goto(url + "/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(url + "/")
-    return page
+def _sign_in(browser: Browser, url: str, user: str, password: str = PASSWORD) -> Page:
+    return signed_in(browser, url, user, password)
 
 
 def _audit_actions(store: Store) -> list[tuple[str, str | None]]:
@@ -40,7 +34,7 @@ def _audit_actions(store: Store) -> list[tuple[str, str | None]]:
 
 
 def test_add_and_edit_one_asset_then_retire_and_dispose_of_it(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     url: str,
     store: Store,
 ) -> None:
@@ -101,7 +95,7 @@ def test_add_and_edit_one_asset_then_retire_and_dispose_of_it(
 
 
 def test_a_kit_is_made_from_assets_and_a_wrong_piece_is_explained(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     url: str,
     store: Store,
 ) -> None:
@@ -130,7 +124,7 @@ def test_a_kit_is_made_from_assets_and_a_wrong_piece_is_explained(
 
 
 def test_add_and_edit_one_person(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     url: str,
     store: Store,
 ) -> None:
@@ -174,7 +168,7 @@ def test_add_and_edit_one_person(
 
 
 def test_admin_manages_users_and_disabling_ends_their_sessions(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     url: str,
     store: Store,
 ) -> None:
@@ -234,7 +228,7 @@ def test_admin_manages_users_and_disabling_ends_their_sessions(
 
 
 def test_locations_are_a_managed_list_assets_and_kiosks_pick_from(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     url: str,
     store: Store,
     clock: Clock,

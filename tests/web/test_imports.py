@@ -16,10 +16,10 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import Browser, expect
 
 from hub.store import Store
+from tests.browsing import signed_in
 from tests.web.conftest import PASSWORD
 from tests.web.served import served
 from tests.web.test_dashboard import _client
-from tests.web.test_dashboard_browser import browser  # noqa: F401 - the Chromium fixture
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 EXPORTS = Path(__file__).parent.parent / "fixtures" / "exports"
@@ -204,16 +204,12 @@ def test_people_are_previewed_and_imported_by_the_same_handler(app: FastAPI, sto
 
 
 def test_in_chromium_a_manager_previews_then_imports(
-    browser: Browser,  # noqa: F811 - the imported fixture
+    browser: Browser,
     app: FastAPI,
     store: Store,
 ) -> None:
     with served(app) as url:
-        page = browser.new_page()
-        page.goto(url + "/login")
-        page.fill("input[name=username]", "manager")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        page = signed_in(browser, url, "manager", PASSWORD)
         page.goto(url + "/assets")
         page.set_input_files("input[name=file]", str(EXPORTS / "shelf.csv"))
         page.click("button[value=preview]")

@@ -31,7 +31,6 @@ from tests.identity_servers import (
 )
 from tests.web.conftest import PASSWORD, Clock
 from tests.web.served import served, sign_in
-from tests.web.test_dashboard_browser import browser  # noqa: F401 - the Chromium fixture
 
 SAM = "sam's directory password"
 OTHER = "someone else's password"
@@ -218,7 +217,7 @@ def _groups_of(store: Store, person: str) -> list[str]:
 
 @pytest.mark.browser
 def test_in_chromium_a_directory_user_signs_in_through_the_login_form(
-    browser: Browser,  # noqa: F811 - the imported fixture
+    browser: Browser,
     ldap_app: FastAPI,
     people: Store,
     clock: Clock,

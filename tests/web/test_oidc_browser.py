@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from hub.identity.settings import IdentitySection, Mapping, OidcSection
 from hub.localbroker import free_port
@@ -22,16 +22,12 @@ from hub.web.app import WebSettings, create_app
 from hub.web.auth import sign_up_external
 from hub.web.identity import CALLBACK
 from hub.web.sessions import COOKIE
+from tests.browsing import PHONE, shoot
 from tests.identity_servers import oidc_provider
 from tests.web.conftest import Clock
 from tests.web.served import served
-from tests.web.test_dashboard_browser import (
-    _shoot,
-    browser,  # noqa: F401 - the Chromium fixture
-)
 
 pytestmark = pytest.mark.browser
-PHONE: ViewportSize = {"width": 390, "height": 844}
 CLIENT_ID = "cagekeeper-hub"
 CLIENT_SECRET = "the test client's secret"
 ACCOUNTS = {
@@ -85,11 +81,11 @@ def hub(people: Store, clock: Clock, tmp_path: Path) -> Iterator[Hub]:
         yield Hub(url, issuer, people, clock)
 
 
-def _at_provider(hub: Hub, context: BrowserContext, shoot: str | None = None) -> Page:
+def _at_provider(hub: Hub, context: BrowserContext, screenshot: str | None = None) -> Page:
     page = context.new_page()
     page.goto(hub.url + "/login")
-    if shoot:
-        _shoot(page, shoot)
+    if screenshot:
+        shoot(page, f"dashboard-{screenshot}")
     page.click("text=Sign in with University login")
     expect(page.locator("input[name=login]")).to_be_visible()
     assert page.url.startswith(hub.issuer)  # the provider's own page, not ours
@@ -110,11 +106,11 @@ def _session(hub: Hub, context: BrowserContext) -> tuple[str, str] | None:
 
 
 def test_a_student_signs_in_through_the_provider_and_lands_as_a_borrower(
-    browser: Browser,  # noqa: F811 - the imported fixture
+    browser: Browser,
     hub: Hub,
 ) -> None:
     context = browser.new_context(viewport=PHONE)
-    page = _at_provider(hub, context, shoot="phone-sign-in")
+    page = _at_provider(hub, context, screenshot="phone-sign-in")
     _sign_in_there(page, "sam")
     expect(page).to_have_url(hub.url + "/me")
     assert _session(hub, context) == ("s1001", "borrower")
@@ -135,7 +131,7 @@ def test_a_student_signs_in_through_the_provider_and_lands_as_a_borrower(
 
 
 def test_staff_by_their_group_land_on_the_dashboard(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     hub: Hub,
 ) -> None:
     context = browser.new_context()
@@ -155,7 +151,7 @@ def test_staff_by_their_group_land_on_the_dashboard(
     ],
 )
 def test_unknown_and_disabled_people_are_refused_and_nothing_is_made(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     hub: Hub,
     login: str,
     said: str,
@@ -166,7 +162,7 @@ def test_unknown_and_disabled_people_are_refused_and_nothing_is_made(
     _sign_in_there(page, login)
     expect(page.locator("#sign-in-refused")).to_contain_text(said)
     if login == "stranger":
-        _shoot(page, "phone-sign-in-refused")
+        shoot(page, "dashboard-phone-sign-in-refused")
     assert page.url.startswith(hub.url + CALLBACK)
     assert _session(hub, context) is None
     assert hub.store.user_list() == users
@@ -174,7 +170,7 @@ def test_unknown_and_disabled_people_are_refused_and_nothing_is_made(
 
 
 def test_cancelling_at_the_provider_is_said_plainly(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     hub: Hub,
 ) -> None:
     context = browser.new_context()
@@ -188,7 +184,7 @@ def test_cancelling_at_the_provider_is_said_plainly(
 
 
 def test_a_tampered_or_planted_return_is_refused(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     hub: Hub,
 ) -> None:
     context = browser.new_context()

@@ -5,34 +5,22 @@ CAGEKEEPER_SCREENS set, the README's portal screenshots are written there."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
+from tests.browsing import DESK, PHONE, layout_problems, screenshots, signed_in
 from tests.web.conftest import PASSWORD, Clock, checkout, serving
-from tests.web.test_dashboard_browser import CHROMIUM, FLAGS
-from tests.web.test_reading_browser import DESK, PHONE, PROBLEMS
 from wire import CustodyEvent, EventType, ReplicaPolicy
 from wire.ids import uuid7
 
 pytestmark = pytest.mark.browser
 PAGES = (("/me", "me"), ("/me/browse", "browse"))
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield b
-        b.close()
 
 
 def _give_back(store: Store, clock: Clock, asset: str, seq: int) -> None:
@@ -84,36 +72,14 @@ def portal(store: Store, clock: Clock) -> FastAPI:
     return create_app(store, settings, clock)
 
 
-def _signed_in(browser: Browser, url: str, viewport: dict[str, int]) -> Page:
-    page = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
-    page.goto(url + "/login")
-    page.fill("input[name=username]", "ada.l")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    expect(page).to_have_url(url + "/me")
-    return page
-
-
-def _shoot(page: Page, name: str) -> None:
-    if folder := os.environ.get("CAGEKEEPER_SCREENS"):
-        page.screenshot(path=str(Path(folder) / f"portal-{name}.png"), full_page=True)
-
-
 def test_a_student_renews_from_a_phone(browser: Browser, portal: FastAPI) -> None:
     with serving(portal) as url:
-        page = _signed_in(browser, url, PHONE)
+        page = signed_in(browser, url, "ada.l", PASSWORD, PHONE, lands="/me")
         expect(page.locator("#holding-count")).to_have_text("2")
         kit = page.locator("#loan-KIT-0001")
         expect(kit).to_contain_text("NP-FZ100 battery")
         expect(page.locator("#strikes")).to_contain_text("1 strike")
-        found = {}
-        for path, name in PAGES:
-            page.goto(url + path)
-            page.wait_for_load_state("load")
-            if problems := page.evaluate(PROBLEMS):
-                found[path] = problems
-            _shoot(page, f"phone-{name}")
-        assert found == {}
+        assert layout_problems(page, url, PAGES, screenshots("portal-phone-")) == {}
 
         page.goto(url + "/me")
         camera = page.locator("#loan-CAM-0001")
@@ -144,15 +110,8 @@ def test_a_student_renews_from_a_phone(browser: Browser, portal: FastAPI) -> Non
 
 def test_the_portal_reads_at_a_desk_too(browser: Browser, portal: FastAPI) -> None:
     with serving(portal) as url:
-        page = _signed_in(browser, url, DESK)
-        found = {}
-        for path, name in PAGES:
-            page.goto(url + path)
-            page.wait_for_load_state("load")
-            if problems := page.evaluate(PROBLEMS):
-                found[path] = problems
-            _shoot(page, name)
-        assert found == {}
+        page = signed_in(browser, url, "ada.l", PASSWORD, DESK, lands="/me")
+        assert layout_problems(page, url, PAGES, screenshots("portal-")) == {}
         # cards side by side at a desk's width
         cards = page.locator("#cat-camera .card")
         first, second = cards.nth(0), cards.nth(1)

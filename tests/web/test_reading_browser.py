@@ -5,24 +5,19 @@ screenshots for the README are written there, and the editing pages at a desk's 
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from hub.store import Store
+from tests.browsing import DESK, PHONE, layout_problems, screenshots, signed_in
 from tests.web.conftest import PASSWORD, Clock, checkout, serving
-from tests.web.test_dashboard_browser import CHROMIUM, FLAGS
 from wire import CustodyEvent, DenialReason, EventType, KioskState, KioskStatus
 from wire.ids import uuid7
 
 pytestmark = pytest.mark.browser
-PHONE = {"width": 390, "height": 844}
-DESK = {"width": 1280, "height": 800}
 # the editing pages, also shot at a desk's size for the README
 EDITING = (
     ("/users", "users"),
@@ -49,43 +44,6 @@ PAGES = (
     *EDITING,
 )
 
-# what a reader would call broken, measured in the page: [] when all is well
-PROBLEMS = """() => {
-  const out = [];
-  const doc = document.documentElement;
-  if (doc.scrollWidth > window.innerWidth)
-    out.push(`page ${doc.scrollWidth} px wide in a ${window.innerWidth} px window`);
-  document.querySelectorAll("section").forEach((s, n) => {
-    if (s.scrollWidth > s.clientWidth + 1)
-      out.push(`section ${n} (${s.querySelector("h1,h2")?.textContent.trim()}) scrolls sideways`);
-  });
-  const ruler = document.createElement("canvas").getContext("2d");
-  document.querySelectorAll("input[placeholder]").forEach((input) => {
-    const box = input.getBoundingClientRect();
-    if (box.width === 0) return;
-    const style = getComputedStyle(input);
-    ruler.font = style.font;
-    const text = ruler.measureText(input.placeholder).width;
-    const room = input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)
-      - (input.type === "number" ? 20 : 0);
-    if (text > room) out.push(`placeholder "${input.placeholder}" cut off`);
-    if (box.right > window.innerWidth + 0.5) out.push(`input "${input.name}" off screen`);
-  });
-  document.querySelectorAll("label.check").forEach((label) => {
-    const box = label.querySelector("input").getBoundingClientRect();
-    const words = Array.from(label.childNodes)
-      .find((n) => n.nodeType === 3 && n.textContent.trim());
-    if (!words || box.width === 0) return;
-    const range = document.createRange();
-    range.selectNodeContents(words);
-    const line = range.getClientRects()[0];
-    const middle = (box.top + box.bottom) / 2;
-    if (middle < line.top || middle > line.bottom || box.right > line.left)
-      out.push(`checkbox "${words.textContent.trim()}" not beside its words`);
-  });
-  return out;
-}"""
-
 DAY_LABELS = """() => {
   const out = [];
   const spans = Array.from(document.querySelectorAll(".track.days span"));
@@ -97,14 +55,6 @@ DAY_LABELS = """() => {
   });
   return spans.length === 14 ? out : [`${spans.length} day labels`];
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -137,32 +87,16 @@ def busy(store: Store, clock: Clock) -> Store:
     return store
 
 
-def _signed_in(browser: Browser, url: str, viewport: dict[str, int]) -> Page:
-    page = browser.new_page(viewport=viewport)  # type: ignore[arg-type]
-    page.goto(url + "/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+def _signed_in(browser: Browser, url: str, viewport: ViewportSize) -> Page:
+    page = signed_in(browser, url, "admin", PASSWORD, viewport)
     expect(page.locator("#out-count")).to_have_text("2")
     return page
-
-
-def _shoot(page: Page, name: str, size: str = "phone-") -> None:
-    if folder := os.environ.get("CAGEKEEPER_SCREENS"):
-        page.screenshot(path=str(Path(folder) / f"dashboard-{size}{name}.png"), full_page=True)
 
 
 def test_every_page_reads_on_a_phone(browser: Browser, app: FastAPI, busy: Store) -> None:
     with serving(app) as url:
         page = _signed_in(browser, url, PHONE)
-        found = {}
-        for path, name in PAGES:
-            page.goto(url + path)
-            page.wait_for_load_state("load")
-            if problems := page.evaluate(PROBLEMS):
-                found[path] = problems
-            _shoot(page, name)
-        assert found == {}
+        assert layout_problems(page, url, PAGES, screenshots("dashboard-phone-")) == {}
 
         page.goto(url + "/")
         due = page.locator("#overdue tr[data-asset='CAM-0001'] td[data-label='Due']")
@@ -178,15 +112,7 @@ def test_every_page_reads_on_a_phone(browser: Browser, app: FastAPI, busy: Store
 def test_pages_read_at_a_desk_too(browser: Browser, app: FastAPI, busy: Store) -> None:
     with serving(app) as url:
         page = _signed_in(browser, url, DESK)
-        found = {}
-        for path, name in PAGES:
-            page.goto(url + path)
-            page.wait_for_load_state("load")
-            if problems := page.evaluate(PROBLEMS):
-                found[path] = problems
-            if (path, name) in EDITING:
-                _shoot(page, name, size="")
-        assert found == {}
+        assert layout_problems(page, url, PAGES, screenshots("dashboard-", only=EDITING)) == {}
         page.goto(url + "/bookings")
         assert page.evaluate(DAY_LABELS) == []
         expect(page.locator(".track.days span").first).to_have_attribute("title", "Monday 2 March")

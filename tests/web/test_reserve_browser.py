@@ -4,31 +4,18 @@ CAGEKEEPER_SCREENS set, the screenshots for the README are written there."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
+from tests.browsing import DESK, PHONE, PROBLEMS, shoot, signed_in
 from tests.web.conftest import PASSWORD, Clock, serving
-from tests.web.test_dashboard_browser import CHROMIUM, FLAGS
-from tests.web.test_reading_browser import DESK, PHONE, PROBLEMS
 from wire import OpeningSpec, ReplicaPolicy
 
 pytestmark = pytest.mark.browser
 WEEKDAYS = {d: ("09:00", "17:00") for d in ("mon", "tue", "wed", "thu", "fri")}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        yield b
-        b.close()
 
 
 def _reserve(page: Page, target: str, starts: str, ends: str) -> None:
@@ -49,11 +36,8 @@ def test_a_borrower_reserves_is_refused_with_reasons_and_cancels(
     settings = WebSettings(secret_key="k" * 40, display_tz="Europe/London", lending=lending)
     app = create_app(store, settings, clock)
     with serving(app) as url:
-        page = browser.new_page(viewport=PHONE if size == "phone" else DESK)  # type: ignore[arg-type]
-        page.goto(url + "/login")
-        page.fill("input[name=username]", "ada.b")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
+        viewport = PHONE if size == "phone" else DESK
+        page = signed_in(browser, url, "ada.b", PASSWORD, viewport, lands="/me")
         page.goto(url + "/me/reserve")
         expect(page.locator("h1")).to_have_text("Reserve")
 
@@ -69,8 +53,7 @@ def test_a_borrower_reserves_is_refused_with_reasons_and_cancels(
             "open; the cage is closed at Sat 07 Mar 2026 12:00 GMT: end while it is open"
         )
         assert page.evaluate(PROBLEMS) == []
-        if folder := os.environ.get("CAGEKEEPER_SCREENS"):
-            page.screenshot(path=str(Path(folder) / f"reserve-{size}.png"), full_page=True)
+        shoot(page, f"reserve-{size}")
 
         page.click("#my-reservations button[type=submit]")
         expect(page.locator("#reserve-done")).to_contain_text("cancelled")
