@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi.testclient import TestClient
-
 from hub.alerts.dispatch import Alerter
 from hub.store.schema import late_returns
 from hub.web.app import WebSettings, create_app
@@ -15,7 +13,8 @@ from hub.web.auth import create_user
 from kiosk.screens import CartScreen, LineAction, ReceiptScreen
 from kiosk.session import Cancel, Confirm
 from tests.harness import Cage
-from tests.web.test_desk import Desk, _csrf
+from tests.web.served import client_of
+from tests.web.test_desk import Desk
 
 PASSWORD = "a long desk password"
 
@@ -25,16 +24,7 @@ def test_a_desk_loan_reaches_kiosks_alerts_and_strikes_as_a_kiosk_loan_does(cage
     kiosk.wait_replica(10)
     create_user(cage.store, "manager", PASSWORD, "manager", cage.clock.now())
     app = create_app(cage.store, WebSettings(secret_key="k" * 40), cage.clock.now)
-    client = TestClient(app)
-    client.post(
-        "/login",
-        data={
-            "username": "manager",
-            "password": PASSWORD,
-            "csrf": _csrf(client.get("/login").text),
-        },
-    )
-    desk = Desk(client)
+    desk = Desk(client_of(app, "manager", PASSWORD))
     desk.find("Ada Lovelace")
     desk.scan("CAM-0001")
     assert desk.confirm().status_code == 303

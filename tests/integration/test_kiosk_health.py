@@ -4,10 +4,6 @@ the hub receives but never acknowledges become a warning on the kiosk and on the
 
 from __future__ import annotations
 
-import re
-
-from fastapi.testclient import TestClient
-
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
 from kiosk.app import Devices
@@ -18,6 +14,7 @@ from tests.fakes.mfrc522_chip import FakeMFRC522Chip
 from tests.harness import Cage
 from tests.waiting import wait_until
 from tests.web.conftest import PASSWORD
+from tests.web.served import client_of
 
 
 def faults(cage: Cage, kiosk_id: str) -> tuple[str, ...]:
@@ -82,13 +79,7 @@ def overdue(cage: Cage) -> int:
 
 def kiosks_page(cage: Cage) -> str:
     """The dashboard's kiosks page, as a viewer sees it."""
-    client = TestClient(create_app(cage.store, WebSettings(secret_key="k" * 40), cage.clock.now))
-    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
-    assert csrf
-    client.post(
-        "/login",
-        data={"username": "viewer", "password": PASSWORD, "csrf": csrf.group(1)},
-        follow_redirects=False,
-    )
+    app = create_app(cage.store, WebSettings(secret_key="k" * 40), cage.clock.now)
+    client = client_of(app, "viewer", PASSWORD)
     page: str = client.get("/kiosks").text
     return page

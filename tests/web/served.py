@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import httpx
 import uvicorn
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from hub.localbroker import free_port
 from hub.web.server import uvicorn_config
@@ -54,7 +55,16 @@ def sign_in(
         "/login",
         data={"username": user, "password": password, "csrf": csrf_of(form.text)},
         headers={**(headers or {}), "Origin": str(client.base_url).rstrip("/")},
+        follow_redirects=False,
     )
+
+
+def client_of(app: FastAPI, user: str, password: str) -> TestClient:
+    """An in-process client holding ``user``'s session, signed in through the login form."""
+    client = TestClient(app)
+    reply = sign_in(client, user, password)
+    assert reply.status_code == 303, reply.text[:300]
+    return client
 
 
 def signed_in(url: str, user: str, password: str) -> httpx.Client:

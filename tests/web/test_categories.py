@@ -14,15 +14,13 @@ from hub.replica import build_snapshot
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from tests.web.conftest import PASSWORD, Clock, checkout
+from tests.web.served import client_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _signed_in(store: Store, clock: Clock, user: str) -> tuple[TestClient, str]:
-    client = TestClient(create_app(store, WebSettings(secret_key="k" * 40), clock))
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
-    assert token
-    client.post("/login", data={"username": user, "password": PASSWORD, "csrf": token.group(1)})
+    client = client_of(create_app(store, WebSettings(secret_key="k" * 40), clock), user, PASSWORD)
     page = client.get("/account")
     token = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert token

@@ -13,6 +13,7 @@ from hub.store import Store
 from hub.web.security import RANK
 from tests.web.conftest import PASSWORD, Clock, checkout
 from tests.web.routes import api_routes, needed_role
+from tests.web.served import sign_in
 from wire import CustodyEvent, EventType, KioskState, KioskStatus, ReturnCondition
 from wire.ids import uuid7
 
@@ -28,12 +29,7 @@ def _csrf_of(html: str) -> str:
 
 
 def _login(client: TestClient, user: str = "manager", password: str = PASSWORD) -> int:
-    reply = client.post(
-        "/login",
-        data={"username": user, "password": password, "csrf": _csrf_of(client.get("/login").text)},
-        follow_redirects=False,
-    )
-    return int(reply.status_code)
+    return int(sign_in(client, user, password).status_code)
 
 
 def _client(app: FastAPI, user: str = "manager", home: str = "/") -> tuple[TestClient, str]:

@@ -20,6 +20,7 @@ from hub.store import Store
 from hub.store.schema import holdings, late_returns, ledger
 from hub.web.app import WebSettings, create_app
 from tests.web.conftest import PASSWORD, Clock, checkout
+from tests.web.served import client_of
 from wire import CustodyEvent, EventType, ReplicaPolicy, decode_event
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -85,18 +86,7 @@ def desk_app(store: Store, clock: Clock) -> FastAPI:
 
 @pytest.fixture
 def desk(desk_app: FastAPI) -> Iterator[Desk]:
-    client = TestClient(desk_app)
-    login = client.post(
-        "/login",
-        data={
-            "username": "manager",
-            "password": PASSWORD,
-            "csrf": _csrf(client.get("/login").text),
-        },
-        follow_redirects=False,
-    )
-    assert login.status_code == 303
-    yield Desk(client)
+    yield Desk(client_of(desk_app, "manager", PASSWORD))
 
 
 def test_a_badge_tap_then_scans_lend_through_ingest_signed_by_the_desk(

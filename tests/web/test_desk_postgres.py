@@ -8,14 +8,14 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
-from fastapi.testclient import TestClient
 
 from hub.desk.source import DESK_ID
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
 from tests.web.conftest import PASSWORD, Clock
-from tests.web.test_desk import Desk, _csrf, desk_events, held
+from tests.web.served import client_of
+from tests.web.test_desk import Desk, desk_events, held
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -34,10 +34,8 @@ def two_desks(pg_url: str, clock: Clock) -> Iterator[tuple[Desk, Desk, Store]]:
         create_user(first, "manager", PASSWORD, "manager", clock())
         desks = []
         for s in stores:
-            client = TestClient(create_app(s, WebSettings(secret_key="k" * 40), clock))
-            csrf = _csrf(client.get("/login").text)
-            client.post("/login", data={"username": "manager", "password": PASSWORD, "csrf": csrf})
-            desks.append(Desk(client))
+            app = create_app(s, WebSettings(secret_key="k" * 40), clock)
+            desks.append(Desk(client_of(app, "manager", PASSWORD)))
         yield desks[0], desks[1], first
 
 

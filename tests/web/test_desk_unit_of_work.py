@@ -8,31 +8,21 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from fastapi.testclient import TestClient
 
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from tests.integration.test_unit_of_work import audit_log_down
 from tests.web.conftest import PASSWORD, Clock
-from tests.web.test_desk import Desk, _csrf
+from tests.web.served import client_of
+from tests.web.test_desk import Desk
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture
 def counter(store: Store, clock: Clock) -> Iterator[Desk]:
-    client = TestClient(create_app(store, WebSettings(secret_key="k" * 40), clock))
-    login = client.post(
-        "/login",
-        data={
-            "username": "manager",
-            "password": PASSWORD,
-            "csrf": _csrf(client.get("/login").text),
-        },
-        follow_redirects=False,
-    )
-    assert login.status_code == 303
-    yield Desk(client)
+    app = create_app(store, WebSettings(secret_key="k" * 40), clock)
+    yield Desk(client_of(app, "manager", PASSWORD))
 
 
 def _desk_audit(store: Store) -> list[tuple[str, str | None]]:

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
@@ -20,22 +19,14 @@ from tests.fakes.wall_clock import SkewedClock
 from tests.harness import Cage
 from tests.waiting import wait_until
 from tests.web.conftest import PASSWORD, Clock
+from tests.web.served import client_of
 from wire import KioskState, KioskStatus
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def viewer(app: FastAPI) -> TestClient:
-    client = TestClient(app)
-    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
-    assert csrf
-    reply = client.post(
-        "/login",
-        data={"username": "viewer", "password": PASSWORD, "csrf": csrf.group(1)},
-        follow_redirects=False,
-    )
-    assert reply.status_code == 303
-    return client
+    return client_of(app, "viewer", PASSWORD)
 
 
 def kiosk_health(page: str) -> str:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from hub.store import Store
 from tests.web.conftest import PASSWORD, Clock, checkout
+from tests.web.served import client_of
 from wire import CustodyEvent, EventType
 from wire.ids import uuid7
 
@@ -37,10 +36,7 @@ def test_a_kit_back_without_a_piece_shows_which_is_still_out(
             asset=code,
         )
         store.commit_events([(back, back.model_dump_json())], clock.now)
-    client = TestClient(app)
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
-    assert token
-    client.post("/login", data={"username": "viewer", "password": PASSWORD, "csrf": token[1]})
+    client = client_of(app, "viewer", PASSWORD)
     page = client.get("/a/KIT-0001").text
     incomplete = page.split('id="kit-incomplete"')[1].split("</dd>")[0]
     assert "1 still out" in incomplete and "Battery (BATT-0001) with Ada Lovelace" in incomplete

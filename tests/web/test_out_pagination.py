@@ -14,6 +14,7 @@ from hub.sheets import parse_assets
 from hub.store import Store
 from hub.store import views as store_views
 from tests.web.conftest import PASSWORD, Clock, checkout
+from tests.web.served import client_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -21,17 +22,7 @@ CODES = [f"TRI-{n:04d}" for n in range(7)]
 
 
 def _client(app: FastAPI) -> TestClient:
-    client = TestClient(app)
-    form = client.get("/login").text
-    match = re.search(r'name="csrf" value="([^"]+)"', form)
-    assert match
-    reply = client.post(
-        "/login",
-        data={"username": "manager", "password": PASSWORD, "csrf": match.group(1)},
-        follow_redirects=False,
-    )
-    assert reply.status_code == 303
-    return client
+    return client_of(app, "manager", PASSWORD)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from hub.web.auth import Role, create_user
 from hub.web.security import RANK
 from tests.web.conftest import PASSWORD, Clock, checkout
 from tests.web.routes import api_routes, needed_role
+from tests.web.served import client_of, sign_in
 from wire import ReplicaPolicy, ReplicaSnapshot, Topics, decode_event
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -39,14 +40,7 @@ def _csrf(html: str) -> str:
 
 
 def _sign_in(app: FastAPI, user: str) -> TestClient:
-    client = TestClient(app)
-    reply = client.post(
-        "/login",
-        data={"username": user, "password": PASSWORD, "csrf": _csrf(client.get("/login").text)},
-        follow_redirects=False,
-    )
-    assert reply.status_code == 303, reply.text[:300]
-    return client
+    return client_of(app, user, PASSWORD)
 
 
 @pytest.fixture
@@ -112,11 +106,7 @@ def test_a_borrower_signs_in_to_their_loans_due_in_the_cage_s_time(
     portal: FastAPI, cage: Store, clock: Clock
 ) -> None:
     client = TestClient(portal)
-    reply = client.post(
-        "/login",
-        data={"username": "ada.l", "password": PASSWORD, "csrf": _csrf(client.get("/login").text)},
-        follow_redirects=False,
-    )
+    reply = sign_in(client, "ada.l", PASSWORD)
     assert reply.headers["location"] == "/me"
     page = client.get("/me").text
     # 09:30 UTC + 5 h = 14:30 UTC = 09:30 in New York

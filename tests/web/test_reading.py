@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from hub.store import Store
 from hub.web.pages import reports
 from tests.web.conftest import PASSWORD, Clock, checkout, serving
-from tests.web.served import signed_in
+from tests.web.served import client_of, signed_in
 from wire import CustodyEvent, DenialReason, EventType
 from wire.ids import uuid7
 
@@ -21,16 +21,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _client(app: FastAPI, user: str = "manager") -> tuple[TestClient, str]:
-    client = TestClient(app)
-    form = client.get("/login").text
-    token = re.search(r'name="csrf" value="([^"]+)"', form)
-    assert token
-    reply = client.post(
-        "/login",
-        data={"username": user, "password": PASSWORD, "csrf": token.group(1)},
-        follow_redirects=False,
-    )
-    assert reply.status_code == 303
+    client = client_of(app, user, PASSWORD)
     page = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
     assert page
     return client, page.group(1)

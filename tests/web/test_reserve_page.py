@@ -16,6 +16,7 @@ from hub.store.audit import AuditFilter
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
 from tests.web.conftest import PASSWORD, Clock, checkout
+from tests.web.served import client_of
 from wire import OpeningSpec, ReplicaPolicy
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -31,10 +32,7 @@ def _settings(**changes: object) -> WebSettings:
 def _signed_in(
     store: Store, clock: Clock, user: str, settings: WebSettings
 ) -> tuple[TestClient, str]:
-    client = TestClient(create_app(store, settings, clock))
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
-    assert token
-    client.post("/login", data={"username": user, "password": PASSWORD, "csrf": token.group(1)})
+    client = client_of(create_app(store, settings, clock), user, PASSWORD)
     page = client.get("/me/reserve") if user.endswith(".b") else client.get("/account")
     found = re.search(r'name="csrf" value="([^"]+)"', page.text)
     assert found, page.text[:300]
