@@ -13,33 +13,45 @@ from wire import CustodyEvent, DenialReason, EventType, ReturnCondition
 from wire.ids import uuid7
 
 
+def kiosk_event(
+    at: datetime,
+    type: EventType,
+    kiosk: str = "cage-1",
+    seq: int = 1,
+    tiebreak: int = 0,
+    **fields: object,
+) -> CustodyEvent:
+    """An event as a kiosk's outbox makes it: its id is a UUIDv7 of its time (``tiebreak``
+    milliseconds later, for events of one instant that must keep their order)."""
+    return CustodyEvent.model_validate(
+        {
+            "id": uuid7(int(at.timestamp() * 1000) + tiebreak),
+            "kiosk": kiosk,
+            "seq": seq,
+            "at": at,
+            "type": type,
+            **fields,
+        }
+    )
+
+
+def commit(store: Store, *events: CustodyEvent, now: datetime | None = None) -> None:
+    """The events committed as the hub's ingest does, received at ``now`` (else the last's time)."""
+    store.commit_events([(e, e.model_dump_json()) for e in events], now or events[-1].at)
+
+
 def checkout_event(
     kiosk: str, seq: int, at: datetime, asset: str, person: str = "ada", hours: float = 48
 ) -> CustodyEvent:
     """A kiosk's checkout, made as the kiosk would (for tests that send it themselves)."""
-    return CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000)),
-        kiosk=kiosk,
-        seq=seq,
-        at=at,
-        type=EventType.CHECKOUT,
-        person=person,
-        asset=asset,
-        due=at + timedelta(hours=hours),
-    )
+    due = at + timedelta(hours=hours)
+    return kiosk_event(at, EventType.CHECKOUT, kiosk, seq, person=person, asset=asset, due=due)
 
 
 def denial_event(kiosk: str, seq: int, at: datetime, detail: str | None = None) -> CustodyEvent:
     """A kiosk's refusal of a code that is not a label."""
-    return CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000)),
-        kiosk=kiosk,
-        seq=seq,
-        at=at,
-        type=EventType.DENIED,
-        reason=DenialReason.NOT_A_LABEL,
-        detail=detail,
-    )
+    reason = DenialReason.NOT_A_LABEL
+    return kiosk_event(at, EventType.DENIED, kiosk, seq, reason=reason, detail=detail)
 
 
 class KioskFeed:
@@ -48,18 +60,10 @@ class KioskFeed:
         self.kiosk = kiosk
         self.seq = 0
 
-    def _commit(self, at: datetime, **fields: object) -> CustodyEvent:
+    def _commit(self, at: datetime, type: EventType, **fields: object) -> CustodyEvent:
         self.seq += 1
-        event = CustodyEvent.model_validate(
-            {
-                "id": uuid7(int(at.timestamp() * 1000)),
-                "kiosk": self.kiosk,
-                "seq": self.seq,
-                "at": at,
-                **fields,
-            }
-        )
-        self.store.commit_events([(event, event.model_dump_json())], at)
+        event = kiosk_event(at, type, self.kiosk, self.seq, 0, **fields)
+        commit(self.store, event)
         return event
 
     def checkout(self, asset: str, person: str, at: datetime, hours: float = 24) -> CustodyEvent:

@@ -27,9 +27,9 @@ from hub.localbroker import LocalPki, free_port
 from hub.service import smtp_settings
 from hub.store import Store
 from tests.databases import fresh_sqlite
+from tests.events import commit, kiosk_event
 from tests.servers import WAIT, Inbox
-from wire import CustodyEvent, EventType
-from wire.ids import uuid7
+from wire import EventType
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LONDON = ZoneInfo("Europe/London")
@@ -71,17 +71,7 @@ def _smtp(port: int) -> SmtpSettings:
 
 
 def _lend(store: Store, asset: str, person: str, at: datetime, due: datetime) -> None:
-    ev = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000)),
-        kiosk="cage-1",
-        seq=1,
-        at=at,
-        type=EventType.CHECKOUT,
-        person=person,
-        asset=asset,
-        due=due,
-    )
-    store.commit_events([(ev, ev.model_dump_json())], at)
+    commit(store, kiosk_event(at, EventType.CHECKOUT, person=person, asset=asset, due=due))
 
 
 def _mail(inbox: Inbox) -> list[EmailMessage]:

@@ -19,8 +19,8 @@ from hub.store.audit import AuditFilter
 from hub.store.booking_writes import Ask
 from rules.opening import OpeningHours
 from tests.databases import fresh_sqlite
-from wire import CustodyEvent, EventType
-from wire.ids import uuid7
+from tests.events import commit, kiosk_event
+from wire import EventType
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)  # a Monday; London is on UTC until the 29th
@@ -57,17 +57,10 @@ def _reserve(store: Store, person: str = "ada", day: int = 3, **target: str) -> 
 
 def _lend(store: Store, asset: str, person: str, due: datetime, seq: int = 1) -> None:
     at = NOW - timedelta(hours=1)
-    ev = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000) + seq),
-        kiosk="cage-1",
-        seq=seq,
-        at=at,
-        type=EventType.CHECKOUT,
-        person=person,
-        asset=asset,
-        due=due,
+    lent = kiosk_event(
+        at, EventType.CHECKOUT, seq=seq, tiebreak=seq, person=person, asset=asset, due=due
     )
-    store.commit_events([(ev, ev.model_dump_json())], at)
+    commit(store, lent)
 
 
 def _audited(store: Store, action: str) -> list[tuple[str, str | None, str | None]]:

@@ -19,9 +19,8 @@ from hub.store import Store
 from hub.store.journal import Note
 from hub.store.schema import assets
 from tests.databases import fresh_sqlite
-from tests.events import KioskFeed
-from wire import CustodyEvent, EventType, ReturnCondition
-from wire.ids import uuid7
+from tests.events import KioskFeed, checkout_event
+from wire import CustodyEvent, ReturnCondition
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -62,16 +61,7 @@ def _actions(store: Store) -> list[tuple[str, str | None, str | None]]:
 
 
 def _event(seq: int, asset: str, at: datetime) -> tuple[CustodyEvent, str]:
-    event = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000)),
-        kiosk="cage-1",
-        seq=seq,
-        at=at,
-        type=EventType.CHECKOUT,
-        person="ada",
-        asset=asset,
-        due=at + timedelta(hours=2),
-    )
+    event = checkout_event("cage-1", seq, at, asset, hours=2)
     return event, event.model_dump_json()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,9 +14,8 @@ from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
 from tests.databases import fresh_sqlite
+from tests.events import checkout_event, commit
 from tests.web.served import served
-from wire import CustodyEvent, EventType
-from wire.ids import uuid7
 
 PASSWORD = "a long test password"
 
@@ -56,18 +55,7 @@ def store(tmp_path: Path, clock: Clock) -> Iterator[Store]:
 def checkout(
     store: Store, clock: Clock, asset: str, person: str = "ada", hours: float = 2, seq: int = 1
 ) -> None:
-    at = clock()
-    event = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000)),
-        kiosk="cage-1",
-        seq=seq,
-        at=at,
-        type=EventType.CHECKOUT,
-        person=person,
-        asset=asset,
-        due=at + timedelta(hours=hours),
-    )
-    store.commit_events([(event, event.model_dump_json())], at)
+    commit(store, checkout_event("cage-1", seq, clock(), asset, person, hours))
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from hub.store import Store
+from tests.events import commit, kiosk_event
 from tests.web.conftest import Clock
 from tests.web.routes import api_routes
 from tests.web.test_dashboard import _client
-from wire import CustodyEvent, EventType
-from wire.ids import uuid7
+from wire import EventType
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -31,17 +31,7 @@ def badged(store: Store, clock: Clock) -> Store:
     another person holds it (a conflict the overview shows, naming the badge)."""
     store.add_person("sam", "Sam Keeper", [STAFF_UID], staff=True)
     store.start_stocktake("Film cage", "manager", clock())
-    at = clock()
-    event = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000)),
-        kiosk="cage-1",
-        seq=1,
-        at=at,
-        type=EventType.ENROLL,
-        person="eve",
-        badge=STAFF_UID,
-    )
-    store.commit_events([(event, event.model_dump_json())], at)
+    commit(store, kiosk_event(clock(), EventType.ENROLL, person="eve", badge=STAFF_UID))
     return store
 
 

@@ -11,10 +11,11 @@ from fastapi.testclient import TestClient
 
 from hub.store import Store
 from hub.web.security import RANK
+from tests.events import commit, kiosk_event
 from tests.web.conftest import PASSWORD, Clock, checkout
 from tests.web.routes import api_routes, needed_role
 from tests.web.served import sign_in
-from wire import CustodyEvent, EventType, KioskState, KioskStatus, ReturnCondition
+from wire import EventType, KioskState, KioskStatus, ReturnCondition
 from wire.ids import uuid7
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -227,19 +228,16 @@ def test_a_damage_report_is_in_the_queue_until_closed(
     app: FastAPI, store: Store, clock: Clock
 ) -> None:
     checkout(store, clock, "CAM-0001", person="ada", seq=1)
-    at = clock() + timedelta(hours=1)
-    event = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000)),
-        kiosk="cage-1",
+    back = kiosk_event(
+        clock() + timedelta(hours=1),
+        EventType.RETURN,
         seq=2,
-        at=at,
-        type=EventType.RETURN,
         person="ada",
         asset="CAM-0001",
         condition=ReturnCondition.DAMAGED,
         detail="bent hot shoe",
     )
-    store.commit_events([(event, event.model_dump_json())], at)
+    commit(store, back)
     client, csrf = _client(app)
     queue = client.get("/maintenance").text
     assert "bent hot shoe" in queue and "damaged" in queue
@@ -386,16 +384,8 @@ def test_a_stocktake_lists_what_was_expected_and_not_seen(
     assert page.status_code == 200 and "Count 1: Film cage" in page.text
     clock.now += timedelta(minutes=5)
     at = clock()
-    seen = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000)),
-        kiosk="cage-1",
-        seq=1,
-        at=at,
-        type=EventType.SEEN,
-        person="ada",
-        asset="CAM-0001",
-    )
-    store.commit_events([(seen, seen.model_dump_json())], at)
+    seen = kiosk_event(at, EventType.SEEN, person="ada", asset="CAM-0001")
+    commit(store, seen)
     store.update_asset("LENS-0001", clock(), "manager", home="Sound lab")
     stray = seen.model_copy(update={"id": uuid7(int(at.timestamp() * 1000)), "seq": 2})
     stray = stray.model_copy(update={"asset": "LENS-0001"})

@@ -15,26 +15,16 @@ from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
 from tests.browsing import DESK, PHONE, layout_problems, screenshots, signed_in
+from tests.events import commit, kiosk_event
 from tests.web.conftest import PASSWORD, Clock, checkout, serving
-from wire import CustodyEvent, EventType, ReplicaPolicy
-from wire.ids import uuid7
+from wire import EventType, ReplicaPolicy
 
 pytestmark = pytest.mark.browser
 PAGES = (("/me", "me"), ("/me/browse", "browse"))
 
 
 def _give_back(store: Store, clock: Clock, asset: str, seq: int) -> None:
-    at = clock()
-    event = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000)),
-        kiosk="cage-1",
-        seq=seq,
-        at=at,
-        type=EventType.RETURN,
-        person="ada",
-        asset=asset,
-    )
-    store.commit_events([(event, event.model_dump_json())], at)
+    commit(store, kiosk_event(clock(), EventType.RETURN, seq=seq, person="ada", asset=asset))
 
 
 @pytest.fixture

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 
 from hub.store import Store
 from hub.web.pages import reports
+from tests.events import commit, kiosk_event
 from tests.web.conftest import PASSWORD, Clock, checkout, serving
 from tests.web.served import client_of, signed_in
-from wire import CustodyEvent, DenialReason, EventType
-from wire.ids import uuid7
+from wire import DenialReason, EventType
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -28,17 +28,8 @@ def _client(app: FastAPI, user: str = "manager") -> tuple[TestClient, str]:
 
 
 def _denied(store: Store, clock: Clock, reason: DenialReason, seq: int, **more: str) -> None:
-    at = clock()
-    event = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000) + seq),
-        kiosk="cage-1",
-        seq=seq,
-        at=at,
-        type=EventType.DENIED,
-        reason=reason,
-        **more,
-    )
-    store.commit_events([(event, event.model_dump_json())], at)
+    denied = kiosk_event(clock(), EventType.DENIED, seq=seq, tiebreak=seq, reason=reason, **more)
+    commit(store, denied)
 
 
 def _part(page: str, element_id: str) -> str:

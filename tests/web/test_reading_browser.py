@@ -13,9 +13,9 @@ from playwright.sync_api import Browser, Page, ViewportSize, expect
 
 from hub.store import Store
 from tests.browsing import DESK, PHONE, layout_problems, screenshots, signed_in
+from tests.events import commit, kiosk_event
 from tests.web.conftest import PASSWORD, Clock, checkout, serving
-from wire import CustodyEvent, DenialReason, EventType, KioskState, KioskStatus
-from wire.ids import uuid7
+from wire import DenialReason, EventType, KioskState, KioskStatus
 
 pytestmark = pytest.mark.browser
 # the editing pages, also shot at a desk's size for the README
@@ -65,17 +65,11 @@ def busy(store: Store, clock: Clock) -> Store:
     clock.now += timedelta(hours=5)
     checkout(store, clock, "LENS-0001", person="eve", hours=3, seq=2)
     at = clock()
-    refused = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000) + 1),
-        kiosk="cage-1",
-        seq=3,
-        at=at,
-        type=EventType.DENIED,
-        person="ada",
-        asset="CAM-0002",
-        reason=DenialReason.OVERDUE_ITEMS,
+    reason = DenialReason.OVERDUE_ITEMS
+    refused = kiosk_event(
+        at, EventType.DENIED, seq=3, tiebreak=1, person="ada", asset="CAM-0002", reason=reason
     )
-    store.commit_events([(refused, refused.model_dump_json())], at)
+    commit(store, refused)
     status = KioskStatus(kiosk="cage-1", state=KioskState.ONLINE, at=at, version="0.1.0", outbox=0)
     store.record_status(status, status.model_dump_json(), at)
     for day, length in ((1, 2), (3, 4), (9, 3)):

@@ -6,10 +6,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from hub.store import Store
+from tests.events import commit, kiosk_event
 from tests.web.conftest import Clock
 from tests.web.test_dashboard import _client
-from wire import CustodyEvent, DenialReason, EventType
-from wire.ids import uuid7
+from wire import DenialReason, EventType
 from wire.pins import hash_pin
 
 
@@ -36,19 +36,15 @@ def test_a_pin_lockout_shows_on_the_staff_members_page(
     app: FastAPI, store: Store, clock: Clock
 ) -> None:
     store.add_person("sam", "Sam Staff", ["0A0B0C0D"], staff=True)
-    at = clock()
-    event = CustodyEvent(
-        id=uuid7(int(at.timestamp() * 1000)),
-        kiosk="cage-1",
-        seq=1,
-        at=at,
-        type=EventType.DENIED,
+    lockout = kiosk_event(
+        clock(),
+        EventType.DENIED,
         badge="0A0B0C0D",
         person="sam",
         reason=DenialReason.PIN_LOCKOUT,
         detail="5 wrong PINs in a row: locked out here for 5 min",
     )
-    store.commit_events([(event, event.model_dump_json())], at)
+    commit(store, lockout)
     manager, _ = _client(app, "manager")
     assert 'denied: <span class="why">locked out after wrong door PINs: 5 wrong PINs' in (
         manager.get("/people/sam").text
