@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.errors import NotFound
 from hub.store.base import StoreBase
-from hub.store.schema import api_tokens, audit_log, login_throttle, users, web_sessions
+from hub.store.schema import api_tokens, login_throttle, users, web_sessions
 
 TOKEN_PREFIX = "ckt_"  # noqa: S105 - a marker, not a secret
 
@@ -29,15 +29,6 @@ class Token:
     created_at: datetime
     revoked: bool
     last_used: datetime | None
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    at: datetime
-    actor: str
-    action: str
-    target: str | None
-    detail: str | None
 
 
 @dataclass(frozen=True)
@@ -124,22 +115,6 @@ class AccessStore(StoreBase):
         ).order_by(api_tokens.c.id)
         with self.engine.connect() as conn:
             return [Token(*tuple(r)) for r in conn.execute(q)]
-
-    def audit_entries(self, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
-        q = (
-            select(
-                audit_log.c.at,
-                audit_log.c.actor,
-                audit_log.c.action,
-                audit_log.c.target,
-                audit_log.c.detail,
-            )
-            .order_by(audit_log.c.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        with self.engine.connect() as conn:
-            return [AuditEntry(*tuple(r)) for r in conn.execute(q)]
 
     # dashboard sessions ---------------------------------------------------------------------
 

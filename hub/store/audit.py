@@ -10,11 +10,19 @@ from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 
-from hub.store.access import AuditEntry
 from hub.store.base import StoreBase
 from hub.store.schema import audit_log
 
 CHUNK = 1_000  # rows per read of the whole log
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    actor: str
+    action: str
+    target: str | None
+    detail: str | None
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,10 @@ def _entries(f: AuditFilter) -> Select[Any]:
 
 
 class AuditStore(StoreBase):
+    def audit_entries(self, limit: int = 200, offset: int = 0) -> list[AuditEntry]:
+        """The newest entries, unfiltered."""
+        return self.audit_page(AuditFilter(), limit, offset)
+
     def audit_page(self, f: AuditFilter, limit: int = 100, offset: int = 0) -> list[AuditEntry]:
         """Entries under ``f``, newest first."""
         q = _entries(f).order_by(audit_log.c.id.desc()).limit(limit).offset(offset)

@@ -29,7 +29,7 @@ from hub.store.schema import (
     quarantine,
     trainings,
 )
-from hub.store.views import ItemOut
+from hub.store.views import ItemOut, out_query
 
 
 @dataclass(frozen=True)
@@ -114,30 +114,9 @@ class Reads(StoreBase):
     ) -> list[ItemOut]:
         """What is out now, soonest due first; optionally only due in a window (by the index),
         or only items whose home is one of ``homes``."""
-        q = (
-            select(
-                holdings.c.asset,
-                assets.c.name,
-                assets.c.category,
-                holdings.c.person,
-                people.c.name,
-                holdings.c.since,
-                holdings.c.due,
-                holdings.c.kiosk,
-            )
-            .select_from(
-                holdings.join(assets, assets.c.code == holdings.c.asset).join(
-                    people, people.c.id == holdings.c.person
-                )
-            )
-            .order_by(holdings.c.due, holdings.c.asset)
-        )
-        if due_before is not None:
-            q = q.where(holdings.c.due < due_before)
+        q = out_query(due_before, homes).order_by(holdings.c.due, holdings.c.asset)
         if due_after is not None:
             q = q.where(holdings.c.due >= due_after)
-        if homes is not None:
-            q = q.where(assets.c.home.in_(sorted(homes)))
         if limit is not None:
             q = q.limit(limit).offset(offset)
         with self.engine.connect() as conn:

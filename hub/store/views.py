@@ -15,7 +15,6 @@ from hub.store.base import StoreBase
 from hub.store.registry import ASSET_DETAILS, own_fields
 from hub.store.schema import (
     assets,
-    audit_log,
     badges,
     holdings,
     kiosk_status,
@@ -91,7 +90,8 @@ class OutPage:
     later: bool  # there are loans after the last row
 
 
-def _out_query(due_before: datetime | None, homes: Collection[str] | None = None) -> Select[Any]:
+def out_query(due_before: datetime | None, homes: Collection[str] | None = None) -> Select[Any]:
+    """What is out (an ItemOut a row), due before ``due_before``, of items homed in ``homes``."""
     q = select(
         holdings.c.asset,
         assets.c.name,
@@ -161,7 +161,7 @@ class ViewStore(StoreBase):
         """A page of what is out, soonest due first: the ``limit`` loans after ``after``, or
         the ``limit`` before ``before``, or the first ones. Keyset paging, so a page deep in
         the list costs what the first does. ``homes``: only items whose home is one of these."""
-        q = _out_query(due_before, homes)
+        q = out_query(due_before, homes)
         with self.engine.connect() as conn:
             if before is not None:
                 found = conn.execute(
@@ -252,32 +252,6 @@ class ViewStore(StoreBase):
                     }
                     for p in found
                 ]
-            if len(found) < EXPORT_CHUNK:
-                return
-            last = found[-1].id
-
-    def audit_export(self) -> Iterator[tuple[Any, ...]]:
-        """The whole audit log, newest first (at, actor, action, target, detail), by chunks."""
-        last: int | None = None
-        while True:
-            q = (
-                select(
-                    audit_log.c.id,
-                    audit_log.c.at,
-                    audit_log.c.actor,
-                    audit_log.c.action,
-                    audit_log.c.target,
-                    audit_log.c.detail,
-                )
-                .order_by(audit_log.c.id.desc())
-                .limit(EXPORT_CHUNK)
-            )
-            if last is not None:
-                q = q.where(audit_log.c.id < last)
-            with self.engine.connect() as conn:
-                found = conn.execute(q).all()
-            for row in found:
-                yield tuple(row)[1:]
             if len(found) < EXPORT_CHUNK:
                 return
             last = found[-1].id
