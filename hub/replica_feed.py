@@ -120,13 +120,11 @@ class ReplicaFeed:
         cursor = self.source.start()
         rows, first_strike = self.source.full(now)
         live = LiveReplica(build_snapshot(rows, 0, now, self._rules))
-        for p in rows["people"]:
+        for p in rows.people:
             live.expires(
-                PERSON,
-                p["id"],
-                person_expires(p, first_strike.get(p["id"]), self.source.term, now),
+                PERSON, p.id, person_expires(p, first_strike.get(p.id), self.source.term, now)
             )
-        for asset, booked in bookings_by_asset(booking_of(b) for b in rows["bookings"]).items():
+        for asset, booked in bookings_by_asset(booking_of(b) for b in rows.bookings).items():
             live.expires(BOOKING, asset, min(b.ends for b in booked))
         self._live, self._cursor, self._read_at = live, cursor, now
         self._positions.clear()

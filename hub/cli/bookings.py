@@ -52,8 +52,8 @@ def booking_list(ctx: Ctx, days: int) -> None:
         click.echo(f"no bookings in the next {days} days")
     for b in rows:
         click.echo(
-            f"{b['id']}\t{b['asset']}\t{b['person']}\t{booking_local(b['starts'], tz)}\t"
-            f"{booking_local(b['ends'], tz)}\t{b['state']}"
+            f"{b.id}\t{b.asset}\t{b.person}\t{booking_local(b.starts, tz)}\t"
+            f"{booking_local(b.ends, tz)}\t{b.state}"
         )
 
 

@@ -19,6 +19,12 @@ from hub.domain.access_groups import member_of
 from hub.replica import asset_of, booking_of, policy_of
 from hub.store import Store
 from hub.store.access_groups import category_groups
+from hub.store.replica_rows import (
+    ASSET_COLUMNS,
+    BOOKING_COLUMNS,
+    ReplicaAssetRow,
+    ReplicaBookingRow,
+)
 from hub.store.schema import (
     assets,
     badges,
@@ -146,10 +152,10 @@ def items(store: Store, codes: Sequence[str], now: datetime) -> dict[str, Item]:
     with store.engine.connect() as conn:
         wanted = set(codes)
         rows = conn.execute(
-            select(assets).where(or_(assets.c.code.in_(wanted), assets.c.kit.in_(wanted)))
+            select(*ASSET_COLUMNS).where(or_(assets.c.code.in_(wanted), assets.c.kit.in_(wanted)))
         ).all()
-        found = [r._mapping for r in rows]
-        every = sorted({r["code"] for r in found})
+        found = [ReplicaAssetRow(*r) for r in rows]
+        every = sorted({r.code for r in found})
         held = dict(
             conn.execute(
                 select(holdings.c.asset, holdings.c.person).where(holdings.c.asset.in_(every))
@@ -157,19 +163,19 @@ def items(store: Store, codes: Sequence[str], now: datetime) -> dict[str, Item]:
         )
         booked: dict[str, list[Booking]] = {}
         for b in conn.execute(
-            select(bookings.c.asset, bookings.c.person, bookings.c.starts, bookings.c.ends)
+            select(*BOOKING_COLUMNS)
             .where(
                 bookings.c.asset.in_(every), bookings.c.cancelled.is_(False), bookings.c.ends > now
             )
             .order_by(bookings.c.starts)
         ):
-            spec = booking_of(dict(b._mapping))
+            spec = booking_of(ReplicaBookingRow(*b))
             booked.setdefault(spec.asset, []).append(Booking(spec.person, spec.starts, spec.ends))
-    bare = {r["code"]: _item(r, held, booked) for r in found}
+    bare = {r.code: _item(r, held, booked) for r in found}
     pieces: dict[str, list[Item]] = {}
-    for r in sorted(found, key=lambda r: str(r["code"])):
-        if r["kit"] is not None:
-            pieces.setdefault(r["kit"], []).append(bare[r["code"]])
+    for r in sorted(found, key=lambda r: r.code):
+        if r.kit is not None:
+            pieces.setdefault(r.kit, []).append(bare[r.code])
     return {
         code: replace(bare[code], members=tuple(pieces.get(code, ())))
         for code in codes
@@ -177,7 +183,7 @@ def items(store: Store, codes: Sequence[str], now: datetime) -> dict[str, Item]:
     }
 
 
-def _item(row: Any, held: dict[str, str], booked: dict[str, list[Booking]]) -> Item:
+def _item(row: ReplicaAssetRow, held: dict[str, str], booked: dict[str, list[Booking]]) -> Item:
     spec = asset_of(row)
     return Item(
         spec.code,

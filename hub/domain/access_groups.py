@@ -34,7 +34,12 @@ def joined(groups: Iterable[str]) -> str | None:
 
 def member_of(row: Mapping[Any, Any]) -> tuple[str, ...]:
     """A person's groups from both sources, from their ``people`` row."""
-    return clean_groups((*split(row.get("groups")), *split(row.get("provider_groups"))))
+    return groups_of(row.get("groups"), row.get("provider_groups"))
+
+
+def groups_of(registry: str | None, provider: str | None) -> tuple[str, ...]:
+    """A person's groups from both sources, each as stored."""
+    return clean_groups((*split(registry), *split(provider)))
 
 
 def checked_groups(groups: Iterable[str], limit: int | None) -> tuple[str, ...]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
 
@@ -37,6 +36,19 @@ class Ask:
     ends: datetime
     asset: str | None = None
     category: str | None = None
+
+
+@dataclass(frozen=True)
+class ReservationListed:
+    """One of a borrower's live reservations, as their page and the API list it."""
+
+    id: int
+    asset: str  # the item or kit reserved (a kit stands for its pieces)
+    asset_name: str
+    category: str
+    starts: datetime
+    ends: datetime
+    picked_up: bool
 
 
 @dataclass(frozen=True)
@@ -170,7 +182,7 @@ class BookingWrites(StoreBase):
             action = CANCEL_OWN if own else "booking.cancel"
             self._audit(conn, at, actor, action, row.asset, f"#{booking_id} {row.person}")
 
-    def reservations_of(self, person: str, now: datetime) -> list[dict[str, Any]]:
+    def reservations_of(self, person: str, now: datetime) -> list[ReservationListed]:
         """A person's live reservations (not cancelled, not over), kits' pieces left out."""
         q = (
             select(
@@ -192,7 +204,7 @@ class BookingWrites(StoreBase):
             .order_by(bookings.c.starts, bookings.c.id)
         )
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+            return [ReservationListed(*r) for r in conn.execute(q)]
 
     def reservable(self) -> tuple[list[str], list[tuple[str, str, str, bool]]]:
         """What a borrower may pick: categories, and items and kits as (code, name,

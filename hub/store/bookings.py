@@ -4,8 +4,8 @@ listed."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, select, update
 
@@ -17,6 +17,23 @@ from hub.store.schema import assets, bookings, holdings, people
 from wire import CustodyEvent
 
 _PIECE = 500  # values per IN list, as hub.store.locks.chunks
+
+
+@dataclass(frozen=True)
+class BookingListed:
+    """A booking as the bookings page, its CSV, the API and the CLI list it."""
+
+    id: int
+    asset: str
+    asset_name: str
+    person: str
+    person_name: str
+    starts: datetime
+    ends: datetime
+    picked_up: bool
+    cancelled: bool
+    released_at: datetime | None  # released as a no-show then
+    state: str  # what became of it (hub.domain.bookings.State)
 
 
 def late_pickup(conn: Connection, booking: int, ev: CustodyEvent, now: datetime) -> None:
@@ -79,7 +96,7 @@ class Bookings(StoreBase):
 
     def bookings_between(
         self, start: datetime, end: datetime, ended: bool = False
-    ) -> list[dict[str, Any]]:
+    ) -> list[BookingListed]:
         """Live bookings overlapping a window, by asset then start; with ``ended`` the
         cancelled and no-show ones too. Each says what became of it (``state``)."""
         q = (
@@ -107,6 +124,8 @@ class Bookings(StoreBase):
             q = q.where(bookings.c.cancelled.is_(False))
         with self.engine.connect() as conn:
             return [
-                {**r._mapping, "state": booking_state(r.cancelled, r.picked_up, r.released_at)}
+                BookingListed(
+                    **r._mapping, state=booking_state(r.cancelled, r.picked_up, r.released_at)
+                )
                 for r in conn.execute(q)
             ]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -15,6 +14,21 @@ from hub.store import strike_reads
 from hub.store.access_groups import category_groups
 from hub.store.base import StoreBase
 from hub.store.journal import HUB
+from hub.store.replica_rows import (
+    ASSET_COLUMNS,
+    BADGE_COLUMNS,
+    BOOKING_COLUMNS,
+    HOLDING_COLUMNS,
+    PERSON_COLUMNS,
+    TRAINING_COLUMNS,
+    ReplicaAssetRow,
+    ReplicaBadgeRow,
+    ReplicaBookingRow,
+    ReplicaHoldingRow,
+    ReplicaPersonRow,
+    ReplicaRows,
+    ReplicaTrainingRow,
+)
 from hub.store.rule_checks import RULE_BREACH
 from hub.store.schema import (
     alerts,
@@ -27,7 +41,6 @@ from hub.store.schema import (
     ledger,
     people,
     quarantine,
-    trainings,
 )
 from hub.store.views import ItemOut, out_query
 
@@ -165,23 +178,23 @@ class Reads(StoreBase):
             )
             return [(r.asset, r.event_id, r.detail) for r in rows]
 
-    def replica_rows(self, now: datetime) -> dict[str, Any]:
+    def replica_rows(self, now: datetime) -> ReplicaRows:
         """Everything the kiosk replica is built from, read in one transaction."""
         with self.engine.connect() as conn:
             booking_rows = conn.execute(
-                select(bookings.c.asset, bookings.c.person, bookings.c.starts, bookings.c.ends)
+                select(*BOOKING_COLUMNS)
                 .where(bookings.c.cancelled.is_(False), bookings.c.ends > now)
                 .order_by(bookings.c.asset, bookings.c.starts)
             ).all()
-            person_rows = conn.execute(select(people).order_by(people.c.id)).all()
+            person_rows = conn.execute(select(*PERSON_COLUMNS).order_by(people.c.id)).all()
             badge_rows = conn.execute(
-                select(badges.c.uid, badges.c.person_id).where(badges.c.revoked.is_(False))
+                select(*BADGE_COLUMNS).where(badges.c.revoked.is_(False))
             ).all()
-            asset_rows = conn.execute(select(assets).order_by(assets.c.code)).all()
-            holding_rows = conn.execute(select(holdings).order_by(holdings.c.asset)).all()
+            asset_rows = conn.execute(select(*ASSET_COLUMNS).order_by(assets.c.code)).all()
+            holding_rows = conn.execute(select(*HOLDING_COLUMNS).order_by(holdings.c.asset)).all()
             category_rows = conn.execute(select(categories)).all()
             category_groups_now = category_groups(conn)
-            training_rows = conn.execute(select(trainings)).all()
+            training_rows = conn.execute(select(*TRAINING_COLUMNS)).all()
             seqs = conn.execute(
                 select(ledger.c.kiosk, func.max(ledger.c.seq))
                 .where(ledger.c.kiosk != HUB)
@@ -195,17 +208,17 @@ class Reads(StoreBase):
             ):
                 notices.setdefault(person, []).append(text)
             struck = strike_reads.strikes_of(conn, None, self.strikes, now - self.strikes.term)
-        return {
-            "people": [r._asdict() for r in person_rows],
-            "badges": [r._asdict() for r in badge_rows],
-            "assets": [r._asdict() for r in asset_rows],
-            "holdings": [r._asdict() for r in holding_rows],
-            "categories": {r.name: (r.period, r.amount) for r in category_rows},
-            "bookings": [r._asdict() for r in booking_rows],
-            "requires": {r.name: r.requires for r in category_rows if r.requires},
-            "groups": category_groups_now,
-            "trainings": [r._asdict() for r in training_rows],
-            "kiosk_seqs": {k: int(s) for k, s in seqs},
-            "strikes": {p: len(found) for p, found in struck.items()},
-            "notices": notices,
-        }
+        return ReplicaRows(
+            people=[ReplicaPersonRow(*r) for r in person_rows],
+            badges=[ReplicaBadgeRow(*r) for r in badge_rows],
+            assets=[ReplicaAssetRow(*r) for r in asset_rows],
+            holdings=[ReplicaHoldingRow(*r) for r in holding_rows],
+            categories={r.name: (r.period, r.amount) for r in category_rows},
+            bookings=[ReplicaBookingRow(*r) for r in booking_rows],
+            requires={r.name: r.requires for r in category_rows if r.requires},
+            groups=category_groups_now,
+            trainings=[ReplicaTrainingRow(*r) for r in training_rows],
+            kiosk_seqs={k: int(s) for k, s in seqs},
+            strikes={p: len(found) for p, found in struck.items()},
+            notices=notices,
+        )

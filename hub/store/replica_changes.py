@@ -12,10 +12,10 @@ committed are read early and remembered (``Cursor.seen``), so they are not taken
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Select, bindparam, delete, func, literal_column, select, update
 
@@ -23,6 +23,17 @@ from hub.store import NOTICE_KINDS, Store, strike_reads
 from hub.store.access_groups import category_groups
 from hub.store.base import HUB
 from hub.store.locks import chunks
+from hub.store.replica_rows import (
+    ASSET_COLUMNS,
+    BOOKING_COLUMNS,
+    HOLDING_COLUMNS,
+    PERSON_COLUMNS,
+    ReplicaAssetRow,
+    ReplicaBookingRow,
+    ReplicaHoldingRow,
+    ReplicaPersonRow,
+    ReplicaRows,
+)
 from hub.store.schema import (
     alerts,
     assets,
@@ -40,6 +51,7 @@ from hub.store.schema import (
 )
 
 PERSON, ASSET, HOLDING, BOOKING, POLICY = "person", "asset", "holding", "booking", "policy"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,7 +73,7 @@ class Changes:
 class PersonRows:
     """What the replica shows of some people, as ``Store.replica_rows`` reads it for all."""
 
-    people: dict[str, dict[str, Any]] = field(default_factory=dict)
+    people: dict[str, ReplicaPersonRow] = field(default_factory=dict)
     badges: dict[str, list[str]] = field(default_factory=dict)
     trainings: dict[str, dict[str, datetime | None]] = field(default_factory=dict)
     strikes: dict[str, int] = field(default_factory=dict)
@@ -142,7 +154,7 @@ class ReplicaSource:
 
     # the replica's rows for some keys -------------------------------------------------------
 
-    def full(self, now: datetime) -> tuple[dict[str, Any], dict[str, datetime]]:
+    def full(self, now: datetime) -> tuple[ReplicaRows, dict[str, datetime]]:
         """Everything (``Store.replica_rows``), and when each person's oldest strike this term
         was returned (read after it: a strike added meanwhile comes through the log anyway)."""
         rows = self.store.replica_rows(now)
@@ -160,8 +172,8 @@ class ReplicaSource:
         found = PersonRows()
         with self.engine.connect() as conn:
             for part in chunks(sorted(set(ids))):
-                for r in conn.execute(select(people).where(people.c.id.in_(part))):
-                    found.people[r.id] = r._asdict()
+                for r in conn.execute(select(*PERSON_COLUMNS).where(people.c.id.in_(part))):
+                    found.people[r.id] = ReplicaPersonRow(*r)
                 q = select(badges.c.person_id, badges.c.uid).where(
                     badges.c.person_id.in_(part), badges.c.revoked.is_(False)
                 )
@@ -188,19 +200,19 @@ class ReplicaSource:
                     found.notices.setdefault(person, []).append(text)
         return found
 
-    def assets(self, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return self._by_key(codes, _ASSETS)
+    def assets(self, codes: Iterable[str]) -> dict[str, ReplicaAssetRow]:
+        return self._by_key(codes, _ASSETS, ReplicaAssetRow)
 
-    def holdings(self, codes: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return self._by_key(codes, _HOLDINGS)
+    def holdings(self, codes: Iterable[str]) -> dict[str, ReplicaHoldingRow]:
+        return self._by_key(codes, _HOLDINGS, ReplicaHoldingRow)
 
-    def bookings(self, codes: Iterable[str], now: datetime) -> dict[str, list[dict[str, Any]]]:
+    def bookings(self, codes: Iterable[str], now: datetime) -> dict[str, list[ReplicaBookingRow]]:
         """Each asset's bookings that have not ended, by start."""
-        found: dict[str, list[dict[str, Any]]] = {}
+        found: dict[str, list[ReplicaBookingRow]] = {}
         with self.engine.connect() as conn:
             for part in chunks(sorted(set(codes))):
                 q = (
-                    select(bookings.c.asset, bookings.c.person, bookings.c.starts, bookings.c.ends)
+                    select(*BOOKING_COLUMNS)
                     .where(
                         bookings.c.asset.in_(part),
                         bookings.c.cancelled.is_(False),
@@ -209,7 +221,7 @@ class ReplicaSource:
                     .order_by(bookings.c.asset, bookings.c.starts)
                 )
                 for r in conn.execute(q):
-                    found.setdefault(r.asset, []).append(r._asdict())
+                    found.setdefault(r.asset, []).append(ReplicaBookingRow(*r))
         return found
 
     def categories(
@@ -250,23 +262,21 @@ class ReplicaSource:
         """Ties in time come in insertion order, as a scan of the whole table gives them."""
         return literal_column("alerts.rowid") if conn.dialect.name == "sqlite" else alerts.c.id
 
-    def _by_key(self, keys: Iterable[str], query: Select[Any]) -> dict[str, dict[str, Any]]:
-        """Rows by their first column, for these keys; the statement is made once (building
-        it cost more than running it)."""
-        found: dict[str, dict[str, Any]] = {}
+    def _by_key(
+        self, keys: Iterable[str], query: Select[Any], row: Callable[..., T]
+    ) -> dict[str, T]:
+        """Rows (``row`` of their columns) by their first column, for these keys; the statement
+        is made once (building it cost more than running it)."""
+        found: dict[str, T] = {}
         with self.engine.connect() as conn:
             for part in chunks(sorted(set(keys))):
                 for r in conn.execute(query, {"keys": list(part)}):
-                    found[r[0]] = r._asdict()
+                    found[r[0]] = row(*r)
         return found
 
 
-_ASSETS = select(
-    assets.c.code, assets.c.name, assets.c.category, assets.c.status, assets.c.kit
-).where(assets.c.code.in_(bindparam("keys", expanding=True)))
-_HOLDINGS = select(holdings.c.asset, holdings.c.person, holdings.c.due, holdings.c.renewals).where(
-    holdings.c.asset.in_(bindparam("keys", expanding=True))
-)
+_ASSETS = select(*ASSET_COLUMNS).where(assets.c.code.in_(bindparam("keys", expanding=True)))
+_HOLDINGS = select(*HOLDING_COLUMNS).where(holdings.c.asset.in_(bindparam("keys", expanding=True)))
 
 
 def _xmin(conn: Connection) -> int:

@@ -248,7 +248,7 @@ def bookings(
     """Live bookings from now for ``days`` days."""
     now = web.clock()
     rows = web.store.bookings_between(now, now + timedelta(days=days))
-    return [_jsonable(b) for b in scope.of_assets(web, who, rows, lambda b: b["asset"])]
+    return [_jsonable(asdict(b)) for b in scope.of_assets(web, who, rows, lambda b: b.asset)]
 
 
 @router.post("/bookings", status_code=201, responses={**BAD_BODY, **NOT_FOUND, **CONFLICT})

@@ -70,5 +70,5 @@ def test_the_booker_taps_sees_the_reservation_and_picks_it_up(
     assert kiosk.link is not None and kiosk.link.wait_drained(10)
     [row] = cage.store.ledger_rows()
     assert (row.type, row.person, row.asset, row.due) == ("checkout", "ada", "CAM-0001", ends)
-    [b] = [b for b in cage.store.bookings_between(now, ends) if b["id"] == booking]
-    assert b["state"] == "picked up"
+    [b] = [b for b in cage.store.bookings_between(now, ends) if b.id == booking]
+    assert b.state == "picked up"

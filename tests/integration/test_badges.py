@@ -167,7 +167,7 @@ def test_the_people_export_imports_back_into_a_fresh_hub(tmp_path: Path) -> None
     assert second("person", "export") == first("person", "export")
     fresh = Store.open(f"sqlite:///{tmp_path / 'second' / 'hub.db'}")
     try:
-        owners = {b["uid"]: b["person_id"] for b in fresh.replica_rows(T0)["badges"]}
+        owners = {b.uid: b.person_id for b in fresh.replica_rows(T0).badges}
     finally:
         fresh.close()
     assert owners == {
@@ -201,9 +201,7 @@ def test_a_card_enrolled_to_the_wrong_person_is_moved_with_its_history(store: St
     assert store.revoke_badge("04a1b2c3", T0) == ("ada", True)
     assert store.revoke_badge("04A1B2C3", T0) == ("ada", False)  # again: nothing changes
     store.add_badge("bo", "04A1B2C3", T0)
-    assert {b["uid"]: b["person_id"] for b in store.replica_rows(T0)["badges"]} == {
-        "04A1B2C3": "bo"
-    }
+    assert {b.uid: b.person_id for b in store.replica_rows(T0).badges} == {"04A1B2C3": "bo"}
     assert _history(store, "ada") == [("04A1B2C3", True)]  # who had it before is kept
     assert _history(store, "bo") == [("04A1B2C3", False)]
     # and back to Ada: her old registration stays beside the new one
@@ -220,16 +218,14 @@ def test_an_old_sheet_does_not_bring_a_revoked_card_back(store: Store) -> None:
     outcome = store.import_people(rows, T0, "manager")
     assert not outcome.stored
     assert "badge 04A1B2C3 was revoked" in outcome.refused[0]
-    assert store.replica_rows(T0)["badges"] == []
+    assert store.replica_rows(T0).badges == []
 
 
 def test_a_kiosk_can_enrol_a_revoked_card_to_someone_else(store: Store) -> None:
     store.revoke_badge("04A1B2C3", T0)
     later = T0 + timedelta(minutes=1)
     KioskFeed(store)._commit(later, type=EventType.ENROLL, person="bo", badge="04A1B2C3")
-    assert [(b["uid"], b["person_id"]) for b in store.replica_rows(T0)["badges"]] == [
-        ("04A1B2C3", "bo")
-    ]
+    assert [(b.uid, b.person_id) for b in store.replica_rows(T0).badges] == [("04A1B2C3", "bo")]
 
 
 def test_a_late_enrolment_from_before_a_revocation_does_not_bring_the_card_back(
@@ -239,14 +235,12 @@ def test_a_late_enrolment_from_before_a_revocation_does_not_bring_the_card_back(
     store.revoke_badge("04A1B2C3", T0 + timedelta(hours=1))  # reported lost at 10:00
     # enrolled for Bo at an offline kiosk at 9:00, heard of only now
     feed._commit(T0, type=EventType.ENROLL, person="bo", badge="04A1B2C3")
-    assert store.replica_rows(T0)["badges"] == []
+    assert store.replica_rows(T0).badges == []
     (conflict,) = [c for c in store.conflicts() if "04A1B2C3" in c[2]]
     assert "revoked after it" in conflict[2]
     # enrolled again after the revocation: that one counts
     feed._commit(T0 + timedelta(hours=2), type=EventType.ENROLL, person="bo", badge="04A1B2C3")
-    assert [(b["uid"], b["person_id"]) for b in store.replica_rows(T0)["badges"]] == [
-        ("04A1B2C3", "bo")
-    ]
+    assert [(b.uid, b.person_id) for b in store.replica_rows(T0).badges] == [("04A1B2C3", "bo")]
 
 
 def test_two_active_registrations_of_one_uid_are_refused_by_the_database(store: Store) -> None:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from hub.cli import cli
 from hub.store import Store
+from hub.store.replica_rows import ReplicaBadgeRow
 from kiosk.cli import main as kiosk_main
 from kiosk.config import load_config
 from tests.databases import fresh_sqlite
@@ -77,14 +78,14 @@ def test_register_kiosk_person_and_asset(tmp_path: Path) -> None:
     try:
         assert store.kiosk_key("cage-1") == kiosk_cfg.signing_key()
         rows = store.replica_rows(datetime.now(UTC))
-        assert rows["badges"] == [{"uid": "04DDEEFF", "person_id": "ada"}]  # the old one lost
-        assert rows["assets"][0]["code"] == "CAM-1"
-        assert rows["categories"] == {"camera": ("hours", 48), "lens": ("next_opening", 0)}
-        assert rows["requires"] == {"camera": "cinema-1"}
-        assert [(t["person"], t["name"]) for t in rows["trainings"]] == [("ada", "cinema-1")]
+        assert rows.badges == [ReplicaBadgeRow(uid="04DDEEFF", person_id="ada")]  # the old one lost
+        assert rows.assets[0].code == "CAM-1"
+        assert rows.categories == {"camera": ("hours", 48), "lens": ("next_opening", 0)}
+        assert rows.requires == {"camera": "cinema-1"}
+        assert [(t.person, t.name) for t in rows.trainings] == [("ada", "cinema-1")]
         assert [
-            (b["asset"], b["person"])
-            for b in store.replica_rows(datetime(2026, 3, 1, tzinfo=UTC))["bookings"]
+            (b.asset, b.person)
+            for b in store.replica_rows(datetime(2026, 3, 1, tzinfo=UTC)).bookings
         ] == [("CAM-1", "ada")]
     finally:
         store.close()

@@ -57,7 +57,7 @@ def test_a_booking_made_on_the_hub_is_picked_up_at_the_kiosk(cage: Cage) -> None
 
     [out] = cage.store.items_out()
     assert (out.asset, out.person, out.due) == ("CAM-0001", "ada", ends)
-    states = {b["id"]: b["state"] for b in cage.store.bookings_between(now, ends)}
+    states = {b.id: b.state for b in cage.store.bookings_between(now, ends)}
     assert states[mine] == "picked up"
     denied = [r for r in cage.store.ledger_rows() if r.type == "denied"]
     assert [(r.asset, r.reason) for r in denied] == [("CAM-0002", "booked_by_other")]
@@ -90,11 +90,11 @@ def test_a_pickup_while_the_hub_is_down_is_marked_picked_up_when_it_is_back(cage
     kiosk.submit(Confirm())
     kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
     assert kiosk.outbox.depth() == 1  # waiting for the hub
-    assert [b["state"] for b in cage.store.bookings_between(now, ends)] == ["booked"]
+    assert [b.state for b in cage.store.bookings_between(now, ends)] == ["booked"]
 
     cage.start_hub()
     assert kiosk.link is not None and kiosk.link.wait_drained(15)
-    [b] = [b for b in cage.store.bookings_between(now, ends) if b["id"] == booking]
-    assert b["state"] == "picked up"
+    [b] = [b for b in cage.store.bookings_between(now, ends) if b.id == booking]
+    assert b.state == "picked up"
     [out] = cage.store.items_out()
     assert (out.asset, out.due) == ("LENS-0001", ends)

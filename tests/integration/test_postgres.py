@@ -94,7 +94,7 @@ def test_custody_alerts_reports_and_the_overview_on_postgres(pg_store: Store) ->
     report = Alerter(pg_store, lambda: now, AlertRules()).run_once()
     assert report.raised == 1  # CAM-0001 is overdue
     assert [t.asset for t in pg_store.tickets()] == ["CAM-0002"]
-    assert pg_store.replica_rows(now)["strikes"] == {"ada": 1}
+    assert pg_store.replica_rows(now).strikes == {"ada": 1}
     figures = pg_store.report(T0 - timedelta(days=7), T0 + timedelta(days=7))
     assert figures.most_borrowed[0][2] == 1
     create_user(pg_store, "manager", "a long test password", "manager", now)

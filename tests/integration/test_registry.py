@@ -62,7 +62,7 @@ def test_three_late_returns_in_a_term_ban_new_checkouts(store: Store) -> None:
         feed.give_back("MIC-1", "ada", t)
         t += timedelta(days=20)
         rows = store.replica_rows(t - timedelta(days=20))
-        assert rows["strikes"]["ada"] == n + 1
+        assert rows.strikes["ada"] == n + 1
     snap = build_snapshot(store.replica_rows(t - timedelta(days=20)), 1, t - timedelta(days=20))
     ada = next(p for p in snap.people if p.id == "ada")
     assert ada.blocked_until is not None and ada.strikes == 3
@@ -76,7 +76,7 @@ def test_a_return_within_grace_is_not_a_strike(store: Store) -> None:
     feed = KioskFeed(store)
     feed.checkout("MIC-1", "ada", T0, hours=2)
     feed.give_back("MIC-1", "ada", T0 + timedelta(hours=2, minutes=10))
-    assert store.replica_rows(T0)["strikes"] == {}
+    assert store.replica_rows(T0).strikes == {}
 
 
 def test_damage_reported_at_return_opens_a_ticket_linked_to_person_and_loan(store: Store) -> None:
@@ -135,7 +135,7 @@ def test_every_lifecycle_step_is_in_the_ledger(store: Store) -> None:
     assert "cost 5000" in (steps[0][3] or "") and "sold" in (steps[2][3] or "")
     assert _asset(store, "CAM-1")["disposed_reason"] == "sold to a student"
     # the hub's own rows never look like a kiosk's sequence to a kiosk
-    assert "hub" not in store.replica_rows(t)["kiosk_seqs"]
+    assert "hub" not in store.replica_rows(t).kiosk_seqs
 
 
 def test_valuation_by_category_rule(store: Store) -> None:
@@ -158,7 +158,7 @@ def test_csv_import_is_all_or_nothing(store: Store) -> None:
     )  # Ada's badge
     refused = store.import_people(people, T0, "manager")
     assert refused.refused == {1: "badge 04A1B2C3 belongs to ada"} and not refused.stored
-    assert all(p["id"] != "cy" for p in store.replica_rows(T0)["people"])  # nothing half-done
+    assert all(p.id != "cy" for p in store.replica_rows(T0).people)  # nothing half-done
 
 
 def test_a_no_show_booking_is_released_after_the_grace_period(store: Store) -> None:
@@ -167,8 +167,8 @@ def test_a_no_show_booking_is_released_after_the_grace_period(store: Store) -> N
     KioskFeed(store).checkout("CAM-1", "ada", T0 + timedelta(minutes=10))
     released = store.release_no_shows(T0 + timedelta(minutes=1), T0 + timedelta(minutes=31))
     assert released == [missed] and kept != missed
-    bookings = store.replica_rows(T0 + timedelta(minutes=31))["bookings"]
-    assert [b["asset"] for b in bookings] == ["CAM-1"]
+    bookings = store.replica_rows(T0 + timedelta(minutes=31)).bookings
+    assert [b.asset for b in bookings] == ["CAM-1"]
 
 
 def test_an_item_on_the_shelf_is_held_back_when_its_service_falls_due(store: Store) -> None:
@@ -189,8 +189,8 @@ def test_reimporting_a_partial_or_stale_sheet_keeps_what_it_does_not_name(store:
     assert cam["cost"] == Decimal("5000") and cam["supplier"] == "CineSupply"  # untouched
     store.add_person("sam", "Sam Staff", ["0A0B0C0D"], staff=True)
     store.import_people(person_changes("id,name\nsam,Samuel Staff\n"), T0, "manager")
-    sam = next(p for p in store.replica_rows(T0)["people"] if p["id"] == "sam")
-    assert sam["name"] == "Samuel Staff" and sam["staff"]
+    sam = next(p for p in store.replica_rows(T0).people if p.id == "sam")
+    assert sam.name == "Samuel Staff" and sam.staff
     retire = "code,name,category,status\nMIC-1,Rode NTG,audio,retired\n"
     store.import_assets(asset_changes(retire), T0, "manager")
     with store.engine.connect() as conn:
@@ -208,7 +208,7 @@ def test_a_kit_brought_back_late_is_one_strike(store: Store) -> None:
     back = T0 + timedelta(hours=6)
     for code in ("KIT-1", "BATT-1", "LENS-9"):
         feed.give_back(code, "ada", back, session="04A1B2C3-1")
-    assert store.replica_rows(back)["strikes"] == {"ada": 1}
+    assert store.replica_rows(back).strikes == {"ada": 1}
     detail = store.person_detail("ada", back - timedelta(days=120))
     assert detail is not None and detail["strikes"] == 1 and len(detail["late"]) == 3
 
@@ -235,7 +235,7 @@ def test_a_booking_taken_early_is_not_released_as_a_no_show(store: Store) -> Non
     booked = store.add_booking("CAM-1", "ada", T0, T0 + timedelta(hours=4), T0)
     KioskFeed(store).checkout("CAM-1", "ada", T0 - timedelta(minutes=20))  # came early
     assert store.release_no_shows(T0 + timedelta(minutes=1), T0 + timedelta(minutes=31)) == []
-    assert [b["asset"] for b in store.replica_rows(T0)["bookings"]] == ["CAM-1"]
+    assert [b.asset for b in store.replica_rows(T0).bookings] == ["CAM-1"]
     assert booked > 0
 
 

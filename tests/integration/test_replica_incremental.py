@@ -153,10 +153,10 @@ def _give_back(n: int, kiosk: str) -> Step:
     """The n-th item out comes back (by its holder)."""
 
     def run(w: World) -> None:
-        out = w.hub.replica_rows(w.now)["holdings"]
+        out = w.hub.replica_rows(w.now).holdings
         if out:
             held = out[n % len(out)]
-            w.lenders[kiosk].give_back(held["asset"], held["person"], w.now)
+            w.lenders[kiosk].give_back(held.asset, held.person, w.now)
 
     return run
 

@@ -71,7 +71,7 @@ def _audited(store: Store, action: str) -> list[tuple[str, str | None, str | Non
 def test_an_item_is_reserved_and_audited_in_the_same_transaction(store: Store) -> None:
     (number,) = _reserve(store, asset="CAM-0001")
     live = store.reservations_of("ada", NOW)
-    assert [(b["id"], b["asset"], b["starts"]) for b in live] == [(number, "CAM-0001", _at(3, 10))]
+    assert [(b.id, b.asset, b.starts) for b in live] == [(number, "CAM-0001", _at(3, 10))]
     assert _audited(store, "reservation.create") == [
         ("ada-user", "CAM-0001", f"#{number} ada 2026-03-03 10:00 to 2026-03-03 12:00 UTC")
     ]
@@ -80,7 +80,7 @@ def test_an_item_is_reserved_and_audited_in_the_same_transaction(store: Store) -
 def test_a_kit_goes_with_its_pieces_and_cancelling_it_frees_them_all(store: Store) -> None:
     numbers = _reserve(store, asset="KIT-1")
     assert len(numbers) == 3
-    assert [b["asset"] for b in store.reservations_of("ada", NOW)] == ["KIT-1"]  # one to see
+    assert [b.asset for b in store.reservations_of("ada", NOW)] == ["KIT-1"]  # one to see
     with pytest.raises(BookingConflict, match="KIT-1 is reserved from Tue 03 Mar 2026 10:00"):
         _reserve(store, "eve", asset="KIT-1")
     store.cancel_booking(numbers[0], NOW, actor="ada-user", person="ada")
@@ -104,7 +104,7 @@ def test_a_category_gives_the_first_free_item_then_says_why_none_is(store: Store
     assert store.reservations_of("ada", NOW) == []
     _reserve(store, "ada", category="camera")
     _reserve(store, "eve", category="camera")
-    assert sorted(b["asset"] for b in store.bookings_between(_at(3, 0), _at(4, 0))) == [
+    assert sorted(b.asset for b in store.bookings_between(_at(3, 0), _at(4, 0))) == [
         "CAM-0001",
         "CAM-0002",
     ]
@@ -151,7 +151,7 @@ def test_a_borrower_cancels_only_their_own_live_reservation(store: Store) -> Non
     (eves,) = _reserve(store, "eve", asset="CAM-0001")
     with pytest.raises(NotFound):
         store.cancel_booking(eves, NOW, actor="ada-user", person="ada")
-    assert [b["id"] for b in store.reservations_of("eve", NOW)] == [eves]  # untouched
+    assert [b.id for b in store.reservations_of("eve", NOW)] == [eves]  # untouched
     store.cancel_booking(eves, NOW, actor="eve-user", person="eve")
     with pytest.raises(NotFound):  # not twice
         store.cancel_booking(eves, NOW, actor="eve-user", person="eve")

@@ -146,5 +146,5 @@ def test_group_changes_reach_the_replica_s_log(store: Store) -> None:
     assert changes.keys["person"] == {"ada", "bo"}
     assert changes.keys["policy"] == {"camera"}
     people = source.people(["ada", "bo"], T0).people
-    assert (people["ada"]["provider_groups"], people["bo"]["groups"]) == ("FILM101", "PHOTO200")
+    assert (people["ada"].provider_groups, people["bo"].groups) == ("FILM101", "PHOTO200")
     assert source.categories()[2] == {"camera": ["FILM101"]}

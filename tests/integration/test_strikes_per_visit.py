@@ -39,26 +39,26 @@ def test_two_items_back_late_together_are_one_strike_and_no_ban(tmp_path: Path) 
     for code in ("CAM-1", "LENS-1"):
         store.add_asset(code, code, "camera")
     now = _late_pair(store)
-    assert store.replica_rows(now)["strikes"] == {"ada": 1}
+    assert store.replica_rows(now).strikes == {"ada": 1}
     detail = store.person_detail("ada", now - RULES.term, RULES)
     assert detail is not None and detail["strikes"] == 1 and detail["late_items"] == 2
     assert [s["items"] for s in detail["strike_list"]] == [2]
-    person = next(p for p in store.replica_rows(now)["people"] if p["id"] == "ada")
-    assert person["blocked_until"] is None  # limit 2: one strike does not ban
+    person = next(p for p in store.replica_rows(now).people if p.id == "ada")
+    assert person.blocked_until is None  # limit 2: one strike does not ban
     assert store.verify(now) == []
     store.close()
 
     # the same ledger counted per item: two strikes, and the ban follows at the next open
     per_item = _open(tmp_path / "hub.db", replace(RULES, per=Count.ITEM))
-    assert per_item.replica_rows(now)["strikes"] == {"ada": 2}
-    person = next(p for p in per_item.replica_rows(now)["people"] if p["id"] == "ada")
-    assert person["blocked_until"] == now + RULES.ban
-    assert person["blocked_reason"] == "2 late returns in 30 days"
+    assert per_item.replica_rows(now).strikes == {"ada": 2}
+    person = next(p for p in per_item.replica_rows(now).people if p.id == "ada")
+    assert person.blocked_until == now + RULES.ban
+    assert person.blocked_reason == "2 late returns in 30 days"
     assert per_item.verify(now) == []
     per_item.close()
 
     # and back: the ban the strikes made is lifted
     again = _open(tmp_path / "hub.db", RULES)
-    person = next(p for p in again.replica_rows(now)["people"] if p["id"] == "ada")
-    assert person["blocked_until"] is None
+    person = next(p for p in again.replica_rows(now).people if p.id == "ada")
+    assert person.blocked_until is None
     again.close()

@@ -72,7 +72,7 @@ def test_a_booking_whose_audit_entry_fails_is_not_made(store: Store) -> None:
     assert store.bookings_between(T0, T0 + timedelta(days=7), ended=True) == []
     number = store.add_booking("CAM-1", "ada", starts, ends, T0, actor="manager")
     [booked] = store.bookings_between(T0, T0 + timedelta(days=7))
-    assert booked["id"] == number
+    assert booked.id == number
     assert _actions(store)[-1] == ("booking.create", "CAM-1", f"#{number} ada")
 
 
@@ -81,7 +81,7 @@ def test_a_cancellation_whose_audit_entry_fails_leaves_the_booking(store: Store)
     number = store.add_booking("CAM-1", "ada", starts, ends, T0)
     with audit_log_down(store), pytest.raises(StoreError):
         store.cancel_booking(number, T0, actor="manager")
-    assert [b["state"] for b in store.bookings_between(T0, ends, ended=True)] == [State.LIVE]
+    assert [b.state for b in store.bookings_between(T0, ends, ended=True)] == [State.LIVE]
     store.cancel_booking(number, T0, actor="manager")
     assert store.bookings_between(T0, ends) == []
     assert _actions(store)[-1] == ("booking.cancel", "CAM-1", f"#{number} ada")
@@ -135,7 +135,7 @@ def test_released_no_shows_whose_audit_entries_fail_stay_booked(store: Store) ->
     later = T0 + timedelta(hours=2)
     with audit_log_down(store), pytest.raises(StoreError):
         store.release_no_shows(later, later)
-    assert [b["state"] for b in store.bookings_between(T0, ends, ended=True)] == [State.LIVE]
+    assert [b.state for b in store.bookings_between(T0, ends, ended=True)] == [State.LIVE]
     assert store.release_no_shows(later, later) == [number]
     assert ("booking.no_show", str(number), None) in _actions(store)
 

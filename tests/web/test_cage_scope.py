@@ -134,7 +134,7 @@ def test_a_scoped_manager_cannot_change_another_cages_asset(
             headers=_origin(film),
         )
         assert reply.status_code == 404
-        booking = cages.bookings_between(clock(), clock() + timedelta(days=5))[0]["id"]
+        booking = cages.bookings_between(clock(), clock() + timedelta(days=5))[0].id
         assert (
             film.post(f"/bookings/{booking}/cancel", data=sent, headers=_origin(film)).status_code
             == 404

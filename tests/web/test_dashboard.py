@@ -194,10 +194,10 @@ def test_blocking_a_person_reaches_the_kiosk_replica(
         "/people/ada/block", data={"reason": "Lost a lens cap", "days": "7", "csrf": csrf}
     )
     assert reply.status_code == 200 and "Blocked until" in reply.text
-    people = store.replica_rows(clock())["people"]
-    ada = next(p for p in people if p["id"] == "ada")
-    assert ada["blocked_until"] == clock() + timedelta(days=7)
-    assert "Lost a lens cap" in ada["blocked_reason"]
+    people = store.replica_rows(clock()).people
+    ada = next(p for p in people if p.id == "ada")
+    assert ada.blocked_until == clock() + timedelta(days=7)
+    assert ada.blocked_reason is not None and "Lost a lens cap" in ada.blocked_reason
     client.post("/people/ada/unblock", data={"csrf": csrf})
     assert "Blocked until" not in client.get("/people/ada").text
     assert "person.block" in client.get("/audit").text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
@@ -10,6 +11,7 @@ from fastapi.responses import RedirectResponse
 
 from hub.domain.bookings import from_local
 from hub.errors import BookingConflict, NotFound
+from hub.store.bookings import BookingListed
 from hub.web import scope
 from hub.web.context import Web, csv_response, web_of
 from hub.web.paging import RowId
@@ -19,22 +21,20 @@ router = APIRouter()
 DAYS = 14
 
 
-def _timeline(web: Web, start: datetime, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _timeline(web: Web, start: datetime, rows: list[BookingListed]) -> list[dict[str, Any]]:
     """Rows of bars: each booking placed by percent of the window, grouped by asset."""
     span = timedelta(days=DAYS).total_seconds()
     lanes: dict[str, dict[str, Any]] = {}
     for b in rows:
-        lane = lanes.setdefault(
-            b["asset"], {"asset": b["asset"], "name": b["asset_name"], "bars": []}
-        )
-        left = max(0.0, (b["starts"] - start).total_seconds() / span * 100)
-        right = min(100.0, (b["ends"] - start).total_seconds() / span * 100)
+        lane = lanes.setdefault(b.asset, {"asset": b.asset, "name": b.asset_name, "bars": []})
+        left = max(0.0, (b.starts - start).total_seconds() / span * 100)
+        right = min(100.0, (b.ends - start).total_seconds() / span * 100)
         lane["bars"].append(
             {
-                **b,
+                **asdict(b),
                 "left": round(left, 2),
                 "width": round(max(right - left, 0.8), 2),
-                "label": f"{b['person_name']}: {web.local(b['starts'])} to {web.local(b['ends'])}",
+                "label": f"{b.person_name}: {web.local(b.starts)} to {web.local(b.ends)}",
             }
         )
     return list(lanes.values())
@@ -63,7 +63,7 @@ def _page(
     now = web.clock()
     start = web.end_of_day(now) - timedelta(days=1)
     rows = web.store.bookings_between(start, start + timedelta(days=DAYS))
-    rows = scope.of_assets(web, who, rows, lambda b: b["asset"])
+    rows = scope.of_assets(web, who, rows, lambda b: b.asset)
     days = [_day(start + timedelta(days=d), web) for d in range(DAYS)]
     return web.page(
         request,
@@ -93,9 +93,9 @@ def bookings(
         rows = web.store.bookings_between(
             now - timedelta(days=365), now + timedelta(days=3650), ended=True
         )
-        rows = scope.of_assets(web, who, rows, lambda b: b["asset"])
+        rows = scope.of_assets(web, who, rows, lambda b: b.asset)
         cols = ["id", "asset", "asset_name", "person", "person_name", "starts", "ends", "state"]
-        return csv_response("bookings", cols, ([r[c] for c in cols] for r in rows))
+        return csv_response("bookings", cols, ([getattr(r, c) for c in cols] for r in rows))
     return _page(request, who, web)
 
 

@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse
 from hub.domain.bookings import from_local
 from hub.domain.reservations import Policy
 from hub.errors import BookingConflict, NotFound, RateLimited
-from hub.store.booking_writes import Ask, Reserved
+from hub.store.booking_writes import Ask, ReservationListed, Reserved
 from hub.web.context import Web, flash, take_flash, web_of
 from hub.web.pages.me import PORTAL_NAV
 from hub.web.paging import RowId
@@ -151,13 +151,13 @@ def reserve_cancel(
     return RedirectResponse("/me/reserve", status_code=303)
 
 
-def reservation_json(row: dict[str, Any]) -> dict[str, Any]:
+def reservation_json(row: ReservationListed) -> dict[str, Any]:
     return {
-        "id": row["id"],
-        "asset": row["asset"],
-        "asset_name": row["asset_name"],
-        "category": row["category"],
-        "starts": row["starts"].isoformat(),
-        "ends": row["ends"].isoformat(),
-        "picked_up": bool(row["picked_up"]),
+        "id": row.id,
+        "asset": row.asset,
+        "asset_name": row.asset_name,
+        "category": row.category,
+        "starts": row.starts.isoformat(),
+        "ends": row.ends.isoformat(),
+        "picked_up": row.picked_up,
     }
