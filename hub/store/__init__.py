@@ -28,11 +28,11 @@ from hub.store.audit import AuditStore
 from hub.store.base import StoreBase
 from hub.store.booking_writes import BookingWrites
 from hub.store.bookings import Bookings
-from hub.store.borrower import BorrowerStore
+from hub.store.borrower import BorrowerReads
 from hub.store.categories import Categories
 from hub.store.editing import EditingStore
 from hub.store.facade import delegate
-from hub.store.feed_tokens import FeedTokenStore
+from hub.store.feed_tokens import FeedTokens
 from hub.store.fleet import FleetStore
 from hub.store.fleet import KioskRow as KioskRow
 from hub.store.identities import IdentityStore
@@ -80,11 +80,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.close()
 
 
-class Store(BorrowerStore, FeedTokenStore, StoreBase):
+class Store(StoreBase):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond.
-
-    The borrower's own reads and calendar feed tokens are still mixed in (their names stand
-    apart from every repository's); everything else is a repository's, delegated below."""
+    Each is a repository's, delegated below."""
 
     def __init__(
         self,
@@ -119,6 +117,8 @@ class Store(BorrowerStore, FeedTokenStore, StoreBase):
         self.groups = GroupStore(engine)
         self.booking_writes = BookingWrites(engine)
         self.reminders = ReminderStore(engine)
+        self.borrower = BorrowerReads(engine)
+        self.feed_tokens = FeedTokens(engine)
 
     def _strike_times(self, conn: Connection, persons: Sequence[str]) -> dict[str, list[datetime]]:
         """When each strike of these people's happened, read in a commit's transaction: where
@@ -363,3 +363,15 @@ class Store(BorrowerStore, FeedTokenStore, StoreBase):
     reminder_dropped = delegate("reminders", ReminderStore.reminder_dropped)
     reminder_failed = delegate("reminders", ReminderStore.reminder_failed)
     reminders_of = delegate("reminders", ReminderStore.reminders_of)
+    # borrower
+    my_loans = delegate("borrower", BorrowerReads.my_loans)
+    my_history = delegate("borrower", BorrowerReads.my_history)
+    my_bookings = delegate("borrower", BorrowerReads.my_bookings)
+    my_standing = delegate("borrower", BorrowerReads.my_standing)
+    shelf = delegate("borrower", BorrowerReads.shelf)
+    lendable_categories = delegate("borrower", BorrowerReads.lendable_categories)
+    # feed_tokens
+    new_feed_token = delegate("feed_tokens", FeedTokens.new_feed_token)
+    end_feed_token = delegate("feed_tokens", FeedTokens.end_feed_token)
+    feed_since = delegate("feed_tokens", FeedTokens.feed_since)
+    feed_owner = delegate("feed_tokens", FeedTokens.feed_owner)
