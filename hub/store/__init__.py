@@ -34,7 +34,6 @@ from hub.store.editing import EditingStore
 from hub.store.facade import delegate
 from hub.store.feed_tokens import FeedTokens
 from hub.store.fleet import FleetStore
-from hub.store.fleet import KioskRow as KioskRow
 from hub.store.identities import IdentityStore
 from hub.store.imports import ImportStore
 from hub.store.ledger import Ledger
@@ -245,7 +244,6 @@ class Store(StoreBase):
     add_kiosk = delegate("fleet", FleetStore.add_kiosk)
     kiosk_key = delegate("fleet", FleetStore.kiosk_key)
     kiosk_registered_at = delegate("fleet", FleetStore.kiosk_registered_at)
-    kiosks = delegate("fleet", FleetStore.kiosks)
     record_status = delegate("fleet", FleetStore.record_status)
     kiosk_clocks = delegate("fleet", FleetStore.kiosk_clocks)
     # bookings
@@ -273,7 +271,6 @@ class Store(StoreBase):
     mark_delivered = delegate("alerts", AlertStore.mark_delivered)
     mark_failed = delegate("alerts", AlertStore.mark_failed)
     give_up = delegate("alerts", AlertStore.give_up)
-    alerts_for = delegate("alerts", AlertStore.alerts_for)
     recent_alerts = delegate("alerts", AlertStore.recent_alerts)
     alerts_since = delegate("alerts", AlertStore.alerts_since)
     # dead_letters
@@ -285,7 +282,6 @@ class Store(StoreBase):
     ledger_rows = delegate("reads", Reads.ledger_rows)
     items_out = delegate("reads", Reads.items_out)
     attention = delegate("reads", Reads.attention)
-    conflicts = delegate("reads", Reads.conflicts)
     replica_rows = delegate("reads", Reads.replica_rows)
     # profiles
     asset = delegate("profiles", Profiles.asset)
@@ -298,7 +294,6 @@ class Store(StoreBase):
     out_rows = delegate("views", ViewStore.out_rows)
     asset_export = delegate("views", ViewStore.asset_export)
     person_export = delegate("views", ViewStore.person_export)
-    audit_export = delegate("views", ViewStore.audit_export)
     counts = delegate("views", ViewStore.counts)
     feed = delegate("views", ViewStore.feed)
     kiosk_views = delegate("views", ViewStore.kiosk_views)

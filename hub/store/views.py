@@ -15,7 +15,6 @@ from hub.store.base import StoreBase
 from hub.store.registry import ASSET_DETAILS, own_fields
 from hub.store.schema import (
     assets,
-    audit_log,
     badges,
     holdings,
     kiosk_status,
@@ -252,32 +251,6 @@ class ViewStore(StoreBase):
                     }
                     for p in found
                 ]
-            if len(found) < EXPORT_CHUNK:
-                return
-            last = found[-1].id
-
-    def audit_export(self) -> Iterator[tuple[Any, ...]]:
-        """The whole audit log, newest first (at, actor, action, target, detail), by chunks."""
-        last: int | None = None
-        while True:
-            q = (
-                select(
-                    audit_log.c.id,
-                    audit_log.c.at,
-                    audit_log.c.actor,
-                    audit_log.c.action,
-                    audit_log.c.target,
-                    audit_log.c.detail,
-                )
-                .order_by(audit_log.c.id.desc())
-                .limit(EXPORT_CHUNK)
-            )
-            if last is not None:
-                q = q.where(audit_log.c.id < last)
-            with self.engine.connect() as conn:
-                found = conn.execute(q).all()
-            for row in found:
-                yield tuple(row)[1:]
             if len(found) < EXPORT_CHUNK:
                 return
             last = found[-1].id
