@@ -208,11 +208,6 @@ class LocalBroker:
         self.process.wait()
         self.process = None
 
-    def restart(self) -> None:
-        """Stop (SIGTERM: Mosquitto saves its state as it exits) and start on the same port."""
-        self.stop()
-        self.start()
-
     def log_tail(self, lines: int = 20) -> str:
         log = self.folder / "mosquitto.log"
         return "\n".join(log.read_text().splitlines()[-lines:]) if log.exists() else ""

@@ -342,12 +342,9 @@ class Replica:
             )
         ]
 
-    def record_local(self, event: CustodyEvent) -> None:
-        """Remember our own custody events until a snapshot includes them."""
-        self.record_all([event])
-
     def record_all(self, events: Collection[CustodyEvent]) -> None:
-        """Remember several of our own events (a confirmed cart) with one new view."""
+        """Remember our own custody events (a confirmed cart) until a snapshot includes them,
+        with one new view."""
         rows: list[tuple[int, _OverlayRow]] = [
             (
                 e.seq,

@@ -72,7 +72,7 @@ class CartLine:
 
 
 @dataclass(frozen=True)
-class Loan:
+class HeldItem:
     """Something the person already holds, shown when they tap in."""
 
     code: str
@@ -153,7 +153,7 @@ class CartScreen:
     lines: tuple[CartLine, ...] = ()
     message: str | None = None
     offline: bool = False
-    loans: tuple[Loan, ...] = ()  # what they hold already, soonest due first
+    loans: tuple[HeldItem, ...] = ()  # what they hold already, soonest due first
     staff: bool = False  # staff see "Open door", "Enrol" and "Count" (stocktake) buttons
     stocktake: bool = False  # staff are counting the shelf: "Done counting" ends it
     countdown: int | None = None  # seconds before an untouched session clears ("Still there?")

@@ -19,6 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from hub.domain.alerts import Alert
 from hub.store import Store
 from hub.store.schema import alerts, assets, bookings, conflicts, holdings, late_returns, people
 from hub.store.schema import tickets as tickets_table
@@ -200,6 +201,11 @@ def deliveries(events: list[CustodyEvent], rnd: random.Random) -> list[list[Cust
         batches.append(sent[:size])
         sent = sent[size:]
     return batches
+
+
+def open_alerts(store: Store, person: str) -> list[Alert]:
+    """The alerts about ``person`` still open, as the dashboard's and the API's lists have them."""
+    return [a for a in store.recent_alerts(1000, open_only=True) if a.person == person]
 
 
 def state(store: Store) -> dict[str, Any]:

@@ -9,9 +9,9 @@ from kiosk.screens import (
     CartScreen,
     CodeEntryScreen,
     DeniedScreen,
+    HeldItem,
     IdleScreen,
     LineAction,
-    Loan,
     ReceiptScreen,
     Reservation,
     Screen,
@@ -139,8 +139,10 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
             "Ada Lovelace",
             message="1 overdue: please bring it back",
             loans=(
-                Loan("AUD-0001", "Zoom F6 field recorder", NOW - timedelta(hours=3), overdue=True),
-                Loan("TRI-0001", "Sachtler tripod", DUE, extendable=True),
+                HeldItem(
+                    "AUD-0001", "Zoom F6 field recorder", NOW - timedelta(hours=3), overdue=True
+                ),
+                HeldItem("TRI-0001", "Sachtler tripod", DUE, extendable=True),
             ),
         ),
         [
@@ -157,7 +159,7 @@ SCREENS: dict[str, tuple[Screen, list[str]]] = {
     "reservation": (
         CartScreen(
             "Ada Lovelace",
-            loans=(Loan("TRI-0001", "Sachtler tripod", DUE, extendable=True),),
+            loans=(HeldItem("TRI-0001", "Sachtler tripod", DUE, extendable=True),),
             reserved=RESERVED,
             reservation="Your reservation: Canon C70 kit, Aputure 300d light, until 11:00",
         ),

@@ -13,11 +13,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, or_, select
 
 from hub.domain.access_groups import member_of
 from hub.replica import asset_of, booking_of, policy_of
-from hub.store import Store
+from hub.store import Store, named_reads
 from hub.store.access_groups import category_groups
 from hub.store.replica_rows import (
     ASSET_COLUMNS,
@@ -135,12 +135,7 @@ def person_by_id(store: Store, person_id: str, now: datetime) -> Person | None:
 def loans_of(store: Store, person_id: str) -> list[Holding]:
     """What the person holds now, soonest due first."""
     with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(holdings.c.asset, assets.c.name, holdings.c.due)
-            .select_from(holdings.join(assets, assets.c.code == holdings.c.asset))
-            .where(holdings.c.person == person_id)
-            .order_by(holdings.c.due, holdings.c.asset)
-        ).all()
+        rows = conn.execute(named_reads.held_by(person_id)).all()
     return [Holding(r.asset, r.name, r.due) for r in rows]
 
 
@@ -223,22 +218,7 @@ def names(store: Store, ids: Iterable[str]) -> dict[str, str]:
 
 def visit_events(store: Store, source: str, visit: str) -> list[dict[str, Any]]:
     """The ledger's events of one desk visit, in the order they were made, with item names."""
+    visit_of = named_reads.named_events(ledger.c.kiosk == source, ledger.c.session == visit)
     with store.engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                ledger.c.type,
-                ledger.c.at,
-                ledger.c.person,
-                ledger.c.badge,
-                ledger.c.asset,
-                ledger.c.due,
-                ledger.c.condition,
-                ledger.c.reason,
-                ledger.c.detail,
-                assets.c.name,
-            )
-            .select_from(ledger.outerjoin(assets, assets.c.code == ledger.c.asset))
-            .where(and_(ledger.c.kiosk == source, ledger.c.session == visit))
-            .order_by(ledger.c.seq)
-        ).all()
+        rows = conn.execute(visit_of.order_by(ledger.c.seq)).all()
     return [dict(r._mapping) for r in rows]

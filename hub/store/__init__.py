@@ -28,13 +28,12 @@ from hub.store.audit import AuditStore
 from hub.store.base import StoreBase
 from hub.store.booking_writes import BookingWrites
 from hub.store.bookings import Bookings
-from hub.store.borrower import BorrowerStore
+from hub.store.borrower import BorrowerReads
 from hub.store.categories import Categories
 from hub.store.editing import EditingStore
 from hub.store.facade import delegate
-from hub.store.feed_tokens import FeedTokenStore
+from hub.store.feed_tokens import FeedTokens
 from hub.store.fleet import FleetStore
-from hub.store.fleet import KioskRow as KioskRow
 from hub.store.identities import IdentityStore
 from hub.store.imports import ImportStore
 from hub.store.ledger import Ledger
@@ -80,11 +79,9 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
     cur.close()
 
 
-class Store(BorrowerStore, FeedTokenStore, StoreBase):
+class Store(StoreBase):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond.
-
-    The borrower's own reads and calendar feed tokens are still mixed in (their names stand
-    apart from every repository's); everything else is a repository's, delegated below."""
+    Each is a repository's, delegated below."""
 
     def __init__(
         self,
@@ -119,6 +116,8 @@ class Store(BorrowerStore, FeedTokenStore, StoreBase):
         self.groups = GroupStore(engine)
         self.booking_writes = BookingWrites(engine)
         self.reminders = ReminderStore(engine)
+        self.borrower = BorrowerReads(engine)
+        self.feed_tokens = FeedTokens(engine)
 
     def _strike_times(self, conn: Connection, persons: Sequence[str]) -> dict[str, list[datetime]]:
         """When each strike of these people's happened, read in a commit's transaction: where
@@ -245,7 +244,6 @@ class Store(BorrowerStore, FeedTokenStore, StoreBase):
     add_kiosk = delegate("fleet", FleetStore.add_kiosk)
     kiosk_key = delegate("fleet", FleetStore.kiosk_key)
     kiosk_registered_at = delegate("fleet", FleetStore.kiosk_registered_at)
-    kiosks = delegate("fleet", FleetStore.kiosks)
     record_status = delegate("fleet", FleetStore.record_status)
     kiosk_clocks = delegate("fleet", FleetStore.kiosk_clocks)
     # bookings
@@ -273,7 +271,6 @@ class Store(BorrowerStore, FeedTokenStore, StoreBase):
     mark_delivered = delegate("alerts", AlertStore.mark_delivered)
     mark_failed = delegate("alerts", AlertStore.mark_failed)
     give_up = delegate("alerts", AlertStore.give_up)
-    alerts_for = delegate("alerts", AlertStore.alerts_for)
     recent_alerts = delegate("alerts", AlertStore.recent_alerts)
     alerts_since = delegate("alerts", AlertStore.alerts_since)
     # dead_letters
@@ -285,7 +282,6 @@ class Store(BorrowerStore, FeedTokenStore, StoreBase):
     ledger_rows = delegate("reads", Reads.ledger_rows)
     items_out = delegate("reads", Reads.items_out)
     attention = delegate("reads", Reads.attention)
-    conflicts = delegate("reads", Reads.conflicts)
     replica_rows = delegate("reads", Reads.replica_rows)
     # profiles
     asset = delegate("profiles", Profiles.asset)
@@ -362,3 +358,15 @@ class Store(BorrowerStore, FeedTokenStore, StoreBase):
     reminder_dropped = delegate("reminders", ReminderStore.reminder_dropped)
     reminder_failed = delegate("reminders", ReminderStore.reminder_failed)
     reminders_of = delegate("reminders", ReminderStore.reminders_of)
+    # borrower
+    my_loans = delegate("borrower", BorrowerReads.my_loans)
+    my_history = delegate("borrower", BorrowerReads.my_history)
+    my_bookings = delegate("borrower", BorrowerReads.my_bookings)
+    my_standing = delegate("borrower", BorrowerReads.my_standing)
+    shelf = delegate("borrower", BorrowerReads.shelf)
+    lendable_categories = delegate("borrower", BorrowerReads.lendable_categories)
+    # feed_tokens
+    new_feed_token = delegate("feed_tokens", FeedTokens.new_feed_token)
+    end_feed_token = delegate("feed_tokens", FeedTokens.end_feed_token)
+    feed_since = delegate("feed_tokens", FeedTokens.feed_since)
+    feed_owner = delegate("feed_tokens", FeedTokens.feed_owner)

@@ -315,15 +315,6 @@ class AlertStore(StoreBase):
                 .values({f"{channel}_at": now, "last_error": f"gave up: {error}"[:300]})
             )
 
-    def alerts_for(self, person: str) -> list[AlertRow]:
-        q = (
-            _alert_query()
-            .where(alerts.c.person == person, alerts.c.withdrawn_at.is_(None))
-            .order_by(alerts.c.raised_at)
-        )
-        with self.engine.connect() as conn:
-            return [_alert(r) for r in conn.execute(q)]
-
     def recent_alerts(
         self,
         limit: int = 20,

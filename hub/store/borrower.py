@@ -18,7 +18,8 @@ from hub.domain.lifecycle import Status
 from hub.domain.strikes import StrikeRules
 from hub.store.base import StoreBase
 from hub.store.locks import chunks
-from hub.store.schema import assets, bookings, holdings, kiosks, ledger, people
+from hub.store.named_reads import held_by, named_events
+from hub.store.schema import assets, bookings, holdings, ledger, people
 from hub.store.strike_reads import strikes_of
 from rules.renewal import Held
 
@@ -98,25 +99,22 @@ class Shelf:
     taken: tuple[Spoken, ...]
 
 
-class BorrowerStore(StoreBase):
+class BorrowerReads(StoreBase):
+    """The borrower portal's reads (its pages, its calendar feed and renewing from it)."""
+
     def my_loans(self, person: str, now: datetime) -> list[MyLoan]:
         """What ``person`` holds, soonest due first; each with its kit (a kit's own code for
         the kit) and when someone else's booking of it starts, as a kiosk's replica has it."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(
-                    holdings.c.asset,
-                    assets.c.name,
+                held_by(
+                    person,
                     assets.c.category,
                     assets.c.kit,
-                    holdings.c.due,
                     holdings.c.since,
                     holdings.c.renewals,
                     holdings.c.kiosk,
                 )
-                .select_from(holdings.join(assets, assets.c.code == holdings.c.asset))
-                .where(holdings.c.person == person)
-                .order_by(holdings.c.due, holdings.c.asset)
             ).all()
             codes = [r.asset for r in rows]
             kits = _kits_among(conn, codes)
@@ -142,23 +140,7 @@ class BorrowerStore(StoreBase):
         """The person's custody events, newest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(
-                    ledger.c.at,
-                    ledger.c.type,
-                    ledger.c.asset,
-                    assets.c.name,
-                    kiosks.c.name.label("source"),
-                    ledger.c.kiosk,
-                    ledger.c.reason,
-                    ledger.c.detail,
-                    ledger.c.due,
-                )
-                .select_from(
-                    ledger.outerjoin(assets, assets.c.code == ledger.c.asset).outerjoin(
-                        kiosks, kiosks.c.id == ledger.c.kiosk
-                    )
-                )
-                .where(ledger.c.person == person, ledger.c.type.in_(_SHOWN))
+                named_events(ledger.c.person == person, ledger.c.type.in_(_SHOWN))
                 .order_by(ledger.c.at.desc(), ledger.c.seq.desc())
                 .limit(limit)
             ).all()

@@ -52,7 +52,7 @@ class Applied:
     status: dict[str, str] = field(default_factory=dict)  # each asset's status now
 
 
-def apply(
+def rederive(
     conn: Connection,
     codes: Iterable[str],
     now: datetime,

@@ -20,7 +20,9 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class FeedTokenStore(StoreBase):
+class FeedTokens(StoreBase):
+    """Who has a calendar feed, since when, and whose feed a token opens."""
+
     def new_feed_token(self, username: str, now: datetime) -> str:
         """Make ``username``'s feed token, ending any earlier one (audited); the caller shows
         it once."""

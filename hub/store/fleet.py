@@ -58,15 +58,6 @@ def _amount(seconds: float) -> str:
     return f"{round(seconds / 86400)} days"
 
 
-@dataclass(frozen=True)
-class KioskRow:
-    id: str
-    name: str
-    state: str | None
-    updated_at: datetime | None
-    status: str | None
-
-
 class FleetStore(StoreBase):
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -119,21 +110,6 @@ class FleetStore(StoreBase):
             if row is not None:
                 found = self._kiosks[kiosk_id] = (row.hmac_key, row.created_at)
         return found
-
-    def kiosks(self) -> list[KioskRow]:
-        q = (
-            select(
-                kiosks.c.id,
-                kiosks.c.name,
-                kiosk_status.c.state,
-                kiosk_status.c.updated_at,
-                kiosk_status.c.payload,
-            )
-            .select_from(kiosks.outerjoin(kiosk_status, kiosk_status.c.kiosk == kiosks.c.id))
-            .order_by(kiosks.c.id)
-        )
-        with self.engine.connect() as conn:
-            return [KioskRow(*row) for row in conn.execute(q)]
 
     def record_status(
         self, status: KioskStatus, raw: str, now: datetime, *, live: bool = True

@@ -193,7 +193,7 @@ class Ledger(StoreBase):
         everyone whose late returns that changed; returns whose bans were looked at."""
         people = set(people)
         for part in chunks(codes):
-            applied = custody_store.apply(conn, part, now, self.strikes.grace, self.tolerance)
+            applied = custody_store.rederive(conn, part, now, self.strikes.grace, self.tolerance)
             people |= applied.people
         self.bans.rejudge(conn, people, now)
         return people
@@ -302,7 +302,7 @@ class Ledger(StoreBase):
         for e in ordered:
             if e.asset is not None and e.type in CUSTODY_TYPES and e.asset not in first:
                 first[e.asset] = (e.at, e.kiosk, e.seq, e.id)
-        applied = custody_store.apply(
+        applied = custody_store.rederive(
             conn,
             sorted(first),
             now,

@@ -7,7 +7,7 @@ Each loan adds to ``loan_weeks`` of its asset's current category one start in th
 and one end in the week it ended, with the times as whole milliseconds since that week's Monday,
 so a change is undone exactly.
 
-The custody fold (hub.store.custody.apply) keeps the sums in the transaction that adds the
+The custody fold (hub.store.custody.rederive) keeps the sums in the transaction that adds the
 events: from the point of an asset's history it folds from (its rest point, or the beginning)
 it derives the asset's loans twice, without and with the events this transaction added, and
 adds the difference. So an event that belongs hours back rewrites exactly what it changes,

@@ -169,15 +169,6 @@ class Reads(StoreBase):
             recent_quarantine=[(r.last_at, r.kiosk, r.error, r.repeats) for r in recent],
         )
 
-    def conflicts(self) -> list[tuple[str, str, str]]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(conflicts.c.asset, conflicts.c.event_id, conflicts.c.detail).order_by(
-                    conflicts.c.id
-                )
-            )
-            return [(r.asset, r.event_id, r.detail) for r in rows]
-
     def replica_rows(self, now: datetime) -> ReplicaRows:
         """Everything the kiosk replica is built from, read in one transaction."""
         with self.engine.connect() as conn:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from kiosk.devices import Tap
 from kiosk.replica import Replica
-from kiosk.screens import Loan
+from kiosk.screens import HeldItem
 from kiosk.session import (
     BadgeTapped,
     Input,
@@ -47,7 +47,7 @@ def badge_tapped(replica: Replica, uid: str) -> BadgeTapped:
         ()
         if person is None
         else tuple(
-            Loan(
+            HeldItem(
                 item.code,
                 item.name,
                 held.due,

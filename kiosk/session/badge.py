@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from kiosk.screens import LineAction, Loan
+from kiosk.screens import HeldItem, LineAction
 from kiosk.session.cart import confirm
 from kiosk.session.door import door
 from kiosk.session.effects import Effect, Feedback, Record, Signal
@@ -76,7 +76,9 @@ def badge(
     return started, [Feedback(Signal.OK)]
 
 
-def _welcome_message(person: Person, loans: tuple[Loan, ...], now: datetime, tz: str) -> str | None:
+def _welcome_message(
+    person: Person, loans: tuple[HeldItem, ...], now: datetime, tz: str
+) -> str | None:
     """What the person should know first, in two short lines at most: a ban, overdue items,
     strikes, the hub's reminders."""
     parts: list[str] = []

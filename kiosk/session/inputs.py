@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from kiosk.screens import Loan, Reservation
+from kiosk.screens import HeldItem, Reservation
 from rules.lending import Item, Person
 from wire import ReturnCondition
 
@@ -15,7 +15,7 @@ from wire import ReturnCondition
 class BadgeTapped:
     uid: str
     person: Person | None
-    loans: tuple[Loan, ...] = ()  # what the replica says the person holds
+    loans: tuple[HeldItem, ...] = ()  # what the replica says the person holds
     reservations: tuple[Reservation, ...] = ()  # and what it says they have booked
 
 

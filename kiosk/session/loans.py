@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from kiosk.screens import Loan
+from kiosk.screens import HeldItem
 from kiosk.session.effects import Effect, Feedback, Record, Signal
 from kiosk.session.model import Mode, Settings, State
 from rules.renewal import Held, renew
 from wire import EventType
 
 
-def loan_now(loan: Loan, now: datetime, settings: Settings) -> Loan:
+def loan_now(loan: HeldItem, now: datetime, settings: Settings) -> HeldItem:
     overdue = loan.due <= now
     extendable = not overdue and loan.renewals < settings.policy.max_renewals
     return replace(loan, overdue=overdue, extendable=extendable)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from kiosk.pin_lockout import PinLockouts
-from kiosk.screens import CartLine, Loan, Reservation
+from kiosk.screens import CartLine, HeldItem, Reservation
 from kiosk.session.inputs import Device
 from rules.lending import Person, zone_of
 from wire import ReplicaPolicy
@@ -64,7 +64,7 @@ class State:
     badge: str | None = None
     session: str | None = None
     lines: tuple[CartLine, ...] = ()
-    loans: tuple[Loan, ...] = ()
+    loans: tuple[HeldItem, ...] = ()
     reserved: tuple[Reservation, ...] = ()  # booked by the person, theirs to pick up now
     message: str | None = None
     denial: tuple[str, str] | None = None

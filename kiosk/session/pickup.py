@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from kiosk.screens import LineAction, Loan, Reservation, reservation_refusal
+from kiosk.screens import HeldItem, LineAction, Reservation, reservation_refusal
 from kiosk.session.model import State
 from rules.lending import Item
 from rules.pickup import can_pick_up, free_again
 
 
 def pickable(
-    reservations: tuple[Reservation, ...], loans: tuple[Loan, ...], now: datetime
+    reservations: tuple[Reservation, ...], loans: tuple[HeldItem, ...], now: datetime
 ) -> tuple[Reservation, ...]:
     """The person's bookings they may take at ``now`` (the window has opened, or opens within
     the early-pickup span) and do not hold already, soonest first."""

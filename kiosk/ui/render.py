@@ -11,8 +11,8 @@ from kiosk.screens import (
     CartScreen,
     CodeEntryScreen,
     DeniedScreen,
+    HeldItem,
     IdleScreen,
-    Loan,
     PinScreen,
     ReceiptScreen,
     Screen,
@@ -230,7 +230,7 @@ class Renderer(PinPad, CartRows, CodeKeyboard, ReservationPanel):
             max_lines=2,
         )
 
-    def _loans(self, loans: tuple[Loan, ...], top: int, bottom: int) -> int:
+    def _loans(self, loans: tuple[HeldItem, ...], top: int, bottom: int) -> int:
         """What the person already holds, as a welcome, each with an Extend button when the
         session allows it; returns where the rest may start."""
         m, gap = self._m, self._gap

@@ -16,9 +16,9 @@ from kiosk.screens import (
     CartScreen,
     CodeEntryScreen,
     DeniedScreen,
+    HeldItem,
     IdleScreen,
     LineAction,
-    Loan,
     PinScreen,
     ReceiptScreen,
     Reservation,
@@ -51,8 +51,8 @@ SAMPLES: dict[str, Screen] = {
         "Ada Lovelace",
         message="1 overdue: please bring it back",
         loans=(
-            Loan("AUD-0001", "Zoom F6 field recorder", NOW - timedelta(hours=20), overdue=True),
-            Loan("TRI-0001", "Sachtler tripod", NOW + timedelta(hours=30), extendable=True),
+            HeldItem("AUD-0001", "Zoom F6 field recorder", NOW - timedelta(hours=20), overdue=True),
+            HeldItem("TRI-0001", "Sachtler tripod", NOW + timedelta(hours=30), extendable=True),
         ),
         tz=TZ,
     ),
@@ -112,7 +112,9 @@ SAMPLES: dict[str, Screen] = {
     "starting": IdleScreen(NAME, NOW, starting=True, offline=True, tz=TZ),
     "reservation": CartScreen(
         "Ada Lovelace",
-        loans=(Loan("TRI-0001", "Sachtler tripod", NOW + timedelta(hours=30), extendable=True),),
+        loans=(
+            HeldItem("TRI-0001", "Sachtler tripod", NOW + timedelta(hours=30), extendable=True),
+        ),
         tz=TZ,
         reserved=RESERVED,
         reservation=reservation_text(RESERVED, NOW, TZ),

@@ -236,8 +236,9 @@ def test_a_late_enrolment_from_before_a_revocation_does_not_bring_the_card_back(
     # enrolled for Bo at an offline kiosk at 9:00, heard of only now
     feed._commit(T0, type=EventType.ENROLL, person="bo", badge="04A1B2C3")
     assert store.replica_rows(T0).badges == []
-    (conflict,) = [c for c in store.conflicts() if "04A1B2C3" in c[2]]
-    assert "revoked after it" in conflict[2]
+    # on the dashboard's "Needs attention"
+    (conflict,) = [c for c in store.attention().anomalies if "04A1B2C3" in c.detail]
+    assert "revoked after it" in conflict.detail
     # enrolled again after the revocation: that one counts
     feed._commit(T0 + timedelta(hours=2), type=EventType.ENROLL, person="bo", badge="04A1B2C3")
     assert [(b.uid, b.person_id) for b in store.replica_rows(T0).badges] == [("04A1B2C3", "bo")]

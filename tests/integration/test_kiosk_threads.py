@@ -119,7 +119,7 @@ def test_taps_and_scans_resolve_whole_while_the_replica_churns(tmp_path: Path) -
         T0,
     )
     for event in lent:
-        app.replica.record_local(event)
+        app.replica.record_all([event])
     app.start_in_background()
 
     stop = threading.Event()

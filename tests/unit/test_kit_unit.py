@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.screens import CartScreen, LineAction, Loan
+from kiosk.screens import CartScreen, HeldItem, LineAction
 from kiosk.session import (
     BadgeTapped,
     Booking,
@@ -160,17 +160,17 @@ def test_the_kit_s_due_time_is_never_later_than_any_piece_s_own(categories: list
     assert all(due <= due_for(POLICY, c, T0) for c in categories)
 
 
-def _loans(*loans: Loan) -> BadgeTapped:
+def _loans(*loans: HeldItem) -> BadgeTapped:
     return BadgeTapped("04A1", ADA, loans)
 
 
 def test_extending_a_kit_renews_it_whole_with_one_due_time() -> None:
     due = T0 + timedelta(hours=20)
     held = _loans(
-        Loan("KIT-1", "C70 kit", due, category="camera", kit="KIT-1"),
-        Loan("LENS-9", "50mm lens", due, category="lens", kit="KIT-1"),
-        Loan("BATT-9", "Battery", due, category="battery", kit="KIT-1"),
-        Loan("MIC-1", "Microphone", due, category="lens"),  # loose: not touched
+        HeldItem("KIT-1", "C70 kit", due, category="camera", kit="KIT-1"),
+        HeldItem("LENS-9", "50mm lens", due, category="lens", kit="KIT-1"),
+        HeldItem("BATT-9", "Battery", due, category="battery", kit="KIT-1"),
+        HeldItem("MIC-1", "Microphone", due, category="lens"),  # loose: not touched
     )
     state, effects = _run([held, ExtendLoan("LENS-9")])
     extended = [r for r in _records(effects) if r.type is EventType.EXTEND]
@@ -188,8 +188,8 @@ def test_extending_a_kit_renews_it_whole_with_one_due_time() -> None:
 def test_a_kit_with_one_piece_booked_after_it_is_not_extended_at_all() -> None:
     due = T0 + timedelta(hours=20)
     held = _loans(
-        Loan("KIT-1", "C70 kit", due, category="camera", kit="KIT-1"),
-        Loan(
+        HeldItem("KIT-1", "C70 kit", due, category="camera", kit="KIT-1"),
+        HeldItem(
             "BATT-9",
             "Battery",
             due,

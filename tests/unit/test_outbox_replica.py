@@ -110,7 +110,7 @@ def test_replica_overlay_until_the_hub_catches_up(tmp_path: Path) -> None:
         asset="CAM-1",
         due=T0 + timedelta(hours=1),
     )
-    replica.record_local(ev)
+    replica.record_all([ev])
     item = replica.item("CAM-1")
     assert item is not None and item.holder == "ada"
     # an older snapshot is ignored; a newer one that does not include our event keeps the overlay
@@ -145,7 +145,7 @@ def test_an_item_returned_damaged_here_is_not_lent_again_before_the_hub_says_so(
         asset="CAM-1",
         condition=ReturnCondition.DAMAGED,
     )
-    replica.record_local(back)
+    replica.record_all([back])
     item = replica.item("CAM-1")
     assert item is not None and item.holder is None and item.in_maintenance
     # still so after a power cut, while the hub is out of reach
@@ -187,7 +187,7 @@ def test_a_view_taken_stays_whole_while_the_replica_moves_on(tmp_path: Path) -> 
         asset="CAM-1",
         condition=ReturnCondition.DAMAGED,
     )
-    replica.record_local(returned)
+    replica.record_all([returned])
     assert replica.apply_snapshot(snapshot(6, [], {}))
     # what a reader took before is as it was: no change reaches it half-made
     assert before.version == 5 and [i.code for i, _h in before.loans_of("ada")] == ["CAM-1"]

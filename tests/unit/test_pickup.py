@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from kiosk.screens import CartScreen, LineAction, Loan, ReceiptScreen, Reservation
+from kiosk.screens import CartScreen, HeldItem, LineAction, ReceiptScreen, Reservation
 from kiosk.session import (
     BadgeTapped,
     Booking,
@@ -36,7 +36,7 @@ BOOKED = (
 def tap(
     reservations: tuple[Reservation, ...] = BOOKED,
     person: Person = ADA,
-    loans: tuple[Loan, ...] = (),
+    loans: tuple[HeldItem, ...] = (),
 ) -> BadgeTapped:
     return BadgeTapped("04A1", person, loans, reservations)
 
@@ -128,7 +128,7 @@ def test_a_reservation_that_has_ended_is_not_offered() -> None:
 
 
 def test_what_the_booker_holds_already_is_not_offered_again() -> None:
-    held = Loan("CAM-1", "Camera", ENDS)
+    held = HeldItem("CAM-1", "Camera", ENDS)
     _, effects = run([(tap(loans=(held,)), T0)])
     assert [r.code for r in cart(effects).reserved] == ["KIT-1"]
 

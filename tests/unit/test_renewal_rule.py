@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.screens import Loan
+from kiosk.screens import HeldItem
 from kiosk.session import BadgeTapped, ExtendLoan, Record, Settings, State, step
 from rules.lending import Person
 from rules.renewal import Held, renew
@@ -77,7 +77,9 @@ def test_the_kiosk_decides_exactly_as_the_rule(
     due = T0 + timedelta(hours=hours)
     starts = T0 + timedelta(hours=booked) if booked is not None else None
     held = Held("CAM-1", "Canon C70", "camera", due, renewals, starts)
-    loan = Loan("CAM-1", "Canon C70", due, category="camera", renewals=renewals, booked_from=starts)
+    loan = HeldItem(
+        "CAM-1", "Canon C70", due, category="camera", renewals=renewals, booked_from=starts
+    )
     settings = Settings(kiosk_name="Film cage", policy=POLICY)
     state, _ = step(State(), BadgeTapped("04A1B2C3", ADA, (loan,)), T0, settings)
     _, effects = step(state, ExtendLoan("CAM-1"), T0, settings)

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from kiosk.screens import CartScreen, DeniedScreen, IdleScreen, LineAction, Loan, ReceiptScreen
+from kiosk.screens import CartScreen, DeniedScreen, HeldItem, IdleScreen, LineAction, ReceiptScreen
 from kiosk.session import (
     AcksOverdue,
     BadgeTapped,
@@ -136,8 +136,8 @@ def test_offline_flag_reaches_every_screen() -> None:
 
 def test_welcome_lists_loans_and_warns_about_overdue_ones() -> None:
     loans = (
-        Loan("AUD-1", "Recorder", T0 - timedelta(hours=1)),
-        Loan("TRI-1", "Tripod", T0 + timedelta(hours=5)),
+        HeldItem("AUD-1", "Recorder", T0 - timedelta(hours=1)),
+        HeldItem("TRI-1", "Tripod", T0 + timedelta(hours=5)),
     )
     _, effects = run([(BadgeTapped("04A1", ADA, loans), T0)])
     cart = last_screen(effects)

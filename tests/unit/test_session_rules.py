@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from kiosk.screens import CartScreen, LineAction, Loan, ReceiptScreen
+from kiosk.screens import CartScreen, HeldItem, LineAction, ReceiptScreen
 from kiosk.session import (
     BadgeTapped,
     Booking,
@@ -25,7 +25,7 @@ from wire import DenialReason, EventType, LoanPeriodSpec, OpeningSpec, ReplicaPo
 
 def test_overdue_items_block_new_checkouts_but_not_returns() -> None:
     strict = Settings(kiosk_name="Cage", policy=ReplicaPolicy(block_when_overdue=True))
-    late = (Loan("CAM-1", "Camera", T0 - timedelta(hours=2)),)
+    late = (HeldItem("CAM-1", "Camera", T0 - timedelta(hours=2)),)
     held = Item("CAM-1", "Camera", "camera", holder="ada")
     _, effects = run(
         [(BadgeTapped("04A1", ADA, late), T0), (scan(LENS), T0), (scan(held), T0)], settings=strict
@@ -41,7 +41,7 @@ def test_overdue_items_block_new_checkouts_but_not_returns() -> None:
 
 def test_item_limit_counts_what_is_held_and_what_comes_back() -> None:
     capped = Settings(kiosk_name="Cage", policy=ReplicaPolicy(max_items=2))
-    out = (Loan("CAM-1", "Camera", T0 + timedelta(hours=2)),)
+    out = (HeldItem("CAM-1", "Camera", T0 + timedelta(hours=2)),)
     held = Item("CAM-1", "Camera", "camera", holder="ada")
     other = Item("CAM-2", "Camera 2", "camera")
     third = Item("CAM-3", "Camera 3", "camera")
@@ -75,8 +75,8 @@ def test_a_loan_can_be_extended_once_before_it_is_due() -> None:
     settings = Settings(kiosk_name="Cage", policy=policy)
     due = T0 + timedelta(hours=3)
     loans = (
-        Loan("CAM-1", "Camera", due, category="camera"),
-        Loan("AUD-1", "Recorder", T0 - timedelta(hours=1), category="audio"),
+        HeldItem("CAM-1", "Camera", due, category="camera"),
+        HeldItem("AUD-1", "Recorder", T0 - timedelta(hours=1), category="audio"),
     )
     state, effects = run([(BadgeTapped("04A1", ADA, loans), T0)], settings=settings)
     cart = last_screen(effects)
@@ -153,7 +153,7 @@ def test_a_booked_item_goes_only_to_the_booker_inside_the_window() -> None:
 
 def test_a_booking_stops_an_extension_that_would_run_into_it() -> None:
     loans = (
-        Loan(
+        HeldItem(
             "CAM-1",
             "Camera",
             T0 + timedelta(hours=3),
@@ -194,7 +194,7 @@ def test_a_banned_person_can_return_but_not_borrow_and_is_told_why() -> None:
         strikes=3,
     )
     held = replace(LENS, holder="ada")
-    loan = Loan("LENS-1", "Lens", T0 + timedelta(hours=5))
+    loan = HeldItem("LENS-1", "Lens", T0 + timedelta(hours=5))
     state, effects = run([(BadgeTapped("04A1", banned, (loan,)), T0)])
     welcome = last_screen(effects)
     assert isinstance(welcome, CartScreen)
@@ -228,7 +228,7 @@ def test_a_banned_person_cannot_extend_and_an_open_ended_block_says_so() -> None
     blocked = replace(
         ADA, blocked_until=datetime(9999, 1, 1, tzinfo=UTC), blocked_reason="see the manager"
     )
-    loan = Loan("LENS-1", "Lens", T0 + timedelta(hours=5), category="lens")
+    loan = HeldItem("LENS-1", "Lens", T0 + timedelta(hours=5), category="lens")
     state, effects = run([(BadgeTapped("04A1", blocked, (loan,)), T0)])
     welcome = last_screen(effects)
     assert isinstance(welcome, CartScreen)

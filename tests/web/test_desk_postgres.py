@@ -55,4 +55,4 @@ def test_two_hubs_desks_share_one_source_and_one_numbering(
     assert held(store) == {"CAM-0001": "ada", "CAM-0002": "eve"}
     events = desk_events(store)
     assert sorted(e.seq for e in events) == list(range(1, len(events) + 1))
-    assert [k.id for k in store.kiosks()].count(DESK_ID) == 1
+    assert [k.id for k in store.kiosk_views()].count(DESK_ID) == 1

@@ -49,4 +49,4 @@ def test_two_hubs_renewing_one_loan_at_once_renew_it_once(
         extends = conn.execute(select(ledger.c.kiosk).where(ledger.c.type == "extend")).all()
     assert (row.due, row.renewals) == (due, 1)
     assert [k for (k,) in extends] == [PORTAL_ID]
-    assert [k.id for k in a.kiosks()].count(PORTAL_ID) == 1
+    assert [k.id for k in a.kiosk_views()].count(PORTAL_ID) == 1

@@ -12,7 +12,7 @@ import pygame
 import pytest
 
 from kiosk.drivers.display import Display
-from kiosk.screens import CartLine, CartScreen, LineAction, Loan
+from kiosk.screens import CartLine, CartScreen, HeldItem, LineAction
 from kiosk.session import Settings, State, cage_zone, screen_for
 from kiosk.ui import theme
 from kiosk.ui.render import still_there
@@ -29,8 +29,8 @@ def test_welcome_shows_loans_inside_the_screen(size: tuple[int, int]) -> None:
     display.open(size=size, fullscreen=False, offscreen=True)
     start = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
     loans = (
-        Loan("AUD-1", "Zoom F6 field recorder", start, overdue=True),
-        Loan("TRI-1", "Sachtler tripod", start + timedelta(days=1)),
+        HeldItem("AUD-1", "Zoom F6 field recorder", start, overdue=True),
+        HeldItem("TRI-1", "Sachtler tripod", start + timedelta(days=1)),
     )
     report = display.show(
         CartScreen("Ada Lovelace", loans=loans, message="1 overdue: please bring it back")
@@ -60,7 +60,7 @@ def test_extendable_loans_get_an_extend_button() -> None:
     display = Display()
     display.open(size=(800, 480), fullscreen=False, offscreen=True)
     due = datetime(2026, 3, 4, 17, 0, tzinfo=UTC)
-    loans = (Loan("CAM-1", "Camera", due, extendable=True), Loan("LENS-1", "Lens", due))
+    loans = (HeldItem("CAM-1", "Camera", due, extendable=True), HeldItem("LENS-1", "Lens", due))
     report = display.show(CartScreen("Ada Lovelace", loans=loans))
     button = report.button("extend", "CAM-1")
     assert button is not None and report.button("extend", "LENS-1") is None
