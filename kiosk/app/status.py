@@ -5,6 +5,7 @@ whether its clock is synced and how many events wait too long for the hub's ackn
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from kiosk import __version__
 from kiosk.app.health import DeviceHealth
@@ -16,44 +17,38 @@ from kiosk.replica import Replica
 from wire import KioskState, KioskStatus
 
 
+@dataclass
 class StatusReport:
     """The link asks it for the status to publish (``report(state)``); uptime counts from
     when it was made."""
 
-    def __init__(
-        self,
-        settings: AppSettings,
-        clock: Clock,
-        outbox: Outbox,
-        replica: Replica,
-        health: DeviceHealth,
-        acks: OverdueAcks,
-        clock_synced: Callable[[], bool | None],
-    ) -> None:
-        self._settings = settings
-        self._clock = clock
-        self._outbox = outbox
-        self._replica = replica
-        self._health = health
-        self._acks = acks
-        self._clock_synced = clock_synced
-        self._started_at = clock.monotonic()
+    settings: AppSettings
+    clock: Clock
+    outbox: Outbox
+    replica: Replica
+    health: DeviceHealth
+    acks: OverdueAcks
+    clock_synced: Callable[[], bool | None]
+    started_at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started_at = self.clock.monotonic()
 
     def report(self, state: KioskState) -> KioskStatus:
-        kiosk = self._settings.kiosk_id
+        kiosk = self.settings.kiosk_id
         if state is KioskState.OFFLINE:
             return KioskStatus(kiosk=kiosk, state=state)
         return KioskStatus(
             kiosk=kiosk,
             state=state,
-            at=self._clock.now(),
+            at=self.clock.now(),
             version=__version__,
-            profile=self._settings.session.profile.value,
-            outbox=self._outbox.depth(),
-            replica=self._replica.version,
-            uptime_s=int(self._clock.monotonic() - self._started_at),
-            faults=self._health.faults(),
-            clock_synced=self._clock_synced(),
-            acks_overdue=self._acks.count,
-            acks_overdue_since=self._acks.since,
+            profile=self.settings.session.profile.value,
+            outbox=self.outbox.depth(),
+            replica=self.replica.version,
+            uptime_s=int(self.clock.monotonic() - self.started_at),
+            faults=self.health.faults(),
+            clock_synced=self.clock_synced(),
+            acks_overdue=self.acks.count,
+            acks_overdue_since=self.acks.since,
         )
