@@ -3,6 +3,9 @@
 A form's route declares ``who: ManagerForm`` (or ``AdminForm``, ``ViewerForm``, ``BorrowerForm``
 for a person's own account, ``SignedInForm`` for anyone signed in): the role is checked first,
 then the form's CSRF token (its ``csrf`` field), both before the route runs or reads a field.
+(The JSON API's writes are no forms: they check the ``X-CSRF-Token`` header in the route, once
+FastAPI has validated the call, so a malformed call is a 422 whatever its token; an import's
+token comes inside its upload, checked once the upload is read.)
 
 A form then hands its work to ``act``, which answers the three ways a form ends: done (a
 redirect, so a reload does not post again, with a message for the next page), no such record

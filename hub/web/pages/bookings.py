@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 
 from hub.domain.bookings import from_local
 from hub.errors import BookingConflict, NotFound
 from hub.web import scope
 from hub.web.actions import ManagerForm, act, done
-from hub.web.context import Web, csv_response, web_of
+from hub.web.context import Format, Web, csv_response, web_of
 from hub.web.paging import RowId
 from hub.web.security import Viewer
 
@@ -86,7 +86,7 @@ def bookings(
     request: Request,
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
-    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    format: Format = "html",
 ) -> Response:
     if format == "csv":
         now = web.clock()
