@@ -1,10 +1,16 @@
-"""What every form a dashboard page posts does around its own work.
+"""What every form a dashboard or portal page posts does around its own work.
 
-A form's route declares ``who: ManagerForm`` (or ``AdminForm``, ``ViewerForm``): the role is
-checked first, then the form's CSRF token (its ``csrf`` field), both before the route runs.
-The route then hands its work to ``act``, which answers the three ways a form ends: done (a
+A form's route declares ``who: ManagerForm`` (or ``AdminForm``, ``ViewerForm``, ``BorrowerForm``
+for a person's own account, ``SignedInForm`` for anyone signed in): the role is checked first,
+then the form's CSRF token (its ``csrf`` field), both before the route runs or reads a field.
+(The JSON API's writes are no forms: they check the ``X-CSRF-Token`` header in the route, once
+FastAPI has validated the call, so a malformed call is a 422 whatever its token; an import's
+token comes inside its upload, checked once the upload is read.)
+
+A form then hands its work to ``act``, which answers the three ways a form ends: done (a
 redirect, so a reload does not post again, with a message for the next page), no such record
-(404), or refused (the form again, saying why).
+(404), or refused (the form again, saying why). A form whose refusals ``act`` cannot say (each
+with its own status) ends with ``done`` too.
 """
 
 from collections.abc import Callable
@@ -16,17 +22,17 @@ from fastapi.responses import RedirectResponse
 from hub.errors import AlreadyExists, NotFound
 from hub.web.auth import Role
 from hub.web.context import flash
-from hub.web.security import Need, Principal, check_csrf
+from hub.web.security import Need, OwnAccount, Principal, check_csrf
 
 Refusals = tuple[type[Exception], ...]
 
 
-def _form_sender(role: Role) -> Callable[..., Principal]:
+def _form_sender(need: Need) -> Callable[..., Principal]:
     # this module's annotations are evaluated as they are defined (no postponed evaluation):
-    # FastAPI reads this signature, and its ``role`` is only in the closure
+    # FastAPI reads this signature, and its ``need`` is only in the closure
     def sender(
         request: Request,
-        who: Annotated[Principal, Depends(Need(role))],
+        who: Annotated[Principal, Depends(need)],
         csrf: Annotated[str, Form()] = "",
     ) -> Principal:
         check_csrf(request, csrf, who)
@@ -35,9 +41,19 @@ def _form_sender(role: Role) -> Callable[..., Principal]:
     return sender
 
 
-ViewerForm = Annotated[Principal, Depends(_form_sender(Role.VIEWER))]
-ManagerForm = Annotated[Principal, Depends(_form_sender(Role.MANAGER))]
-AdminForm = Annotated[Principal, Depends(_form_sender(Role.ADMIN))]
+SignedInForm = Annotated[Principal, Depends(_form_sender(Need(Role.BORROWER)))]
+BorrowerForm = Annotated[Principal, Depends(_form_sender(OwnAccount()))]
+ViewerForm = Annotated[Principal, Depends(_form_sender(Need(Role.VIEWER)))]
+ManagerForm = Annotated[Principal, Depends(_form_sender(Need(Role.MANAGER)))]
+AdminForm = Annotated[Principal, Depends(_form_sender(Need(Role.ADMIN)))]
+
+
+def done(request: Request, then: str, message: str | None = None) -> Response:
+    """A form done: go to ``then`` (a redirect, so a reload does not post again), with
+    ``message`` shown there."""
+    if message:
+        flash(request, message)
+    return RedirectResponse(then, status_code=303)
 
 
 def act(
@@ -63,9 +79,7 @@ def act(
         if missing is not None and isinstance(exc, NotFound):
             return Response(f"no such {missing}", status_code=404)
         raise
-    if message:
-        flash(request, message)
-    return RedirectResponse(then, status_code=303)
+    return done(request, then, message)
 
 
 def shown_on(request: Request, page: str) -> Callable[[Exception], Response]:
@@ -73,7 +87,6 @@ def shown_on(request: Request, page: str) -> Callable[[Exception], Response]:
     form on a page that shows a flashed message, not the form's own)."""
 
     def answer(exc: Exception) -> Response:
-        flash(request, str(exc))
-        return RedirectResponse(page, status_code=303)
+        return done(request, page, str(exc))
 
     return answer

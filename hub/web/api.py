@@ -13,12 +13,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from hub.errors import BookingConflict, NotFound
+from hub.errors import NotFound
 from hub.store.fleet import KioskClock
 from hub.store.views import OutPage
 from hub.web import badge_uids, live, paging, scope
 from hub.web.context import Web, clock_notes, web_of
-from hub.web.errors import BAD_BODY, CONFLICT, FORBIDDEN, NOT_FOUND, UNAUTHORIZED, invalid
+from hub.web.errors import (
+    BAD_BODY,
+    CONFLICT,
+    FORBIDDEN,
+    NOT_FOUND,
+    UNAUTHORIZED,
+    booking_refusals,
+)
 from hub.web.pages.overview import item_view
 from hub.web.security import Manager, Viewer, check_csrf
 
@@ -49,20 +56,8 @@ def items_out(
     limit: Annotated[
         int, Query(ge=1, le=paging.MAX_PAGE, description="loans per page")
     ] = paging.DEFAULT_PAGE,
-    after: Annotated[
-        str | None,
-        Query(
-            pattern=paging.CURSOR_PATTERN,
-            description=f"the page after {paging.CURSOR_HELP}",
-        ),
-    ] = None,
-    before: Annotated[
-        str | None,
-        Query(
-            pattern=paging.CURSOR_PATTERN,
-            description=f"the page before {paging.CURSOR_HELP}",
-        ),
-    ] = None,
+    after: paging.After = None,
+    before: paging.Before = None,
     offset: Annotated[
         int,
         Query(
@@ -263,24 +258,13 @@ def booking_create(
     overlaps another booking, the item is on loan past its start (or overdue), or the person
     lacks the training its category needs; 422 when it does not end after it starts."""
     check_csrf(request, x_csrf_token, who)
-    if not scope.asset_visible(web, who, body.asset.upper()):
-        raise HTTPException(404, f"no asset {body.asset.upper()!r}")
-    try:
+    code = body.asset.upper()
+    if not scope.asset_visible(web, who, code):
+        raise HTTPException(404, f"no asset {code!r}")
+    with booking_refusals():
         number = web.store.add_booking(
-            body.asset.upper(),
-            body.person,
-            body.starts,
-            body.ends,
-            web.clock(),
-            web.tz,
-            actor=who.actor,
+            code, body.person, body.starts, body.ends, web.clock(), web.tz, actor=who.actor
         )
-    except BookingConflict as exc:
-        raise HTTPException(409, str(exc)) from exc
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except ValueError as exc:
-        invalid(("body", "ends"), str(exc))
     return {"id": number}
 
 

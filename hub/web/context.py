@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import Request, Response
+from fastapi import Query, Request, Response
 from fastapi.responses import StreamingResponse
 from fastapi.templating import Jinja2Templates
 
@@ -163,6 +163,7 @@ def clock_notes(
 
 
 CSV_FLUSH = 500  # rows written per piece of a streamed download
+Format = Annotated[str, Query(pattern="^(html|csv)$")]  # a listing as a page or a CSV download
 
 
 def csv_response(

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.exception_handlers import (
     http_exception_handler,
     request_validation_exception_handler,
@@ -19,6 +20,8 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import compile_path
+
+from hub.errors import BookingConflict, NotFound
 
 
 class Problem(BaseModel):
@@ -53,6 +56,20 @@ def invalid(loc: tuple[str | int, ...], message: str, value: object = None) -> N
     raise RequestValidationError(
         [{"type": "value_error", "loc": loc, "msg": message, "input": value}]
     )
+
+
+@contextmanager
+def booking_refusals() -> Iterator[None]:
+    """A booking the store refuses, as the API answers it: 409 with every reason, 404 for no
+    such item or person, 422 on ``ends`` for a window the schema could not rule out."""
+    try:
+        yield
+    except BookingConflict as exc:
+        raise HTTPException(409, str(exc)) from exc
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from exc
+    except ValueError as exc:
+        invalid(("body", "ends"), str(exc))
 
 
 async def _overflow(request: Request, _exc: Exception) -> Response:

@@ -4,12 +4,19 @@ shown at once next to what was typed."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypeVar
+from collections.abc import Iterable, Mapping
+from typing import Annotated, Any, TypeVar
 
+from fastapi import Form
 from pydantic import BaseModel, ValidationError
 
 M = TypeVar("M", bound=BaseModel)
+Field = Annotated[str, Form(max_length=20_000)]  # one field of a registry form, as typed
+
+
+def as_typed(values: Mapping[str, Any], names: Iterable[str]) -> dict[str, str]:
+    """The fields ``names`` as the form shows them again: blank for a value not given."""
+    return {k: "" if values.get(k) is None else str(values[k]) for k in names}
 
 
 def checked(model: type[M], fields: Mapping[str, Any]) -> tuple[M | None, dict[str, str]]:

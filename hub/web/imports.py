@@ -117,6 +117,8 @@ async def handle(request: Request, who: Principal, web: Web, kind: Kind[Any]) ->
         return await run_in_threadpool(
             _page, request, who, web, kind, upload, Result(None, [problem])
         )
+    # the token comes in the upload, which only ``receive`` may parse (it bounds the size):
+    # not a form field the form helper (hub.web.actions) could check before the route runs
     check_csrf(request, upload.csrf, who)
     data = upload.data
     result = await offload.run(lambda: _run(web, who, kind, data, upload))

@@ -21,10 +21,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from hub.store import Store
 from hub.web import sessions
+from hub.web.actions import SignedInForm
 from hub.web.auth import MAX_PASSWORD, Role, dummy_hash, verify_password
 from hub.web.context import Web, web_of
 from hub.web.identity import directory_sign_in, oidc_name
-from hub.web.security import BadCsrf, SignedIn, check_csrf
+from hub.web.security import BadCsrf
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -153,8 +154,7 @@ def _warn_if_proxied(request: Request, web: Web) -> None:
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request, who: SignedIn, csrf: Annotated[str, Form()] = "") -> Response:
-    check_csrf(request, csrf)
+def logout(request: Request, who: SignedInForm) -> Response:
     store: Store = request.app.state.store
     sessions.end(request, store)
     return RedirectResponse("/login", status_code=303)

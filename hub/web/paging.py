@@ -6,7 +6,7 @@ other row to another page."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Path, Query
 from starlette.datastructures import URL
@@ -34,6 +34,14 @@ CURSOR_PATTERN = r"^([0-9]{1,17}|-[0-9]{1,16})~[^~]{1,64}$"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _STEP = timedelta(microseconds=1)
 CURSOR_HELP = "a cursor from a previous page's link (due time in microseconds~asset code)"
+
+
+def _cursor(side: str) -> Any:
+    return Query(pattern=CURSOR_PATTERN, description=f"the page {side} {CURSOR_HELP}")
+
+
+After = Annotated[str | None, _cursor("after")]
+Before = Annotated[str | None, _cursor("before")]
 
 
 def cursor(key: OutKey) -> str:

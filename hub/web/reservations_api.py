@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from hub.errors import BookingConflict, NotFound, RateLimited
+from hub.errors import NotFound, RateLimited
 from hub.store.booking_writes import Ask
 from hub.web.api import UtcTime
 from hub.web.context import Web, web_of
@@ -22,7 +22,7 @@ from hub.web.errors import (
     UNAUTHORIZED,
     Problem,
     Responses,
-    invalid,
+    booking_refusals,
 )
 from hub.web.pages.reserve import reservation_json, reserve, retry_seconds
 from hub.web.paging import RowId
@@ -84,17 +84,12 @@ def my_reservation_create(
     asset = body.asset.upper() if body.asset else None
     ask = Ask(who.person, body.starts, body.ends, asset=asset, category=body.category)
     try:
-        made = reserve(web, who, ask)
+        with booking_refusals():
+            made = reserve(web, who, ask)
     except RateLimited as exc:
         return JSONResponse(
             {"detail": str(exc)}, status_code=429, headers={"Retry-After": retry_seconds(exc)}
         )
-    except BookingConflict as exc:
-        raise HTTPException(409, str(exc)) from exc
-    except NotFound as exc:
-        raise HTTPException(404, str(exc)) from exc
-    except ValueError as exc:
-        invalid(("body", "ends"), str(exc))
     return {"id": made.bookings[0], "asset": made.asset, "bookings": list(made.bookings)}
 
 

@@ -8,11 +8,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
+from fastapi import Response
+
 from hub.store.views import FeedEntry
 from hub.web.context import Web
 from hub.web.security import Principal
 
 T = TypeVar("T")
+
+
+def for_every_cage(who: Principal, change: str) -> Response | None:
+    """A change that reaches every cage (a category's rules, the list of locations, an import
+    whose rows may name any cage's assets) is refused (403) to a user limited to some cages,
+    saying they cannot ``change``; None for anyone else."""
+    if who.cages is None:
+        return None
+    return Response(f"a manager limited to some cages cannot {change}", status_code=403)
 
 
 def asset_visible(web: Web, who: Principal, code: str) -> bool:

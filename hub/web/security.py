@@ -117,10 +117,10 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-def check_csrf(request: Request, sent: str | None, who: Principal | None = None) -> None:
+def check_csrf(request: Request, sent: str | None, who: Principal) -> None:
     """Forms and cookie-authenticated API calls carry the session's token; bearer tokens are
     not sent by browsers on their own, so they need none."""
-    if who is not None and who.via_token:
+    if who.via_token:
         return
     expected = request.session.get("csrf")
     if not isinstance(expected, str) or not sent or not secrets.compare_digest(expected, sent):

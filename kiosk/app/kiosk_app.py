@@ -17,13 +17,14 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from kiosk import __version__
 from kiosk.app import effects
+from kiosk.app.door import DoorWatch
 from kiosk.app.health import DEVICE_NAMES, DeviceHealth
 from kiosk.app.pumps import BadgePump, CameraPump
 from kiosk.app.reads import BadgeRead, CodeRead, badge_tapped, label_scanned, tap_input
 from kiosk.app.replica_feed import ReplicaFeed
 from kiosk.app.settings import AppSettings
+from kiosk.app.status import StatusReport
 from kiosk.app.watches import ClockWatch, OverdueAcks
 from kiosk.clock import Clock
 from kiosk.devices import Devices, Tap
@@ -39,7 +40,6 @@ from kiosk.session import (
     Confirm,
     ConnectivityChanged,
     DeviceTrouble,
-    DoorAlarm,
     Effect,
     Input,
     LabelScanned,
@@ -53,8 +53,7 @@ from kiosk.session import (
 )
 from kiosk.systemd import ServiceNotifier
 from kiosk.timesync import ClockSync
-from kiosk.vocabulary import Action, Pattern, Tone
-from wire import KioskState, KioskStatus
+from kiosk.vocabulary import Action, Pattern
 from wire.badges import BadUid, normal_uid
 
 log = logging.getLogger(__name__)
@@ -91,9 +90,8 @@ class KioskApp:
         self._inputs: queue.Queue[Input | BadgeRead | CodeRead] = queue.Queue()
         self._changed = threading.Condition()
         self._threads: list[threading.Thread] = []
-        self._started_at = clock.monotonic()
         self.on_screen: Callable[[Screen], None] | None = None
-        self._alarming = False
+        self._door = DoorWatch(devices, self.handle)
         self._health = DeviceHealth(
             devices.faults,
             on_change=lambda device, problem: self.submit(DeviceTrouble(device, problem)),
@@ -105,6 +103,15 @@ class KioskApp:
         )
         self._replica_feed = ReplicaFeed(self.replica, self.outbox, self.submit)
         self._acks = OverdueAcks(settings.ack_overdue_after)
+        status = StatusReport(
+            settings,
+            clock,
+            self.outbox,
+            self.replica,
+            self._health,
+            self._acks,
+            lambda: self.clock_synced,
+        )
         self._last_ack_check = clock.monotonic()
         self._last_tick = self._last_status = 0.0
         self.link: KioskLink | None = None
@@ -113,7 +120,7 @@ class KioskApp:
                 settings.broker,
                 self.outbox,
                 settings.key,
-                self._status,
+                status.report,
                 on_replica=self._take_replica,
                 on_replica_delta=self._take_replica_delta,
                 on_online=lambda online: self.submit(ConnectivityChanged(online)),
@@ -180,7 +187,7 @@ class KioskApp:
             self._last_tick = mono
             self.handle(Tick())
             self._refresh_idle_clock()
-            self._watch_door()
+            self._door.check()
             self._camera.watch(mono)
             self._health.report()
         if mono - self._last_ack_check >= self.settings.ack_check_interval:
@@ -192,26 +199,6 @@ class KioskApp:
                 self._clock_watch.ask()
             if self.link is not None:
                 self.link.publish_status()
-
-    def _watch_door(self) -> None:
-        """Relock on time; while the door is held open too long, sound the alarm and ask on
-        screen for it to be closed."""
-        if self.devices.door is not None:
-            self.devices.door.tick()
-        sensor, indicator = self.devices.door_sensor, self.devices.indicator
-        if sensor is None or sensor.held_open == self._alarming:
-            return
-        self._alarming = sensor.held_open
-        if self._alarming:
-            log.warning("the cage door is held open")
-        else:
-            log.info("the cage door is shut again")
-        if indicator is not None:
-            if self._alarming:
-                indicator.beep(Tone.ALARM)
-            else:
-                indicator.stop_alarm()
-        self.handle(DoorAlarm(self._alarming))
 
     def _refresh_idle_clock(self) -> None:
         """The idle screen shows the time: redraw it when the minute changes."""
@@ -231,22 +218,9 @@ class KioskApp:
         for t in self._threads:
             t.join(timeout=5)
         self._camera.join(timeout=1)  # one stuck in a capture that never returns is left
-        if self.devices.codes is not None:
-            try:
-                self.devices.codes.stop()
-            except Exception:
-                log.exception("camera: could not stop it")
         if self.link is not None:
             self.link.stop()
-        if self.devices.indicator is not None:
-            self.devices.indicator.close()
-        if self.devices.display is not None:
-            self.devices.display.close()
-        for device in (self.devices.door, self.devices.door_sensor, self.devices.button):
-            if device is not None:
-                device.close()  # the lock closes locked
-        for closer in self.devices.extra_closers:
-            closer()
+        self.devices.close()
         self.outbox.close()
 
     # inputs --------------------------------------------------------------------------------
@@ -381,24 +355,6 @@ class KioskApp:
     def _publish_status(self) -> None:
         if self.link is not None:
             self.link.publish_status()
-
-    def _status(self, state: KioskState) -> KioskStatus:
-        if state is KioskState.OFFLINE:
-            return KioskStatus(kiosk=self.settings.kiosk_id, state=state)
-        return KioskStatus(
-            kiosk=self.settings.kiosk_id,
-            state=state,
-            at=self.clock.now(),
-            version=__version__,
-            profile=self.settings.session.profile.value,
-            outbox=self.outbox.depth(),
-            replica=self.replica.version,
-            uptime_s=int(self.clock.monotonic() - self._started_at),
-            faults=self.faults(),
-            clock_synced=self.clock_synced,
-            acks_overdue=self._acks.count,
-            acks_overdue_since=self._acks.since,
-        )
 
     def _check_acks(self, now: float) -> None:
         """Warn (on screen and to the hub) when events wait too long for the hub's ack while

@@ -12,18 +12,17 @@ from hub.store.audit import AuditFilter
 from hub.web import scope
 from hub.web.actions import AdminForm, act
 from hub.web.auth import Role
-from hub.web.context import Web, clock_notes, csv_response, web_of
+from hub.web.context import Format, Web, clock_notes, csv_response, web_of
 from hub.web.paging import PageNumber, RowId
 from hub.web.security import Admin, Manager, Viewer
 
 router = APIRouter()
 TOKEN_ROLES = (Role.VIEWER, Role.MANAGER)
-Fmt = Annotated[str, Query(pattern="^(html|csv)$")]
 
 
 @router.get("/kiosks")
 def kiosks(
-    request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)], format: Fmt = "html"
+    request: Request, who: Viewer, web: Annotated[Web, Depends(web_of)], format: Format = "html"
 ) -> Response:
     rows = scope.kept(who, web.store.kiosk_views(), lambda k: k.location)
     clocks = clock_notes(rows, web.store.kiosk_clocks())
@@ -70,7 +69,7 @@ def audit(
     request: Request,
     who: Manager,
     web: Annotated[Web, Depends(web_of)],
-    format: Fmt = "html",
+    format: Format = "html",
     page: PageNumber = 0,
     actor: Annotated[str, Query(max_length=80)] = "",
     action: Annotated[str, Query(max_length=40)] = "",

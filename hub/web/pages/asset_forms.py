@@ -11,7 +11,7 @@ from hub.registry_csv import AssetRow
 from hub.web import scope
 from hub.web.actions import ManagerForm, act
 from hub.web.context import Web, web_of
-from hub.web.forms import checked
+from hub.web.forms import Field, as_typed, checked
 from hub.web.security import Manager, Principal
 
 router = APIRouter()
@@ -27,7 +27,6 @@ FIELDS = (
     "photo_url",
     "notes",
 )
-Field = Annotated[str, Form(max_length=20_000)]
 
 
 def _form(
@@ -50,7 +49,7 @@ def _form(
         who,
         status_code=400 if problems else 200,
         code=code,
-        v={k: "" if values.get(k) is None else str(values[k]) for k in ("code", *FIELDS)},
+        v=as_typed(values, ("code", *FIELDS)),
         problems=problems or {},
         homes=homes,
         categories=web.store.category_names(),

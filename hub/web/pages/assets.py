@@ -14,7 +14,7 @@ from hub.labelsheet import STOCKS, Label, label_sheet
 from hub.sheets import ASSETS, export_assets
 from hub.web import imports, offload, scope
 from hub.web.actions import ManagerForm, ViewerForm, act, shown_on
-from hub.web.context import Web, csv_stream, registry_pieces, take_flash, web_of
+from hub.web.context import Format, Web, csv_stream, registry_pieces, take_flash, web_of
 from hub.web.paging import PageNumber
 from hub.web.security import Manager, Principal, Viewer
 from wire.labels import compact_label, url_label
@@ -32,7 +32,7 @@ def assets(
     category: Annotated[str, Query(max_length=64)] = "",
     status: Annotated[str, Query(max_length=20)] = "",
     page: PageNumber = 0,
-    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    format: Format = "html",
 ) -> Response:
     if format == "csv":
         own = web.store.asset_field_names()
@@ -77,9 +77,8 @@ async def assets_import(
 ) -> Response:
     """A spreadsheet of assets (ours, or a Snipe-IT, Cheqroom or Shelf export): previewed, or
     imported whole (all rows or none)."""
-    if who.cages is not None:  # a file's rows may name any cage's assets
-        return Response("a manager limited to some cages cannot import assets", status_code=403)
-    return await imports.handle(request, who, web, ASSETS)
+    refused = scope.for_every_cage(who, "import assets")  # a row may name any cage's asset
+    return refused or await imports.handle(request, who, web, ASSETS)
 
 
 def _payload(web: Web, code: str) -> str:

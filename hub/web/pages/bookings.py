@@ -6,16 +6,16 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, Form, Request, Response
 
 from hub.domain.bookings import from_local
 from hub.errors import BookingConflict, NotFound
 from hub.store.bookings import BookingListed
 from hub.web import scope
-from hub.web.context import Web, csv_response, web_of
+from hub.web.actions import ManagerForm, act, done
+from hub.web.context import Format, Web, csv_response, web_of
 from hub.web.paging import RowId
-from hub.web.security import Manager, Viewer, check_csrf
+from hub.web.security import Viewer
 
 router = APIRouter()
 DAYS = 14
@@ -86,7 +86,7 @@ def bookings(
     request: Request,
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
-    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    format: Format = "html",
 ) -> Response:
     if format == "csv":
         now = web.clock()
@@ -102,16 +102,14 @@ def bookings(
 @router.post("/bookings")
 def booking_create(
     request: Request,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
     asset: Annotated[str, Form(min_length=1, max_length=64)],
     person: Annotated[str, Form(min_length=1, max_length=64)],
     starts: Annotated[str, Form()],
     ends: Annotated[str, Form()],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Times are in the cage's time zone, as a manager types them (datetime-local)."""
-    check_csrf(request, csrf, who)
     form = {"asset": asset, "person": person, "starts": starts, "ends": ends}
     if not scope.asset_visible(web, who, asset.upper()):
         return _page(request, who, web, f"Not booked: no asset {asset.upper()!r}", 404, form)
@@ -125,22 +123,19 @@ def booking_create(
         return _page(request, who, web, f"Not booked: {exc}", 409, form)
     except (NotFound, ValueError) as exc:
         return _page(request, who, web, f"Not booked: {exc}", 400, form)
-    return RedirectResponse(f"/bookings?created={number}", status_code=303)
+    return done(request, f"/bookings?created={number}")
 
 
 @router.post("/bookings/{booking_id}/cancel")
 def booking_cancel(
     request: Request,
     booking_id: RowId,
-    who: Manager,
+    who: ManagerForm,
     web: Annotated[Web, Depends(web_of)],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf, who)
-    if not scope.booking_visible(web, who, booking_id):
-        return Response("no such booking", status_code=404)
-    try:
+    def work() -> None:
+        if not scope.booking_visible(web, who, booking_id):
+            raise NotFound(f"booking {booking_id}")
         web.store.cancel_booking(booking_id, web.clock(), actor=who.actor)
-    except NotFound:
-        return Response("no such booking", status_code=404)
-    return RedirectResponse("/bookings", status_code=303)
+
+    return act(request, work, then="/bookings", missing="booking")

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 
+from hub.web import scope
 from hub.web.actions import ManagerForm, act
 from hub.web.context import Web, take_flash, web_of
 from hub.web.security import Manager, Principal
@@ -53,8 +54,6 @@ def set_groups(
     groups: Text = "",
 ) -> Response:
     """Restrict a category to the groups typed (separated by ";"); none opens it again."""
-    if who.cages is not None:
-        return Response("a manager limited to some cages cannot change categories", 403)
 
     def work() -> str:
         kept = web.store.set_category_groups(category, groups.split(";"), web.clock(), who.actor)
@@ -64,4 +63,6 @@ def set_groups(
     def refused(exc: Exception) -> Response:
         return _page(request, who, web, f"{category[:64]} not changed: {exc}.", (category, groups))
 
-    return act(request, work, then="/categories", refused=refused, refusals=(ValueError,))
+    return scope.for_every_cage(who, "change categories") or act(
+        request, work, then="/categories", refused=refused, refusals=(ValueError,)
+    )

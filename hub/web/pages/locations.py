@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 
 from hub.errors import AlreadyExists, NotFound
 from hub.store.places import InUse
+from hub.web import scope
 from hub.web.actions import ManagerForm, Refusals, act
 from hub.web.context import Web, take_flash, web_of
 from hub.web.security import Manager, Principal
@@ -38,12 +39,6 @@ def _page(
     )
 
 
-def _limited(who: Principal) -> Response | None:
-    if who.cages is not None:
-        return Response("a manager limited to some cages cannot change locations", 403)
-    return None
-
-
 @router.get("/locations")
 def locations(request: Request, who: Manager, web: Annotated[Web, Depends(web_of)]) -> Response:
     return _page(request, who, web)
@@ -58,7 +53,7 @@ def _change(
     refusals: Refusals = (ValueError, AlreadyExists),
 ) -> Response:
     """A change to the list, back on this page: its message, or ``failed`` of the problem."""
-    return _limited(who) or act(
+    return scope.for_every_cage(who, "change locations") or act(
         request,
         work,
         then="/locations",
@@ -75,7 +70,7 @@ def add(
     def work() -> str:
         return f"{web.store.add_location(name, web.clock(), who.actor)} added."
 
-    return _limited(who) or act(
+    return scope.for_every_cage(who, "change locations") or act(
         request,
         work,
         then="/locations",

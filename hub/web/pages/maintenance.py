@@ -5,12 +5,12 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 
 from hub.errors import NotFound
 from hub.web import scope
 from hub.web.actions import ManagerForm, act, shown_on
-from hub.web.context import Web, csv_response, take_flash, web_of
+from hub.web.context import Format, Web, csv_response, take_flash, web_of
 from hub.web.paging import RowId
 from hub.web.security import Viewer
 
@@ -22,7 +22,7 @@ def maintenance(
     request: Request,
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
-    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    format: Format = "html",
 ) -> Response:
     if format == "csv":
         rows = scope.of_assets(web, who, web.store.tickets(open_only=False), lambda t: t.asset)

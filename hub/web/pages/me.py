@@ -13,15 +13,15 @@ from contextlib import suppress
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import RedirectResponse
 
 from hub.desk import lookup
 from hub.desk.source import DeskRefused
 from hub.errors import StoreError
 from hub.portal.loans import units
 from hub.portal.renewing import renew_loan
-from hub.web.context import Web, flash, take_flash, web_of
-from hub.web.security import Borrower, Principal, check_csrf
+from hub.web.actions import BorrowerForm, act
+from hub.web.context import Web, take_flash, web_of
+from hub.web.security import Borrower, Principal
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -76,44 +76,42 @@ def me(request: Request, who: Borrower, web: Annotated[Web, Depends(web_of)]) ->
 @router.post("/me/renew")
 def renew(
     request: Request,
-    who: Borrower,
+    who: BorrowerForm,
     web: Annotated[Web, Depends(web_of)],
     code: Annotated[str, Form(max_length=64)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Renew one of my loans (a kit whole) by the kiosks' rule; the answer comes back as the
     message on my page."""
-    check_csrf(request, csrf, who)
+    return act(request, lambda: _renewed(web, who, code), then="/me")
+
+
+def _renewed(web: Web, who: Principal, code: str) -> str:
+    """What became of the renewal, in the borrower's words."""
     now = web.clock()
     try:
-        done = renew_loan(
+        renewed = renew_loan(
             web.store, person_of(who), code.strip(), now, web.settings.lending, who.actor
         )
     except (DeskRefused, StoreError) as exc:
         with suppress(StoreError):  # the database away: the log has it, the page says so
             web.store.audit(now, who.actor, "portal.renew.failed", code[:64], str(exc))
         log.warning("portal renewal of %s for %s failed: %s", code[:64], who.actor, exc)
-        flash(request, "Not renewed: the hub could not record it. Try again, or renew at the cage.")
-        return RedirectResponse("/me", status_code=303)
-    if done is None:
+        return "Not renewed: the hub could not record it. Try again, or renew at the cage."
+    if renewed is None:
         web.store.audit(now, who.actor, "portal.renew.refused", code[:64], "not on their loan")
-        flash(request, "That is not on your loan.")
-    elif done.due is None:
-        flash(request, done.refusal or "Not renewed.")
-    else:
-        flash(request, f"Renewed: {done.name}, now due {web.local(done.due)}.")
-    return RedirectResponse("/me", status_code=303)
+        return "That is not on your loan."
+    if renewed.due is None:
+        return renewed.refusal or "Not renewed."
+    return f"Renewed: {renewed.name}, now due {web.local(renewed.due)}."
 
 
 @router.post("/me/feed")
 def feed_new(
     request: Request,
-    who: Borrower,
+    who: BorrowerForm,
     web: Annotated[Web, Depends(web_of)],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """A new secret address for my calendar feed, shown once; any earlier one stops working."""
-    check_csrf(request, csrf, who)
     token = web.store.new_feed_token(who.username, web.clock())
     path = request.app.url_path_for("calendar_feed", token=token)
     base = web.settings.url_base
@@ -124,14 +122,15 @@ def feed_new(
 @router.post("/me/feed/stop")
 def feed_stop(
     request: Request,
-    who: Borrower,
+    who: BorrowerForm,
     web: Annotated[Web, Depends(web_of)],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf, who)
-    if web.store.end_feed_token(who.username, web.clock()):
-        flash(request, "Your calendar feed is stopped: its address no longer works.")
-    return RedirectResponse("/me", status_code=303)
+    def work() -> str | None:
+        if web.store.end_feed_token(who.username, web.clock()):
+            return "Your calendar feed is stopped: its address no longer works."
+        return None
+
+    return act(request, work, then="/me")
 
 
 @router.get("/api/v1/me/loans")

@@ -11,7 +11,7 @@ from starlette.datastructures import URL
 
 from hub.store import ANOMALY_LABELS, Attention, ItemOut
 from hub.web import badge_uids, paging, scope
-from hub.web.context import Web, clock_notes, csv_response, feed_position, late_text, web_of
+from hub.web.context import Format, Web, clock_notes, csv_response, feed_position, late_text, web_of
 from hub.web.security import Principal, Viewer
 
 router = APIRouter()
@@ -108,9 +108,9 @@ def items_out(
     request: Request,
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
-    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
-    after: Annotated[str | None, Query(pattern=paging.CURSOR_PATTERN)] = None,
-    before: Annotated[str | None, Query(pattern=paging.CURSOR_PATTERN)] = None,
+    format: Format = "html",
+    after: paging.After = None,
+    before: paging.Before = None,
     limit: Annotated[int, Query(ge=1, le=paging.MAX_PAGE)] = paging.DEFAULT_PAGE,
 ) -> Response:
     """Everything out now, soonest due first, a page at a time; the overview shows only the

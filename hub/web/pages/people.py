@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from hub.sheets import PEOPLE, export_people
 from hub.web import badge_uids, imports
 from hub.web.actions import ManagerForm, act
-from hub.web.context import Web, csv_stream, registry_pieces, web_of
+from hub.web.context import Format, Web, csv_stream, registry_pieces, web_of
 from hub.web.paging import PageNumber
 from hub.web.security import Manager, Principal, Viewer
 
@@ -25,7 +25,7 @@ def people(
     web: Annotated[Web, Depends(web_of)],
     q: Annotated[str, Query(max_length=100)] = "",
     page: PageNumber = 0,
-    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    format: Format = "html",
 ) -> Response:
     if format == "csv":  # badge UIDs whole for managers only
         chunks = badge_uids.export_rows_for(who, web.store.person_export())

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from hub.errors import AlreadyExists
 from hub.registry_csv import PersonRow
 from hub.web.actions import ManagerForm, act
 from hub.web.context import Web, web_of
-from hub.web.forms import checked
+from hub.web.forms import Field, as_typed, checked
 from hub.web.security import Manager, Principal
 
 router = APIRouter()
-Field = Annotated[str, Form(max_length=20_000)]
 RESERVED = "new"  # /people/new is the form, so no person can have that id
 
 
@@ -33,7 +32,7 @@ def _form(
         who,
         status_code=400 if problems else 200,
         person_id=person_id,
-        v={k: "" if values.get(k) is None else str(values[k]) for k in _SHOWN},
+        v=as_typed(values, _SHOWN),
         staff=values.get("staff") in (True, "yes"),
         problems=problems or {},
     )

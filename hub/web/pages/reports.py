@@ -12,7 +12,7 @@ from pygal.style import CleanStyle
 
 from hub.domain.usage import week_start
 from hub.store.reports import Report
-from hub.web.context import Web, csv_response, web_of
+from hub.web.context import Format, Web, csv_response, web_of
 from hub.web.security import Viewer
 
 router = APIRouter()
@@ -83,7 +83,7 @@ def reports(
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
     weeks: Annotated[int, Query(ge=1, le=104)] = DEFAULT_WEEKS,
-    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    format: Format = "html",
     table: Annotated[str, Query(pattern=TABLES)] = "utilization",
     fresh: bool = False,
 ) -> Response:

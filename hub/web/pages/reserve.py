@@ -8,16 +8,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
-from fastapi.responses import RedirectResponse
 
 from hub.domain.bookings import from_local
 from hub.domain.reservations import Policy
 from hub.errors import BookingConflict, NotFound, RateLimited
 from hub.store.booking_writes import Ask, ReservationListed, Reserved
-from hub.web.context import Web, flash, take_flash, web_of
+from hub.web.actions import BorrowerForm, act, done
+from hub.web.context import Web, take_flash, web_of
 from hub.web.pages.me import PORTAL_NAV
 from hub.web.paging import RowId
-from hub.web.security import Borrower, Principal, check_csrf
+from hub.web.security import Borrower, Principal
 from rules.policy import WEEKDAYS, opening_hours
 
 router = APIRouter()
@@ -101,15 +101,13 @@ def _ask(person: str, target: str, starts: datetime, ends: datetime) -> Ask:
 @router.post("/me/reserve")
 def reserve_create(
     request: Request,
-    who: Borrower,
+    who: BorrowerForm,
     web: Annotated[Web, Depends(web_of)],
     target: Annotated[str, Form(max_length=80)] = "",
     starts: Annotated[str, Form(max_length=40)] = "",
     ends: Annotated[str, Form(max_length=40)] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """Times are in the cage's time zone, as typed (datetime-local)."""
-    check_csrf(request, csrf, who)
     assert who.person is not None
     form = {"target": target, "starts": starts, "ends": ends}
     try:
@@ -126,29 +124,29 @@ def reserve_create(
         return _page(request, who, web, f"Not reserved: {exc}", 409, form)
     except (NotFound, ValueError, OverflowError) as exc:
         return _page(request, who, web, f"Not reserved: {exc}", 400, form)
-    flash(
+    return done(
         request,
+        "/me/reserve",
         f"Reserved {made.asset} from {web.local(start_at)} to {web.local(end_at)} "
         f"(reservation {made.bookings[0]}).",
     )
-    return RedirectResponse("/me/reserve", status_code=303)
 
 
 @router.post("/me/reserve/{booking_id}/cancel")
 def reserve_cancel(
     request: Request,
     booking_id: RowId,
-    who: Borrower,
+    who: BorrowerForm,
     web: Annotated[Web, Depends(web_of)],
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, csrf, who)
-    try:
+    def work() -> str:
         web.store.cancel_booking(booking_id, web.clock(), actor=who.actor, person=who.person)
-    except NotFound:
+        return f"Reservation {booking_id} cancelled."
+
+    def refused(_exc: Exception) -> Response:
         return _page(request, who, web, "No such reservation of yours to cancel.", 404)
-    flash(request, f"Reservation {booking_id} cancelled.")
-    return RedirectResponse("/me/reserve", status_code=303)
+
+    return act(request, work, then="/me/reserve", refused=refused, refusals=(NotFound,))
 
 
 def reservation_json(row: ReservationListed) -> dict[str, Any]:

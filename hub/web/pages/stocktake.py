@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
 
 from hub.errors import NotFound
 from hub.web.actions import ManagerForm, act
-from hub.web.context import Web, csv_response, web_of
+from hub.web.context import Format, Web, csv_response, web_of
 from hub.web.paging import RowId
 from hub.web.security import Viewer
 
@@ -47,7 +47,7 @@ def stocktake(
     number: RowId,
     who: Viewer,
     web: Annotated[Web, Depends(web_of)],
-    format: Annotated[str, Query(pattern="^(html|csv)$")] = "html",
+    format: Format = "html",
 ) -> Response:
     try:
         report = web.store.stocktake_report(number)
