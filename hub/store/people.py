@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,6 +14,18 @@ from hub.store.badge_owners import badge_owner
 from hub.store.base import StoreBase
 from hub.store.schema import badges, late_returns, people, trainings
 from wire.badges import normal_uid
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person with their badges in use, as a spreadsheet round trip carries them."""
+
+    id: str
+    name: str
+    email: str | None
+    badges: list[str]
+    groups: list[str]
+    staff: bool
 
 
 class PeopleRegistry(StoreBase):
@@ -130,7 +142,7 @@ class PeopleRegistry(StoreBase):
             detail = f"{forgiven} late returns forgiven" if forgiven else None
             self._audit(conn, now, actor, "person.unblock", person, detail)
 
-    def person_rows(self) -> list[dict[str, Any]]:
+    def person_rows(self) -> list[PersonRecord]:
         with self.engine.connect() as conn:
             owned: dict[str, list[str]] = {}
             for uid, person in conn.execute(
@@ -140,13 +152,13 @@ class PeopleRegistry(StoreBase):
             ):
                 owned.setdefault(person, []).append(uid)
             return [
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "email": p.email,
-                    "badges": owned.get(p.id, []),
-                    "groups": [g for g in (p.groups or "").split(";") if g],
-                    "staff": bool(p.staff),
-                }
+                PersonRecord(
+                    id=p.id,
+                    name=p.name,
+                    email=p.email,
+                    badges=owned.get(p.id, []),
+                    groups=[g for g in (p.groups or "").split(";") if g],
+                    staff=bool(p.staff),
+                )
                 for p in conn.execute(select(people).order_by(people.c.id))
             ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
@@ -50,6 +51,28 @@ class AssetListed:
     person: str | None
     person_name: str | None
     due: datetime | None
+
+
+@dataclass(frozen=True)
+class AssetRecord:
+    """An asset with the columns a spreadsheet round trip carries (hub.sheets)."""
+
+    code: str
+    name: str
+    category: str
+    model: str | None
+    manufacturer: str | None
+    serial: str | None
+    home: str | None
+    value: Decimal | None
+    photo_url: str | None
+    notes: str | None
+    acquired: date | None
+    cost: Decimal | None
+    supplier: str | None
+    status: str  # a hub.domain.lifecycle.Status value
+    kit: str | None
+    fields: dict[str, str]  # its own fields, name to value
 
 
 def own_fields(conn: Connection, codes: tuple[str, str] | None) -> dict[str, dict[str, str]]:
@@ -206,7 +229,7 @@ class RegistryStore(StoreBase):
 
     # exports -----------------------------------------------------------------------------
 
-    def asset_rows(self) -> list[dict[str, Any]]:
+    def asset_rows(self) -> list[AssetRecord]:
         """Every asset with the columns a spreadsheet round trip carries."""
         cols = [
             assets.c.code,
@@ -217,11 +240,9 @@ class RegistryStore(StoreBase):
             assets.c.kit,
         ]
         with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(select(*cols).order_by(assets.c.code))]
+            rows = conn.execute(select(*cols).order_by(assets.c.code)).all()
             own = own_fields(conn, None)
-        for row in rows:
-            row["fields"] = own.get(row["code"], {})
-        return rows
+        return [AssetRecord(**r._mapping, fields=own.get(r.code, {})) for r in rows]
 
     def asset_field_names(self) -> list[str]:
         """The names of the assets' own fields, sorted: the export's extra columns."""

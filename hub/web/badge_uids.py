@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
+from hub.store.profile_models import PersonDetail
 from hub.web.auth import Role
 from hub.web.security import Principal
 from wire.badges import UID_HEX
@@ -39,16 +41,15 @@ def text_for(who: Principal, text: str) -> str:
     )
 
 
-def person_for(who: Principal, detail: dict[str, Any]) -> dict[str, Any]:
+def person_for(who: Principal, detail: PersonDetail) -> PersonDetail:
     """A person's detail (``Store.person_detail``) with their badges as ``who`` may see them."""
     if sees_uids(who):
         return detail
-    badges = [{**b, "uid": masked(b["uid"])} for b in detail.get("badges", [])]
+    badges = [replace(b, uid=masked(b.uid)) for b in detail.badges]
     history = [
-        {**h, "detail": text_for(who, h["detail"])} if h.get("detail") else h
-        for h in detail.get("history", [])
+        replace(h, detail=text_for(who, h.detail)) if h.detail else h for h in detail.history
     ]
-    return {**detail, "badges": badges, "history": history}
+    return replace(detail, badges=badges, history=history)
 
 
 def export_rows_for(
