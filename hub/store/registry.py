@@ -87,6 +87,26 @@ def own_fields(conn: Connection, codes: tuple[str, str] | None) -> dict[str, dic
     return found
 
 
+def asset_records(
+    conn: Connection, after: str | None = None, limit: int | None = None
+) -> list[AssetRecord]:
+    """Assets in code order with the columns a spreadsheet round trip carries: all of them,
+    or the ``limit`` after the code ``after``."""
+    q = select(
+        assets.c.code,
+        assets.c.name,
+        assets.c.category,
+        *(assets.c[k] for k in ASSET_DETAILS if k != "location"),
+        assets.c.status,
+        assets.c.kit,
+    ).order_by(assets.c.code)
+    if after is not None:
+        q = q.where(assets.c.code > after)
+    rows = conn.execute(q.limit(limit)).all()
+    own = own_fields(conn, (rows[0].code, rows[-1].code)) if rows else {}
+    return [AssetRecord(**r._mapping, fields=own.get(r.code, {})) for r in rows]
+
+
 class RegistryStore(StoreBase):
     # details -----------------------------------------------------------------------------
     def add_asset(
@@ -231,18 +251,8 @@ class RegistryStore(StoreBase):
 
     def asset_rows(self) -> list[AssetRecord]:
         """Every asset with the columns a spreadsheet round trip carries."""
-        cols = [
-            assets.c.code,
-            assets.c.name,
-            assets.c.category,
-            *(assets.c[k] for k in ASSET_DETAILS if k != "location"),
-            assets.c.status,
-            assets.c.kit,
-        ]
         with self.engine.connect() as conn:
-            rows = conn.execute(select(*cols).order_by(assets.c.code)).all()
-            own = own_fields(conn, None)
-        return [AssetRecord(**r._mapping, fields=own.get(r.code, {})) for r in rows]
+            return asset_records(conn)
 
     def asset_field_names(self) -> list[str]:
         """The names of the assets' own fields, sorted: the export's extra columns."""

@@ -6,10 +6,10 @@ badge from another."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
-from typing import Any
 
+from hub.store.people import PersonRecord
 from hub.store.profile_models import PersonDetail
 from hub.web.auth import Role
 from hub.web.security import Principal
@@ -53,15 +53,11 @@ def person_for(who: Principal, detail: PersonDetail) -> PersonDetail:
 
 
 def export_rows_for(
-    who: Principal, chunks: Iterable[list[dict[str, Any]]]
-) -> Iterator[list[dict[str, Any]]]:
+    who: Principal, chunks: Iterable[list[PersonRecord]]
+) -> Iterator[list[PersonRecord]]:
     """The people export's chunks (``Store.person_export``) with badges as ``who`` may see them."""
     if sees_uids(who):
         yield from chunks
         return
     for chunk in chunks:
-        yield [_row_for_viewer(row) for row in chunk]
-
-
-def _row_for_viewer(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {**row, "badges": [masked(uid) for uid in row.get("badges") or []]}
+        yield [replace(row, badges=[masked(uid) for uid in row.badges]) for row in chunk]
