@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import ColumnElement, Connection, Select, Table, case, func, or_, select
 
@@ -44,6 +44,9 @@ from hub.store.schema import (
 from hub.store.strike_reads import strikes_of
 from hub.store.views import named
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 R = TypeVar("R")
 E = TypeVar("E", AssetEvent, PersonEvent)
 LATEST = 50  # custody events on an asset's or a person's page
@@ -77,7 +80,7 @@ class PersonListed:
     overdue: int
 
 
-def _columns(table: Table, record: type[Any], but: Collection[str] = ()) -> list[Any]:
+def _columns(table: Table, record: type[DataclassInstance], but: Collection[str] = ()) -> list[Any]:
     """The columns of ``table`` that ``record``'s fields name, save ``but``, in its order."""
     return [table.c[f.name] for f in fields(record) if f.name not in but]
 
