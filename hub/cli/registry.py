@@ -172,9 +172,9 @@ def asset_labels(
         rows = store.asset_rows()
     wanted = {c.upper() for c in codes}
     labels = [
-        Label(r["code"], r["name"])
+        Label(r.code, r.name)
         for r in rows
-        if r["code"] in wanted or (category is not None and r["category"] == category)
+        if r.code in wanted or (category is not None and r.category == category)
     ]
     missing = wanted - {label.code for label in labels}
     if missing:

@@ -4,12 +4,14 @@ spreadsheet would run as formulas (CSV injection)."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import Enum
+from typing import TYPE_CHECKING, TypeAlias
 
 from pydantic import BaseModel
 
@@ -17,6 +19,12 @@ from hub.domain.lifecycle import Status
 from hub.sheets.cells import CENT
 from hub.sheets.rows import ASSET_COLUMNS, PEOPLE_COLUMNS
 from hub.sheets.vendors import CUSTOM
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+# a row to write: a mapping of column to value, a sheet's row, or a store's record
+Record: TypeAlias = "Mapping[str, object] | BaseModel | DataclassInstance"
 
 # Characters that make Excel or LibreOffice read a cell as a formula.
 _FORMULA_START = re.compile(r"'*[=+\-@\t\r]")
@@ -64,9 +72,7 @@ def asset_columns(own_fields: Iterable[str] = ()) -> tuple[str, ...]:
     return (*ASSET_COLUMNS, *(f"{CUSTOM}{name}" for name in own_fields))
 
 
-def export_assets(
-    rows: Iterable[Mapping[str, object] | BaseModel], own_fields: Sequence[str] = ()
-) -> str:
+def export_assets(rows: Iterable[Record], own_fields: Sequence[str] = ()) -> str:
     """CSV text of assets that the import reads back unchanged: this hub's columns, then one
     column per own field (``fields`` of each row, a mapping of name to text).
 
@@ -84,17 +90,23 @@ def export_assets(
     return export_table(columns, (cells(r) for r in _records(rows)))
 
 
-def export_people(rows: Iterable[Mapping[str, object] | BaseModel]) -> str:
+def export_people(rows: Iterable[Record]) -> str:
     """CSV text of people, in PEOPLE_COLUMNS order; ``badges`` is a list of UIDs."""
     return export_table(
         PEOPLE_COLUMNS, ([cell_text(r.get(c)) for c in PEOPLE_COLUMNS] for r in _records(rows))
     )
 
 
-def _records(
-    rows: Iterable[Mapping[str, object] | BaseModel],
-) -> Iterable[Mapping[str, object]]:
-    return (row.model_dump() if isinstance(row, BaseModel) else row for row in rows)
+def _records(rows: Iterable[Record]) -> Iterable[Mapping[str, object]]:
+    return (_mapping(row) for row in rows)
+
+
+def _mapping(row: Record) -> Mapping[str, object]:
+    if isinstance(row, BaseModel):
+        return row.model_dump()
+    if isinstance(row, Mapping):
+        return row
+    return {f.name: getattr(row, f.name) for f in dataclasses.fields(row)}
 
 
 def _asset_cell(column: str, value: object) -> str:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.errors import AlreadyExists, NotFound
@@ -14,6 +14,50 @@ from hub.store.badge_owners import badge_owner
 from hub.store.base import StoreBase
 from hub.store.schema import badges, late_returns, people, trainings
 from wire.badges import normal_uid
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """A person with their badges in use, as a spreadsheet round trip carries them."""
+
+    id: str
+    name: str
+    email: str | None
+    badges: list[str]
+    groups: list[str]
+    staff: bool
+
+
+def person_records(
+    conn: Connection, after: str | None = None, limit: int | None = None
+) -> list[PersonRecord]:
+    """People by id with their badges in use (not revoked): all of them, or the ``limit``
+    after the id ``after``."""
+    q = select(people).order_by(people.c.id)
+    if after is not None:
+        q = q.where(people.c.id > after)
+    found = conn.execute(q.limit(limit)).all()
+    owned: dict[str, list[str]] = {}
+    if found:
+        # their badges by a range of the person index, not a list of ids
+        held = [badges.c.person_id <= found[-1].id, badges.c.revoked.is_(False)]
+        if after is not None:
+            held.append(badges.c.person_id > after)
+        for uid, person in conn.execute(
+            select(badges.c.uid, badges.c.person_id).where(*held).order_by(badges.c.uid)
+        ):
+            owned.setdefault(person, []).append(uid)
+    return [
+        PersonRecord(
+            id=p.id,
+            name=p.name,
+            email=p.email,
+            badges=owned.get(p.id, []),
+            groups=[g for g in (p.groups or "").split(";") if g],
+            staff=bool(p.staff),
+        )
+        for p in found
+    ]
 
 
 class PeopleRegistry(StoreBase):
@@ -130,23 +174,7 @@ class PeopleRegistry(StoreBase):
             detail = f"{forgiven} late returns forgiven" if forgiven else None
             self._audit(conn, now, actor, "person.unblock", person, detail)
 
-    def person_rows(self) -> list[dict[str, Any]]:
+    def person_rows(self) -> list[PersonRecord]:
+        """Everyone with their badges in use, by id."""
         with self.engine.connect() as conn:
-            owned: dict[str, list[str]] = {}
-            for uid, person in conn.execute(
-                select(badges.c.uid, badges.c.person_id)
-                .where(badges.c.revoked.is_(False))
-                .order_by(badges.c.uid)
-            ):
-                owned.setdefault(person, []).append(uid)
-            return [
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "email": p.email,
-                    "badges": owned.get(p.id, []),
-                    "groups": [g for g in (p.groups or "").split(";") if g],
-                    "staff": bool(p.staff),
-                }
-                for p in conn.execute(select(people).order_by(people.c.id))
-            ]
+            return person_records(conn)

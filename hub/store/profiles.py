@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, case, func, or_, select
 
 from hub.domain.bookings import state as booking_state
 from hub.domain.strikes import StrikeRules
 from hub.store.base import StoreBase
 from hub.store.locks import chunks
+from hub.store.profile_models import (
+    AssetBooking,
+    AssetDetail,
+    AssetEvent,
+    AssetFacts,
+    AssetHolder,
+    AssetTicket,
+    BadgeRegistration,
+    KitPiece,
+    LateReturned,
+    PersonDetail,
+    PersonEvent,
+    PersonFacts,
+    PersonLoan,
+    ReportedTicket,
+)
 from hub.store.registry import own_fields
 from hub.store.schema import (
     assets,
@@ -27,6 +43,15 @@ from hub.store.schema import (
 )
 from hub.store.strike_reads import strikes_of
 from hub.store.views import named
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+R = TypeVar("R")
+E = TypeVar("E", AssetEvent, PersonEvent)
+LATEST = 50  # custody events on an asset's or a person's page
+# what a page's events say besides the ledger's own columns: the names of what they name
+_NAMES = {"asset_name": assets.c.name, "person_name": people.c.name, "kiosk_name": kiosks.c.name}
 
 
 @dataclass(frozen=True)
@@ -55,6 +80,27 @@ class PersonListed:
     overdue: int
 
 
+def _columns(table: Table, record: type[DataclassInstance], but: Collection[str] = ()) -> list[Any]:
+    """The columns of ``table`` that ``record``'s fields name, save ``but``, in its order."""
+    return [table.c[f.name] for f in fields(record) if f.name not in but]
+
+
+def _read(conn: Connection, record: Callable[..., R], query: Select[Any]) -> list[R]:
+    """Each row of ``query`` as a ``record`` (made from the row's column names)."""
+    return [record(**row._mapping) for row in conn.execute(query)]
+
+
+def _latest_events(conn: Connection, record: type[E], where: ColumnElement[bool]) -> list[E]:
+    """The latest events of the ledger that match ``where``, newest first, as ``record``s:
+    the ledger columns the record names, and the names of the asset, person and kiosk."""
+    shown = [
+        _NAMES[f.name].label(f.name) if f.name in _NAMES else ledger.c[f.name]
+        for f in fields(record)
+    ]
+    q = select(*shown).select_from(named(ledger)).where(where)
+    return _read(conn, record, q.order_by(ledger.c.at.desc()).limit(LATEST))
+
+
 class Profiles(StoreBase):
     def asset(self, code: str) -> AssetView | None:
         """One asset with who holds it and its latest custody events, newest first: a summary
@@ -62,65 +108,47 @@ class Profiles(StoreBase):
         detail = self.asset_detail(code)
         if detail is None:
             return None
-        row, held = detail["asset"], detail["holder"]
+        row, held = detail.asset, detail.holder
         return AssetView(
-            code=row["code"],
-            name=row["name"],
-            category=row["category"],
-            status=row["status"],
-            holder=held["name"] if held else None,
-            due=held["due"] if held else None,
+            code=row.code,
+            name=row.name,
+            category=row.category,
+            status=row.status,
+            holder=held.name if held else None,
+            due=held.due if held else None,
             history=[
-                (t["at"], t["type"], t["person"], t["kiosk"], t["condition"], t["reason"])
-                for t in detail["timeline"][:20]
+                (t.at, t.type, t.person, t.kiosk, t.condition, t.reason)
+                for t in detail.timeline[:20]
             ],
         )
 
-    def asset_detail(self, code: str) -> dict[str, Any] | None:
+    def asset_detail(self, code: str) -> AssetDetail | None:
         """An asset's page: details, holder, timeline, bookings and maintenance history."""
         with self.engine.connect() as conn:
-            row = conn.execute(select(assets).where(assets.c.code == code)).first()
-            if row is None:
+            found = _read(
+                conn, AssetFacts, select(*_columns(assets, AssetFacts)).where(assets.c.code == code)
+            )
+            if not found:
                 return None
-            held = conn.execute(
+            asset = found[0]
+            held = _read(
+                conn,
+                AssetHolder,
                 select(holdings.c.person, people.c.name, holdings.c.due, holdings.c.since)
                 .select_from(holdings.join(people, people.c.id == holdings.c.person))
-                .where(holdings.c.asset == code)
-            ).first()
-            timeline = conn.execute(
-                select(
-                    ledger.c.at,
-                    ledger.c.type,
-                    ledger.c.person,
-                    people.c.name.label("person_name"),
-                    ledger.c.kiosk,
-                    kiosks.c.name.label("kiosk_name"),
-                    ledger.c.condition,
-                    ledger.c.reason,
-                    ledger.c.detail,
-                )
-                .select_from(named(ledger))
-                .where(ledger.c.asset == code)
-                .order_by(ledger.c.at.desc())
-                .limit(50)
-            ).all()
+                .where(holdings.c.asset == code),
+            )
+            timeline = _latest_events(conn, AssetEvent, ledger.c.asset == code)
             booked = conn.execute(
-                select(
-                    bookings.c.id,
-                    bookings.c.person,
-                    people.c.name,
-                    bookings.c.starts,
-                    bookings.c.ends,
-                    bookings.c.cancelled,
-                    bookings.c.picked_up,
-                    bookings.c.released_at,
-                )
+                select(*_columns(bookings, AssetBooking, but={"name", "state"}), people.c.name)
                 .select_from(bookings.join(people, people.c.id == bookings.c.person))
                 .where(bookings.c.asset == code)
                 .order_by(bookings.c.starts.desc())
                 .limit(20)
             ).all()
-            pieces = conn.execute(
+            pieces = _read(
+                conn,
+                KitPiece,
                 select(
                     assets.c.code,
                     assets.c.name,
@@ -134,39 +162,46 @@ class Profiles(StoreBase):
                     )
                 )
                 .where(assets.c.kit == code)
-                .order_by(assets.c.code)
-            ).all()
-            history = conn.execute(
-                select(tickets, people.c.name.label("person_name"))
+                .order_by(assets.c.code),
+            )
+            history = _read(
+                conn,
+                AssetTicket,
+                select(
+                    *_columns(tickets, AssetTicket, but={"person_name"}),
+                    people.c.name.label("person_name"),
+                )
                 .select_from(tickets.outerjoin(people, people.c.id == tickets.c.person))
                 .where(tickets.c.asset == code)
-                .order_by(tickets.c.id.desc())
-            ).all()
+                .order_by(tickets.c.id.desc()),
+            )
             own = own_fields(conn, (code, code)).get(code, {})
             kit = (
-                conn.scalar(select(assets.c.name).where(assets.c.code == row.kit))
-                if row.kit
+                conn.scalar(select(assets.c.name).where(assets.c.code == asset.kit))
+                if asset.kit
                 else None
             )
-        return {
-            "asset": dict(row._mapping),
-            "fields": own,
-            "holder": dict(held._mapping) if held else None,
-            "timeline": [dict(t._mapping) for t in timeline],
-            "bookings": [
-                {**b._mapping, "state": booking_state(b.cancelled, b.picked_up, b.released_at)}
+        holder = held[0] if held else None
+        return AssetDetail(
+            asset=asset,
+            fields=own,
+            holder=holder,
+            timeline=timeline,
+            bookings=[
+                AssetBooking(
+                    **b._mapping, state=booking_state(b.cancelled, b.picked_up, b.released_at)
+                )
                 for b in booked
             ],
-            "pieces": [dict(p._mapping) for p in pieces],
-            # a kit back on the shelf (or with someone else) while these pieces are still out
-            "pieces_out": [
-                dict(p._mapping)
+            pieces=pieces,
+            pieces_out=[
+                p
                 for p in pieces
-                if p.holder is not None and (held is None or held.person != p.holder)
+                if p.holder is not None and (holder is None or holder.person != p.holder)
             ],
-            "kit_name": kit,
-            "tickets": [dict(t._mapping) for t in history],
-        }
+            kit_name=kit,
+            tickets=history,
+        )
 
     def people_list(
         self, text: str = "", now: datetime | None = None, limit: int = 200, offset: int = 0
@@ -215,74 +250,66 @@ class Profiles(StoreBase):
 
     def person_detail(
         self, person: str, term_start: datetime, rules: StrikeRules | None = None
-    ) -> dict[str, Any] | None:
+    ) -> PersonDetail | None:
+        """A person's page: details, badges, loans, history, late returns, and the strikes
+        they earned since ``term_start`` as ``rules`` count them."""
         with self.engine.connect() as conn:
             # a PIN's hash is for kiosks only: the dashboard and the API learn whether one is set
-            shown = [c for c in people.c if c.name != "pin_hash"]
             has_pin = people.c.pin_hash.is_not(None).label("has_pin")
-            row = conn.execute(select(*shown, has_pin).where(people.c.id == person)).first()
-            if row is None:
+            shown = select(*_columns(people, PersonFacts, but={"has_pin"}), has_pin)
+            found = _read(conn, PersonFacts, shown.where(people.c.id == person))
+            if not found:
                 return None
-            owned = conn.execute(
-                select(badges.c.uid, badges.c.revoked, badges.c.added_at, badges.c.revoked_at)
+            owned = _read(
+                conn,
+                BadgeRegistration,
+                select(*_columns(badges, BadgeRegistration))
                 .where(badges.c.person_id == person)
-                .order_by(badges.c.uid, badges.c.id)
-            ).all()
-            loans = conn.execute(
+                .order_by(badges.c.uid, badges.c.id),
+            )
+            loans = _read(
+                conn,
+                PersonLoan,
                 select(holdings.c.asset, assets.c.name, holdings.c.since, holdings.c.due)
                 .select_from(holdings.join(assets, assets.c.code == holdings.c.asset))
                 .where(holdings.c.person == person)
-                .order_by(holdings.c.due)
-            ).all()
-            history = conn.execute(
+                .order_by(holdings.c.due),
+            )
+            history = _latest_events(conn, PersonEvent, ledger.c.person == person)
+            late = _read(
+                conn,
+                LateReturned,
                 select(
-                    ledger.c.at,
-                    ledger.c.type,
-                    ledger.c.asset,
+                    *_columns(late_returns, LateReturned, but={"asset_name"}),
                     assets.c.name.label("asset_name"),
-                    ledger.c.kiosk,
-                    kiosks.c.name.label("kiosk_name"),
-                    ledger.c.reason,
-                    ledger.c.detail,
-                )
-                .select_from(named(ledger))
-                .where(ledger.c.person == person)
-                .order_by(ledger.c.at.desc())
-                .limit(50)
-            ).all()
-            late = conn.execute(
-                select(
-                    late_returns.c.asset,
-                    assets.c.name.label("asset_name"),
-                    late_returns.c.due,
-                    late_returns.c.returned,
-                    late_returns.c.minutes_late,
                 )
                 .select_from(late_returns.outerjoin(assets, assets.c.code == late_returns.c.asset))
                 .where(late_returns.c.person == person)
                 .order_by(late_returns.c.returned.desc())
-                .limit(50)
-            ).all()
+                .limit(50),
+            )
             rules = rules or StrikeRules()
             earned = strikes_of(conn, [person], rules, term_start).get(person, [])
-            reported = conn.execute(
-                select(tickets.c.id, tickets.c.asset, tickets.c.kind, tickets.c.opened_at)
+            reported = _read(
+                conn,
+                ReportedTicket,
+                select(*_columns(tickets, ReportedTicket))
                 .where(tickets.c.person == person)
                 .order_by(tickets.c.id.desc())
-                .limit(20)
-            ).all()
-        return {
-            "person": dict(row._mapping),
-            "badges": [dict(b._mapping) for b in owned],
-            "loans": [dict(loan._mapping) for loan in loans],
-            "history": [dict(h._mapping) for h in history],
-            "late": [dict(x._mapping) for x in late],
-            "strikes": len(earned),  # this term, counted per visit or per item
-            "strike_list": [{"at": e.at, "items": e.items} for e in reversed(earned)],
-            "late_items": sum(e.items for e in earned),
-            "strikes_per": rules.per.value,
-            "tickets": [dict(t._mapping) for t in reported],
-        }
+                .limit(20),
+            )
+        return PersonDetail(
+            person=found[0],
+            badges=owned,
+            loans=loans,
+            history=history,
+            late=late,
+            strikes=len(earned),
+            strike_list=earned[::-1],
+            late_items=sum(e.items for e in earned),
+            strikes_per=rules.per.value,
+            tickets=reported,
+        )
 
     def person_names(self, ids: Iterable[str]) -> dict[str, str]:
         """The names of the people with these ids (those that exist), for pages that list ids

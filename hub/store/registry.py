@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
@@ -52,6 +53,28 @@ class AssetListed:
     due: datetime | None
 
 
+@dataclass(frozen=True)
+class AssetRecord:
+    """An asset with the columns a spreadsheet round trip carries (hub.sheets)."""
+
+    code: str
+    name: str
+    category: str
+    model: str | None
+    manufacturer: str | None
+    serial: str | None
+    home: str | None
+    value: Decimal | None
+    photo_url: str | None
+    notes: str | None
+    acquired: date | None
+    cost: Decimal | None
+    supplier: str | None
+    status: str  # a hub.domain.lifecycle.Status value
+    kit: str | None
+    fields: dict[str, str]  # its own fields, name to value
+
+
 def own_fields(conn: Connection, codes: tuple[str, str] | None) -> dict[str, dict[str, str]]:
     """Assets' own fields by code, name, value: all of them, or those of the codes from
     ``codes[0]`` to ``codes[1]`` (a range of the index, not a long list)."""
@@ -62,6 +85,26 @@ def own_fields(conn: Connection, codes: tuple[str, str] | None) -> dict[str, dic
     for row in conn.execute(q):
         found.setdefault(row.asset, {})[row.name] = row.value
     return found
+
+
+def asset_records(
+    conn: Connection, after: str | None = None, limit: int | None = None
+) -> list[AssetRecord]:
+    """Assets in code order with the columns a spreadsheet round trip carries: all of them,
+    or the ``limit`` after the code ``after``."""
+    q = select(
+        assets.c.code,
+        assets.c.name,
+        assets.c.category,
+        *(assets.c[k] for k in ASSET_DETAILS if k != "location"),
+        assets.c.status,
+        assets.c.kit,
+    ).order_by(assets.c.code)
+    if after is not None:
+        q = q.where(assets.c.code > after)
+    rows = conn.execute(q.limit(limit)).all()
+    own = own_fields(conn, (rows[0].code, rows[-1].code)) if rows else {}
+    return [AssetRecord(**r._mapping, fields=own.get(r.code, {})) for r in rows]
 
 
 class RegistryStore(StoreBase):
@@ -206,22 +249,10 @@ class RegistryStore(StoreBase):
 
     # exports -----------------------------------------------------------------------------
 
-    def asset_rows(self) -> list[dict[str, Any]]:
+    def asset_rows(self) -> list[AssetRecord]:
         """Every asset with the columns a spreadsheet round trip carries."""
-        cols = [
-            assets.c.code,
-            assets.c.name,
-            assets.c.category,
-            *(assets.c[k] for k in ASSET_DETAILS if k != "location"),
-            assets.c.status,
-            assets.c.kit,
-        ]
         with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(select(*cols).order_by(assets.c.code))]
-            own = own_fields(conn, None)
-        for row in rows:
-            row["fields"] = own.get(row["code"], {})
-        return rows
+            return asset_records(conn)
 
     def asset_field_names(self) -> list[str]:
         """The names of the assets' own fields, sorted: the export's extra columns."""

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Connection, Select, and_, func, or_, select
 
 from hub.domain.lifecycle import Status
 from hub.store.base import StoreBase
-from hub.store.registry import ASSET_DETAILS, own_fields
+from hub.store.people import PersonRecord, person_records
+from hub.store.registry import AssetRecord, asset_records
 from hub.store.schema import (
     assets,
-    badges,
     holdings,
     kiosk_status,
     kiosks,
@@ -24,6 +24,7 @@ from hub.store.schema import (
 )
 
 EXPORT_CHUNK = 1_000  # rows per read of a streamed export: memory stays flat at any size
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -194,67 +195,29 @@ class ViewStore(StoreBase):
                 return
             key = (page.rows[-1].due, page.rows[-1].asset)
 
-    def asset_export(self) -> Iterator[list[dict[str, Any]]]:
+    def asset_export(self) -> Iterator[list[AssetRecord]]:
         """Every asset with the columns a spreadsheet round trip carries, in code order, a
         chunk at a time."""
-        cols = [
-            assets.c.code,
-            assets.c.name,
-            assets.c.category,
-            *(assets.c[k] for k in ASSET_DETAILS if k != "location"),
-            assets.c.status,
-            assets.c.kit,
-        ]
+        return self._chunks(asset_records, lambda row: row.code)
+
+    def person_export(self) -> Iterator[list[PersonRecord]]:
+        """Every person with their badges (not revoked), by id, a chunk at a time."""
+        return self._chunks(person_records, lambda row: row.id)
+
+    def _chunks(
+        self, read: Callable[[Connection, str | None, int], list[R]], key: Callable[[R], str]
+    ) -> Iterator[list[R]]:
+        """All that ``read`` reads, a chunk at a time, each chunk in a transaction of its own
+        and starting after the last ``key`` of the one before."""
         last: str | None = None
         while True:
-            q = select(*cols).order_by(assets.c.code).limit(EXPORT_CHUNK)
-            if last is not None:
-                q = q.where(assets.c.code > last)
             with self.engine.connect() as conn:
-                rows = [dict(r._mapping) for r in conn.execute(q)]
-                own = own_fields(conn, (rows[0]["code"], rows[-1]["code"])) if rows else {}
-            for row in rows:
-                row["fields"] = own.get(row["code"], {})
+                rows = read(conn, last, EXPORT_CHUNK)
             if rows:
                 yield rows
             if len(rows) < EXPORT_CHUNK:
                 return
-            last = rows[-1]["code"]
-
-    def person_export(self) -> Iterator[list[dict[str, Any]]]:
-        """Every person with their badges (not revoked), by id, a chunk at a time."""
-        last: str | None = None
-        while True:
-            q = select(people).order_by(people.c.id).limit(EXPORT_CHUNK)
-            if last is not None:
-                q = q.where(people.c.id > last)
-            with self.engine.connect() as conn:
-                found = conn.execute(q).all()
-                owned: dict[str, list[str]] = {}
-                if found:
-                    # the chunk's badges by a range of the person index, not a list of ids
-                    held = [badges.c.person_id <= found[-1].id, badges.c.revoked.is_(False)]
-                    if last is not None:
-                        held.append(badges.c.person_id > last)
-                    for uid, person in conn.execute(
-                        select(badges.c.uid, badges.c.person_id).where(*held).order_by(badges.c.uid)
-                    ):
-                        owned.setdefault(person, []).append(uid)
-            if found:
-                yield [
-                    {
-                        "id": p.id,
-                        "name": p.name,
-                        "email": p.email,
-                        "badges": owned.get(p.id, []),
-                        "groups": [g for g in (p.groups or "").split(";") if g],
-                        "staff": bool(p.staff),
-                    }
-                    for p in found
-                ]
-            if len(found) < EXPORT_CHUNK:
-                return
-            last = found[-1].id
+            last = key(rows[-1])
 
     def counts(
         self, now: datetime, end_of_day: datetime, homes: Collection[str] | None = None

@@ -170,7 +170,7 @@ def asset(
     detail = web.store.asset_detail(code.upper()) if visible else None
     if detail is None:
         raise HTTPException(404, f"no asset {code.upper()}")
-    return _jsonable_dict(detail)
+    return _jsonable_dict(asdict(detail))
 
 
 @router.get("/people/{person_id}", responses=NOT_FOUND)
@@ -186,7 +186,7 @@ def person(
     )
     if detail is None:
         raise HTTPException(404, f"no person {person_id}")
-    return _jsonable_dict(badge_uids.person_for(who, detail))
+    return _jsonable_dict(asdict(badge_uids.person_for(who, detail)))
 
 
 @router.get("/alerts")

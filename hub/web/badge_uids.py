@@ -6,9 +6,11 @@ badge from another."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
+from hub.store.people import PersonRecord
+from hub.store.profile_models import PersonDetail
 from hub.web.auth import Role
 from hub.web.security import Principal
 from wire.badges import UID_HEX
@@ -39,28 +41,23 @@ def text_for(who: Principal, text: str) -> str:
     )
 
 
-def person_for(who: Principal, detail: dict[str, Any]) -> dict[str, Any]:
+def person_for(who: Principal, detail: PersonDetail) -> PersonDetail:
     """A person's detail (``Store.person_detail``) with their badges as ``who`` may see them."""
     if sees_uids(who):
         return detail
-    badges = [{**b, "uid": masked(b["uid"])} for b in detail.get("badges", [])]
+    badges = [replace(b, uid=masked(b.uid)) for b in detail.badges]
     history = [
-        {**h, "detail": text_for(who, h["detail"])} if h.get("detail") else h
-        for h in detail.get("history", [])
+        replace(h, detail=text_for(who, h.detail)) if h.detail else h for h in detail.history
     ]
-    return {**detail, "badges": badges, "history": history}
+    return replace(detail, badges=badges, history=history)
 
 
 def export_rows_for(
-    who: Principal, chunks: Iterable[list[dict[str, Any]]]
-) -> Iterator[list[dict[str, Any]]]:
+    who: Principal, chunks: Iterable[list[PersonRecord]]
+) -> Iterator[list[PersonRecord]]:
     """The people export's chunks (``Store.person_export``) with badges as ``who`` may see them."""
     if sees_uids(who):
         yield from chunks
         return
     for chunk in chunks:
-        yield [_row_for_viewer(row) for row in chunk]
-
-
-def _row_for_viewer(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {**row, "badges": [masked(uid) for uid in row.get("badges") or []]}
+        yield [replace(row, badges=[masked(uid) for uid in row.badges]) for row in chunk]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from fastapi import Query, Request, Response
@@ -22,6 +22,8 @@ from hub.store.views import KioskView
 from hub.web.cache import MarkedCache
 from hub.web.security import Principal, csrf_token
 from wire import ReplicaPolicy
+
+R = TypeVar("R")  # a record of the registry
 
 NAV = (
     ("/", "Overview"),
@@ -176,9 +178,7 @@ def csv_response(
     return csv_stream(name, table_pieces(header, rows, _cell, CSV_FLUSH))
 
 
-def registry_pieces(
-    export: Callable[[list[dict[str, Any]]], str], chunks: Iterable[list[dict[str, Any]]]
-) -> Iterator[str]:
+def registry_pieces(export: Callable[[list[R]], str], chunks: Iterable[list[R]]) -> Iterator[str]:
     """The registry's own CSV (what its import reads back) of ``chunks`` of rows, one piece
     per chunk: the header once, then each chunk's lines."""
     header = export([])

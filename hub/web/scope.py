@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from fastapi import Response
 
+from hub.store.registry import AssetRecord
 from hub.store.views import FeedEntry
 from hub.web.context import Web
 from hub.web.security import Principal
@@ -46,12 +47,10 @@ def visible_assets(web: Web, who: Principal, codes: Iterable[str]) -> set[str]:
     return {c for c, home in web.store.asset_homes(codes).items() if who.sees(home)}
 
 
-def kept_chunks(
-    who: Principal, chunks: Iterable[list[dict[str, object]]]
-) -> Iterator[list[dict[str, object]]]:
+def kept_chunks(who: Principal, chunks: Iterable[list[AssetRecord]]) -> Iterator[list[AssetRecord]]:
     """Chunks of asset rows (an export), each with only the assets the user sees."""
     for chunk in chunks:
-        yield kept(who, chunk, lambda r: r.get("home"))  # type: ignore[arg-type,return-value]
+        yield kept(who, chunk, lambda r: r.home)
 
 
 def of_assets(web: Web, who: Principal, rows: Iterable[T], asset: Callable[[T], str]) -> list[T]:

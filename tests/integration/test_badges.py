@@ -192,7 +192,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def _history(store: Store, person: str) -> list[tuple[str, bool]]:
     detail = store.person_detail(person, T0)
     assert detail is not None
-    return [(b["uid"], b["revoked"]) for b in detail["badges"]]
+    return [(b.uid, b.revoked) for b in detail.badges]
 
 
 def test_a_card_enrolled_to_the_wrong_person_is_moved_with_its_history(store: Store) -> None:

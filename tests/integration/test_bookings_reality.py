@@ -67,7 +67,7 @@ def test_a_booking_whose_item_never_came_back_is_not_a_no_show(store: Store) -> 
     assert store.release_no_shows(later - timedelta(minutes=30), later) == []
     detail = store.asset_detail("CAM-1")
     assert detail is not None
-    assert [(b["id"], b["state"]) for b in detail["bookings"]] == [(booked, "booked")]
+    assert [(b.id, b.state) for b in detail.bookings] == [(booked, "booked")]
 
 
 def test_a_no_show_shows_as_no_show_and_a_cancellation_as_cancelled(store: Store) -> None:
@@ -78,7 +78,7 @@ def test_a_no_show_shows_as_no_show_and_a_cancellation_as_cancelled(store: Store
     assert store.release_no_shows(later - timedelta(minutes=30), later) == [first]
     detail = store.asset_detail("CAM-1")
     assert detail is not None
-    states = {b["id"]: b["state"] for b in detail["bookings"]}
+    states = {b.id: b.state for b in detail.bookings}
     assert states == {first: "no-show", second: "cancelled"}
     with store.engine.connect() as conn:
         actions = list(conn.scalars(select(audit_log.c.action)))

@@ -71,7 +71,7 @@ def test_where_an_item_is_does_not_depend_on_arrival_order(tmp_path: Path) -> No
                 store.commit_events([(ev, ev.model_dump_json())], now)
             view = store.asset_detail("CAM-1")
             assert view is not None
-            places.append(view["asset"]["location"])
+            places.append(view.asset.location)
         finally:
             store.close()
     assert places[0] == "Film cage"  # the door has no location: it stays where last placed

@@ -21,7 +21,7 @@ def _hub(config: Path, *args: str) -> Result:
 def _codes(tmp_path: Path) -> list[str]:
     store = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
     try:
-        return [row["code"] for row in store.asset_rows()]
+        return [row.code for row in store.asset_rows()]
     finally:
         store.close()
 

@@ -58,12 +58,12 @@ def test_a_dry_run_reports_what_the_import_then_does(store: Store) -> None:
     assert done.stored and done.summary() == dry.summary()
     camera = store.asset_detail("CAM-0101")
     assert camera is not None
-    asset = camera["asset"]
-    assert (asset["model"], asset["manufacturer"]) == ("C70", "Canon")
-    assert asset["cost"] == Decimal("1299.00") and str(asset["acquired"]) == "2023-04-05"
-    assert camera["fields"]["Lens Mount"] == "RF"
-    assert store.asset_detail("LENS-0103")["asset"]["status"] == "retired"  # type: ignore[index]
-    assert store.asset_detail("MIC-0104")["asset"]["status"] == "maintenance"  # type: ignore[index]
+    asset = camera.asset
+    assert (asset.model, asset.manufacturer) == ("C70", "Canon")
+    assert asset.cost == Decimal("1299.00") and str(asset.acquired) == "2023-04-05"
+    assert camera.fields["Lens Mount"] == "RF"
+    assert store.asset_detail("LENS-0103").asset.status == "retired"  # type: ignore[union-attr]
+    assert store.asset_detail("MIC-0104").asset.status == "maintenance"  # type: ignore[union-attr]
 
 
 def test_importing_again_changes_only_what_differs_and_names_it(store: Store) -> None:
@@ -83,7 +83,7 @@ def test_importing_again_changes_only_what_differs_and_names_it(store: Store) ->
     changed = {d.key: d.fields for d in report.changed}
     assert changed == {"CAM-0101": ("cost", "Lens Mount"), "MIC-0104": ("Warranty",)}
     mic = store.asset_detail("MIC-0104")
-    assert mic is not None and "Warranty" not in mic["fields"]  # a blank cell clears it
+    assert mic is not None and "Warranty" not in mic.fields  # a blank cell clears it
 
 
 def test_own_fields_are_exported_and_the_export_imports_back_unchanged(store: Store) -> None:
@@ -136,4 +136,4 @@ def test_an_item_out_on_loan_keeps_its_status_and_the_import_says_so(store: Stor
     report = _import(store, _file("snipe-it.csv").replace("Ready to Deploy", "Archived"))
 
     assert report.summary() == "0 added, 0 changed, 7 unchanged"
-    assert store.asset_detail("CAM-0101")["asset"]["status"] == "out"  # type: ignore[index]
+    assert store.asset_detail("CAM-0101").asset.status == "out"  # type: ignore[union-attr]

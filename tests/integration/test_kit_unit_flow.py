@@ -54,7 +54,7 @@ def test_a_kit_goes_out_with_one_due_time_and_is_refused_whole_while_a_piece_is_
     assert kiosk.link.wait_drained(10)
     detail = store.asset_detail("KIT-0001")
     assert detail is not None
-    assert [(p["code"], p["holder"]) for p in detail["pieces_out"]] == [("BATT-0001", "ada")]
+    assert [(p.code, p.holder) for p in detail.pieces_out] == [("BATT-0001", "ada")]
 
     # the kit itself is seen to and back in circulation; still Grace cannot take it, and the
     # kiosk says which piece keeps it in

@@ -74,7 +74,7 @@ def test_a_rename_reaches_assets_kiosks_and_users(store: Store) -> None:
     assert store.location_names() == ["Film cage B", "Sound store"]
     detail = store.asset_detail("CAM-1")
     assert detail is not None
-    assert (detail["asset"]["home"], detail["asset"]["location"]) == ("Film cage B",) * 2
+    assert (detail.asset.home, detail.asset.location) == ("Film cage B",) * 2
     assert [k.location for k in store.kiosk_views()] == ["Film cage B"]
     assert store.user_cages("film") == {"Film cage B"}
     store.close()
@@ -93,7 +93,7 @@ def test_a_place_in_use_is_not_removed(store: Store) -> None:
 
 def test_kit_pieces_obey_one_kit_each_and_no_nesting(store: Store) -> None:
     store.set_kit_pieces("CAM-1", ["LENS-1", "BAT-1"], T0, "manager")
-    assert {p["code"] for p in store.asset_detail("CAM-1")["pieces"]} == {"LENS-1", "BAT-1"}  # type: ignore[index]
+    assert {p.code for p in store.asset_detail("CAM-1").pieces} == {"LENS-1", "BAT-1"}  # type: ignore[union-attr]
     store.add_asset("CAM-2", "Sony FX3", "camera")
     with pytest.raises(ValueError, match="LENS-1 is a piece of CAM-1"):
         store.set_kit_pieces("CAM-2", ["LENS-1"], T0, "manager")
@@ -102,7 +102,7 @@ def test_kit_pieces_obey_one_kit_each_and_no_nesting(store: Store) -> None:
     with pytest.raises(ValueError, match="a kit cannot be a piece"):
         store.set_kit_pieces("LENS-1", ["CAM-2"], T0, "manager")
     store.set_kit_pieces("CAM-1", ["BAT-1"], T0, "manager")  # the lens leaves the kit
-    assert store.asset_detail("LENS-1")["asset"]["kit"] is None  # type: ignore[index]
+    assert store.asset_detail("LENS-1").asset.kit is None  # type: ignore[union-attr]
     actions = [(e.action, e.target, e.detail) for e in store.audit_entries()]
     assert ("kit.pieces", "CAM-1", "-LENS-1") in actions
     store.close()

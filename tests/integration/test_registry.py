@@ -210,7 +210,7 @@ def test_a_kit_brought_back_late_is_one_strike(store: Store) -> None:
         feed.give_back(code, "ada", back, session="04A1B2C3-1")
     assert store.replica_rows(back).strikes == {"ada": 1}
     detail = store.person_detail("ada", back - timedelta(days=120))
-    assert detail is not None and detail["strikes"] == 1 and len(detail["late"]) == 3
+    assert detail is not None and detail.strikes == 1 and len(detail.late) == 3
 
 
 def test_a_closed_stocktake_keeps_its_result(store: Store) -> None:

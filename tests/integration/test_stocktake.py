@@ -31,5 +31,5 @@ def test_a_shelf_count_finds_the_missing_item(cage: Cage) -> None:
     assert [r["code"] for r in report.missing] == ["CAM-0002"]
     assert cage.store.items_out() == []  # counting moves nothing into anyone's custody
     asset = cage.store.asset_detail("CAM-0001")
-    assert asset is not None and asset["asset"]["location"] == "Film cage"
-    assert asset["asset"]["last_seen"] == cage.clock.now()
+    assert asset is not None and asset.asset.location == "Film cage"
+    assert asset.asset.last_seen == cage.clock.now()

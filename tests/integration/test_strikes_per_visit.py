@@ -41,8 +41,8 @@ def test_two_items_back_late_together_are_one_strike_and_no_ban(tmp_path: Path) 
     now = _late_pair(store)
     assert store.replica_rows(now).strikes == {"ada": 1}
     detail = store.person_detail("ada", now - RULES.term, RULES)
-    assert detail is not None and detail["strikes"] == 1 and detail["late_items"] == 2
-    assert [s["items"] for s in detail["strike_list"]] == [2]
+    assert detail is not None and detail.strikes == 1 and detail.late_items == 2
+    assert [s.items for s in detail.strike_list] == [2]
     person = next(p for p in store.replica_rows(now).people if p.id == "ada")
     assert person.blocked_until is None  # limit 2: one strike does not ban
     assert store.verify(now) == []

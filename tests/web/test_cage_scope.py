@@ -179,8 +179,8 @@ def test_a_scoped_manager_cannot_change_another_cages_asset(
 
     detail = cages.asset_detail(OTHER)
     assert detail is not None
-    assert detail["asset"]["status"] == "maintenance" and detail["asset"]["name"] != "mine now"
-    assert not detail["bookings"][0]["cancelled"]
+    assert detail.asset.status == "maintenance" and detail.asset.name != "mine now"
+    assert not detail.bookings[0].cancelled
     assert cages.tickets()[0].closed_at is None
 
 

@@ -119,7 +119,7 @@ def test_a_kit_is_made_from_assets_and_a_wrong_piece_is_explained(
     page.fill("#f-pieces", "CAM-0001")
     page.click("#pieces-form button")
     expect(page.locator("#e-pieces")).to_contain_text("CAM-0001 is a kit itself")
-    assert store.asset_detail("CAM-0002")["pieces"] == []  # type: ignore[index]
+    assert store.asset_detail("CAM-0002").pieces == []  # type: ignore[union-attr]
     assert ("kit.pieces", "CAM-0001") in _audit_actions(store)
 
 
@@ -248,7 +248,7 @@ def test_locations_are_a_managed_list_assets_and_kiosks_pick_from(
     row.locator("input[name=new]").fill("Film cage B")
     row.locator("form.rename button").click()
     expect(page.locator("#locations-done")).to_contain_text("Film cage is now Film cage B")
-    assert store.asset_detail("CAM-0001")["asset"]["home"] == "Film cage B"  # type: ignore[index]
+    assert store.asset_detail("CAM-0001").asset.home == "Film cage B"  # type: ignore[union-attr]
     assert [k.location for k in store.kiosk_views()] == ["Film cage B"]
 
     # in use: not removed, and the page says by what

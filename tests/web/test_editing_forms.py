@@ -44,7 +44,7 @@ def test_a_form_without_its_csrf_token_changes_nothing(url: str, store: Store) -
         assert _post(manager, "/assets/new", {**form, "csrf": "forged"}).status_code == 403
         assert _post(manager, "/a/CAM-0001/pieces", {"pieces": "LENS-0001"}).status_code == 403
     assert store.asset("NEW-1") is None
-    assert store.asset_detail("CAM-0001")["pieces"] == []  # type: ignore[index]
+    assert store.asset_detail("CAM-0001").pieces == []  # type: ignore[union-attr]
 
 
 def test_bad_input_is_explained_and_kept(url: str, store: Store) -> None:

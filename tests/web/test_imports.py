@@ -181,7 +181,7 @@ def test_a_hostile_cell_survives_the_preview_round_trip_as_text(app: FastAPI, st
     fields = [(k, v.replace("\n", "\r\n")) for k, v in _preview_form(preview.text)]
     assert _send(client, fields, "import").status_code == 303  # CRLF, as a browser sends it
     detail = store.asset_detail("A-1")
-    assert detail is not None and detail["asset"]["notes"] == notes
+    assert detail is not None and detail.asset.notes == notes
 
 
 def test_a_file_that_is_not_utf8_is_refused_and_not_sent_back(app: FastAPI) -> None:

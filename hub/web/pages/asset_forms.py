@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request, Response
@@ -42,7 +43,7 @@ def _form(
     homes = [n for n in web.store.location_names() if who.sees(n)]
     detail = web.store.asset_detail(code) if code else None
     if pieces is None:
-        pieces = " ".join(p["code"] for p in detail["pieces"]) if detail else ""
+        pieces = " ".join(p.code for p in detail.pieces) if detail else ""
     return web.page(
         request,
         "asset_form.html",
@@ -54,7 +55,7 @@ def _form(
         homes=homes,
         categories=web.store.category_names(),
         pieces=pieces,
-        kit_of=detail["asset"]["kit"] if detail else None,
+        kit_of=detail.asset.kit if detail else None,
     )
 
 
@@ -153,7 +154,7 @@ def edit_asset(
         return Response("no such asset", status_code=404)
     detail = web.store.asset_detail(code)
     assert detail is not None
-    return _form(request, who, web, detail["asset"], code=code)
+    return _form(request, who, web, asdict(detail.asset), code=code)
 
 
 @router.post("/a/{code}/edit")
@@ -178,7 +179,7 @@ def save_asset(
             raise NotFound(code)
         # only what changed, so the audit log says what the edit did
         dump = row.model_dump(include=set(FIELDS))
-        changed = {k: v for k, v in dump.items() if v != before["asset"][k]}
+        changed = {k: v for k, v in dump.items() if v != getattr(before.asset, k)}
         if changed:
             web.store.update_asset(code, web.clock(), who.actor, **changed)
 
@@ -210,7 +211,7 @@ def save_pieces(
         assert detail is not None
         problems = {"pieces": str(exc).strip("'\"")}
         return _form(
-            request, who, web, detail["asset"], code=code, problems=problems, pieces=pieces
+            request, who, web, asdict(detail.asset), code=code, problems=problems, pieces=pieces
         )
 
     return act(request, work, then=f"/a/{code}", refused=refused, refusals=(NotFound, ValueError))

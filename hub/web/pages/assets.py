@@ -164,9 +164,9 @@ async def labels_pdf(
     wanted = {c.strip().upper() for c in codes.replace(",", " ").split() if c.strip()}
     rows = await run_in_threadpool(web.store.asset_rows)
     labels = [
-        Label(r["code"], r["name"])
+        Label(r.code, r.name)
         for r in rows
-        if who.sees(r["home"]) and (r["code"] in wanted or (category and r["category"] == category))
+        if who.sees(r.home) and (r.code in wanted or (category and r.category == category))
     ]
     missing = wanted - {label.code for label in labels}
     most = web.settings.max_labels

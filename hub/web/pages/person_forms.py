@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -119,8 +120,8 @@ def edit_person(
     detail = web.store.person_detail(person_id, web.clock())
     if detail is None:
         return Response("no such person", status_code=404)
-    p = detail["person"]
-    values = {**p, "staff": bool(p["staff"]), "groups": (p["groups"] or "").replace(";", "; ")}
+    p = detail.person
+    values = {**asdict(p), "groups": (p.groups or "").replace(";", "; ")}
     return _form(request, who, web, values, person_id=person_id)
 
 
