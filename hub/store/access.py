@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.errors import NotFound
+from hub.store import journal
 from hub.store.base import StoreBase
 from hub.store.schema import api_tokens, login_throttle, users, web_sessions
 
@@ -76,7 +77,7 @@ class AccessStore(StoreBase):
                     name=name[:80], digest=_digest(token), role=role, created_by=by, created_at=now
                 )
             )
-            self._audit(conn, now, by, "token.create", name, role)
+            journal.audit(conn, now, by, "token.create", name, role)
         return token
 
     def token_role(self, token: str, now: datetime) -> tuple[str, str] | None:
@@ -101,7 +102,7 @@ class AccessStore(StoreBase):
             )
             if done.rowcount == 0:
                 raise NotFound(f"no token {token_id}")
-            self._audit(conn, now, by, "token.revoke", str(token_id))
+            journal.audit(conn, now, by, "token.revoke", str(token_id))
 
     def tokens(self) -> list[Token]:
         q = select(

@@ -25,6 +25,7 @@ from hub.domain.access_groups import (
     split,
 )
 from hub.errors import NotFound
+from hub.store import journal
 from hub.store.base import StoreBase
 from hub.store.locks import chunks
 from hub.store.schema import assets, categories, people
@@ -98,7 +99,7 @@ class GroupStore(StoreBase):
                 conn.execute(change.values(groups=bindparam("new")), rows)
             changed = len(rows)
             detail = f"{changed} of {len(wanted)} people's groups changed"
-            self._audit(conn, now, actor, "people.groups_import", None, detail)
+            journal.audit(conn, now, actor, "people.groups_import", None, detail)
         return changed
 
     def person_groups(self, person: str) -> PersonGroups:
@@ -125,7 +126,7 @@ class GroupStore(StoreBase):
             if done.rowcount == 0:
                 conn.execute(insert(categories).values(name=name, amount=24, **values))
             detail = ", ".join(kept) or "open to everyone"
-            self._audit(conn, now, actor, "category.groups", name, detail)
+            journal.audit(conn, now, actor, "category.groups", name, detail)
         return kept
 
     def category_rules(self) -> list[CategoryRules]:

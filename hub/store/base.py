@@ -91,20 +91,9 @@ class StoreBase:
         with self._tx() as conn:
             return journal.next_number(conn, name)
 
-    def _audit(
-        self,
-        conn: Connection,
-        now: datetime,
-        actor: str,
-        action: str,
-        target: str | None,
-        detail: str | None = None,
-    ) -> None:
-        journal.audit(conn, now, actor, action, target, detail)
-
     def audit(
         self, now: datetime, actor: str, action: str, target: str | None, detail: str | None = None
     ) -> None:
         """Record a manager's action (dashboard, API or CLI) in the audit log."""
         with self._tx() as conn:
-            self._audit(conn, now, actor, action, target, detail)
+            journal.audit(conn, now, actor, action, target, detail)

@@ -17,6 +17,7 @@ from hub.domain import reservations as reserving
 from hub.domain.access_groups import member_of
 from hub.domain.lifecycle import LENDABLE
 from hub.errors import BookingConflict, NotFound, RateLimited
+from hub.store import journal
 from hub.store.access_groups import category_groups
 from hub.store.base import StoreBase
 from hub.store.locks import lock
@@ -87,7 +88,7 @@ class BookingWrites(StoreBase):
                     "; ".join(booking_rules.explain(request, r, tz) for r in refused)
                 )
             number = self._insert_booking(conn, request, now)
-            self._audit(conn, now, actor, "booking.create", asset, f"#{number} {person}")
+            journal.audit(conn, now, actor, "booking.create", asset, f"#{number} {person}")
             return number
 
     def reserve(
@@ -138,7 +139,7 @@ class BookingWrites(StoreBase):
                     f"#{numbers[0]} {ask.person} {ask.starts:%Y-%m-%d %H:%M}"
                     f" to {ask.ends:%Y-%m-%d %H:%M} UTC"
                 )
-                self._audit(conn, now, actor, RESERVE, group[0], detail)
+                journal.audit(conn, now, actor, RESERVE, group[0], detail)
                 return Reserved(group[0], numbers)
         if ask.category is not None:
             raise BookingConflict(f"no {ask.category} item is free then: " + "; ".join(reasons[:5]))
@@ -180,7 +181,7 @@ class BookingWrites(StoreBase):
                 .values(cancelled=True)
             )
             action = CANCEL_OWN if own else "booking.cancel"
-            self._audit(conn, at, actor, action, row.asset, f"#{booking_id} {row.person}")
+            journal.audit(conn, at, actor, action, row.asset, f"#{booking_id} {row.person}")
 
     def reservations_of(self, person: str, now: datetime) -> list[ReservationListed]:
         """A person's live reservations (not cancelled, not over), kits' pieces left out."""

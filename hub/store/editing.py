@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 
 from hub.errors import AlreadyExists, NotFound
+from hub.store import journal
 from hub.store.base import StoreBase
 from hub.store.locks import chunks, lock
 from hub.store.schema import assets, badges, bookings, people, tickets
@@ -53,7 +54,7 @@ class EditingStore(StoreBase):
             detail = ", ".join(f"{k}={v}" for k, v in values.items() if v not in (None, ""))
             if badges_to_add:
                 detail += f", badges +{' +'.join(badges_to_add)}"
-            self._audit(
+            journal.audit(
                 conn, now, actor, "person.add" if new else "person.update", person_id, detail
             )
 
@@ -93,7 +94,7 @@ class EditingStore(StoreBase):
             if joined:
                 conn.execute(update(assets).where(assets.c.code.in_(joined)).values(kit=kit))
             detail = ", ".join([*(f"+{c}" for c in joined), *(f"-{c}" for c in gone)])
-            self._audit(conn, now, actor, "kit.pieces", kit, detail)
+            journal.audit(conn, now, actor, "kit.pieces", kit, detail)
 
     def asset_homes(self, codes: Iterable[str]) -> dict[str, str | None]:
         """The home cage of each of these assets that exists."""

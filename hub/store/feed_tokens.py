@@ -10,6 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, insert, select
 
+from hub.store import journal
 from hub.store.base import StoreBase
 from hub.store.schema import feed_tokens, users
 
@@ -35,7 +36,7 @@ class FeedTokens(StoreBase):
                 insert(feed_tokens).values(username=username, digest=_digest(token), created_at=now)
             )
             action = "portal.feed.renew" if replaced else "portal.feed.create"
-            self._audit(conn, now, username, action, username)
+            journal.audit(conn, now, username, action, username)
         return token
 
     def end_feed_token(self, username: str, now: datetime) -> bool:
@@ -43,7 +44,7 @@ class FeedTokens(StoreBase):
         with self._tx() as conn:
             gone = conn.execute(delete(feed_tokens).where(feed_tokens.c.username == username))
             if gone.rowcount:
-                self._audit(conn, now, username, "portal.feed.end", username)
+                journal.audit(conn, now, username, "portal.feed.end", username)
         return bool(gone.rowcount)
 
     def feed_since(self, username: str) -> datetime | None:

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from hub.store import journal
 from hub.store.base import StoreBase
 from hub.store.schema import external_identities, people
 
@@ -80,4 +81,4 @@ class IdentityStore(StoreBase):
                         last_sign_in=now,
                     )
                 )
-            self._audit(conn, now, username, "user.sign_in", username, detail)
+            journal.audit(conn, now, username, "user.sign_in", username, detail)

@@ -117,7 +117,7 @@ class ImportStore(StoreBase):
             places = [row.get(k) for row in rows for k in ("home", "location")]
             ensure_locations(conn, places, now)  # a place a file names is on the list
             loan_weeks.follow_categories(conn, held)
-            self._audit(conn, now, actor, "asset.import", None, outcome.summary())
+            journal.audit(conn, now, actor, "asset.import", None, outcome.summary())
         return outcome
 
     def _add_asset(self, conn: Connection, now: datetime, actor: str, row: dict[str, Any]) -> None:
@@ -234,7 +234,7 @@ class ImportStore(StoreBase):
                     outcome.changed[index] = changed
                 else:
                     outcome.unchanged.append(index)
-            self._audit(conn, now, actor, "person.import", None, outcome.summary())
+            journal.audit(conn, now, actor, "person.import", None, outcome.summary())
         return outcome
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.errors import AlreadyExists, NotFound
+from hub.store import journal
 from hub.store.badge_owners import badge_owner
 from hub.store.base import StoreBase
 from hub.store.schema import badges, late_returns, people, trainings
@@ -153,7 +154,7 @@ class PeopleRegistry(StoreBase):
             )
             if done.rowcount == 0:
                 raise NotFound(f"no person {person!r}")
-            self._audit(conn, now, actor, "person.block", person, reason)
+            journal.audit(conn, now, actor, "person.block", person, reason)
 
     def unblock_person(self, person: str, now: datetime, actor: str) -> None:
         """Lift a block. The late returns so far are forgiven with it: otherwise the strikes
@@ -172,7 +173,7 @@ class PeopleRegistry(StoreBase):
                 .values(forgiven=True)
             ).rowcount
             detail = f"{forgiven} late returns forgiven" if forgiven else None
-            self._audit(conn, now, actor, "person.unblock", person, detail)
+            journal.audit(conn, now, actor, "person.unblock", person, detail)
 
     def person_rows(self) -> list[PersonRecord]:
         """Everyone with their badges in use, by id."""

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 
 from hub.errors import NotFound
+from hub.store import journal
 from hub.store.base import StoreBase
 from hub.store.schema import people
 from wire.pins import usable
@@ -29,7 +30,7 @@ class PinStore(StoreBase):
             if not staff:
                 raise NotStaff(f"{person} is not staff: only staff open the door with a PIN")
             conn.execute(update(people).where(people.c.id == person).values(pin_hash=pin_hash))
-            self._audit(conn, now, actor, "person.pin.set", person)
+            journal.audit(conn, now, actor, "person.pin.set", person)
 
     def clear_pin(self, person: str, now: datetime, actor: str) -> bool:
         """Take a person's PIN away (a kiosk requiring one then opens the door for them no
@@ -39,7 +40,7 @@ class PinStore(StoreBase):
             if had is None:
                 raise NotFound(f"no person {person!r}")
             conn.execute(update(people).where(people.c.id == person).values(pin_hash=None))
-            self._audit(conn, now, actor, "person.pin.clear", person)
+            journal.audit(conn, now, actor, "person.pin.clear", person)
         return had.pin_hash is not None
 
     def has_pin(self, person: str) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from hub.errors import AlreadyExists, NotFound
+from hub.store import journal
 from hub.store.base import StoreBase
 from hub.store.schema import assets, kiosks, locations, stocktakes, user_cages, users
 
@@ -84,7 +85,7 @@ class PlaceStore(StoreBase):
             if conn.scalar(select(locations.c.name).where(locations.c.name == name)):
                 raise AlreadyExists(f"there is a location {name!r} already")
             conn.execute(insert(locations).values(name=name, created_at=now))
-            self._audit(conn, now, actor, "location.add", name)
+            journal.audit(conn, now, actor, "location.add", name)
         return name
 
     def rename_location(self, old: str, new: str, now: datetime, actor: str) -> str:
@@ -112,7 +113,7 @@ class PlaceStore(StoreBase):
                 update(user_cages).where(user_cages.c.location == old).values(location=new)
             )
             conn.execute(delete(locations).where(locations.c.name == old))
-            self._audit(conn, now, actor, "location.rename", old, f"to {new}")
+            journal.audit(conn, now, actor, "location.rename", old, f"to {new}")
         return new
 
     def remove_location(self, name: str, now: datetime, actor: str) -> None:
@@ -140,7 +141,7 @@ class PlaceStore(StoreBase):
                     f"{name} is still named by {', '.join(named)}: move them elsewhere first"
                 )
             conn.execute(delete(locations).where(locations.c.name == name))
-            self._audit(conn, now, actor, "location.remove", name)
+            journal.audit(conn, now, actor, "location.remove", name)
 
     def place_kiosk(self, kiosk: str, location: str | None, now: datetime, actor: str) -> None:
         """Say which cage a kiosk stands in (one on the list; None: none). Items returned
@@ -158,7 +159,7 @@ class PlaceStore(StoreBase):
             if before.location == location:
                 return
             conn.execute(update(kiosks).where(kiosks.c.id == kiosk).values(location=location))
-            self._audit(
+            journal.audit(
                 conn, now, actor, "kiosk.location", kiosk, f"{before.location} to {location}"
             )
 
@@ -185,4 +186,6 @@ class PlaceStore(StoreBase):
             if before == wanted:
                 return
             limit_to(conn, username, wanted)
-            self._audit(conn, now, actor, "user.cages", username, ", ".join(wanted) or "every cage")
+            journal.audit(
+                conn, now, actor, "user.cages", username, ", ".join(wanted) or "every cage"
+            )

@@ -169,7 +169,7 @@ class RegistryStore(StoreBase):
             ensure_locations(conn, (details.get("home"), details.get("location")), now)
             loan_weeks.follow_categories(conn, held)
             changed = ", ".join(f"{k}={v}" for k, v in sorted(details.items()))
-            self._audit(conn, now, actor, "asset.update", code, changed)
+            journal.audit(conn, now, actor, "asset.update", code, changed)
 
     # valuation ---------------------------------------------------------------------------
 

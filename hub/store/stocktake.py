@@ -11,6 +11,7 @@ from sqlalchemy import Select, and_, insert, or_, select, update
 
 from hub.domain.lifecycle import Status
 from hub.errors import NotFound
+from hub.store import journal
 from hub.store.base import StoreBase
 from hub.store.locks import chunks
 from hub.store.schema import assets, kiosks, stocktake_items, stocktakes
@@ -59,7 +60,7 @@ class StocktakeStore(StoreBase):
                 insert(stocktakes).values(location=location, started_at=now, started_by=by)
             )
             number = int(result.inserted_primary_key[0])  # type: ignore[index]
-            self._audit(conn, now, by, "stocktake.start", location, f"#{number}")
+            journal.audit(conn, now, by, "stocktake.start", location, f"#{number}")
         return number
 
     def close_stocktake(self, number: int, by: str, now: datetime) -> None:
@@ -75,7 +76,7 @@ class StocktakeStore(StoreBase):
             location = conn.scalar(select(stocktakes.c.location).where(stocktakes.c.id == number))
             for code in conn.scalars(self._missing(number, str(location))):
                 conn.execute(insert(stocktake_items).values(stocktake=number, asset=code))
-            self._audit(conn, now, by, "stocktake.close", str(number))
+            journal.audit(conn, now, by, "stocktake.close", str(number))
 
     def _missing(self, number: int, location: str) -> Select[tuple[str]]:
         """Shelved items whose place is ``location`` (or whose home is, if never placed) not

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.errors import AlreadyExists, NotFound
+from hub.store import journal
 from hub.store.access import end_sessions_of
 from hub.store.base import StoreBase
 from hub.store.places import limit_to
@@ -68,7 +69,7 @@ class Users(StoreBase):
                     detail = f"{role}, {', '.join(sorted(cages)) or 'every cage'}"
                     if person is not None:
                         detail += f", person {person}"
-                    self._audit(conn, now, by, "user.add", username, detail)
+                    journal.audit(conn, now, by, "user.add", username, detail)
         except IntegrityError as exc:
             taken = person is not None and self.user_of_person(person) is not None
             what = f"person {person!r} has an account" if taken else f"user {username!r} exists"
@@ -117,7 +118,7 @@ class Users(StoreBase):
             if done.rowcount == 0:
                 raise NotFound(f"no user {username!r}")
             ended = end_sessions_of(conn, username, keep)
-            self._audit(conn, now, by, "user.password", username, f"{ended} other sessions ended")
+            journal.audit(conn, now, by, "user.password", username, f"{ended} other sessions ended")
 
     def set_user_disabled(self, username: str, disabled: bool, now: datetime, by: str) -> int:
         """Disable (ending every session) or enable a user; how many sessions ended."""
@@ -129,7 +130,7 @@ class Users(StoreBase):
                 raise NotFound(f"no user {username!r}")
             ended = end_sessions_of(conn, username, None) if disabled else 0
             action = "user.disable" if disabled else "user.enable"
-            self._audit(conn, now, by, action, username, f"{ended} sessions ended")
+            journal.audit(conn, now, by, action, username, f"{ended} sessions ended")
         return ended
 
     def set_user_role(self, username: str, role: str, now: datetime, by: str) -> None:
@@ -147,4 +148,4 @@ class Users(StoreBase):
             if before == role:
                 return
             conn.execute(update(users).where(users.c.username == username).values(role=role))
-            self._audit(conn, now, by, "user.role", username, f"{before} to {role}")
+            journal.audit(conn, now, by, "user.role", username, f"{before} to {role}")
