@@ -28,7 +28,7 @@ from tests.harness import Cage
 from tests.integration.test_cli import _hub_config
 from tests.mqtt_probe import Probe
 from tests.web.conftest import PASSWORD
-from tests.web.test_dashboard import _login
+from tests.web.served import sign_in
 from wire import Ack, AckBatch, AckResult, Topics, decode_ack
 from wire.ids import uuid7
 from wire.signing import sign
@@ -282,7 +282,7 @@ def test_the_overview_shows_what_was_not_kept(store: Store) -> None:
     ingest(store, b"one", b"two", b"three")
     create_user(store, "viewer", PASSWORD, "viewer", T0)
     client = TestClient(create_app(store, WebSettings(secret_key="k" * 40), lambda: T0))
-    assert _login(client, "viewer") == 303
+    assert sign_in(client, "viewer", PASSWORD).status_code == 303
     page = client.get("/").text
     section = page[page.index('id="attention"') :]
     assert "1 message could not be ingested" in " ".join(section.split())

@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
 from tests.databases import fresh_sqlite
 from tests.events import checkout_event, commit
-from tests.web.served import served
+from tests.web.served import client_of, page_csrf, served
 
 PASSWORD = "a long test password"
 
@@ -61,6 +62,12 @@ def checkout(
 @pytest.fixture
 def app(store: Store, clock: Clock) -> FastAPI:
     return create_app(store, WebSettings(secret_key="k" * 40), clock)
+
+
+def session_of(app: FastAPI, user: str = "manager", page: str = "/") -> tuple[TestClient, str]:
+    """An in-process client signed in as ``user``, and the CSRF token ``page`` gives it."""
+    client = client_of(app, user, PASSWORD)
+    return client, page_csrf(client, page)
 
 
 def serving(app: FastAPI) -> AbstractContextManager[str]:

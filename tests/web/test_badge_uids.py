@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 
 from hub.store import Store
 from tests.events import commit, kiosk_event
-from tests.web.conftest import Clock
+from tests.web.conftest import Clock, session_of
 from tests.web.routes import api_routes
-from tests.web.test_dashboard import _client
 from wire import EventType
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -55,7 +54,7 @@ def _everything_a_user_reads(client: TestClient, app: FastAPI) -> dict[str, str]
 
 
 def test_a_viewer_never_sees_a_whole_uid_anywhere(app: FastAPI, badged: Store) -> None:
-    client, _ = _client(app, "viewer")
+    client, _ = session_of(app, "viewer")
     pages = _everything_a_user_reads(client, app)
     assert {"/people/ada", "/people?format=csv", "/api/v1/people/ada", "/"} <= pages.keys()
     for url, text in pages.items():
@@ -68,7 +67,7 @@ def test_a_viewer_never_sees_a_whole_uid_anywhere(app: FastAPI, badged: Store) -
 
 def test_managers_and_admins_see_uids_whole(app: FastAPI, badged: Store) -> None:
     for user in ("manager", "admin"):
-        client, _ = _client(app, user)
+        client, _ = session_of(app, user)
         assert ADA_UID in client.get("/people/ada").text
         assert ADA_UID in client.get("/api/v1/people/ada").text
         assert STAFF_UID in client.get("/people?format=csv").text
@@ -91,9 +90,9 @@ def test_a_viewer_token_gets_masked_uids_from_the_api(app: FastAPI, badged: Stor
 def test_a_viewers_export_does_not_import_back_as_real_badges(app: FastAPI, badged: Store) -> None:
     """A viewer's people download cannot be used to register the masked UIDs on another
     person: an import of it is refused whole, naming the masked cells."""
-    viewer, _ = _client(app, "viewer")
+    viewer, _ = session_of(app, "viewer")
     export = viewer.get("/people?format=csv").content
-    manager, csrf = _client(app, "manager")
+    manager, csrf = session_of(app, "manager")
     reply = manager.post(
         "/people/import", data={"csrf": csrf}, files={"file": ("people.csv", export, "text/csv")}
     )

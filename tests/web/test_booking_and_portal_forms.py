@@ -15,9 +15,8 @@ from fastapi.testclient import TestClient
 
 from hub.store import Store
 from hub.web.auth import create_user
-from tests.web.conftest import PASSWORD, Clock
+from tests.web.conftest import PASSWORD, Clock, session_of
 from tests.web.routes import api_routes
-from tests.web.test_dashboard import _client
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -50,8 +49,8 @@ def test_a_forged_booking_or_portal_form_is_refused_before_its_fields_are_read(
     soon = clock() + timedelta(days=1)
     store.add_booking("CAM-0001", "ada", soon, soon + timedelta(hours=2), clock())
     create_user(store, "ada.b", PASSWORD, "borrower", clock(), person="ada")
-    manager, _ = _client(app, "manager", "/bookings")
-    borrower, _ = _client(app, "ada.b", "/me/reserve")
+    manager, _ = session_of(app, "manager", "/bookings")
+    borrower, _ = session_of(app, "ada.b", "/me/reserve")
     audited = len(store.audit_entries(limit=1000))
     for path in _forms(app):
         signed_in = manager if path.startswith("/bookings") else borrower
@@ -69,7 +68,7 @@ def test_a_forged_booking_or_portal_form_is_refused_before_its_fields_are_read(
 def test_a_staff_account_posting_a_borrower_s_form_is_told_it_is_not_a_person_s(
     app: FastAPI,
 ) -> None:
-    manager, csrf = _client(app, "manager", "/bookings")
+    manager, csrf = session_of(app, "manager", "/bookings")
     for path in _forms(app):
         if path.startswith("/me/"):
             reply = manager.post(_url(path), data={"csrf": csrf}, follow_redirects=False)

@@ -12,8 +12,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from hub.store import Store
+from tests.web.conftest import session_of
 from tests.web.routes import api_routes
-from tests.web.test_dashboard import _client
 
 # their own kinds of route: the sign-in forms, the streamed uploads (checked once the upload
 # is read), the bookings page and a borrower's own pages (signed in as a person's account)
@@ -44,7 +44,7 @@ def test_the_forms_are_found(app: FastAPI) -> None:
 
 
 def test_a_forged_form_is_refused_before_its_fields_are_read(app: FastAPI, store: Store) -> None:
-    admin, _csrf = _client(app, "admin")
+    admin, _csrf = session_of(app, "admin")
     admin = TestClient(app, raise_server_exceptions=False, cookies=admin.cookies)
     audited = len(store.audit_entries(limit=1000))
     for path, _route in _forms(app):
@@ -57,7 +57,7 @@ def test_a_forged_form_is_refused_before_its_fields_are_read(app: FastAPI, store
 
 
 def test_a_role_too_low_is_told_so_whatever_the_token(app: FastAPI) -> None:
-    viewer, csrf = _client(app, "viewer")
+    viewer, csrf = session_of(app, "viewer")
     for path in ("/assets/new", "/users", "/locations", "/tokens", "/desk/find"):
         for token in ({}, {"csrf": csrf}):
             reply = viewer.post(path, data={**MALFORMED, **token}, follow_redirects=False)

@@ -17,8 +17,8 @@ from fastapi.testclient import TestClient
 
 from hub.store import Store
 from hub.web.app import WebSettings, create_app
-from tests.web.conftest import PASSWORD, Clock, serving
-from tests.web.test_dashboard import _client, _csrf_of
+from tests.web.conftest import PASSWORD, Clock, serving, session_of
+from tests.web.served import csrf_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 WAIT = 30.0  # seconds an awaited event may take on a loaded machine before the test fails
@@ -59,10 +59,10 @@ def _signed_in(base: str) -> tuple[httpx.Client, str]:
     """A manager's browser session (a session reads the database only; a token's use is
     recorded, which would wait for the held database below)."""
     client = httpx.Client(base_url=base, timeout=WAIT)
-    token = _csrf_of(client.get("/login").text)
+    token = csrf_of(client.get("/login").text)
     reply = client.post("/login", data={"username": "manager", "password": PASSWORD, "csrf": token})
     assert reply.status_code == 303
-    return client, _csrf_of(client.get("/people").text)
+    return client, csrf_of(client.get("/people").text)
 
 
 def test_the_dashboard_answers_while_a_large_import_runs(
@@ -119,7 +119,7 @@ def test_an_upload_over_the_size_limit_is_refused_and_nothing_imported(
     store: Store, clock: Clock
 ) -> None:
     app = _limited(store, clock, max_import_bytes=4096)
-    client, csrf = _client(app)
+    client, csrf = session_of(app)
     small = _people_csv(20)
     assert len(small) < 4096
     assert _import(client, csrf, "people", small).status_code == 303
@@ -133,7 +133,7 @@ def test_an_upload_over_the_size_limit_is_refused_and_nothing_imported(
 
 def test_an_upload_over_the_row_limit_is_refused_whole(store: Store, clock: Clock) -> None:
     app = _limited(store, clock, max_import_rows=100)
-    client, csrf = _client(app)
+    client, csrf = session_of(app)
     reply = _import(client, csrf, "people", _people_csv(101))
     assert reply.status_code == 400
     assert "more than 100 rows, the most one import takes here" in reply.text
@@ -147,7 +147,7 @@ def test_an_upload_over_the_row_limit_is_refused_whole(store: Store, clock: Cloc
 def test_a_file_of_bad_rows_lists_the_first_problems_and_counts_the_rest(
     app: FastAPI, clock: Clock
 ) -> None:
-    client, csrf = _client(app)
+    client, csrf = session_of(app)
     bad = b"id,name,email\n" + b"".join(b"p%d,Name,not-an-email\n" % n for n in range(500))
     reply = _import(client, csrf, "people", bad)
     assert reply.status_code == 400
@@ -158,7 +158,7 @@ def test_a_label_pdf_over_the_limit_says_how_to_print_it(store: Store, clock: Cl
     for n in range(4):
         store.add_asset(f"TRI-{n:04d}", "Tripod", "grip")
     app = _limited(store, clock, max_labels=3)
-    client, csrf = _client(app, "viewer")
+    client, csrf = session_of(app, "viewer")
     form = {"csrf": csrf, "stock": "L7160"}
     reply = client.post("/labels", data={**form, "category": "grip"})
     assert reply.status_code == 400
@@ -169,7 +169,7 @@ def test_a_label_pdf_over_the_limit_says_how_to_print_it(store: Store, clock: Cl
 
 
 def test_skipping_more_labels_than_a_sheet_has_is_explained(app: FastAPI) -> None:
-    client, csrf = _client(app, "viewer")
+    client, csrf = session_of(app, "viewer")
     form = {"csrf": csrf, "stock": "L7651", "codes": "CAM-0001", "start_at": "100"}
     reply = client.post("/labels", data=form)
     assert reply.status_code == 400
@@ -177,7 +177,7 @@ def test_skipping_more_labels_than_a_sheet_has_is_explained(app: FastAPI) -> Non
 
 
 def test_a_malformed_upload_is_explained_not_a_server_error(app: FastAPI) -> None:
-    client, csrf = _client(app)
+    client, csrf = session_of(app)
     client = TestClient(app, raise_server_exceptions=False, cookies=client.cookies)
     broken = {"content-type": "multipart/form-data; boundary=x"}
     for kind in ("people", "assets"):

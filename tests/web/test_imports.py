@@ -17,9 +17,8 @@ from playwright.sync_api import Browser, expect
 
 from hub.store import Store
 from tests.browsing import signed_in
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, session_of
 from tests.web.served import served
-from tests.web.test_dashboard import _client
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 EXPORTS = Path(__file__).parent.parent / "fixtures" / "exports"
@@ -96,7 +95,7 @@ def _mapping(html: str) -> dict[str, str]:
 
 
 def test_a_preview_says_what_would_happen_and_stores_nothing(app: FastAPI, store: Store) -> None:
-    client, csrf = _client(app)
+    client, csrf = session_of(app)
 
     reply = _post(client, csrf, "assets", (EXPORTS / "snipe-it.csv").read_bytes())
 
@@ -118,7 +117,7 @@ def test_a_preview_says_what_would_happen_and_stores_nothing(app: FastAPI, store
 def test_the_preview_is_imported_as_shown_with_the_managers_choices(
     app: FastAPI, store: Store
 ) -> None:
-    client, csrf = _client(app)
+    client, csrf = session_of(app)
     preview = _post(client, csrf, "assets", (EXPORTS / "snipe-it.csv").read_bytes())
     fields = _preview_form(preview.text)
 
@@ -156,7 +155,7 @@ def test_the_preview_is_imported_as_shown_with_the_managers_choices(
 def test_a_preview_with_refused_rows_names_them_and_offers_no_import(
     app: FastAPI, store: Store
 ) -> None:
-    client, csrf = _client(app)
+    client, csrf = session_of(app)
     bad = (EXPORTS / "cheqroom.csv").read_bytes().replace(b"Expired", b"Gone fishing")
 
     reply = _post(client, csrf, "assets", bad)
@@ -172,7 +171,7 @@ def test_a_preview_with_refused_rows_names_them_and_offers_no_import(
 
 
 def test_a_hostile_cell_survives_the_preview_round_trip_as_text(app: FastAPI, store: Store) -> None:
-    client, csrf = _client(app)
+    client, csrf = session_of(app)
     notes = "</textarea><script>alert(1)</script>\nsecond line"
     sheet = f'code,name,category,notes\nA-1,Tripod,Grip,"{notes}"\n'.encode()
 
@@ -185,7 +184,7 @@ def test_a_hostile_cell_survives_the_preview_round_trip_as_text(app: FastAPI, st
 
 
 def test_a_file_that_is_not_utf8_is_refused_and_not_sent_back(app: FastAPI) -> None:
-    client, csrf = _client(app)
+    client, csrf = session_of(app)
 
     reply = _post(client, csrf, "assets", "code,name,category\nA,Café,C\n".encode("latin-1"))
 
@@ -194,7 +193,7 @@ def test_a_file_that_is_not_utf8_is_refused_and_not_sent_back(app: FastAPI) -> N
 
 
 def test_people_are_previewed_and_imported_by_the_same_handler(app: FastAPI, store: Store) -> None:
-    client, csrf = _client(app)
+    client, csrf = session_of(app)
     sheet = b"id,name,email,badges\ncy,Cy Young,cy@example.org,04C0C0C0\nada,Ada Lovelace,,\n"
 
     preview = _post(client, csrf, "people", sheet)

@@ -18,9 +18,8 @@ from fastapi.testclient import TestClient
 from hub.store import Store
 from hub.web.auth import Role, create_user
 from hub.web.paging import MAX_ID
-from tests.web.conftest import PASSWORD, Clock
+from tests.web.conftest import PASSWORD, Clock, session_of
 from tests.web.routes import api_routes, needed_role
-from tests.web.test_dashboard import _client
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -79,9 +78,9 @@ def test_the_parameters_are_found(app: FastAPI) -> None:
 def test_out_of_range_integers_are_422_on_every_route(
     app: FastAPI, store: Store, clock: Clock
 ) -> None:
-    admin, admin_csrf = _client(app, "admin")
+    admin, admin_csrf = session_of(app, "admin")
     create_user(store, "ada.b", PASSWORD, "borrower", clock(), person="ada")
-    own, own_csrf = _client(app, "ada.b", "/me/reserve")  # a borrower's own routes
+    own, own_csrf = session_of(app, "ada.b", "/me/reserve")  # a borrower's own routes
     for method, path, route, where, name in integer_parameters(app):
         mine = needed_role(route.dependant) is Role.BORROWER
         csrf = own_csrf if mine else admin_csrf
@@ -112,7 +111,7 @@ def test_the_largest_ids_allowed_are_answered_not_crashed(
         f"/api/v1/bookings/{MAX_ID}", headers={"Authorization": f"Bearer {token}"}
     )
     assert reply.status_code == 404 and reply.json() == {"detail": f"no booking {MAX_ID}"}
-    admin, csrf = _client(app, "admin")
+    admin, csrf = session_of(app, "admin")
     for url in (f"/stocktakes/{MAX_ID}", "/audit?page=100000", "/assets?page=100000"):
         assert admin.get(url).status_code in (200, 404), url
     assert admin.post(f"/tokens/{MAX_ID}/revoke", data={"csrf": csrf}).status_code == 404

@@ -8,23 +8,15 @@ from datetime import timedelta
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from hub.store import Store
 from hub.web.pages import reports
 from tests.events import commit, kiosk_event
-from tests.web.conftest import PASSWORD, Clock, checkout, serving
-from tests.web.served import client_of, signed_in
+from tests.web.conftest import PASSWORD, Clock, checkout, serving, session_of
+from tests.web.served import signed_in
 from wire import DenialReason, EventType
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def _client(app: FastAPI, user: str = "manager") -> tuple[TestClient, str]:
-    client = client_of(app, user, PASSWORD)
-    page = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
-    assert page
-    return client, page.group(1)
 
 
 def _denied(store: Store, clock: Clock, reason: DenialReason, seq: int, **more: str) -> None:
@@ -41,7 +33,7 @@ def test_pages_name_people_items_and_kiosks_and_link_to_them(
 ) -> None:
     checkout(store, clock, "CAM-0001", hours=1)
     clock.now += timedelta(hours=2)  # overdue now
-    client, _ = _client(app)
+    client, _ = session_of(app)
 
     assets = _part(client.get("/assets").text, "assets")
     row = next(r for r in assets.split("<tr") if "CAM-0001" in r)
@@ -70,7 +62,7 @@ def test_a_refusal_says_why_in_the_feed_the_timelines_and_the_api(
     checkout(store, clock, "CAM-0001", person="eve")
     _denied(store, clock, DenialReason.HELD_BY_OTHER, 2, person="ada", asset="CAM-0001")
     _denied(store, clock, DenialReason.NOT_A_LABEL, 3, detail="a link to example.org")
-    client, _ = _client(app)
+    client, _ = session_of(app)
 
     feed = _part(client.get("/").text, "feed")
     assert "checked out to someone else" in feed
@@ -100,7 +92,7 @@ def test_report_figures_follow_the_ledger_at_once_when_quick(
     web = app.state.web
     assert reports.warm(web)  # the hub's background pass, before anyone asks
     assert not reports.warm(web)  # nothing changed: nothing computed again
-    client, _ = _client(app)
+    client, _ = session_of(app)
     page = client.get("/reports").text
     assert "up to date with the ledger" in page and "Nothing lent in this period." in page
 
@@ -116,7 +108,7 @@ def test_slow_report_figures_say_how_old_they_are_and_refresh_on_request(
 ) -> None:
     web = app.state.web
     web.cache.quick = timedelta(0)  # as at a hundred thousand assets: every computation is slow
-    client, _ = _client(app)
+    client, _ = session_of(app)
     first = web.local(clock())
     assert "Nothing lent in this period." in client.get("/reports").text
 
@@ -143,7 +135,7 @@ def test_the_audit_log_filters_by_who_what_text_and_day(
     store.audit(clock(), "cli:root", "person.block", "ada", "late again")
     clock.now += timedelta(days=2)
     store.audit(clock(), "manager", "asset.update", "CAM-0002", "name")
-    client, _ = _client(app)
+    client, _ = session_of(app)
 
     def shown(query: str) -> list[str]:
         page = client.get("/audit" + query)
@@ -174,8 +166,8 @@ def test_a_refusals_text_keeps_badge_uids_from_viewers(
 ) -> None:
     """A kiosk's free text may quote a badge; viewers see only its last digits (as elsewhere)."""
     _denied(store, clock, DenialReason.BLOCKED, 1, person="ada", detail="badge 04A1B2C3 blocked")
-    viewer, _ = _client(app, "viewer")
-    manager, _ = _client(app, "manager")
+    viewer, _ = session_of(app, "viewer")
+    manager, _ = session_of(app, "manager")
     for path in ("/", "/people/ada"):
         assert "04A1B2C3" in manager.get(path).text, path
         seen = viewer.get(path).text

@@ -7,8 +7,7 @@ from fastapi import FastAPI
 
 from hub.store import Store
 from tests.events import commit, kiosk_event
-from tests.web.conftest import Clock
-from tests.web.test_dashboard import _client
+from tests.web.conftest import Clock, session_of
 from wire import DenialReason, EventType
 from wire.pins import hash_pin
 
@@ -19,7 +18,7 @@ def test_the_api_and_the_person_page_never_show_a_pin_hash(
     store.add_person("sam", "Sam Staff", ["0A0B0C0D"], staff=True)
     secret = hash_pin("2468", log2_n=4)
     store.set_pin("sam", secret, clock(), "test")
-    viewer, _ = _client(app, "viewer")
+    viewer, _ = session_of(app, "viewer")
     reply = viewer.get("/api/v1/people/sam")
     assert reply.status_code == 200
     person = reply.json()["person"]
@@ -45,7 +44,7 @@ def test_a_pin_lockout_shows_on_the_staff_members_page(
         detail="5 wrong PINs in a row: locked out here for 5 min",
     )
     commit(store, lockout)
-    manager, _ = _client(app, "manager")
+    manager, _ = session_of(app, "manager")
     assert 'denied: <span class="why">locked out after wrong door PINs: 5 wrong PINs' in (
         manager.get("/people/sam").text
     )
