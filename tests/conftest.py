@@ -36,10 +36,12 @@ def broker_pki() -> LocalPki:
     return local_pki()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """One headless Chromium for the session; each test opens its own pages or contexts.
-    Imported here, not above: the kiosk's own suite runs where Playwright is not installed."""
+    """One headless Chromium for a test module; each test opens its own pages or contexts.
+    Not kept for the session: Playwright's sync API holds an asyncio loop on this thread while
+    a browser is open, and later tests run loops of their own. Imported here, not above: the
+    kiosk's own suite runs where Playwright is not installed."""
     from tests.browsing import chromium
 
     with chromium() as b:
