@@ -19,11 +19,9 @@ from hub.store.schema import feed_tokens
 from hub.web.auth import Role
 from hub.web.security import RANK
 from tests.web.conftest import Clock
-from tests.web.portal_world import (
+from tests.web.portal.world import (
     audited,
     due_of,
-    lent_to_ada_and_eve,
-    portal_app,
     renew,
     signed_in,
 )
@@ -31,16 +29,6 @@ from tests.web.routes import api_routes, needed_role
 from tests.web.served import csrf_of
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-@pytest.fixture
-def cage(store: Store, clock: Clock) -> Store:
-    return lent_to_ada_and_eve(store, clock)
-
-
-@pytest.fixture
-def portal(cage: Store, clock: Clock) -> FastAPI:
-    return portal_app(cage, clock)
 
 
 def test_nobody_reaches_another_person_s_loans_or_pages(

@@ -20,11 +20,9 @@ from hub.replica_feed import ReplicaFeed
 from hub.store import Store
 from hub.store.schema import feed_tokens, ledger
 from tests.web.conftest import PASSWORD, Clock
-from tests.web.portal_world import (
+from tests.web.portal.world import (
     audited,
     due_of,
-    lent_to_ada_and_eve,
-    portal_app,
     renew,
     signed_in,
 )
@@ -32,16 +30,6 @@ from tests.web.served import csrf_of, sign_in
 from wire import ReplicaPolicy, ReplicaSnapshot, Topics, decode_event
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-@pytest.fixture
-def cage(store: Store, clock: Clock) -> Store:
-    return lent_to_ada_and_eve(store, clock)
-
-
-@pytest.fixture
-def portal(cage: Store, clock: Clock) -> FastAPI:
-    return portal_app(cage, clock)
 
 
 def _card(page: str, code: str) -> str:
