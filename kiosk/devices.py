@@ -107,6 +107,24 @@ class Devices:
     open_badges: Callable[[], BadgeSource] | None = None
     open_codes: Callable[[], CodeSource] | None = None
 
+    def reader(self) -> BadgeSource:
+        """The badge reader, opened now if it could not be at start-up (which raises if it
+        still cannot be)."""
+        if self.badges is None:
+            assert self.open_badges is not None
+            self.badges = self.open_badges()
+            log.info("badge reader: opened")
+        return self.badges
+
+    def scanner(self) -> CodeSource:
+        """The camera, opened now if it could not be at start-up (which raises if it still
+        cannot be)."""
+        if self.codes is None:
+            assert self.open_codes is not None
+            self.codes = self.open_codes()
+            log.info("camera: opened")
+        return self.codes
+
     def close(self) -> None:
         """Stop the camera and close every other device fitted (the lock closes locked), then
         run the extra closers; a camera that will not stop is logged, not a reason to leave

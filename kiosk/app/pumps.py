@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from kiosk.app.health import Backoff, DeviceHealth, problem
 from kiosk.app.settings import AppSettings
-from kiosk.devices import BadgeSource, CodeSource, Devices
+from kiosk.devices import CodeSource, Devices
 from kiosk.session import Device
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class BadgePump:
         backoff = Backoff(self._settings.retry_first, self._settings.retry_max)
         while not self._stop.is_set():
             try:
-                reader = self._reader()
+                reader = self._devices.reader()
                 while not self._stop.is_set():
                     uid = reader.poll()
                     if getattr(reader, "healthy", True):
@@ -53,13 +53,6 @@ class BadgePump:
             except Exception as exc:
                 self._health.failed(Device.READER, exc)
                 self._stop.wait(backoff.next())
-
-    def _reader(self) -> BadgeSource:
-        if self._devices.badges is None:
-            assert self._devices.open_badges is not None
-            self._devices.badges = self._devices.open_badges()
-            log.info("badge reader: opened")
-        return self._devices.badges
 
 
 class CameraPump:
@@ -157,7 +150,7 @@ class CameraPump:
             self._stop.wait(pause)
         while self._current(generation):
             try:
-                scanner = self._scanner()
+                scanner = self._devices.scanner()
                 if not started:
                     self._expect_frames(True)
                     scanner.start()
@@ -183,13 +176,6 @@ class CameraPump:
                     started = False
                     self._stop_camera()
                 self._stop.wait(backoff.next())
-
-    def _scanner(self) -> CodeSource:
-        if self._devices.codes is None:
-            assert self._devices.open_codes is not None
-            self._devices.codes = self._devices.open_codes()
-            log.info("camera: opened")
-        return self._devices.codes
 
     def _stop_camera(self) -> None:
         codes = self._devices.codes
