@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 from tests.fakes.camera_models import CAMERA_3, CameraModel, Stream, pick_mode
 from tests.fakes.holding import Conditions
-from tests.fakes.optics import render
+from tests.fakes.optics import homography, render
 
 
 @dataclass(frozen=True)
@@ -67,19 +67,10 @@ def _tilted(img: Image.Image, amount: float) -> Image.Image:
     near = [(0.0, 0.0), (0.0, float(h))]
     far = [(w * (1 - amount / 2), h * amount / 2), (w * (1 - amount / 2), h * (1 - amount / 2))]
     shown = [near[0], far[0], far[1], near[1]]  # where the label's corners land
-    label = [(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))]
-    # PIL wants, for each shown pixel (x, y), where to read the label: solve the 8 projective
-    # coefficients from the four corner pairs.
-    rows, rhs = [], []
-    for (x, y), (u, v) in zip(shown, label, strict=True):
-        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
-        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
-        rhs += [u, v]
-    coeffs = np.linalg.solve(np.array(rows, dtype=float), np.array(rhs, dtype=float))
     return img.transform(
         (w, h),
         Image.Transform.PERSPECTIVE,
-        tuple(float(c) for c in coeffs),
+        tuple(float(c) for c in homography(shown, img.size)),
         Image.Resampling.BILINEAR,
         fillcolor=255,
     )

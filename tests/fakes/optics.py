@@ -137,7 +137,7 @@ def render(
     if x1 > x0 and y1 > y0:
         patch_size = ((x1 - x0) * ss, (y1 - y0) * ss)
         local = [(px - x0 * ss, py - y0 * ss) for px, py in corners]
-        coeffs = _homography(local, img.size)
+        coeffs = homography(local, img.size)
         warped = img.transform(
             patch_size, Image.Transform.PERSPECTIVE, coeffs, Image.Resampling.BILINEAR
         ).reduce(ss)
@@ -197,7 +197,7 @@ def _project(
     return out
 
 
-def _homography(
+def homography(
     shown: list[tuple[float, float]], size: tuple[int, int]
 ) -> tuple[float, float, float, float, float, float, float, float]:
     """PIL's perspective coefficients: for each frame pixel, where to read the label image."""
