@@ -68,6 +68,17 @@ def pg_server() -> Iterator[tuple[str, int]]:
         yield address
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty hub database on each backend in turn: a migrated SQLite file, then a new
+    database on the session's PostgreSQL cluster (migrated when a store first opens it)."""
+    if request.param == "postgresql":
+        return str(request.getfixturevalue("pg_url"))
+    from tests.databases import fresh_sqlite
+
+    return fresh_sqlite(tmp_path / "hub.db")
+
+
 @pytest.fixture
 def pg_url(pg_server: tuple[str, int], request: pytest.FixtureRequest) -> Iterator[str]:
     """A fresh, empty database on the session's PostgreSQL cluster."""

@@ -20,13 +20,9 @@ T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 EXPORTS = Path(__file__).parent.parent / "fixtures" / "exports"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hub.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    s = Store.open(url)
+@pytest.fixture
+def store(hub_url: str) -> Iterator[Store]:
+    s = Store.open(hub_url)
     yield s
     s.close()
 

@@ -26,7 +26,6 @@ from hub.domain.sweeper import AlertRules
 from hub.localbroker import LocalPki, free_port
 from hub.service import smtp_settings
 from hub.store import Store
-from tests.databases import fresh_sqlite
 from tests.events import commit, kiosk_event
 from tests.servers import WAIT, Inbox
 from wire import EventType
@@ -43,12 +42,9 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
-    if request.param == "postgresql":
-        s = Store.open(request.getfixturevalue("pg_url"))
-    else:
-        s = Store.open(fresh_sqlite(tmp_path / "hub.db"))
+@pytest.fixture
+def store(hub_url: str) -> Iterator[Store]:
+    s = Store.open(hub_url)
     s.add_person("ada", "Ada Lovelace", ["04A1B2C3"], email="ada@example.org")
     s.add_person("eve", "Eve Example", ["0EEEEEEE"])  # no address
     s.add_asset("CAM-0001", "Canon C70", "camera")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,7 +17,6 @@ from hub.store import Store
 from hub.store.audit import AuditFilter
 from hub.store.booking_writes import Ask
 from rules.opening import OpeningHours
-from tests.databases import fresh_sqlite
 from tests.events import commit, kiosk_event
 from wire import EventType
 
@@ -32,12 +30,9 @@ def _at(day: int, hour: int) -> datetime:
     return datetime(2026, 3, day, hour, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
-    if request.param == "postgresql":
-        s = Store.open(request.getfixturevalue("pg_url"))
-    else:
-        s = Store.open(fresh_sqlite(tmp_path / "hub.db"))
+@pytest.fixture
+def store(hub_url: str) -> Iterator[Store]:
+    s = Store.open(hub_url)
     s.add_person("ada", "Ada Lovelace", ["04A1B2C3"], email="ada@example.org")
     s.add_person("eve", "Eve Example", ["0EEEEEEE"])
     for code, name in (("CAM-0001", "Canon C70"), ("CAM-0002", "Sony FX3")):

@@ -7,27 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import event
 
 from hub.store import Store
 from hub.store.replica_changes import ReplicaSource
-from tests.databases import fresh_sqlite
 from tests.events import checkout_event
 from wire import CustodyEvent
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "postgresql":
-        url = request.getfixturevalue("pg_url")
-    else:
-        url = fresh_sqlite(tmp_path / "hub.db")
-    s = Store.open(url)
+@pytest.fixture
+def store(hub_url: str) -> Iterator[Store]:
+    s = Store.open(hub_url)
     s.add_person("ada", "Ada Lovelace", ["04A1B2C3"])
     s.add_person("bo", "Bo Bennett", ["04A1B2C4"])
     s.add_kiosk("cage-1", "Film cage", T0 - timedelta(days=30))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,14 +58,10 @@ def test_text_other_writers_leave_reads_as_utc() -> None:
     assert _UTC_READ("2026-09-01T10:00:00+02:00") == datetime(2026, 9, 1, 8, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+@pytest.fixture
+def engine(hub_url: str) -> Iterator[Engine]:
     """An empty hub database (migrated: the real schema)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'hub.db'}"
-    else:
-        url = request.getfixturevalue("pg_url")
-    store = Store.open(url)
+    store = Store.open(hub_url)
     try:
         yield store.engine
     finally:
