@@ -21,7 +21,13 @@ from kiosk.drivers.camera import QrScanner
 from kiosk.drivers.rfid import MFRC522, BadgeReader
 from kiosk.screens import CartScreen, IdleScreen, LineAction, ReceiptScreen, Screen
 from kiosk.session import Profile
-from tests.e2e.kiosk_visits import (
+from tests.fakes.camera import FakePicamera2
+from tests.fakes.mfrc522_chip import FakeMFRC522Chip
+from tests.fakes.network import Cable
+from tests.fakes.wall_clock import SkewedClock
+from tests.harness import Cage
+from tests.histories import state
+from tests.kiosk_visits import (
     ADA,
     WAIT,
     drained,
@@ -32,12 +38,6 @@ from tests.e2e.kiosk_visits import (
     receipt,
     visit,
 )
-from tests.fakes.camera import FakePicamera2
-from tests.fakes.mfrc522_chip import FakeMFRC522Chip
-from tests.fakes.network import Cable
-from tests.fakes.wall_clock import SkewedClock
-from tests.harness import Cage
-from tests.histories import state
 from tests.waiting import wait_until
 
 

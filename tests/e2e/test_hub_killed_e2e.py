@@ -14,7 +14,10 @@ import pytest
 
 from kiosk.screens import IdleScreen, LineAction
 from kiosk.session import Profile
-from tests.e2e.kiosk_visits import (
+from tests.fakes.hub_process import HubProcess
+from tests.harness import HUB_PASSWORD, Cage
+from tests.histories import state
+from tests.kiosk_visits import (
     ADA,
     GRACE,
     WAIT,
@@ -26,9 +29,6 @@ from tests.e2e.kiosk_visits import (
     receipt,
     visit,
 )
-from tests.fakes.hub_process import HubProcess
-from tests.harness import HUB_PASSWORD, Cage
-from tests.histories import state
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from tests.identity_servers import (
     person_ldif,
     slapd,
 )
-from tests.integration.test_custody_flow import lend
+from tests.kiosk_visits import lend
 from tests.web.conftest import serving
 from wire import ReplicaPolicy
 

@@ -11,22 +11,16 @@ from sqlalchemy import select
 
 from hub.store.schema import kiosk_status, ledger
 from kiosk.app import KioskApp
-from kiosk.screens import ReceiptScreen
-from kiosk.session import Cancel, Confirm
 from tests.fakes.clock_sync import FakeClockSync
 from tests.harness import Cage
+from tests.kiosk_visits import lend
 from tests.mqtt_probe import Probe
 from tests.waiting import wait_until
 from wire import KioskState, KioskStatus, Topics
 
 
-def lend(kiosk: KioskApp, badge: str, label: str) -> None:
-    kiosk.submit(kiosk.badge(badge))
-    kiosk.submit(kiosk.label(label))
-    kiosk.submit(Confirm())
-    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
-    kiosk.submit(Cancel())
-    kiosk.wait_for_screen(lambda s: not isinstance(s, ReceiptScreen), 5)
+def lend_and_send(kiosk: KioskApp, badge: str, label: str) -> None:
+    lend(kiosk, badge, label)
     assert kiosk.link is not None and kiosk.link.wait_drained(10)
 
 
@@ -57,7 +51,7 @@ def test_an_unsynchronised_kiosk_says_so_in_its_status_and_events(cage: Cage) ->
     clock = cage.store.kiosk_clocks()["cage-1"]
     assert (clock.offset_s, clock.synced, clock.measured_at) == (0, False, cage.clock.now())
     assert clock.notes() == ["clock not synchronised"]
-    lend(kiosk, "04A1B2C3", "CK1:CAM-0001")
+    lend_and_send(kiosk, "04A1B2C3", "CK1:CAM-0001")
     assert said_in_events(cage) == [False]
 
     # NTP gets through: the next heartbeat asks again, and the hub hears it at once
@@ -66,7 +60,7 @@ def test_an_unsynchronised_kiosk_says_so_in_its_status_and_events(cage: Cage) ->
     wait_until(lambda: cage.store.kiosk_clocks()["cage-1"].synced is True, "still unsynced")
     assert cage.store.kiosk_clocks()["cage-1"].measured_at == cage.clock.now()
     assert cage.store.kiosk_clocks()["cage-1"].notes() == []
-    lend(kiosk, "04A1B2C3", "CK1:CAM-0002")
+    lend_and_send(kiosk, "04A1B2C3", "CK1:CAM-0002")
     assert said_in_events(cage) == [False, True]
 
 

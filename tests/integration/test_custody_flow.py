@@ -7,21 +7,11 @@ from datetime import timedelta
 import pytest
 
 from hub.errors import BookingConflict
-from kiosk.app import KioskApp
 from kiosk.screens import CartScreen, ReceiptScreen
 from kiosk.session import Cancel, Confirm, CycleCondition, ExtendLoan, StartEnroll
 from tests.harness import STAFF_BADGE, Cage
+from tests.kiosk_visits import lend
 from wire import OpeningSpec, ReplicaPolicy
-
-
-def lend(kiosk: KioskApp, badge: str, label: str) -> None:
-    """A whole checkout at the kiosk, ending back on the idle screen."""
-    kiosk.submit(kiosk.badge(badge))
-    kiosk.submit(kiosk.label(label))
-    kiosk.submit(Confirm())
-    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
-    kiosk.submit(Cancel())
-    kiosk.wait_for_screen(lambda s: not isinstance(s, ReceiptScreen), 5)
 
 
 def test_checkout_is_committed_and_acknowledged(cage: Cage) -> None:

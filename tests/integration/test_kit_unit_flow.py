@@ -8,7 +8,7 @@ from datetime import timedelta
 from kiosk.screens import CartScreen, LineAction, ReceiptScreen
 from kiosk.session import Cancel, Confirm, CycleCondition, ExtendLoan
 from tests.harness import Cage
-from tests.integration.test_custody_flow import lend
+from tests.kiosk_visits import lend
 
 
 def test_a_kit_goes_out_with_one_due_time_and_is_refused_whole_while_a_piece_is_out(

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from kiosk.replica import Replica
 from tests.harness import HUB_PASSWORD, Cage
-from tests.integration.test_custody_flow import lend
+from tests.kiosk_visits import lend
 from tests.mqtt_probe import Probe
 
 

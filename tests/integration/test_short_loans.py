@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.harness import Cage
-from tests.integration.test_custody_flow import lend
+from tests.kiosk_visits import lend
 
 
 def test_a_thirty_minute_loan_set_on_the_hub_is_due_thirty_minutes_after_checkout(

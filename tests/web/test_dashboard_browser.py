@@ -15,7 +15,7 @@ from hub.web.app import WebSettings, create_app
 from hub.web.auth import create_user
 from tests.browsing import DESK, shoot
 from tests.harness import Cage
-from tests.integration.test_custody_flow import lend
+from tests.kiosk_visits import lend
 from tests.web.conftest import serving
 from wire import KioskState, KioskStatus
 

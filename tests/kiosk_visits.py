@@ -1,5 +1,6 @@
-"""A person at a kiosk, and what the end-to-end custody tests wait for: the kiosk online or
-offline, its outbox drained, an item free or held in its replica, a visit's receipt."""
+"""A person at a kiosk (a whole checkout, or a visit whose receipt comes later), and what the
+end-to-end tests wait for: the kiosk online or offline, its outbox drained, an item free or
+held in its replica."""
 
 from __future__ import annotations
 
@@ -46,6 +47,16 @@ def held_by(code: str, person: str) -> Callable[[Replica], bool]:
         return item is not None and item.holder == person
 
     return check
+
+
+def lend(kiosk: KioskApp, badge: str, label: str) -> None:
+    """A whole checkout at the kiosk, ending back on the idle screen."""
+    kiosk.submit(kiosk.badge(badge))
+    kiosk.submit(kiosk.label(label))
+    kiosk.submit(Confirm())
+    kiosk.wait_for_screen(lambda s: isinstance(s, ReceiptScreen), 5)
+    kiosk.submit(Cancel())
+    kiosk.wait_for_screen(lambda s: not isinstance(s, ReceiptScreen), 5)
 
 
 def visit(kiosk: KioskApp, badge: str, *labels: str) -> None:
