@@ -28,11 +28,11 @@ def stocktake_report(ctx: Ctx, number: int) -> None:
     home location (marked "away from home" with its home)."""
     with ctx.opened() as store:
         report = store.stocktake_report(number)
-    away = {r["code"] for r in report.away}
+    away = {r.code for r in report.away}
     for what, rows in (("seen", report.seen), ("missing", report.missing)):
         for r in rows:
-            mark = f"\taway from home: {r['home']}" if what == "seen" and r["code"] in away else ""
-            click.echo(f"{what}\t{r['code']}\t{r['name']}{mark}")
+            mark = f"\taway from home: {r.home}" if what == "seen" and r.code in away else ""
+            click.echo(f"{what}\t{r.code}\t{r.name}{mark}")
     click.echo(
         f"{len(report.seen)} seen ({len(away)} away from home), {len(report.missing)} missing",
         err=True,

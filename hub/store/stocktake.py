@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Select, and_, insert, or_, select, update
 
@@ -30,16 +29,29 @@ class Stocktake:
 
 
 @dataclass(frozen=True)
+class CountedItem:
+    """An item on a stocktake's report: when it was scanned in this count (seen), or when it
+    was last seen anywhere (missing)."""
+
+    code: str
+    name: str
+    category: str
+    status: str
+    home: str | None
+    last_seen: datetime | None
+
+
+@dataclass(frozen=True)
 class StocktakeReport:
     stocktake: Stocktake
-    seen: list[dict[str, Any]]
-    missing: list[dict[str, Any]]  # expected here and not seen since the count began
+    seen: list[CountedItem]
+    missing: list[CountedItem]  # expected here and not seen since the count began
 
     @property
-    def away(self) -> list[dict[str, Any]]:
+    def away(self) -> list[CountedItem]:
         """Seen here though their home is another location: to take home, or to re-home."""
         here = self.stocktake.location
-        return [r for r in self.seen if r.get("home") is not None and r["home"] != here]
+        return [r for r in self.seen if r.home is not None and r.home != here]
 
 
 class StocktakeStore(StoreBase):
@@ -141,5 +153,5 @@ class StocktakeStore(StoreBase):
                 key=lambda r: str(r.code),
             )
         return StocktakeReport(
-            take, [dict(r._mapping) for r in seen], [dict(r._mapping) for r in missing]
+            take, [CountedItem(*tuple(r)) for r in seen], [CountedItem(*tuple(r)) for r in missing]
         )

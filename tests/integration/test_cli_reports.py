@@ -108,8 +108,8 @@ def test_a_count_flags_items_seen_away_from_their_home(tmp_path: Path) -> None:
         for n, code in enumerate(("CAM-1", "MIC-1", "KEY-1"), 1):
             feed.seen(code, "sam", T0 + timedelta(minutes=n))
         report = store.stocktake_report(number)
-        assert [r["code"] for r in report.seen] == ["CAM-1", "KEY-1", "MIC-1"]
-        assert [(r["code"], r["home"]) for r in report.away] == [("MIC-1", "Sound lab")]
+        assert [r.code for r in report.seen] == ["CAM-1", "KEY-1", "MIC-1"]
+        assert [(r.code, r.home) for r in report.away] == [("MIC-1", "Sound lab")]
     finally:
         store.close()
     done = _run(config, "stocktake", "report", str(number))

@@ -220,15 +220,15 @@ def test_a_closed_stocktake_keeps_its_result(store: Store) -> None:
     store.add_asset("TRI-1", "Tripod", "grip", home="Film cage")
     store.close_stocktake(number, "manager", T0 + timedelta(minutes=30))
     report = store.stocktake_report(number)
-    assert [r["code"] for r in report.seen] == ["CAM-1"]
-    assert [r["code"] for r in report.missing] == ["TRI-1"]
+    assert [r.code for r in report.seen] == ["CAM-1"]
+    assert [r.code for r in report.missing] == ["TRI-1"]
     # later the camera goes out and comes back elsewhere; the tripod turns up: no matter
     feed.checkout("CAM-1", "ada", T0 + timedelta(hours=1))
     KioskFeed(store, "lab-1").give_back("CAM-1", "ada", T0 + timedelta(hours=2))
     feed.seen("TRI-1", "bo", T0 + timedelta(hours=3))
     again = store.stocktake_report(number)
-    assert [r["code"] for r in again.seen] == ["CAM-1"]
-    assert [r["code"] for r in again.missing] == ["TRI-1"]
+    assert [r.code for r in again.seen] == ["CAM-1"]
+    assert [r.code for r in again.missing] == ["TRI-1"]
 
 
 def test_a_booking_taken_early_is_not_released_as_a_no_show(store: Store) -> None:

@@ -27,8 +27,8 @@ def test_a_shelf_count_finds_the_missing_item(cage: Cage) -> None:
     assert kiosk.link is not None and kiosk.link.wait_drained(10)
 
     report = cage.store.stocktake_report(number)
-    assert [r["code"] for r in report.seen] == ["CAM-0001", "LENS-0001"]
-    assert [r["code"] for r in report.missing] == ["CAM-0002"]
+    assert [r.code for r in report.seen] == ["CAM-0001", "LENS-0001"]
+    assert [r.code for r in report.missing] == ["CAM-0002"]
     assert cage.store.items_out() == []  # counting moves nothing into anyone's custody
     asset = cage.store.asset_detail("CAM-0001")
     assert asset is not None and asset.asset.location == "Film cage"

@@ -55,20 +55,20 @@ def stocktake(
         return Response("no such stocktake", status_code=404)
     if format == "csv":
         rows = [("seen", r) for r in report.seen] + [("missing", r) for r in report.missing]
-        away = {r["code"] for r in report.away}
+        away = {r.code for r in report.away}
         return csv_response(
             f"stocktake-{number}",
             ["result", "code", "name", "category", "status", "last_seen", "home", "away_from_home"],
             (
                 [
                     what,
-                    r["code"],
-                    r["name"],
-                    r["category"],
-                    r["status"],
-                    r["last_seen"],
-                    r["home"],
-                    "yes" if what == "seen" and r["code"] in away else "no",
+                    r.code,
+                    r.name,
+                    r.category,
+                    r.status,
+                    r.last_seen,
+                    r.home,
+                    "yes" if what == "seen" and r.code in away else "no",
                 ]
                 for what, r in rows
             ),
