@@ -11,7 +11,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func, or_, select
 
@@ -216,9 +215,9 @@ def names(store: Store, ids: Iterable[str]) -> dict[str, str]:
         )
 
 
-def visit_events(store: Store, source: str, visit: str) -> list[dict[str, Any]]:
+def visit_events(store: Store, source: str, visit: str) -> list[named_reads.NamedEvent]:
     """The ledger's events of one desk visit, in the order they were made, with item names."""
     visit_of = named_reads.named_events(ledger.c.kiosk == source, ledger.c.session == visit)
     with store.engine.connect() as conn:
         rows = conn.execute(visit_of.order_by(ledger.c.seq)).all()
-    return [dict(r._mapping) for r in rows]
+    return [named_reads.NamedEvent(*tuple(r)) for r in rows]

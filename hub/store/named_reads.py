@@ -4,11 +4,31 @@ through these, so each lists a loan or an event as the other does."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select
 
 from hub.store.schema import assets, holdings, kiosks, ledger
+
+
+@dataclass(frozen=True)
+class NamedEvent:
+    """A ledger event as ``named_events`` reads it."""
+
+    at: datetime
+    type: str
+    person: str | None
+    badge: str | None
+    asset: str | None
+    due: datetime | None
+    condition: str | None
+    reason: str | None
+    detail: str | None
+    kiosk: str
+    name: str | None  # the item's
+    source: str | None  # the kiosk's name
 
 
 def held_by(person: str, *more: ColumnElement[Any]) -> Select[Any]:

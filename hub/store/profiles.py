@@ -62,7 +62,6 @@ class AssetView:
     status: str
     holder: str | None
     due: datetime | None
-    history: list[tuple[Any, ...]]  # (at, type, person, kiosk, condition, reason)
 
 
 @dataclass(frozen=True)
@@ -103,8 +102,7 @@ def _latest_events(conn: Connection, record: type[E], where: ColumnElement[bool]
 
 class Profiles(StoreBase):
     def asset(self, code: str) -> AssetView | None:
-        """One asset with who holds it and its latest custody events, newest first: a summary
-        of ``asset_detail``."""
+        """One asset with who holds it and until when: a summary of ``asset_detail``."""
         detail = self.asset_detail(code)
         if detail is None:
             return None
@@ -116,10 +114,6 @@ class Profiles(StoreBase):
             status=row.status,
             holder=held.name if held else None,
             due=held.due if held else None,
-            history=[
-                (t.at, t.type, t.person, t.kiosk, t.condition, t.reason)
-                for t in detail.timeline[:20]
-            ],
         )
 
     def asset_detail(self, code: str) -> AssetDetail | None:

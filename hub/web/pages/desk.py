@@ -231,21 +231,21 @@ def receipt(
     except BadVisit:
         return Response("no such receipt", status_code=404)
     events = lookup.visit_events(web.store, DeskSource(web.store).id, visit_id)
-    done = [e for e in events if e["type"] in (EventType.CHECKOUT, EventType.RETURN)]
+    done = [e for e in events if e.type in (EventType.CHECKOUT, EventType.RETURN)]
     if not done:
         return Response("no such receipt", status_code=404)
-    people = lookup.names(web.store, (e["person"] for e in done if e["person"]))
-    lent = [e for e in done if e["type"] == EventType.CHECKOUT]
-    borrower = lent[0]["person"] if lent else None
+    people = lookup.names(web.store, (e.person for e in done if e.person))
+    lent = [e for e in done if e.type == EventType.CHECKOUT]
+    borrower = lent[0].person if lent else None
     return web.page(
         request,
         "desk_receipt.html",
         who,
         visit=visit_id,
-        at=done[0]["at"],
+        at=done[0].at,
         borrower=borrower,
         lent=lent,
-        back=[e for e in done if e["type"] == EventType.RETURN],
+        back=[e for e in done if e.type == EventType.RETURN],
         people=people,
     )
 
@@ -260,7 +260,7 @@ def _to(visit: Visit) -> Response:
 def _confirmed(web: Web, visit: Visit) -> bool:
     """Whether this visit's cart was recorded already (refusals alone do not count)."""
     events = lookup.visit_events(web.store, DeskSource(web.store).id, visit.id)
-    return any(e["type"] in (EventType.CHECKOUT, EventType.RETURN) for e in events)
+    return any(e.type in (EventType.CHECKOUT, EventType.RETURN) for e in events)
 
 
 def _person(web: Web, visit: Visit, now: datetime) -> Person | None:
