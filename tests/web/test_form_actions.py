@@ -16,8 +16,8 @@ from tests.web.conftest import session_of
 from tests.web.routes import api_routes
 
 # their own kinds of route: the sign-in forms, the streamed uploads (checked once the upload
-# is read), the bookings page and a borrower's own pages (signed in as a person's account)
-OTHER_KINDS = re.compile(r"^/(login|logout)$|^/login/|/import$|^/bookings|^/me/")
+# is read) and a borrower's own pages (a person's account: test_booking_and_portal_forms)
+OTHER_KINDS = re.compile(r"^/(login|logout)$|^/login/|/import$|^/me/")
 # fields that would be refused as malformed, were they read
 MALFORMED = {"days": "-5", "start_at": "many", "outcome": "nonsense", "action": "fly", "role": "x"}
 
@@ -40,6 +40,7 @@ def test_the_forms_are_found(app: FastAPI) -> None:
     paths = {path for path, _ in _forms(app)}
     assert {"/assets/new", "/people/{person_id}/edit", "/users", "/locations/rename"} <= paths
     assert {"/desk/confirm", "/maintenance/{ticket_id}/close", "/tokens"} <= paths
+    assert {"/bookings", "/bookings/{booking_id}/cancel"} <= paths
     assert len(paths) >= 25
 
 
