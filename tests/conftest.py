@@ -17,6 +17,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
 from argon2 import PasswordHasher
 
 from hub.localbroker import LocalPki, local_pki
+from hub.store import Store
 from hub.web.auth import use_hasher
 from tests.harness import Cage
 
@@ -66,6 +67,20 @@ def pg_server() -> Iterator[tuple[str, int]]:
 
     with cluster() as address:
         yield address
+
+
+@pytest.fixture
+def pg_stores(pg_url: str) -> Iterator[tuple[Store, Store]]:
+    """Two hubs' stores on one PostgreSQL database, as two hub processes have them."""
+    first = Store.open(pg_url)
+    try:
+        second = Store.open(pg_url)
+        try:
+            yield first, second
+        finally:
+            second.close()
+    finally:
+        first.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -114,19 +114,15 @@ def test_custody_alerts_reports_and_the_overview_on_postgres(pg_store: Store) ->
     assert client.get("/reports?fresh=1").status_code == 200
 
 
-def test_only_one_hub_process_sweeps_at_a_time(pg_url: str) -> None:
-    first, second = Store.open(pg_url), Store.open(pg_url)
-    try:
-        with first.exclusive("sweep") as mine:
-            assert mine
-            with second.exclusive("sweep") as theirs:
-                assert not theirs  # another process holds it: this one skips its pass
-            assert Alerter(second, lambda: T0).sweep_once().raised == 0
-        with second.exclusive("sweep") as now_theirs:
-            assert now_theirs
-    finally:
-        first.close()
-        second.close()
+def test_only_one_hub_process_sweeps_at_a_time(pg_stores: tuple[Store, Store]) -> None:
+    first, second = pg_stores
+    with first.exclusive("sweep") as mine:
+        assert mine
+        with second.exclusive("sweep") as theirs:
+            assert not theirs  # another process holds it: this one skips its pass
+        assert Alerter(second, lambda: T0).sweep_once().raised == 0
+    with second.exclusive("sweep") as now_theirs:
+        assert now_theirs
 
 
 # a scanned QR code can hold a NUL, and PostgreSQL text cannot

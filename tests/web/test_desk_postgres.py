@@ -5,7 +5,6 @@ desk lent the other sees as out."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack
 
 import pytest
 
@@ -21,22 +20,18 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture
-def two_desks(pg_url: str, clock: Clock) -> Iterator[tuple[Desk, Desk, Store]]:
-    with ExitStack() as stack:
-        stores = [Store.open(pg_url), Store.open(pg_url)]
-        for s in stores:
-            stack.callback(s.close)
-        first = stores[0]
-        first.add_person("ada", "Ada Lovelace", ["04A1B2C3"])
-        first.add_person("eve", "Eve Example", ["0EEEEEEE"])
-        for code in ("CAM-0001", "CAM-0002", "CAM-0003"):
-            first.add_asset(code, code, "camera")
-        create_user(first, "manager", PASSWORD, "manager", clock())
-        desks = []
-        for s in stores:
-            app = create_app(s, WebSettings(secret_key="k" * 40), clock)
-            desks.append(Desk(client_of(app, "manager", PASSWORD)))
-        yield desks[0], desks[1], first
+def two_desks(pg_stores: tuple[Store, Store], clock: Clock) -> Iterator[tuple[Desk, Desk, Store]]:
+    first = pg_stores[0]
+    first.add_person("ada", "Ada Lovelace", ["04A1B2C3"])
+    first.add_person("eve", "Eve Example", ["0EEEEEEE"])
+    for code in ("CAM-0001", "CAM-0002", "CAM-0003"):
+        first.add_asset(code, code, "camera")
+    create_user(first, "manager", PASSWORD, "manager", clock())
+    desks = []
+    for s in pg_stores:
+        app = create_app(s, WebSettings(secret_key="k" * 40), clock)
+        desks.append(Desk(client_of(app, "manager", PASSWORD)))
+    yield desks[0], desks[1], first
 
 
 def test_two_hubs_desks_share_one_source_and_one_numbering(

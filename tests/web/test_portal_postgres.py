@@ -5,8 +5,6 @@ registered once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import ExitStack
 from datetime import timedelta
 
 import pytest
@@ -21,18 +19,14 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture
-def two_hubs(pg_url: str, clock: Clock) -> Iterator[tuple[Store, Store]]:
-    with ExitStack() as stack:
-        stores = [Store.open(pg_url), Store.open(pg_url)]
-        for s in stores:
-            stack.callback(s.close)
-        first = stores[0]
-        first.add_person("ada", "Ada Lovelace", ["04A1B2C3"])
-        first.add_asset("CAM-0001", "Canon C70", "camera")
-        first.set_loan_hours("camera", 48)
-        first.add_kiosk("cage-1", "Film cage", clock())
-        checkout(first, clock, "CAM-0001", hours=5)
-        yield stores[0], stores[1]
+def two_hubs(pg_stores: tuple[Store, Store], clock: Clock) -> tuple[Store, Store]:
+    first = pg_stores[0]
+    first.add_person("ada", "Ada Lovelace", ["04A1B2C3"])
+    first.add_asset("CAM-0001", "Canon C70", "camera")
+    first.set_loan_hours("camera", 48)
+    first.add_kiosk("cage-1", "Film cage", clock())
+    checkout(first, clock, "CAM-0001", hours=5)
+    return pg_stores
 
 
 def test_two_hubs_renewing_one_loan_at_once_renew_it_once(

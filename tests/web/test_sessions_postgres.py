@@ -20,11 +20,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.fixture
-def two_hubs(pg_url: str, clock: Clock) -> Iterator[tuple[str, str, Store]]:
+def two_hubs(pg_stores: tuple[Store, Store], clock: Clock) -> Iterator[tuple[str, str, Store]]:
     with ExitStack() as stack:
-        stores = [Store.open(pg_url), Store.open(pg_url)]
-        for s in stores:
-            stack.callback(s.close)
+        stores = list(pg_stores)
         create_user(stores[0], "manager", PASSWORD, "manager", clock())
         create_user(stores[0], "viewer", PASSWORD, "viewer", clock())
         urls = [
