@@ -39,15 +39,20 @@ KEEP = QuarantineLimits().keep
 V4 = "3f2b8c1e-5d4a-4e6f-9a7b-1c2d3e4f5a6b"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    """A hub database on a file, with two kiosks registered at T0 and a small registry."""
-    s = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
+def registered(path: Path, at: datetime) -> Store:
+    """A hub database on a file, with two kiosks registered at ``at`` and a small registry."""
+    s = Store.open(f"sqlite:///{path}")
     s.add_person("ada", "Ada Lovelace", ["04A1B2C3"])
     s.add_asset("CAM-0001", "Canon C70", "camera")
     s.add_asset("CAM-0002", "Sony FX3", "camera")
     for kiosk in ("cage-8", "cage-9"):
-        s.add_kiosk(kiosk, kiosk, T0)
+        s.add_kiosk(kiosk, kiosk, at)
+    return s
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = registered(tmp_path / "hub.db", T0)
     yield s
     s.close()
 

@@ -30,6 +30,7 @@ from hub.ingest import Inbound, Ingest
 from hub.store import QuarantineLimits, Store
 from hub.store.schema import quarantine
 from tests.harness import Cage
+from tests.integration.test_ingest_bounds import registered
 from tests.mqtt_probe import Probe
 from tests.waiting import wait_until
 from wire import Ack, AckResult, Topics, decode_ack
@@ -142,13 +143,8 @@ def messages(draw: st.DrawFn, keys: dict[str, bytes]) -> Sent:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store.open(f"sqlite:///{tmp_path / 'hub.db'}")
+    s = registered(tmp_path / "hub.db", T0)
     s.quarantine_limits = LIMITS
-    s.add_person("ada", "Ada Lovelace", ["04A1B2C3"])
-    s.add_asset("CAM-0001", "Canon C70", "camera")
-    s.add_asset("CAM-0002", "Sony FX3", "camera")
-    for kiosk in ("cage-8", "cage-9"):
-        s.add_kiosk(kiosk, kiosk, T0)
     yield s
     s.close()
 
