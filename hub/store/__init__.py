@@ -81,7 +81,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
 
 class Store(StoreBase):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond.
-    Each is a repository's, delegated below."""
+    Every method below is a repository's, delegated to it."""
 
     def __init__(
         self,
