@@ -81,7 +81,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: ConnectionPoolEntry) -> None:
 
 class Store(StoreBase):
     """All hub reads and writes go through here; SQLite for one machine, PostgreSQL beyond.
-    Every method below is a repository's, delegated to it."""
+    It opens and closes the engine and holds the settings its repositories share; every read
+    and write is a repository's, delegated to it below."""
 
     def __init__(
         self,
